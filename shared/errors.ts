@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Every failure a user can meet crosses process boundaries as this plain object: what
+ * happened (`message`), what to do next (`hint`), and a stable `code` the UI can branch on.
+ */
+export const errorCodes = [
+  'DATASET_NOT_FOUND',
+  'DATASET_UNREADABLE',
+  'DATASET_INVALID',
+  'IMAGE_UNREADABLE',
+  'MODEL_NOT_FOUND',
+  'MODEL_INVALID',
+  'MODEL_LAYER_NOT_FOUND',
+  'DOWNLOAD_FAILED',
+  'BACKEND_UNAVAILABLE',
+  'RUN_NOT_FOUND',
+  'RUN_INVALID',
+  'EXPORT_FAILED',
+  'DISK_FULL',
+  'OUT_OF_MEMORY',
+  'BAD_ARGUMENT',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const transferLabErrorSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  hint: z.string().optional(),
+});
+export type TransferLabErrorData = z.infer<typeof transferLabErrorSchema>;
+
+export class TransferLabError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransferLabError';
+    this.code = code;
+    this.hint = hint;
+  }
+
+  toJSON(): TransferLabErrorData {
+    return this.hint === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+export function isTransferLabError(e: unknown): e is TransferLabError {
+  return e instanceof TransferLabError;
+}

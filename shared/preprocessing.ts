@@ -1,0 +1,34 @@
+/**
+ * How a model wants its pixels. It belongs to the model descriptor and travels with every
+ * run and export trained on that model, so a classifier is always fed as its backbone was.
+ */
+export interface Preprocessing {
+  /** input height and width in pixels */
+  height: number;
+  width: number;
+  /**
+   * how an image that is not the input's shape is fitted:
+   * 'stretch' resizes to exactly height × width (retrain.py, Keras image_dataset_from_directory);
+   * 'center-crop' scales the short side to fit, then crops the centre (torchvision style).
+   */
+  resize: 'stretch' | 'center-crop';
+  /** pixel values 0..255 are mapped linearly onto [min, max] */
+  range: [number, number];
+}
+
+export const defaultPreprocessing: Preprocessing = {
+  height: 224,
+  width: 224,
+  resize: 'stretch',
+  range: [-1, 1],
+};
+
+/** scale and offset so that value = pixel * scale + offset maps 0..255 onto range */
+export function rangeScaleOffset(p: Preprocessing): { scale: number; offset: number } {
+  const [lo, hi] = p.range;
+  return { scale: (hi - lo) / 255, offset: lo };
+}
+
+export function preprocessingKey(p: Preprocessing): string {
+  return `${p.height}x${p.width}-${p.resize}-${p.range[0]}_${p.range[1]}`;
+}

@@ -16,8 +16,13 @@ export interface CatalogEntry {
   /** the layer whose output is the bottleneck (layers models); graph models are cut by their publisher */
   defaultCut?: string;
   featureDim: number;
-  /** millions of parameters of the backbone */
+  /** millions of parameters of the backbone: the layers up to the cut, the part the lab freezes */
   paramsM: number;
+  /**
+   * millions of parameters of the whole ImageNet classifier as its publisher gives it; the
+   * figure papers and tables quote, so a student can match the card with what they read
+   */
+  publishedParamsM?: number;
   /** millions of multiply-adds per image */
   macsM: number;
   /** ImageNet top-1 accuracy as published, percent */

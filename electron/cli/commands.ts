@@ -1,0 +1,161 @@
+import path from 'node:path';
+import type { SplitFractions } from '../../shared/dataset';
+import type { TrainResultLine } from '../../shared/events';
+import type { Evaluation } from '../../shared/run';
+import { scanDataset } from '../engine/dataset/scanDataset';
+import { checkExportParity } from '../engine/export/parity';
+import { exportRun } from '../engine/export/exportModel';
+import { loadClassifier, topK } from '../engine/export/classifier';
+import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
+import { resolveModel } from '../engine/models/resolveModel';
+import { evaluateRun } from '../engine/run/evaluateRun';
+import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
+import { initBackend, type BackendPreference } from '../engine/tf/backend';
+import type { Output } from './output';
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function printEvaluation(out: Output, ev: Evaluation): void {
+  out.info(`\ntest accuracy ${pct(ev.accuracy)} on ${ev.testCount} images (macro F1 ${ev.macroF1.toFixed(3)})`);
+  const w = Math.max(5, ...ev.classes.map((c) => c.length));
+  out.info(`${'class'.padEnd(w)}  precision  recall  f1     support`);
+  for (const c of ev.perClass) out.info(`${c.className.padEnd(w)}  ${c.precision.toFixed(3).padStart(9)}  ${c.recall.toFixed(3).padStart(6)}  ${c.f1.toFixed(3)}  ${String(c.support).padStart(7)}`);
+  out.info('\nconfusion matrix (rows: true class, columns: predicted)');
+  const cw = Math.max(3, ...ev.confusionMatrix.flat().map((v) => String(v).length));
+  ev.confusionMatrix.forEach((row, i) => out.info(`${ev.classes[i]!.padEnd(w)}  ${row.map((v) => String(v).padStart(cw)).join(' ')}`));
+  if (ev.misclassified.length) {
+    out.info(`\nmisclassified (${ev.misclassified.length}, most confident first):`);
+    for (const m of ev.misclassified.slice(0, 10)) out.info(`  ${m.path}: ${m.trueClass} → ${m.predictedClass} (${pct(m.confidence)})`);
+  }
+}
+
+export async function runScan(out: Output, dataset: string, split: SplitFractions): Promise<void> {
+  const scan = await scanDataset(dataset, { split, onProgress: (done, total) => out.event({ type: 'progress', phase: 'scan', done, total, unit: 'files', perSecond: null, etaSeconds: null }) });
+  if (out.json) {
+    out.result({ root: scan.root, classes: scan.classSummaries, images: scan.images.length, skipped: scan.skipped, hiddenCount: scan.hiddenCount, problems: scan.problems, split: scan.split });
+    return;
+  }
+  out.info(`${scan.root}: ${scan.images.length} images in ${scan.classes.length} classes (split val ${scan.split.val}, test ${scan.split.test})`);
+  const w = Math.max(5, ...scan.classSummaries.map((c) => c.name.length));
+  const max = Math.max(1, ...scan.classSummaries.map((c) => c.count));
+  out.info(`${'class'.padEnd(w)}  images  train  val  test`);
+  for (const c of scan.classSummaries) out.info(`${c.name.padEnd(w)}  ${String(c.count).padStart(6)}  ${String(c.train).padStart(5)}  ${String(c.val).padStart(3)}  ${String(c.test).padStart(4)}  ${'█'.repeat(Math.max(1, Math.round((c.count / max) * 30)))}`);
+  if (scan.hiddenCount) out.info(`(${scan.hiddenCount} hidden or system files ignored)`);
+  if (scan.skipped.length) {
+    out.info(`\nskipped ${scan.skipped.length} files:`);
+    for (const s of scan.skipped) out.info(`  ${s.path}: ${s.reason}`);
+  }
+  if (scan.problems.length) {
+    out.info('\nproblems:');
+    for (const p of scan.problems) out.info(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}`);
+  }
+}
+
+export async function runLayers(out: Output, spec: string): Promise<void> {
+  await initBackend('auto');
+  const model = await resolveModel(spec, { onDownload: (p) => out.event({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null }) });
+  if (model.format === 'graph') {
+    const msg = `${model.name} is a graph model (TF Hub format): a frozen feature extractor as published, with no layers to cut.`;
+    if (out.json) out.result({ format: 'graph', name: model.name, layers: [], message: msg });
+    else out.info(msg);
+    return;
+  }
+  const m = await loadLayersBackbone(model.dir);
+  try {
+    const layers = listLayers(m);
+    const cut = model.catalog?.defaultCut ?? defaultCut(m);
+    if (out.json) {
+      for (const l of layers) process.stdout.write(`${JSON.stringify({ type: 'layer', ...l, defaultCut: l.name === cut })}\n`);
+      out.result({ format: 'layers', name: model.name, layerCount: layers.length, params: m.countParams(), defaultCut: cut, preprocessing: model.preprocessing });
+      return;
+    }
+    const w = Math.max(...layers.map((l) => l.name.length));
+    for (const l of layers) out.info(`${String(l.index).padStart(4)}  ${l.name.padEnd(w)}  ${l.className.padEnd(22)}  ${JSON.stringify(l.outputShape).padEnd(18)}  ${String(l.params).padStart(9)}${l.name === cut ? '  ◀ default cut (bottleneck)' : ''}`);
+    out.info(`\n${layers.length} layers, ${m.countParams().toLocaleString('en')} parameters; input ${model.preprocessing.height}×${model.preprocessing.width}, values in [${model.preprocessing.range.join(', ')}]`);
+  } finally {
+    m.dispose();
+  }
+}
+
+export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent'>): Promise<void> {
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const { runDir, record } = await trainRun({ ...opts, onEvent: (e) => out.event(e), signal: ac.signal });
+    const line: Omit<TrainResultLine, 'type'> = {
+      runDir,
+      backend: record.backend.provider,
+      extractor: record.extractor,
+      classes: record.dataset.classes,
+      counts: record.dataset.counts,
+      skipped: record.skipped,
+      testAccuracy: record.evaluation.accuracy,
+      confusionMatrix: record.evaluation.confusionMatrix,
+      perClass: record.evaluation.perClass,
+      misclassified: record.evaluation.misclassified,
+      epochs: record.epochs,
+      bestEpoch: record.bestEpoch,
+      timings: record.timings,
+      cache: { hits: record.cache.hits, misses: record.cache.misses },
+      peakRssMiB: record.peakRssMiB,
+    };
+    out.result(line as unknown as Record<string, unknown>);
+    if (!out.json) {
+      printEvaluation(out, record.evaluation);
+      const t = record.timings;
+      out.info(`\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${record.peakRssMiB} MiB; backend ${record.backend.provider}`);
+      if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
+      out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${path.relative(process.cwd(), runDir) || '.'} <folder>`);
+    }
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+export async function runEvaluate(out: Output, runDir: string, o: { backend: BackendPreference; cacheDir?: string }): Promise<void> {
+  const r = await evaluateRun(runDir, { backend: o.backend, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), onEvent: (e) => out.event(e) });
+  if (out.json) out.result({ runDir: path.resolve(runDir), testAccuracy: r.evaluation.accuracy, confusionMatrix: r.evaluation.confusionMatrix, perClass: r.evaluation.perClass, misclassified: r.evaluation.misclassified, classes: r.evaluation.classes, testCount: r.evaluation.testCount });
+  else printEvaluation(out, r.evaluation);
+}
+
+export async function runExport(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean }): Promise<void> {
+  await initBackend(o.backend);
+  const { dir, manifest } = await exportRun(runDir, dest, { onEvent: (e) => out.event(e) });
+  out.info(`exported ${manifest.name} to ${dir} (${manifest.layout})`);
+  let parity = null;
+  if (o.parity) {
+    parity = await checkExportParity(runDir, dir, { backend: o.backend, onEvent: (e) => out.event(e) });
+    out.info(
+      parity.disagreements.length === 0
+        ? `parity: the exported model agrees with the engine on all ${parity.images} test images (largest probability difference ${parity.maxProbabilityDiff.toExponential(1)})`
+        : `parity: ${parity.disagreements.length} of ${parity.images} test images classified differently:\n${parity.disagreements.map((d) => `  ${d.path}: engine ${d.engine}, export ${d.exported}`).join('\n')}`,
+    );
+  }
+  out.result({ dir, manifest, parity });
+  if (parity && parity.disagreements.length) process.exitCode = 3;
+}
+
+export async function runPredict(out: Output, modelDir: string, images: string[], o: { top: number; backend: BackendPreference }): Promise<void> {
+  await initBackend(o.backend);
+  const classifier = await loadClassifier(modelDir);
+  try {
+    const files = images.map((f) => path.resolve(f));
+    const { probabilities, failures } = await classifier.classify(files);
+    const failed = new Map(failures.map((f) => [f.file, f.reason]));
+    files.forEach((file, i) => {
+      const reason = failed.get(file);
+      if (reason) {
+        if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], error: reason })}\n`);
+        else process.stderr.write(`${images[i]}: cannot classify: ${reason}\n`);
+        return;
+      }
+      const top = topK(probabilities, i, classifier.manifest.labels, o.top);
+      if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], top })}\n`);
+      else out.info(`${images[i]}: ${top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')}`);
+    });
+    if (failures.length) process.exitCode = 1;
+  } finally {
+    classifier.dispose();
+  }
+}

@@ -1,0 +1,176 @@
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { TransferLabError } from '../../shared/errors';
+import { modelCatalog } from '../../shared/catalog';
+import { backendPreferences, type BackendPreference } from '../engine/tf/backend';
+import { createOutput, reportError, type Output } from './output';
+import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1.`);
+    return n;
+  };
+}
+function nonNegativeInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more.`);
+    return n;
+  };
+}
+function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
+    return n;
+  };
+}
+function fraction(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`${name} must be a fraction from 0 up to (not including) 1.`);
+    return n;
+  };
+}
+function valueRange(v: string): [number, number] {
+  const parts = v.split(',').map(Number);
+  if (parts.length !== 2 || parts.some((n) => !Number.isFinite(n)) || parts[0]! >= parts[1]!) throw new InvalidArgumentError('--input-range takes two numbers, low,high (e.g. -1,1 or 0,1).');
+  return [parts[0]!, parts[1]!];
+}
+
+async function run(json: boolean, work: (out: Output) => Promise<void>): Promise<void> {
+  const out = createOutput(json);
+  try {
+    await work(out);
+    out.close();
+  } catch (e) {
+    out.close();
+    process.exitCode = reportError(e, json);
+  }
+}
+
+const program = new Command()
+  .name('transfer-lab')
+  .description('Transfer learning on images: a folder of photos to a trained, evaluated classifier on a pre-trained network.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('scan')
+  .description('list the classes, counts, split and problems of a dataset folder (one sub-folder per class)')
+  .argument('<dataset>', 'dataset folder')
+  .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
+  .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
+  .option('--json', 'one JSON object per line on stdout')
+  .action((dataset, o) => run(Boolean(o.json), (out) => runScan(out, dataset, { val: o.val, test: o.test })));
+
+program
+  .command('models')
+  .description('list the catalog of pre-trained ImageNet backbones')
+  .option('--json', 'one JSON object per line on stdout')
+  .action((o) =>
+    run(Boolean(o.json), async (out) => {
+      if (out.json) {
+        for (const m of modelCatalog) process.stdout.write(`${JSON.stringify({ type: 'model', ...m })}\n`);
+        return;
+      }
+      out.info(['id'.padEnd(30), 'format', 'input', 'params', 'MMACs', 'top-1', 'features'].join('  '));
+      for (const m of modelCatalog) {
+        out.info([m.id.padEnd(30), m.format.padEnd(6), `${m.preprocessing.height}²`.padEnd(5), `${m.paramsM.toFixed(2)}M`.padEnd(6), String(m.macsM).padEnd(5), `${m.imagenetTop1.toFixed(1)}%`.padEnd(5), String(m.featureDim)].join('  '));
+      }
+      out.info('\nTrain on one with: transfer-lab train <dataset> --model <id>  (downloaded once, then cached)');
+    }),
+  );
+
+program
+  .command('layers')
+  .description("list a model's layers with type, output shape and parameters (the cut candidates)")
+  .argument('<model>', 'catalog id, model folder or http(s) address')
+  .option('--json', 'one JSON object per line on stdout')
+  .action((model, o) => run(Boolean(o.json), (out) => runLayers(out, model)));
+
+program
+  .command('train')
+  .description('extract bottleneck features (cached), train a new head, evaluate it and write a run folder')
+  .argument('<dataset>', 'dataset folder (one sub-folder per class)')
+  .requiredOption('--model <model>', 'catalog id, model folder or http(s) address')
+  .option('--cut <layer>', 'the bottleneck layer (default: the layer that feeds the original classifier)')
+  .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 20)
+  .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), 32)
+  .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), 0.001)
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd'] as const).default('adam' as const))
+  .option('--momentum <m>', 'SGD momentum', fraction('--momentum'), 0.9)
+  .option('--hidden <units>', 'units of a hidden dense layer in the head (0: none)', nonNegativeInt('--hidden'), 0)
+  .option('--dropout <rate>', 'dropout before the output layer', fraction('--dropout'), 0.2)
+  .option('--patience <epochs>', 'early stopping: epochs without a better validation loss (0: off)', nonNegativeInt('--patience'), 5)
+  .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
+  .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
+  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 42)
+  .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
+  .addOption(new Option('--extractor <runtime>', 'frozen-part runtime: fused TF.js graph, or the plain TF.js model').choices(['auto', 'fused', 'layers'] as const).default('auto' as const))
+  .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
+  .option('--workers <n>', 'extraction workers (default: by cores and free memory)', positiveInt('--workers'))
+  .option('--extract-batch <n>', 'largest extraction batch (default: by free memory)', positiveInt('--extract-batch'))
+  .option('--cache-dir <dir>', 'bottleneck cache folder (default: ~/.cache/transfer-lab/bottlenecks)')
+  .option('--out <dir>', 'run folder to write (default: ./runs/<time>-<model>)')
+  .option('--json', 'one JSON object per line on stdout, ending with {"type":"result",...}')
+  .action((dataset, o) =>
+    run(Boolean(o.json), (out) =>
+      runTrain(out, {
+        dataset,
+        model: o.model,
+        ...(o.cut ? { cut: o.cut } : {}),
+        config: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, optimizer: o.optimizer, momentum: o.momentum, seed: o.seed, patience: o.patience, head: { hiddenUnits: o.hidden, dropout: o.dropout } },
+        split: { val: o.val, test: o.test },
+        backend: o.backend,
+        extractor: o.extractor,
+        ...(o.inputRange ? { preprocessing: { range: o.inputRange } } : {}),
+        ...(o.workers ? { workers: o.workers } : {}),
+        ...(o.extractBatch ? { extractBatchSize: o.extractBatch } : {}),
+        ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+        ...(o.out ? { outDir: o.out } : {}),
+      }),
+    ),
+  );
+
+program
+  .command('evaluate')
+  .description("evaluate a run's classifier on its test split again (features from the cache)")
+  .argument('<run>', 'run folder')
+  .option('--cache-dir <dir>', 'bottleneck cache folder')
+  .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
+  .option('--json', 'one JSON object per line on stdout')
+  .action((runDir, o) => run(Boolean(o.json), (out) => runEvaluate(out, runDir, { backend: o.backend, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) })));
+
+program
+  .command('export')
+  .description('write one self-contained TF.js model (frozen part + head) with labels and preprocessing, and check it')
+  .argument('<run>', 'run folder')
+  .argument('<destination>', 'folder to write')
+  .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
+  .option('--no-parity', 'skip the check of the exported model against the engine on the test split')
+  .option('--json', 'one JSON object per line on stdout')
+  .action((runDir, dest, o) => run(Boolean(o.json), (out) => runExport(out, runDir, dest, { backend: o.backend, parity: o.parity })));
+
+program
+  .command('predict')
+  .description('classify image files with an exported model')
+  .argument('<model>', 'exported model folder')
+  .argument('<images...>', 'image files')
+  .option('--top <k>', 'how many classes to show per image', positiveInt('--top'), 3)
+  .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
+  .option('--json', 'one JSON object per line on stdout')
+  .action((model, images, o) => run(Boolean(o.json), (out) => runPredict(out, model, images, { top: o.top, backend: o.backend })));
+
+program.exitOverride((err) => {
+  // commander's own messages (bad option, missing argument) are already one clear line
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (!(e instanceof TransferLabError)) throw e;
+  process.exitCode = reportError(e, process.argv.includes('--json'));
+}

@@ -1,0 +1,106 @@
+import cliProgress from 'cli-progress';
+import type { EngineEvent } from '../../shared/events';
+import { isTransferLabError } from '../../shared/errors';
+
+/**
+ * How the CLI speaks. With --json: one JSON object per line on stdout and nothing else there.
+ * Otherwise: a progress bar on stderr when it is a terminal, and plain lines when it is not.
+ */
+export interface Output {
+  json: boolean;
+  event(e: EngineEvent): void;
+  result(obj: Record<string, unknown>): void;
+  info(line: string): void;
+  close(): void;
+}
+
+function fmtSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--';
+  if (s < 60) return `${Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+}
+
+export function createOutput(json: boolean): Output {
+  const tty = Boolean(process.stderr.isTTY);
+  let bar: cliProgress.SingleBar | null = null;
+  let barPhase = '';
+  let lastPlain = 0;
+  const stopBar = () => {
+    bar?.stop();
+    bar = null;
+    barPhase = '';
+  };
+  const err = (line: string) => {
+    if (bar) stopBar();
+    process.stderr.write(`${line}\n`);
+  };
+  return {
+    json,
+    event(e) {
+      if (json) {
+        process.stdout.write(`${JSON.stringify(e)}\n`);
+        return;
+      }
+      switch (e.type) {
+        case 'phase':
+          err(`» ${e.message}`);
+          break;
+        case 'log':
+          err(e.level === 'warn' ? `  ! ${e.message}` : `  ${e.message}`);
+          break;
+        case 'epoch': {
+          const val = e.valLoss === null ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy! * 100).toFixed(1)}%`;
+          err(`  epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}  acc ${(e.accuracy * 100).toFixed(1)}%${val}  ${e.samplesPerSecond.toFixed(0)} samples/s  rss ${e.rssMiB} MiB  tensors ${e.numTensors}`);
+          break;
+        }
+        case 'progress': {
+          if (e.phase === 'train') break; // the epoch lines say it better
+          const rate = e.perSecond ? `${e.perSecond.toFixed(1)} ${e.unit}/s` : '';
+          if (tty) {
+            if (!bar || barPhase !== e.phase) {
+              stopBar();
+              bar = new cliProgress.SingleBar({ format: `  ${e.phase.padEnd(8)} [{bar}] {value}/{total} {rate} eta {etaText} {detail}`, hideCursor: true, stream: process.stderr, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+              bar.start(Math.max(e.total, 1), e.done, { rate, etaText: fmtSeconds(e.etaSeconds), detail: e.detail ?? '' });
+              barPhase = e.phase;
+            }
+            bar.setTotal(Math.max(e.total, 1));
+            bar.update(e.done, { rate, etaText: fmtSeconds(e.etaSeconds), detail: e.detail ?? '' });
+            if (e.done >= e.total) stopBar();
+          } else if (Date.now() - lastPlain > 2000 || e.done >= e.total) {
+            lastPlain = Date.now();
+            process.stderr.write(`  ${e.phase} ${e.done}/${e.total} ${rate} eta ${fmtSeconds(e.etaSeconds)}\n`);
+          }
+          break;
+        }
+      }
+    },
+    result(obj) {
+      stopBar();
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ...obj })}\n`);
+    },
+    info(line) {
+      if (!json) {
+        stopBar();
+        process.stdout.write(`${line}\n`);
+      }
+    },
+    close: stopBar,
+  };
+}
+
+/** One line saying what happened and what to do; never a stack trace unless asked for. */
+export function reportError(e: unknown, json: boolean): number {
+  const debug = Boolean(process.env.TRANSFER_LAB_DEBUG);
+  if (isTransferLabError(e)) {
+    if (json) process.stdout.write(`${JSON.stringify({ type: 'error', ...e.toJSON() })}\n`);
+    process.stderr.write(`error: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.code === 'BAD_ARGUMENT' ? 2 : e.code === 'CANCELLED' ? 130 : 1;
+  }
+  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: 'INTERNAL', message: msg })}\n`);
+  process.stderr.write(`error: unexpected failure: ${msg}. Run again with TRANSFER_LAB_DEBUG=1 for details, and report it.\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}

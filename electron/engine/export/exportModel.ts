@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TransferLabError } from '../../../shared/errors';
+import type { EngineEvent } from '../../../shared/events';
+import type { Preprocessing } from '../../../shared/preprocessing';
+import type { RunRecord } from '../../../shared/run';
+import { loadLayersBackbone } from '../models/loadBackbone';
+import { resolveModel } from '../models/resolveModel';
+import { fileSystemSaver } from '../tf/fsModelIO';
+import { diskError, writeFileAtomic } from '../util/atomicWrite';
+import { readHead, readRun } from '../run/runFolder';
+
+/**
+ * An exported classifier: one folder a user can copy anywhere. For a layers backbone it is a
+ * single TF.js layers model (input → frozen part up to the cut → pooling → head → softmax);
+ * a graph backbone (TF Hub format) cannot be merged into a layers model, so the folder holds
+ * it as backbone/ beside head/. transfer-lab.json says which, with labels and preprocessing.
+ */
+export const exportManifestName = 'transfer-lab.json';
+
+export interface ExportManifest {
+  kind: 'transfer-lab-classifier';
+  formatVersion: 1;
+  layout: 'single-layers-model' | 'graph-backbone+head';
+  name: string;
+  labels: string[];
+  preprocessing: Preprocessing;
+  pooling: 'avg' | 'none';
+  backbone: { source: string; key: string; cut: string; format: 'layers' | 'graph' };
+  run: { id: string; testAccuracy: number; createdAt: string };
+  exportedAt: string;
+}
+
+async function buildCombinedModel(record: RunRecord, backboneDir: string, head: tfl.LayersModel): Promise<tfl.LayersModel> {
+  const backbone = await loadLayersBackbone(backboneDir);
+  let x = backbone.getLayer(record.model.cut).output as tfl.SymbolicTensor;
+  if (record.model.pooling === 'avg' && x.shape.length === 4) x = tfl.layers.globalAveragePooling2d({ name: 'tl_pool' }).apply(x) as tfl.SymbolicTensor;
+  else if (x.shape.length > 2) x = tfl.layers.flatten({ name: 'tl_flatten' }).apply(x) as tfl.SymbolicTensor;
+  // the head's layers are rebuilt on the backbone's graph, then given the trained weights
+  const copies: tfl.layers.Layer[] = [];
+  for (const layer of head.layers) {
+    const cfg = { ...(layer.getConfig() as Record<string, unknown>) };
+    delete cfg.batchInputShape;
+    delete cfg.inputShape;
+    const copy = layer.getClassName() === 'Dense' ? tfl.layers.dense(cfg as unknown as Parameters<typeof tfl.layers.dense>[0]) : tfl.layers.dropout(cfg as unknown as Parameters<typeof tfl.layers.dropout>[0]);
+    x = copy.apply(x) as tfl.SymbolicTensor;
+    copies.push(copy);
+  }
+  head.layers.forEach((layer, i) => copies[i]!.setWeights(layer.getWeights()));
+  return tfl.model({ inputs: backbone.inputs, outputs: x, name: 'transfer_lab_classifier' });
+}
+
+async function copyDir(src: string, dest: string): Promise<void> {
+  await fsp.mkdir(dest, { recursive: true });
+  for (const e of await fsp.readdir(src, { withFileTypes: true })) {
+    if (e.isFile() && !e.name.endsWith('.part')) await fsp.copyFile(path.join(src, e.name), path.join(dest, e.name));
+  }
+}
+
+export async function exportRun(runDir: string, dest: string, o: { onEvent?: (e: EngineEvent) => void } = {}): Promise<{ dir: string; manifest: ExportManifest }> {
+  const record = readRun(runDir);
+  const out = path.resolve(dest);
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, exportManifestName))) {
+    throw new TransferLabError('EXPORT_FAILED', `${out} is not empty and is not an earlier export.`, 'Choose a new or empty folder, so nothing of yours is overwritten.');
+  }
+  o.onEvent?.({ type: 'phase', phase: 'export', message: `exporting to ${out}` });
+  const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
+  const head = await readHead(runDir);
+  const manifest: ExportManifest = {
+    kind: 'transfer-lab-classifier',
+    formatVersion: 1,
+    layout: record.model.format === 'layers' ? 'single-layers-model' : 'graph-backbone+head',
+    name: `${record.model.name} + head (${record.dataset.classes.length} classes)`,
+    labels: record.dataset.classes,
+    preprocessing: record.model.preprocessing,
+    pooling: record.model.pooling,
+    backbone: { source: record.model.source, key: record.model.key, cut: record.model.cut, format: record.model.format },
+    run: { id: record.id, testAccuracy: record.evaluation.accuracy, createdAt: record.createdAt },
+    exportedAt: new Date().toISOString(),
+  };
+  // write beside the destination first: a failed export leaves no half model behind
+  const staging = `${out}.exporting-${process.pid}`;
+  try {
+    await fsp.rm(staging, { recursive: true, force: true });
+    if (record.model.format === 'layers') {
+      const combined = await buildCombinedModel(record, model.dir, head);
+      try {
+        await combined.save(fileSystemSaver(staging));
+      } finally {
+        combined.dispose();
+      }
+    } else {
+      await copyDir(model.dir, path.join(staging, 'backbone'));
+      await head.save(fileSystemSaver(path.join(staging, 'head')));
+    }
+    await writeFileAtomic(path.join(staging, exportManifestName), JSON.stringify(manifest, null, 2));
+    await fsp.rm(out, { recursive: true, force: true });
+    await fsp.rename(staging, out);
+  } catch (e) {
+    await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw diskError(e, out);
+  } finally {
+    head.dispose();
+  }
+  return { dir: out, manifest };
+}

@@ -1,0 +1,180 @@
+import { Worker } from 'node:worker_threads';
+import { TransferLabError, type ErrorCode } from '../../../shared/errors';
+import type { FromWorker, ItemResult, JobItem, WorkerInit } from './protocol';
+
+/**
+ * The extractor the bottleneck cache calls: a pool of worker threads, each with its own
+ * TF.js instance, fed batches of images. The runtime behind it (fused TF.js graph, plain
+ * TF.js model, graph model — later a native one) is the worker's business.
+ */
+export interface ExtractorInfo {
+  backend: string;
+  runtime: 'fused' | 'layers' | 'graph';
+  workers: number;
+  batchSize: number;
+  fallbackReason?: string;
+  parityMaxDiff?: number;
+}
+
+export interface ExtractProgress {
+  done: number;
+  total: number;
+  failed: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface ExtractOutcome {
+  extracted: number;
+  failed: { hash: string; absPath: string; reason: string }[];
+  seconds: number;
+  decodeSeconds: number;
+  inferSeconds: number;
+}
+
+const workerUrl = new URL('./extractWorker.boot.mjs', import.meta.url);
+
+interface Slot {
+  worker: Worker;
+  inFlight: number;
+}
+
+export class ExtractorPool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private batchSize: number;
+  info!: ExtractorInfo;
+  private onBackoff: ((size: number, reason: string) => void) | undefined;
+
+  private constructor(batchSize: number) {
+    this.batchSize = batchSize;
+  }
+
+  static async start(init: WorkerInit, opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void }): Promise<ExtractorPool> {
+    const pool = new ExtractorPool(opts.batchSize);
+    pool.onBackoff = opts.onBackoff;
+    const readies = await Promise.all(
+      Array.from({ length: opts.workers }, async () => {
+        const worker = new Worker(workerUrl, { workerData: init, stdout: false, stderr: false });
+        // only our own listeners come off again: Worker keeps internal ones on itself
+        let detach = () => undefined as void;
+        const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+          const onMessage = (m: FromWorker) => {
+            if (m.type === 'ready') resolve(m);
+            else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
+          };
+          const onExit = (code: number) => reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (exit code ${code}).`));
+          worker.on('message', onMessage);
+          worker.once('error', reject);
+          worker.once('exit', onExit);
+          detach = () => {
+            worker.off('message', onMessage);
+            worker.off('error', reject);
+            worker.off('exit', onExit);
+          };
+        }).catch(async (e: unknown) => {
+          detach();
+          await worker.terminate();
+          throw e;
+        });
+        detach();
+        pool.slots.push({ worker, inFlight: 0 });
+        return ready;
+      }),
+    ).catch(async (e: unknown) => {
+      await pool.close();
+      throw e;
+    });
+    const first = readies[0]!;
+    pool.info = {
+      backend: first.backend,
+      runtime: first.runtime,
+      workers: pool.slots.length,
+      batchSize: opts.batchSize,
+      ...(first.fallbackReason ? { fallbackReason: first.fallbackReason } : {}),
+      ...(first.parityMaxDiff !== undefined ? { parityMaxDiff: first.parityMaxDiff } : {}),
+    };
+    return pool;
+  }
+
+  /**
+   * Streams the items through the workers, at most two batches in flight per worker (one
+   * being inferred, the next being decoded), so memory stays flat in the number of images.
+   */
+  extract(items: JobItem[], opts: { onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {}): Promise<ExtractOutcome> {
+    const t0 = performance.now();
+    const byHash = new Map(items.map((i) => [i.hash, i]));
+    const failed: ExtractOutcome['failed'] = [];
+    let next = 0;
+    let done = 0;
+    let decodeSeconds = 0;
+    let inferSeconds = 0;
+    const total = items.length;
+    return new Promise<ExtractOutcome>((resolve, reject) => {
+      if (total === 0) {
+        resolve({ extracted: 0, failed, seconds: 0, decodeSeconds: 0, inferSeconds: 0 });
+        return;
+      }
+      let settled = false;
+      const detachers: (() => void)[] = [];
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        for (const off of detachers) off();
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve({ extracted: done - failed.length, failed, seconds: (performance.now() - t0) / 1000, decodeSeconds, inferSeconds });
+      };
+      const onAbort = () => finish(new TransferLabError('CANCELLED', 'Extraction was stopped.', 'Features extracted so far are kept in the cache; start again to continue.'));
+      opts.signal?.addEventListener('abort', onAbort);
+      const feed = (slot: Slot) => {
+        while (slot.inFlight < 2 && next < total && !settled) {
+          const batch = items.slice(next, next + this.batchSize);
+          next += batch.length;
+          slot.inFlight++;
+          slot.worker.postMessage({ type: 'job', id: this.nextId++, items: batch });
+        }
+      };
+      for (const slot of this.slots) {
+        const onMessage = (m: FromWorker) => {
+          if (m.type === 'done') {
+            slot.inFlight--;
+            decodeSeconds += m.decodeSeconds;
+            inferSeconds += m.inferSeconds;
+            for (const r of m.results as ItemResult[]) {
+              done++;
+              if (!r.ok) failed.push({ hash: r.hash, absPath: byHash.get(r.hash)?.absPath ?? '?', reason: r.reason ?? 'cannot decode' });
+            }
+            const elapsed = (performance.now() - t0) / 1000;
+            const ips = done / Math.max(elapsed, 1e-3);
+            opts.onProgress?.({ done, total, failed: failed.length, imagesPerSecond: ips, etaSeconds: ips > 0 ? (total - done) / ips : null });
+            if (done >= total) finish();
+            else feed(slot);
+          } else if (m.type === 'backoff') {
+            this.batchSize = Math.max(1, Math.min(this.batchSize, m.batchSize));
+            this.onBackoff?.(m.batchSize, m.reason);
+          } else if (m.type === 'fatal') {
+            finish(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
+          }
+        };
+        const onError = (e: Error) => finish(new TransferLabError('INTERNAL', `An extraction worker failed: ${e.message}`));
+        const onExit = (code: number) => finish(new TransferLabError(code === 0 ? 'INTERNAL' : 'OUT_OF_MEMORY', `An extraction worker ended unexpectedly (exit code ${code}).`, 'Try a smaller --extract-batch, or close other programs.'));
+        slot.worker.on('message', onMessage);
+        slot.worker.on('error', onError);
+        slot.worker.on('exit', onExit);
+        detachers.push(() => {
+          slot.worker.off('message', onMessage);
+          slot.worker.off('error', onError);
+          slot.worker.off('exit', onExit);
+        });
+        feed(slot);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

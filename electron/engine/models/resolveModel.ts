@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TransferLabError } from '../../../shared/errors';
+import { findCatalogEntry } from '../../../shared/catalog';
+import type { CatalogEntry } from '../../../shared/model';
+import type { Preprocessing } from '../../../shared/preprocessing';
+import { describeBackboneFolder, type BackboneInfo } from './loadBackbone';
+import { downloadModel, type DownloadProgress } from './download';
+
+export interface ResolvedModel extends BackboneInfo {
+  /** what the user gave: a catalog id, a folder or an address */
+  spec: string;
+  catalog?: CatalogEntry;
+  downloaded: boolean;
+  fromCache: boolean;
+}
+
+export interface ResolveOptions {
+  cacheDir?: string;
+  onDownload?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
+  preprocessing?: Partial<Preprocessing>;
+}
+
+function looksLikeUrl(spec: string): boolean {
+  return /^https?:\/\//i.test(spec);
+}
+
+/**
+ * Turns what the user typed into a model folder on disk: a catalog id or an http(s) address
+ * is downloaded once into the per-user model cache (and works offline afterwards); a folder
+ * is used where it is. Preprocessing comes from the catalog entry where there is one.
+ */
+export async function resolveModel(spec: string, opts: ResolveOptions = {}): Promise<ResolvedModel> {
+  const entry = findCatalogEntry(spec);
+  const dlOpts = { ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(opts.onDownload ? { onProgress: opts.onDownload } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  if (entry) {
+    const dl = await downloadModel(entry.url, { ...dlOpts, fromTFHub: entry.fromTFHub });
+    const info = describeBackboneFolder(dl.dir, { ...entry.preprocessing, ...opts.preprocessing });
+    return { ...info, name: entry.name, spec, catalog: entry, downloaded: true, fromCache: dl.fromCache };
+  }
+  if (looksLikeUrl(spec)) {
+    // TF Hub and Kaggle handles are not model.json addresses: tfjs appends the file name
+    const fromTFHub = /(tfhub\.dev|kaggle\.com)\//i.test(spec) && !/model\.json(\?|$)/.test(spec);
+    const dl = await downloadModel(spec, { ...dlOpts, fromTFHub });
+    const info = describeBackboneFolder(dl.dir, opts.preprocessing);
+    return { ...info, spec, downloaded: true, fromCache: dl.fromCache };
+  }
+  const dir = path.resolve(spec);
+  if (!fs.existsSync(dir)) {
+    throw new TransferLabError('MODEL_NOT_FOUND', `"${spec}" is neither a catalog id, an http(s) address nor an existing folder.`, 'See `transfer-lab models` for catalog ids, or give a folder with model.json.');
+  }
+  const folder = fs.statSync(dir).isDirectory() ? dir : path.dirname(dir);
+  return { ...describeBackboneFolder(folder, opts.preprocessing), spec, downloaded: false, fromCache: false };
+}

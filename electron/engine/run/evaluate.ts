@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { DatasetImage } from '../../../shared/dataset';
+import { accuracyOf, confusionMatrix, macroF1, perClassMetrics } from '../../../shared/metrics';
+import type { Evaluation, Misclassified } from '../../../shared/run';
+import type { FeatureSource } from '../train/trainHead';
+
+export interface Predictions {
+  predicted: number[];
+  confidence: number[];
+  /** probabilities, row per image */
+  probabilities: Float32Array;
+}
+
+export function predictSource(head: tfl.LayersModel, src: FeatureSource, classCount: number, batchSize = 256): Predictions {
+  const predicted: number[] = [];
+  const confidence: number[] = [];
+  const probabilities = new Float32Array(src.size * classCount);
+  for (let start = 0; start < src.size; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, src.size - start) }, (_, i) => start + i);
+    const probs = tf.tidy(() => (head.predict(tf.tensor2d(src.read(idx), [idx.length, src.featureDim])) as tf.Tensor).dataSync() as Float32Array);
+    probabilities.set(probs, start * classCount);
+    for (let r = 0; r < idx.length; r++) {
+      let best = 0;
+      for (let c = 1; c < classCount; c++) if (probs[r * classCount + c]! > probs[r * classCount + best]!) best = c;
+      predicted.push(best);
+      confidence.push(probs[r * classCount + best]!);
+    }
+  }
+  return { predicted, confidence, probabilities };
+}
+
+/** Confusion matrix, per-class precision/recall/F1 and the misclassified images, worst first. */
+export function evaluateHead(head: tfl.LayersModel, src: FeatureSource, images: readonly DatasetImage[], classes: readonly string[]): Evaluation & { predictions: Predictions } {
+  const predictions = predictSource(head, src, classes.length);
+  const truth = images.map((i) => i.label);
+  const matrix = confusionMatrix(truth, predictions.predicted, classes.length);
+  const perClass = perClassMetrics(matrix, classes);
+  const misclassified: Misclassified[] = [];
+  images.forEach((img, i) => {
+    const p = predictions.predicted[i]!;
+    if (p !== img.label) misclassified.push({ path: img.relPath, trueClass: classes[img.label]!, predictedClass: classes[p]!, confidence: predictions.confidence[i]! });
+  });
+  misclassified.sort((a, b) => b.confidence - a.confidence);
+  return {
+    accuracy: accuracyOf(matrix),
+    confusionMatrix: matrix,
+    classes: [...classes],
+    perClass,
+    macroF1: macroF1(perClass),
+    misclassified,
+    testCount: images.length,
+    predictions,
+  };
+}

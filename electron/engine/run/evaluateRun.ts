@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import { TransferLabError } from '../../../shared/errors';
+import type { EngineEvent } from '../../../shared/events';
+import type { Evaluation, RunRecord } from '../../../shared/run';
+import { scanDataset } from '../dataset/scanDataset';
+import { resolveModel } from '../models/resolveModel';
+import { bottleneckCacheDir } from '../paths';
+import { initBackend, type BackendPreference } from '../tf/backend';
+import { evaluateHead, type Predictions } from './evaluate';
+import { cachedFeatureSource } from './featureSource';
+import { planBackbone } from './openBackbone';
+import { prepareFeatures } from './prepareFeatures';
+import { readHead, readRun } from './runFolder';
+import type { DatasetImage } from '../../../shared/dataset';
+
+export interface EvaluateRunOptions {
+  backend?: BackendPreference;
+  cacheDir?: string;
+  onEvent?: (e: EngineEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface EvaluatedRun {
+  record: RunRecord;
+  evaluation: Evaluation;
+  testImages: DatasetImage[];
+  predictions: Predictions;
+}
+
+/**
+ * Evaluates a saved run's head on its test split again: rescans the dataset (the split is a
+ * hash of each path, so it is the same split), takes features from the cache — extracting
+ * only what is missing — and recomputes every metric.
+ */
+export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): Promise<EvaluatedRun> {
+  const record = readRun(runDir);
+  const emit = o.onEvent ?? (() => undefined);
+  const backend = await initBackend(o.backend ?? 'auto');
+  if (!fs.existsSync(record.dataset.root)) {
+    throw new TransferLabError('DATASET_NOT_FOUND', `The run's dataset folder ${record.dataset.root} is gone.`, 'Move the dataset back, or train again on its new location.');
+  }
+  emit({ type: 'phase', phase: 'scan', message: `scanning ${record.dataset.root}` });
+  const scan = await scanDataset(record.dataset.root, { split: record.dataset.split, ...(o.signal ? { signal: o.signal } : {}) });
+  const sameClasses = scan.classes.length === record.dataset.classes.length && scan.classes.every((c, i) => c === record.dataset.classes[i]);
+  if (!sameClasses) {
+    throw new TransferLabError('DATASET_INVALID', `The dataset's classes changed since the run (${record.dataset.classes.join(', ')} → ${scan.classes.join(', ')}).`, 'Train a new run on the dataset as it is now.');
+  }
+  const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
+  if (model.key !== record.model.key) emit({ type: 'log', level: 'warn', message: `the model files at ${record.model.source} changed since the run` });
+  const plan = await planBackbone(model, record.model.cut);
+  const testAll = scan.images.filter((i) => i.split === 'test');
+  const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? bottleneckCacheDir(), backend: backend.name, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
+  const failed = new Set(features.failed.map((f) => f.path));
+  const testImages = testAll.filter((i) => !failed.has(i.relPath));
+  emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
+  const head = await readHead(runDir);
+  try {
+    const { predictions, ...evaluation } = evaluateHead(head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+    return { record, evaluation, testImages, predictions };
+  } finally {
+    head.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Preprocessing } from '../../../shared/preprocessing';
+import {
+  cutOutputShape,
+  defaultCut,
+  featureDimOf,
+  graphFeatureShape,
+  loadGraphBackbone,
+  loadLayersBackbone,
+  requireLayer,
+} from '../models/loadBackbone';
+import type { ResolvedModel } from '../models/resolveModel';
+
+/** What the pipeline needs to know of a backbone before it extracts anything. */
+export interface BackbonePlan {
+  cut: string;
+  cutShape: number[];
+  pooling: 'avg' | 'none';
+  featureDim: number;
+  weightsBytes: number;
+  /** floats of the largest activation of one image up to the cut: sizes the batches */
+  peakActivationFloats: number;
+  inputFloats: number;
+}
+
+/**
+ * Loads the backbone once in this thread to learn its cut, feature size and memory needs,
+ * then lets it go: the extraction workers hold their own copies.
+ */
+export async function planBackbone(model: ResolvedModel, cutWanted: string | undefined): Promise<BackbonePlan> {
+  const p: Preprocessing = model.preprocessing;
+  const inputFloats = p.height * p.width * 3;
+  if (model.format === 'graph') {
+    const g = await loadGraphBackbone(model.dir);
+    try {
+      const shape = graphFeatureShape(g, p);
+      const { dim, pooling } = featureDimOf(shape);
+      const weightsBytes = Object.values(g.weights).reduce((s, ts) => s + ts.reduce((a, t) => a + t.size * 4, 0), 0);
+      // a graph model hides its activations; MobileNet-like nets peak near 40× the input
+      return { cut: g.outputs[0]?.name ?? 'output', cutShape: shape, pooling, featureDim: dim, weightsBytes, peakActivationFloats: inputFloats * 40, inputFloats };
+    } finally {
+      g.dispose();
+    }
+  }
+  const m = await loadLayersBackbone(model.dir);
+  try {
+    const cut = cutWanted ?? defaultCut(m);
+    requireLayer(m, cut);
+    const cutShape = cutOutputShape(m, cut);
+    const { dim, pooling } = featureDimOf(cutShape);
+    let peak = inputFloats;
+    for (const l of m.layers) {
+      const s = l.outputShape as (number | null)[];
+      if (Array.isArray(s) && !Array.isArray(s[0])) peak = Math.max(peak, s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1));
+      if (l.name === cut) break;
+    }
+    const weightsBytes = m.countParams() * 4;
+    return { cut, cutShape, pooling, featureDim: dim, weightsBytes, peakActivationFloats: peak, inputFloats };
+  } finally {
+    m.dispose();
+    // loading created no lasting tensors beyond the model's own
+    void tf.memory();
+  }
+}

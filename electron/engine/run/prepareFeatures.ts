@@ -1,0 +1,108 @@
+import path from 'node:path';
+import type { DatasetImage, SkippedFile } from '../../../shared/dataset';
+import type { EngineEvent } from '../../../shared/events';
+import { BottleneckCache } from '../cache/bottleneckCache';
+import { ExtractorPool, type ExtractorInfo } from '../extract/extractorPool';
+import { planExtraction } from '../extract/memoryBudget';
+import type { ExtractorRuntime } from '../extract/protocol';
+import type { BackendPreference } from '../tf/backend';
+import type { ResolvedModel } from '../models/resolveModel';
+import type { BackbonePlan } from './openBackbone';
+
+export interface PrepareOptions {
+  root: string;
+  images: DatasetImage[];
+  model: ResolvedModel;
+  plan: BackbonePlan;
+  cacheRoot: string;
+  backend: BackendPreference;
+  runtime: ExtractorRuntime;
+  workers?: number;
+  batchSize?: number;
+  onEvent?: (e: EngineEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface PreparedFeatures {
+  cache: BottleneckCache;
+  hits: number;
+  misses: number;
+  /** images whose features could not be made: decode failures, named with the reason */
+  failed: SkippedFile[];
+  extractor: ExtractorInfo | null;
+  seconds: number;
+  imagesPerSecond: number | null;
+}
+
+/**
+ * Makes sure every image has its bottleneck features in the cache: the frozen network runs
+ * only for images the cache has not seen (by content), so a second run extracts nothing.
+ */
+export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatures> {
+  const cache = new BottleneckCache(o.cacheRoot, {
+    modelKey: o.model.key,
+    cut: o.plan.cut,
+    pooling: o.plan.pooling,
+    preprocessing: o.model.preprocessing,
+    featureDim: o.plan.featureDim,
+  });
+  await cache.init();
+  const seen = new Set<string>();
+  const missing: DatasetImage[] = [];
+  let hits = 0;
+  for (const img of o.images) {
+    if (seen.has(img.contentHash)) continue;
+    seen.add(img.contentHash);
+    if (cache.has(img.contentHash)) hits++;
+    else missing.push(img);
+  }
+  o.onEvent?.({ type: 'log', level: 'info', message: `bottleneck cache: ${hits} of ${seen.size} images already extracted (${cache.dir})` });
+  if (missing.length === 0) return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null };
+
+  const budget = planExtraction({
+    items: missing.length,
+    weightsBytes: o.plan.weightsBytes,
+    peakActivationFloats: o.plan.peakActivationFloats,
+    inputFloats: o.plan.inputFloats,
+    ...(o.workers ? { maxWorkers: o.workers } : {}),
+    ...(o.batchSize ? { maxBatch: o.batchSize } : {}),
+  });
+  o.onEvent?.({ type: 'phase', phase: 'extract', message: `extracting bottleneck features of ${missing.length} images (${budget.workers} worker${budget.workers > 1 ? 's' : ''}, batch ${budget.batchSize})` });
+  const pool = await ExtractorPool.start(
+    {
+      modelDir: o.model.dir,
+      format: o.model.format,
+      cut: o.plan.cut,
+      pooling: o.plan.pooling,
+      preprocessing: o.model.preprocessing,
+      backend: o.backend,
+      runtime: o.runtime,
+      cacheDir: cache.dir,
+      featureDim: o.plan.featureDim,
+      parityCheck: true,
+    },
+    {
+      workers: budget.workers,
+      batchSize: budget.batchSize,
+      onBackoff: (size, reason) => o.onEvent?.({ type: 'log', level: 'warn', message: `memory is short (${reason}): extraction batch lowered to ${size}` }),
+    },
+  );
+  try {
+    const info = pool.info;
+    o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${info.runtime} on ${info.backend}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
+    const outcome = await pool.extract(
+      missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })),
+      {
+        onProgress: (p) => o.onEvent?.({ type: 'progress', phase: 'extract', done: p.done, total: p.total, unit: 'images', perSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds }),
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+    );
+    const pathsByHash = new Map<string, string[]>();
+    for (const img of o.images) pathsByHash.set(img.contentHash, [...(pathsByHash.get(img.contentHash) ?? []), img.relPath]);
+    const failed = outcome.failed.flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
+    const good = outcome.extracted;
+    return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: outcome.seconds > 0 ? good / outcome.seconds : null };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { defaultSplit, type DatasetImage, type DatasetScan, type SplitFractions } from '../../../shared/dataset';
+import { TransferLabError } from '../../../shared/errors';
+import type { EngineEvent } from '../../../shared/events';
+import { defaultTrainConfig, type RunRecord, type TrainConfig } from '../../../shared/run';
+import type { Preprocessing } from '../../../shared/preprocessing';
+import { scanDataset } from '../dataset/scanDataset';
+import type { ExtractorRuntime } from '../extract/protocol';
+import { peakRssMiB, numTensors, rssMiB } from '../memory';
+import { resolveModel } from '../models/resolveModel';
+import { bottleneckCacheDir } from '../paths';
+import { initBackend, type BackendPreference } from '../tf/backend';
+import { trainHead } from '../train/trainHead';
+import { evaluateHead } from './evaluate';
+import { cachedFeatureSource } from './featureSource';
+import { planBackbone } from './openBackbone';
+import { prepareFeatures } from './prepareFeatures';
+import { defaultRunDir, newRunId, writeRun } from './runFolder';
+
+export interface TrainRunOptions {
+  dataset: string;
+  /** catalog id, model folder or http(s) address */
+  model: string;
+  cut?: string;
+  config?: Partial<TrainConfig>;
+  split?: SplitFractions;
+  preprocessing?: Partial<Preprocessing>;
+  backend?: BackendPreference;
+  extractor?: ExtractorRuntime;
+  cacheDir?: string;
+  modelCacheDir?: string;
+  outDir?: string;
+  workers?: number;
+  extractBatchSize?: number;
+  /** an already made scan of the same dataset (the app scans before training) */
+  scan?: DatasetScan;
+  onEvent?: (e: EngineEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainRunResult {
+  runDir: string;
+  record: RunRecord;
+}
+
+const since = (t: number) => (performance.now() - t) / 1000;
+
+/**
+ * The whole job: scan → model → bottleneck features (once per image, cached) → new head →
+ * evaluation on the test split → a run folder. Every phase reports as it goes.
+ */
+export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
+  const emit = o.onEvent ?? (() => undefined);
+  const config: TrainConfig = { ...defaultTrainConfig, ...o.config, head: { ...defaultTrainConfig.head, ...o.config?.head } };
+  const tStart = performance.now();
+
+  const backend = await initBackend(o.backend ?? 'auto');
+  emit({ type: 'log', level: 'info', message: `backend: ${backend.reason}` });
+
+  emit({ type: 'phase', phase: 'scan', message: `scanning ${o.dataset}` });
+  let t = performance.now();
+  const scan =
+    o.scan ??
+    (await scanDataset(o.dataset, {
+      split: o.split ?? defaultSplit,
+      onProgress: (done, total) => emit({ type: 'progress', phase: 'scan', done, total, unit: 'files', perSecond: null, etaSeconds: null }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    }));
+  const scanSeconds = since(t);
+  for (const p of scan.problems) if (p.severity === 'error' || p.kind !== 'small-image') emit({ type: 'log', level: 'warn', message: p.message });
+  if (scan.classes.length < 2) throw new TransferLabError('DATASET_INVALID', `Training needs at least two classes with images; ${scan.root} has ${scan.classes.length}.`, 'Put each class in its own sub-folder: dataset/<class>/<image>.');
+
+  emit({ type: 'phase', phase: 'load-model', message: `loading model ${o.model}` });
+  t = performance.now();
+  const model = await resolveModel(o.model, {
+    ...(o.modelCacheDir ? { cacheDir: o.modelCacheDir } : {}),
+    ...(o.preprocessing ? { preprocessing: o.preprocessing } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    onDownload: (p) => emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
+  });
+  const plan = await planBackbone(model, o.cut ?? model.catalog?.defaultCut);
+  const modelLoadSeconds = since(t);
+  emit({ type: 'log', level: 'info', message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}` });
+
+  t = performance.now();
+  const features = await prepareFeatures({
+    root: scan.root,
+    images: scan.images,
+    model,
+    plan,
+    cacheRoot: o.cacheDir ?? bottleneckCacheDir(),
+    backend: backend.name,
+    runtime: o.extractor ?? 'auto',
+    ...(o.workers ? { workers: o.workers } : {}),
+    ...(o.extractBatchSize ? { batchSize: o.extractBatchSize } : {}),
+    onEvent: emit,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const extractSeconds = since(t);
+  const failedPaths = new Set(features.failed.map((f) => f.path));
+  for (const f of features.failed) emit({ type: 'log', level: 'warn', message: `skipped ${f.path}: ${f.reason}` });
+  const usable = scan.images.filter((i) => !failedPaths.has(i.relPath));
+  const bySplit = (s: DatasetImage['split']) => usable.filter((i) => i.split === s);
+  const trainImages = bySplit('train');
+  const valImages = bySplit('val');
+  const testImages = bySplit('test');
+
+  emit({ type: 'phase', phase: 'train', message: `training a new head on ${trainImages.length} images (${valImages.length} for validation)` });
+  t = performance.now();
+  const trained = await trainHead({
+    classCount: scan.classes.length,
+    config,
+    train: cachedFeatureSource(features.cache, trainImages),
+    val: valImages.length ? cachedFeatureSource(features.cache, valImages) : null,
+    onEpoch: (m) => emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() }),
+    onBatch: (p) => emit({ type: 'progress', phase: 'train', done: (p.epoch - 1) * p.batches + p.batch, total: p.epochs * p.batches, unit: 'samples', perSecond: p.samplesPerSecond, etaSeconds: p.etaSeconds, detail: `epoch ${p.epoch}/${p.epochs}` }),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const trainSeconds = since(t);
+  if (trained.cancelled) {
+    trained.head.dispose();
+    throw new TransferLabError('CANCELLED', 'Training was stopped.', 'The extracted features stay in the cache, so the next run starts training at once.');
+  }
+
+  emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
+  t = performance.now();
+  const { predictions: _predictions, ...evaluation } = evaluateHead(trained.head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+  const evaluateSeconds = since(t);
+  if (testImages.length === 0) emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
+
+  const id = newRunId(model.name);
+  const record: RunRecord = {
+    formatVersion: 1,
+    id,
+    createdAt: new Date().toISOString(),
+    dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
+    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing },
+    config,
+    backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
+    extractor: features.extractor
+      ? { runtime: features.extractor.runtime, backend: features.extractor.backend, workers: features.extractor.workers, batchSize: features.extractor.batchSize, imagesPerSecond: features.imagesPerSecond, ...(features.extractor.fallbackReason ? { fallbackReason: features.extractor.fallbackReason } : {}) }
+      : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null },
+    epochs: trained.epochs,
+    bestEpoch: trained.bestEpoch,
+    stoppedEarly: trained.stoppedEarly,
+    evaluation,
+    timings: { scanSeconds, modelLoadSeconds, extractSeconds, trainSeconds, evaluateSeconds, totalSeconds: since(tStart) },
+    cache: { hits: features.hits, misses: features.misses, dir: features.cache.dir },
+    skipped: [...scan.skipped, ...features.failed],
+    peakRssMiB: peakRssMiB(),
+  };
+  const runDir = path.resolve(o.outDir ?? defaultRunDir(record));
+  emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
+  try {
+    await writeRun(runDir, record, trained.head);
+  } finally {
+    trained.head.dispose();
+  }
+  record.timings.totalSeconds = since(tStart);
+  return { runDir, record };
+}

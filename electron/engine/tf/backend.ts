@@ -1,0 +1,185 @@
+import util from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { TransferLabError } from '../../../shared/errors';
+
+/**
+ * Picks the fastest TensorFlow.js backend that loads here and says which and why.
+ * Order: tfjs-node-gpu (CUDA) → tfjs-node (libtensorflow on the CPU) → wasm (XNNPACK, SIMD) →
+ * plain JavaScript. The two native ones are optional dependencies whose install downloads
+ * libtensorflow; on Jetson/arm64 no prebuilt build exists, so wasm and cpu are first-class.
+ */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+export const backendPreferences: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendAttempt {
+  candidate: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface BackendChoice {
+  /** the tfjs backend name now active: 'tensorflow', 'wasm' or 'cpu' */
+  name: BackendName;
+  /** the npm package that provides it */
+  provider: string;
+  gpu: boolean;
+  /** a sentence for the user: why this one */
+  reason: string;
+  attempts: BackendAttempt[];
+}
+
+interface Candidate {
+  name: BackendName;
+  provider: string;
+  gpu: boolean;
+  load: () => Promise<void>;
+}
+
+/**
+ * tfjs-node 4.22 calls util.isNullOrUndefined, removed from Node ≥ 23 (Electron 45 runs
+ * Node 24): put it back before the native binding loads.
+ */
+function polyfillNodeUtil(): void {
+  const u = util as unknown as Record<string, unknown>;
+  if (typeof u.isNullOrUndefined !== 'function') {
+    u.isNullOrUndefined = (v: unknown) => v === null || v === undefined;
+  }
+}
+
+const candidates: Candidate[] = [
+  {
+    name: 'tensorflow',
+    provider: '@tensorflow/tfjs-node-gpu',
+    gpu: true,
+    load: async () => {
+      polyfillNodeUtil();
+      await import('@tensorflow/tfjs-node-gpu' as string);
+    },
+  },
+  {
+    name: 'tensorflow',
+    provider: '@tensorflow/tfjs-node',
+    gpu: false,
+    load: async () => {
+      polyfillNodeUtil();
+      await import('@tensorflow/tfjs-node' as string);
+    },
+  },
+  {
+    name: 'wasm',
+    provider: '@tensorflow/tfjs-backend-wasm',
+    gpu: false,
+    load: async () => {
+      await import('@tensorflow/tfjs-backend-wasm');
+    },
+  },
+  {
+    name: 'cpu',
+    provider: '@tensorflow/tfjs-backend-cpu',
+    gpu: false,
+    load: async () => {
+      await import('@tensorflow/tfjs-backend-cpu');
+    },
+  },
+];
+
+let current: BackendChoice | null = null;
+
+function describe(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const firstLine = msg.split('\n')[0] ?? msg;
+  if (/Cannot find (module|package)/i.test(firstLine)) return 'not installed';
+  return firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine;
+}
+
+/**
+ * The wasm backend's Emscripten runtime installs process-wide uncaughtException and
+ * unhandledRejection handlers that rethrow, which turns any stray error into a crash that
+ * prints a megabyte of minified code. Error handling is the application's job: take them off.
+ */
+async function withoutForeignProcessHandlers<T>(work: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const listeners = (e: string) => process.listeners(e as 'uncaughtException') as ((...args: unknown[]) => void)[];
+  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
+  try {
+    return await work();
+  } finally {
+    for (const e of events) {
+      for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+    }
+  }
+}
+
+async function tryCandidate(c: Candidate): Promise<void> {
+  await withoutForeignProcessHandlers(async () => {
+    await c.load();
+    await tf.setBackend(c.name).catch(() => false);
+    await tf.ready().catch(() => undefined);
+  });
+  const ok = tf.getBackend() === c.name;
+  if (!ok) throw new Error(`tf.setBackend('${c.name}') failed`);
+  // a smoke test: a backend that registers but cannot compute is no backend
+  const probe = tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3])).dataSync()[0]);
+  if (probe !== 6) throw new Error('smoke test gave a wrong result');
+}
+
+function reasonFor(choice: Candidate, pref: BackendPreference, attempts: BackendAttempt[]): string {
+  if (pref !== 'auto') return `${choice.provider} (forced with --backend ${pref})`;
+  const failed = attempts.filter((a) => !a.ok).map((a) => `${a.candidate}: ${a.error ?? 'failed'}`);
+  const why: Record<string, string> = {
+    '@tensorflow/tfjs-node-gpu': 'native TensorFlow with CUDA, the fastest',
+    '@tensorflow/tfjs-node': 'native TensorFlow on the CPU',
+    '@tensorflow/tfjs-backend-wasm': 'WebAssembly with XNNPACK and SIMD, the fastest that loaded',
+    '@tensorflow/tfjs-backend-cpu': 'plain JavaScript, the slowest but always available',
+  };
+  const head = `${choice.provider}: ${why[choice.provider] ?? ''}`;
+  return failed.length ? `${head} (skipped ${failed.join('; ')})` : head;
+}
+
+/** Loads and activates a backend. Safe to call again: the first choice stays. */
+export async function initBackend(pref: BackendPreference = 'auto'): Promise<BackendChoice> {
+  if (current && (pref === 'auto' || pref === current.name)) return current;
+  const attempts: BackendAttempt[] = [];
+  const pool = pref === 'auto' ? candidates : candidates.filter((c) => c.name === pref);
+  if (pool.length === 0) {
+    throw new TransferLabError('BAD_ARGUMENT', `Unknown backend "${pref}".`, `Use one of: ${backendPreferences.join(', ')}.`);
+  }
+  for (const c of pool) {
+    try {
+      await tryCandidate(c);
+      attempts.push({ candidate: c.provider, ok: true });
+      current = { name: c.name, provider: c.provider, gpu: c.gpu, reason: reasonFor(c, pref, attempts), attempts };
+      return current;
+    } catch (e) {
+      attempts.push({ candidate: c.provider, ok: false, error: describe(e) });
+    }
+  }
+  const available = await availableBackends();
+  throw new TransferLabError(
+    'BACKEND_UNAVAILABLE',
+    `The ${pref} backend could not be loaded (${attempts.map((a) => `${a.candidate}: ${a.error}`).join('; ')}).`,
+    available.length
+      ? `Available here: ${available.join(', ')}. Use --backend ${available[0]} or --backend auto.`
+      : 'No TensorFlow.js backend loads here; reinstall with npm install.',
+  );
+}
+
+/** Which backend names can be loaded here, without switching to them for good. */
+export async function availableBackends(): Promise<BackendName[]> {
+  const names: BackendName[] = [];
+  for (const c of candidates) {
+    if (names.includes(c.name)) continue;
+    try {
+      await withoutForeignProcessHandlers(c.load);
+      if (tf.findBackendFactory(c.name)) names.push(c.name);
+    } catch {
+      // not available: that is what we are finding out
+    }
+  }
+  return names;
+}
+
+export function currentBackend(): BackendChoice | null {
+  return current;
+}

@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { TransferLabError } from '../../../shared/errors';
+import type { EpochMetrics, TrainConfig } from '../../../shared/run';
+import { buildHead } from './head';
+import { seededRandom, shuffleInPlace } from './rng';
+
+/** Where the training loop gets features: by index, one batch at a time, never all at once. */
+export interface FeatureSource {
+  readonly size: number;
+  readonly featureDim: number;
+  labels: readonly number[];
+  read(indices: readonly number[]): Float32Array;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  samplesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface TrainOptions {
+  classCount: number;
+  config: TrainConfig;
+  train: FeatureSource;
+  val: FeatureSource | null;
+  onEpoch?: (m: EpochMetrics) => void;
+  onBatch?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  head: tfl.Sequential;
+  epochs: EpochMetrics[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+}
+
+const eps = 1e-7;
+
+/** mean categorical cross-entropy on softmax outputs, clipped as Keras does */
+function crossEntropy(labels: tf.Tensor2D, probs: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(probs, eps, 1 - eps))), -1))) as tf.Scalar);
+}
+
+function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+  if (!(cfg.learningRate > 0) || !Number.isFinite(cfg.learningRate)) {
+    throw new TransferLabError('BAD_ARGUMENT', `The learning rate must be a positive number (got ${cfg.learningRate}).`, 'Try 0.001 for Adam or 0.01 for SGD.');
+  }
+  return cfg.optimizer === 'sgd' ? tf.train.momentum(cfg.learningRate, cfg.momentum) : tf.train.adam(cfg.learningRate);
+}
+
+/** loss and accuracy of the head over a whole source, batch by batch */
+export function evaluateSource(head: tfl.Sequential, src: FeatureSource, classCount: number, batchSize = 256): { loss: number; accuracy: number } {
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < src.size; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, src.size - start) }, (_, i) => start + i);
+    const x = src.read(idx);
+    const [l, c] = tf.tidy(() => {
+      const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
+      const labels = tf.tensor1d(idx.map((i) => src.labels[i]!), 'int32');
+      const probs = head.predict(xs) as tf.Tensor2D;
+      const loss = crossEntropy(tf.oneHot(labels, classCount) as tf.Tensor2D, probs);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32'));
+      return [loss.dataSync()[0]!, hits.dataSync()[0]!];
+    });
+    lossSum += l * idx.length;
+    correct += c;
+  }
+  return { loss: src.size ? lossSum / src.size : 0, accuracy: src.size ? correct / src.size : 0 };
+}
+
+/**
+ * Trains a new head with mini-batches read from the cache. Early stopping watches the
+ * validation loss; the best epoch's weights are restored at the end, so what is saved is
+ * the model that generalised best, not the last one.
+ */
+export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
+  const { config, train, val, classCount } = opts;
+  if (train.size === 0) throw new TransferLabError('DATASET_INVALID', 'There are no training images.', 'Add images, or lower the validation and test fractions.');
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new TransferLabError('BAD_ARGUMENT', `The batch size must be a whole number of at least 1 (got ${config.batchSize}).`);
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new TransferLabError('BAD_ARGUMENT', `The number of epochs must be at least 1 (got ${config.epochs}).`);
+  const head = buildHead(train.featureDim, classCount, config.head, config.seed);
+  const optimizer = makeOptimizer(config);
+  const random = seededRandom(config.seed);
+  const order = Array.from({ length: train.size }, (_, i) => i);
+  const batches = Math.ceil(train.size / config.batchSize);
+  const epochs: EpochMetrics[] = [];
+  let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: null as tf.Tensor[] | null };
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let cancelled = false;
+  const t0 = performance.now();
+  let samplesSeen = 0;
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const te = performance.now();
+      shuffleInPlace(order, random);
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        if (opts.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        const idx = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
+        const x = train.read(idx);
+        const xs = tf.tensor2d(x, [idx.length, train.featureDim]);
+        const labels = tf.tensor1d(idx.map((i) => train.labels[i]!), 'int32');
+        const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;
+        let hits: tf.Tensor | undefined;
+        const loss = optimizer.minimize(() => {
+          const probs = head.apply(xs, { training: true }) as tf.Tensor2D;
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32')));
+          return crossEntropy(oneHot, probs);
+        }, true)!;
+        lossSum += (await loss.data())[0]! * idx.length;
+        correct += hits ? (await hits.data())[0]! : 0;
+        tf.dispose([xs, labels, oneHot, loss, hits as tf.Tensor]);
+        samplesSeen += idx.length;
+        const elapsed = (performance.now() - t0) / 1000;
+        const sps = samplesSeen / Math.max(elapsed, 1e-3);
+        const remaining = (config.epochs - epoch) * train.size + (train.size - (b + 1) * config.batchSize);
+        opts.onBatch?.({ epoch, epochs: config.epochs, batch: b + 1, batches, samplesPerSecond: sps, etaSeconds: Math.max(0, remaining) / sps });
+      }
+      if (cancelled) break;
+      const v = val && val.size ? evaluateSource(head, val, classCount) : null;
+      const seconds = (performance.now() - te) / 1000;
+      const m: EpochMetrics = {
+        epoch,
+        loss: lossSum / train.size,
+        accuracy: correct / train.size,
+        valLoss: v ? v.loss : null,
+        valAccuracy: v ? v.accuracy : null,
+        seconds,
+        samplesPerSecond: train.size / Math.max(seconds, 1e-6),
+      };
+      epochs.push(m);
+      opts.onEpoch?.(m);
+      const watched = m.valLoss ?? m.loss;
+      if (Number.isFinite(watched) && watched < best.loss) {
+        tf.dispose(best.weights ?? []);
+        best = { loss: watched, epoch, weights: head.getWeights().map((w) => tf.clone(w)) };
+        sinceBest = 0;
+      } else if (config.patience > 0 && ++sinceBest >= config.patience) {
+        stoppedEarly = epoch < config.epochs;
+        break;
+      }
+      // let progress events and a stop request through between epochs
+      await new Promise((r) => setImmediate(r));
+    }
+    if (best.weights) head.setWeights(best.weights);
+  } finally {
+    tf.dispose(best.weights ?? []);
+    optimizer.dispose();
+  }
+  return { head, epochs, bestEpoch: best.epoch || epochs.length, stoppedEarly, cancelled };
+}

@@ -1,0 +1,99 @@
+import type { ClassMetrics } from './metrics';
+import type { SkippedFile, SplitFractions } from './dataset';
+import type { Preprocessing } from './preprocessing';
+
+/** What a training run is asked to do and what it records. */
+export interface HeadConfig {
+  /** units of an optional hidden Dense layer (0: none) */
+  hiddenUnits: number;
+  /** dropout rate before the output layer (0: none) */
+  dropout: number;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd';
+  /** momentum for SGD */
+  momentum: number;
+  seed: number;
+  /** stop when validation loss has not improved for this many epochs (0: never) */
+  patience: number;
+  head: HeadConfig;
+}
+
+export const defaultTrainConfig: TrainConfig = {
+  epochs: 20,
+  batchSize: 32,
+  learningRate: 0.001,
+  optimizer: 'adam',
+  momentum: 0.9,
+  seed: 42,
+  patience: 5,
+  head: { hiddenUnits: 0, dropout: 0.2 },
+};
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface Misclassified {
+  path: string;
+  trueClass: string;
+  predictedClass: string;
+  confidence: number;
+}
+
+export interface Evaluation {
+  accuracy: number;
+  confusionMatrix: number[][];
+  classes: string[];
+  perClass: ClassMetrics[];
+  macroF1: number;
+  misclassified: Misclassified[];
+  testCount: number;
+}
+
+export interface RunTimings {
+  scanSeconds: number;
+  modelLoadSeconds: number;
+  extractSeconds: number;
+  trainSeconds: number;
+  evaluateSeconds: number;
+  totalSeconds: number;
+}
+
+export interface ExtractorRecord {
+  runtime: string;
+  backend: string;
+  workers: number;
+  batchSize: number;
+  fallbackReason?: string;
+  imagesPerSecond: number | null;
+}
+
+export interface RunRecord {
+  formatVersion: 1;
+  id: string;
+  createdAt: string;
+  dataset: { root: string; classes: string[]; counts: { train: number; val: number; test: number }; split: SplitFractions };
+  model: { source: string; name: string; key: string; format: 'layers' | 'graph'; cut: string; pooling: 'avg' | 'none'; featureDim: number; preprocessing: Preprocessing };
+  config: TrainConfig;
+  backend: { name: string; provider: string; reason: string };
+  extractor: ExtractorRecord;
+  epochs: EpochMetrics[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  evaluation: Evaluation;
+  timings: RunTimings;
+  cache: { hits: number; misses: number; dir: string };
+  skipped: SkippedFile[];
+  peakRssMiB: number;
+}

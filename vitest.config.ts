@@ -1,4 +1,9 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// tests never touch the user's own model and bottleneck caches
+const testCache = path.join(os.tmpdir(), `transfer-lab-test-cache-${process.pid}`);
 
 export default defineConfig({
   test: {
@@ -8,5 +13,6 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    env: { TRANSFER_LAB_CACHE: testCache },
   },
 });

@@ -54,7 +54,9 @@ const program = new Command()
   .name('transfer-lab')
   .description('Transfer learning on images: a folder of photos to a trained, evaluated classifier on a pre-trained network.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // set before the subcommands are added, which copy it: a usage error exits 2, like other tools
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('scan')
@@ -162,11 +164,6 @@ program
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .option('--json', 'one JSON object per line on stdout')
   .action((model, images, o) => run(Boolean(o.json), (out) => runPredict(out, model, images, { top: o.top, backend: o.backend })));
-
-program.exitOverride((err) => {
-  // commander's own messages (bad option, missing argument) are already one clear line
-  process.exit(err.exitCode === 0 ? 0 : 2);
-});
 
 try {
   await program.parseAsync(process.argv);

@@ -18,8 +18,8 @@ export interface ParityReport {
  * its predictions with the engine's own (cached features + head). They should agree on
  * every image: the export is the same network, only assembled differently.
  */
-export async function checkExportParity(runDir: string, exportDir: string, o: { backend?: BackendPreference; onEvent?: (e: EngineEvent) => void } = {}): Promise<ParityReport> {
-  const engine = await evaluateRun(runDir, { ...(o.backend ? { backend: o.backend } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+export async function checkExportParity(runDir: string, exportDir: string, o: { backend?: BackendPreference; cacheDir?: string; onEvent?: (e: EngineEvent) => void } = {}): Promise<ParityReport> {
+  const engine = await evaluateRun(runDir, { ...(o.backend ? { backend: o.backend } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
   o.onEvent?.({ type: 'phase', phase: 'parity', message: `checking the exported model on ${engine.testImages.length} test images` });
   const classifier = await loadClassifier(exportDir);
   try {

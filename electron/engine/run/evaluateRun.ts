@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import type { Evaluation, RunRecord } from '../../../shared/run';
@@ -12,6 +13,12 @@ import { planBackbone } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
 import { readHead, readRun } from './runFolder';
 import type { DatasetImage } from '../../../shared/dataset';
+
+/** a run trained with its own --cache-dir evaluates from that cache too */
+function recordedCacheRoot(record: RunRecord): string | null {
+  const root = record.cache?.dir ? path.dirname(record.cache.dir) : null;
+  return root && fs.existsSync(root) ? root : null;
+}
 
 export interface EvaluateRunOptions {
   backend?: BackendPreference;
@@ -49,7 +56,7 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   if (model.key !== record.model.key) emit({ type: 'log', level: 'warn', message: `the model files at ${record.model.source} changed since the run` });
   const plan = await planBackbone(model, record.model.cut);
   const testAll = scan.images.filter((i) => i.split === 'test');
-  const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? bottleneckCacheDir(), backend: backend.name, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
+  const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(), backend: backend.name, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
   const failed = new Set(features.failed.map((f) => f.path));
   const testImages = testAll.filter((i) => !failed.has(i.relPath));
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
+import { pretrainedModelDir } from '../../test/fixtures/pretrainedModels';
+
+/** The CLI as a user runs it: a child process, its exit code, its stdout and stderr. */
+const cli = path.resolve('bin/transfer-lab.mjs');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-cli-'));
+const env = { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'cache'), FORCE_COLOR: '0' };
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli, ...args], { env, cwd: work });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+let dataset: string;
+let model: string;
+
+beforeAll(async () => {
+  const source = await fashionMnistDataset({ perClass: 20 });
+  dataset = path.join(work, 'photos');
+  for (const c of ['5_sandal', '1_trouser']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  fs.writeFileSync(path.join(dataset, '5_sandal', 'truncated.png'), fs.readFileSync(path.join(source, '5_sandal', fs.readdirSync(path.join(source, '5_sandal'))[0]!)).subarray(0, 40));
+  model = pretrainedModelDir('mobilenet_v2');
+});
+
+describe('transfer-lab CLI', () => {
+  it('train --json prints only JSON lines, ending with the result', async () => {
+    const r = await run(['train', dataset, '--model', model, '--epochs', '3', '--batch-size', '8', '--out', path.join(work, 'run'), '--json']);
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const result = lines.at(-1)!;
+    expect(result.type).toBe('result');
+    for (const key of ['backend', 'classes', 'counts', 'skipped', 'testAccuracy', 'confusionMatrix', 'perClass', 'timings', 'cache', 'peakRssMiB', 'runDir']) expect(result).toHaveProperty(key);
+    expect(result.classes).toEqual(['1_trouser', '5_sandal']);
+    expect(result.skipped).toEqual([expect.objectContaining({ path: '5_sandal/truncated.png' })]);
+    expect(result.cache).toEqual({ hits: 0, misses: 40 });
+    expect((result.timings as Record<string, number>).extractSeconds).toBeGreaterThan(0);
+    expect(lines.some((l) => l.type === 'epoch')).toBe(true);
+    expect(lines.some((l) => l.type === 'progress' && l.phase === 'extract')).toBe(true);
+  });
+
+  it('the second train reuses the cache; evaluate, export and predict work on the run', async () => {
+    const again = jsonLines((await run(['train', dataset, '--model', model, '--epochs', '2', '--out', path.join(work, 'run2'), '--json'])).stdout).at(-1)!;
+    expect(again.cache).toEqual({ hits: 40, misses: 0 });
+    const ev = await run(['evaluate', path.join(work, 'run2'), '--json']);
+    expect(ev.code).toBe(0);
+    expect(jsonLines(ev.stdout).at(-1)!.testAccuracy).toBe(again.testAccuracy);
+    const ex = await run(['export', path.join(work, 'run2'), path.join(work, 'exported')]);
+    expect(ex.code).toBe(0);
+    expect(ex.stdout).toMatch(/agrees with the engine on all \d+ test images/);
+    const sandal = path.join(dataset, '5_sandal', fs.readdirSync(path.join(dataset, '5_sandal')).find((f) => f.endsWith('.png'))!);
+    const pr = await run(['predict', path.join(work, 'exported'), sandal, '--json', '--top', '2']);
+    expect(pr.code).toBe(0);
+    const [p] = jsonLines(pr.stdout);
+    expect(p).toMatchObject({ type: 'prediction', file: sandal });
+    expect((p!.top as unknown[]).length).toBe(2);
+  });
+
+  it('scan --json reports classes, counts and the broken file', async () => {
+    const r = await run(['scan', dataset, '--json']);
+    expect(r.code).toBe(0);
+    const res = jsonLines(r.stdout).at(-1)!;
+    expect((res.classes as { name: string; count: number }[]).map((c) => [c.name, c.count])).toEqual([['1_trouser', 20], ['5_sandal', 20]]);
+    expect(res.skipped).toEqual([expect.objectContaining({ path: '5_sandal/truncated.png' })]);
+  });
+
+  it('models lists the catalog; layers lists a model with its default cut', async () => {
+    const m = jsonLines((await run(['models', '--json'])).stdout);
+    expect(m.length).toBeGreaterThanOrEqual(8);
+    expect(m.map((x) => x.id)).toContain('inception_v3_tfhub');
+    const l = await run(['layers', model, '--json']);
+    const lines = jsonLines(l.stdout);
+    expect(lines.find((x) => x.defaultCut)?.name).toBe('flatten_1');
+    expect(lines.at(-1)).toMatchObject({ type: 'result', defaultCut: 'flatten_1', layerCount: 162 });
+  });
+
+  it.each([
+    [['train', '/no/such/folder', '--model', 'x'], 1, /not found/],
+    [['train', 'DATASET', '--model', '/no/such/model'], 1, /neither a catalog id/],
+    [['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'], 2, /--lr must be a positive number/],
+    [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
+    [['train', 'DATASET', '--model', 'MODEL', '--cut', 'nope'], 1, /no layer named "nope"/],
+    [['evaluate', '/tmp'], 1, /not a run folder/],
+    [['predict', '/tmp', 'x.png'], 1, /not an exported Transfer Lab model/],
+  ])('bad input %j exits %i with one clear line and no stack trace', async (args, code, message) => {
+    const real = args.map((a) => (a === 'DATASET' ? dataset : a === 'MODEL' ? model : a));
+    if (real.includes('tensorflow') && fs.existsSync(path.resolve('node_modules/@tensorflow/tfjs-node/lib'))) return;
+    const r = await run(real);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+
+  it('a dataset that is not a dataset says what layout is expected', async () => {
+    const flat = path.join(work, 'flat');
+    fs.mkdirSync(flat);
+    fs.copyFileSync(path.join(dataset, '5_sandal', 'truncated.png'), path.join(flat, 'a.png'));
+    const r = await run(['train', flat, '--model', model]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/class/i);
+  });
+});

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../../shared/events';
+import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
+import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import { loadClassifier, topK } from '../export/classifier';
+import { exportRun } from '../export/exportModel';
+import { checkExportParity } from '../export/parity';
+import { initBackend } from '../tf/backend';
+import { evaluateRun } from './evaluateRun';
+import { readRun } from './runFolder';
+import { trainRun, type TrainRunResult } from './trainRun';
+
+/**
+ * The whole engine on real material: Fashion-MNIST photos (Debian's dataset-fashion-mnist)
+ * and the real pre-trained MobileNetV2 (from the nsfwjs npm package), plus broken and odd
+ * files that must be named and skipped, never fatal.
+ */
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-run-'));
+const cacheDir = path.join(work, 'cache');
+const classes = ['1_trouser', '7_sneaker', '8_bag'];
+let dataset: string;
+let first: TrainRunResult;
+const events: EngineEvent[] = [];
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const source = await fashionMnistDataset({ perClass: 20 });
+  dataset = path.join(work, 'photos');
+  for (const c of classes) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  fs.writeFileSync(path.join(dataset, '8_bag', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+  fs.writeFileSync(path.join(dataset, '7_sneaker', 'notes.txt'), 'not a photo');
+  fs.writeFileSync(path.join(dataset, '1_trouser', '.DS_Store'), 'mac');
+  first = await trainRun({
+    dataset,
+    model: pretrainedModelDir('mobilenet_v2'),
+    config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 },
+    split: { val: 0.15, test: 0.25 },
+    cacheDir,
+    outDir: path.join(work, 'run1'),
+    onEvent: (e) => events.push(e),
+  });
+});
+
+describe('trainRun on real photos and a real pre-trained network', () => {
+  it('trains, evaluates and writes a run folder', () => {
+    const r = first.record;
+    expect(r.dataset.classes).toEqual(classes);
+    expect(r.dataset.counts.train + r.dataset.counts.val + r.dataset.counts.test).toBe(60);
+    expect(r.model.cut).toBe('flatten_1');
+    expect(r.model.featureDim).toBe(1280);
+    expect(r.epochs).toHaveLength(8);
+    // trousers, sneakers and bags are easy: far above the 33% of guessing
+    expect(r.evaluation.accuracy).toBeGreaterThan(0.6);
+    expect(r.evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(r.dataset.counts.test);
+    expect(r.evaluation.perClass.map((c) => c.className)).toEqual(classes);
+    expect(readRun(first.runDir).id).toBe(r.id);
+    expect(fs.existsSync(path.join(first.runDir, 'head', 'model.json'))).toBe(true);
+    expect(r.backend.provider).toMatch(/tfjs/);
+    expect(r.peakRssMiB).toBeGreaterThan(50);
+  });
+
+  it('names each bad file with its reason and trains on the rest; hidden files are only counted', () => {
+    const skipped = new Map(first.record.skipped.map((s) => [s.path, s.reason]));
+    expect(skipped.get('8_bag/broken.jpg')).toBeTruthy();
+    expect(skipped.get('7_sneaker/notes.txt')).toMatch(/not an image/);
+    expect([...skipped.keys()].some((p) => p.includes('.DS_Store'))).toBe(false);
+  });
+
+  it('extracted every image once, with the fused graph, and streamed progress', () => {
+    expect(first.record.cache).toMatchObject({ hits: 0, misses: 60 });
+    expect(first.record.extractor.runtime).toBe('fused');
+    const progress = events.filter((e) => e.type === 'progress' && e.phase === 'extract');
+    expect(progress.at(-1)).toMatchObject({ done: 60, total: 60 });
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs).toHaveLength(8);
+    const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
+    expect(phases).toEqual(['scan', 'load-model', 'extract', 'train', 'evaluate', 'save']);
+  });
+
+  it('a second run on the same data and model extracts nothing, and re-reads the same features', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2') });
+    expect(second.record.cache).toEqual({ hits: 60, misses: 0, dir: first.record.cache.dir });
+    expect(second.record.extractor.runtime).toBe('cache');
+    expect(second.record.evaluation.confusionMatrix).toEqual(first.record.evaluation.confusionMatrix);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('re-extracts only an image whose content changed', async () => {
+    const target = path.join(dataset, '1_trouser', fs.readdirSync(path.join(dataset, '1_trouser')).find((f) => f.endsWith('.png'))!);
+    const copy = path.join(work, 'backup.png');
+    fs.copyFileSync(target, copy);
+    const sharp = (await import('sharp')).default;
+    await sharp(copy).negate().png().toFile(target);
+    try {
+      const third = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 2 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run3') });
+      expect(third.record.cache).toMatchObject({ hits: 59, misses: 1 });
+    } finally {
+      fs.copyFileSync(copy, target);
+    }
+  });
+
+  it('evaluate re-computes the same metrics from the run folder', async () => {
+    const again = await evaluateRun(first.runDir, { cacheDir });
+    expect(again.evaluation.accuracy).toBeCloseTo(first.record.evaluation.accuracy, 10);
+    expect(again.evaluation.confusionMatrix).toEqual(first.record.evaluation.confusionMatrix);
+  });
+
+  it('exports one self-contained model that agrees with the engine on every test image', async () => {
+    const dest = path.join(work, 'export');
+    const { manifest } = await exportRun(first.runDir, dest);
+    expect(manifest.layout).toBe('single-layers-model');
+    expect(manifest.labels).toEqual(classes);
+    expect(manifest.preprocessing).toEqual(first.record.model.preprocessing);
+    const parity = await checkExportParity(first.runDir, dest, { cacheDir });
+    expect(parity.images).toBe(first.record.dataset.counts.test);
+    expect(parity.disagreements).toEqual([]);
+    expect(parity.maxProbabilityDiff).toBeLessThan(1e-3);
+    expect(parity.exportedAccuracy).toBeCloseTo(first.record.evaluation.accuracy, 10);
+
+    const classifier = await loadClassifier(dest);
+    try {
+      const bag = path.join(dataset, '8_bag', fs.readdirSync(path.join(dataset, '8_bag')).find((f) => f.endsWith('.png'))!);
+      const { probabilities, failures } = await classifier.classify([bag, path.join(dataset, '8_bag', 'broken.jpg')]);
+      expect(failures.map((f) => path.basename(f.file))).toEqual(['broken.jpg']);
+      const top = topK(probabilities, 0, classes, 3);
+      expect(top[0]!.probability).toBeGreaterThan(top[1]!.probability);
+      expect(top.reduce((a, t) => a + t.probability, 0)).toBeCloseTo(1, 4);
+    } finally {
+      classifier.dispose();
+    }
+  });
+
+  it('refuses to export over a folder of the user\'s that is not an earlier export', async () => {
+    const dest = path.join(work, 'precious');
+    fs.mkdirSync(dest);
+    fs.writeFileSync(path.join(dest, 'thesis.txt'), 'do not lose me');
+    await expect(exportRun(first.runDir, dest)).rejects.toMatchObject({ code: 'EXPORT_FAILED' });
+    expect(fs.readFileSync(path.join(dest, 'thesis.txt'), 'utf8')).toBe('do not lose me');
+  });
+
+  it('trains on a graph model (TF Hub format) as a frozen feature extractor', async () => {
+    const r = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2_mid'), config: { epochs: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run-graph') });
+    expect(r.record.model.format).toBe('graph');
+    expect(r.record.extractor.runtime).toBe('graph');
+    expect(r.record.cache.misses).toBe(60);
+    const dest = path.join(work, 'export-graph');
+    const { manifest } = await exportRun(r.runDir, dest);
+    expect(manifest.layout).toBe('graph-backbone+head');
+    const parity = await checkExportParity(r.runDir, dest, { cacheDir });
+    expect(parity.disagreements).toEqual([]);
+  });
+
+  it('cuts where the user asks and caches that cut separately', async () => {
+    const r = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), cut: 'block_16_project_BN', config: { epochs: 2 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run-cut') });
+    expect(r.record.model.cut).toBe('block_16_project_BN');
+    expect(r.record.model.pooling).toBe('avg');
+    expect(r.record.model.featureDim).toBe(320);
+    expect(r.record.cache.misses).toBe(60);
+    await expect(trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), cut: 'no_such_layer', cacheDir })).rejects.toMatchObject({ code: 'MODEL_LAYER_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { availableBackends, initBackend } from './backend';
+
+describe('backend selection', () => {
+  it('lists the backends that load here: wasm and cpu at least', async () => {
+    const names = await availableBackends();
+    expect(names).toContain('wasm');
+    expect(names).toContain('cpu');
+  });
+
+  it('refuses a forced backend that cannot load with a message naming what is available', async () => {
+    const native = (await availableBackends()).includes('tensorflow');
+    if (native) return; // on a machine with libtensorflow this case cannot arise
+    const err = await initBackend('tensorflow').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect((err as Error).message).toMatch(/tfjs-node/);
+    expect((err as { hint: string }).hint).toMatch(/Available here: .*wasm/);
+  });
+
+  it('picks the fastest that loads and says why', async () => {
+    const choice = await initBackend('auto');
+    expect(['tensorflow', 'wasm']).toContain(choice.name);
+    expect(tf.getBackend()).toBe(choice.name);
+    expect(choice.reason).toContain(choice.provider);
+    if (choice.name === 'wasm') {
+      expect(choice.attempts.filter((a) => !a.ok).map((a) => a.candidate)).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+      expect(choice.reason).toMatch(/skipped .*tfjs-node/);
+    }
+  });
+
+  it('computes correctly on the chosen backend and leaves no foreign process handlers', async () => {
+    await initBackend('auto');
+    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0]);
+    expect(y).toBe(11);
+    // the wasm runtime's rethrowing handlers would turn any stray error into a crash
+    const rethrowers = process.listeners('unhandledRejection').filter((l) => /throw reason/.test(String(l)));
+    expect(rethrowers).toHaveLength(0);
+  });
+});

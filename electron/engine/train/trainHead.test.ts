@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultTrainConfig, type TrainConfig } from '../../../shared/run';
+import { initBackend } from '../tf/backend';
+import { seededRandom } from './rng';
+import { evaluateSource, trainHead, type FeatureSource } from './trainHead';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+/** three Gaussian blobs in 16 dimensions: a head should separate them almost perfectly */
+function blobs(n: number, seed: number, dim = 16, classes = 3): FeatureSource & { data: Float32Array; reads: number } {
+  const r = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+  const labels = Array.from({ length: n }, (_, i) => i % classes);
+  const data = new Float32Array(n * dim);
+  labels.forEach((c, i) => {
+    for (let d = 0; d < dim; d++) data[i * dim + d] = (d % classes === c ? 3 : 0) + gauss() * 0.7;
+  });
+  const src = {
+    size: n,
+    featureDim: dim,
+    labels,
+    data,
+    reads: 0,
+    read(indices: readonly number[]) {
+      src.reads++;
+      const out = new Float32Array(indices.length * dim);
+      indices.forEach((i, k) => out.set(data.subarray(i * dim, (i + 1) * dim), k * dim));
+      return out;
+    },
+  };
+  return src;
+}
+
+const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => ({ ...defaultTrainConfig, epochs: 15, batchSize: 16, patience: 0, ...over });
+
+describe('training a new head on bottleneck features', () => {
+  it('learns separable classes and reports every epoch', async () => {
+    const epochs: number[] = [];
+    const r = await trainHead({ classCount: 3, config: cfg({ learningRate: 0.01 }), train: blobs(300, 1), val: blobs(60, 2), onEpoch: (m) => epochs.push(m.epoch) });
+    expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    const last = r.epochs.at(-1)!;
+    expect(last.valAccuracy).toBeGreaterThan(0.95);
+    expect(last.loss).toBeLessThan(r.epochs[0]!.loss);
+    expect(evaluateSource(r.head, blobs(90, 3), 3).accuracy).toBeGreaterThan(0.95);
+    r.head.dispose();
+  });
+
+  it('does not grow the tensor count across epochs', async () => {
+    const counts: number[] = [];
+    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 8, head: { hiddenUnits: 32, dropout: 0.3 } }), train: blobs(200, 4), val: blobs(40, 5), onEpoch: () => counts.push(tf.memory().numTensors) });
+    // the first epoch creates the optimizer's slots and the kept best weights; after that, flat
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    r.head.dispose();
+  });
+
+  it('reads features batch by batch, never the whole set at once', async () => {
+    const train = blobs(200, 6);
+    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 2, batchSize: 50 }), train, val: null });
+    expect(train.reads).toBe(2 * 4);
+    r.head.dispose();
+  });
+
+  it('gives the same result for the same seed, and another for another seed', async () => {
+    const run = async (seed: number) => {
+      const r = await trainHead({ classCount: 3, config: cfg({ epochs: 3, seed }), train: blobs(120, 7), val: null });
+      const w = r.head.getWeights()[0]!.dataSync().slice(0, 8);
+      r.head.dispose();
+      return { w: Array.from(w), loss: r.epochs.at(-1)!.loss };
+    };
+    const a = await run(1);
+    const b = await run(1);
+    const c = await run(2);
+    expect(b).toEqual(a);
+    expect(c.w).not.toEqual(a.w);
+  });
+
+  it('stops early when the validation loss stops improving and keeps the best epoch', async () => {
+    // tiny training set, long run, big learning rate: validation loss turns up quickly
+    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 200, patience: 3, learningRate: 0.05, batchSize: 4, head: { hiddenUnits: 64, dropout: 0 } }), train: blobs(12, 8), val: blobs(60, 9) });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.epochs.length).toBeLessThan(200);
+    const best = r.epochs[r.bestEpoch - 1]!;
+    expect(Math.min(...r.epochs.map((e) => e.valLoss!))).toBe(best.valLoss);
+    expect(r.epochs.length - r.bestEpoch).toBe(3);
+    // the restored weights are the best epoch's: their validation loss is the best one
+    expect(evaluateSource(r.head, blobs(60, 9), 3).loss).toBeCloseTo(best.valLoss!, 4);
+    r.head.dispose();
+  });
+
+  it('trains with SGD and momentum', async () => {
+    const r = await trainHead({ classCount: 3, config: cfg({ optimizer: 'sgd', learningRate: 0.05 }), train: blobs(300, 10), val: blobs(60, 11) });
+    expect(r.epochs.at(-1)!.valAccuracy).toBeGreaterThan(0.9);
+    r.head.dispose();
+  });
+
+  it('refuses a learning rate or batch size that makes no sense, with a clear message', async () => {
+    await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/learning rate/) });
+    await expect(trainHead({ classCount: 3, config: cfg({ batchSize: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(trainHead({ classCount: 3, config: cfg(), train: blobs(0, 1), val: null })).rejects.toMatchObject({ code: 'DATASET_INVALID' });
+  });
+
+  it('can be stopped between batches', async () => {
+    const ac = new AbortController();
+    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 50 }), train: blobs(100, 12), val: null, onEpoch: (m) => m.epoch === 2 && ac.abort(), signal: ac.signal });
+    expect(r.cancelled).toBe(true);
+    expect(r.epochs.length).toBe(2);
+    r.head.dispose();
+  });
+});

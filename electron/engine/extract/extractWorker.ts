@@ -89,7 +89,14 @@ async function decodeAll(items: JobItem[]): Promise<{ decoded: Decoded[]; second
   return { decoded, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * Fault injection for tests of the back-off: TRANSFER_LAB_FAULT_OOM_ABOVE=N makes any batch
+ * larger than N fail as a real allocation failure does. Unset in normal use.
+ */
+const simulatedOomAbove = Number(process.env.TRANSFER_LAB_FAULT_OOM_ABOVE ?? Number.POSITIVE_INFINITY);
+
 function infer(batch: Decoded[]): Float32Array {
+  if (batch.length > simulatedOomAbove) throw new RangeError(`Array buffer allocation failed (simulated for a batch of ${batch.length})`);
   const { height, width } = init.preprocessing;
   const per = height * width * 3;
   const input = new Float32Array(batch.length * per);

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import { initBackend } from '../tf/backend';
+import { planBackbone } from '../run/openBackbone';
+import { resolveModel } from './resolveModel';
+
+/** A real pre-trained model served over http on 127.0.0.1, as a model hub would serve it. */
+let server: http.Server;
+let base: string;
+const requests: string[] = [];
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-models-'));
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const dir = pretrainedModelDir('mobilenet_v2');
+  server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const file = path.join(dir, path.basename((req.url ?? '').split('?')[0]!));
+    if (!fs.existsSync(file)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const body = fs.readFileSync(file);
+    res.writeHead(200, { 'content-length': body.length, 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('resolving a model the user names', () => {
+  it('downloads a real model from an address once, then works offline from the cache', async () => {
+    const progress: number[] = [];
+    const first = await resolveModel(`${base}/model.json`, { cacheDir, onDownload: (p) => progress.push(p.bytesDone) });
+    expect(first).toMatchObject({ downloaded: true, fromCache: false, format: 'layers' });
+    expect(progress.length).toBeGreaterThan(0);
+    expect(first.key).toBe((await resolveModel(pretrainedModelDir('mobilenet_v2'))).key);
+    const plan = await planBackbone(first, undefined);
+    expect(plan).toMatchObject({ cut: 'flatten_1', featureDim: 1280 });
+
+    const before = requests.length;
+    await new Promise<void>((r) => server.close(() => r()));
+    const again = await resolveModel(`${base}/model.json`, { cacheDir });
+    expect(again).toMatchObject({ fromCache: true, dir: first.dir });
+    expect(requests.length).toBe(before);
+    server.listen(Number(new URL(base).port), '127.0.0.1');
+  });
+
+  it('takes a local folder as it is, and a model.json path as its folder', async () => {
+    const dir = pretrainedModelDir('mobilenet_v2');
+    expect((await resolveModel(dir)).dir).toBe(dir);
+    expect((await resolveModel(path.join(dir, 'model.json'))).dir).toBe(dir);
+    expect((await resolveModel(dir)).preprocessing).toMatchObject({ height: 224, width: 224, range: [-1, 1] });
+  });
+
+  it('says clearly what is wrong with a name that is nothing', async () => {
+    await expect(resolveModel('mobilenet_v9')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', hint: expect.stringMatching(/transfer-lab models/) });
+    await expect(resolveModel(os.tmpdir())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+});

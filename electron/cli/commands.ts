@@ -47,7 +47,12 @@ export async function runScan(out: Output, dataset: string, split: SplitFraction
   }
   if (scan.problems.length) {
     out.info('\nproblems:');
-    for (const p of scan.problems) out.info(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}`);
+    for (const p of scan.problems) {
+      out.info(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}`);
+      const paths = p.paths ?? [];
+      for (const f of paths.slice(0, 5)) out.info(`      ${f}`);
+      if (paths.length > 5) out.info(`      … and ${paths.length - 5} more (--json lists them all)`);
+    }
   }
 }
 

@@ -57,7 +57,7 @@ export function findProblems(input: ProblemInput): DatasetProblem[] {
     problems.push({
       kind: 'symlink-loop',
       severity: 'warning',
-      message: `${plural(input.symlinkLoops.length, 'folder link')} lead to a folder already scanned; not followed, so no image is counted twice.`,
+      message: `${plural(input.symlinkLoops.length, 'folder link')} ${input.symlinkLoops.length === 1 ? 'leads' : 'lead'} to a folder already scanned; not followed, so no image is counted twice.`,
       paths: input.symlinkLoops,
     });
   }

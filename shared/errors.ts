@@ -22,6 +22,9 @@ export const errorCodes = [
   'BAD_ARGUMENT',
   'CANCELLED',
   'INTERNAL',
+  'UNSUPPORTED',
+  'PROJECT_INVALID',
+  'PROJECT_TOO_NEW',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

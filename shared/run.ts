@@ -51,6 +51,14 @@ export interface Misclassified {
   confidence: number;
 }
 
+/** one test image's outcome: what a click on a confusion-matrix cell shows */
+export interface TestPrediction {
+  path: string;
+  trueLabel: number;
+  predictedLabel: number;
+  confidence: number;
+}
+
 export interface Evaluation {
   accuracy: number;
   confusionMatrix: number[][];
@@ -58,6 +66,8 @@ export interface Evaluation {
   perClass: ClassMetrics[];
   macroF1: number;
   misclassified: Misclassified[];
+  /** every test image, in test-split order */
+  predictions: TestPrediction[];
   testCount: number;
 }
 

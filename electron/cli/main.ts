@@ -4,6 +4,7 @@ import { modelCatalog } from '../../shared/catalog';
 import { backendPreferences, type BackendPreference } from '../engine/tf/backend';
 import { createOutput, reportError, type Output } from './output';
 import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
+import { runServe } from './serve';
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -154,6 +155,14 @@ program
   .option('--no-parity', 'skip the check of the exported model against the engine on the test split')
   .option('--json', 'one JSON object per line on stdout')
   .action((runDir, dest, o) => run(Boolean(o.json), (out) => runExport(out, runDir, dest, { backend: o.backend, parity: o.parity })));
+
+program
+  .command('serve')
+  .description("serve the app to a browser: the wizard over HTTP and WebSocket (for a headless Jetson through an SSH tunnel)")
+  .option('--port <n>', 'port (0: any free port)', nonNegativeInt('--port'), 7860)
+  .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes your files to the network', '127.0.0.1')
+  .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
+  .action((o) => run(false, () => runServe({ port: o.port, host: o.host, backend: o.backend })));
 
 program
   .command('predict')

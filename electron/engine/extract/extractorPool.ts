@@ -32,7 +32,16 @@ export interface ExtractOutcome {
   inferSeconds: number;
 }
 
-const workerUrl = new URL('./extractWorker.boot.mjs', import.meta.url);
+/**
+ * From the sources, the worker boots through tsx (extractWorker.boot.mjs). The bundled desktop
+ * app has no tsx at run time: its build emits the worker as a file of its own and its engine
+ * entry points the pool at it here, before any pool starts.
+ */
+let workerUrl = new URL('./extractWorker.boot.mjs', import.meta.url);
+
+export function setExtractWorkerUrl(url: URL): void {
+  workerUrl = url;
+}
 
 interface Slot {
   worker: Worker;

@@ -31,7 +31,7 @@ export function predictSource(head: tfl.LayersModel, src: FeatureSource, classCo
 }
 
 /** Confusion matrix, per-class precision/recall/F1 and the misclassified images, worst first. */
-export function evaluateHead(head: tfl.LayersModel, src: FeatureSource, images: readonly DatasetImage[], classes: readonly string[]): Evaluation & { predictions: Predictions } {
+export function evaluateHead(head: tfl.LayersModel, src: FeatureSource, images: readonly DatasetImage[], classes: readonly string[]): Evaluation & { raw: Predictions } {
   const predictions = predictSource(head, src, classes.length);
   const truth = images.map((i) => i.label);
   const matrix = confusionMatrix(truth, predictions.predicted, classes.length);
@@ -42,6 +42,7 @@ export function evaluateHead(head: tfl.LayersModel, src: FeatureSource, images: 
     if (p !== img.label) misclassified.push({ path: img.relPath, trueClass: classes[img.label]!, predictedClass: classes[p]!, confidence: predictions.confidence[i]! });
   });
   misclassified.sort((a, b) => b.confidence - a.confidence);
+  const perImage = images.map((img, i) => ({ path: img.relPath, trueLabel: img.label, predictedLabel: predictions.predicted[i]!, confidence: predictions.confidence[i]! }));
   return {
     accuracy: accuracyOf(matrix),
     confusionMatrix: matrix,
@@ -49,7 +50,8 @@ export function evaluateHead(head: tfl.LayersModel, src: FeatureSource, images: 
     perClass,
     macroF1: macroF1(perClass),
     misclassified,
+    predictions: perImage,
     testCount: images.length,
-    predictions,
+    raw: predictions,
   };
 }

@@ -62,7 +62,7 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
   const head = await readHead(runDir);
   try {
-    const { predictions, ...evaluation } = evaluateHead(head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+    const { raw: predictions, ...evaluation } = evaluateHead(head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
     return { record, evaluation, testImages, predictions };
   } finally {
     head.dispose();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import {
   cutOutputShape,
@@ -18,6 +19,8 @@ export interface BackbonePlan {
   pooling: 'avg' | 'none';
   featureDim: number;
   weightsBytes: number;
+  /** parameters of the frozen part: input up to the cut */
+  frozenParams: number;
   /** floats of the largest activation of one image up to the cut: sizes the batches */
   peakActivationFloats: number;
   inputFloats: number;
@@ -37,7 +40,7 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
       const { dim, pooling } = featureDimOf(shape);
       const weightsBytes = Object.values(g.weights).reduce((s, ts) => s + ts.reduce((a, t) => a + t.size * 4, 0), 0);
       // a graph model hides its activations; MobileNet-like nets peak near 40× the input
-      return { cut: g.outputs[0]?.name ?? 'output', cutShape: shape, pooling, featureDim: dim, weightsBytes, peakActivationFloats: inputFloats * 40, inputFloats };
+      return { cut: g.outputs[0]?.name ?? 'output', cutShape: shape, pooling, featureDim: dim, weightsBytes, frozenParams: weightsBytes / 4, peakActivationFloats: inputFloats * 40, inputFloats };
     } finally {
       g.dispose();
     }
@@ -54,8 +57,8 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
       if (Array.isArray(s) && !Array.isArray(s[0])) peak = Math.max(peak, s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1));
       if (l.name === cut) break;
     }
-    const weightsBytes = m.countParams() * 4;
-    return { cut, cutShape, pooling, featureDim: dim, weightsBytes, peakActivationFloats: peak, inputFloats };
+    const frozenParams = tfl.model({ inputs: m.inputs, outputs: m.getLayer(cut).output as tfl.SymbolicTensor }).countParams();
+    return { cut, cutShape, pooling, featureDim: dim, weightsBytes: frozenParams * 4, frozenParams, peakActivationFloats: peak, inputFloats };
   } finally {
     m.dispose();
     // loading created no lasting tensors beyond the model's own

@@ -124,7 +124,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
   t = performance.now();
-  const { predictions: _predictions, ...evaluation } = evaluateHead(trained.head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+  const { raw: _raw, ...evaluation } = evaluateHead(trained.head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
   const evaluateSeconds = since(t);
   if (testImages.length === 0) emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
 

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TransferLabError } from '../../shared/errors';
+import { startWebHost } from '../host/webHost';
+import type { BackendPreference } from '../engine/tf/backend';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function webBuildDir(): string {
+  return process.env.TRANSFER_LAB_WEB_DIR ?? path.join(repoRoot, 'out', 'web');
+}
+
+const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** `transfer-lab serve`: prints the address with its token and serves until interrupted. */
+export async function runServe(o: { port: number; host: string; backend: BackendPreference }): Promise<void> {
+  const staticDir = webBuildDir();
+  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+    throw new TransferLabError('INTERNAL', `The app's web files are not built (${staticDir} has no index.html).`, 'Run `npm run build:web` once, then serve again.');
+  }
+  let host;
+  try {
+    host = await startWebHost({ port: o.port, host: o.host, staticDir, version: '0.1.0', service: { backend: o.backend } });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new TransferLabError('BAD_ARGUMENT', `Port ${o.port} is already in use.`, 'Choose another with --port, or --port 0 for any free port.');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new TransferLabError('BAD_ARGUMENT', `Cannot bind to ${o.host}.`, 'Use 127.0.0.1 (the default), or an address of this machine.');
+    throw e;
+  }
+  if (!loopback.has(o.host)) {
+    process.stderr.write(`warning: listening on ${o.host}: anyone who can reach this machine and has the token can browse its folders and train models. Prefer the default 127.0.0.1 with an SSH tunnel (ssh -L ${host.port}:127.0.0.1:${host.port} <jetson>).\n`);
+  }
+  process.stdout.write(`Transfer Lab is running. Open this address in a browser:\n\n  ${host.url}\n\nPress Ctrl+C to stop.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.stderr.write('stopping…\n');
+      void host.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,257 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { defaultSplit } from '../../../shared/dataset';
+import { TransferLabError } from '../../../shared/errors';
+import { parseProject, projectSchema, formatIssues, type Project } from '../../../shared/project';
+import { diskError, writeFileAtomic } from '../util/atomicWrite';
+
+export { addRecent, maxRecent, readRecent, removeRecent, type RecentProject } from './recentProjects';
+
+/**
+ * Reading and writing `.tlab` files. Paths inside a project are stored relative to the
+ * project file's folder where that is sensible, so a project folder copied to another
+ * machine (or a USB stick) together with its dataset still opens.
+ */
+
+export interface LoadedProject {
+  project: Project;
+  /** the project file, absolute */
+  file: string;
+  /** the dataset folder resolved against the project file; null when none is chosen */
+  datasetAbsolute: string | null;
+  /** the dataset folder is gone: the UI offers to locate it, the project still opens */
+  datasetMissing: boolean;
+  /** the format the file was written in, when it was older and upgraded in memory */
+  migratedFrom?: number;
+}
+
+// runFolder.ts's runFileName, named here so opening a project does not load TensorFlow
+const runFileName = 'run.json';
+
+/** a relative path climbing out more than this many folders is stored absolute instead */
+const maxParentSteps = 2;
+
+export function toStoredPath(projectFile: string, absolute: string): string {
+  const base = path.dirname(path.resolve(projectFile));
+  const target = path.resolve(absolute);
+  const rel = path.relative(base, target);
+  // another drive on Windows: no relative path exists
+  if (path.isAbsolute(rel)) return target;
+  if (rel === '') return '.';
+  const parts = rel.split(path.sep);
+  const climbs = parts.findIndex((p) => p !== '..');
+  if ((climbs === -1 ? parts.length : climbs) > maxParentSteps) return target;
+  // '/' in the file, whatever the OS that wrote it
+  return parts.join('/');
+}
+
+export function fromStoredPath(projectFile: string, stored: string): string {
+  if (path.isAbsolute(stored)) return path.normalize(stored);
+  return path.resolve(path.dirname(path.resolve(projectFile)), ...stored.split('/'));
+}
+
+// a relative model folder always starts with ./ or ../, so it never reads as a catalog id
+const relativeFolder = /^\.\.?(\/|$)/;
+
+export function toStoredModelSource(projectFile: string, source: string): string {
+  if (!path.isAbsolute(source)) return source;
+  const stored = toStoredPath(projectFile, source);
+  return path.isAbsolute(stored) || relativeFolder.test(stored) ? stored : `./${stored}`;
+}
+
+export function fromStoredModelSource(projectFile: string, stored: string): string {
+  return relativeFolder.test(stored) ? fromStoredPath(projectFile, stored) : stored;
+}
+
+/**
+ * The project with every absolute path it holds (dataset, model folder, run weights) made
+ * relative to `projectFile` where that is sensible. Paths already relative are taken to be
+ * relative to `projectFile`: to save somewhere new, resolve them first.
+ */
+export function storeProjectPaths(projectFile: string, project: Project): Project {
+  const stored = (p: string) => (path.isAbsolute(p) ? toStoredPath(projectFile, p) : p);
+  return {
+    ...project,
+    dataset: project.dataset && { ...project.dataset, path: stored(project.dataset.path) },
+    model: project.model && { ...project.model, source: toStoredModelSource(projectFile, project.model.source) },
+    runs: project.runs.map((run) => ({ ...run, weightsDir: stored(run.weightsDir) })),
+  };
+}
+
+/** the inverse of storeProjectPaths: every path absolute, as the rest of the engine wants */
+export function resolveProjectPaths(projectFile: string, project: Project): Project {
+  return {
+    ...project,
+    dataset: project.dataset && { ...project.dataset, path: fromStoredPath(projectFile, project.dataset.path) },
+    model: project.model && { ...project.model, source: fromStoredModelSource(projectFile, project.model.source) },
+    runs: project.runs.map((run) => ({ ...run, weightsDir: fromStoredPath(projectFile, run.weightsDir) })),
+  };
+}
+
+/** `<name>.tlab.d/` beside `<name>.tlab`: the project's trained weights */
+export function projectDataDir(projectFile: string): string {
+  const file = path.resolve(projectFile);
+  return path.join(path.dirname(file), `${path.basename(file)}.d`);
+}
+
+/**
+ * Writes the project atomically with a fresh `updatedAt` and its absolute paths stored
+ * relative where sensible (storeProjectPaths), and returns what was written. A project that
+ * would not load back is refused before anything touches the disk.
+ */
+export async function saveProject(file: string, project: Project, now = new Date()): Promise<Project> {
+  const saved: Project = { ...storeProjectPaths(file, project), updatedAt: now.toISOString() };
+  const text = `${JSON.stringify(saved, null, 2)}\n`;
+  // check the text, not the object: it is the text that must load again (NaN becomes null)
+  const check = projectSchema.safeParse(JSON.parse(text));
+  if (!check.success) {
+    throw new TransferLabError('PROJECT_INVALID', `Not saving ${file}: the project is not valid (${formatIssues(check.error.issues)}).`, 'This is a bug in Transfer Lab; the file on disk was left as it was.');
+  }
+  await writeFileAtomic(file, text);
+  await syncDirectory(path.dirname(path.resolve(file)));
+  return saved;
+}
+
+/**
+ * Opens a project file. Never writes it: a file that fails to load, or that was upgraded
+ * from an older format, changes only when the user saves.
+ */
+export async function loadProject(file: string): Promise<LoadedProject> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await fsp.readFile(absolute, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'it does not exist (moved or deleted?)' : code === 'EISDIR' ? 'it is a folder, not a file' : `it cannot be read (${code ?? String(e)})`;
+    throw new TransferLabError('PROJECT_INVALID', `${absolute} cannot be opened: ${what}.`, 'Choose the .tlab file again.', { cause: e });
+  }
+  // an editor on Windows may have added a byte-order mark
+  const body = text.replace(/^\uFEFF/, '');
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    throw new TransferLabError('PROJECT_INVALID', `${absolute} cannot be opened: ${jsonProblem(body, e)}.`, 'The file was left exactly as it was. It may have been cut short or edited by hand; open a backup copy if you have one.', { cause: e });
+  }
+  const result = parseProject(json, absolute);
+  if (!result.ok) throw new TransferLabError(result.error.code, result.error.message, result.error.hint);
+  const { project } = result;
+  const datasetAbsolute = project.dataset ? fromStoredPath(absolute, project.dataset.path) : null;
+  const datasetMissing = datasetAbsolute !== null && !isDirectory(datasetAbsolute);
+  return {
+    project,
+    file: absolute,
+    datasetAbsolute,
+    datasetMissing,
+    ...(result.migratedFrom === undefined ? {} : { migratedFrom: result.migratedFrom }),
+  };
+}
+
+/** points the project at a dataset folder that moved; split and last-scanned classes stay */
+export function relocateDataset(project: Project, projectFile: string, newFolder: string): Project {
+  const stored = toStoredPath(projectFile, newFolder);
+  const dataset = project.dataset ?? { path: stored, split: { ...defaultSplit }, classes: [] };
+  return { ...project, dataset: { ...dataset, path: stored } };
+}
+
+/**
+ * Copies a run folder's head/ and run.json into `<name>.tlab.d/runs/<runId>/`, so the
+ * project keeps its trained weights wherever the run was first written. Copied into a
+ * temporary folder and renamed, so the stored run is complete or absent, never half there.
+ * Returns the weightsDir to record, relative to the project file's folder.
+ */
+export async function storeRunWeights(projectFile: string, runDir: string, runId: string): Promise<string> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId) || runId.includes('..')) {
+    throw new TransferLabError('BAD_ARGUMENT', `"${runId}" is not a run id that can name a folder.`, 'Use the id that training printed.');
+  }
+  const head = path.join(runDir, 'head');
+  if (!isDirectory(head)) {
+    throw new TransferLabError('RUN_NOT_FOUND', `${runDir} holds no trained head (no head/ folder).`, 'Give the folder that training printed as runDir.');
+  }
+  const runsDir = path.join(projectDataDir(projectFile), 'runs');
+  const target = path.join(runsDir, runId);
+  const stamp = `${process.pid}.${Date.now().toString(36)}`;
+  const tmp = path.join(runsDir, `.${runId}.${stamp}.tmp`);
+  const old = path.join(runsDir, `.${runId}.${stamp}.old`);
+  try {
+    await fsp.mkdir(tmp, { recursive: true });
+    await copyTreeSynced(head, path.join(tmp, 'head'));
+    const record = path.join(runDir, runFileName);
+    if (fs.existsSync(record)) await copyFileSynced(record, path.join(tmp, runFileName));
+    await syncDirectory(tmp);
+    // a run stored before (the same id again) is swapped out, never merged with
+    const hadOld = fs.existsSync(target);
+    if (hadOld) await fsp.rename(target, old);
+    await fsp.rename(tmp, target);
+    await syncDirectory(runsDir);
+  } catch (e) {
+    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    if (fs.existsSync(old) && !fs.existsSync(target)) await fsp.rename(old, target).catch(() => undefined);
+    throw diskError(e, target);
+  }
+  // the new run is in place; a leftover hidden .old folder would only cost space
+  await fsp.rm(old, { recursive: true, force: true }).catch(() => undefined);
+  return [`${path.basename(path.resolve(projectFile))}.d`, 'runs', runId].join('/');
+}
+
+async function copyTreeSynced(from: string, to: string): Promise<void> {
+  await fsp.mkdir(to, { recursive: true });
+  for (const entry of await fsp.readdir(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (entry.isDirectory()) await copyTreeSynced(src, dst);
+    else if (entry.isFile()) await copyFileSynced(src, dst);
+  }
+  await syncDirectory(to);
+}
+
+async function copyFileSynced(from: string, to: string): Promise<void> {
+  await fsp.copyFile(from, to);
+  const handle = await fsp.open(to, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * fsync a folder so a rename inside it survives a power cut. Not every platform lets a
+ * folder be opened (Windows) or synced; there the rename is as durable as the OS makes it.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // best effort, see above
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** "not valid JSON at line 3, column 5 (position 42)", or "it ends too early" */
+function jsonProblem(text: string, e: unknown): string {
+  if (text.trim() === '') return 'the file is empty';
+  const message = e instanceof Error ? e.message : String(e);
+  if (/Unexpected end of JSON input/.test(message)) return 'not valid JSON: it ends too early (the file looks cut short)';
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return `not valid JSON (${message})`;
+  const position = Number(at[1]);
+  const before = text.slice(0, position).split('\n');
+  const line = before.length;
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  const ended = position >= text.trimEnd().length ? ': it ends too early (the file looks cut short)' : '';
+  return `not valid JSON at line ${line}, column ${column} (position ${position})${ended}`;
+}

@@ -1,0 +1,35 @@
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TransferLabError } from '../../../shared/errors';
+import { isHiddenOrSystemFile, isImageFileName } from '../images/decodeImage';
+
+/**
+ * The web host's folder browser: the browser cannot see the engine's disk, so the engine
+ * lists folders for it. Folders and image files only; hidden entries left out.
+ */
+export async function listFolder(dir: string | undefined): Promise<{ path: string; parent: string | null; entries: { name: string; kind: 'dir' | 'file'; image: boolean }[] }> {
+  const target = path.resolve(dir ?? os.homedir());
+  let dirents;
+  try {
+    dirents = await fsp.readdir(target, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TransferLabError(
+      code === 'ENOENT' ? 'DATASET_NOT_FOUND' : 'DATASET_UNREADABLE',
+      code === 'ENOENT' ? `The folder ${target} does not exist.` : code === 'ENOTDIR' ? `${target} is a file, not a folder.` : `The folder ${target} cannot be read (${code ?? 'error'}).`,
+      'Choose another folder.',
+    );
+  }
+  const entries: { name: string; kind: 'dir' | 'file'; image: boolean }[] = [];
+  for (const d of dirents) {
+    if (isHiddenOrSystemFile(d.name)) continue;
+    let isDir = d.isDirectory();
+    if (d.isSymbolicLink()) isDir = await fsp.stat(path.join(target, d.name)).then((s) => s.isDirectory()).catch(() => false);
+    if (isDir) entries.push({ name: d.name, kind: 'dir', image: false });
+    else if (d.isFile() || d.isSymbolicLink()) entries.push({ name: d.name, kind: 'file', image: isImageFileName(d.name) });
+  }
+  entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name, 'en') : a.kind === 'dir' ? -1 : 1));
+  const parent = path.dirname(target);
+  return { path: target, parent: parent === target ? null : parent, entries: entries.slice(0, 2000) };
+}

@@ -1,0 +1,148 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { EventName, EventPayload } from '../../../shared/contract';
+import { modelCatalog } from '../../../shared/catalog';
+import { TransferLabError } from '../../../shared/errors';
+import type { Handlers } from '../../../shared/rpc';
+import { scanDataset } from '../dataset/scanDataset';
+import { exportRun } from '../export/exportModel';
+import { checkExportParity } from '../export/parity';
+import { isImageFileName } from '../images/decodeImage';
+import { thumbnailJpeg } from '../images/thumbnail';
+import { planExtraction } from '../extract/memoryBudget';
+import { defaultCut, listLayers, loadLayersBackbone } from '../models/loadBackbone';
+import { resolveModel } from '../models/resolveModel';
+import { planBackbone } from '../run/openBackbone';
+import { readRun } from '../run/runFolder';
+import { userCacheDir } from '../paths';
+import { currentBackend, initBackend, type BackendPreference } from '../tf/backend';
+import { listFolder } from './fsBrowser';
+import { JobRunner } from './jobRunner';
+import { MeasuredSpeeds } from './measuredSpeeds';
+import { projectHandlers } from './projectHandlers';
+
+export interface LabServiceOptions {
+  host: 'electron' | 'web';
+  version: string;
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+  backend?: BackendPreference;
+  /** where runs, thumbnails and app state live; default ~/.cache/transfer-lab */
+  dataDir?: string;
+  /** where the recent-projects list lives; default ~/.config/transfer-lab */
+  configDir?: string;
+}
+
+export interface LabService {
+  handlers: Partial<Handlers>;
+  jobs: JobRunner;
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The engine behind the app: every request of the contract except the native dialogs,
+ * which belong to Electron's main process. The same object serves the desktop app (in a
+ * utility process) and the web host, so both behave the same.
+ */
+export function createLabService(o: LabServiceOptions): LabService {
+  const dataDir = o.dataDir ?? userCacheDir();
+  const configDir = o.configDir ?? path.join(process.env.XDG_CONFIG_HOME && path.isAbsolute(process.env.XDG_CONFIG_HOME) ? process.env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config'), 'transfer-lab');
+  const speeds = new MeasuredSpeeds(path.join(dataDir, 'measured-speeds.json'));
+  const jobs = new JobRunner(o.emit, path.join(dataDir, 'workspace', 'runs'));
+  const backendReady = initBackend(o.backend ?? 'auto');
+  const inspect = async (source: string) =>
+    resolveModel(source, { onDownload: (p) => o.emit('download.progress', { source, ...p }) });
+
+  const handlers: Partial<Handlers> = {
+    'app.info': async () => {
+      await backendReady.catch(() => undefined);
+      return {
+        version: o.version,
+        host: o.host,
+        platform: process.platform,
+        arch: process.arch,
+        cpus: os.cpus().length,
+        totalMemoryMiB: Math.round(os.totalmem() / MiB),
+        homeDir: os.homedir(),
+        backend: currentBackend()?.provider ?? null,
+      };
+    },
+    'fs.list': async ({ path: dir }) => listFolder(dir),
+    'dataset.scan': async ({ path: root, split }) =>
+      scanDataset(root, { ...(split ? { split } : {}), onProgress: (done, total) => o.emit('scan.progress', { path: root, done, total }) }),
+    'dataset.thumbnail': async ({ root, relPath, size }) => {
+      const base = path.resolve(root);
+      const file = path.resolve(base, relPath);
+      // the renderer names dataset images, never arbitrary files
+      if (!file.startsWith(base + path.sep) || !isImageFileName(file)) {
+        throw new TransferLabError('BAD_ARGUMENT', `${relPath} is not an image inside ${root}.`);
+      }
+      const jpeg = await thumbnailJpeg(file, size, path.join(dataDir, 'thumbnails'));
+      return { dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}` };
+    },
+    'models.catalog': async () => ({ entries: modelCatalog, measuredImagesPerSecond: speeds.all() }),
+    'models.inspect': async ({ source }) => {
+      await backendReady;
+      const model = await inspect(source);
+      if (model.format === 'graph') {
+        const plan = await planBackbone(model, undefined);
+        return { source, name: model.name, format: model.format, key: model.key, preprocessing: model.preprocessing, defaultCut: plan.cut, layers: [], totalParams: plan.frozenParams, fromCache: model.fromCache, downloaded: model.downloaded };
+      }
+      const m = await loadLayersBackbone(model.dir);
+      try {
+        return { source, name: model.name, format: model.format, key: model.key, preprocessing: model.preprocessing, defaultCut: model.catalog?.defaultCut ?? defaultCut(m), layers: listLayers(m), totalParams: m.countParams(), fromCache: model.fromCache, downloaded: model.downloaded };
+      } finally {
+        m.dispose();
+      }
+    },
+    'freeze.plan': async ({ source, cut, classCount, head, batchSize }) => {
+      await backendReady;
+      const model = await inspect(source);
+      const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
+      const trainableParams = head.hiddenUnits > 0 ? plan.featureDim * head.hiddenUnits + head.hiddenUnits + head.hiddenUnits * classCount + classCount : plan.featureDim * classCount + classCount;
+      const budget = planExtraction({ items: 1000, weightsBytes: plan.weightsBytes, peakActivationFloats: plan.peakActivationFloats, inputFloats: plan.inputFloats });
+      const extractBytes = budget.workers * (plan.weightsBytes * 2 + 96 * MiB + budget.batchSize * budget.bytesPerImage);
+      // weights, gradients and two Adam moments, plus a batch of features and activations
+      const trainBytes = trainableParams * 4 * 4 + batchSize * (plan.featureDim + Math.max(head.hiddenUnits, classCount)) * 4 * 3;
+      return {
+        cut: plan.cut,
+        cutShape: plan.cutShape,
+        pooling: plan.pooling,
+        featureDim: plan.featureDim,
+        frozenParams: plan.frozenParams,
+        trainableParams,
+        cacheBytesPerImage: plan.featureDim * 4,
+        extractMemoryMiB: Math.round(extractBytes / MiB),
+        trainMemoryMiB: Math.max(1, Math.round(trainBytes / MiB)),
+      };
+    },
+    'train.start': async ({ dataset, split, source, cut, config }) => {
+      await backendReady;
+      const jobId = jobs.start({ dataset, split, model: source, ...(cut ? { cut } : {}), config, ...(o.backend ? { backend: o.backend } : {}) }, (run) => {
+        if (run.extractor.imagesPerSecond) speeds.record(run.model.source, run.extractor.imagesPerSecond);
+      });
+      return { jobId };
+    },
+    'train.stop': async ({ jobId }) => ({ stopped: jobs.stop(jobId) }),
+    'train.current': async () => ({ job: jobs.snapshot() }),
+    'run.read': async ({ runDir }) => readRun(runDir),
+    'run.export': async ({ runDir, dest, parity }) => {
+      await backendReady;
+      const { dir, manifest } = await exportRun(runDir, dest);
+      const report = parity ? await checkExportParity(runDir, dir) : null;
+      return { dir, layout: manifest.layout, parity: report };
+    },
+    ...projectHandlers(configDir),
+  };
+
+  return {
+    handlers,
+    jobs,
+    close: async () => {
+      const s = jobs.snapshot();
+      if (s?.status === 'running') jobs.stop(s.jobId);
+      await jobs.idle();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import path from 'node:path';
+import type { Handlers } from '../../../shared/rpc';
+import { addRecent, loadProject, projectDataDir, readRecent, resolveProjectPaths, saveProject, storeRunWeights } from '../project/projectFile';
+
+/**
+ * project.* requests. The renderer holds a project with absolute paths (what it can show
+ * and pass to other requests); on disk they are stored relative to the project file where
+ * possible, and every run's weights are copied into `<name>.tlab.d/` at the first save.
+ */
+export function projectHandlers(configDir: string): Partial<Handlers> {
+  return {
+    'project.recent': async () => ({ entries: await readRecent(configDir) }),
+    'project.open': async ({ file }) => {
+      const loaded = await loadProject(file);
+      await addRecent(configDir, loaded.file, loaded.project.name).catch(() => undefined);
+      return {
+        file: loaded.file,
+        project: resolveProjectPaths(loaded.file, loaded.project),
+        datasetMissing: loaded.datasetMissing,
+        ...(loaded.migratedFrom !== undefined ? { migratedFrom: loaded.migratedFrom } : {}),
+      };
+    },
+    'project.save': async ({ file, project }) => {
+      const target = path.resolve(file.endsWith('.tlab') ? file : `${file}.tlab`);
+      const dataDir = projectDataDir(target);
+      const runs = [];
+      for (const run of project.runs) {
+        const dir = path.resolve(path.dirname(target), run.weightsDir);
+        // runs trained since the last save live in the engine's workspace: bring them home
+        const inside = dir.startsWith(dataDir + path.sep);
+        runs.push(inside ? run : { ...run, weightsDir: path.join(path.dirname(target), await storeRunWeights(target, dir, run.id)) });
+      }
+      const saved = await saveProject(target, { ...project, runs });
+      await addRecent(configDir, target, saved.name).catch(() => undefined);
+      return { file: target, project: resolveProjectPaths(target, saved) };
+    },
+  };
+}

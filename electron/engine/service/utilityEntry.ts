@@ -1,0 +1,27 @@
+import { pathToFileURL } from 'node:url';
+import { backendPreferences, type BackendPreference } from '../tf/backend';
+import { setExtractWorkerUrl } from '../extract/extractorPool';
+import { createLabService } from './labService';
+import { serveEngine, type ParentPortLike } from './utilityServer';
+
+/**
+ * The engine in the desktop app: Electron's main forks this file as a utility process, so
+ * training never blocks a window, and talks to it over `process.parentPort`. Plain Node: the
+ * engine never imports electron. Main passes what it knows through the environment.
+ */
+const port = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+if (!port) {
+  process.stderr.write('This is the engine of the Transfer Lab desktop app; the app starts it. On the command line use `transfer-lab`.\n');
+  process.exit(2);
+}
+
+const env = process.env;
+// the bundled app has no tsx to boot the TypeScript worker: main names the built one
+if (env.TRANSFER_LAB_EXTRACT_WORKER) setExtractWorkerUrl(pathToFileURL(env.TRANSFER_LAB_EXTRACT_WORKER));
+const backend = backendPreferences.find((b) => b === env.TRANSFER_LAB_BACKEND) as BackendPreference | undefined;
+
+serveEngine(
+  port,
+  (emit) => createLabService({ host: 'electron', version: env.TRANSFER_LAB_VERSION ?? '0.0.0', emit, ...(backend ? { backend } : {}) }),
+  (code) => process.exit(code),
+);

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
+import { startWebHost, type WebHost } from './webHost';
+
+/** The web host as a browser meets it: static files, a token, an origin, and the contract. */
+const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-static-'));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-data-'));
+let host: WebHost;
+
+beforeAll(async () => {
+  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Transfer Lab</title>');
+  host = await startWebHost({ port: 0, staticDir, version: 'test', service: { dataDir, configDir: dataDir, backend: 'wasm' } });
+});
+afterAll(() => host.close());
+
+function connect(opts: { token?: string; origin?: string | null } = {}): Promise<WebSocket> {
+  const origin = opts.origin === undefined ? `http://127.0.0.1:${host.port}` : opts.origin;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${opts.token ?? host.token}`, origin ? { headers: { origin } } : {});
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+let nextId = 1;
+function call(ws: WebSocket, method: string, params: unknown): Promise<{ ok: boolean; result?: any; error?: any }> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const msg = JSON.parse(String(data));
+      if (msg.id === id) {
+        ws.off('message', onMessage);
+        resolve(msg);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, method, params }));
+  });
+}
+
+describe('web host', () => {
+  it('prints a loopback address with its token', () => {
+    expect(host.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?token=${host.token}$`));
+    expect(host.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('serves the app with a content security policy, and nothing outside its folder', async () => {
+    const res = await fetch(`http://127.0.0.1:${host.port}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await res.text()).toContain('Transfer Lab');
+    const escape = await fetch(`http://127.0.0.1:${host.port}/..%2f..%2f..%2f..%2fetc%2fhosts.txt`);
+    expect([403, 404]).toContain(escape.status);
+  });
+
+  it('refuses a connection without the right token, or from another origin', async () => {
+    await expect(connect({ token: 'wrong' })).rejects.toThrow(/401/);
+    await expect(connect({ origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(connect({ origin: null })).rejects.toThrow(/403/);
+  });
+
+  it('answers requests through the contract and refuses bad input with a typed error', async () => {
+    const ws = await connect();
+    const info = await call(ws, 'app.info', {});
+    expect(info.ok).toBe(true);
+    expect(info.result).toMatchObject({ host: 'web', version: 'test' });
+    const bad = await call(ws, 'dataset.scan', { path: 42 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } });
+    const unknown = await call(ws, 'rm.rf', {});
+    expect(unknown.error.message).toMatch(/Unknown request/);
+    const dialog = await call(ws, 'dialog.pickFolder', {});
+    expect(dialog).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+    ws.close();
+  });
+
+  it('scans a dataset with progress events, and serves its thumbnails but no other file', async () => {
+    const ds = await fashionMnistDataset({ perClass: 20 });
+    const ws = await connect();
+    const progress: unknown[] = [];
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d));
+      if (m.event === 'scan.progress') progress.push(m.payload);
+    });
+    const scan = await call(ws, 'dataset.scan', { path: ds });
+    expect(scan.ok).toBe(true);
+    expect(scan.result.classes).toHaveLength(10);
+    expect(progress.length).toBeGreaterThan(0);
+    const thumb = await call(ws, 'dataset.thumbnail', { root: ds, relPath: scan.result.images[0].relPath, size: 64 });
+    expect(thumb.result.dataUrl).toMatch(/^data:image\/jpeg;base64,\/9j\//);
+    const escape = await call(ws, 'dataset.thumbnail', { root: ds, relPath: '../../../../etc/passwd', size: 64 });
+    expect(escape).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } });
+    const listing = await call(ws, 'fs.list', { path: ds });
+    expect(listing.result.entries.filter((e: { kind: string }) => e.kind === 'dir')).toHaveLength(10);
+    ws.close();
+  });
+});

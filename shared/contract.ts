@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { transferLabErrorSchema } from './errors';
+import { projectSchema } from './project';
+import { runRecordSchema } from './runSchema';
+import {
+  catalogEntrySchema,
+  datasetScanSchema,
+  engineEventSchema,
+  layerInfoSchema,
+  preprocessingSchema,
+  splitSchema,
+  trainConfigSchema,
+} from './schemas';
+
+/**
+ * The API between the renderer and the engine, in one place: every request
+ * (name → input and output schema) and every event (name → payload schema). The Electron
+ * main process, the preload, the web host and the renderer all derive their types from it,
+ * and every process parses what it receives with these schemas.
+ *
+ * Paths in requests are absolute paths on the machine the engine runs on: in the web host
+ * that is the server, which is why the folder browser (`fs.list`) exists.
+ */
+const empty = z.object({});
+const absolutePath = z.string().min(1).max(4096);
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  host: z.enum(['electron', 'web']),
+  platform: z.string(),
+  arch: z.string(),
+  cpus: z.number(),
+  totalMemoryMiB: z.number(),
+  homeDir: z.string(),
+  backend: z.string().nullable(),
+});
+
+export const modelInspectionSchema = z.object({
+  source: z.string(),
+  name: z.string(),
+  format: z.enum(['layers', 'graph']),
+  key: z.string(),
+  preprocessing: preprocessingSchema,
+  defaultCut: z.string(),
+  layers: z.array(layerInfoSchema),
+  totalParams: z.number(),
+  fromCache: z.boolean(),
+  downloaded: z.boolean(),
+});
+
+export const freezePlanSchema = z.object({
+  cut: z.string(),
+  cutShape: z.array(z.number()),
+  pooling: z.enum(['avg', 'none']),
+  featureDim: z.number(),
+  frozenParams: z.number(),
+  /** trainable parameters of the new head for the given class count and head config */
+  trainableParams: z.number(),
+  /** bytes of cached features per image (float32) */
+  cacheBytesPerImage: z.number(),
+  /** estimated peak memory of extraction with the planned batch, MiB */
+  extractMemoryMiB: z.number(),
+  /** estimated memory of training the head, MiB */
+  trainMemoryMiB: z.number(),
+});
+
+export const jobSnapshotSchema = z.object({
+  jobId: z.string(),
+  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  startedAt: z.string(),
+  /** every event so far, so a reloaded window can redraw the curves */
+  events: z.array(engineEventSchema),
+  runDir: z.string().nullable(),
+  error: transferLabErrorSchema.nullable(),
+});
+
+export const parityReportSchema = z.object({
+  images: z.number(),
+  disagreements: z.array(z.object({ path: z.string(), engine: z.string(), exported: z.string() })),
+  maxProbabilityDiff: z.number(),
+  exportedAccuracy: z.number(),
+  engineAccuracy: z.number(),
+});
+
+export const recentProjectSchema = z.object({ file: z.string(), name: z.string(), openedAt: z.string(), missing: z.boolean().optional() });
+
+export const requests = {
+  'app.info': { input: empty, output: appInfoSchema },
+  /** the web host's folder browser; lists folders and image files */
+  'fs.list': {
+    input: z.object({ path: absolutePath.optional() }),
+    output: z.object({ path: z.string(), parent: z.string().nullable(), entries: z.array(z.object({ name: z.string(), kind: z.enum(['dir', 'file']), image: z.boolean() })) }),
+  },
+  /** native dialogs: only in the desktop app (the web host answers UNSUPPORTED) */
+  'dialog.pickFolder': { input: z.object({ title: z.string().optional(), defaultPath: z.string().optional() }), output: z.object({ path: z.string().nullable() }) },
+  'dialog.pickProjectFile': { input: z.object({ mode: z.enum(['open', 'save']), defaultPath: z.string().optional() }), output: z.object({ path: z.string().nullable() }) },
+  'dataset.scan': { input: z.object({ path: absolutePath, split: splitSchema.optional() }), output: datasetScanSchema },
+  /** a small JPEG of one dataset image, made and cached by the engine: never a raw file path */
+  'dataset.thumbnail': { input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), size: z.number().int().min(16).max(512) }), output: z.object({ dataUrl: z.string() }) },
+  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measuredImagesPerSecond: z.record(z.string(), z.number()) }) },
+  /** resolve (download if needed) and describe a model: its layers and default cut */
+  'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
+  'freeze.plan': {
+    input: z.object({ source: z.string().min(1), cut: z.string().nullable(), classCount: z.number().int().min(2), head: trainConfigSchema.shape.head, batchSize: z.number().int().min(1) }),
+    output: freezePlanSchema,
+  },
+  'train.start': {
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema }),
+    output: z.object({ jobId: z.string() }),
+  },
+  'train.stop': { input: z.object({ jobId: z.string() }), output: z.object({ stopped: z.boolean() }) },
+  /** the running or last job: a reloaded window picks up where it was */
+  'train.current': { input: empty, output: z.object({ job: jobSnapshotSchema.nullable() }) },
+  'run.read': { input: z.object({ runDir: absolutePath }), output: runRecordSchema },
+  'run.export': { input: z.object({ runDir: absolutePath, dest: absolutePath, parity: z.boolean() }), output: z.object({ dir: z.string(), layout: z.string(), parity: parityReportSchema.nullable() }) },
+  'project.recent': { input: empty, output: z.object({ entries: z.array(recentProjectSchema) }) },
+  'project.open': {
+    input: z.object({ file: absolutePath }),
+    output: z.object({ file: z.string(), project: projectSchema, datasetMissing: z.boolean(), migratedFrom: z.number().optional() }),
+  },
+  /** the project as the renderer holds it (absolute paths); the engine stores paths relative where it can */
+  'project.save': { input: z.object({ file: absolutePath, project: projectSchema }), output: z.object({ file: z.string(), project: projectSchema }) },
+} as const;
+
+export const events = {
+  'job.event': z.object({ jobId: z.string(), event: engineEventSchema }),
+  'job.finished': z.object({ jobId: z.string(), status: z.enum(['done', 'failed', 'cancelled']), runDir: z.string().nullable(), run: runRecordSchema.nullable(), error: transferLabErrorSchema.nullable() }),
+  'download.progress': z.object({ source: z.string(), file: z.string(), bytesDone: z.number(), bytesTotal: z.number().nullable(), filesDone: z.number(), filesTotal: z.number() }),
+  'scan.progress': z.object({ path: z.string(), done: z.number(), total: z.number() }),
+  /** desktop app only: a menu item, a file opened from the OS, or a second launch asks the renderer to act */
+  'app.command': z.object({ command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about']), file: z.string().optional() }),
+} as const;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export type EventName = keyof typeof events;
+/** what a caller passes (defaults not yet applied) */
+export type RequestInput<N extends RequestName> = z.input<Requests[N]['input']>;
+/** what a handler receives, parsed */
+export type ParsedInput<N extends RequestName> = z.output<Requests[N]['input']>;
+export type RequestOutput<N extends RequestName> = z.output<Requests[N]['output']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** The one object the renderer talks to, whatever carries the messages. */
+export interface TransferLabApi {
+  call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+export const requestNames = Object.keys(requests) as RequestName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+}

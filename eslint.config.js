@@ -1,6 +1,7 @@
 // Lint rules, and the layering of DESIGN.md enforced as import rules:
 // shared/ runs everywhere (no Node, DOM, Electron, native tfjs); the engine never imports
 // electron; the renderer reaches the engine only through the contract in shared/.
+import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'fs/promises', 'http', 'https', 'module', 'net', 'os', 'path', 'process', 'readline', 'stream', 'url', 'util', 'vm', 'worker_threads', 'zlib'];
@@ -10,6 +11,11 @@ const restrict = (paths, patterns) => ['error', { paths: paths.map((name) => ({ 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', '.cache/**', '.tsbuild/**', 'runs/**', 'bench-results/**'] },
   ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/essential'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
@@ -48,6 +54,11 @@ export default tseslint.config(
         { group: ['**/electron/**', '@tensorflow/*'], message: 'the renderer talks to the engine only through the contract' },
       ]),
     },
+  },
+  {
+    // tests poke at untyped JSON over the wire
+    files: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

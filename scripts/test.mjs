@@ -23,6 +23,9 @@ function step(label, cmd, args) {
 }
 
 step('typecheck', bin('tsc'), ['-b']);
+step('typecheck renderer', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.web.json']);
+// the end-to-end tests serve the built renderer
+step('build web renderer', bin('vite'), ['build', '--config', 'vite.config.web.ts', '--logLevel', 'warn']);
 step('lint', bin('eslint'), ['.']);
 
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tl-vitest-')), 'report.json');

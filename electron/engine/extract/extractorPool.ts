@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import type { FromWorker, ItemResult, JobItem, WorkerInit } from './protocol';
@@ -33,14 +34,14 @@ export interface ExtractOutcome {
 }
 
 /**
- * From the sources, the worker boots through tsx (extractWorker.boot.mjs). The bundled desktop
- * app has no tsx at run time: its build emits the worker as a file of its own and its engine
- * entry points the pool at it here, before any pool starts.
+ * Where the worker's code is. From the sources it boots through tsx (extractWorker.boot.mjs).
+ * The bundled desktop app and its packaged CLI have no tsx at run time: their build emits the
+ * worker as a file of its own (out/main/extractWorker.js), and whoever starts them names it in
+ * TRANSFER_LAB_EXTRACT_WORKER (Electron's main for the engine process, the CLI's wrapper).
  */
-let workerUrl = new URL('./extractWorker.boot.mjs', import.meta.url);
-
-export function setExtractWorkerUrl(url: URL): void {
-  workerUrl = url;
+function workerUrl(): URL {
+  const built = process.env.TRANSFER_LAB_EXTRACT_WORKER;
+  return built ? pathToFileURL(built) : new URL('./extractWorker.boot.mjs', import.meta.url);
 }
 
 interface Slot {
@@ -64,7 +65,7 @@ export class ExtractorPool {
     pool.onBackoff = opts.onBackoff;
     const readies = await Promise.all(
       Array.from({ length: opts.workers }, async () => {
-        const worker = new Worker(workerUrl, { workerData: init, stdout: false, stderr: false });
+        const worker = new Worker(workerUrl(), { workerData: init, stdout: false, stderr: false });
         // only our own listeners come off again: Worker keeps internal ones on itself
         let detach = () => undefined as void;
         const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {

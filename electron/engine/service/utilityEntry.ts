@@ -1,13 +1,12 @@
-import { pathToFileURL } from 'node:url';
 import { backendPreferences, type BackendPreference } from '../tf/backend';
-import { setExtractWorkerUrl } from '../extract/extractorPool';
 import { createLabService } from './labService';
 import { serveEngine, type ParentPortLike } from './utilityServer';
 
 /**
  * The engine in the desktop app: Electron's main forks this file as a utility process, so
  * training never blocks a window, and talks to it over `process.parentPort`. Plain Node: the
- * engine never imports electron. Main passes what it knows through the environment.
+ * engine never imports electron. Main passes what it knows through the environment: the
+ * version, a forced backend, and TRANSFER_LAB_EXTRACT_WORKER (see extractorPool.ts).
  */
 const port = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
 if (!port) {
@@ -16,8 +15,6 @@ if (!port) {
 }
 
 const env = process.env;
-// the bundled app has no tsx to boot the TypeScript worker: main names the built one
-if (env.TRANSFER_LAB_EXTRACT_WORKER) setExtractWorkerUrl(pathToFileURL(env.TRANSFER_LAB_EXTRACT_WORKER));
 const backend = backendPreferences.find((b) => b === env.TRANSFER_LAB_BACKEND) as BackendPreference | undefined;
 
 serveEngine(

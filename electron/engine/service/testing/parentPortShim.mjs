@@ -7,6 +7,14 @@ import { pathToFileURL } from 'node:url';
 
 const port = new EventEmitter();
 port.postMessage = (message) => process.send(message);
-process.on('message', (data) => port.emit('message', { data }));
+// like Electron's parentPort, hold messages until the entry listens (its imports take a while)
+let queued = [];
+process.on('message', (data) => (queued ? queued.push(data) : port.emit('message', { data })));
+port.on('newListener', (event) => {
+  if (event !== 'message' || !queued) return;
+  const held = queued;
+  queued = null;
+  setImmediate(() => held.forEach((data) => port.emit('message', { data })));
+});
 process.parentPort = port;
 await import(pathToFileURL(path.resolve(process.argv[2])).href);

@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fashionMnistDataset } from '../test/fixtures/fashionMnist';
+import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
+
+/**
+ * The whole wizard, as a newcomer goes through it, in Debian's Chromium against the real
+ * engine behind `transfer-lab serve`: scan real photos, pick a real pre-trained model, cut
+ * it, train, watch the curves, reload mid-run, open the confusion matrix, click a cell,
+ * export with parity, save, reopen. Screenshots of each step go to e2e/artifacts/.
+ * Needs the built renderer (npm test builds it) and /usr/bin/chromium (.ci/run installs it).
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = path.join(root, 'e2e', 'artifacts');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-'));
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+let server: ChildProcess;
+let url: string;
+let browser: Browser;
+let page: Page;
+let dataset: string;
+const pageErrors: string[] = [];
+
+function serve(): Promise<string> {
+  server = spawn(process.execPath, [path.join(root, 'bin', 'transfer-lab.mjs'), 'serve', '--port', '0', '--backend', 'wasm'], {
+    env: { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'cache'), XDG_CONFIG_HOME: path.join(work, 'config') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /(http:\/\/\S+\?token=\S+)/.exec(text);
+      if (m) resolve(m[1]!);
+    });
+    server.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${text}`)));
+  });
+}
+
+const id = (t: string) => page.getByTestId(t);
+const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+const text = async (t: string) => ((await id(t).textContent()) ?? '').trim();
+
+async function until(what: string, check: () => Promise<boolean>, timeout = 120_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+const epochShown = async () => Number(/epoch (\d+)/.exec(await text('epoch-counter'))?.[1] ?? 0);
+
+async function setField(testid: string, value: string): Promise<void> {
+  await id(testid).fill(value);
+  await id(testid).press('Tab');
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const source = await fashionMnistDataset({ perClass: 20 });
+  dataset = path.join(work, 'clothes');
+  for (const c of ['1_trouser', '5_sandal', '8_bag']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  url = await serve();
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'] });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    await new Promise<void>((r) => {
+      server.once('exit', () => r());
+      server.kill('SIGTERM');
+    });
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('the wizard in a browser, from a photo folder to a reopened project', () => {
+  it('starts on the start page and scans a dataset', async () => {
+    await page.goto(url);
+    await id('start-page').waitFor();
+    await shot('01-start');
+    await id('new-project').click();
+    await id('dataset-path').fill(dataset);
+    await id('scan-button').click();
+    await id('class-row-8_bag').waitFor({ timeout: 60_000 });
+    for (const c of ['1_trouser', '5_sandal', '8_bag']) await expect(id(`class-row-${c}`).textContent()).resolves.toMatch(/20/);
+    await shot('02-dataset');
+  });
+
+  it('picks a real pre-trained model from a folder and shows its layers with the cut', async () => {
+    await id('nav-model').click();
+    await id('model-folder-path').fill(pretrainedModelDir('mobilenet_v2'));
+    await id('model-folder-use').click();
+    await id('model-name').waitFor({ timeout: 120_000 });
+    await shot('03-model');
+    await id('nav-freeze').click();
+    await id('layer-list').waitFor();
+    await id('frozen-params').waitFor({ timeout: 120_000 });
+    expect(await page.locator('[data-testid^="layer-row-"]').count()).toBe(162);
+    expect(await text('selected-cut')).toMatch(/flatten_1/);
+    expect(await text('cut-shape')).toMatch(/1280/);
+    await shot('04-freeze');
+  });
+
+  it('trains with live curves, and a reload neither stops nor loses the run', async () => {
+    await id('nav-train').click();
+    await setField('cfg-epochs', '5000');
+    await setField('cfg-patience', '0');
+    await setField('cfg-batch-size', '8');
+    await setField('cfg-learning-rate', '0.003');
+    await id('train-start').click();
+    await id('train-stop').waitFor();
+    await until('epoch 5', async () => (await epochShown()) >= 5);
+    // the loss chart draws a line for each curve
+    await until('curves drawn', async () => (await id('chart-loss').locator('path').count()) > 2);
+    await shot('05a-training');
+    await page.reload();
+    await id('train-stop').waitFor();
+    const after = await epochShown();
+    expect(after).toBeGreaterThanOrEqual(5);
+    await until('more epochs after the reload', async () => (await epochShown()) > after + 3);
+    await shot('05b-after-reload');
+    await id('train-stop').click();
+    await until('stopped', async () => /Stopped/i.test(await text('train-status')));
+
+    // the run the rest of the wizard uses
+    await setField('cfg-epochs', '12');
+    await setField('cfg-patience', '5');
+    await setField('cfg-batch-size', '16');
+    await setField('cfg-learning-rate', '0.01');
+    await id('train-start').click();
+    await id('train-result').waitFor({ timeout: 300_000 });
+    await shot('05c-trained');
+  });
+
+  it('opens the confusion matrix; clicking a cell shows exactly its images', async () => {
+    await id('nav-evaluate').click();
+    await id('confusion-matrix').waitFor();
+    const cells = await page.locator('[data-testid^="cm-cell-"]').all();
+    expect(cells).toHaveLength(9);
+    let total = 0;
+    let diagonal = 0;
+    for (const c of cells) {
+      const n = Number(await c.textContent());
+      total += n;
+      const [, , r, col] = ((await c.getAttribute('data-testid')) ?? '').split('-');
+      if (r === col) diagonal += n;
+    }
+    expect(total).toBeGreaterThan(5);
+    // trousers, sandals and bags: the new head gets most of them right
+    expect(diagonal / total).toBeGreaterThan(0.6);
+    await shot('06a-evaluate');
+    const cell = id('cm-cell-2-2');
+    const expected = Number(await cell.textContent());
+    await cell.click();
+    await id('cell-images').waitFor();
+    await until('cell images', async () => (await id('cell-images').getByTestId('cell-image').count()) === expected);
+    await id('cell-images').scrollIntoViewIfNeeded();
+    await shot('06b-cell');
+  });
+
+  it('exports the model and its parity check agrees on every test image', async () => {
+    await id('nav-export').click();
+    await id('export-dest').fill(path.join(work, 'exported'));
+    await id('export-button').click();
+    await id('parity-result').waitFor({ timeout: 300_000 });
+    expect(await text('parity-result')).toMatch(/agree/i);
+    expect(fs.existsSync(path.join(work, 'exported', 'model.json'))).toBe(true);
+    await shot('07-export');
+  });
+
+  it('saves the project, and reopening it finds the run', async () => {
+    await id('save-project').click();
+    await id('save-as-dialog').waitFor();
+    await id('save-as-folder').fill(work);
+    await id('save-as-name').fill('clothes.tlab');
+    await id('save-as-confirm').click();
+    await id('save-as-dialog').waitFor({ state: 'detached' });
+    const file = path.join(work, 'clothes.tlab');
+    await until('saved file', async () => fs.existsSync(file));
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(saved.runs.length).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(path.join(work, 'clothes.tlab.d'))).toBe(true);
+    await shot('08-saved');
+
+    // a fresh page: only the file on disk and the recent list remain
+    const fresh = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page = fresh;
+    await page.goto(url);
+    await id('recent-projects').getByRole('button').first().click();
+    await id('done-dataset').waitFor({ timeout: 60_000 });
+    await id('nav-evaluate').click();
+    await id('confusion-matrix').waitFor();
+    expect(await page.locator('[data-testid^="cm-cell-"]').count()).toBe(9);
+    await shot('09-reopened');
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Where the built app's parts lie, relative to the bundled main (out/main/index.js). */
+export interface AppFiles {
+  /** sandboxed preloads run as CommonJS */
+  preload: string;
+  /** what the window loads: the built renderer's index.html, or the dev server in `npm run dev` */
+  rendererUrl: URL;
+  /** the engine's utility-process entry */
+  engineEntry: string;
+  /** the extraction worker as its own bundle (the sources boot it through tsx instead) */
+  extractWorker: string;
+  /** the window's icon, for Linux desktops that have no installed desktop entry (AppImage, npm start) */
+  icon: string;
+}
+
+export function appFiles(mainDir: string, devServerUrl?: string): AppFiles {
+  return {
+    preload: path.join(mainDir, '..', 'preload', 'index.cjs'),
+    rendererUrl: devServerUrl ? new URL(devServerUrl) : pathToFileURL(path.join(mainDir, '..', 'renderer', 'index.html')),
+    engineEntry: path.join(mainDir, 'engine.js'),
+    extractWorker: path.join(mainDir, 'extractWorker.js'),
+    icon: path.join(mainDir, 'icon.png'),
+  };
+}
+
+/**
+ * Whether a URL is the app itself. For file:// that is exactly the renderer's index.html
+ * (any query or hash: the wizard keeps its step there), not any other file on the disk;
+ * for the dev server, any page of its origin.
+ */
+export function isAppUrl(url: string, entry: URL): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (entry.protocol === 'file:') {
+    return u.protocol === 'file:' && u.host === entry.host && decodeURIComponent(u.pathname) === decodeURIComponent(entry.pathname);
+  }
+  return u.origin === entry.origin;
+}

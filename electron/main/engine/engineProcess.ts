@@ -1,0 +1,142 @@
+import { utilityProcess, type UtilityProcess } from 'electron';
+import type { EventName, EventPayload, RequestName } from '../../../shared/contract';
+import type { TransferLabErrorData } from '../../../shared/errors';
+import { parseEvent, type RpcResult } from '../../../shared/rpc';
+import { fromEngineSchema, type ToEngine } from '../../engine/service/utilityServer';
+
+/**
+ * The engine as a utility process: numbered requests out, replies and events back. If the
+ * process dies (out of memory in the middle of a run, say), pending requests fail with a plain
+ * error, a running job is reported finished-with-failure, and a fresh engine starts — runs on
+ * disk, the cache and projects are files, so nothing else is lost. Three deaths within a
+ * minute stop the automatic restarts; the next request tries again.
+ */
+export interface EngineProcessOptions {
+  entry: string;
+  env: Record<string, string>;
+  onEvent: <E extends EventName>(name: E, payload: EventPayload<E>) => void;
+  log?: (message: string) => void;
+}
+
+const crashWindowMs = 60_000;
+const maxCrashesInWindow = 3;
+const restartDelayMs = 500;
+const shutdownGraceMs = 5_000;
+
+export class EngineProcess {
+  private child: UtilityProcess | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { name: RequestName; resolve: (r: RpcResult) => void }>();
+  private runningJob: string | null = null;
+  private crashes: number[] = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly o: EngineProcessOptions) {}
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  start(): void {
+    if (this.child || this.stopping) return;
+    const child = utilityProcess.fork(this.o.entry, [], { serviceName: 'Transfer Lab engine', stdio: 'inherit', env: this.o.env });
+    this.child = child;
+    child.on('message', (m: unknown) => this.receive(m));
+    child.once('exit', (code) => this.exited(child, code));
+  }
+
+  call(name: RequestName, input: unknown): Promise<RpcResult> {
+    if (this.stopping) return Promise.resolve(failure({ code: 'INTERNAL', message: 'Transfer Lab is closing.' }));
+    this.start();
+    const child = this.child!;
+    const id = this.nextId++;
+    return new Promise<RpcResult>((resolve) => {
+      this.pending.set(id, { name, resolve });
+      try {
+        child.postMessage({ type: 'call', id, name, input } satisfies ToEngine);
+      } catch (e) {
+        this.pending.delete(id);
+        resolve(failure({ code: 'INTERNAL', message: `Could not reach the engine: ${(e as Error).message}` }));
+      }
+    });
+  }
+
+  /** asks the engine to stop its job and exit; kills it if it does not within a few seconds */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const child = this.child;
+    this.stopping = !child
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill(), shutdownGraceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          try {
+            child.postMessage({ type: 'shutdown' } satisfies ToEngine);
+          } catch {
+            child.kill();
+          }
+        });
+    return this.stopping;
+  }
+
+  private receive(message: unknown): void {
+    const parsed = fromEngineSchema.safeParse(message);
+    if (!parsed.success) {
+      this.o.log?.('ignored a malformed message from the engine');
+      return;
+    }
+    const m = parsed.data;
+    if (m.type === 'result') {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (p.name === 'train.start' && m.reply.ok) this.runningJob = (m.reply.result as { jobId: string }).jobId;
+      p.resolve(m.reply as RpcResult);
+      return;
+    }
+    const name = m.name as EventName;
+    const payload = parseEvent(name, m.payload);
+    if (!payload) {
+      this.o.log?.(`dropped a ${name} event the contract does not allow`);
+      return;
+    }
+    if (name === 'job.finished' && (payload as EventPayload<'job.finished'>).jobId === this.runningJob) this.runningJob = null;
+    this.o.onEvent(name, payload);
+  }
+
+  private exited(child: UtilityProcess, code: number): void {
+    if (this.child !== child) return;
+    this.child = null;
+    if (this.stopping) return;
+    this.o.log?.(`the engine stopped unexpectedly (exit code ${code})`);
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.resolve(failure({ code: 'INTERNAL', message: `The engine stopped while answering ${p.name} (exit code ${code}).`, hint: 'It has been restarted: try again.' }));
+    }
+    if (this.runningJob) {
+      const jobId = this.runningJob;
+      this.runningJob = null;
+      this.o.onEvent('job.finished', {
+        jobId,
+        status: 'failed',
+        runDir: null,
+        run: null,
+        error: {
+          code: 'INTERNAL',
+          message: `The training engine stopped unexpectedly (exit code ${code}).`,
+          hint: 'It has been restarted. Start the run again: features already extracted are reused from the cache. If it keeps happening, the machine may be short of memory: try a smaller batch size.',
+        },
+      });
+    }
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < crashWindowMs), now];
+    if (this.crashes.length < maxCrashesInWindow) setTimeout(() => this.start(), restartDelayMs);
+  }
+}
+
+function failure(error: TransferLabErrorData): RpcResult {
+  return { ok: false, error };
+}

@@ -1,0 +1,25 @@
+/**
+ * The window's Content-Security-Policy, in one place: main sends it as a response header
+ * (dev server and app pages), and the renderer build writes it into index.html as a meta tag,
+ * because a header cannot be relied on for pages loaded from file://.
+ *
+ * Scripts only from the app itself, no eval; inline styles are allowed because Vue and ECharts
+ * set style attributes; images may be data: URLs (the engine's thumbnails). Nothing else is
+ * fetched: the renderer reaches the engine through the preload, never over the network.
+ */
+const directives = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+];
+
+export const contentSecurityPolicy = [...directives, "frame-ancestors 'none'"].join('; ');
+
+/** browsers ignore frame-ancestors in a meta tag, and say so in the console */
+export const contentSecurityPolicyMeta = directives.join('; ');

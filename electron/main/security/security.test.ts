@@ -1,0 +1,78 @@
+import { electronMock } from '../test/electronMock';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import { appFiles, isAppUrl } from '../appFiles';
+import { createMainWindow } from '../window';
+import { contentSecurityPolicy } from './csp';
+import { enforceContentSecurityPolicy } from './cspHeader';
+import { refuseForeignNavigation } from './navigation';
+import { denyAllPermissions } from './permissions';
+
+const entry = new URL('file:///opt/Transfer%20Lab/resources/app.asar/out/renderer/index.html');
+
+describe('the window’s security rules', () => {
+  it('send a strict Content-Security-Policy with every response', () => {
+    enforceContentSecurityPolicy();
+    const listener = electronMock.session.defaultSession.webRequest.onHeadersReceived.mock.lastCall?.[0] as (d: unknown, cb: (r: unknown) => void) => void;
+    const callback = vi.fn();
+    listener({ responseHeaders: { 'X-Other': ['1'] } }, callback);
+    expect(callback).toHaveBeenCalledWith({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [contentSecurityPolicy] } });
+    expect(contentSecurityPolicy).toMatch(/default-src 'none'/);
+    expect(contentSecurityPolicy).toMatch(/script-src 'self'(;|$)/);
+    expect(contentSecurityPolicy).not.toMatch(/unsafe-eval/);
+  });
+
+  it('deny every permission request and check', () => {
+    denyAllPermissions();
+    const s = electronMock.session.defaultSession;
+    const callback = vi.fn();
+    (s.setPermissionRequestHandler.mock.lastCall?.[0] as (w: unknown, p: string, cb: (ok: boolean) => void) => void)({}, 'media', callback);
+    expect(callback).toHaveBeenCalledWith(false);
+    expect((s.setPermissionCheckHandler.mock.lastCall?.[0] as () => boolean)()).toBe(false);
+    expect((s.setDevicePermissionHandler.mock.lastCall?.[0] as () => boolean)()).toBe(false);
+  });
+
+  it('refuse navigation away from the app, new windows and webviews', () => {
+    refuseForeignNavigation(entry);
+    const contents = Object.assign(new EventEmitter(), { setWindowOpenHandler: vi.fn() });
+    electronMock.app.emit('web-contents-created', {}, contents);
+    const navigate = (url: string) => {
+      const event = { preventDefault: vi.fn() };
+      contents.emit('will-navigate', event, url);
+      return event.preventDefault.mock.calls.length > 0;
+    };
+    expect(navigate('https://example.com/')).toBe(true);
+    expect(navigate('file:///etc/passwd')).toBe(true);
+    expect(navigate(`${entry.href}#/evaluate`)).toBe(false);
+    expect((contents.setWindowOpenHandler.mock.lastCall?.[0] as () => unknown)()).toEqual({ action: 'deny' });
+    const attach = { preventDefault: vi.fn() };
+    contents.emit('will-attach-webview', attach);
+    expect(attach.preventDefault).toHaveBeenCalled();
+  });
+});
+
+describe('the main window', () => {
+  it('gives its page no Node, a sandbox and an isolated world, and loads the built page from disk', () => {
+    const files = appFiles('/opt/app/out/main');
+    const win = createMainWindow(files) as unknown as { options: { webPreferences: object }; loadFile: ReturnType<typeof vi.fn> };
+    expect(win.options.webPreferences).toMatchObject({
+      preload: '/opt/app/out/preload/index.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+    expect(win.loadFile).toHaveBeenCalledWith('/opt/app/out/renderer/index.html');
+  });
+});
+
+describe('what counts as the app', () => {
+  it('is its index.html (spaces in the install path included), with any hash or query', () => {
+    expect(isAppUrl('file:///opt/Transfer%20Lab/resources/app.asar/out/renderer/index.html?x=1#/model', entry)).toBe(true);
+    expect(isAppUrl('file:///opt/Transfer%20Lab/resources/app.asar/out/renderer/other.html', entry)).toBe(false);
+    expect(isAppUrl('not a url', entry)).toBe(false);
+  });
+});

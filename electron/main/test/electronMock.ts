@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events';
+import { vi } from 'vitest';
+import type { ParentPortLike } from '../../engine/service/utilityServer';
+
+/**
+ * The one stand-in for the `electron` module in main's tests: import this module before the
+ * code under test. It mocks only what main uses, and its utility process is a real pair of
+ * message ports in one process: whatever the test installs as `fakeEngine.child` (normally the
+ * engine's own `serveEngine`) answers on the other side, messages structured-cloned as
+ * between processes.
+ */
+type Listener = (...args: unknown[]) => unknown;
+
+export class FakeUtilityProcess extends EventEmitter {
+  readonly port: ParentPortLike & EventEmitter;
+  exited = false;
+
+  constructor(readonly entry: string, readonly options: unknown) {
+    super();
+    const port = new EventEmitter() as ParentPortLike & EventEmitter;
+    port.postMessage = (m) => setImmediate(() => !this.exited && this.emit('message', structuredClone(m)));
+    this.port = port;
+  }
+
+  postMessage(message: unknown): void {
+    if (this.exited) throw new Error('the utility process has exited');
+    const copy = structuredClone(message);
+    setImmediate(() => this.port.emit('message', { data: copy }));
+  }
+
+  /** the process ends: by its own hand, a crash, or kill() */
+  exit(code: number): void {
+    if (this.exited) return;
+    this.exited = true;
+    setImmediate(() => this.emit('exit', code));
+  }
+
+  kill(): boolean {
+    this.exit(15);
+    return true;
+  }
+}
+
+export const fakeEngine = {
+  forks: [] as FakeUtilityProcess[],
+  /** what runs "inside" each forked process; set by the test */
+  child: (_p: FakeUtilityProcess): void => undefined,
+};
+
+export const ipcHandlers = new Map<string, Listener>();
+export const ipcListeners = new Map<string, Listener[]>();
+
+class FakeApp extends EventEmitter {
+  isPackaged = false;
+  getVersion = () => '0.0.0-test';
+  addRecentDocument = vi.fn();
+  requestSingleInstanceLock = vi.fn(() => true);
+}
+
+/** records the options it was created with; loads nothing */
+class FakeBrowserWindow extends EventEmitter {
+  readonly webContents = fakeWindow('about:blank').webContents;
+  readonly loadFile = vi.fn(async () => undefined);
+  readonly loadURL = vi.fn(async () => undefined);
+  constructor(readonly options: unknown) {
+    super();
+  }
+}
+
+export const electronMock = {
+  app: new FakeApp(),
+  ipcMain: {
+    handle: vi.fn((channel: string, fn: Listener) => void ipcHandlers.set(channel, fn)),
+    removeHandler: vi.fn((channel: string) => void ipcHandlers.delete(channel)),
+    on: vi.fn((channel: string, fn: Listener) => void ipcListeners.set(channel, [...(ipcListeners.get(channel) ?? []), fn])),
+  },
+  dialog: {
+    showOpenDialog: vi.fn(),
+    showSaveDialog: vi.fn(),
+    showMessageBox: vi.fn(),
+  },
+  utilityProcess: {
+    fork: vi.fn((entry: string, _args: string[], options: unknown) => {
+      const p = new FakeUtilityProcess(entry, options);
+      fakeEngine.forks.push(p);
+      fakeEngine.child(p);
+      return p;
+    }),
+  },
+  BrowserWindow: FakeBrowserWindow,
+  Menu: {
+    buildFromTemplate: vi.fn((template: unknown) => template),
+    setApplicationMenu: vi.fn(),
+  },
+  session: {
+    defaultSession: {
+      webRequest: { onHeadersReceived: vi.fn() },
+      setPermissionRequestHandler: vi.fn(),
+      setPermissionCheckHandler: vi.fn(),
+      setDevicePermissionHandler: vi.fn(),
+    },
+  },
+};
+
+vi.mock('electron', () => electronMock);
+
+/** A window and its page as main sees them, for the sender check and the close guard. */
+let nextContentsId = 1;
+export function fakeWindow(url: string) {
+  const webContents = Object.assign(new EventEmitter(), {
+    id: nextContentsId++,
+    mainFrame: { url, parent: null },
+    send: vi.fn(),
+  });
+  const window = Object.assign(new EventEmitter(), {
+    webContents,
+    isDestroyed: () => false,
+    close: vi.fn(),
+  });
+  return { window, webContents };
+}
+
+/** An IPC event from `contents`, sent by a frame showing `url` (a sub-frame when `parent` is set). */
+export function ipcEvent(contents: unknown, url: string, parent: unknown = null) {
+  return { sender: contents, senderFrame: { url, parent } };
+}
+
+/** what the renderer's `ipcRenderer.invoke(channel, ...args)` would get back */
+export async function invoke(channel: string, event: unknown, ...args: unknown[]): Promise<unknown> {
+  const handler = ipcHandlers.get(channel);
+  if (!handler) throw new Error(`no handler for ${channel}`);
+  return handler(event, ...args);
+}
+
+/** the renderer's `ipcRenderer.send(channel, ...args)` */
+export function send(channel: string, event: unknown, ...args: unknown[]): void {
+  for (const l of ipcListeners.get(channel) ?? []) l(event, ...args);
+}

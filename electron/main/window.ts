@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BrowserWindow } from 'electron';
+import type { AppFiles } from './appFiles';
+
+/**
+ * The app's one window. The page gets no Node and no Electron: it runs sandboxed, in its own
+ * JavaScript world, and reaches main only through the preload's `window.transferLab`.
+ */
+export function createMainWindow(files: AppFiles): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 840,
+    minWidth: 960,
+    minHeight: 640,
+    show: false,
+    title: 'Transfer Lab',
+    ...(fs.existsSync(files.icon) ? { icon: files.icon } : {}),
+    webPreferences: {
+      preload: files.preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  const url = files.rendererUrl;
+  void (url.protocol === 'file:' ? win.loadFile(fileURLToPath(url)) : win.loadURL(url.href));
+  return win;
+}

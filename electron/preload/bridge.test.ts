@@ -1,0 +1,114 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ipcChannels } from '../main/ipc/channels';
+import { createDesktopApi } from './bridge';
+
+/** An ipcRenderer with main on the other end played by the test. */
+function fakeIpc() {
+  const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+  return {
+    invoke: vi.fn(),
+    send: vi.fn(),
+    on: vi.fn((channel: string, l: (...args: unknown[]) => void) => {
+      listeners.set(channel, (listeners.get(channel) ?? new Set()).add(l));
+    }),
+    removeListener: vi.fn((channel: string, l: (...args: unknown[]) => void) => {
+      listeners.get(channel)?.delete(l);
+    }),
+    /** main sends on a channel */
+    emit: (channel: string, ...args: unknown[]) => listeners.get(channel)?.forEach((l) => l({}, ...args)),
+    count: (channel: string) => listeners.get(channel)?.size ?? 0,
+  };
+}
+
+type Ipc = ReturnType<typeof fakeIpc>;
+const api = (ipc: Ipc) => createDesktopApi(ipc as unknown as Parameters<typeof createDesktopApi>[0]);
+
+describe('window.transferLab', () => {
+  it('is the contract’s API plus the dirty query, nothing else', () => {
+    expect(Object.keys(api(fakeIpc())).sort()).toEqual(['call', 'on', 'onDirtyQuery']);
+  });
+
+  it('calls through the one channel and resolves with the result', async () => {
+    const ipc = fakeIpc();
+    ipc.invoke.mockResolvedValue({ ok: true, result: { path: '/data' } });
+    await expect(api(ipc).call('dialog.pickFolder', {})).resolves.toEqual({ path: '/data' });
+    expect(ipc.invoke).toHaveBeenCalledWith(ipcChannels.call, 'dialog.pickFolder', {});
+  });
+
+  it('rejects with the plain { code, message, hint } of the contract', async () => {
+    const ipc = fakeIpc();
+    ipc.invoke.mockResolvedValue({ ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose it again.' } });
+    const e = await api(ipc).call('dataset.scan', { path: '/x' }).catch((err: unknown) => err);
+    expect(e).toEqual({ code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose it again.' });
+    expect(Object.getPrototypeOf(e)).toBe(Object.prototype);
+  });
+
+  it('turns a refused or broken invoke into an INTERNAL error', async () => {
+    const ipc = fakeIpc();
+    ipc.invoke.mockRejectedValue(new Error("Error invoking remote method 'tl:call': Error: Refused"));
+    await expect(api(ipc).call('app.info', {})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/app\.info.*Refused/) });
+  });
+
+  it('delivers only the events asked for, until unsubscribed', () => {
+    const ipc = fakeIpc();
+    const listener = vi.fn();
+    const off = api(ipc).on('scan.progress', listener);
+    ipc.emit(ipcChannels.event, 'scan.progress', { path: '/d', done: 1, total: 2 });
+    ipc.emit(ipcChannels.event, 'download.progress', { source: 'x' });
+    expect(listener).toHaveBeenCalledExactlyOnceWith({ path: '/d', done: 1, total: 2 });
+    off();
+    ipc.emit(ipcChannels.event, 'scan.progress', { path: '/d', done: 2, total: 2 });
+    expect(listener).toHaveBeenCalledOnce();
+    expect(ipc.count(ipcChannels.event)).toBe(0);
+  });
+});
+
+describe('the dirty query', () => {
+  const answered = (ipc: Ipc) => vi.waitFor(() => expect(ipc.send).toHaveBeenCalled()).then(() => ipc.send.mock.calls.at(-1));
+
+  it('answers not dirty while the page has registered nothing', async () => {
+    const ipc = fakeIpc();
+    api(ipc);
+    ipc.emit(ipcChannels.queryDirty, 7, 'isDirty');
+    expect(await answered(ipc)).toEqual([ipcChannels.dirtyAnswer, 7, false]);
+  });
+
+  it('asks the page’s handler and answers with its id', async () => {
+    const ipc = fakeIpc();
+    const save = vi.fn(async () => true);
+    api(ipc).onDirtyQuery({ isDirty: () => true, save });
+    ipc.emit(ipcChannels.queryDirty, 1, 'isDirty');
+    expect(await answered(ipc)).toEqual([ipcChannels.dirtyAnswer, 1, true]);
+    ipc.emit(ipcChannels.queryDirty, 2, 'save');
+    await vi.waitFor(() => expect(ipc.send).toHaveBeenCalledTimes(2));
+    expect(ipc.send.mock.calls[1]).toEqual([ipcChannels.dirtyAnswer, 2, true]);
+    expect(save).toHaveBeenCalledOnce();
+  });
+
+  it('says "dirty" when the page cannot tell, and "not saved" when saving throws', async () => {
+    const ipc = fakeIpc();
+    api(ipc).onDirtyQuery({ isDirty: () => { throw new Error('store not ready'); }, save: async () => { throw new Error('disk full'); } });
+    ipc.emit(ipcChannels.queryDirty, 1, 'isDirty');
+    ipc.emit(ipcChannels.queryDirty, 2, 'save');
+    await vi.waitFor(() => expect(ipc.send).toHaveBeenCalledTimes(2));
+    expect(ipc.send.mock.calls).toContainEqual([ipcChannels.dirtyAnswer, 1, true]);
+    expect(ipc.send.mock.calls).toContainEqual([ipcChannels.dirtyAnswer, 2, false]);
+  });
+
+  it('ignores questions it does not know', async () => {
+    const ipc = fakeIpc();
+    api(ipc);
+    ipc.emit(ipcChannels.queryDirty, 1, 'deleteEverything');
+    ipc.emit(ipcChannels.queryDirty, 'one', 'isDirty');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ipc.send).not.toHaveBeenCalled();
+  });
+
+  it('stops asking a handler once it is unregistered', async () => {
+    const ipc = fakeIpc();
+    const off = api(ipc).onDirtyQuery({ isDirty: () => true, save: async () => true });
+    off();
+    ipc.emit(ipcChannels.queryDirty, 3, 'isDirty');
+    expect(await answered(ipc)).toEqual([ipcChannels.dirtyAnswer, 3, false]);
+  });
+});

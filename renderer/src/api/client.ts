@@ -1,0 +1,175 @@
+import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput, TransferLabApi } from '../../../shared/contract';
+import type { TransferLabErrorData } from '../../../shared/errors';
+
+/**
+ * The only module that talks to the engine. In the desktop app the preload exposes the API
+ * as `window.transferLab` (IPC); in a browser, the web host serves it over a WebSocket whose
+ * token came in the page's URL. Every component works the same in both.
+ */
+declare global {
+  interface Window {
+    transferLab?: TransferLabApi & Partial<DirtyQueryTarget>;
+  }
+}
+
+/** What the desktop app's main process asks before it closes the window (preload's DesktopApi). */
+export interface DirtyQueryHandler {
+  isDirty(): boolean | Promise<boolean>;
+  /** saves, asking for a file name if there is none; false when cancelled or failed */
+  save(): Promise<boolean>;
+}
+interface DirtyQueryTarget {
+  onDirtyQuery(handler: DirtyQueryHandler): () => void;
+}
+
+export class ApiError extends Error implements TransferLabErrorData {
+  readonly code: TransferLabErrorData['code'];
+  readonly hint: string | undefined;
+  constructor(data: TransferLabErrorData) {
+    super(data.message);
+    this.name = 'ApiError';
+    this.code = data.code;
+    this.hint = data.hint;
+  }
+}
+
+type Listener = (payload: unknown) => void;
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+type ConnectionListener = (state: ConnectionState) => void;
+
+class WebSocketApi implements TransferLabApi {
+  private ws: WebSocket | null = null;
+  private opening: Promise<WebSocket> | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly connectionListeners = new Set<ConnectionListener>();
+  state: ConnectionState = 'connecting';
+
+  constructor(private readonly url: string) {}
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    for (const l of this.connectionListeners) l(state);
+  }
+
+  onConnection(listener: ConnectionListener): () => void {
+    this.connectionListeners.add(listener);
+    listener(this.state);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  private open(): Promise<WebSocket> {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.ws);
+    if (this.opening) return this.opening;
+    this.opening = new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      ws.onopen = () => {
+        this.ws = ws;
+        this.opening = null;
+        this.setState('open');
+        resolve(ws);
+      };
+      ws.onerror = () => {
+        this.opening = null;
+        this.setState('closed');
+        reject(new ApiError({ code: 'INTERNAL', message: 'Cannot reach the Transfer Lab engine.', hint: 'Is `transfer-lab serve` still running? Open the address it printed (with its token).' }));
+      };
+      ws.onclose = () => {
+        this.setState('closed');
+        this.ws = null;
+        for (const p of this.pending.values()) p.reject(new ApiError({ code: 'INTERNAL', message: 'The connection to the engine was lost.', hint: 'Reload the page; a training run in progress carries on.' }));
+        this.pending.clear();
+      };
+      ws.onmessage = (m) => this.receive(String(m.data));
+    });
+    return this.opening;
+  }
+
+  private receive(text: string): void {
+    let msg: { id?: number; ok?: boolean; result?: unknown; error?: TransferLabErrorData; event?: string; payload?: unknown };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return;
+    }
+    if (typeof msg.id === 'number') {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new ApiError(msg.error ?? { code: 'INTERNAL', message: 'Unknown error' }));
+    } else if (typeof msg.event === 'string') {
+      for (const l of this.listeners.get(msg.event) ?? []) l(msg.payload);
+    }
+  }
+
+  async call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>> {
+    const ws = await this.open();
+    const id = this.nextId++;
+    return new Promise<RequestOutput<N>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      ws.send(JSON.stringify({ id, method: name, params: input }));
+    });
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    void this.open().catch(() => undefined);
+    const set = this.listeners.get(event) ?? new Set<Listener>();
+    set.add(listener as Listener);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as Listener);
+  }
+}
+
+/** Electron's preload hands back plain error objects: give them the same class as the web's. */
+function wrapPreload(api: TransferLabApi): TransferLabApi {
+  return {
+    call: async (name, input) => {
+      try {
+        return await api.call(name, input);
+      } catch (e) {
+        const d = e as Partial<TransferLabErrorData>;
+        throw new ApiError({ code: d.code ?? 'INTERNAL', message: d.message ?? String(e), ...(d.hint ? { hint: d.hint } : {}) });
+      }
+    },
+    on: (event, listener) => api.on(event, listener),
+  };
+}
+
+function tokenFromPage(): string | null {
+  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem('transfer-lab-token', fromUrl);
+    return fromUrl;
+  }
+  return sessionStorage.getItem('transfer-lab-token');
+}
+
+let socket: WebSocketApi | null = null;
+
+function createApi(): TransferLabApi {
+  if (window.transferLab) return wrapPreload(window.transferLab);
+  const token = tokenFromPage() ?? '';
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  socket = new WebSocketApi(`${proto}//${window.location.host}/api?token=${encodeURIComponent(token)}`);
+  return socket;
+}
+
+export const api: TransferLabApi = createApi();
+export const isDesktop = (): boolean => Boolean(window.transferLab);
+
+/** Answers main's "unsaved changes?" before the window closes; nothing to do in a browser tab. */
+export function onDirtyQuery(handler: DirtyQueryHandler): () => void {
+  return window.transferLab?.onDirtyQuery?.(handler) ?? (() => undefined);
+}
+
+/** The engine link's state for the status bar; IPC in the desktop app is always there. */
+export function onConnectionChange(listener: ConnectionListener): () => void {
+  if (!socket) {
+    listener('open');
+    return () => undefined;
+  }
+  return socket.onConnection(listener);
+}

@@ -1,0 +1,258 @@
+import { defineStore } from 'pinia';
+import { computed, readonly, ref, shallowRef } from 'vue';
+import type { Preprocessing } from '../../../shared/preprocessing';
+import { defaultTrainConfig } from '../../../shared/run';
+import { api, isDesktop } from '../api/client';
+import type { ProjectFile, RecentProject, RunRecord } from '../api/types';
+import { plain } from '../util/clone';
+import { baseName } from '../util/format';
+import { useAppStore } from './app';
+import { useDatasetStore } from './dataset';
+import { useFreezeStore } from './freeze';
+import { useModelStore } from './model';
+import { useNoticeStore } from './notices';
+import { signatureOf, type ProjectRun, type ProjectState } from './projectDocument';
+import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
+import { useTrainingStore } from './training';
+
+const DRAFT_KEY = 'transfer-lab-draft';
+const UNTITLED = 'Untitled project';
+
+interface Draft {
+  file: string | null;
+  savedSignature: string | null;
+  state: Omit<ProjectState, 'runs'> & { runs: Omit<ProjectRun, 'record'>[] };
+  base: Omit<ProjectFile, 'runs'> | null;
+}
+
+/**
+ * The project: a name, notes, the runs so far, and the file it lives in. The other stores hold
+ * the dataset, model, cut and hyper-parameters; this one assembles them into one document,
+ * knows whether it changed since the last save, and restores every store from a file.
+ */
+export const useProjectStore = defineStore('project', () => {
+  const file = ref<string | null>(null);
+  const name = ref(UNTITLED);
+  const notes = ref('');
+  const runs = ref<ProjectRun[]>([]);
+  const step = ref('dataset');
+  /** the file as last opened or saved: what the renderer does not edit is kept from it */
+  const base = shallowRef<Omit<ProjectFile, 'runs'> | null>(null);
+  const savedSignature = ref<string | null>(null);
+  const saving = ref(false);
+  const opening = ref(false);
+  const recent = ref<RecentProject[]>([]);
+  const recentLoading = ref(false);
+  /** why the recent list is unavailable (e.g. an engine without project files) */
+  const recentUnavailable = ref<string | null>(null);
+
+  const state = computed<ProjectState>(() => {
+    const dataset = useDatasetStore();
+    const model = useModelStore();
+    return {
+      name: name.value,
+      dataset: dataset.root ? { root: dataset.root, split: { ...dataset.split } } : null,
+      model: model.source ? { source: model.source } : null,
+      freeze: { cut: useFreezeStore().cut },
+      training: plain(useTrainingStore().config) as ProjectState['training'],
+      runs: runs.value,
+      notes: notes.value,
+      ui: { step: step.value },
+    };
+  });
+  const signature = computed(() => signatureOf(state.value));
+  /** a project never saved counts as changed once it holds anything */
+  const dirty = computed(() => signature.value !== (savedSignature.value ?? signatureOf(emptyState())));
+  const title = computed(() => `${dirty.value ? '● ' : ''}${name.value} — Transfer Lab`);
+
+  function emptyState(): ProjectState {
+    return { name: UNTITLED, dataset: null, model: null, freeze: { cut: null }, training: plain(defaultTrainConfig), runs: [], notes: '', ui: { step: 'dataset' } };
+  }
+
+  function saveContext(): SaveContext {
+    const dataset = useDatasetStore();
+    const model = useModelStore();
+    const source = model.source;
+    const i = model.ready ? model.inspection : null;
+    const entry = model.catalogEntry;
+    const b = base.value;
+    const info = i
+      ? { name: i.name, format: i.format, preprocessing: plain(i.preprocessing) as Preprocessing }
+      : b?.model && b.model.source === source
+        ? { name: b.model.name, format: b.model.format, preprocessing: b.model.preprocessing }
+        : entry
+          ? { name: entry.name, format: entry.format, preprocessing: plain(entry.preprocessing) as Preprocessing }
+          : null;
+    const classes = dataset.scan ? [...dataset.scan.classes] : b?.dataset && b.dataset.path === dataset.root ? b.dataset.classes : [];
+    return { base: b ? { ...b, runs: [] } : null, appVersion: useAppStore().info?.version ?? '0.1.0', classes, model: info };
+  }
+
+  function setName(n: string): void {
+    name.value = n.trim() || UNTITLED;
+  }
+  function setNotes(n: string): void {
+    notes.value = n;
+  }
+  function setStep(s: string): void {
+    step.value = s;
+  }
+
+  function addRun(runDir: string, record: RunRecord): void {
+    if (runs.value.some((r) => r.record.id === record.id)) return;
+    runs.value = [...runs.value, { runDir, record }];
+  }
+
+  /** the rescan and model load a restore started; the window moves on while they run */
+  let loading: Promise<unknown> = Promise.resolve();
+
+  /** every store put in the state a project describes; scanning and model loading follow in the background */
+  function hydrate(s: ProjectState, where: string | null, saved: string | null, rescan = true): void {
+    const dataset = useDatasetStore();
+    file.value = where;
+    name.value = s.name;
+    notes.value = s.notes;
+    runs.value = s.runs;
+    step.value = s.ui.step;
+    if (s.dataset) dataset.restore(s.dataset);
+    else dataset.reset();
+    useFreezeStore().restore(s.model?.source ?? null, s.freeze.cut);
+    useTrainingStore().restoreConfig(s.training);
+    savedSignature.value = saved;
+    const pending: Promise<unknown>[] = [useModelStore().restore(s.model?.source ?? null)];
+    if (s.dataset && rescan) pending.push(dataset.scanFolder(s.dataset.root));
+    loading = Promise.all(pending);
+  }
+
+  /** resolves once the last restore's rescan and model load are done (tests, scripts) */
+  function settled(): Promise<unknown> {
+    return loading;
+  }
+
+  async function newProject(): Promise<void> {
+    base.value = null;
+    hydrate(emptyState(), null, null);
+  }
+
+  async function open(path: string): Promise<boolean> {
+    opening.value = true;
+    try {
+      const r = await api.call('project.open', { file: path });
+      const s = fromProjectFile(r.project);
+      if (r.datasetMissing && s.dataset) {
+        useNoticeStore().report({ code: 'DATASET_NOT_FOUND', message: `The project's dataset folder ${s.dataset.root} is missing.`, hint: 'Choose the folder again in step 1; the rest of the project is kept.' }, 'Opening the project');
+      }
+      const { runs: _runs, ...rest } = r.project;
+      base.value = rest;
+      hydrate(s, r.file, signatureOf(s), !r.datasetMissing);
+      void loadRecent();
+      return true;
+    } catch (e) {
+      useNoticeStore().report(e, 'Opening the project');
+      return false;
+    } finally {
+      opening.value = false;
+    }
+  }
+
+  async function saveAs(path: string): Promise<boolean> {
+    const target = path.trim();
+    if (!target) return false;
+    saving.value = true;
+    // an untitled project takes its file's name the first time it is saved
+    const nameBefore = name.value;
+    if (name.value === UNTITLED) name.value = baseName(target).replace(/\.tlab$/i, '') || UNTITLED;
+    try {
+      const sent = signature.value;
+      const r = await api.call('project.save', { file: target, project: plain(toProjectFile(state.value, saveContext())) });
+      // saving copies new runs beside the project: follow them there
+      const moved = new Map(r.project.runs.map((run) => [run.id, run.weightsDir]));
+      runs.value = runs.value.map((run) => ({ ...run, runDir: moved.get(run.record.id) ?? run.runDir }));
+      const { runs: _runs, ...rest } = r.project;
+      base.value = rest;
+      file.value = r.file;
+      savedSignature.value = sent;
+      void loadRecent();
+      return true;
+    } catch (e) {
+      name.value = nameBefore;
+      useNoticeStore().report(e, 'Saving the project');
+      return false;
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  /** 'needs-file' when the project has no file yet: the caller asks where (Save As) */
+  async function save(): Promise<boolean | 'needs-file'> {
+    if (!file.value) return 'needs-file';
+    return saveAs(file.value);
+  }
+
+  async function loadRecent(): Promise<void> {
+    recentLoading.value = true;
+    try {
+      recent.value = (await api.call('project.recent', {})).entries;
+      recentUnavailable.value = null;
+    } catch (e) {
+      recent.value = [];
+      recentUnavailable.value = e instanceof Error ? e.message : String(e);
+    } finally {
+      recentLoading.value = false;
+    }
+  }
+
+  function saveDraft(): void {
+    const { runs: draftRuns, ...rest } = state.value;
+    const draft: Draft = { file: file.value, savedSignature: savedSignature.value, state: { ...rest, runs: draftRuns.map(({ record: _r, ...run }) => run) }, base: base.value };
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch {
+      // a full or disabled sessionStorage only costs the restore-on-reload convenience
+    }
+  }
+
+  /** after a reload: this tab's work, each run re-read from its folder */
+  async function restoreDraft(): Promise<boolean> {
+    let draft: Draft;
+    try {
+      const text = sessionStorage.getItem(DRAFT_KEY);
+      if (!text) return false;
+      draft = JSON.parse(text) as Draft;
+    } catch {
+      return false;
+    }
+    const read = await Promise.all(draft.state.runs.map((run) => api.call('run.read', { runDir: run.runDir }).then((record) => ({ ...run, record })).catch(() => null)));
+    base.value = draft.base;
+    hydrate({ ...draft.state, runs: read.filter((r): r is ProjectRun => r !== null) }, draft.file, draft.savedSignature);
+    return true;
+  }
+
+  return {
+    file: readonly(file),
+    name: readonly(name),
+    notes: readonly(notes),
+    runs: readonly(runs),
+    step: readonly(step),
+    saving: readonly(saving),
+    opening: readonly(opening),
+    recent: readonly(recent),
+    recentLoading: readonly(recentLoading),
+    recentUnavailable: readonly(recentUnavailable),
+    desktop: isDesktop(),
+    state,
+    dirty,
+    title,
+    setName,
+    setNotes,
+    setStep,
+    addRun,
+    newProject,
+    open,
+    save,
+    saveAs,
+    loadRecent,
+    saveDraft,
+    restoreDraft,
+    settled,
+  };
+});

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { trainRun } from '../../electron/engine/run/trainRun';
+import type { TrainConfig } from '../../shared/run';
+import { errorLine, lastJsonLine, runProcess, tail } from './proc';
+
+export interface SweepPoint {
+  learningRate: number;
+  batchSize: number;
+}
+
+/** The lab's six runs, batch size varying fastest so any first K runs cover both sizes. */
+export const sweepPoints: SweepPoint[] = [0.001, 0.01, 1.0].flatMap((learningRate) => [4, 32].map((batchSize) => ({ learningRate, batchSize })));
+export const sweepEpochs = 10;
+
+/**
+ * The same work the peer does: a plain linear head (no dropout) trained with Adam for every
+ * epoch (no early stopping) on 80 % of the images, tested on the other 20 %.
+ */
+function peerLikeConfig(p: SweepPoint, epochs: number): Partial<TrainConfig> {
+  return { epochs, batchSize: p.batchSize, learningRate: p.learningRate, optimizer: 'adam', patience: 0, head: { hiddenUnits: 0, dropout: 0 } };
+}
+const peerLikeSplit = { val: 0, test: 0.2 };
+
+export interface OursExtraction {
+  imagesPerSecond: number;
+  images: number;
+  extractSeconds: number;
+  runtime: string;
+  backend: string;
+  workers: number;
+  batchSize: number;
+  modelName: string;
+  datasetImages: number;
+}
+
+/** Work in a folder of its own, removed after: a repeated measurement starts as cold as the first. */
+async function inScratch<T>(workDir: string, prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(workDir, prefix));
+  try {
+    return await work(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One epoch on a fresh cache: every image goes through the frozen part exactly once. */
+export async function oursExtraction(o: { dataset: string; model: string; workDir: string }): Promise<OursExtraction> {
+  const { record } = await inScratch(o.workDir, 'extract-', (dir) =>
+    trainRun({
+      dataset: o.dataset,
+      model: o.model,
+      cacheDir: path.join(dir, 'cache'),
+      outDir: path.join(dir, 'run'),
+      config: peerLikeConfig({ learningRate: 0.001, batchSize: 32 }, 1),
+      split: peerLikeSplit,
+    }),
+  );
+  const x = record.extractor;
+  if (x.imagesPerSecond === null || record.cache.misses === 0) throw new Error('the extraction run found a warm cache: the measurement needs a fresh one');
+  const c = record.dataset.counts;
+  return {
+    imagesPerSecond: x.imagesPerSecond,
+    images: record.cache.misses,
+    extractSeconds: record.timings.extractSeconds,
+    runtime: x.runtime,
+    backend: x.backend,
+    workers: x.workers,
+    batchSize: x.batchSize,
+    modelName: record.model.name,
+    datasetImages: c.train + c.val + c.test,
+  };
+}
+
+export interface OursSweep {
+  seconds: number;
+  runs: { learningRate: number; batchSize: number; seconds: number; extracted: number; testAccuracy: number }[];
+}
+
+/** Six runs in one process over one cache that starts cold: what a student's session costs. */
+export function oursSweep(o: { dataset: string; model: string; workDir: string; onRun?: (i: number, p: SweepPoint) => void }): Promise<OursSweep> {
+  return inScratch(o.workDir, 'sweep-', async (dir) => {
+    const cacheDir = path.join(dir, 'cache');
+    const runs: OursSweep['runs'] = [];
+    const t0 = performance.now();
+    for (const [i, p] of sweepPoints.entries()) {
+      o.onRun?.(i, p);
+      const t = performance.now();
+      const { record } = await trainRun({ dataset: o.dataset, model: o.model, cacheDir, outDir: path.join(dir, `run-${i}`), config: peerLikeConfig(p, sweepEpochs), split: peerLikeSplit });
+      runs.push({ ...p, seconds: (performance.now() - t) / 1000, extracted: record.cache.misses, testAccuracy: record.evaluation.accuracy });
+    }
+    return { seconds: (performance.now() - t0) / 1000, runs };
+  });
+}
+
+export interface OursMemory {
+  peakRssMiB: number;
+  images: number;
+  wallSeconds: number;
+  /** set when the CLI could not start and the stand-in child measured instead: why */
+  viaStandIn?: string;
+}
+
+/** A full default training run in a fresh CLI process and a fresh cache: its peak RSS. */
+export function oursMemory(o: { repoRoot: string; dataset: string; model: string; workDir: string; label: string }): Promise<OursMemory> {
+  return inScratch(o.workDir, `memory-${o.label}-`, (dir) => memoryRun(o, dir));
+}
+
+async function memoryRun(o: { repoRoot: string; dataset: string; model: string }, dir: string): Promise<OursMemory> {
+  const env = { ...process.env, TRANSFER_LAB_CACHE: path.join(dir, 'cache') };
+  const cli = path.join(o.repoRoot, 'bin', 'transfer-lab.mjs');
+  const r = await runProcess(process.execPath, [cli, 'train', o.dataset, '--model', o.model, '--out', path.join(dir, 'run'), '--json'], { cwd: o.repoRoot, env });
+  const result = lastJsonLine(r.stdout);
+  if (r.code === 0 && result?.type === 'result' && typeof result.peakRssMiB === 'number') return memoryOf(result, r.wallSeconds);
+  // a CLI that never got to print a JSON line did not start (a broken import, say); one that
+  // failed while training is a real failure and is reported as such
+  if (r.stdout.trim() === '') {
+    const why = errorLine(r.stderr);
+    const s = await runProcess(process.execPath, [path.join(o.repoRoot, 'bin', 'run-ts.mjs'), path.join(o.repoRoot, 'scripts', 'bench', 'trainChild.ts'), o.dataset, o.model, path.join(dir, 'run-stand-in')], { cwd: o.repoRoot, env });
+    const sr = lastJsonLine(s.stdout);
+    if (s.code === 0 && sr && typeof sr.peakRssMiB === 'number') return { ...memoryOf(sr, s.wallSeconds), viaStandIn: why };
+    throw new Error(`neither transfer-lab train (${why}) nor the stand-in child ran: ${errorLine(s.stderr || s.stdout)}\n${tail(s.stderr || s.stdout)}`);
+  }
+  throw new Error(`transfer-lab train exited ${r.code} without a result line: ${errorLine(r.stderr || r.stdout)}\n${tail(r.stderr || r.stdout)}`);
+}
+
+function memoryOf(result: Record<string, unknown>, wallSeconds: number): OursMemory {
+  const c = result.counts as { train: number; val: number; test: number };
+  return { peakRssMiB: result.peakRssMiB as number, images: c.train + c.val + c.test, wallSeconds };
+}

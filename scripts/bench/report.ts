@@ -1,0 +1,73 @@
+import type { MachineInfo, StepLoad } from './machine';
+
+export interface BenchLine {
+  type: 'bench';
+  model: string;
+  peerModel: string | null;
+  dataset: string;
+  images: number;
+  extract: {
+    ours: number | null;
+    peer: number | null;
+    peerBatch: number | null;
+    ratio: number | null;
+    peerByBatch: Record<string, number | null> | null;
+  };
+  sweep: {
+    runs: number;
+    epochs: number;
+    ours: number | null;
+    peerCached: number | null;
+    peerTutorial: number | null;
+    ratioCached: number | null;
+    ratioTutorial: number | null;
+    peerTutorialExtrapolatedFrom: number | null;
+  };
+  memory: { rss1x: number | null; rss10x: number | null; ratio: number | null; images1x: number | null; images10x: number | null };
+  machine: MachineInfo & { backend: string | null; extractor: string | null; torch: string | null; busy: StepLoad[] };
+  notes: string[];
+}
+
+export const round = (v: number | null, digits: number): number | null => (v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+/** a ratio where > 1 means we are ahead; null when either side is missing */
+export function ratio(better: number | null, worse: number | null): number | null {
+  return better === null || worse === null || worse === 0 ? null : round(better / worse, 2);
+}
+
+const show = (v: number | null, unit = ''): string => (v === null ? '—' : `${v}${unit}`);
+const times = (v: number | null): string => (v === null ? '—' : `${v}×`);
+
+/** The human table: one row per figure, ours beside the peer's, then the ratio. */
+export function renderTable(b: BenchLine): string {
+  const m = b.machine;
+  const head = [
+    `Transfer Lab bench: ${b.model} on ${b.images} images (${b.dataset})`,
+    `machine: ${m.cpus} CPUs, ${m.model}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGiB} GiB; Node ${m.node}; ours on ${m.backend ?? '?'} (extractor: ${m.extractor ?? '?'}); peer ${m.torch ? `PyTorch ${m.torch}, torchvision ${b.peerModel}` : 'not run'}`,
+    '',
+  ];
+  const byBatch = b.extract.peerByBatch
+    ? Object.entries(b.extract.peerByBatch)
+        .map(([k, v]) => `${k}: ${show(v)}`)
+        .join(', ')
+    : null;
+  const rows: string[][] = [
+    ['measure', 'ours', 'peer', 'ratio (>1: ours ahead)'],
+    ['extraction, images/s', show(b.extract.ours), b.extract.peer === null ? '—' : `${b.extract.peer} (batch ${b.extract.peerBatch})`, times(b.extract.ratio)],
+    ...(byBatch ? [['  peer by batch size', '', byBatch, '']] : []),
+    [`lab sweep, ${b.sweep.runs} runs × ${b.sweep.epochs} epochs, s`, show(b.sweep.ours), b.sweep.peerCached === null ? '—' : `${b.sweep.peerCached} (cached mode)`, times(b.sweep.ratioCached)],
+    [
+      '  same sweep, peer in tutorial mode',
+      '',
+      b.sweep.peerTutorial === null ? '—' : `${b.sweep.peerTutorial}${b.sweep.peerTutorialExtrapolatedFrom ? ` (extrapolated from ${b.sweep.peerTutorialExtrapolatedFrom} run${b.sweep.peerTutorialExtrapolatedFrom > 1 ? 's' : ''})` : ''}`,
+      times(b.sweep.ratioTutorial),
+    ],
+    [`peak RSS, 1× (${show(b.memory.images1x)} images), MiB`, show(b.memory.rss1x), '', ''],
+    [`peak RSS, 10× (${show(b.memory.images10x)} distinct images), MiB`, show(b.memory.rss10x), '', ''],
+    ['  memory growth 10× / 1× (1.0: flat)', times(b.memory.ratio), '', ''],
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const table = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  return [...head, ...table, ...(b.notes.length ? ['', ...b.notes.map((n) => `note: ${n}`)] : [])].join('\n');
+}

@@ -72,6 +72,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'] });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // leaving with unsaved work asks first (beforeunload); the test means to reload
+  page.on('dialog', (d) => void d.accept());
 });
 
 afterAll(async () => {

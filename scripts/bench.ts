@@ -57,7 +57,7 @@ let stepNo = 0;
 
 /**
  * Runs one measurement when the machine is quiet, and again (up to --attempts) when other
- * processes took more than half a core while it ran: a shared figure is not a fair one.
+ * processes took more than BUSY_CORES while it ran: a shared figure is not a fair one.
  */
 async function step<T>(label: string, work: () => Promise<T>): Promise<T | null> {
   stepNo++;

@@ -76,7 +76,8 @@ async function othersBusyNow(windowMs = 2000): Promise<number | null> {
   return othersCores(a, sampleCpu());
 }
 
-export const BUSY_CORES = 0.5;
+// a quarter of a 2-core machine already moves a CPU-bound figure by several per cent
+export const BUSY_CORES = 0.25;
 
 /** how a step shared the machine: recorded where it had to wait or was disturbed */
 export interface StepLoad {
@@ -88,7 +89,7 @@ export interface StepLoad {
 }
 
 /**
- * Waits (up to maxWaitSeconds) until nothing else keeps more than half a core busy, so a
+ * Waits (up to maxWaitSeconds) until nothing else keeps more than BUSY_CORES busy, so a
  * measurement is not shared with someone's test run. Proceeds anyway after the wait; returns
  * the seconds it waited.
  */

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { TransferLabError } from '../../shared/errors';
 import { modelCatalog } from '../../shared/catalog';
 import { backendPreferences, type BackendPreference } from '../engine/tf/backend';
+import { extractorRuntimes, type ExtractorRuntime } from '../engine/extract/protocol';
 import { createOutput, reportError, type Output } from './output';
 import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
 import { runServe } from './serve';
@@ -111,7 +112,7 @@ program
   .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
   .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 42)
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
-  .addOption(new Option('--extractor <runtime>', 'frozen-part runtime: fused TF.js graph, or the plain TF.js model').choices(['auto', 'fused', 'layers'] as const).default('auto' as const))
+  .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
   .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
   .option('--workers <n>', 'extraction workers (default: by cores and free memory)', positiveInt('--workers'))
   .option('--extract-batch <n>', 'largest extraction batch (default: by free memory)', positiveInt('--extract-batch'))

@@ -11,7 +11,8 @@ import { diskError } from '../util/atomicWrite';
  * content hash. Nothing else: so a renamed or moved photo still hits, an edited photo misses,
  * and deleting the folder only costs one extraction. Derived data: a damaged file is a miss.
  */
-export const cacheFormatVersion = 1;
+// 2: images resized with a bilinear kernel (1: Lanczos)
+export const cacheFormatVersion = 2;
 
 export interface CacheSpec {
   modelKey: string;

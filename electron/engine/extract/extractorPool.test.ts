@@ -17,7 +17,7 @@ beforeAll(async () => {
   images = ['0_tshirt_top', '9_ankle_boot'].flatMap((c) => fs.readdirSync(path.join(ds, c)).map((f) => path.join(ds, c, f)));
 });
 
-function init(over: Partial<WorkerInit> = {}): { init: WorkerInit; cache: BottleneckCache } {
+function init(over: Partial<WorkerInit> = {}): { init: Omit<WorkerInit, 'threads'>; cache: BottleneckCache } {
   const cache = new BottleneckCache(path.join(root, String(Math.random())), { modelKey: 'mnv2', cut: 'flatten_1', pooling: 'none', preprocessing: defaultPreprocessing, featureDim: 1280 });
   return {
     cache,
@@ -25,32 +25,82 @@ function init(over: Partial<WorkerInit> = {}): { init: WorkerInit; cache: Bottle
   };
 }
 
+const itemsFor = (c: BottleneckCache, prefix: string, files = images) => files.map((p, i) => ({ absPath: p, hash: `${prefix}${i}`, file: c.fileFor(`${prefix}${i}`) }));
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let k = 0; k < a.length; k++) d = Math.max(d, Math.abs(a[k]! - b[k]!));
+  return d;
+}
+
 describe('extraction worker pool', () => {
-  it('two workers write the same features as one, for every image', async () => {
+  it('auto runs ONNX Runtime in one worker on every core, trusted after a parity check on the first real images; two TF.js workers write the same features', async () => {
     const a = init();
-    const b = init();
-    const items = (c: BottleneckCache) => images.map((p, i) => ({ absPath: p, hash: `h${i}`, file: c.fileFor(`h${i}`) }));
-    const one = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
-    const two = await ExtractorPool.start(b.init, { workers: 2, batchSize: 5 });
+    const b = init({ runtime: 'tfjs' });
+    const onnx = await ExtractorPool.start(a.init, { workers: 2, batchSize: 8 });
+    const tfjs = await ExtractorPool.start(b.init, { workers: 2, batchSize: 5 });
     try {
-      expect(one.info.runtime).toBe('fused');
-      expect(one.info.parityMaxDiff).toBeLessThan(1e-3);
+      expect(onnx.info).toMatchObject({ runtime: 'onnx', workers: 1, threads: os.availableParallelism() });
+      expect(tfjs.info).toMatchObject({ runtime: 'fused', workers: Math.min(2, os.availableParallelism()), threads: 1 });
       const progress: number[] = [];
-      const r1 = await one.extract(items(a.cache), { onProgress: (p) => progress.push(p.done) });
-      const r2 = await two.extract(items(b.cache));
+      const r1 = await onnx.extract(itemsFor(a.cache, 'h'), { onProgress: (p) => progress.push(p.done) });
+      const r2 = await tfjs.extract(itemsFor(b.cache, 'h'));
       expect(r1.extracted).toBe(40);
       expect(r2.extracted).toBe(40);
       expect(progress.at(-1)).toBe(40);
-      for (let i = 0; i < 40; i++) {
-        const x = a.cache.readBatch([`h${i}`]);
-        const y = b.cache.readBatch([`h${i}`]);
-        let d = 0;
-        for (let k = 0; k < x.length; k++) d = Math.max(d, Math.abs(x[k]! - y[k]!));
-        expect(d).toBeLessThan(1e-4);
-      }
+      expect(onnx.info.runtime).toBe('onnx');
+      expect(onnx.info.fallbackReason).toBeUndefined();
+      expect(onnx.info.parityMaxDiff).toBeGreaterThan(0);
+      expect(onnx.info.parityMaxDiff).toBeLessThan(1e-4);
+      for (let i = 0; i < 40; i++) expect(maxAbsDiff(a.cache.readBatch([`h${i}`]), b.cache.readBatch([`h${i}`]))).toBeLessThan(1e-4);
     } finally {
-      await one.close();
-      await two.close();
+      await onnx.close();
+      await tfjs.close();
+    }
+  });
+
+  it('ONNX Runtime, the fused TF.js graph and the plain TF.js model give the same features for real photos', async () => {
+    const runs = (['onnx', 'fused', 'layers'] as const).map((runtime) => ({ runtime, ...init({ runtime }) }));
+    const files = images.slice(0, 6);
+    for (const r of runs) {
+      const pool = await ExtractorPool.start(r.init, { workers: 1, batchSize: 3 });
+      try {
+        expect(pool.info.runtime).toBe(r.runtime);
+        await pool.extract(itemsFor(r.cache, 'p', files));
+      } finally {
+        await pool.close();
+      }
+    }
+    const hashes = files.map((_, k) => `p${k}`);
+    const [onnx, fused, layers] = runs.map((r) => r.cache.readBatch(hashes));
+    const scale = Math.max(...layers!.map(Math.abs));
+    expect(scale).toBeGreaterThan(0.1);
+    expect(maxAbsDiff(onnx!, layers!) / scale).toBeLessThan(1e-4);
+    expect(maxAbsDiff(fused!, layers!) / scale).toBeLessThan(1e-4);
+  });
+
+  it('a compiled graph that disagrees with TF.js on the first real images is dropped for TF.js, with the reason', async () => {
+    process.env.TRANSFER_LAB_FAULT_ONNX_SKEW = '0.5';
+    const { init: i, cache } = init();
+    const reasons: string[] = [];
+    const pool = await ExtractorPool.start(i, { workers: 1, batchSize: 4, onFallback: (r) => reasons.push(r) });
+    delete process.env.TRANSFER_LAB_FAULT_ONNX_SKEW;
+    try {
+      expect(pool.info.runtime).toBe('onnx');
+      const r = await pool.extract(itemsFor(cache, 's', images.slice(0, 8)));
+      expect(r.extracted).toBe(8);
+      expect(pool.info.runtime).toBe('layers');
+      expect(pool.info.fallbackReason).toMatch(/onnx failed the parity check against TF\.js on real images \(relative difference/);
+      expect(reasons).toHaveLength(1);
+      // every feature, the first batch's included, is TF.js's
+      const ref = init({ runtime: 'layers' });
+      const p2 = await ExtractorPool.start(ref.init, { workers: 1, batchSize: 4 });
+      await p2.extract(itemsFor(ref.cache, 's', images.slice(0, 8)));
+      await p2.close();
+      const hashes = images.slice(0, 8).map((_, k) => `s${k}`);
+      expect(maxAbsDiff(cache.readBatch(hashes), ref.cache.readBatch(hashes))).toBeLessThan(1e-5);
+    } finally {
+      await pool.close();
     }
   });
 
@@ -67,25 +117,6 @@ describe('extraction worker pool', () => {
       expect(sizes).toEqual([6, 3]);
     } finally {
       await pool.close();
-    }
-  });
-
-  it('the plain TF.js runtime can be forced, and gives the same features', async () => {
-    const fused = init();
-    const plain = init({ runtime: 'layers' });
-    const p1 = await ExtractorPool.start(fused.init, { workers: 1, batchSize: 4 });
-    const p2 = await ExtractorPool.start(plain.init, { workers: 1, batchSize: 4 });
-    try {
-      expect(p2.info.runtime).toBe('layers');
-      const it4 = (c: BottleneckCache) => images.slice(0, 4).map((p, k) => ({ absPath: p, hash: `p${k}`, file: c.fileFor(`p${k}`) }));
-      await p1.extract(it4(fused.cache));
-      await p2.extract(it4(plain.cache));
-      const x = fused.cache.readBatch(['p0', 'p1', 'p2', 'p3']);
-      const y = plain.cache.readBatch(['p0', 'p1', 'p2', 'p3']);
-      expect(Math.max(...x.map((v, k) => Math.abs(v - y[k]!)))).toBeLessThan(1e-3);
-    } finally {
-      await p1.close();
-      await p2.close();
     }
   });
 

@@ -1,17 +1,20 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
-import type { FromWorker, ItemResult, JobItem, WorkerInit } from './protocol';
+import { coreCount } from '../frozen/onnx/onnxSession';
+import type { FromWorker, ItemResult, JobItem, RuntimeName, WorkerInit } from './protocol';
 
 /**
  * The extractor the bottleneck cache calls: a pool of worker threads, each with its own
- * TF.js instance, fed batches of images. The runtime behind it (fused TF.js graph, plain
- * TF.js model, graph model — later a native one) is the worker's business.
+ * runtime, fed batches of images. The runtime behind it (a compiled ONNX graph, TF.js's fused
+ * graph, the plain TF.js model or graph model) is the worker's business (runners.ts).
  */
 export interface ExtractorInfo {
   backend: string;
-  runtime: 'fused' | 'layers' | 'graph';
+  runtime: RuntimeName;
   workers: number;
+  /** threads of each worker's runtime, where it has its own (ONNX Runtime) */
+  threads: number;
   batchSize: number;
   fallbackReason?: string;
   parityMaxDiff?: number;
@@ -55,56 +58,72 @@ export class ExtractorPool {
   private batchSize: number;
   info!: ExtractorInfo;
   private onBackoff: ((size: number, reason: string) => void) | undefined;
+  private onFallback: ((reason: string) => void) | undefined;
 
   private constructor(batchSize: number) {
     this.batchSize = batchSize;
   }
 
-  static async start(init: WorkerInit, opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void }): Promise<ExtractorPool> {
+  /**
+   * Starts one worker first. ONNX Runtime runs a batch on all the cores by itself, so a worker
+   * that got it is the whole pool, and the model is in memory once; a TF.js worker (wasm is
+   * single-threaded in Node) is joined by more, up to `workers`, one a core.
+   */
+  static async start(
+    base: Omit<WorkerInit, 'threads'> & { threads?: number },
+    opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void; onFallback?: (reason: string) => void },
+  ): Promise<ExtractorPool> {
     const pool = new ExtractorPool(opts.batchSize);
+    pool.onFallback = opts.onFallback;
     pool.onBackoff = opts.onBackoff;
-    const readies = await Promise.all(
-      Array.from({ length: opts.workers }, async () => {
-        const worker = new Worker(workerUrl(), { workerData: init, stdout: false, stderr: false });
-        // only our own listeners come off again: Worker keeps internal ones on itself
-        let detach = () => undefined as void;
-        const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
-          const onMessage = (m: FromWorker) => {
-            if (m.type === 'ready') resolve(m);
-            else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
-          };
-          const onExit = (code: number) => reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (exit code ${code}).`));
-          worker.on('message', onMessage);
-          worker.once('error', reject);
-          worker.once('exit', onExit);
-          detach = () => {
-            worker.off('message', onMessage);
-            worker.off('error', reject);
-            worker.off('exit', onExit);
-          };
-        }).catch(async (e: unknown) => {
-          detach();
-          await worker.terminate();
-          throw e;
-        });
-        detach();
-        pool.slots.push({ worker, inFlight: 0 });
-        return ready;
-      }),
-    ).catch(async (e: unknown) => {
+    const init: WorkerInit = { ...base, threads: base.threads ?? coreCount() };
+    try {
+      const first = await pool.spawn(init);
+      if (first.runtime !== 'onnx' && opts.workers > 1) {
+        await Promise.all(Array.from({ length: opts.workers - 1 }, () => pool.spawn({ ...init, runtime: first.runtime === 'fused' ? 'fused' : init.runtime === 'auto' ? 'tfjs' : init.runtime })));
+      }
+      pool.info = {
+        backend: first.backend,
+        runtime: first.runtime,
+        workers: pool.slots.length,
+        threads: first.runtime === 'onnx' ? init.threads : 1,
+        batchSize: opts.batchSize,
+        ...(first.fallbackReason ? { fallbackReason: first.fallbackReason } : {}),
+        ...(first.parityMaxDiff !== undefined ? { parityMaxDiff: first.parityMaxDiff } : {}),
+      };
+    } catch (e) {
       await pool.close();
       throw e;
-    });
-    const first = readies[0]!;
-    pool.info = {
-      backend: first.backend,
-      runtime: first.runtime,
-      workers: pool.slots.length,
-      batchSize: opts.batchSize,
-      ...(first.fallbackReason ? { fallbackReason: first.fallbackReason } : {}),
-      ...(first.parityMaxDiff !== undefined ? { parityMaxDiff: first.parityMaxDiff } : {}),
-    };
+    }
     return pool;
+  }
+
+  private async spawn(init: WorkerInit): Promise<Extract<FromWorker, { type: 'ready' }>> {
+    const worker = new Worker(workerUrl(), { workerData: init, stdout: false, stderr: false });
+    // only our own listeners come off again: Worker keeps internal ones on itself
+    let detach = () => undefined as void;
+    const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
+      };
+      const onExit = (code: number) => reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (exit code ${code}).`));
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+      detach = () => {
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+      };
+    }).catch(async (e: unknown) => {
+      detach();
+      await worker.terminate();
+      throw e;
+    });
+    detach();
+    this.slots.push({ worker, inFlight: 0 });
+    return ready;
   }
 
   /**
@@ -160,6 +179,13 @@ export class ExtractorPool {
             opts.onProgress?.({ done, total, failed: failed.length, imagesPerSecond: ips, etaSeconds: ips > 0 ? (total - done) / ips : null });
             if (done >= total) finish();
             else feed(slot);
+          } else if (m.type === 'parity') {
+            this.info.parityMaxDiff = Math.max(this.info.parityMaxDiff ?? 0, m.maxDiff);
+            if (m.fallbackReason) {
+              this.info.runtime = m.runtime;
+              this.info.fallbackReason = m.fallbackReason;
+              this.onFallback?.(m.fallbackReason);
+            }
           } else if (m.type === 'backoff') {
             this.batchSize = Math.max(1, Math.min(this.batchSize, m.batchSize));
             this.onBackoff?.(m.batchSize, m.reason);

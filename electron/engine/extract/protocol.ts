@@ -2,7 +2,15 @@ import type { Preprocessing } from '../../../shared/preprocessing';
 import type { BackendPreference } from '../tf/backend';
 
 /** Messages between the extraction pool and its worker threads (plain data only). */
-export type ExtractorRuntime = 'auto' | 'fused' | 'layers';
+
+/**
+ * What the user asks for: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph,
+ * else the plain model), or one of TF.js's two ways by name.
+ */
+export type ExtractorRuntime = 'auto' | 'onnx' | 'tfjs' | 'fused' | 'layers';
+export const extractorRuntimes: readonly ExtractorRuntime[] = ['auto', 'onnx', 'tfjs', 'fused', 'layers'];
+/** what a worker really runs: a compiled ONNX graph, TF.js's fused graph, the plain TF.js layers or graph model */
+export type RuntimeName = 'onnx' | 'fused' | 'layers' | 'graph';
 
 export interface WorkerInit {
   modelDir: string;
@@ -14,8 +22,10 @@ export interface WorkerInit {
   runtime: ExtractorRuntime;
   cacheDir: string;
   featureDim: number;
-  /** check the fused graph against the plain TF.js model before trusting it */
+  /** check a compiled runtime against the plain TF.js model before trusting it */
   parityCheck: boolean;
+  /** threads for a runtime that has its own (ONNX Runtime): the cores shared among the workers */
+  threads: number;
 }
 
 export interface JobItem {
@@ -34,7 +44,9 @@ export interface ItemResult {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; runtime: 'fused' | 'layers' | 'graph'; fallbackReason?: string; parityMaxDiff?: number }
+  | { type: 'ready'; backend: string; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number }
+  /** the first real batch was compared with the plain TF.js model: kept, or replaced by it */
+  | { type: 'parity'; runtime: RuntimeName; maxDiff: number; images: number; fallbackReason?: string }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
   | { type: 'fatal'; error: { code: string; message: string; hint?: string } };

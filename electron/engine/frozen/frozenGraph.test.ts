@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
-import { frozenGraphFromLayers, graphStats, optimizeFrozenGraph, UnsupportedLayerError } from './frozenGraph';
+import { graphStats, optimizeFrozenGraph, UnsupportedLayerError } from './frozenGraph';
+import { frozenGraphFromLayers } from './fromLayers';
 import { FusedExecutor } from './fusedExecutor';
 
 beforeAll(async () => {

@@ -1,14 +1,13 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
-
 /**
  * The frozen part of a network (input → cut layer) as a small inference graph of plain ops,
- * read from a TF.js layers model. Being frozen, it can be rewritten for speed: BatchNorm is
- * folded into the convolution before it and activations are fused into the convolution
- * kernels (a tf.profile of MobileNetV2 on wasm spends a third of its time in separate
- * BatchNorm ops and a tenth in separate activations). The same graph is what a native
- * runtime (ONNX) would be compiled from: it is the seam between "the model" and "a runtime".
+ * channels-last like TF.js. It is read from a TF.js layers model (fromLayers.ts) and is the
+ * seam between "the model" and "a runtime": the fused TF.js executor runs it, and the ONNX
+ * compiler translates it for ONNX Runtime. Being frozen, it can be rewritten for speed:
+ * BatchNorm is folded into the convolution before it and activations are fused into the
+ * convolution kernels (a tf.profile of MobileNetV2 on wasm spends a third of its time in
+ * separate BatchNorm ops and a tenth in separate activations).
  */
-export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'softmax';
+export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'softmax' | 'softplus' | 'softsign' | 'swish' | 'hardSigmoid';
 export type Padding = 'same' | 'valid' | [[number, number], [number, number]];
 
 export interface WeightArray {
@@ -27,180 +26,33 @@ export type FrozenNode =
   | (NodeBase & { op: 'dense'; kernel: WeightArray; bias: WeightArray | null; activation: Activation })
   | (NodeBase & { op: 'scaleShift'; scale: WeightArray; shift: WeightArray })
   | (NodeBase & { op: 'activation'; activation: Activation })
-  | (NodeBase & { op: 'add' | 'multiply' })
+  | (NodeBase & { op: 'add' | 'multiply' | 'maximum' | 'minimum' | 'average' })
   | (NodeBase & { op: 'concat'; axis: number })
   | (NodeBase & { op: 'pad'; paddings: [[number, number], [number, number]] })
   | (NodeBase & { op: 'maxPool' | 'avgPool'; pool: [number, number]; strides: [number, number]; pad: 'same' | 'valid' })
-  | (NodeBase & { op: 'globalAvgPool' | 'globalMaxPool' | 'flatten' | 'identity' })
+  | (NodeBase & { op: 'globalAvgPool' | 'globalMaxPool'; keepDims: boolean })
+  | (NodeBase & { op: 'flatten' | 'identity' })
+  | (NodeBase & { op: 'reshape'; shape: number[] })
   | (NodeBase & { op: 'rescale'; scale: number; offset: number });
+
+export type FrozenOp = FrozenNode['op'];
 
 export interface FrozenGraph {
   nodes: FrozenNode[];
   /** name of the node whose output is the bottleneck */
   output: string;
+  /** [height, width, channels]; -1 where the model leaves it open */
   inputShape: number[];
 }
 
 export class UnsupportedLayerError extends Error {
   constructor(readonly layerName: string, readonly className: string, detail?: string) {
-    super(`layer ${layerName} (${className}) ${detail ?? 'is not supported by the fused runtime'}`);
+    super(`layer ${layerName} (${className}) ${detail ?? 'has no translation outside TF.js'}`);
   }
 }
 
-type LayerLike = tfl.layers.Layer & { inboundNodes: { inboundLayers: tfl.layers.Layer[] }[] };
-type Config = Record<string, unknown>;
-
-function weight(t: { shape: number[]; dataSync(): ArrayLike<number> }): WeightArray {
-  return { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
-}
-
-function pair(v: unknown, fallback: number): [number, number] {
-  if (Array.isArray(v)) return [Number(v[0] ?? fallback), Number(v[1] ?? v[0] ?? fallback)];
-  if (typeof v === 'number') return [v, v];
-  return [fallback, fallback];
-}
-
-const knownActivations: Record<string, Activation> = { linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', elu: 'elu', softmax: 'softmax' };
-
-function activationOf(layer: tfl.layers.Layer, name: unknown): Activation {
-  const a = knownActivations[String(name ?? 'linear')];
-  if (!a) throw new UnsupportedLayerError(layer.name, layer.getClassName(), `uses the activation "${String(name)}"`);
-  return a;
-}
-
-function channelsLast(layer: tfl.layers.Layer, cfg: Config): void {
-  if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') {
-    throw new UnsupportedLayerError(layer.name, layer.getClassName(), 'uses channels-first data');
-  }
-}
-
-function nodeFor(layer: tfl.layers.Layer, inputs: string[]): FrozenNode {
-  const cfg = layer.getConfig() as Config;
-  const name = layer.name;
-  const cls = layer.getClassName();
-  const w = layer.getWeights();
-  switch (cls) {
-    case 'InputLayer':
-      return { op: 'input', name, inputs: [] };
-    case 'Conv2D':
-    case 'DepthwiseConv2D': {
-      channelsLast(layer, cfg);
-      if (cls === 'Conv2D' && Number(cfg.groups ?? 1) !== 1) throw new UnsupportedLayerError(name, cls, 'is a grouped convolution');
-      return {
-        op: cls === 'Conv2D' ? 'conv2d' : 'depthwise',
-        name,
-        inputs,
-        filter: weight(w[0]!),
-        bias: cfg.useBias && w[1] ? weight(w[1]) : null,
-        strides: pair(cfg.strides, 1),
-        dilations: pair(cfg.dilationRate, 1),
-        pad: cfg.padding === 'same' ? 'same' : 'valid',
-        activation: activationOf(layer, cfg.activation),
-      };
-    }
-    case 'Dense':
-      return { op: 'dense', name, inputs, kernel: weight(w[0]!), bias: cfg.useBias && w[1] ? weight(w[1]) : null, activation: activationOf(layer, cfg.activation) };
-    case 'BatchNormalization': {
-      const axis = Number(cfg.axis ?? -1);
-      const rank = (layer.outputShape as number[]).length;
-      if (axis !== -1 && axis !== rank - 1) throw new UnsupportedLayerError(name, cls, `normalises axis ${axis}, not the channels`);
-      let i = 0;
-      const gamma = cfg.scale ? w[i++]!.dataSync() : null;
-      const beta = cfg.center ? w[i++]!.dataSync() : null;
-      const mean = w[i++]!.dataSync();
-      const variance = w[i++]!.dataSync();
-      const eps = Number(cfg.epsilon ?? 1e-3);
-      const n = mean.length;
-      const scale = new Float32Array(n);
-      const shift = new Float32Array(n);
-      for (let c = 0; c < n; c++) {
-        // inference-mode BN is an affine map per channel: y = x·s + t
-        const s = (gamma ? gamma[c]! : 1) / Math.sqrt(variance[c]! + eps);
-        scale[c] = s;
-        shift[c] = (beta ? beta[c]! : 0) - mean[c]! * s;
-      }
-      return { op: 'scaleShift', name, inputs, scale: { shape: [n], data: scale }, shift: { shape: [n], data: shift } };
-    }
-    case 'ReLU': {
-      const max = cfg.maxValue;
-      if (max === 6) return { op: 'activation', name, inputs, activation: 'relu6' };
-      if (max === null || max === undefined) return { op: 'activation', name, inputs, activation: 'relu' };
-      throw new UnsupportedLayerError(name, cls, `clips at ${String(max)}`);
-    }
-    case 'Activation':
-      return { op: 'activation', name, inputs, activation: activationOf(layer, cfg.activation) };
-    case 'Add':
-      return { op: 'add', name, inputs };
-    case 'Multiply':
-      return { op: 'multiply', name, inputs };
-    case 'Concatenate': {
-      const rank = (layer.outputShape as number[]).length;
-      const axis = Number(cfg.axis ?? -1);
-      return { op: 'concat', name, inputs, axis: axis < 0 ? rank + axis : axis };
-    }
-    case 'ZeroPadding2D': {
-      channelsLast(layer, cfg);
-      const p = cfg.padding as unknown;
-      const rows = Array.isArray(p) ? pair(p[0], 0) : pair(p, 0);
-      const cols = Array.isArray(p) ? pair(p[1], 0) : pair(p, 0);
-      return { op: 'pad', name, inputs, paddings: [rows, cols] };
-    }
-    case 'MaxPooling2D':
-    case 'AveragePooling2D':
-      channelsLast(layer, cfg);
-      return {
-        op: cls === 'MaxPooling2D' ? 'maxPool' : 'avgPool',
-        name,
-        inputs,
-        pool: pair(cfg.poolSize, 2),
-        strides: pair(cfg.strides ?? cfg.poolSize, 2),
-        pad: cfg.padding === 'same' ? 'same' : 'valid',
-      };
-    case 'GlobalAveragePooling2D':
-    case 'GlobalMaxPooling2D':
-      channelsLast(layer, cfg);
-      if (cfg.keepdims) throw new UnsupportedLayerError(name, cls, 'keeps the pooled dimensions');
-      return { op: cls === 'GlobalAveragePooling2D' ? 'globalAvgPool' : 'globalMaxPool', name, inputs };
-    case 'Flatten':
-      return { op: 'flatten', name, inputs };
-    case 'Dropout':
-    case 'SpatialDropout2D':
-    case 'GaussianNoise':
-    case 'GaussianDropout':
-    case 'AlphaDropout':
-      // training-only noise: identity at inference
-      return { op: 'identity', name, inputs };
-    case 'Rescaling':
-      return { op: 'rescale', name, inputs, scale: Number(cfg.scale ?? 1), offset: Number(cfg.offset ?? 0) };
-    default:
-      throw new UnsupportedLayerError(name, cls);
-  }
-}
-
-/** Reads the graph from the model's input to `cutLayer`, in topological order. */
-export function frozenGraphFromLayers(model: tfl.LayersModel, cutLayer: string): FrozenGraph {
-  if (model.inputs.length !== 1) throw new UnsupportedLayerError(model.name, 'Model', 'has more than one input');
-  const byName = new Map(model.layers.map((l) => [l.name, l as LayerLike]));
-  const cut = byName.get(cutLayer);
-  if (!cut) throw new UnsupportedLayerError(cutLayer, '?', 'is not in the model');
-  // walk back from the cut to find the layers it needs, then keep the model's own order
-  const needed = new Set<string>();
-  const stack = [cut];
-  while (stack.length) {
-    const l = stack.pop()!;
-    if (needed.has(l.name)) continue;
-    needed.add(l.name);
-    if (l.inboundNodes.length > 1) throw new UnsupportedLayerError(l.name, l.getClassName(), 'is shared between several calls');
-    for (const inbound of l.inboundNodes[0]?.inboundLayers ?? []) stack.push(inbound as LayerLike);
-  }
-  const nodes: FrozenNode[] = [];
-  for (const l of model.layers) {
-    if (!needed.has(l.name)) continue;
-    const inputs = ((l as LayerLike).inboundNodes[0]?.inboundLayers ?? []).map((x) => x.name);
-    nodes.push(nodeFor(l, inputs));
-  }
-  return { nodes, output: cutLayer, inputShape: (model.inputs[0]!.shape as (number | null)[]).slice(1).map((d) => d ?? -1) };
-}
+/** activations TF.js can run inside its fused conv / matMul kernels */
+export const tfjsFusable: ReadonlySet<Activation> = new Set(['linear', 'relu', 'relu6', 'elu', 'sigmoid']);
 
 function consumers(g: FrozenGraph): Map<string, number> {
   const count = new Map<string, number>();
@@ -241,7 +93,7 @@ export function optimizeFrozenGraph(input: FrozenGraph): FrozenGraph {
         for (let c = 0; c < channels; c++) b[c] = (src.bias ? src.bias.data[c]! : 0) * n.scale.data[c]! + n.shift.data[c]!;
         src.filter = { shape: src.filter.shape, data: f };
         src.bias = { shape: [channels], data: b };
-      } else if (n.op === 'activation' && (isConv || src.op === 'dense') && src.activation === 'linear' && n.activation !== 'softmax' && n.activation !== 'tanh') {
+      } else if (n.op === 'activation' && (isConv || src.op === 'dense') && src.activation === 'linear' && n.activation !== 'softmax') {
         src.activation = n.activation;
       } else if (n.op === 'identity') {
         // drop it below
@@ -269,4 +121,43 @@ export function graphStats(g: FrozenGraph): { nodes: number; ops: Record<string,
   const ops: Record<string, number> = {};
   for (const n of g.nodes) ops[n.op] = (ops[n.op] ?? 0) + 1;
   return { nodes: g.nodes.length, ops };
+}
+
+/**
+ * The rank of every value in the graph (the input is rank 4: batch, height, width,
+ * channels). A runtime that keeps another layout (ONNX: channels-first) needs to know which
+ * values are images.
+ */
+export function valueRanks(g: FrozenGraph): Map<string, number> {
+  const rank = new Map<string, number>();
+  for (const n of g.nodes) {
+    const r = n.inputs.map((i) => rank.get(i) ?? 4);
+    const first = r[0] ?? 4;
+    switch (n.op) {
+      case 'input':
+        rank.set(n.name, 4);
+        break;
+      case 'globalAvgPool':
+      case 'globalMaxPool':
+        rank.set(n.name, n.keepDims ? 4 : 2);
+        break;
+      case 'flatten':
+        rank.set(n.name, 2);
+        break;
+      case 'reshape':
+        rank.set(n.name, n.shape.length + 1);
+        break;
+      case 'add':
+      case 'multiply':
+      case 'maximum':
+      case 'minimum':
+      case 'average':
+      case 'concat':
+        rank.set(n.name, Math.max(...r));
+        break;
+      default:
+        rank.set(n.name, first);
+    }
+  }
+  return rank;
 }

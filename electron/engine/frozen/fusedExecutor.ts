@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation, FrozenGraph, FrozenNode, WeightArray } from './frozenGraph';
+import { tfjsFusable, type Activation, type FrozenGraph, type FrozenNode, type WeightArray } from './frozenGraph';
 
 /**
  * Runs a FrozenGraph with TF.js fused kernels (conv + bias + activation in one op).
@@ -73,7 +73,7 @@ export class FusedExecutor {
       case 'conv2d':
       case 'depthwise': {
         const pad = Array.isArray(n.pad) ? ([[0, 0], n.pad[0], n.pad[1], [0, 0]] as tf.backend_util.ExplicitPadding) : n.pad;
-        const fusable = n.activation !== 'softmax' && n.activation !== 'tanh';
+        const fusable = tfjsFusable.has(n.activation);
         const args = {
           x: a as tf.Tensor4D,
           filter: this.w(`${n.name}/filter`) as tf.Tensor4D,
@@ -91,8 +91,14 @@ export class FusedExecutor {
         return z;
       }
       case 'dense': {
-        const fusable = n.activation !== 'softmax' && n.activation !== 'tanh';
-        const y = tf.fused.matMul({ a: a as tf.Tensor2D, b: this.w(`${n.name}/kernel`) as tf.Tensor2D, bias: n.bias ? this.w(`${n.name}/bias`) : undefined, activation: (fusable ? n.activation : 'linear') as tf.fused.Activation });
+        const fusable = tfjsFusable.has(n.activation);
+        // Keras's Dense acts on the last axis whatever the rank
+        const y = tf.tidy(() => {
+          const kernel = this.w(`${n.name}/kernel`) as tf.Tensor2D;
+          const flat = a.rank === 2 ? (a as tf.Tensor2D) : tf.reshape(a, [-1, a.shape[a.rank - 1]!]) as tf.Tensor2D;
+          const out = tf.fused.matMul({ a: flat, b: kernel, bias: n.bias ? this.w(`${n.name}/bias`) : undefined, activation: (fusable ? n.activation : 'linear') as tf.fused.Activation });
+          return a.rank === 2 ? out : tf.reshape(out, [...a.shape.slice(0, -1), kernel.shape[1]]);
+        });
         if (fusable) return y;
         const z = activate(y, n.activation);
         y.dispose();
@@ -106,6 +112,14 @@ export class FusedExecutor {
         return ins.length === 2 ? tf.add(a, ins[1]!) : tf.addN(ins);
       case 'multiply':
         return tf.tidy(() => ins.slice(1).reduce((p, q) => tf.mul(p, q), a));
+      case 'maximum':
+        return tf.tidy(() => ins.slice(1).reduce((p, q) => tf.maximum(p, q), a));
+      case 'minimum':
+        return tf.tidy(() => ins.slice(1).reduce((p, q) => tf.minimum(p, q), a));
+      case 'average':
+        return tf.tidy(() => tf.div(tf.addN(ins), ins.length));
+      case 'reshape':
+        return tf.reshape(a, [a.shape[0]!, ...n.shape]);
       case 'concat':
         return tf.concat(ins, n.axis);
       case 'pad':
@@ -115,9 +129,9 @@ export class FusedExecutor {
       case 'avgPool':
         return tf.avgPool(a as tf.Tensor4D, n.pool, n.strides, n.pad);
       case 'globalAvgPool':
-        return tf.mean(a, [1, 2]);
+        return tf.mean(a, [1, 2], n.keepDims);
       case 'globalMaxPool':
-        return tf.max(a, [1, 2]);
+        return tf.max(a, [1, 2], n.keepDims);
       case 'flatten':
         return tf.reshape(a, [a.shape[0]!, -1]);
       case 'identity':
@@ -147,7 +161,18 @@ function activate(x: tf.Tensor, a: Activation): tf.Tensor {
       return tf.tanh(x);
     case 'elu':
       return tf.elu(x);
+    case 'selu':
+      return tf.selu(x);
     case 'softmax':
       return tf.softmax(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'softsign':
+      return tf.tidy(() => tf.div(x, tf.add(tf.abs(x), 1)));
+    case 'swish':
+      return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+    case 'hardSigmoid':
+      // TF.js's (and Keras 2's) hard sigmoid: clip(0.2·x + 0.5, 0, 1)
+      return tf.tidy(() => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1));
   }
 }

@@ -85,11 +85,13 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
       workers: budget.workers,
       batchSize: budget.batchSize,
       onBackoff: (size, reason) => o.onEvent?.({ type: 'log', level: 'warn', message: `memory is short (${reason}): extraction batch lowered to ${size}` }),
+      onFallback: (reason) => o.onEvent?.({ type: 'log', level: 'warn', message: `extractor: fell back to TF.js: ${reason}` }),
     },
   );
   try {
     const info = pool.info;
-    o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${info.runtime} on ${info.backend}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
+    const where = info.runtime === 'onnx' ? `ONNX Runtime (CPU, ${info.threads} thread${info.threads > 1 ? 's' : ''} a worker)` : `${info.runtime} on ${info.backend}`;
+    o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${where}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
     const outcome = await pool.extract(
       missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })),
       {

@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfconv from '@tensorflow/tfjs-converter';
+import { loadGraphBackbone, loadLayersBackbone } from '../models/loadBackbone';
+import { optimizeFrozenGraph, valueRanks, type FrozenGraph } from '../frozen/frozenGraph';
+import { frozenGraphFromLayers } from '../frozen/fromLayers';
+import { FusedExecutor } from '../frozen/fusedExecutor';
+import { compileOnnx } from '../frozen/onnx/compileOnnx';
+import { createOnnxRunner } from '../frozen/onnx/onnxSession';
+import type { RuntimeName, WorkerInit } from './protocol';
+
+/**
+ * The runtimes an extraction worker can run the frozen part on, behind one shape: pixels in
+ * (already resized; raw 0..255 for ONNX, whose graph applies the value range itself, or
+ * preprocessed for TF.js), pooled features out.
+ */
+export interface Runner {
+  runtime: RuntimeName;
+  /** true: feed pixels 0..255; false: feed them mapped onto the model's value range */
+  rawPixels: boolean;
+  infer(pixels: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export interface BuiltRunner {
+  runner: Runner;
+  fallbackReason?: string;
+  parityMaxDiff?: number;
+  /**
+   * The plain TF.js model, kept until the first real batch has been checked against it
+   * (ONNX only); null once the check is done or where none is needed.
+   */
+  reference: Runner | null;
+}
+
+/**
+ * Max abs difference allowed between a compiled runtime and the plain TF.js model, relative
+ * to the largest feature. Both compute in float32; over MobileNetV2's or Inception's ~50–100
+ * layers, reordered sums and folded BatchNorm differ by about 1e-6 relative (measured: 3e-6
+ * MobileNetV2, 4e-7 Inception v3). A translation mistake — a transposed kernel, padding on
+ * the wrong side, channels in the wrong order — moves features by 1e-2 to 1. 1e-3 sits two
+ * orders of magnitude from each.
+ */
+export const parityTolerance = 1e-3;
+
+export function relativeDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  return Number.isFinite(diff) ? diff / scale : Number.POSITIVE_INFINITY;
+}
+
+function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor4D) => tf.Tensor, dispose: () => void): Runner {
+  const { height, width } = init.preprocessing;
+  return {
+    runtime,
+    rawPixels: false,
+    infer: (pixels, n) =>
+      Promise.resolve(
+        tf.tidy(() => {
+          let y = forward(tf.tensor4d(pixels, [n, height, width, 3]));
+          if (init.pooling === 'avg' && y.rank === 4) y = tf.mean(y, [1, 2]);
+          return tf.reshape(y, [n, -1]).dataSync() as Float32Array;
+        }),
+      ),
+    dispose,
+  };
+}
+
+/** the frozen part with the bottleneck's pooling on top, as the cache stores it */
+function withPooling(g: FrozenGraph, pooling: 'avg' | 'none'): FrozenGraph {
+  if (pooling !== 'avg' || valueRanks(g).get(g.output) !== 4) return g;
+  const name = `${g.output}/transfer_lab_pool`;
+  return { ...g, nodes: [...g.nodes, { op: 'globalAvgPool', name, inputs: [g.output], keepDims: false }], output: name };
+}
+
+/**
+ * Fault injection for tests of the parity fallback: TRANSFER_LAB_FAULT_ONNX_SKEW=x adds x to
+ * every feature ONNX Runtime computes, as a mistranslated graph would skew them. Unset in
+ * normal use.
+ */
+const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
+
+async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
+  const compiled = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim });
+  const { height, width } = init.preprocessing;
+  const session = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height, width, threads: init.threads });
+  return {
+    runtime: 'onnx',
+    rawPixels: true,
+    infer: async (pixels, n) => {
+      const y = await session.run(pixels, n);
+      if (simulatedSkew) for (let i = 0; i < y.length; i++) y[i]! += simulatedSkew;
+      return y;
+    },
+    dispose: () => void session.dispose(),
+  };
+}
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
+
+/**
+ * Picks the runtime: ONNX Runtime where the frozen part translates and the runtime loads
+ * (auto, onnx), else TF.js's fused graph (checked at once against the plain model on random
+ * input), else the plain TF.js model. A forced runtime that cannot be had is an error; auto
+ * falls back and says why.
+ */
+export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
+  if (init.format === 'graph') {
+    const model: tfconv.GraphModel = await loadGraphBackbone(init.modelDir);
+    const forward = (x: tf.Tensor4D) => {
+      const y = model.predict(x) as tf.Tensor | tf.Tensor[];
+      return Array.isArray(y) ? y[0]! : y;
+    };
+    return { runner: tfRunner(init, 'graph', forward, () => model.dispose()), reference: null };
+  }
+  const model = await loadLayersBackbone(init.modelDir);
+  const cutModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(init.cut).output as tfl.SymbolicTensor });
+  const plain = tfRunner(init, 'layers', (x) => cutModel.predict(x) as tf.Tensor, () => model.dispose());
+  if (init.runtime === 'layers') return { runner: plain, reference: null };
+
+  let graph: FrozenGraph;
+  try {
+    graph = optimizeFrozenGraph(frozenGraphFromLayers(model, init.cut));
+  } catch (e) {
+    if (init.runtime === 'onnx' || init.runtime === 'fused') throw e;
+    return { runner: plain, reference: null, fallbackReason: firstLine(e) };
+  }
+
+  let onnxFailure: string | undefined;
+  if (init.runtime === 'auto' || init.runtime === 'onnx') {
+    try {
+      const runner = await onnxRunner(init, graph);
+      // the TF.js model stays until the first real batch has been compared with it
+      return { runner, reference: init.parityCheck ? plain : null };
+    } catch (e) {
+      if (init.runtime === 'onnx') throw new Error(`ONNX Runtime cannot run this model: ${firstLine(e)}`);
+      onnxFailure = `ONNX Runtime: ${firstLine(e)}`;
+    }
+  }
+
+  const executor = new FusedExecutor(graph);
+  const fused = tfRunner(init, 'fused', (x) => executor.run(x), () => {
+    executor.dispose();
+    model.dispose();
+  });
+  const withOnnxReason = (r: BuiltRunner): BuiltRunner => (onnxFailure ? { ...r, fallbackReason: r.fallbackReason ? `${onnxFailure}; ${r.fallbackReason}` : onnxFailure } : r);
+  if (!init.parityCheck) return withOnnxReason({ runner: fused, reference: null });
+  const { height, width, range } = init.preprocessing;
+  const n = 2;
+  const x = tf.tidy(() => tf.randomUniform([n, height, width, 3], range[0], range[1], 'float32', 7).dataSync() as Float32Array);
+  const diff = relativeDiff(await plain.infer(x, n), await fused.infer(x, n));
+  if (!(diff <= parityTolerance)) {
+    executor.dispose();
+    if (init.runtime === 'fused') throw new Error(`the fused graph differs from the model by ${diff.toExponential(2)}`);
+    return withOnnxReason({ runner: plain, reference: null, fallbackReason: `fused graph failed the parity check (relative difference ${diff.toExponential(2)})`, parityMaxDiff: diff });
+  }
+  return withOnnxReason({ runner: fused, reference: null, parityMaxDiff: diff });
+}

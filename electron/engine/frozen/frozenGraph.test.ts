@@ -92,6 +92,26 @@ describe('frozen graph: each layer type matches TF.js layers', () => {
     expect(maxRelativeDiff(m, 'dense', [12, 12, 3]).diff).toBeLessThan(1e-5);
   });
 
+  it('SeparableConv2D with swish, hard sigmoid, a squeeze-and-excitation Reshape, Dense over channels, Softmax, Maximum / Minimum / Average', () => {
+    const x = input();
+    const r = tfl.layers.rescaling({ scale: 0.5, offset: 0.25 }).apply(x) as tfl.SymbolicTensor;
+    const c = tfl.layers.separableConv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'swish', name: 'sep' }).apply(r) as tfl.SymbolicTensor;
+    let se = tfl.layers.globalAveragePooling2d({}).apply(c) as tfl.SymbolicTensor;
+    se = tfl.layers.reshape({ targetShape: [1, 1, 8] }).apply(se) as tfl.SymbolicTensor;
+    se = tfl.layers.conv2d({ filters: 8, kernelSize: 1, activation: 'hardSigmoid' }).apply(se) as tfl.SymbolicTensor;
+    const excited = tfl.layers.multiply().apply([c, se]) as tfl.SymbolicTensor;
+    const dense = tfl.layers.dense({ units: 8, activation: 'softplus' }).apply(excited) as tfl.SymbolicTensor;
+    const soft = tfl.layers.softmax({ axis: -1 }).apply(dense) as tfl.SymbolicTensor;
+    const mx = tfl.layers.maximum().apply([excited, soft]) as tfl.SymbolicTensor;
+    const mn = tfl.layers.minimum().apply([excited, soft]) as tfl.SymbolicTensor;
+    const avg = tfl.layers.average({ name: 'avg' }).apply([mx, mn, dense]) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: x, outputs: avg });
+    const { diff, fusedOps } = maxRelativeDiff(m, 'avg', [12, 12, 3]);
+    expect(diff).toBeLessThan(1e-5);
+    // the separable convolution is a depthwise and a pointwise one
+    expect(fusedOps.depthwise).toBe(1);
+  });
+
   it('an unsupported layer is named, so the caller can fall back to TF.js', () => {
     const x = input();
     const y = tfl.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c' }).apply(x) as tfl.SymbolicTensor;

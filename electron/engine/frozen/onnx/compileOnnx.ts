@@ -37,6 +37,8 @@ export interface CompiledOnnx {
 interface Value {
   name: string;
   rank: number;
+  /** height and width of an image value (rank 4) */
+  hw?: [number, number];
 }
 
 const toNchw = [0, 3, 1, 2];
@@ -62,11 +64,33 @@ function depthwiseWeights(f: WeightArray): { data: Float32Array; dims: number[] 
   return { data: out, dims: [cin * mult, 1, kh, kw] };
 }
 
-function padAttrs(pad: Padding): Record<string, string | number[]> {
-  // TF's 'same' puts the odd pixel of padding after, which is ONNX's SAME_UPPER
-  if (pad === 'same') return { auto_pad: 'SAME_UPPER' };
-  if (pad === 'valid') return { pads: [0, 0, 0, 0] };
-  return { pads: [pad[0][0], pad[1][0], pad[0][1], pad[1][1]] };
+/**
+ * Explicit ONNX pads [top, left, bottom, right] and the output size of a window op. TF's
+ * 'same' pads to ceil(in / stride) outputs and puts an odd pixel of padding after; it is
+ * spelled out rather than left to auto_pad, which ONNX Runtime refuses with dilations and
+ * TensorRT handles less well.
+ */
+function windowPads(pad: Padding, hw: [number, number], kernel: [number, number], strides: [number, number], dilations: [number, number] = [1, 1]): { pads: number[]; out: [number, number] } {
+  const pads = [0, 0, 0, 0];
+  const out: [number, number] = [0, 0];
+  for (const d of [0, 1]) {
+    const extent = (kernel[d]! - 1) * dilations[d]! + 1;
+    let before: number;
+    let after: number;
+    if (pad === 'same') {
+      const total = Math.max(0, (Math.ceil(hw[d]! / strides[d]!) - 1) * strides[d]! + extent - hw[d]!);
+      before = Math.floor(total / 2);
+      after = total - before;
+    } else if (pad === 'valid') {
+      before = after = 0;
+    } else {
+      [before, after] = pad[d]!;
+    }
+    pads[d] = before;
+    pads[d + 2] = after;
+    out[d] = Math.floor((hw[d]! + before + after - extent) / strides[d]!) + 1;
+  }
+  return { pads, out };
 }
 
 export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
@@ -76,19 +100,25 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
   const inputName = b.reserve('pixels');
   const outputName = b.reserve(o.outputName ?? 'features');
 
+  const [h0, w0] = g.inputShape;
+  const inputHw: [number, number] = [h0 && h0 > 0 ? h0 : o.preprocessing.height, w0 && w0 > 0 ? w0 : o.preprocessing.width];
+  const hwOf = (v: Value, at: string): [number, number] => {
+    if (!v.hw) throw new UnsupportedLayerError(at, '?', 'reads an image whose size is not known');
+    return v.hw;
+  };
   const nhwc = (v: Value) => (v.rank === 4 ? b.node('Transpose', [v.name], { perm: toNhwc }, `${v.name}/nhwc`) : v.name);
   const backToNchw = (name: string, rank: number, hint: string): Value => (rank === 4 ? { name: b.node('Transpose', [name], { perm: toNchw }, hint), rank } : { name, rank });
 
   const activate = (v: Value, a: Activation, hint: string): Value => {
     const x = v.name;
-    const one = (op: string, attrs: Record<string, number | { float: number }> = {}) => ({ name: b.node(op, [x], attrs, hint), rank: v.rank });
+    const one = (op: string, attrs: Record<string, number | { float: number }> = {}): Value => ({ ...v, name: b.node(op, [x], attrs, hint) });
     switch (a) {
       case 'linear':
         return v;
       case 'relu':
         return one('Relu');
       case 'relu6':
-        return { name: b.node('Clip', [x, b.scalar('zero', 0), b.scalar('six', 6)], {}, hint), rank: v.rank };
+        return { ...v, name: b.node('Clip', [x, b.scalar('zero', 0), b.scalar('six', 6)], {}, hint) };
       case 'sigmoid':
         return one('Sigmoid');
       case 'tanh':
@@ -104,7 +134,7 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
       case 'hardSigmoid':
         return one('HardSigmoid', { alpha: { float: 0.2 }, beta: { float: 0.5 } });
       case 'swish':
-        return { name: b.node('Mul', [x, b.node('Sigmoid', [x], {}, `${hint}/sigmoid`)], {}, hint), rank: v.rank };
+        return { ...v, name: b.node('Mul', [x, b.node('Sigmoid', [x], {}, `${hint}/sigmoid`)], {}, hint) };
       case 'softmax':
         // channels are axis 1 of an NCHW image, the last axis otherwise
         return one('Softmax', { axis: v.rank === 4 ? 1 : -1 });
@@ -119,21 +149,17 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         const { scale, offset } = rangeScaleOffset(o.preprocessing);
         const scaled = b.node('Mul', [inputName, b.scalar('pixel_scale', scale)], {}, 'preprocess/scale');
         const shifted = b.node('Add', [scaled, b.scalar('pixel_offset', offset)], {}, 'preprocess/offset');
-        return { name: b.node('Transpose', [shifted], { perm: toNchw }, 'preprocess/nchw'), rank: 4 };
+        return { name: b.node('Transpose', [shifted], { perm: toNchw }, 'preprocess/nchw'), rank: 4, hw: inputHw };
       }
       case 'conv2d':
       case 'depthwise': {
         const w = n.op === 'conv2d' ? convWeights(n.filter) : depthwiseWeights(n.filter);
         const inputs = [a.name, b.floats(`${n.name}/W`, w.data, w.dims)];
         if (n.bias) inputs.push(b.floats(`${n.name}/B`, n.bias.data, [n.bias.data.length]));
-        const y = b.node('Conv', inputs, {
-          kernel_shape: w.dims.slice(2),
-          strides: n.strides,
-          dilations: n.dilations,
-          group: n.op === 'depthwise' ? n.filter.shape[2]! : 1,
-          ...padAttrs(n.pad),
-        }, n.name);
-        return activate({ name: y, rank: 4 }, n.activation, `${n.name}/act`);
+        const kernel = w.dims.slice(2) as [number, number];
+        const { pads, out } = windowPads(n.pad, hwOf(a, n.name), kernel, n.strides, n.dilations);
+        const y = b.node('Conv', inputs, { kernel_shape: kernel, strides: n.strides, dilations: n.dilations, group: n.op === 'depthwise' ? n.filter.shape[2]! : 1, pads }, n.name);
+        return activate({ name: y, rank: 4, hw: out }, n.activation, `${n.name}/act`);
       }
       case 'dense': {
         const units = n.kernel.shape[1]!;
@@ -145,7 +171,7 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         } else {
           // Keras's Dense acts on the last axis: the channels of an image
           const m = b.node('MatMul', [nhwc(a), k], {}, n.name);
-          y = backToNchw(bias ? b.node('Add', [m, bias], {}, `${n.name}/bias`) : m, a.rank, `${n.name}/nchw`);
+          y = { ...backToNchw(bias ? b.node('Add', [m, bias], {}, `${n.name}/bias`) : m, a.rank, `${n.name}/nchw`), ...(a.hw ? { hw: a.hw } : {}) };
         }
         return activate(y, n.activation, `${n.name}/act`);
       }
@@ -153,7 +179,7 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         const c = n.scale.data.length;
         const dims = a.rank === 4 ? [c, 1, 1] : [c];
         const m = b.node('Mul', [a.name, b.floats(`${n.name}/scale`, n.scale.data, dims)], {}, `${n.name}/mul`);
-        return { name: b.node('Add', [m, b.floats(`${n.name}/shift`, n.shift.data, dims)], {}, n.name), rank: a.rank };
+        return { ...a, name: b.node('Add', [m, b.floats(`${n.name}/shift`, n.shift.data, dims)], {}, n.name) };
       }
       case 'activation':
         return activate(a, n.activation, n.name);
@@ -164,29 +190,34 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
       case 'average': {
         if (ins.some((v) => v.rank !== a.rank)) throw new UnsupportedLayerError(n.name, n.op, 'merges inputs of different ranks');
         const names = ins.map((v) => v.name);
-        if (n.op === 'multiply') return { name: names.slice(1).reduce((p, q, i) => b.node('Mul', [p, q], {}, i === names.length - 2 ? n.name : `${n.name}/${i}`), names[0]!), rank: a.rank };
+        // broadcasting (a squeeze-and-excitation scale of 1×1) keeps the largest size
+        const hw = ins.map((v) => v.hw).reduce<[number, number] | undefined>((p, q) => (q && (!p || q[0] * q[1] > p[0] * p[1]) ? q : p), undefined);
+        const shaped = (name: string): Value => ({ name, rank: a.rank, ...(hw ? { hw } : {}) });
+        if (n.op === 'multiply') return shaped(names.slice(1).reduce((p, q, i) => b.node('Mul', [p, q], {}, i === names.length - 2 ? n.name : `${n.name}/${i}`), names[0]!));
         const op = { add: 'Sum', maximum: 'Max', minimum: 'Min', average: 'Mean' }[n.op];
-        return { name: b.node(op, names, {}, n.name), rank: a.rank };
+        return shaped(b.node(op, names, {}, n.name));
       }
       case 'concat': {
         if (ins.some((v) => v.rank !== a.rank)) throw new UnsupportedLayerError(n.name, 'Concatenate', 'joins inputs of different ranks');
         const axis = a.rank === 4 ? toNchw.indexOf(n.axis) : n.axis;
-        return { name: b.node('Concat', ins.map((v) => v.name), { axis }, n.name), rank: a.rank };
+        return { ...a, name: b.node('Concat', ins.map((v) => v.name), { axis }, n.name) };
       }
       case 'pad': {
         const [[t, bottom], [l, r]] = n.paddings;
-        return { name: b.node('Pad', [a.name, b.int64s(`${n.name}/pads`, [0, 0, t, l, 0, 0, bottom, r])], { mode: 'constant' }, n.name), rank: 4 };
+        const [h, w] = hwOf(a, n.name);
+        return { name: b.node('Pad', [a.name, b.int64s(`${n.name}/pads`, [0, 0, t, l, 0, 0, bottom, r])], { mode: 'constant' }, n.name), rank: 4, hw: [h + t + bottom, w + l + r] };
       }
       case 'maxPool':
       case 'avgPool': {
-        const attrs = { kernel_shape: n.pool, strides: n.strides, ...padAttrs(n.pad) };
+        const { pads, out } = windowPads(n.pad, hwOf(a, n.name), n.pool, n.strides);
+        const attrs = { kernel_shape: n.pool, strides: n.strides, pads };
         // TF leaves the padding out of an average, as ONNX does with count_include_pad 0
-        return { name: b.node(n.op === 'maxPool' ? 'MaxPool' : 'AveragePool', [a.name], n.op === 'avgPool' ? { ...attrs, count_include_pad: 0 } : attrs, n.name), rank: 4 };
+        return { name: b.node(n.op === 'maxPool' ? 'MaxPool' : 'AveragePool', [a.name], n.op === 'avgPool' ? { ...attrs, count_include_pad: 0 } : attrs, n.name), rank: 4, hw: out };
       }
       case 'globalAvgPool':
       case 'globalMaxPool': {
         const pooled = b.node(n.op === 'globalAvgPool' ? 'GlobalAveragePool' : 'GlobalMaxPool', [a.name], {}, n.keepDims ? n.name : `${n.name}/pool`);
-        return n.keepDims ? { name: pooled, rank: 4 } : { name: b.node('Flatten', [pooled], { axis: 1 }, n.name), rank: 2 };
+        return n.keepDims ? { name: pooled, rank: 4, hw: [1, 1] } : { name: b.node('Flatten', [pooled], { axis: 1 }, n.name), rank: 2 };
       }
       case 'flatten':
         return { name: b.node('Flatten', [nhwc(a)], { axis: 1 }, n.name), rank: 2 };
@@ -194,11 +225,12 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         return a;
       case 'reshape': {
         const y = b.node('Reshape', [nhwc(a), b.int64s(`${n.name}/shape`, [0, ...n.shape])], {}, n.name);
-        return backToNchw(y, rankOut, `${n.name}/nchw`);
+        if (rankOut === 4 && n.shape.slice(0, 2).some((d) => d < 0)) throw new UnsupportedLayerError(n.name, 'Reshape', 'leaves the height or width open');
+        return { ...backToNchw(y, rankOut, `${n.name}/nchw`), ...(rankOut === 4 ? { hw: [n.shape[0]!, n.shape[1]!] as [number, number] } : {}) };
       }
       case 'rescale': {
         const m = b.node('Mul', [a.name, b.scalar(`${n.name}/scale`, n.scale)], {}, `${n.name}/mul`);
-        return { name: b.node('Add', [m, b.scalar(`${n.name}/offset`, n.offset)], {}, n.name), rank: a.rank };
+        return { ...a, name: b.node('Add', [m, b.scalar(`${n.name}/offset`, n.offset)], {}, n.name) };
       }
     }
   };
@@ -215,10 +247,9 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
   if (!last) throw new UnsupportedLayerError(g.output, '?', 'is not in the graph');
   const flat = last.rank === 2 ? last.name : b.node('Flatten', [nhwc(last)], { axis: 1 }, 'output/flatten');
   b.nodeTo(outputName, 'Identity', [flat]);
-  const [h, w] = g.inputShape;
   const bytes = b.encode({
     graphName: o.graphName ?? 'transfer_lab_frozen',
-    input: { name: inputName, dims: ['batch', h && h > 0 ? h : o.preprocessing.height, w && w > 0 ? w : o.preprocessing.width, 3] },
+    input: { name: inputName, dims: ['batch', inputHw[0], inputHw[1], 3] },
     output: { name: outputName, dims: ['batch', o.outputDim ?? null] },
     ...(o.metadata ? { metadata: o.metadata } : {}),
     ...(o.producerVersion ? { producerVersion: o.producerVersion } : {}),

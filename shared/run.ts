@@ -81,11 +81,16 @@ export interface RunTimings {
 }
 
 export interface ExtractorRecord {
+  /** onnx (ONNX Runtime), fused / layers / graph (TF.js), or cache (nothing was extracted) */
   runtime: string;
   backend: string;
   workers: number;
+  /** threads of ONNX Runtime in each worker; 1 for TF.js */
+  threads?: number;
   batchSize: number;
   fallbackReason?: string;
+  /** largest difference from the plain TF.js model in the parity check, relative to the features' scale */
+  parityMaxDiff?: number;
   imagesPerSecond: number | null;
 }
 

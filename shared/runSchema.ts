@@ -70,8 +70,10 @@ const extractorSchema = z.object({
   runtime: z.string(),
   backend: z.string(),
   workers: z.number(),
+  threads: z.number().optional(),
   batchSize: z.number(),
   fallbackReason: z.string().optional(),
+  parityMaxDiff: z.number().optional(),
   imagesPerSecond: z.number().nullable(),
 });
 

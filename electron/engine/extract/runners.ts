@@ -4,6 +4,8 @@ import type * as tfconv from '@tensorflow/tfjs-converter';
 import { loadGraphBackbone, loadLayersBackbone } from '../models/loadBackbone';
 import { optimizeFrozenGraph, valueRanks, type FrozenGraph } from '../frozen/frozenGraph';
 import { frozenGraphFromLayers } from '../frozen/fromLayers';
+import { frozenGraphFromGraphModel } from '../frozen/fromGraphModel';
+import { readModelJson } from '../tf/fsModelIO';
 import { FusedExecutor } from '../frozen/fusedExecutor';
 import { compileOnnx } from '../frozen/onnx/compileOnnx';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
@@ -103,6 +105,26 @@ async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner>
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
 
+/** A graph model: compiled for ONNX Runtime where its ops translate, else run as TF.js loads it. */
+async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
+  const model: tfconv.GraphModel = await loadGraphBackbone(init.modelDir);
+  const forward = (x: tf.Tensor4D) => {
+    const y = model.predict(x) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(y) ? y[0]! : y;
+  };
+  const plain = tfRunner(init, 'graph', forward, () => model.dispose());
+  if (init.runtime !== 'auto' && init.runtime !== 'onnx') return { runner: plain, reference: null };
+  try {
+    const topology = readModelJson(init.modelDir).modelTopology as Parameters<typeof frozenGraphFromGraphModel>[0];
+    const { height, width } = init.preprocessing;
+    const graph = optimizeFrozenGraph(frozenGraphFromGraphModel(topology, model.weights, model.outputNodes[0]!, [height, width, 3]));
+    return { runner: await onnxRunner(init, graph), reference: init.parityCheck ? plain : null };
+  } catch (e) {
+    if (init.runtime === 'onnx') throw new Error(`ONNX Runtime cannot run this model: ${firstLine(e)}`);
+    return { runner: plain, reference: null, fallbackReason: `ONNX Runtime: ${firstLine(e)}` };
+  }
+}
+
 /**
  * Picks the runtime: ONNX Runtime where the frozen part translates and the runtime loads
  * (auto, onnx), else TF.js's fused graph (checked at once against the plain model on random
@@ -110,14 +132,7 @@ const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).s
  * falls back and says why.
  */
 export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
-  if (init.format === 'graph') {
-    const model: tfconv.GraphModel = await loadGraphBackbone(init.modelDir);
-    const forward = (x: tf.Tensor4D) => {
-      const y = model.predict(x) as tf.Tensor | tf.Tensor[];
-      return Array.isArray(y) ? y[0]! : y;
-    };
-    return { runner: tfRunner(init, 'graph', forward, () => model.dispose()), reference: null };
-  }
+  if (init.format === 'graph') return buildGraphRunner(init);
   const model = await loadLayersBackbone(init.modelDir);
   const cutModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(init.cut).output as tfl.SymbolicTensor });
   const plain = tfRunner(init, 'layers', (x) => cutModel.predict(x) as tf.Tensor, () => model.dispose());

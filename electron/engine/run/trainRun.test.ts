@@ -70,9 +70,10 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect([...skipped.keys()].some((p) => p.includes('.DS_Store'))).toBe(false);
   });
 
-  it('extracted every image once, with the fused graph, and streamed progress', () => {
+  it('extracted every image once, on ONNX Runtime after its parity check, and streamed progress', () => {
     expect(first.record.cache).toMatchObject({ hits: 0, misses: 60 });
-    expect(first.record.extractor.runtime).toBe('fused');
+    expect(first.record.extractor.runtime).toBe('onnx');
+    expect(first.record.extractor.parityMaxDiff).toBeLessThan(1e-3);
     const progress = events.filter((e) => e.type === 'progress' && e.phase === 'extract');
     expect(progress.at(-1)).toMatchObject({ done: 60, total: 60 });
     const epochs = events.filter((e) => e.type === 'epoch');
@@ -146,7 +147,7 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   it('trains on a graph model (TF Hub format) as a frozen feature extractor', async () => {
     const r = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2_mid'), config: { epochs: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run-graph') });
     expect(r.record.model.format).toBe('graph');
-    expect(r.record.extractor.runtime).toBe('graph');
+    expect(r.record.extractor.runtime).toBe('onnx');
     expect(r.record.cache.misses).toBe(60);
     const dest = path.join(work, 'export-graph');
     const { manifest } = await exportRun(r.runDir, dest);

@@ -138,7 +138,16 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     config,
     backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
     extractor: features.extractor
-      ? { runtime: features.extractor.runtime, backend: features.extractor.backend, workers: features.extractor.workers, batchSize: features.extractor.batchSize, imagesPerSecond: features.imagesPerSecond, ...(features.extractor.fallbackReason ? { fallbackReason: features.extractor.fallbackReason } : {}) }
+      ? {
+          runtime: features.extractor.runtime,
+          backend: features.extractor.backend,
+          workers: features.extractor.workers,
+          threads: features.extractor.threads,
+          batchSize: features.extractor.batchSize,
+          imagesPerSecond: features.imagesPerSecond,
+          ...(features.extractor.fallbackReason ? { fallbackReason: features.extractor.fallbackReason } : {}),
+          ...(features.extractor.parityMaxDiff !== undefined ? { parityMaxDiff: features.extractor.parityMaxDiff } : {}),
+        }
       : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null },
     epochs: trained.epochs,
     bestEpoch: trained.bestEpoch,

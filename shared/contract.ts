@@ -74,12 +74,15 @@ export const jobSnapshotSchema = z.object({
   error: transferLabErrorSchema.nullable(),
 });
 
+export const exportFormatSchema = z.enum(['tfjs', 'onnx']);
+const disagreementSchema = z.object({ path: z.string(), engine: z.string(), exported: z.string(), format: exportFormatSchema.optional() });
 export const parityReportSchema = z.object({
   images: z.number(),
-  disagreements: z.array(z.object({ path: z.string(), engine: z.string(), exported: z.string() })),
+  disagreements: z.array(disagreementSchema),
   maxProbabilityDiff: z.number(),
   exportedAccuracy: z.number(),
   engineAccuracy: z.number(),
+  formats: z.array(z.object({ format: exportFormatSchema, disagreements: z.array(disagreementSchema), maxProbabilityDiff: z.number(), exportedAccuracy: z.number() })),
 });
 
 export const recentProjectSchema = z.object({ file: z.string(), name: z.string(), openedAt: z.string(), missing: z.boolean().optional() });
@@ -112,7 +115,16 @@ export const requests = {
   /** the running or last job: a reloaded window picks up where it was */
   'train.current': { input: empty, output: z.object({ job: jobSnapshotSchema.nullable() }) },
   'run.read': { input: z.object({ runDir: absolutePath }), output: runRecordSchema },
-  'run.export': { input: z.object({ runDir: absolutePath, dest: absolutePath, parity: z.boolean() }), output: z.object({ dir: z.string(), layout: z.string(), parity: parityReportSchema.nullable() }) },
+  'run.export': {
+    input: z.object({ runDir: absolutePath, dest: absolutePath, parity: z.boolean(), formats: z.array(exportFormatSchema).min(1).default(['tfjs', 'onnx']) }),
+    output: z.object({
+      dir: z.string(),
+      layout: z.string().nullable(),
+      onnx: z.object({ file: z.string(), opset: z.number() }).nullable(),
+      onnxSkipped: z.string().nullable(),
+      parity: parityReportSchema.nullable(),
+    }),
+  },
   'project.recent': { input: empty, output: z.object({ entries: z.array(recentProjectSchema) }) },
   'project.open': {
     input: z.object({ file: absolutePath }),

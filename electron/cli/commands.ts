@@ -4,7 +4,7 @@ import type { TrainResultLine } from '../../shared/events';
 import type { Evaluation } from '../../shared/run';
 import { scanDataset } from '../engine/dataset/scanDataset';
 import { checkExportParity } from '../engine/export/parity';
-import { exportRun } from '../engine/export/exportModel';
+import { exportRun, type ExportFormat } from '../engine/export/exportModel';
 import { loadClassifier, topK } from '../engine/export/classifier';
 import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
 import { resolveModel } from '../engine/models/resolveModel';
@@ -124,26 +124,31 @@ export async function runEvaluate(out: Output, runDir: string, o: { backend: Bac
   else printEvaluation(out, r.evaluation);
 }
 
-export async function runExport(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean }): Promise<void> {
+export async function runExport(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }): Promise<void> {
   await initBackend(o.backend);
-  const { dir, manifest } = await exportRun(runDir, dest, { onEvent: (e) => out.event(e) });
-  out.info(`exported ${manifest.name} to ${dir} (${manifest.layout})`);
+  const { dir, manifest } = await exportRun(runDir, dest, { formats: o.formats, onEvent: (e) => out.event(e) });
+  const written = [manifest.layout ? `TF.js (${manifest.layout})` : null, manifest.onnx ? `ONNX (${manifest.onnx.file}, opset ${manifest.onnx.opset})` : null].filter(Boolean).join(' and ');
+  out.info(`exported ${manifest.name} to ${dir}: ${written}`);
+  if (manifest.onnxSkipped) out.info(`ONNX not written: ${manifest.onnxSkipped}`);
   let parity = null;
   if (o.parity) {
     parity = await checkExportParity(runDir, dir, { backend: o.backend, onEvent: (e) => out.event(e) });
-    out.info(
-      parity.disagreements.length === 0
-        ? `parity: the exported model agrees with the engine on all ${parity.images} test images (largest probability difference ${parity.maxProbabilityDiff.toExponential(1)})`
-        : `parity: ${parity.disagreements.length} of ${parity.images} test images classified differently:\n${parity.disagreements.map((d) => `  ${d.path}: engine ${d.engine}, export ${d.exported}`).join('\n')}`,
-    );
+    for (const f of parity.formats) {
+      const label = f.format === 'onnx' ? 'ONNX' : 'TF.js';
+      out.info(
+        f.disagreements.length === 0
+          ? `parity (${label}): the exported model agrees with the engine on all ${parity.images} test images (largest probability difference ${f.maxProbabilityDiff.toExponential(1)})`
+          : `parity (${label}): ${f.disagreements.length} of ${parity.images} test images classified differently:\n${f.disagreements.map((d) => `  ${d.path}: engine ${d.engine}, export ${d.exported}`).join('\n')}`,
+      );
+    }
   }
   out.result({ dir, manifest, parity });
   if (parity && parity.disagreements.length) process.exitCode = 3;
 }
 
-export async function runPredict(out: Output, modelDir: string, images: string[], o: { top: number; backend: BackendPreference }): Promise<void> {
+export async function runPredict(out: Output, modelDir: string, images: string[], o: { top: number; backend: BackendPreference; format?: ExportFormat }): Promise<void> {
   await initBackend(o.backend);
-  const classifier = await loadClassifier(modelDir);
+  const classifier = await loadClassifier(modelDir, o.format);
   try {
     const files = images.map((f) => path.resolve(f));
     const { probabilities, failures } = await classifier.classify(files);

@@ -3,6 +3,7 @@ import { TransferLabError } from '../../shared/errors';
 import { modelCatalog } from '../../shared/catalog';
 import { backendPreferences, type BackendPreference } from '../engine/tf/backend';
 import { extractorRuntimes, type ExtractorRuntime } from '../engine/extract/protocol';
+import { exportFormats } from '../engine/export/exportModel';
 import { createOutput, reportError, type Output } from './output';
 import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
 import { runServe } from './serve';
@@ -149,13 +150,16 @@ program
 
 program
   .command('export')
-  .description('write one self-contained TF.js model (frozen part + head) with labels and preprocessing, and check it')
+  .description('write the trained classifier (frozen part + head) with labels and preprocessing: a TF.js model and model.onnx (for TensorRT and other runtimes), and check them')
   .argument('<run>', 'run folder')
   .argument('<destination>', 'folder to write')
+  .addOption(new Option('--format <format>', 'what to write').choices(['tfjs', 'onnx', 'all'] as const).default('all' as const))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .option('--no-parity', 'skip the check of the exported model against the engine on the test split')
   .option('--json', 'one JSON object per line on stdout')
-  .action((runDir, dest, o) => run(Boolean(o.json), (out) => runExport(out, runDir, dest, { backend: o.backend, parity: o.parity })));
+  .action((runDir, dest, o) =>
+    run(Boolean(o.json), (out) => runExport(out, runDir, dest, { backend: o.backend, parity: o.parity, formats: o.format === 'all' ? exportFormats : [o.format] })),
+  );
 
 program
   .command('serve')
@@ -171,9 +175,10 @@ program
   .argument('<model>', 'exported model folder')
   .argument('<images...>', 'image files')
   .option('--top <k>', 'how many classes to show per image', positiveInt('--top'), 3)
+  .addOption(new Option('--format <format>', 'which exported model to run (default: TF.js where there is one, else ONNX)').choices(exportFormats))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .option('--json', 'one JSON object per line on stdout')
-  .action((model, images, o) => run(Boolean(o.json), (out) => runPredict(out, model, images, { top: o.top, backend: o.backend })));
+  .action((model, images, o) => run(Boolean(o.json), (out) => runPredict(out, model, images, { top: o.top, backend: o.backend, ...(o.format ? { format: o.format } : {}) })));
 
 try {
   await program.parseAsync(process.argv);

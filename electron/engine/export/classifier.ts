@@ -7,7 +7,8 @@ import { TransferLabError } from '../../../shared/errors';
 import { decodeToRgb, pixelsToFloat } from '../images/decodeImage';
 import { loadGraphBackbone } from '../models/loadBackbone';
 import { fileSystemLoader } from '../tf/fsModelIO';
-import { exportManifestName, type ExportManifest } from './exportModel';
+import { createOnnxRunner } from '../frozen/onnx/onnxSession';
+import { exportManifestName, type ExportFormat, type ExportManifest } from './exportModel';
 
 /** An exported model loaded for use: images in, class probabilities out. */
 export interface Classifier {
@@ -29,8 +30,12 @@ export function readExportManifest(dir: string): ExportManifest {
   }
 }
 
-export async function loadClassifier(dir: string): Promise<Classifier> {
+/** Loads the exported TF.js model, or (format 'onnx', or where only ONNX was exported) model.onnx on ONNX Runtime. */
+export async function loadClassifier(dir: string, format?: ExportFormat): Promise<Classifier> {
   const manifest = readExportManifest(dir);
+  const use = format ?? (manifest.layout ? 'tfjs' : 'onnx');
+  if (use === 'onnx') return loadOnnxClassifier(dir, manifest);
+  if (!manifest.layout) throw new TransferLabError('MODEL_NOT_FOUND', `${dir} holds no TF.js model, only ONNX.`, 'Use its model.onnx, or export again with the TF.js format.');
   let forward: (x: tf.Tensor4D) => tf.Tensor;
   const owned: { dispose(): void }[] = [];
   if (manifest.layout === 'single-layers-model') {
@@ -48,38 +53,61 @@ export async function loadClassifier(dir: string): Promise<Classifier> {
       return head.predict(f) as tf.Tensor;
     };
   }
-  const p = manifest.preprocessing;
   const classes = manifest.labels.length;
   return {
     manifest,
-    async classify(files) {
-      const probabilities = new Float32Array(files.length * classes);
-      const failures: { file: string; reason: string }[] = [];
-      const batch = 8;
-      for (let start = 0; start < files.length; start += batch) {
-        const chunk = files.slice(start, start + batch);
-        const decoded = await Promise.all(chunk.map(async (f) => {
-          try {
-            const img = await decodeToRgb(f, { width: p.width, height: p.height, resize: p.resize });
-            return pixelsToFloat(img.data, p);
-          } catch (e) {
-            failures.push({ file: f, reason: (e as Error).message });
-            return null;
-          }
-        }));
-        const ok = decoded.map((d, i) => [d, i] as const).filter(([d]) => d !== null);
-        if (!ok.length) continue;
-        const input = new Float32Array(ok.length * p.height * p.width * 3);
-        ok.forEach(([d], j) => input.set(d!, j * p.height * p.width * 3));
-        const probs = tf.tidy(() => forward(tf.tensor4d(input, [ok.length, p.height, p.width, 3])).dataSync() as Float32Array);
-        ok.forEach(([, i], j) => probabilities.set(probs.subarray(j * classes, (j + 1) * classes), (start + i) * classes));
-      }
-      return { probabilities, failures };
-    },
+    classify: (files) =>
+      classifyFiles(files, manifest, (input, n) => Promise.resolve(tf.tidy(() => forward(tf.tensor4d(input, [n, manifest.preprocessing.height, manifest.preprocessing.width, 3])).dataSync() as Float32Array)), classes, false),
     dispose() {
       for (const o of owned) o.dispose();
     },
   };
+}
+
+async function loadOnnxClassifier(dir: string, manifest: ExportManifest): Promise<Classifier> {
+  if (!manifest.onnx) throw new TransferLabError('MODEL_NOT_FOUND', `${dir} holds no ONNX model${manifest.onnxSkipped ? ` (${manifest.onnxSkipped})` : ''}.`, 'Use its TF.js model, or export again with the ONNX format.');
+  const p = manifest.preprocessing;
+  const runner = await createOnnxRunner(fs.readFileSync(path.join(dir, manifest.onnx.file)), { inputName: manifest.onnx.input, outputName: manifest.onnx.output, height: p.height, width: p.width });
+  return {
+    manifest,
+    classify: (files) => classifyFiles(files, manifest, (input, n) => runner.run(input, n), manifest.labels.length, true),
+    dispose: () => void runner.dispose(),
+  };
+}
+
+/** decodes the files as the model wants them, in small batches, and runs them */
+async function classifyFiles(
+  files: readonly string[],
+  manifest: ExportManifest,
+  run: (input: Float32Array, n: number) => Promise<Float32Array>,
+  classes: number,
+  rawPixels: boolean,
+): Promise<{ probabilities: Float32Array; failures: { file: string; reason: string }[] }> {
+  const p = manifest.preprocessing;
+  // an ONNX export applies the value range inside its graph
+  const feed = rawPixels ? { ...p, range: [0, 255] as [number, number] } : p;
+  const probabilities = new Float32Array(files.length * classes);
+  const failures: { file: string; reason: string }[] = [];
+  const batch = 8;
+  for (let start = 0; start < files.length; start += batch) {
+    const chunk = files.slice(start, start + batch);
+    const decoded = await Promise.all(chunk.map(async (f) => {
+      try {
+        const img = await decodeToRgb(f, { width: p.width, height: p.height, resize: p.resize });
+        return pixelsToFloat(img.data, feed);
+      } catch (e) {
+        failures.push({ file: f, reason: (e as Error).message });
+        return null;
+      }
+    }));
+    const ok = decoded.map((d, i) => [d, i] as const).filter(([d]) => d !== null);
+    if (!ok.length) continue;
+    const input = new Float32Array(ok.length * p.height * p.width * 3);
+    ok.forEach(([d], j) => input.set(d!, j * p.height * p.width * 3));
+    const probs = await run(input, ok.length);
+    ok.forEach(([, i], j) => probabilities.set(probs.subarray(j * classes, (j + 1) * classes), (start + i) * classes));
+  }
+  return { probabilities, failures };
 }
 
 export function topK(probs: Float32Array, row: number, classes: readonly string[], k: number): { className: string; probability: number }[] {

@@ -11,19 +11,37 @@ import { resolveModel } from '../models/resolveModel';
 import { fileSystemSaver } from '../tf/fsModelIO';
 import { diskError, writeFileAtomic } from '../util/atomicWrite';
 import { readHead, readRun } from '../run/runFolder';
+import { UnsupportedLayerError } from '../frozen/frozenGraph';
+import { compileClassifierOnnx, onnxFileName } from './onnxExport';
 
 /**
  * An exported classifier: one folder a user can copy anywhere. For a layers backbone it is a
  * single TF.js layers model (input → frozen part up to the cut → pooling → head → softmax);
  * a graph backbone (TF Hub format) cannot be merged into a layers model, so the folder holds
- * it as backbone/ beside head/. transfer-lab.json says which, with labels and preprocessing.
+ * it as backbone/ beside head/. Beside it, model.onnx: the same classifier as one ONNX graph
+ * (onnxExport.ts). transfer-lab.json says what is there, with labels and preprocessing.
  */
 export const exportManifestName = 'transfer-lab.json';
+
+export type ExportFormat = 'tfjs' | 'onnx';
+export const exportFormats: readonly ExportFormat[] = ['tfjs', 'onnx'];
+
+export interface OnnxExportInfo {
+  file: string;
+  input: string;
+  output: string;
+  opset: number;
+}
 
 export interface ExportManifest {
   kind: 'transfer-lab-classifier';
   formatVersion: 1;
-  layout: 'single-layers-model' | 'graph-backbone+head';
+  /** the TF.js model's layout; absent when only ONNX was exported */
+  layout?: 'single-layers-model' | 'graph-backbone+head';
+  /** the whole classifier as ONNX, where it was exported */
+  onnx?: OnnxExportInfo;
+  /** why ONNX was asked for and not written */
+  onnxSkipped?: string;
   name: string;
   labels: string[];
   preprocessing: Preprocessing;
@@ -59,7 +77,9 @@ async function copyDir(src: string, dest: string): Promise<void> {
   }
 }
 
-export async function exportRun(runDir: string, dest: string, o: { onEvent?: (e: EngineEvent) => void } = {}): Promise<{ dir: string; manifest: ExportManifest }> {
+export async function exportRun(runDir: string, dest: string, o: { formats?: readonly ExportFormat[]; onEvent?: (e: EngineEvent) => void } = {}): Promise<{ dir: string; manifest: ExportManifest }> {
+  const formats = new Set(o.formats ?? exportFormats);
+  if (formats.size === 0) throw new TransferLabError('BAD_ARGUMENT', 'No export format was chosen.', 'Choose tfjs, onnx or both.');
   const record = readRun(runDir);
   const out = path.resolve(dest);
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, exportManifestName))) {
@@ -71,7 +91,7 @@ export async function exportRun(runDir: string, dest: string, o: { onEvent?: (e:
   const manifest: ExportManifest = {
     kind: 'transfer-lab-classifier',
     formatVersion: 1,
-    layout: record.model.format === 'layers' ? 'single-layers-model' : 'graph-backbone+head',
+    ...(formats.has('tfjs') ? { layout: record.model.format === 'layers' ? 'single-layers-model' : 'graph-backbone+head' } : {}),
     name: `${record.model.name} + head (${record.dataset.classes.length} classes)`,
     labels: record.dataset.classes,
     preprocessing: record.model.preprocessing,
@@ -84,16 +104,39 @@ export async function exportRun(runDir: string, dest: string, o: { onEvent?: (e:
   const staging = `${out}.exporting-${process.pid}`;
   try {
     await fsp.rm(staging, { recursive: true, force: true });
-    if (record.model.format === 'layers') {
-      const combined = await buildCombinedModel(record, model.dir, head);
-      try {
-        await combined.save(fileSystemSaver(staging));
-      } finally {
-        combined.dispose();
+    if (formats.has('tfjs')) {
+      if (record.model.format === 'layers') {
+        const combined = await buildCombinedModel(record, model.dir, head);
+        try {
+          await combined.save(fileSystemSaver(staging));
+        } finally {
+          combined.dispose();
+        }
+      } else {
+        await copyDir(model.dir, path.join(staging, 'backbone'));
+        await head.save(fileSystemSaver(path.join(staging, 'head')));
       }
-    } else {
-      await copyDir(model.dir, path.join(staging, 'backbone'));
-      await head.save(fileSystemSaver(path.join(staging, 'head')));
+    }
+    if (formats.has('onnx')) {
+      try {
+        const compiled = await compileClassifierOnnx(record, model.dir, head, {
+          labels: JSON.stringify(manifest.labels),
+          preprocessing: JSON.stringify(manifest.preprocessing),
+          input_layout: 'NHWC, RGB 0..255',
+          backbone: manifest.backbone.source,
+          cut: manifest.backbone.cut,
+          run: record.id,
+        });
+        await fsp.mkdir(staging, { recursive: true });
+        await writeFileAtomic(path.join(staging, onnxFileName), compiled.bytes);
+        manifest.onnx = { file: onnxFileName, input: compiled.inputName, output: compiled.outputName, opset: compiled.opset };
+      } catch (e) {
+        if (!(e instanceof UnsupportedLayerError)) throw e;
+        // the TF.js model still goes out; the manifest and the caller say why ONNX did not
+        if (!formats.has('tfjs')) throw new TransferLabError('EXPORT_FAILED', `The model cannot be written as ONNX: ${e.message}.`, 'Export it as a TF.js model (--format tfjs) instead.');
+        manifest.onnxSkipped = e.message;
+        o.onEvent?.({ type: 'log', level: 'warn', message: `ONNX not written: ${e.message}` });
+      }
     }
     await writeFileAtomic(path.join(staging, exportManifestName), JSON.stringify(manifest, null, 2));
     await fsp.rm(out, { recursive: true, force: true });

@@ -176,16 +176,20 @@ export function frozenGraphFromLayers(model: tfl.LayersModel, cutLayer: string):
   if (!cut) throw new UnsupportedLayerError(cutLayer, '?', 'is not in the model');
   // walk back from the cut to find the layers it needs, then keep the model's own order
   const needed = new Set<string>();
+  const walked = new Map<string, tfl.layers.Layer>();
   const stack = [cut];
   while (stack.length) {
     const l = stack.pop()!;
     if (needed.has(l.name)) continue;
     needed.add(l.name);
+    walked.set(l.name, l);
     if (l.inboundNodes.length > 1) throw new UnsupportedLayerError(l.name, l.getClassName(), 'is shared between several calls');
     for (const inbound of l.inboundNodes[0]?.inboundLayers ?? []) stack.push(inbound as LayerLike);
   }
   const nodes: FrozenNode[] = [];
-  for (const l of model.layers) {
+  // a Sequential model leaves its input layer out of .layers (and out of .inputLayers)
+  const inputLayers = [...walked.values()].filter((l) => !model.layers.includes(l));
+  for (const l of [...inputLayers, ...model.layers]) {
     if (!needed.has(l.name)) continue;
     const inputs = ((l as LayerLike).inboundNodes[0]?.inboundLayers ?? []).map((x) => x.name);
     nodes.push(...nodesFor(l, inputs));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../shared/events';
 import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
@@ -19,6 +20,12 @@ import { trainRun, type TrainRunResult } from './trainRun';
  * and the real pre-trained MobileNetV2 (from the nsfwjs npm package), plus broken and odd
  * files that must be named and skipped, never fatal.
  */
+/** the metadata_props of an ONNX file, read with the same protobuf package that wrote it */
+function onnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const m = onnxProto.onnx.ModelProto.decode(bytes);
+  return Object.fromEntries(m.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
+}
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-run-'));
 const cacheDir = path.join(work, 'cache');
 const classes = ['1_trouser', '7_sneaker', '8_bag'];
@@ -111,17 +118,35 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(again.evaluation.confusionMatrix).toEqual(first.record.evaluation.confusionMatrix);
   });
 
-  it('exports one self-contained model that agrees with the engine on every test image', async () => {
+  it('exports one self-contained TF.js model and one ONNX model, and both agree with the engine on every test image', async () => {
     const dest = path.join(work, 'export');
     const { manifest } = await exportRun(first.runDir, dest);
     expect(manifest.layout).toBe('single-layers-model');
+    expect(manifest.onnx).toEqual({ file: 'model.onnx', input: 'pixels', output: 'probabilities', opset: 13 });
     expect(manifest.labels).toEqual(classes);
     expect(manifest.preprocessing).toEqual(first.record.model.preprocessing);
     const parity = await checkExportParity(first.runDir, dest, { cacheDir });
     expect(parity.images).toBe(first.record.dataset.counts.test);
+    expect(parity.formats.map((f) => f.format)).toEqual(['tfjs', 'onnx']);
     expect(parity.disagreements).toEqual([]);
     expect(parity.maxProbabilityDiff).toBeLessThan(1e-3);
-    expect(parity.exportedAccuracy).toBeCloseTo(first.record.evaluation.accuracy, 10);
+    for (const f of parity.formats) expect(f.exportedAccuracy).toBeCloseTo(first.record.evaluation.accuracy, 10);
+
+    // the .onnx stands on its own: plain onnxruntime-node, real photos, the labels from its metadata
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(path.join(dest, 'model.onnx'));
+    const engine = await evaluateRun(first.runDir, { cacheDir });
+    const meta = onnxMetadata(fs.readFileSync(path.join(dest, 'model.onnx')));
+    expect(JSON.parse(meta.labels!)).toEqual(classes);
+    const p = first.record.model.preprocessing;
+    const sharp = (await import('sharp')).default;
+    for (const [i, img] of engine.testImages.entries()) {
+      const px = await sharp(path.join(dataset, img.relPath)).toColourspace('srgb').resize({ width: p.width, height: p.height, fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
+      const out = await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(px), [1, p.height, p.width, 3]) });
+      const probs = out.probabilities!.data as Float32Array;
+      expect(probs.indexOf(Math.max(...probs))).toBe(engine.predictions.predicted[i]);
+    }
+    await session.release();
 
     const classifier = await loadClassifier(dest);
     try {
@@ -144,6 +169,18 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(fs.readFileSync(path.join(dest, 'thesis.txt'), 'utf8')).toBe('do not lose me');
   });
 
+  it('exports ONNX alone when asked, and the TF.js model alone', async () => {
+    const onlyOnnx = await exportRun(first.runDir, path.join(work, 'export-onnx'), { formats: ['onnx'] });
+    expect(onlyOnnx.manifest.layout).toBeUndefined();
+    expect(fs.readdirSync(onlyOnnx.dir).sort()).toEqual(['model.onnx', 'transfer-lab.json']);
+    const parity = await checkExportParity(first.runDir, onlyOnnx.dir, { cacheDir });
+    expect(parity.formats.map((f) => f.format)).toEqual(['onnx']);
+    expect(parity.disagreements).toEqual([]);
+    const onlyTfjs = await exportRun(first.runDir, path.join(work, 'export-tfjs'), { formats: ['tfjs'] });
+    expect(onlyTfjs.manifest.onnx).toBeUndefined();
+    expect(fs.existsSync(path.join(onlyTfjs.dir, 'model.onnx'))).toBe(false);
+  });
+
   it('trains on a graph model (TF Hub format) as a frozen feature extractor', async () => {
     const r = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2_mid'), config: { epochs: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run-graph') });
     expect(r.record.model.format).toBe('graph');
@@ -152,7 +189,9 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     const dest = path.join(work, 'export-graph');
     const { manifest } = await exportRun(r.runDir, dest);
     expect(manifest.layout).toBe('graph-backbone+head');
+    expect(manifest.onnx?.file).toBe('model.onnx');
     const parity = await checkExportParity(r.runDir, dest, { cacheDir });
+    expect(parity.formats.map((f) => f.format)).toEqual(['tfjs', 'onnx']);
     expect(parity.disagreements).toEqual([]);
   });
 

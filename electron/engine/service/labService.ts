@@ -127,11 +127,17 @@ export function createLabService(o: LabServiceOptions): LabService {
     'train.stop': async ({ jobId }) => ({ stopped: jobs.stop(jobId) }),
     'train.current': async () => ({ job: jobs.snapshot() }),
     'run.read': async ({ runDir }) => readRun(runDir),
-    'run.export': async ({ runDir, dest, parity }) => {
+    'run.export': async ({ runDir, dest, parity, formats }) => {
       await backendReady;
-      const { dir, manifest } = await exportRun(runDir, dest);
+      const { dir, manifest } = await exportRun(runDir, dest, { formats });
       const report = parity ? await checkExportParity(runDir, dir) : null;
-      return { dir, layout: manifest.layout, parity: report };
+      return {
+        dir,
+        layout: manifest.layout ?? null,
+        onnx: manifest.onnx ? { file: manifest.onnx.file, opset: manifest.onnx.opset } : null,
+        onnxSkipped: manifest.onnxSkipped ?? null,
+        parity: report,
+      };
     },
     ...projectHandlers(configDir),
   };

@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     await id('nav-export').click();
     await id('export-dest').fill(path.join(work, 'export'));
     await id('export-button').click();
-    await id('parity-result').waitFor({ timeout: 300_000 });
+    await id('parity-onnx').waitFor({ timeout: 300_000 });
     await shot(page, '07-export');
 
     await id('save-project').click();

@@ -124,6 +124,8 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await id('train-start').click();
     await id('train-stop').waitFor();
     await until('epoch 5', async () => (await epochShown()) >= 5);
+    // the frozen part ran once per image, compiled for ONNX Runtime
+    expect(await text('train-extractor')).toMatch(/ONNX Runtime/);
     // the loss chart draws a line for each curve
     await until('curves drawn', async () => (await id('chart-loss').locator('path').count()) > 2);
     await shot('05a-training');
@@ -172,13 +174,19 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await shot('06b-cell');
   });
 
-  it('exports the model and its parity check agrees on every test image', async () => {
+  it('exports the model as TF.js and ONNX, and both parity checks agree on every test image', async () => {
     await id('nav-export').click();
     await id('export-dest').fill(path.join(work, 'exported'));
     await id('export-button').click();
-    await id('parity-result').waitFor({ timeout: 300_000 });
-    expect(await text('parity-result')).toMatch(/agree/i);
+    await id('parity-onnx').waitFor({ timeout: 300_000 });
+    for (const f of ['tfjs', 'onnx']) {
+      const [agree, of] = (await text(`parity-agree-${f}`)).split('/').map((s) => Number(s.trim()));
+      expect(of).toBeGreaterThan(0);
+      expect(agree).toBe(of);
+    }
+    expect(await text('export-onnx')).toMatch(/model\.onnx \(opset 13\)/);
     expect(fs.existsSync(path.join(work, 'exported', 'model.json'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'exported', 'model.onnx'))).toBe(true);
     await shot('07-export');
   });
 

@@ -19,3 +19,4 @@ export type ParityReport = NonNullable<ExportResult['parity']>;
 export type RecentProject = RequestOutput<'project.recent'>['entries'][number];
 export type ProjectFile = RequestOutput<'project.open'>['project'];
 export type DownloadProgress = EventPayload<'download.progress'>;
+export type ExportFormat = ParityReport['formats'][number]['format'];

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, readonly, ref } from 'vue';
+import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import type { TransferLabErrorData } from '../../../shared/errors';
 import { defaultTrainConfig, type HeadConfig, type TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
@@ -22,7 +22,7 @@ export const useTrainingStore = defineStore('training', () => {
   const config = ref<TrainConfig>(plain(defaultTrainConfig));
   const jobId = ref<string | null>(null);
   const status = ref<JobStatus | 'idle'>('idle');
-  const epochs = ref<EpochEvent[]>([]);
+  const epochs = shallowRef<EpochEvent[]>([]);
   const phase = ref<PhaseEvent | null>(null);
   const progress = ref<ProgressEvent | null>(null);
   const logs = ref<LogEvent[]>([]);
@@ -62,13 +62,22 @@ export const useTrainingStore = defineStore('training', () => {
   const lastLog = computed(() => logs.value[logs.value.length - 1] ?? null);
   /** the backend the engine reported for this run ("backend: …" log line) */
   const backendNote = computed(() => logs.value.find((l) => l.message.startsWith('backend: '))?.message.slice(9) ?? null);
+  /** what runs the frozen part ("extractor: …" log lines; a later one, a fallback, wins) */
+  const extractorNote = computed(() => logs.value.filter((l) => l.message.startsWith('extractor: ')).at(-1)?.message.slice(11) ?? null);
 
   function apply(event: JobEvent): void {
     switch (event.type) {
       case 'epoch': {
-        // replaying a snapshot may repeat an epoch already drawn: the epoch number is the key
-        const rest = epochs.value.filter((e) => e.epoch !== event.epoch);
-        epochs.value = [...rest, event].sort((a, b) => a.epoch - b.epoch);
+        // replaying a snapshot may repeat an epoch already drawn: the epoch number is the key.
+        // The usual case, the next epoch, appends in place: a long run is thousands of events
+        const list = epochs.value;
+        const last = list[list.length - 1];
+        if (!last || event.epoch > last.epoch) {
+          list.push(event);
+          triggerRef(epochs);
+        } else {
+          epochs.value = [...list.filter((e) => e.epoch !== event.epoch), event].sort((a, b) => a.epoch - b.epoch);
+        }
         break;
       }
       case 'phase':
@@ -212,6 +221,7 @@ export const useTrainingStore = defineStore('training', () => {
     plannedEpochs,
     lastLog,
     backendNote,
+    extractorNote,
     setConfig,
     setHead,
     restoreConfig,

@@ -67,7 +67,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     ...(o.workers ? { maxWorkers: o.workers } : {}),
     ...(o.batchSize ? { maxBatch: o.batchSize } : {}),
   });
-  o.onEvent?.({ type: 'phase', phase: 'extract', message: `extracting bottleneck features of ${missing.length} image${missing.length === 1 ? '' : 's'} (${budget.workers} worker${budget.workers > 1 ? 's' : ''}, batch ${budget.batchSize})` });
+  o.onEvent?.({ type: 'phase', phase: 'extract', message: `extracting bottleneck features of ${missing.length} image${missing.length === 1 ? '' : 's'} (batches of ${budget.batchSize})` });
   const pool = await ExtractorPool.start(
     {
       modelDir: o.model.dir,

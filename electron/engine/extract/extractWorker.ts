@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isTransferLabError } from '../../../shared/errors';
 import { initBackend } from '../tf/backend';
-import { decodeToRgb, pixelsToFloat } from '../images/decodeImage';
+import { decodeToRgb } from '../images/decodeImage';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
 import type { FromWorker, ItemResult, JobItem, ToWorker, WorkerInit } from './protocol';
@@ -19,8 +19,6 @@ const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 
 let runner: Runner;
-/** the plain TF.js model, until the first real batch has been checked against the compiled runtime */
-let reference: Runner | null = null;
 let batchCap = Number.POSITIVE_INFINITY;
 
 interface Decoded {
@@ -52,44 +50,51 @@ async function decodeAll(items: JobItem[]): Promise<{ decoded: Decoded[]; second
  */
 const simulatedOomAbove = Number(process.env.TRANSFER_LAB_FAULT_OOM_ABOVE ?? Number.POSITIVE_INFINITY);
 
-const rawRange = { ...init.preprocessing, range: [0, 255] as [number, number] };
-
-/** the batch as the runner wants it: pixels 0..255 for an ONNX graph (it applies the value range itself), mapped for TF.js */
-function pack(batch: Decoded[], r: Runner): Float32Array {
+/** the batch's bytes, one image after another */
+function pack(batch: Decoded[]): Uint8Array {
   const { height, width } = init.preprocessing;
   const per = height * width * 3;
-  const input = new Float32Array(batch.length * per);
-  const feed = r.rawPixels ? rawRange : init.preprocessing;
-  batch.forEach((d, i) => input.set(pixelsToFloat(d.pixels!, feed), i * per));
+  const input = new Uint8Array(batch.length * per);
+  batch.forEach((d, i) => input.set(d.pixels!, i * per));
   return input;
 }
 
 async function infer(batch: Decoded[]): Promise<Float32Array> {
   if (batch.length > simulatedOomAbove) throw new RangeError(`Array buffer allocation failed (simulated for a batch of ${batch.length})`);
-  return runner.infer(pack(batch, runner), batch.length);
+  return runner.infer(pack(batch), batch.length);
 }
 
 /**
- * The compiled runtime earns its trust on the first real images: they also go through the
- * plain TF.js model, and a difference beyond the tolerance hands the work to TF.js.
+ * The compiled runtime earns its trust before it writes anything: the dataset's first images
+ * (the ones the pool was given to check with) also go through the plain TF.js model, and a
+ * difference beyond the tolerance hands the work to TF.js. Pixels of random noise stand in
+ * only when none of those images decodes.
  */
-async function checkParity(batch: Decoded[]): Promise<void> {
-  const ref = reference;
-  if (!ref) return;
-  reference = null;
-  const sample = batch.slice(0, Math.min(2, batch.length));
-  const ours = await runner.infer(pack(sample, runner), sample.length);
-  const theirs = await ref.infer(pack(sample, ref), sample.length);
-  const maxDiff = relativeDiff(theirs, ours);
+async function checkParity(ref: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
+  const { height, width, resize } = init.preprocessing;
+  const samples: Uint8Array[] = [];
+  for (const file of init.parityImages ?? []) {
+    if (samples.length === 2) break;
+    try {
+      samples.push((await decodeToRgb(file, { width, height, resize })).data);
+    } catch {
+      // a broken image is the extraction's to report; try the next
+    }
+  }
+  const per = height * width * 3;
+  const input = new Uint8Array(Math.max(1, samples.length) * per);
+  if (samples.length) samples.forEach((s, i) => input.set(s, i * per));
+  else for (let i = 0; i < input.length; i++) input[i] = (i * 2654435761) >>> 24;
+  const n = Math.max(1, samples.length);
+  const maxDiff = relativeDiff(await ref.infer(input, n), await runner.infer(input, n));
   if (maxDiff <= parityTolerance) {
     ref.dispose();
-    send({ type: 'parity', runtime: runner.runtime, maxDiff, images: sample.length });
-    return;
+    return { maxDiff, images: samples.length };
   }
   const failed = runner.runtime;
   runner.dispose();
   runner = ref;
-  send({ type: 'parity', runtime: runner.runtime, maxDiff, images: sample.length, fallbackReason: `${failed} failed the parity check against TF.js on real images (relative difference ${maxDiff.toExponential(2)})` });
+  return { maxDiff, images: samples.length, fallbackReason: `${failed} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${samples.length ? `${samples.length} of the dataset's images` : 'random pixels'})` };
 }
 
 /** Runs the frozen part in chunks no larger than the cap; an allocation failure halves the cap. */
@@ -124,7 +129,6 @@ async function pump(): Promise<void> {
       const results: ItemResult[] = decoded.filter((d) => !d.pixels).map((d) => ({ hash: d.item.hash, ok: false, reason: d.reason ?? 'cannot decode' }));
       const t0 = performance.now();
       if (good.length) {
-        await checkParity(good);
         const features = await inferWithBackoff(good);
         good.forEach((d, i) => {
           BottleneckCache.writeFeatures(d.item.file, features.subarray(i * init.featureDim, (i + 1) * init.featureDim));
@@ -145,8 +149,13 @@ try {
   const backend = await initBackend(init.backend);
   const built = await buildRunner(init);
   runner = built.runner;
-  reference = built.reference;
-  send({ type: 'ready', backend: backend.provider, runtime: built.runner.runtime, ...(built.fallbackReason ? { fallbackReason: built.fallbackReason } : {}), ...(built.parityMaxDiff !== undefined ? { parityMaxDiff: built.parityMaxDiff } : {}) });
+  let { fallbackReason, parityMaxDiff } = built;
+  if (built.reference) {
+    const parity = await checkParity(built.reference);
+    parityMaxDiff = parity.maxDiff;
+    if (parity.fallbackReason) fallbackReason = parity.fallbackReason;
+  }
+  send({ type: 'ready', backend: backend.provider, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}) });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'close') {
       port.close();

@@ -58,7 +58,6 @@ export class ExtractorPool {
   private batchSize: number;
   info!: ExtractorInfo;
   private onBackoff: ((size: number, reason: string) => void) | undefined;
-  private onFallback: ((reason: string) => void) | undefined;
 
   private constructor(batchSize: number) {
     this.batchSize = batchSize;
@@ -71,10 +70,9 @@ export class ExtractorPool {
    */
   static async start(
     base: Omit<WorkerInit, 'threads'> & { threads?: number },
-    opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void; onFallback?: (reason: string) => void },
+    opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void },
   ): Promise<ExtractorPool> {
     const pool = new ExtractorPool(opts.batchSize);
-    pool.onFallback = opts.onFallback;
     pool.onBackoff = opts.onBackoff;
     const init: WorkerInit = { ...base, threads: base.threads ?? coreCount() };
     try {
@@ -179,13 +177,6 @@ export class ExtractorPool {
             opts.onProgress?.({ done, total, failed: failed.length, imagesPerSecond: ips, etaSeconds: ips > 0 ? (total - done) / ips : null });
             if (done >= total) finish();
             else feed(slot);
-          } else if (m.type === 'parity') {
-            this.info.parityMaxDiff = Math.max(this.info.parityMaxDiff ?? 0, m.maxDiff);
-            if (m.fallbackReason) {
-              this.info.runtime = m.runtime;
-              this.info.fallbackReason = m.fallbackReason;
-              this.onFallback?.(m.fallbackReason);
-            }
           } else if (m.type === 'backoff') {
             this.batchSize = Math.max(1, Math.min(this.batchSize, m.batchSize));
             this.onBackoff?.(m.batchSize, m.reason);

@@ -24,6 +24,8 @@ export interface WorkerInit {
   featureDim: number;
   /** check a compiled runtime against the plain TF.js model before trusting it */
   parityCheck: boolean;
+  /** images of the dataset to check it on (the first that decode; noise if none does) */
+  parityImages?: string[];
   /** threads for a runtime that has its own (ONNX Runtime): the cores shared among the workers */
   threads: number;
 }
@@ -45,8 +47,6 @@ export interface ItemResult {
 
 export type FromWorker =
   | { type: 'ready'; backend: string; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number }
-  /** the first real batch was compared with the plain TF.js model: kept, or replaced by it */
-  | { type: 'parity'; runtime: RuntimeName; maxDiff: number; images: number; fallbackReason?: string }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
   | { type: 'fatal'; error: { code: string; message: string; hint?: string } };

@@ -9,18 +9,18 @@ import { readModelJson } from '../tf/fsModelIO';
 import { FusedExecutor } from '../frozen/fusedExecutor';
 import { compileOnnx } from '../frozen/onnx/compileOnnx';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
+import { pixelsToFloat } from '../images/decodeImage';
 import type { RuntimeName, WorkerInit } from './protocol';
 
 /**
- * The runtimes an extraction worker can run the frozen part on, behind one shape: pixels in
- * (already resized; raw 0..255 for ONNX, whose graph applies the value range itself, or
- * preprocessed for TF.js), pooled features out.
+ * The runtimes an extraction worker can run the frozen part on, behind one shape: the
+ * decoder's RGB bytes in (already resized, [n, height, width, 3]), pooled features out.
+ * TF.js maps the bytes onto the model's value range in JavaScript; a compiled ONNX graph
+ * takes the bytes as they are and does it inside.
  */
 export interface Runner {
   runtime: RuntimeName;
-  /** true: feed pixels 0..255; false: feed them mapped onto the model's value range */
-  rawPixels: boolean;
-  infer(pixels: Float32Array, n: number): Promise<Float32Array>;
+  infer(pixels: Uint8Array, n: number): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -28,10 +28,7 @@ export interface BuiltRunner {
   runner: Runner;
   fallbackReason?: string;
   parityMaxDiff?: number;
-  /**
-   * The plain TF.js model, kept until the first real batch has been checked against it
-   * (ONNX only); null once the check is done or where none is needed.
-   */
+  /** the plain TF.js model, to check a compiled runtime against before it is trusted (ONNX only) */
   reference: Runner | null;
 }
 
@@ -60,11 +57,10 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
   const { height, width } = init.preprocessing;
   return {
     runtime,
-    rawPixels: false,
     infer: (pixels, n) =>
       Promise.resolve(
         tf.tidy(() => {
-          let y = forward(tf.tensor4d(pixels, [n, height, width, 3]));
+          let y = forward(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, height, width, 3]));
           if (init.pooling === 'avg' && y.rank === 4) y = tf.mean(y, [1, 2]);
           return tf.reshape(y, [n, -1]).dataSync() as Float32Array;
         }),
@@ -88,12 +84,11 @@ function withPooling(g: FrozenGraph, pooling: 'avg' | 'none'): FrozenGraph {
 const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
 
 async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
-  const compiled = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim });
+  const compiled = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim, pixelType: 'uint8' });
   const { height, width } = init.preprocessing;
   const session = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height, width, threads: init.threads });
   return {
     runtime: 'onnx',
-    rawPixels: true,
     infer: async (pixels, n) => {
       const y = await session.run(pixels, n);
       if (simulatedSkew) for (let i = 0; i < y.length; i++) y[i]! += simulatedSkew;
@@ -150,7 +145,7 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   if (init.runtime === 'auto' || init.runtime === 'onnx') {
     try {
       const runner = await onnxRunner(init, graph);
-      // the TF.js model stays until the first real batch has been compared with it
+      // the TF.js model stays until the parity check has compared the two
       return { runner, reference: init.parityCheck ? plain : null };
     } catch (e) {
       if (init.runtime === 'onnx') throw new Error(`ONNX Runtime cannot run this model: ${firstLine(e)}`);
@@ -165,9 +160,9 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   });
   const withOnnxReason = (r: BuiltRunner): BuiltRunner => (onnxFailure ? { ...r, fallbackReason: r.fallbackReason ? `${onnxFailure}; ${r.fallbackReason}` : onnxFailure } : r);
   if (!init.parityCheck) return withOnnxReason({ runner: fused, reference: null });
-  const { height, width, range } = init.preprocessing;
+  const { height, width } = init.preprocessing;
   const n = 2;
-  const x = tf.tidy(() => tf.randomUniform([n, height, width, 3], range[0], range[1], 'float32', 7).dataSync() as Float32Array);
+  const x = tf.tidy(() => Uint8Array.from(tf.randomUniform([n, height, width, 3], 0, 255, 'float32', 7).dataSync()));
   const diff = relativeDiff(await plain.infer(x, n), await fused.infer(x, n));
   if (!(diff <= parityTolerance)) {
     executor.dispose();

@@ -80,12 +80,13 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
       cacheDir: cache.dir,
       featureDim: o.plan.featureDim,
       parityCheck: true,
+      // a compiled runtime is checked on the images it is about to extract
+      parityImages: missing.slice(0, 4).map((img) => path.join(o.root, img.relPath)),
     },
     {
       workers: budget.workers,
       batchSize: budget.batchSize,
       onBackoff: (size, reason) => o.onEvent?.({ type: 'log', level: 'warn', message: `memory is short (${reason}): extraction batch lowered to ${size}` }),
-      onFallback: (reason) => o.onEvent?.({ type: 'log', level: 'warn', message: `extractor: fell back to TF.js: ${reason}` }),
     },
   );
   try {

@@ -24,6 +24,8 @@ function attribute(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
 
 export interface ValueShape {
   name: string;
+  /** float32 unless said otherwise */
+  type?: 'float32' | 'uint8';
   /** a number is a fixed size, a string a named free dimension (the batch) */
   dims: (number | string | null)[];
 }
@@ -85,7 +87,7 @@ export class OnnxBuilder {
   encode(o: { graphName: string; input: ValueShape; output: ValueShape; metadata?: Record<string, string>; producerVersion?: string; docString?: string }): Uint8Array {
     const valueInfo = (v: ValueShape): onnxProto.onnx.IValueInfoProto => ({
       name: v.name,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) } } },
+      type: { tensorType: { elemType: v.type === 'uint8' ? onnx.TensorProto.DataType.UINT8 : onnx.TensorProto.DataType.FLOAT, shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) } } },
     });
     const model: onnxProto.onnx.IModelProto = {
       irVersion,

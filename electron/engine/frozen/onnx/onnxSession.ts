@@ -8,8 +8,8 @@ import type * as ort from 'onnxruntime-node';
  * TF.js with the reason instead of failing to start.
  */
 export interface OnnxRunner {
-  /** pixels [n, height, width, 3], 0..255 → features [n, dim] */
-  run(pixels: Float32Array, n: number): Promise<Float32Array>;
+  /** pixels [n, height, width, 3], 0..255 (bytes where the graph was compiled for uint8) → features [n, dim] */
+  run(pixels: Float32Array | Uint8Array, n: number): Promise<Float32Array>;
   readonly threads: number;
   dispose(): Promise<void>;
 }
@@ -56,7 +56,7 @@ export async function createOnnxRunner(model: Uint8Array, o: { inputName: string
         }
         return out;
       }
-      const input = new rt.Tensor('float32', pixels, [n, o.height, o.width, 3]);
+      const input = pixels instanceof Uint8Array ? new rt.Tensor('uint8', pixels, [n, o.height, o.width, 3]) : new rt.Tensor('float32', pixels, [n, o.height, o.width, 3]);
       const out = await session.run({ [o.inputName]: input });
       const y = out[o.outputName]!;
       const data = y.data as Float32Array;

@@ -32,6 +32,9 @@ const program = new Command()
   .option('--model <dir>', 'our model folder (default: the pre-trained MobileNetV2 test fixture)')
   .addOption(new Option('--peer-model <name>', "the peer's torchvision twin of --model (default: guessed from the folder name)").choices(['mobilenet_v2', 'inception_v3'] as const))
   .option('--peer-tutorial-runs <k>', 'tutorial-mode peer runs to time (each backbone pass per epoch is slow); fewer than 6 extrapolates by their mean', intIn('--peer-tutorial-runs', 0, 6), 6)
+  .option('--second-model <dir>', 'a second model whose extraction speed is compared too (default: the pre-trained Inception v3 test fixture, when --model is left as it is)')
+  .option('--no-second-model', 'compare extraction on the main model only')
+  .option('--second-per-class <n>', 'images per class of the Fashion-MNIST images for the second model', intIn('--second-per-class', 1, 600), 20)
   .option('--skip-peer', 'run ours only; ratios are null')
   .option('--skip-memory', 'skip the two peak-memory runs')
   .option('--max-wait <s>', 'longest wait, before each step, for other processes to go quiet', intIn('--max-wait', 0, 3600), 180)
@@ -127,6 +130,28 @@ async function main(): Promise<void> {
     peerSweepResult = await peerSweep({ script: peerScript, data, model: peerModel, threads, tutorialRuns: opts.peerTutorialRuns, step });
   }
 
+  // a second architecture: how far ahead extraction is on a heavier network (Inception v3)
+  let second: BenchLine['extractSecond'] = null;
+  const secondModel = opts.secondModel === false ? null : typeof opts.secondModel === 'string' ? path.resolve(opts.secondModel) : opts.model ? null : pretrainedModelDir('inception_v3');
+  if (secondModel) {
+    const secondData = await fashionMnistDataset({ perClass: opts.secondPerClass });
+    const secondPeer = guessPeerModel(secondModel);
+    const o2 = await step(`ours: feature extraction with ${path.basename(secondModel)} on a fresh cache`, () => oursExtraction({ dataset: secondData, model: secondModel, workDir }));
+    const byBatch: Record<string, number | null> = {};
+    if (peer.ok) {
+      for (const b of peerExtractBatches) {
+        const r = await step(`peer: ${secondPeer} extraction, cached mode, 1 epoch, batch ${b}, ${threads} threads`, () =>
+          runPeer(peerScript, secondData, { model: secondPeer, mode: 'cached', epochs: 1, batchSize: b, learningRate: 0.001, threads }),
+        );
+        byBatch[b] = r?.imagesPerSecond ?? null;
+      }
+    }
+    const best2 = Object.entries(byBatch).reduce<[string, number] | null>((acc, [b, v]) => (v !== null && (acc === null || v > acc[1]) ? [b, v] : acc), null);
+    const ours2 = round(o2?.imagesPerSecond ?? null, 1);
+    second = { model: o2?.modelName ?? path.basename(secondModel), peerModel: peer.ok ? secondPeer : null, images: o2?.datasetImages ?? countImages(secondData), ours: ours2, peer: best2 ? best2[1] : null, peerBatch: best2 ? Number(best2[0]) : null, ratio: ratio(ours2, best2 ? best2[1] : null), peerByBatch: peer.ok ? byBatch : null };
+    if (o2) notes.push(`ours extraction, ${second.model}: ${o2.images} images in ${o2.extractSeconds.toFixed(1)} s including worker start and parity check (${(o2.images / o2.extractSeconds).toFixed(1)} images/s)`);
+  }
+
   let mem1: OursMemory | null = null;
   let mem10: OursMemory | null = null;
   if (!opts.skipMemory) {
@@ -146,6 +171,7 @@ async function main(): Promise<void> {
     dataset: data,
     images: extract?.datasetImages ?? countImages(data),
     extract: { ours: oursX, peer: best ? best[1] : null, peerBatch: best ? Number(best[0]) : null, ratio: ratio(oursX, best ? best[1] : null), peerByBatch: peer.ok ? peerByBatch : null },
+    extractSecond: second,
     sweep: {
       runs: sweepPoints.length,
       epochs: sweepEpochs,
@@ -157,7 +183,7 @@ async function main(): Promise<void> {
       peerTutorialExtrapolatedFrom: peerSweepResult?.tutorialExtrapolatedFrom ?? null,
     },
     memory: { rss1x: mem1?.peakRssMiB ?? null, rss10x: mem10?.peakRssMiB ?? null, ratio: ratio(mem10?.peakRssMiB ?? null, mem1?.peakRssMiB ?? null), images1x: mem1?.images ?? null, images10x: mem10?.images ?? null },
-    machine: { ...machine, backend: extract?.backend ?? null, extractor: extract ? `${extract.runtime}, ${extract.workers} workers, batch ${extract.batchSize}` : null, torch: peer.ok ? peer.torch : null, busy: loads },
+    machine: { ...machine, backend: extract?.backend ?? null, extractor: extract ? `${extract.runtime === 'onnx' ? `ONNX Runtime, ${extract.threads} threads` : `TF.js ${extract.runtime}, ${extract.workers} workers`}, batch ${extract.batchSize}` : null, torch: peer.ok ? peer.torch : null, busy: loads },
     notes: [...notes, ...(peerSweepResult?.notes ?? [])],
   };
   const standIn = mem1?.viaStandIn ?? mem10?.viaStandIn;

@@ -29,6 +29,7 @@ export interface OursExtraction {
   runtime: string;
   backend: string;
   workers: number;
+  threads: number;
   batchSize: number;
   modelName: string;
   datasetImages: number;
@@ -66,6 +67,7 @@ export async function oursExtraction(o: { dataset: string; model: string; workDi
     runtime: x.runtime,
     backend: x.backend,
     workers: x.workers,
+    threads: x.threads ?? 1,
     batchSize: x.batchSize,
     modelName: record.model.name,
     datasetImages: c.train + c.val + c.test,

@@ -13,6 +13,17 @@ export interface BenchLine {
     ratio: number | null;
     peerByBatch: Record<string, number | null> | null;
   };
+  /** the same extraction comparison on a second, heavier architecture (Inception v3 by default) */
+  extractSecond: {
+    model: string;
+    peerModel: string | null;
+    images: number;
+    ours: number | null;
+    peer: number | null;
+    peerBatch: number | null;
+    ratio: number | null;
+    peerByBatch: Record<string, number | null> | null;
+  } | null;
   sweep: {
     runs: number;
     epochs: number;
@@ -46,15 +57,25 @@ export function renderTable(b: BenchLine): string {
     `machine: ${m.cpus} CPUs, ${m.model}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGiB} GiB; Node ${m.node}; ours on ${m.backend ?? '?'} (extractor: ${m.extractor ?? '?'}); peer ${m.torch ? `PyTorch ${m.torch}, torchvision ${b.peerModel}` : 'not run'}`,
     '',
   ];
-  const byBatch = b.extract.peerByBatch
-    ? Object.entries(b.extract.peerByBatch)
-        .map(([k, v]) => `${k}: ${show(v)}`)
-        .join(', ')
-    : null;
+  const batches = (by: Record<string, number | null> | null) =>
+    by
+      ? Object.entries(by)
+          .map(([k, v]) => `${k}: ${show(v)}`)
+          .join(', ')
+      : null;
+  const byBatch = batches(b.extract.peerByBatch);
+  const s = b.extractSecond;
+  const secondRows: string[][] = s
+    ? [
+        [`extraction, ${s.model} (${s.images} images), images/s`, show(s.ours), s.peer === null ? '—' : `${s.peer} (batch ${s.peerBatch})`, times(s.ratio)],
+        ...(batches(s.peerByBatch) ? [['  peer by batch size', '', batches(s.peerByBatch)!, '']] : []),
+      ]
+    : [];
   const rows: string[][] = [
     ['measure', 'ours', 'peer', 'ratio (>1: ours ahead)'],
     ['extraction, images/s', show(b.extract.ours), b.extract.peer === null ? '—' : `${b.extract.peer} (batch ${b.extract.peerBatch})`, times(b.extract.ratio)],
     ...(byBatch ? [['  peer by batch size', '', byBatch, '']] : []),
+    ...secondRows,
     [`lab sweep, ${b.sweep.runs} runs × ${b.sweep.epochs} epochs, s`, show(b.sweep.ours), b.sweep.peerCached === null ? '—' : `${b.sweep.peerCached} (cached mode)`, times(b.sweep.ratioCached)],
     [
       '  same sweep, peer in tutorial mode',

@@ -5,7 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultPreprocessing } from '../../../shared/preprocessing';
 import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { BottleneckCache } from '../cache/bottleneckCache';
+import { initBackend } from '../tf/backend';
+import { fileSystemSaver } from '../tf/fsModelIO';
 import { ExtractorPool } from './extractorPool';
 import type { WorkerInit } from './protocol';
 
@@ -13,6 +16,7 @@ let images: string[];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-pool-'));
 
 beforeAll(async () => {
+  await initBackend('wasm');
   const ds = await fashionMnistDataset({ perClass: 20 });
   images = ['0_tshirt_top', '9_ankle_boot'].flatMap((c) => fs.readdirSync(path.join(ds, c)).map((f) => path.join(ds, c, f)));
 });
@@ -110,6 +114,30 @@ describe('extraction worker pool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('a layer the compiler cannot translate: auto falls back to TF.js and names it; a forced onnx says why it cannot', async () => {
+    const dir = path.join(root, 'upsampling-model');
+    const x = tfl.input({ shape: [16, 16, 3] });
+    const c = tfl.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu', name: 'c' }).apply(x) as tfl.SymbolicTensor;
+    const up = tfl.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(c) as tfl.SymbolicTensor;
+    const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(up) as tfl.SymbolicTensor;
+    await tfl.model({ inputs: x, outputs: gap }).save(fileSystemSaver(dir));
+    const pre = { height: 16, width: 16, resize: 'stretch' as const, range: [-1, 1] as [number, number] };
+    const base = (runtime: 'auto' | 'onnx') => {
+      const cache = new BottleneckCache(path.join(root, `up-${runtime}`), { modelKey: 'up', cut: 'gap', pooling: 'none', preprocessing: pre, featureDim: 4 });
+      return { cache, init: { modelDir: dir, format: 'layers' as const, cut: 'gap', pooling: 'none' as const, preprocessing: pre, backend: 'wasm' as const, runtime, cacheDir: cache.dir, featureDim: 4, parityCheck: true } };
+    };
+    const auto = base('auto');
+    const pool = await ExtractorPool.start(auto.init, { workers: 1, batchSize: 4 });
+    try {
+      expect(pool.info.runtime).toBe('layers');
+      expect(pool.info.fallbackReason).toMatch(/layer up \(UpSampling2D\) has no translation outside TF\.js/);
+      expect((await pool.extract(itemsFor(auto.cache, 'u', images.slice(0, 3)))).extracted).toBe(3);
+    } finally {
+      await pool.close();
+    }
+    await expect(ExtractorPool.start(base('onnx').init, { workers: 1, batchSize: 4 })).rejects.toThrow(/layer up \(UpSampling2D\)/);
   });
 
   it('backs off to smaller batches when an allocation fails, and finishes', async () => {

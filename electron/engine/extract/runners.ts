@@ -9,6 +9,7 @@ import { readModelJson } from '../tf/fsModelIO';
 import { FusedExecutor } from '../frozen/fusedExecutor';
 import { compileOnnx } from '../frozen/onnx/compileOnnx';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
+import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/decodeImage';
 import type { RuntimeName, WorkerInit } from './protocol';
 
@@ -98,6 +99,8 @@ async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner>
   };
 }
 
+const cannotOnnx = (e: unknown) => new TransferLabError('UNSUPPORTED', `ONNX Runtime cannot run this model: ${firstLine(e)}.`, 'Use --extractor auto or tfjs: TF.js runs every layer it can load.');
+
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
 
 /** A graph model: compiled for ONNX Runtime where its ops translate, else run as TF.js loads it. */
@@ -115,7 +118,7 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
     const graph = optimizeFrozenGraph(frozenGraphFromGraphModel(topology, model.weights, model.outputNodes[0]!, [height, width, 3]));
     return { runner: await onnxRunner(init, graph), reference: init.parityCheck ? plain : null };
   } catch (e) {
-    if (init.runtime === 'onnx') throw new Error(`ONNX Runtime cannot run this model: ${firstLine(e)}`);
+    if (init.runtime === 'onnx') throw cannotOnnx(e);
     return { runner: plain, reference: null, fallbackReason: `ONNX Runtime: ${firstLine(e)}` };
   }
 }
@@ -137,7 +140,8 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   try {
     graph = optimizeFrozenGraph(frozenGraphFromLayers(model, init.cut));
   } catch (e) {
-    if (init.runtime === 'onnx' || init.runtime === 'fused') throw e;
+    if (init.runtime === 'onnx') throw cannotOnnx(e);
+    if (init.runtime === 'fused') throw new TransferLabError('UNSUPPORTED', `TF.js's fused graph cannot run this model: ${firstLine(e)}.`, 'Use --extractor auto or tfjs: the plain TF.js model runs every layer.');
     return { runner: plain, reference: null, fallbackReason: firstLine(e) };
   }
 
@@ -148,7 +152,7 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
       // the TF.js model stays until the parity check has compared the two
       return { runner, reference: init.parityCheck ? plain : null };
     } catch (e) {
-      if (init.runtime === 'onnx') throw new Error(`ONNX Runtime cannot run this model: ${firstLine(e)}`);
+      if (init.runtime === 'onnx') throw cannotOnnx(e);
       onnxFailure = `ONNX Runtime: ${firstLine(e)}`;
     }
   }

@@ -61,15 +61,42 @@ function readPreprocessingFile(dir: string): Partial<Preprocessing> & { name?: s
   }
 }
 
+type Dims = (number | null)[];
+interface LayerJson {
+  class_name?: string;
+  config?: { batch_input_shape?: Dims; batchInputShape?: Dims; batch_shape?: Dims; layers?: LayerJson[] };
+}
+
+/**
+ * The input size the model declares: a Keras layers model's first layer (its topology nests
+ * the config under model_config, and a Sequential may nest another model first), or a graph
+ * model's Placeholder. Null where it leaves the size open.
+ */
+export function declaredInputShape(topology: unknown): Dims | null {
+  const t = topology as { model_config?: LayerJson; config?: LayerJson['config']; node?: { op: string; attr?: { shape?: { shape?: { dim?: { size?: string | number }[] } } } }[] } | undefined;
+  if (Array.isArray(t?.node)) {
+    const dims = t.node.find((n) => n.op === 'Placeholder')?.attr?.shape?.shape?.dim;
+    return dims ? dims.map((d) => (Number(d.size ?? -1) > 0 ? Number(d.size) : null)) : null;
+  }
+  let cfg = t?.model_config?.config ?? t?.config;
+  for (let depth = 0; cfg && depth < 4; depth++) {
+    const first = cfg.layers?.[0];
+    const own = cfg.batch_input_shape ?? cfg.batchInputShape ?? cfg.batch_shape;
+    if (own) return own;
+    const s = first?.config?.batch_input_shape ?? first?.config?.batchInputShape ?? first?.config?.batch_shape;
+    if (s) return s;
+    cfg = first?.config;
+  }
+  return null;
+}
+
 export function describeBackboneFolder(dir: string, override: Partial<Preprocessing> = {}): BackboneInfo {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new TransferLabError('MODEL_NOT_FOUND', `The model folder ${dir} does not exist.`, 'Give a folder with model.json, a catalog id (see `transfer-lab models`) or an http(s) address.');
   }
   const format = detectFormat(dir);
   const fromFile = readPreprocessingFile(dir);
-  const json = readModelJson(dir) as { modelTopology?: { config?: { layers?: { config?: { batch_input_shape?: number[]; batchInputShape?: number[] } }[] } } };
-  const firstLayer = json.modelTopology?.config?.layers?.[0]?.config;
-  const shape = firstLayer?.batch_input_shape ?? firstLayer?.batchInputShape;
+  const shape = declaredInputShape(readModelJson(dir).modelTopology);
   const height = shape?.[1] ?? fromFile.height ?? defaultPreprocessing.height;
   const width = shape?.[2] ?? fromFile.width ?? defaultPreprocessing.width;
   const { name: fileName, ...filePre } = fromFile;

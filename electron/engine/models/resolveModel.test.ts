@@ -64,3 +64,10 @@ describe('resolving a model the user names', () => {
     await expect(resolveModel(os.tmpdir())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });
+
+describe('a local model folder', () => {
+  it('takes its input size from the model itself: 299 for Inception v3, 224 for MobileNetV2, and from a graph model', async () => {
+    const sizes = await Promise.all((['inception_v3', 'mobilenet_v2', 'mobilenet_v2_mid'] as const).map(async (m) => (await resolveModel(pretrainedModelDir(m))).preprocessing));
+    expect(sizes.map((p) => [p.height, p.width])).toEqual([[299, 299], [224, 224], [224, 224]]);
+  });
+});

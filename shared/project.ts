@@ -35,6 +35,10 @@ const trainingSchema = z
         dropout: t.head.shape.dropout.default(d.head.dropout),
       })
       .prefault({}),
+    fineTuneLayers: t.fineTuneLayers,
+    fineTuneLearningRateFactor: t.fineTuneLearningRateFactor,
+    augmentVariants: t.augmentVariants,
+    imagesPerClass: t.imagesPerClass,
   })
   .prefault({});
 

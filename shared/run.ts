@@ -21,6 +21,17 @@ export interface TrainConfig {
   /** stop when validation loss has not improved for this many epochs (0: never) */
   patience: number;
   head: HeadConfig;
+  /**
+   * layers with weights just below the bottleneck that train with the head (0: the head
+   * alone). The layers under them stay frozen and cached; BatchNorm stays in inference mode.
+   */
+  fineTuneLayers: number;
+  /** the fine-tuned layers' learning rate, as a fraction of the head's */
+  fineTuneLearningRateFactor: number;
+  /** augmented variants of each training image, extracted once and cached (0: none) */
+  augmentVariants: number;
+  /** train on at most this many images of each class (null: all); validation and test stay whole */
+  imagesPerClass: number | null;
 }
 
 export const defaultTrainConfig: TrainConfig = {
@@ -32,6 +43,10 @@ export const defaultTrainConfig: TrainConfig = {
   seed: 42,
   patience: 5,
   head: { hiddenUnits: 0, dropout: 0.2 },
+  fineTuneLayers: 0,
+  fineTuneLearningRateFactor: 0.1,
+  augmentVariants: 0,
+  imagesPerClass: null,
 };
 
 export interface EpochMetrics {
@@ -80,6 +95,15 @@ export interface RunTimings {
   totalSeconds: number;
 }
 
+/** where a fine-tuned run split the network: the cache holds `split`'s output; `layers` trained */
+export interface FineTuneRecord {
+  split: string;
+  splitShape: number[];
+  /** the layers with weights above the split that trained (BatchNorm stayed frozen) */
+  layers: string[];
+  trainableParams: number;
+}
+
 export interface ExtractorRecord {
   /** onnx (ONNX Runtime), fused / layers / graph (TF.js), or cache (nothing was extracted) */
   runtime: string;
@@ -99,7 +123,7 @@ export interface RunRecord {
   id: string;
   createdAt: string;
   dataset: { root: string; classes: string[]; counts: { train: number; val: number; test: number }; split: SplitFractions };
-  model: { source: string; name: string; key: string; format: 'layers' | 'graph'; cut: string; pooling: 'avg' | 'none'; featureDim: number; preprocessing: Preprocessing };
+  model: { source: string; name: string; key: string; format: 'layers' | 'graph'; cut: string; pooling: 'avg' | 'none'; featureDim: number; preprocessing: Preprocessing; fineTune?: FineTuneRecord };
   config: TrainConfig;
   backend: { name: string; provider: string; reason: string };
   extractor: ExtractorRecord;

@@ -96,6 +96,7 @@ export const runRecordSchema = z.object({
     pooling: z.enum(['avg', 'none']),
     featureDim: z.number().int(),
     preprocessing: preprocessingSchema,
+    fineTune: z.object({ split: z.string(), splitShape: z.array(z.number().int()), layers: z.array(z.string()), trainableParams: z.number().int() }).optional(),
   }),
   config: trainConfigSchema,
   backend: z.object({ name: z.string(), provider: z.string(), reason: z.string() }),

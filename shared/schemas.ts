@@ -27,6 +27,11 @@ export const trainConfigSchema = z.object({
   seed: z.number().int().min(0),
   patience: z.number().int().min(0),
   head: z.object({ hiddenUnits: z.number().int().min(0).max(65_536), dropout: z.number().min(0).lt(1) }),
+  // added after the first release: a run or project written before them reads as the defaults
+  fineTuneLayers: z.number().int().min(0).max(1000).default(0),
+  fineTuneLearningRateFactor: z.number().positive().max(10).default(0.1),
+  augmentVariants: z.number().int().min(0).max(16).default(0),
+  imagesPerClass: z.number().int().min(1).nullable().default(null),
 });
 
 const skippedSchema = z.object({ path: z.string(), reason: z.string() });

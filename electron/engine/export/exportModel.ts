@@ -10,7 +10,8 @@ import { loadLayersBackbone } from '../models/loadBackbone';
 import { resolveModel } from '../models/resolveModel';
 import { fileSystemSaver } from '../tf/fsModelIO';
 import { diskError, writeFileAtomic } from '../util/atomicWrite';
-import { readHead, readRun } from '../run/runFolder';
+import { readHead, readRun, readTop } from '../run/runFolder';
+import { applyTopWeights } from '../train/fineTune';
 import { UnsupportedLayerError } from '../frozen/frozenGraph';
 import { compileClassifierOnnx, onnxFileName } from './onnxExport';
 
@@ -51,8 +52,9 @@ export interface ExportManifest {
   exportedAt: string;
 }
 
-async function buildCombinedModel(record: RunRecord, backboneDir: string, head: tfl.LayersModel): Promise<tfl.LayersModel> {
+async function buildCombinedModel(record: RunRecord, backboneDir: string, head: tfl.LayersModel, top: tfl.LayersModel | null): Promise<tfl.LayersModel> {
   const backbone = await loadLayersBackbone(backboneDir);
+  if (top) applyTopWeights(backbone, top);
   let x = backbone.getLayer(record.model.cut).output as tfl.SymbolicTensor;
   if (record.model.pooling === 'avg' && x.shape.length === 4) x = tfl.layers.globalAveragePooling2d({ name: 'tl_pool' }).apply(x) as tfl.SymbolicTensor;
   else if (x.shape.length > 2) x = tfl.layers.flatten({ name: 'tl_flatten' }).apply(x) as tfl.SymbolicTensor;
@@ -88,6 +90,7 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
   o.onEvent?.({ type: 'phase', phase: 'export', message: `exporting to ${out}` });
   const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
   const head = await readHead(runDir);
+  const top = await readTop(runDir, record);
   const manifest: ExportManifest = {
     kind: 'transfer-lab-classifier',
     formatVersion: 1,
@@ -106,7 +109,7 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
     await fsp.rm(staging, { recursive: true, force: true });
     if (formats.has('tfjs')) {
       if (record.model.format === 'layers') {
-        const combined = await buildCombinedModel(record, model.dir, head);
+        const combined = await buildCombinedModel(record, model.dir, head, top);
         try {
           await combined.save(fileSystemSaver(staging));
         } finally {
@@ -119,7 +122,7 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
     }
     if (formats.has('onnx')) {
       try {
-        const compiled = await compileClassifierOnnx(record, model.dir, head, {
+        const compiled = await compileClassifierOnnx(record, model.dir, head, top, {
           labels: JSON.stringify(manifest.labels),
           preprocessing: JSON.stringify(manifest.preprocessing),
           input_layout: 'NHWC, RGB 0..255',
@@ -146,6 +149,7 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
     throw diskError(e, out);
   } finally {
     head.dispose();
+    top?.dispose();
   }
   return { dir: out, manifest };
 }

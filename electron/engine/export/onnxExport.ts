@@ -6,6 +6,7 @@ import { optimizeFrozenGraph, valueRanks, type FrozenGraph, type FrozenNode } fr
 import { compileOnnx, type CompiledOnnx } from '../frozen/onnx/compileOnnx';
 import { loadGraphBackbone, loadLayersBackbone } from '../models/loadBackbone';
 import { readModelJson } from '../tf/fsModelIO';
+import { applyTopWeights } from '../train/fineTune';
 
 /**
  * The whole trained classifier as one ONNX graph — pixels in, class probabilities out: the
@@ -14,7 +15,7 @@ import { readModelJson } from '../tf/fsModelIO';
  */
 export const onnxFileName = 'model.onnx';
 
-async function frozenPart(record: RunRecord, backboneDir: string): Promise<FrozenGraph> {
+async function frozenPart(record: RunRecord, backboneDir: string, top: tfl.LayersModel | null): Promise<FrozenGraph> {
   const { height, width } = record.model.preprocessing;
   if (record.model.format === 'graph') {
     const model = await loadGraphBackbone(backboneDir);
@@ -27,6 +28,7 @@ async function frozenPart(record: RunRecord, backboneDir: string): Promise<Froze
   }
   const model = await loadLayersBackbone(backboneDir);
   try {
+    if (top) applyTopWeights(model, top);
     return frozenGraphFromLayers(model, record.model.cut);
   } finally {
     model.dispose();
@@ -53,8 +55,8 @@ function withHead(body: FrozenGraph, pooling: 'avg' | 'none', head: tfl.LayersMo
   return { nodes, output: prefix(headGraph.output), inputShape: body.inputShape };
 }
 
-export async function compileClassifierOnnx(record: RunRecord, backboneDir: string, head: tfl.LayersModel, meta: Record<string, string>): Promise<CompiledOnnx> {
-  const graph = optimizeFrozenGraph(withHead(await frozenPart(record, backboneDir), record.model.pooling, head));
+export async function compileClassifierOnnx(record: RunRecord, backboneDir: string, head: tfl.LayersModel, top: tfl.LayersModel | null, meta: Record<string, string>): Promise<CompiledOnnx> {
+  const graph = optimizeFrozenGraph(withHead(await frozenPart(record, backboneDir, top), record.model.pooling, head));
   const p = record.model.preprocessing;
   return compileOnnx(graph, {
     preprocessing: p,

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DatasetImage } from '../../../shared/dataset';
 import { accuracyOf, confusionMatrix, macroF1, perClassMetrics } from '../../../shared/metrics';
 import type { Evaluation, Misclassified } from '../../../shared/run';
+import type { ClassifierNet } from '../train/net';
 import type { FeatureSource } from '../train/trainHead';
 
 export interface Predictions {
@@ -12,13 +12,13 @@ export interface Predictions {
   probabilities: Float32Array;
 }
 
-export function predictSource(head: tfl.LayersModel, src: FeatureSource, classCount: number, batchSize = 256): Predictions {
+export function predictSource(net: ClassifierNet, src: FeatureSource, classCount: number, batchSize = 256): Predictions {
   const predicted: number[] = [];
   const confidence: number[] = [];
   const probabilities = new Float32Array(src.size * classCount);
   for (let start = 0; start < src.size; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, src.size - start) }, (_, i) => start + i);
-    const probs = tf.tidy(() => (head.predict(tf.tensor2d(src.read(idx), [idx.length, src.featureDim])) as tf.Tensor).dataSync() as Float32Array);
+    const probs = tf.tidy(() => net.predict(tf.tensor2d(src.read(idx), [idx.length, src.featureDim]), false).dataSync() as Float32Array);
     probabilities.set(probs, start * classCount);
     for (let r = 0; r < idx.length; r++) {
       let best = 0;
@@ -31,8 +31,8 @@ export function predictSource(head: tfl.LayersModel, src: FeatureSource, classCo
 }
 
 /** Confusion matrix, per-class precision/recall/F1 and the misclassified images, worst first. */
-export function evaluateHead(head: tfl.LayersModel, src: FeatureSource, images: readonly DatasetImage[], classes: readonly string[]): Evaluation & { raw: Predictions } {
-  const predictions = predictSource(head, src, classes.length);
+export function evaluateNet(net: ClassifierNet, src: FeatureSource, images: readonly DatasetImage[], classes: readonly string[]): Evaluation & { raw: Predictions } {
+  const predictions = predictSource(net, src, classes.length);
   const truth = images.map((i) => i.label);
   const matrix = confusionMatrix(truth, predictions.predicted, classes.length);
   const perClass = perClassMetrics(matrix, classes);

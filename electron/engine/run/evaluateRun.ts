@@ -7,11 +7,11 @@ import { scanDataset } from '../dataset/scanDataset';
 import { resolveModel } from '../models/resolveModel';
 import { bottleneckCacheDir } from '../paths';
 import { initBackend, type BackendPreference } from '../tf/backend';
-import { evaluateHead, type Predictions } from './evaluate';
+import { evaluateNet, type Predictions } from './evaluate';
 import { cachedFeatureSource } from './featureSource';
 import { planBackbone } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
-import { readHead, readRun } from './runFolder';
+import { readNet, readRun } from './runFolder';
 import type { DatasetImage } from '../../../shared/dataset';
 
 /** a run trained with its own --cache-dir evaluates from that cache too */
@@ -54,17 +54,19 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   }
   const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
   if (model.key !== record.model.key) emit({ type: 'log', level: 'warn', message: `the model files at ${record.model.source} changed since the run` });
-  const plan = await planBackbone(model, record.model.cut);
+  const ft = record.model.fineTune;
+  // a fine-tuned run reads the features at its split, below the layers it trained
+  const plan = ft ? await planBackbone(model, ft.split, { pooling: 'none' }) : await planBackbone(model, record.model.cut);
   const testAll = scan.images.filter((i) => i.split === 'test');
   const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(), backend: backend.name, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
   const failed = new Set(features.failed.map((f) => f.path));
   const testImages = testAll.filter((i) => !failed.has(i.relPath));
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
-  const head = await readHead(runDir);
+  const net = await readNet(runDir, record);
   try {
-    const { raw: predictions, ...evaluation } = evaluateHead(head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+    const { raw: predictions, ...evaluation } = evaluateNet(net, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
     return { record, evaluation, testImages, predictions };
   } finally {
-    head.dispose();
+    net.dispose();
   }
 }

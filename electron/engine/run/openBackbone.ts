@@ -30,7 +30,7 @@ export interface BackbonePlan {
  * Loads the backbone once in this thread to learn its cut, feature size and memory needs,
  * then lets it go: the extraction workers hold their own copies.
  */
-export async function planBackbone(model: ResolvedModel, cutWanted: string | undefined): Promise<BackbonePlan> {
+export async function planBackbone(model: ResolvedModel, cutWanted: string | undefined, o: { pooling?: 'none' } = {}): Promise<BackbonePlan> {
   const p: Preprocessing = model.preprocessing;
   const inputFloats = p.height * p.width * 3;
   if (model.format === 'graph') {
@@ -50,7 +50,8 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
     const cut = cutWanted ?? defaultCut(m);
     requireLayer(m, cut);
     const cutShape = cutOutputShape(m, cut);
-    const { dim, pooling } = featureDimOf(cutShape);
+    // a fine-tuning split caches the layer's whole output: the layers above it need it all
+    const { dim, pooling } = o.pooling === 'none' ? { dim: cutShape.reduce((a, b) => a * b, 1), pooling: 'none' as const } : featureDimOf(cutShape);
     let peak = inputFloats;
     for (const l of m.layers) {
       const s = l.outputShape as (number | null)[];

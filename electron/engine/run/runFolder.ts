@@ -5,11 +5,13 @@ import { TransferLabError } from '../../../shared/errors';
 import type { RunRecord } from '../../../shared/run';
 import { fileSystemLoader, fileSystemSaver } from '../tf/fsModelIO';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { fineTunedNet, headNet, type ClassifierNet } from '../train/net';
 
 /**
  * A run folder: run.json (config, per-epoch metrics, evaluation, timings, backend, memory)
- * and head/ (the trained classifier's weights). The head alone is small; the backbone is
- * referenced, not copied, until export makes one self-contained model.
+ * and head/ (the trained classifier's weights), with top/ beside it for a run that fine-tuned
+ * the backbone's top layers. Both are small; the backbone is referenced, not copied, until
+ * export makes one self-contained model.
  */
 export const runFileName = 'run.json';
 
@@ -23,8 +25,10 @@ export function newRunId(modelName: string, date = new Date()): string {
   return `${stamp}-${slug}`;
 }
 
-export async function writeRun(dir: string, record: RunRecord, head: tfl.LayersModel): Promise<void> {
-  await head.save(fileSystemSaver(path.join(dir, 'head')));
+export async function writeRun(dir: string, record: RunRecord, net: ClassifierNet): Promise<void> {
+  await net.head.save(fileSystemSaver(path.join(dir, 'head')));
+  // a fine-tuned run's top layers, with the weights they learnt
+  if (net.top) await net.top.save(fileSystemSaver(path.join(dir, 'top')));
   // run.json last: a folder with run.json is a finished run
   await writeFileAtomic(path.join(dir, runFileName), JSON.stringify(record, null, 2));
 }
@@ -46,11 +50,30 @@ export function readRun(dir: string): RunRecord {
   return record;
 }
 
-export async function readHead(dir: string): Promise<tfl.LayersModel> {
+async function readPart(dir: string, part: 'head' | 'top'): Promise<tfl.LayersModel> {
   try {
-    return await tfl.loadLayersModel(fileSystemLoader(path.join(dir, 'head')));
+    return await tfl.loadLayersModel(fileSystemLoader(path.join(dir, part)));
   } catch (e) {
-    if (e instanceof TransferLabError) throw new TransferLabError('RUN_INVALID', `The trained head in ${dir} cannot be read: ${e.message}`, 'Train the run again.');
+    if (e instanceof TransferLabError) throw new TransferLabError('RUN_INVALID', `The trained ${part === 'head' ? 'head' : 'top layers'} in ${dir} cannot be read: ${e.message}`, 'Train the run again.');
     throw e;
   }
+}
+
+export function readHead(dir: string): Promise<tfl.LayersModel> {
+  return readPart(dir, 'head');
+}
+
+/** the fine-tuned top layers of a run, or null for a head-only run */
+export async function readTop(dir: string, record: RunRecord): Promise<tfl.LayersModel | null> {
+  return record.model.fineTune ? readPart(dir, 'top') : null;
+}
+
+/** what the run trained, ready to predict from its cached features */
+export async function readNet(dir: string, record: RunRecord): Promise<ClassifierNet> {
+  const head = (await readHead(dir)) as tfl.Sequential;
+  const top = await readTop(dir, record).catch((e: unknown) => {
+    head.dispose();
+    throw e;
+  });
+  return top ? fineTunedNet(top, record.model.pooling, head, record.config.fineTuneLearningRateFactor) : headNet(head);
 }

@@ -9,9 +9,12 @@ import type { ExtractorRuntime } from '../extract/protocol';
 import { peakRssMiB, numTensors, rssMiB } from '../memory';
 import { resolveModel } from '../models/resolveModel';
 import { bottleneckCacheDir } from '../paths';
-import { initBackend, type BackendPreference } from '../tf/backend';
+import { ensureConvolutionGradients, initBackend, type BackendPreference } from '../tf/backend';
 import { trainHead } from '../train/trainHead';
-import { evaluateHead } from './evaluate';
+import { evaluateNet } from './evaluate';
+import { openFineTune } from './fineTuneRun';
+import { fineTunedNet } from '../train/net';
+import { samplePerClass } from '../../../shared/sampling';
 import { cachedFeatureSource } from './featureSource';
 import { planBackbone } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
@@ -79,15 +82,17 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     onDownload: (p) => emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
   });
   const plan = await planBackbone(model, o.cut ?? model.catalog?.defaultCut);
+  const fine = config.fineTuneLayers > 0 ? await openFineTune(model, plan, config.fineTuneLayers) : null;
   const modelLoadSeconds = since(t);
   emit({ type: 'log', level: 'info', message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}` });
+  if (fine) emit({ type: 'log', level: 'info', message: `fine-tuning ${fine.record.layers.length} layers above ${fine.record.split} (${fine.record.trainableParams.toLocaleString('en')} parameters, learning rate ×${config.fineTuneLearningRateFactor}); the cache holds ${fine.record.split}'s output ${JSON.stringify(fine.record.splitShape)}` });
 
   t = performance.now();
   const features = await prepareFeatures({
     root: scan.root,
     images: scan.images,
     model,
-    plan,
+    plan: fine?.cachePlan ?? plan,
     cacheRoot: o.cacheDir ?? bottleneckCacheDir(),
     backend: backend.name,
     runtime: o.extractor ?? 'auto',
@@ -101,13 +106,18 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   for (const f of features.failed) emit({ type: 'log', level: 'warn', message: `skipped ${f.path}: ${f.reason}` });
   const usable = scan.images.filter((i) => !failedPaths.has(i.relPath));
   const bySplit = (s: DatasetImage['split']) => usable.filter((i) => i.split === s);
-  const trainImages = bySplit('train');
+  // "how many images are enough": a stable, nested subset of the training images only
+  const trainImages = config.imagesPerClass === null ? bySplit('train') : samplePerClass(bySplit('train'), config.imagesPerClass, config.seed);
   const valImages = bySplit('val');
   const testImages = bySplit('test');
 
-  emit({ type: 'phase', phase: 'train', message: `training a new head on ${trainImages.length} images (${valImages.length} for validation)` });
+  emit({ type: 'phase', phase: 'train', message: `training a new head${fine ? ` and ${fine.record.layers.length} fine-tuned layers` : ''} on ${trainImages.length} images (${valImages.length} for validation)` });
   t = performance.now();
+  const gradients = fine ? await ensureConvolutionGradients() : null;
+  if (gradients?.switched) emit({ type: 'log', level: 'info', message: gradients.switched });
+  try {
   const trained = await trainHead({
+    ...(fine ? { net: { headInputDim: plan.featureDim, wrap: (head) => fineTunedNet(fine.top, plan.pooling, head, config.fineTuneLearningRateFactor) } } : {}),
     classCount: scan.classes.length,
     config,
     train: cachedFeatureSource(features.cache, trainImages),
@@ -118,13 +128,14 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   });
   const trainSeconds = since(t);
   if (trained.cancelled) {
-    trained.head.dispose();
+    trained.net.dispose();
+    fine?.backbone.dispose();
     throw new TransferLabError('CANCELLED', 'Training was stopped.', 'The extracted features stay in the cache, so the next run starts training at once.');
   }
 
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
   t = performance.now();
-  const { raw: _raw, ...evaluation } = evaluateHead(trained.head, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+  const { raw: _raw, ...evaluation } = evaluateNet(trained.net, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
   const evaluateSeconds = since(t);
   if (testImages.length === 0) emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
 
@@ -134,7 +145,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     id,
     createdAt: new Date().toISOString(),
     dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
-    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing },
+    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}) },
     config,
     backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
     extractor: features.extractor
@@ -161,10 +172,14 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const runDir = path.resolve(o.outDir ?? defaultRunDir(record));
   emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
   try {
-    await writeRun(runDir, record, trained.head);
+    await writeRun(runDir, record, trained.net);
   } finally {
-    trained.head.dispose();
+    trained.net.dispose();
+    fine?.backbone.dispose();
   }
   record.timings.totalSeconds = since(tStart);
   return { runDir, record };
+  } finally {
+    await gradients?.restore();
+  }
 }

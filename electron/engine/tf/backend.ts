@@ -1,5 +1,6 @@
 import util from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmConvGradients } from './wasmGradients';
 import { TransferLabError } from '../../../shared/errors';
 
 /**
@@ -182,4 +183,24 @@ export async function availableBackends(): Promise<BackendName[]> {
 
 export function currentBackend(): BackendChoice | null {
   return current;
+}
+
+/**
+ * Fine-tuning convolutions needs their gradient kernels. TF.js's wasm backend lacks some;
+ * wasmGradients.ts adds them, built from kernels it has. Any other backend without them
+ * (none known) trains on the JavaScript CPU backend until the returned function switches back.
+ */
+export async function ensureConvolutionGradients(): Promise<{ switched: string | null; restore: () => Promise<void> }> {
+  const active = tf.getBackend();
+  if (active === 'wasm') registerWasmConvGradients();
+  const has = (k: string) => tf.getKernel(k, active) !== undefined;
+  if (has('Conv2DBackpropFilter') && has('DepthwiseConv2dNativeBackpropFilter') && has('DepthwiseConv2dNativeBackpropInput')) return { switched: null, restore: async () => undefined };
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  return {
+    switched: `${active} has no convolution gradients: the fine-tuned layers train on @tensorflow/tfjs-backend-cpu`,
+    restore: async () => {
+      await tf.setBackend(active);
+    },
+  };
 }

@@ -44,8 +44,8 @@ describe('training a new head on bottleneck features', () => {
     const last = r.epochs.at(-1)!;
     expect(last.valAccuracy).toBeGreaterThan(0.95);
     expect(last.loss).toBeLessThan(r.epochs[0]!.loss);
-    expect(evaluateSource(r.head, blobs(90, 3), 3).accuracy).toBeGreaterThan(0.95);
-    r.head.dispose();
+    expect(evaluateSource(r.net, blobs(90, 3), 3).accuracy).toBeGreaterThan(0.95);
+    r.net.dispose();
   });
 
   it('does not grow the tensor count across epochs', async () => {
@@ -53,21 +53,21 @@ describe('training a new head on bottleneck features', () => {
     const r = await trainHead({ classCount: 3, config: cfg({ epochs: 8, head: { hiddenUnits: 32, dropout: 0.3 } }), train: blobs(200, 4), val: blobs(40, 5), onEpoch: () => counts.push(tf.memory().numTensors) });
     // the first epoch creates the optimizer's slots and the kept best weights; after that, flat
     expect(new Set(counts.slice(1)).size).toBe(1);
-    r.head.dispose();
+    r.net.dispose();
   });
 
   it('reads features batch by batch, never the whole set at once', async () => {
     const train = blobs(200, 6);
     const r = await trainHead({ classCount: 3, config: cfg({ epochs: 2, batchSize: 50 }), train, val: null });
     expect(train.reads).toBe(2 * 4);
-    r.head.dispose();
+    r.net.dispose();
   });
 
   it('gives the same result for the same seed, and another for another seed', async () => {
     const run = async (seed: number) => {
       const r = await trainHead({ classCount: 3, config: cfg({ epochs: 3, seed }), train: blobs(120, 7), val: null });
-      const w = r.head.getWeights()[0]!.dataSync().slice(0, 8);
-      r.head.dispose();
+      const w = r.net.getWeights()[0]!.dataSync().slice(0, 8);
+      r.net.dispose();
       return { w: Array.from(w), loss: r.epochs.at(-1)!.loss };
     };
     const a = await run(1);
@@ -86,14 +86,14 @@ describe('training a new head on bottleneck features', () => {
     expect(Math.min(...r.epochs.map((e) => e.valLoss!))).toBe(best.valLoss);
     expect(r.epochs.length - r.bestEpoch).toBe(3);
     // the restored weights are the best epoch's: their validation loss is the best one
-    expect(evaluateSource(r.head, blobs(60, 9), 3).loss).toBeCloseTo(best.valLoss!, 4);
-    r.head.dispose();
+    expect(evaluateSource(r.net, blobs(60, 9), 3).loss).toBeCloseTo(best.valLoss!, 4);
+    r.net.dispose();
   });
 
   it('trains with SGD and momentum', async () => {
     const r = await trainHead({ classCount: 3, config: cfg({ optimizer: 'sgd', learningRate: 0.05 }), train: blobs(300, 10), val: blobs(60, 11) });
     expect(r.epochs.at(-1)!.valAccuracy).toBeGreaterThan(0.9);
-    r.head.dispose();
+    r.net.dispose();
   });
 
   it('refuses a learning rate or batch size that makes no sense, with a clear message', async () => {
@@ -107,6 +107,6 @@ describe('training a new head on bottleneck features', () => {
     const r = await trainHead({ classCount: 3, config: cfg({ epochs: 50 }), train: blobs(100, 12), val: null, onEpoch: (m) => m.epoch === 2 && ac.abort(), signal: ac.signal });
     expect(r.cancelled).toBe(true);
     expect(r.epochs.length).toBe(2);
-    r.head.dispose();
+    r.net.dispose();
   });
 });

@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
 import { buildHead } from './head';
+import { headNet, type ClassifierNet } from './net';
 import { seededRandom, shuffleInPlace } from './rng';
 
 /** Where the training loop gets features: by index, one batch at a time, never all at once. */
@@ -30,10 +31,12 @@ export interface TrainOptions {
   onEpoch?: (m: EpochMetrics) => void;
   onBatch?: (p: TrainProgress) => void;
   signal?: AbortSignal;
+  /** what trains around the new head (default: the head alone on the features) */
+  net?: { headInputDim: number; wrap: (head: tfl.Sequential) => ClassifierNet };
 }
 
 export interface TrainResult {
-  head: tfl.Sequential;
+  net: ClassifierNet;
   epochs: EpochMetrics[];
   bestEpoch: number;
   stoppedEarly: boolean;
@@ -47,15 +50,17 @@ function crossEntropy(labels: tf.Tensor2D, probs: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(probs, eps, 1 - eps))), -1))) as tf.Scalar);
 }
 
-function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
   if (!(cfg.learningRate > 0) || !Number.isFinite(cfg.learningRate)) {
     throw new TransferLabError('BAD_ARGUMENT', `The learning rate must be a positive number (got ${cfg.learningRate}).`, 'Try 0.001 for Adam or 0.01 for SGD.');
   }
-  return cfg.optimizer === 'sgd' ? tf.train.momentum(cfg.learningRate, cfg.momentum) : tf.train.adam(cfg.learningRate);
+  const lr = cfg.learningRate * factor;
+  return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : tf.train.adam(lr);
 }
 
-/** loss and accuracy of the head over a whole source, batch by batch */
-export function evaluateSource(head: tfl.Sequential, src: FeatureSource, classCount: number, batchSize = 256): { loss: number; accuracy: number } {
+/** loss and accuracy of the net over a whole source, batch by batch */
+export function evaluateSource(net: ClassifierNet | tfl.Sequential, src: FeatureSource, classCount: number, batchSize = 256): { loss: number; accuracy: number } {
+  const model = 'predict' in net && 'groups' in net ? net : headNet(net);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < src.size; start += batchSize) {
@@ -64,7 +69,7 @@ export function evaluateSource(head: tfl.Sequential, src: FeatureSource, classCo
     const [l, c] = tf.tidy(() => {
       const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
       const labels = tf.tensor1d(idx.map((i) => src.labels[i]!), 'int32');
-      const probs = head.predict(xs) as tf.Tensor2D;
+      const probs = model.predict(xs, false);
       const loss = crossEntropy(tf.oneHot(labels, classCount) as tf.Tensor2D, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32'));
       return [loss.dataSync()[0]!, hits.dataSync()[0]!];
@@ -85,8 +90,12 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   if (train.size === 0) throw new TransferLabError('DATASET_INVALID', 'There are no training images.', 'Add images, or lower the validation and test fractions.');
   if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new TransferLabError('BAD_ARGUMENT', `The batch size must be a whole number of at least 1 (got ${config.batchSize}).`);
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new TransferLabError('BAD_ARGUMENT', `The number of epochs must be at least 1 (got ${config.epochs}).`);
-  const head = buildHead(train.featureDim, classCount, config.head, config.seed);
-  const optimizer = makeOptimizer(config);
+  const head = buildHead(opts.net?.headInputDim ?? train.featureDim, classCount, config.head, config.seed);
+  const net = (opts.net?.wrap ?? headNet)(head);
+  // one optimizer a group: fine-tuned layers learn at a fraction of the head's rate
+  const groups = net.groups().filter((g) => g.variables.length);
+  const optimizers = groups.map((g) => makeOptimizer(config, g.learningRateFactor));
+  const allVars = groups.flatMap((g) => g.variables);
   const random = seededRandom(config.seed);
   const order = Array.from({ length: train.size }, (_, i) => i);
   const batches = Math.ceil(train.size / config.batchSize);
@@ -114,11 +123,17 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
         const labels = tf.tensor1d(idx.map((i) => train.labels[i]!), 'int32');
         const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;
         let hits: tf.Tensor | undefined;
-        const loss = optimizer.minimize(() => {
-          const probs = head.apply(xs, { training: true }) as tf.Tensor2D;
+        const { value: loss, grads } = tf.variableGrads(() => {
+          const probs = net.predict(xs, true);
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32')));
           return crossEntropy(oneHot, probs);
-        }, true)!;
+        }, allVars);
+        groups.forEach((g, i) => {
+          const mine: tf.NamedTensorMap = {};
+          for (const v of g.variables) if (grads[v.name]) mine[v.name] = grads[v.name]!;
+          optimizers[i]!.applyGradients(mine);
+        });
+        tf.dispose(grads);
         lossSum += (await loss.data())[0]! * idx.length;
         correct += hits ? (await hits.data())[0]! : 0;
         tf.dispose([xs, labels, oneHot, loss, hits as tf.Tensor]);
@@ -129,7 +144,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
         opts.onBatch?.({ epoch, epochs: config.epochs, batch: b + 1, batches, samplesPerSecond: sps, etaSeconds: Math.max(0, remaining) / sps });
       }
       if (cancelled) break;
-      const v = val && val.size ? evaluateSource(head, val, classCount) : null;
+      const v = val && val.size ? evaluateSource(net, val, classCount) : null;
       const seconds = (performance.now() - te) / 1000;
       const m: EpochMetrics = {
         epoch,
@@ -145,7 +160,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       const watched = m.valLoss ?? m.loss;
       if (Number.isFinite(watched) && watched < best.loss) {
         tf.dispose(best.weights ?? []);
-        best = { loss: watched, epoch, weights: head.getWeights().map((w) => tf.clone(w)) };
+        best = { loss: watched, epoch, weights: net.getWeights().map((w) => tf.clone(w)) };
         sinceBest = 0;
       } else if (config.patience > 0 && ++sinceBest >= config.patience) {
         stoppedEarly = epoch < config.epochs;
@@ -154,10 +169,10 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       // let progress events and a stop request through between epochs
       await new Promise((r) => setImmediate(r));
     }
-    if (best.weights) head.setWeights(best.weights);
+    if (best.weights) net.setWeights(best.weights);
   } finally {
     tf.dispose(best.weights ?? []);
-    optimizer.dispose();
+    for (const o of optimizers) o.dispose();
   }
-  return { head, epochs, bestEpoch: best.epoch || epochs.length, stoppedEarly, cancelled };
+  return { net, epochs, bestEpoch: best.epoch || epochs.length, stoppedEarly, cancelled };
 }

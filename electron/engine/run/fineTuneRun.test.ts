@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
+import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import { exportRun } from '../export/exportModel';
+import { checkExportParity } from '../export/parity';
+import { initBackend } from '../tf/backend';
+import { fileSystemLoader } from '../tf/fsModelIO';
+import { evaluateRun } from './evaluateRun';
+import { trainRun, type TrainRunResult } from './trainRun';
+
+/**
+ * Fine-tuning the top of a real MobileNetV2 on real photos: the layers below the split stay
+ * frozen and cached; the layers above it and the head train; BatchNorm stays as it was.
+ */
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-finetune-'));
+const cacheDir = path.join(work, 'cache');
+let dataset: string;
+let run: TrainRunResult;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const source = await fashionMnistDataset({ perClass: 20 });
+  dataset = path.join(work, 'photos');
+  for (const c of ['1_trouser', '7_sneaker', '8_bag']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  run = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 3, batchSize: 8, learningRate: 0.01, fineTuneLayers: 4, patience: 0 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run') });
+});
+
+const weightsOf = (m: tfl.LayersModel, layer: string) => m.getLayer(layer).getWeights().map((w) => Float32Array.from(w.dataSync()));
+const changed = (a: Float32Array[], b: Float32Array[]) => a.some((w, i) => w.some((v, k) => v !== b[i]![k]));
+
+describe('fine-tuning the top layers of a real network', () => {
+  it('records the split, the layers it trained, and caches the split layer\'s output', () => {
+    const ft = run.record.model.fineTune!;
+    expect(ft.split).toBe('block_15_add');
+    expect(ft.splitShape).toEqual([7, 7, 160]);
+    expect(ft.layers).toEqual(['block_16_expand', 'block_16_depthwise', 'block_16_project', 'Conv_1']);
+    expect(ft.trainableParams).toBeGreaterThan(500_000);
+    expect(run.record.cache.misses).toBe(60);
+    expect(run.record.config.fineTuneLayers).toBe(4);
+    expect(run.record.epochs).toHaveLength(3);
+  });
+
+  it('changes exactly the intended layers: the fine-tuned ones, not their BatchNorm, not what lies below', async () => {
+    const original = await tfl.loadLayersModel(fileSystemLoader(pretrainedModelDir('mobilenet_v2')));
+    const top = await tfl.loadLayersModel(fileSystemLoader(path.join(run.runDir, 'top')));
+    try {
+      for (const name of run.record.model.fineTune!.layers) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(true);
+      for (const name of ['block_16_expand_BN', 'block_16_depthwise_BN', 'block_16_project_BN', 'Conv_1_bn']) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(false);
+      // below the split nothing is even in the top model
+      expect(top.layers.some((l) => l.name === 'block_15_project')).toBe(false);
+    } finally {
+      original.dispose();
+      top.dispose();
+    }
+  });
+
+  it('evaluates again from the cache to the same matrix, and a second run extracts nothing', async () => {
+    const again = await evaluateRun(run.runDir, { cacheDir });
+    expect(again.evaluation.confusionMatrix).toEqual(run.record.evaluation.confusionMatrix);
+    const tensors = tf.memory().numTensors;
+    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 1, fineTuneLayers: 4 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2') });
+    expect(second.record.cache).toMatchObject({ hits: 60, misses: 0 });
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('exports the fine-tuned network as TF.js and ONNX, and both agree with the engine', async () => {
+    const dest = path.join(work, 'export');
+    await exportRun(run.runDir, dest);
+    const parity = await checkExportParity(run.runDir, dest, { cacheDir });
+    expect(parity.formats.map((f) => f.format)).toEqual(['tfjs', 'onnx']);
+    expect(parity.disagreements).toEqual([]);
+    expect(parity.maxProbabilityDiff).toBeLessThan(1e-3);
+  });
+
+  it('refuses to fine-tune a graph model, which is frozen as published', async () => {
+    await expect(trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2_mid'), config: { epochs: 1, fineTuneLayers: 2 }, cacheDir, outDir: path.join(work, 'run-graph') })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+});

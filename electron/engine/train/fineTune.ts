@@ -1,0 +1,108 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TransferLabError } from '../../../shared/errors';
+
+/**
+ * Fine-tuning the top of a network: the layers just below the bottleneck train with the new
+ * head while everything under them stays frozen. The frozen part still runs once per image —
+ * its output at the split point is what the cache holds — so an epoch costs only the top
+ * layers and the head, not the whole network.
+ */
+type LayerLike = tfl.layers.Layer & { inboundNodes: { inboundLayers: tfl.layers.Layer[] }[] };
+
+const weighted = (l: tfl.layers.Layer) => l.getClassName() !== 'BatchNormalization' && l.getWeights().length > 0;
+
+/** the layers the cut needs, in the model's (topological) order */
+function layersUpTo(model: tfl.LayersModel, cut: string): LayerLike[] {
+  const byName = new Map(model.layers.map((l) => [l.name, l as LayerLike]));
+  const start = byName.get(cut);
+  if (!start) throw new TransferLabError('MODEL_LAYER_NOT_FOUND', `The model has no layer named "${cut}".`);
+  const needed = new Set<string>();
+  const stack: LayerLike[] = [start];
+  while (stack.length) {
+    const l = stack.pop()!;
+    if (needed.has(l.name)) continue;
+    needed.add(l.name);
+    for (const i of l.inboundNodes[0]?.inboundLayers ?? []) stack.push(i as LayerLike);
+  }
+  return model.layers.filter((l) => needed.has(l.name)) as LayerLike[];
+}
+
+export interface SplitPoint {
+  /** the layer whose output is cached */
+  split: string;
+  /** layers with weights above it, up to the cut, that fine-tuning trains (BatchNorm excluded) */
+  trainable: string[];
+}
+
+/**
+ * The places the network can be cut in two below `cut`: a layer whose output alone feeds
+ * everything above it, so no skip connection (a residual Add, an Inception branch) crosses
+ * the cut. Nearest the top first.
+ */
+export function splitPoints(model: tfl.LayersModel, cut: string): SplitPoint[] {
+  const order = layersUpTo(model, cut);
+  const index = new Map(order.map((l, i) => [l.name, i]));
+  // for each layer, the lowest layer any layer above it reads
+  const lowestRead = new Array<number>(order.length + 1).fill(Number.POSITIVE_INFINITY);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const reads = (order[i]!.inboundNodes[0]?.inboundLayers ?? []).map((l) => index.get(l.name) ?? -1);
+    lowestRead[i] = Math.min(lowestRead[i + 1]!, ...reads);
+  }
+  const points: SplitPoint[] = [];
+  for (let i = order.length - 2; i >= 1; i--) {
+    // every layer above i reads i or something above it
+    if (lowestRead[i + 1]! < i) continue;
+    points.push({ split: order[i]!.name, trainable: order.slice(i + 1).filter(weighted).map((l) => l.name) });
+  }
+  return points.filter((p) => p.trainable.length > 0);
+}
+
+/**
+ * The split for "fine-tune the top N layers": the highest split that unfreezes at least N
+ * layers with weights (fewer where the network has fewer).
+ */
+export function chooseSplit(model: tfl.LayersModel, cut: string, layers: number): SplitPoint {
+  const points = splitPoints(model, cut);
+  if (!points.length) throw new TransferLabError('UNSUPPORTED', `No layer below ${cut} can be fine-tuned on its own: the network has no split point there.`, 'Train the head alone (fine-tune 0), or cut the network elsewhere.');
+  return points.find((p) => p.trainable.length >= layers) ?? points[points.length - 1]!;
+}
+
+/**
+ * The layers above `split` up to `cut`, applied anew to an input shaped like the split's
+ * output: a model that shares its layers (and weights) with `model`. BatchNorm layers are
+ * marked untrainable — with too few images a batch's statistics would wreck them — and are
+ * run in inference mode by the caller.
+ */
+export function buildTop(model: tfl.LayersModel, split: string, cut: string): tfl.LayersModel {
+  const order = layersUpTo(model, cut);
+  const at = order.findIndex((l) => l.name === split);
+  if (at < 0) throw new TransferLabError('MODEL_LAYER_NOT_FOUND', `${split} is not below ${cut}.`);
+  const shape = (order[at]!.outputShape as (number | null)[]).slice(1) as number[];
+  const input = tfl.input({ shape, name: `${split}_features` });
+  const values = new Map<string, tfl.SymbolicTensor>([[split, input]]);
+  for (const l of order.slice(at + 1)) {
+    const ins = (l.inboundNodes[0]?.inboundLayers ?? []).map((x) => {
+      const v = values.get(x.name);
+      if (!v) throw new TransferLabError('UNSUPPORTED', `Layer ${l.name} reads ${x.name}, below the split at ${split}.`);
+      return v;
+    });
+    values.set(l.name, l.apply(ins.length === 1 ? ins[0]! : ins) as tfl.SymbolicTensor);
+    l.trainable = l.getClassName() !== 'BatchNormalization';
+  }
+  return tfl.model({ inputs: input, outputs: values.get(cut)!, name: 'fine_tuned_top' });
+}
+
+export function trainableParams(model: tfl.LayersModel): number {
+  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** puts a fine-tuned top's learnt weights back into the full backbone, layer by layer */
+export function applyTopWeights(backbone: tfl.LayersModel, top: tfl.LayersModel): void {
+  for (const l of top.layers) {
+    const w = l.getWeights();
+    if (!w.length) continue;
+    const target = backbone.layers.find((b) => b.name === l.name);
+    if (!target) throw new TransferLabError('RUN_INVALID', `The fine-tuned layer ${l.name} is not in the backbone any more.`, 'Train the run again on the model as it is now.');
+    target.setWeights(w);
+  }
+}

@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
 import { diskError } from '../util/atomicWrite';
+import { augmentPolicyVersion } from '../images/augment';
 
 /**
  * Bottleneck features on disk, one binary float32 file per image, keyed by what determines
@@ -50,7 +51,8 @@ export class BottleneckCache {
   }
 
   fileFor(contentHash: string, variant = 0): string {
-    const name = variant ? `${contentHash}.v${variant}.f32` : `${contentHash}.f32`;
+    // an augmented variant's name carries the augmentation policy that made it
+    const name = variant ? `${contentHash}.a${augmentPolicyVersion}v${variant}.f32` : `${contentHash}.f32`;
     return path.join(this.dir, contentHash.slice(0, 2), name);
   }
 

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isTransferLabError } from '../../../shared/errors';
 import { initBackend } from '../tf/backend';
 import { decodeToRgb } from '../images/decodeImage';
+import { decodeAugmented } from '../images/augment';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
 import type { FromWorker, ItemResult, JobItem, ToWorker, WorkerInit } from './protocol';
@@ -34,7 +35,8 @@ async function decodeAll(items: JobItem[]): Promise<{ decoded: Decoded[]; second
   const decoded = await Promise.all(
     items.map(async (item): Promise<Decoded> => {
       try {
-        const img = await decodeToRgb(item.absPath, { width, height, resize });
+        const target = { width, height, resize };
+        const img = item.augment ? await decodeAugmented(item.absPath, target, item.augment) : await decodeToRgb(item.absPath, target);
         return { item, pixels: img.data };
       } catch (e) {
         return { item, reason: isTransferLabError(e) ? e.message : `cannot decode: ${(e as Error).message}` };

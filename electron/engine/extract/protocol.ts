@@ -1,5 +1,6 @@
 import type { Preprocessing } from '../../../shared/preprocessing';
 import type { BackendPreference } from '../tf/backend';
+import type { AugmentParams } from '../images/augment';
 
 /** Messages between the extraction pool and its worker threads (plain data only). */
 
@@ -33,6 +34,8 @@ export interface WorkerInit {
 export interface JobItem {
   absPath: string;
   hash: string;
+  /** an augmented variant: how to transform the image before the network sees it */
+  augment?: AugmentParams;
   /** cache file to write */
   file: string;
 }

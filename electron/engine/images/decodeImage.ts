@@ -28,6 +28,11 @@ export interface ResizeTarget {
   resize: 'stretch' | 'center-crop';
 }
 
+/** no larger than maxSide on either side, proportions kept, never enlarged */
+export interface BoundTarget {
+  maxSide: number;
+}
+
 export interface RgbImage {
   /** 8-bit sRGB, rows top to bottom, 3 interleaved channels (HWC) */
   data: Uint8Array;
@@ -159,11 +164,11 @@ export async function probeImage(input: ImageInput): Promise<ImageInfo> {
  * 16-bit and palette images come out as 8-bit sRGB. Animated GIF/WebP and multi-page TIFF
  * give their first frame.
  */
-export async function decodeToRgb(input: ImageInput, target?: ResizeTarget): Promise<RgbImage> {
+export async function decodeToRgb(input: ImageInput, target?: ResizeTarget | BoundTarget): Promise<RgbImage> {
   const bytes = await loadBytes(input);
   const format = identify(bytes);
-  if (target && !(Number.isInteger(target.width) && target.width > 0 && Number.isInteger(target.height) && target.height > 0)) {
-    throw new TransferLabError('BAD_ARGUMENT', `resize target must be positive whole pixels, got ${target.width}×${target.height}`);
+  if (target && 'maxSide' in target ? !(Number.isInteger(target.maxSide) && target.maxSide > 0) : target && !(Number.isInteger(target.width) && target.width > 0 && Number.isInteger(target.height) && target.height > 0)) {
+    throw new TransferLabError('BAD_ARGUMENT', `resize target must be positive whole pixels, got ${JSON.stringify(target)}`);
   }
   try {
     if (format !== 'jpeg') return await decodePipeline(bytes, format, 'truncated', target);
@@ -196,7 +201,7 @@ async function decodePipeline(
   bytes: Uint8Array,
   format: SniffedFormat,
   failOn: FailOnOptions,
-  target: ResizeTarget | undefined,
+  target: ResizeTarget | BoundTarget | undefined,
 ): Promise<RgbImage> {
   let pipeline: Sharp;
   if (format === 'bmp') {
@@ -212,7 +217,9 @@ async function decodePipeline(
     // the picture the student labelled.
     .flatten({ background: { r: 255, g: 255, b: 255 } })
     .toColourspace('srgb');
-  if (target) {
+  if (target && 'maxSide' in target) {
+    pipeline = pipeline.resize({ width: target.maxSide, height: target.maxSide, fit: 'inside', withoutEnlargement: true, kernel: 'linear' });
+  } else if (target) {
     // bilinear, as Keras, tf.image.resize and torchvision resize the images these backbones
     // learnt from (and a fifth cheaper than libvips' default Lanczos); libvips still averages
     // every source pixel when it shrinks a large photo

@@ -4,7 +4,8 @@ import type { EngineEvent } from '../../../shared/events';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { ExtractorPool, type ExtractorInfo } from '../extract/extractorPool';
 import { planExtraction } from '../extract/memoryBudget';
-import type { ExtractorRuntime } from '../extract/protocol';
+import type { ExtractorRuntime, JobItem } from '../extract/protocol';
+import { augmentParams } from '../images/augment';
 import type { BackendPreference } from '../tf/backend';
 import type { ResolvedModel } from '../models/resolveModel';
 import type { BackbonePlan } from './openBackbone';
@@ -21,6 +22,8 @@ export interface PrepareOptions {
   batchSize?: number;
   onEvent?: (e: EngineEvent) => void;
   signal?: AbortSignal;
+  /** augmented variants 1..variants of these (training) images, extracted and cached too */
+  augment?: { variants: number; images: DatasetImage[] };
 }
 
 export interface PreparedFeatures {
@@ -57,17 +60,30 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     else missing.push(img);
   }
   o.onEvent?.({ type: 'log', level: 'info', message: `bottleneck cache: ${hits} of ${seen.size} images already extracted (${cache.dir})` });
-  if (missing.length === 0) return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null };
+  const variantItems: JobItem[] = [];
+  if (o.augment && o.augment.variants > 0) {
+    const done = new Set<string>();
+    for (const img of o.augment.images) {
+      if (done.has(img.contentHash)) continue;
+      done.add(img.contentHash);
+      for (let k = 1; k <= o.augment.variants; k++) {
+        if (cache.has(img.contentHash, k)) continue;
+        variantItems.push({ absPath: path.join(o.root, img.relPath), hash: `${img.contentHash}#${k}`, file: cache.fileFor(img.contentHash, k), augment: augmentParams(img.contentHash, k) });
+      }
+    }
+    o.onEvent?.({ type: 'log', level: 'info', message: `augmentation: ${o.augment.variants} variant${o.augment.variants > 1 ? 's' : ''} of each training image, ${done.size * o.augment.variants - variantItems.length} already cached` });
+  }
+  if (missing.length === 0 && variantItems.length === 0) return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null };
 
   const budget = planExtraction({
-    items: missing.length,
+    items: missing.length + variantItems.length,
     weightsBytes: o.plan.weightsBytes,
     peakActivationFloats: o.plan.peakActivationFloats,
     inputFloats: o.plan.inputFloats,
     ...(o.workers ? { maxWorkers: o.workers } : {}),
     ...(o.batchSize ? { maxBatch: o.batchSize } : {}),
   });
-  o.onEvent?.({ type: 'phase', phase: 'extract', message: `extracting bottleneck features of ${missing.length} image${missing.length === 1 ? '' : 's'} (batches of ${budget.batchSize})` });
+  o.onEvent?.({ type: 'phase', phase: 'extract', message: `extracting bottleneck features of ${missing.length} image${missing.length === 1 ? '' : 's'}${variantItems.length ? ` and ${variantItems.length} augmented variants` : ''} (batches of ${budget.batchSize})` });
   const pool = await ExtractorPool.start(
     {
       modelDir: o.model.dir,
@@ -94,7 +110,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     const where = info.runtime === 'onnx' ? `ONNX Runtime on the CPU, ${info.threads} thread${info.threads > 1 ? 's' : ''}` : `TF.js ${info.runtime === 'fused' ? 'fused graph' : info.runtime === 'graph' ? 'graph model' : 'model'} on ${info.backend}, ${info.workers} worker${info.workers > 1 ? 's' : ''}`;
     o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${where}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
     const outcome = await pool.extract(
-      missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })),
+      [...missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })), ...variantItems],
       {
         onProgress: (p) => o.onEvent?.({ type: 'progress', phase: 'extract', done: p.done, total: p.total, unit: 'images', perSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds }),
         ...(o.signal ? { signal: o.signal } : {}),
@@ -102,7 +118,8 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     );
     const pathsByHash = new Map<string, string[]>();
     for (const img of o.images) pathsByHash.set(img.contentHash, [...(pathsByHash.get(img.contentHash) ?? []), img.relPath]);
-    const failed = outcome.failed.flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
+    // a variant of a broken image fails as the image itself does: report the image once
+    const failed = outcome.failed.filter((f) => !f.hash.includes('#')).flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
     const good = outcome.extracted;
     return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: outcome.seconds > 0 ? good / outcome.seconds : null };
   } finally {

@@ -87,10 +87,17 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   emit({ type: 'log', level: 'info', message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}` });
   if (fine) emit({ type: 'log', level: 'info', message: `fine-tuning ${fine.record.layers.length} layers above ${fine.record.split} (${fine.record.trainableParams.toLocaleString('en')} parameters, learning rate ×${config.fineTuneLearningRateFactor}); the cache holds ${fine.record.split}'s output ${JSON.stringify(fine.record.splitShape)}` });
 
+  // "how many images are enough": a stable, nested subset of the training images only
+  const trainAll = scan.images.filter((i) => i.split === 'train');
+  const trainChosen = config.imagesPerClass === null ? trainAll : samplePerClass(trainAll, config.imagesPerClass, config.seed);
+  const chosen = new Set(trainChosen);
+  const wanted = scan.images.filter((i) => i.split !== 'train' || chosen.has(i));
+
   t = performance.now();
   const features = await prepareFeatures({
     root: scan.root,
-    images: scan.images,
+    images: wanted,
+    ...(config.augmentVariants > 0 ? { augment: { variants: config.augmentVariants, images: trainChosen } } : {}),
     model,
     plan: fine?.cachePlan ?? plan,
     cacheRoot: o.cacheDir ?? bottleneckCacheDir(),
@@ -104,10 +111,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const extractSeconds = since(t);
   const failedPaths = new Set(features.failed.map((f) => f.path));
   for (const f of features.failed) emit({ type: 'log', level: 'warn', message: `skipped ${f.path}: ${f.reason}` });
-  const usable = scan.images.filter((i) => !failedPaths.has(i.relPath));
+  const usable = wanted.filter((i) => !failedPaths.has(i.relPath));
   const bySplit = (s: DatasetImage['split']) => usable.filter((i) => i.split === s);
-  // "how many images are enough": a stable, nested subset of the training images only
-  const trainImages = config.imagesPerClass === null ? bySplit('train') : samplePerClass(bySplit('train'), config.imagesPerClass, config.seed);
+  const trainImages = bySplit('train');
   const valImages = bySplit('val');
   const testImages = bySplit('test');
 
@@ -120,7 +126,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     ...(fine ? { net: { headInputDim: plan.featureDim, wrap: (head) => fineTunedNet(fine.top, plan.pooling, head, config.fineTuneLearningRateFactor) } } : {}),
     classCount: scan.classes.length,
     config,
-    train: cachedFeatureSource(features.cache, trainImages),
+    train: cachedFeatureSource(features.cache, trainImages, { variants: config.augmentVariants, seed: config.seed }),
     val: valImages.length ? cachedFeatureSource(features.cache, valImages) : null,
     onEpoch: (m) => emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() }),
     onBatch: (p) => emit({ type: 'progress', phase: 'train', done: (p.epoch - 1) * p.batches + p.batch, total: p.epochs * p.batches, unit: 'samples', perSecond: p.samplesPerSecond, etaSeconds: p.etaSeconds, detail: `epoch ${p.epoch}/${p.epochs}` }),

@@ -11,7 +11,8 @@ export interface FeatureSource {
   readonly size: number;
   readonly featureDim: number;
   labels: readonly number[];
-  read(indices: readonly number[]): Float32Array;
+  /** the features of these items; `epoch` (training only) lets a source vary them, as augmentation does */
+  read(indices: readonly number[], epoch?: number): Float32Array;
 }
 
 export interface TrainProgress {
@@ -118,7 +119,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
           break;
         }
         const idx = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
-        const x = train.read(idx);
+        const x = train.read(idx, epoch);
         const xs = tf.tensor2d(x, [idx.length, train.featureDim]);
         const labels = tf.tensor1d(idx.map((i) => train.labels[i]!), 'int32');
         const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;

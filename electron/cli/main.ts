@@ -97,9 +97,10 @@ program
 
 program
   .command('train')
-  .description('extract bottleneck features (cached), train a new head, evaluate it and write a run folder')
-  .argument('<dataset>', 'dataset folder (one sub-folder per class)')
-  .requiredOption('--model <model>', 'catalog id, model folder or http(s) address')
+  .description('extract bottleneck features (cached), train a new head (and fine-tune the top layers), evaluate it and write a run folder')
+  .argument('[dataset]', 'dataset folder (one sub-folder per class)')
+  .option('--model <model>', 'catalog id, model folder or http(s) address')
+  .option('--resume <run folder>', 'go on with a stopped or killed run from its last checkpoint (with what it was asked)')
   .option('--cut <layer>', 'the bottleneck layer (default: the layer that feeds the original classifier)')
   .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 20)
   .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), 32)
@@ -112,6 +113,10 @@ program
   .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
   .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
   .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 42)
+  .option('--fine-tune <layers>', 'also train this many layers with weights below the bottleneck (0: the head alone)', nonNegativeInt('--fine-tune'), 0)
+  .option('--fine-tune-lr <factor>', "the fine-tuned layers' learning rate, as a fraction of --lr", positiveNumber('--fine-tune-lr'), 0.1)
+  .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', nonNegativeInt('--augment'), 0)
+  .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', positiveInt('--per-class'))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
   .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
@@ -121,12 +126,25 @@ program
   .option('--out <dir>', 'run folder to write (default: ./runs/<time>-<model>)')
   .option('--json', 'one JSON object per line on stdout, ending with {"type":"result",...}')
   .action((dataset, o) =>
-    run(Boolean(o.json), (out) =>
-      runTrain(out, {
-        dataset,
-        model: o.model,
+    run(Boolean(o.json), (out) => {
+      if (!o.resume && (!dataset || !o.model)) throw new TransferLabError('BAD_ARGUMENT', 'train needs a dataset folder and --model (or --resume <run folder>).', 'e.g. transfer-lab train photos --model mobilenet_v2');
+      return runTrain(out, {
+        ...(o.resume ? { resume: o.resume } : { dataset: dataset!, model: o.model! }),
         ...(o.cut ? { cut: o.cut } : {}),
-        config: { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, optimizer: o.optimizer, momentum: o.momentum, seed: o.seed, patience: o.patience, head: { hiddenUnits: o.hidden, dropout: o.dropout } },
+        config: {
+          epochs: o.epochs,
+          batchSize: o.batchSize,
+          learningRate: o.lr,
+          optimizer: o.optimizer,
+          momentum: o.momentum,
+          seed: o.seed,
+          patience: o.patience,
+          head: { hiddenUnits: o.hidden, dropout: o.dropout },
+          fineTuneLayers: o.fineTune,
+          fineTuneLearningRateFactor: o.fineTuneLr,
+          augmentVariants: o.augment,
+          imagesPerClass: o.perClass ?? null,
+        },
         split: { val: o.val, test: o.test },
         backend: o.backend,
         extractor: o.extractor,
@@ -135,8 +153,8 @@ program
         ...(o.extractBatch ? { extractBatchSize: o.extractBatch } : {}),
         ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
         ...(o.out ? { outDir: o.out } : {}),
-      }),
-    ),
+      });
+    }),
   );
 
 program

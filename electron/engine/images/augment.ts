@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { fnv1a } from '../../../shared/sampling';
+import { seededRandom } from '../train/rng';
 import { decodeToRgb, type ImageInput, type ResizeTarget, type RgbImage } from './decodeImage';
 
 /**
@@ -24,20 +25,8 @@ export interface AugmentParams {
   contrast: number;
 }
 
-/** a small seeded generator (mulberry32): the same image and variant give the same numbers anywhere */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function augmentParams(contentHash: string, variant: number): AugmentParams {
-  const r = generator(fnv1a(`${augmentPolicyVersion}:${contentHash}:${variant}`));
+  const r = seededRandom(fnv1a(`${augmentPolicyVersion}:${contentHash}:${variant}`));
   const between = (lo: number, hi: number) => lo + (hi - lo) * r();
   return {
     flip: r() < 0.5,

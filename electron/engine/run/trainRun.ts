@@ -19,11 +19,13 @@ import { cachedFeatureSource } from './featureSource';
 import { planBackbone } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
 import { defaultRunDir, newRunId, writeRun } from './runFolder';
+import { readCheckpoint, readRequest, removeCheckpoint, writeCheckpoint, writeRequest } from './checkpoint';
 
+/** a new run names its dataset and model; a resumed one reads them from its folder */
 export interface TrainRunOptions {
-  dataset: string;
+  dataset?: string;
   /** catalog id, model folder or http(s) address */
-  model: string;
+  model?: string;
   cut?: string;
   config?: Partial<TrainConfig>;
   split?: SplitFractions;
@@ -35,6 +37,8 @@ export interface TrainRunOptions {
   outDir?: string;
   workers?: number;
   extractBatchSize?: number;
+  /** a stopped run's folder: train it on from its last checkpoint, with what it was asked */
+  resume?: string | undefined;
   /** an already made scan of the same dataset (the app scans before training) */
   scan?: DatasetScan;
   onEvent?: (e: EngineEvent) => void;
@@ -52,8 +56,16 @@ const since = (t: number) => (performance.now() - t) / 1000;
  * The whole job: scan → model → bottleneck features (once per image, cached) → new head →
  * evaluation on the test split → a run folder. Every phase reports as it goes.
  */
-export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
-  const emit = o.onEvent ?? (() => undefined);
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const emit = options.onEvent ?? (() => undefined);
+  // a resumed run is asked again what it was asked then, and goes on where it stopped
+  const request = options.resume ? readRequest(options.resume) : null;
+  const resumeFrom = options.resume ? readCheckpoint(options.resume) : null;
+  const o = (request
+    ? { ...options, dataset: request.dataset, model: request.model, ...(request.cut ? { cut: request.cut } : {}), config: request.config, split: request.split, outDir: options.resume! }
+    : options) as TrainRunOptions & { dataset: string; model: string };
+  if (!o.dataset || !o.model) throw new TransferLabError('BAD_ARGUMENT', 'A run needs a dataset folder and a model, or a stopped run to resume.');
+  if (request) emit({ type: 'log', level: 'info', message: resumeFrom ? `resuming ${request.id} after epoch ${resumeFrom.epoch} of ${request.config.epochs}` : `restarting ${request.id}: it had not finished an epoch` });
   const config: TrainConfig = { ...defaultTrainConfig, ...o.config, head: { ...defaultTrainConfig.head, ...o.config?.head } };
   const tStart = performance.now();
 
@@ -84,6 +96,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const plan = await planBackbone(model, o.cut ?? model.catalog?.defaultCut);
   const fine = config.fineTuneLayers > 0 ? await openFineTune(model, plan, config.fineTuneLayers) : null;
   const modelLoadSeconds = since(t);
+  const id = request?.id ?? newRunId(model.name);
+  const createdAt = request?.createdAt ?? new Date().toISOString();
+  const runDir = path.resolve(o.outDir ?? defaultRunDir({ id }));
+  await writeRequest(runDir, { formatVersion: 1, id, createdAt, dataset: o.dataset, model: o.model, cut: o.cut ?? null, config, split: o.split ?? defaultSplit });
   emit({ type: 'log', level: 'info', message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}` });
   if (fine) emit({ type: 'log', level: 'info', message: `fine-tuning ${fine.record.layers.length} layers above ${fine.record.split} (${fine.record.trainableParams.toLocaleString('en')} parameters, learning rate ×${config.fineTuneLearningRateFactor}); the cache holds ${fine.record.split}'s output ${JSON.stringify(fine.record.splitShape)}` });
 
@@ -119,6 +135,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 
   emit({ type: 'phase', phase: 'train', message: `training a new head${fine ? ` and ${fine.record.layers.length} fine-tuned layers` : ''} on ${trainImages.length} images (${valImages.length} for validation)` });
   t = performance.now();
+  let lastCheckpoint = 0;
+  // a resumed run's curves start with the epochs it had
+  for (const m of resumeFrom?.epochs ?? []) emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() });
   const gradients = fine ? await ensureConvolutionGradients() : null;
   if (gradients?.switched) emit({ type: 'log', level: 'info', message: gradients.switched });
   try {
@@ -131,12 +150,24 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     onEpoch: (m) => emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() }),
     onBatch: (p) => emit({ type: 'progress', phase: 'train', done: (p.epoch - 1) * p.batches + p.batch, total: p.epochs * p.batches, unit: 'samples', perSecond: p.samplesPerSecond, etaSeconds: p.etaSeconds, detail: `epoch ${p.epoch}/${p.epochs}` }),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(resumeFrom ? { resume: resumeFrom } : {}),
+    onCheckpoint: async (epoch, state) => {
+      // a head trains hundreds of epochs a second: write at most once a second, and the last
+      if (epoch < config.epochs && performance.now() - lastCheckpoint < 1000) return;
+      lastCheckpoint = performance.now();
+      await writeCheckpoint(runDir, epoch, await state());
+    },
   });
   const trainSeconds = since(t);
   if (trained.cancelled) {
     trained.net.dispose();
     fine?.backbone.dispose();
-    throw new TransferLabError('CANCELLED', 'Training was stopped.', 'The extracted features stay in the cache, so the next run starts training at once.');
+    const kept = readCheckpoint(runDir)?.epoch ?? 0;
+    throw new TransferLabError(
+      'CANCELLED',
+      kept ? `Training was stopped; the run is kept after epoch ${kept} in ${runDir}.` : 'Training was stopped before it finished an epoch.',
+      kept ? `Resume it with \`transfer-lab train --resume ${runDir}\`, or Resume in the app.` : 'The extracted features stay in the cache, so the next run starts training at once.',
+    );
   }
 
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
@@ -145,11 +176,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const evaluateSeconds = since(t);
   if (testImages.length === 0) emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
 
-  const id = newRunId(model.name);
   const record: RunRecord = {
     formatVersion: 1,
     id,
-    createdAt: new Date().toISOString(),
+    createdAt,
     dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
     model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}) },
     config,
@@ -175,10 +205,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     skipped: [...scan.skipped, ...features.failed],
     peakRssMiB: peakRssMiB(),
   };
-  const runDir = path.resolve(o.outDir ?? defaultRunDir(record));
   emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
   try {
     await writeRun(runDir, record, trained.net);
+    await removeCheckpoint(runDir);
   } finally {
     trained.net.dispose();
     fine?.backbone.dispose();

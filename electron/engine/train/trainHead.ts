@@ -32,9 +32,32 @@ export interface TrainOptions {
   onEpoch?: (m: EpochMetrics) => void;
   onBatch?: (p: TrainProgress) => void;
   signal?: AbortSignal;
+  /** go on from a checkpoint's state instead of from the first epoch */
+  resume?: TrainState;
+  /** after each finished epoch: `state()` gives what a resume needs (the caller decides when to write it) */
+  onCheckpoint?: (epoch: number, state: () => Promise<TrainState>) => Promise<void>;
   /** what trains around the new head (default: the head alone on the features) */
   net?: { headInputDim: number; wrap: (head: tfl.Sequential) => ClassifierNet };
 }
+
+/** Everything needed to go on training after the last finished epoch, as plain data. */
+export interface TrainState {
+  epochs: EpochMetrics[];
+  weights: SavedTensor[];
+  /** each optimizer's state (Adam's moments, SGD's momentum), in group order */
+  optimizers: SavedTensor[][];
+  best: { loss: number; epoch: number; weights: SavedTensor[] | null };
+  sinceBest: number;
+}
+
+export interface SavedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+const save = (name: string, t: tf.Tensor): SavedTensor => ({ name, shape: [...t.shape], data: Float32Array.from(t.dataSync()) });
+const load = (s: SavedTensor) => tf.tensor(s.data, s.shape, 'float32');
 
 export interface TrainResult {
   net: ClassifierNet;
@@ -97,20 +120,36 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   const groups = net.groups().filter((g) => g.variables.length);
   const optimizers = groups.map((g) => makeOptimizer(config, g.learningRateFactor));
   const allVars = groups.flatMap((g) => g.variables);
-  const random = seededRandom(config.seed);
   const order = Array.from({ length: train.size }, (_, i) => i);
   const batches = Math.ceil(train.size / config.batchSize);
-  const epochs: EpochMetrics[] = [];
+  const epochs: EpochMetrics[] = [...(opts.resume?.epochs ?? [])];
   let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: null as tf.Tensor[] | null };
   let sinceBest = 0;
+  if (opts.resume) {
+    const r = opts.resume;
+    tf.tidy(() => net.setWeights(r.weights.map(load)));
+    for (const [i, o] of optimizers.entries()) if (r.optimizers[i]?.length) await o.setWeights(r.optimizers[i]!.map((s) => ({ name: s.name, tensor: load(s) })));
+    best = { loss: r.best.loss, epoch: r.best.epoch, weights: r.best.weights ? r.best.weights.map(load) : null };
+    sinceBest = r.sinceBest;
+  }
+  const state = async (): Promise<TrainState> => ({
+    epochs: [...epochs],
+    weights: net.getWeights().map((w, i) => save(String(i), w)),
+    optimizers: await Promise.all(optimizers.map(async (o) => (await o.getWeights()).map((nt) => save(nt.name, nt.tensor)))),
+    best: { loss: best.loss, epoch: best.epoch, weights: best.weights ? best.weights.map((w, i) => save(String(i), w)) : null },
+    sinceBest,
+  });
   let stoppedEarly = false;
   let cancelled = false;
   const t0 = performance.now();
   let samplesSeen = 0;
   try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    for (let epoch = epochs.length + 1; epoch <= config.epochs; epoch++) {
       const te = performance.now();
-      shuffleInPlace(order, random);
+      // each epoch's order depends on the seed and the epoch alone, so a resumed run goes on
+      // with the order it would have had
+      order.sort((a, b) => a - b);
+      shuffleInPlace(order, seededRandom(config.seed * 7919 + epoch));
       let lossSum = 0;
       let correct = 0;
       for (let b = 0; b < batches; b++) {
@@ -167,6 +206,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
         stoppedEarly = epoch < config.epochs;
         break;
       }
+      await opts.onCheckpoint?.(epoch, state);
       // let progress events and a stop request through between epochs
       await new Promise((r) => setImmediate(r));
     }

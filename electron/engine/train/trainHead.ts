@@ -128,14 +128,28 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resume) {
     const r = opts.resume;
     tf.tidy(() => net.setWeights(r.weights.map(load)));
-    for (const [i, o] of optimizers.entries()) if (r.optimizers[i]?.length) await o.setWeights(r.optimizers[i]!.map((s) => ({ name: s.name, tensor: load(s) })));
+    for (const [i, o] of optimizers.entries()) {
+      if (!r.optimizers[i]?.length) continue;
+      const named = r.optimizers[i]!.map((s) => ({ name: s.name, tensor: load(s) }));
+      // the optimizer makes its own variables of these
+      await o.setWeights(named);
+      tf.dispose(named.map((n) => n.tensor));
+    }
     best = { loss: r.best.loss, epoch: r.best.epoch, weights: r.best.weights ? r.best.weights.map(load) : null };
     sinceBest = r.sinceBest;
   }
   const state = async (): Promise<TrainState> => ({
     epochs: [...epochs],
     weights: net.getWeights().map((w, i) => save(String(i), w)),
-    optimizers: await Promise.all(optimizers.map(async (o) => (await o.getWeights()).map((nt) => save(nt.name, nt.tensor)))),
+    optimizers: await Promise.all(
+      optimizers.map(async (o) => {
+        const named = await o.getWeights();
+        const saved = named.map((nt) => save(nt.name, nt.tensor));
+        // the iteration count comes as a new tensor; the moments are the optimizer's own variables
+        tf.dispose(named.map((nt) => nt.tensor).filter((x) => !(x instanceof tf.Variable)));
+        return saved;
+      }),
+    ),
     best: { loss: best.loss, epoch: best.epoch, weights: best.weights ? best.weights.map((w, i) => save(String(i), w)) : null },
     sinceBest,
   });

@@ -62,6 +62,21 @@ export const freezePlanSchema = z.object({
   extractMemoryMiB: z.number(),
   /** estimated memory of training the head, MiB */
   trainMemoryMiB: z.number(),
+  /** what fine-tuning the asked number of top layers means here, or null for the head alone */
+  fineTune: z
+    .object({
+      split: z.string(),
+      splitShape: z.array(z.number()),
+      layers: z.array(z.string()),
+      trainableParams: z.number(),
+      /** forward and backward through the fine-tuned layers, per image and epoch */
+      mflopsPerImage: z.number(),
+      cacheBytesPerImage: z.number(),
+      trainMemoryMiB: z.number(),
+    })
+    .nullable(),
+  /** why the asked fine-tuning cannot be had (a graph model, no split point), or null */
+  fineTuneUnavailable: z.string().nullable(),
 });
 
 export const jobSnapshotSchema = z.object({
@@ -72,6 +87,17 @@ export const jobSnapshotSchema = z.object({
   events: z.array(engineEventSchema),
   runDir: z.string().nullable(),
   error: transferLabErrorSchema.nullable(),
+  /** the job's runs: one for a training, the grid of a sweep */
+  runs: z.array(z.object({ index: z.number().int(), label: z.string(), status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), runDir: z.string().nullable(), error: transferLabErrorSchema.nullable(), resumable: z.boolean() })),
+  current: z.number().int(),
+});
+
+export const sweepAxesSchema = z.object({
+  learningRate: z.array(z.number().positive()).max(16).optional(),
+  batchSize: z.array(z.number().int().min(1).max(65_536)).max(16).optional(),
+  perClass: z.array(z.number().int().min(1).nullable()).max(16).optional(),
+  model: z.array(z.string().min(1).max(4096)).max(8).optional(),
+  fineTune: z.array(z.number().int().min(0).max(1000)).max(8).optional(),
 });
 
 export const exportFormatSchema = z.enum(['tfjs', 'onnx']);
@@ -104,7 +130,7 @@ export const requests = {
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
   'freeze.plan': {
-    input: z.object({ source: z.string().min(1), cut: z.string().nullable(), classCount: z.number().int().min(2), head: trainConfigSchema.shape.head, batchSize: z.number().int().min(1) }),
+    input: z.object({ source: z.string().min(1), cut: z.string().nullable(), classCount: z.number().int().min(2), head: trainConfigSchema.shape.head, batchSize: z.number().int().min(1), fineTuneLayers: z.number().int().min(0).max(1000).default(0) }),
     output: freezePlanSchema,
   },
   'train.start': {
@@ -112,6 +138,15 @@ export const requests = {
     output: z.object({ jobId: z.string() }),
   },
   'train.stop': { input: z.object({ jobId: z.string() }), output: z.object({ stopped: z.boolean() }) },
+  /** a stopped (or killed) run goes on from its last checkpoint */
+  'train.resume': { input: z.object({ runDir: absolutePath }), output: z.object({ jobId: z.string() }) },
+  /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
+  'sweep.start': {
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema }),
+    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string() })) }),
+  },
+  /** one run of a sweep, without the others */
+  'sweep.cancelRun': { input: z.object({ jobId: z.string(), index: z.number().int().min(0) }), output: z.object({ cancelled: z.boolean() }) },
   /** the running or last job: a reloaded window picks up where it was */
   'train.current': { input: empty, output: z.object({ job: jobSnapshotSchema.nullable() }) },
   'run.read': { input: z.object({ runDir: absolutePath }), output: runRecordSchema },
@@ -135,7 +170,18 @@ export const requests = {
 } as const;
 
 export const events = {
-  'job.event': z.object({ jobId: z.string(), event: engineEventSchema }),
+  'job.event': z.object({ jobId: z.string(), event: engineEventSchema, runIndex: z.number().int().optional() }),
+  /** one run of a job ended (every run of a sweep reports) */
+  'job.run': z.object({
+    jobId: z.string(),
+    index: z.number().int(),
+    label: z.string(),
+    status: z.enum(['done', 'failed', 'cancelled']),
+    runDir: z.string().nullable(),
+    run: runRecordSchema.nullable(),
+    error: transferLabErrorSchema.nullable(),
+    resumable: z.boolean(),
+  }),
   'job.finished': z.object({ jobId: z.string(), status: z.enum(['done', 'failed', 'cancelled']), runDir: z.string().nullable(), run: runRecordSchema.nullable(), error: transferLabErrorSchema.nullable() }),
   'download.progress': z.object({ source: z.string(), file: z.string(), bytesDone: z.number(), bytesTotal: z.number().nullable(), filesDone: z.number(), filesTotal: z.number() }),
   'scan.progress': z.object({ path: z.string(), done: z.number(), total: z.number() }),

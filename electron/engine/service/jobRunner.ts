@@ -1,75 +1,160 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { EventPayload } from '../../../shared/contract';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import { toErrorData } from '../../../shared/rpc';
 import type { RunRecord } from '../../../shared/run';
+import { requestFileName } from '../run/checkpoint';
 import { trainRun, type TrainRunOptions } from '../run/trainRun';
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobRunSnapshot {
+  index: number;
+  label: string;
+  status: RunStatus;
+  runDir: string | null;
+  error: ReturnType<typeof toErrorData> | null;
+  /** a stopped run kept its checkpoint: it can be resumed */
+  resumable: boolean;
+}
 
 export interface JobSnapshot {
   jobId: string;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   startedAt: string;
+  /** the events of the run in progress (or the last one), for a reloaded window's curves */
   events: EngineEvent[];
   runDir: string | null;
   error: ReturnType<typeof toErrorData> | null;
+  /** every run of the job: one for a training, several for a sweep */
+  runs: JobRunSnapshot[];
+  current: number;
 }
 
-type Emit = <E extends 'job.event' | 'job.finished'>(event: E, payload: EventPayload<E>) => void;
+type Emit = <E extends 'job.event' | 'job.finished' | 'job.run'>(event: E, payload: EventPayload<E>) => void;
+
+export interface QueuedRun {
+  label: string;
+  options: Omit<TrainRunOptions, 'onEvent' | 'signal' | 'outDir'>;
+}
+
+interface LiveRun extends JobRunSnapshot {
+  options: QueuedRun['options'];
+  abort: AbortController;
+  run: RunRecord | null;
+}
 
 /**
- * One training job at a time, owned by the engine process, not by a window: closing or
- * reloading the window neither stops nor loses it, and `snapshot()` lets a new window redraw
- * everything so far. Progress events are thinned (the last one per phase is kept) so the
- * history stays small however long the run.
+ * One job at a time, owned by the engine process, not by a window: closing or reloading the
+ * window neither stops nor loses it, and `snapshot()` lets a new window redraw everything so
+ * far. A job is a queue of runs — one for a training, the grid of a sweep — that run one
+ * after another over the same bottleneck cache; one run can be cancelled without the others.
+ * Progress events are thinned (the last one per phase is kept) so the history stays small.
  */
 export class JobRunner {
-  private job: (JobSnapshot & { abort: AbortController; run: RunRecord | null }) | null = null;
+  private job: { jobId: string; startedAt: string; status: JobSnapshot['status']; runs: LiveRun[]; current: number; events: EngineEvent[]; stopping: boolean } | null = null;
 
   constructor(private readonly emit: Emit, private readonly runsDir: string) {}
 
-  start(opts: Omit<TrainRunOptions, 'onEvent' | 'signal' | 'outDir'>, onDone?: (run: RunRecord, runDir: string) => void): string {
+  start(queue: QueuedRun[], onDone?: (run: RunRecord, runDir: string, index: number) => void): string {
     if (this.job?.status === 'running') {
       throw new TransferLabError('BAD_ARGUMENT', 'A training run is already in progress.', 'Wait for it to finish, or stop it first.');
     }
+    if (queue.length === 0) throw new TransferLabError('BAD_ARGUMENT', 'There is nothing to run.');
     const jobId = crypto.randomUUID();
-    const abort = new AbortController();
-    const job = { jobId, status: 'running' as const, startedAt: new Date().toISOString(), events: [] as EngineEvent[], runDir: null as string | null, error: null, abort, run: null as RunRecord | null };
+    const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, abort: new AbortController(), run: null }));
+    const job = { jobId, startedAt: new Date().toISOString(), status: 'running' as JobSnapshot['status'], runs, current: 0, events: [] as EngineEvent[], stopping: false };
     this.job = job;
-    const record = (event: EngineEvent) => {
-      if (event.type === 'progress') {
-        const i = job.events.findIndex((e) => e.type === 'progress' && e.phase === event.phase);
-        if (i >= 0) job.events.splice(i, 1);
-      }
-      job.events.push(event);
-      this.emit('job.event', { jobId, event });
-    };
-    void trainRun({ ...opts, outDir: path.join(this.runsDir, jobId), onEvent: record, signal: abort.signal })
-      .then(({ runDir, record: run }) => {
-        Object.assign(job, { status: 'done', runDir, run });
-        onDone?.(run, runDir);
-        this.emit('job.finished', { jobId, status: 'done', runDir, run, error: null });
-      })
-      .catch((e: unknown) => {
-        const error = toErrorData(e);
-        const status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
-        Object.assign(job, { status, error });
-        this.emit('job.finished', { jobId, status, runDir: null, run: null, error });
-      });
+    void this.drain(job, onDone);
     return jobId;
   }
 
+  private async drain(job: NonNullable<JobRunner['job']>, onDone?: (run: RunRecord, runDir: string, index: number) => void): Promise<void> {
+    for (const r of job.runs) {
+      if (r.status === 'cancelled') continue;
+      if (job.stopping) {
+        r.status = 'cancelled';
+        continue;
+      }
+      job.current = r.index;
+      job.events = [];
+      r.status = 'running';
+      const record = (event: EngineEvent) => {
+        if (event.type === 'progress') {
+          const i = job.events.findIndex((e) => e.type === 'progress' && e.phase === event.phase);
+          if (i >= 0) job.events.splice(i, 1);
+        }
+        job.events.push(event);
+        this.emit('job.event', { jobId: job.jobId, event, runIndex: r.index });
+      };
+      const outDir = r.options.resume ?? path.join(this.runsDir, job.runs.length > 1 ? `${job.jobId}-${r.index + 1}` : job.jobId);
+      r.runDir = outDir;
+      try {
+        const { runDir, record: run } = await trainRun({ ...r.options, outDir, onEvent: record, signal: r.abort.signal });
+        Object.assign(r, { status: 'done', runDir, run });
+        onDone?.(run, runDir, r.index);
+        this.emit('job.run', { jobId: job.jobId, index: r.index, label: r.label, status: 'done', runDir, run, error: null, resumable: false });
+      } catch (e) {
+        const error = toErrorData(e);
+        r.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+        r.error = error;
+        r.resumable = r.status === 'cancelled' && fs.existsSync(path.join(outDir, requestFileName)) && fs.existsSync(path.join(outDir, 'checkpoint.json'));
+        this.emit('job.run', { jobId: job.jobId, index: r.index, label: r.label, status: r.status, runDir: r.resumable ? outDir : null, run: null, error, resumable: r.resumable });
+      }
+    }
+    const last = job.runs[job.runs.length - 1]!;
+    const statuses = job.runs.map((r) => r.status);
+    job.status = statuses.includes('done') ? 'done' : statuses.every((s) => s === 'cancelled') ? 'cancelled' : 'failed';
+    // for a single run the job's outcome is the run's
+    const single = job.runs.length === 1 ? last : null;
+    if (single) job.status = single.status === 'done' ? 'done' : single.status === 'cancelled' ? 'cancelled' : 'failed';
+    const shown = single ?? [...job.runs].reverse().find((r) => r.status === 'done') ?? last;
+    this.emit('job.finished', {
+      jobId: job.jobId,
+      status: job.status as 'done' | 'failed' | 'cancelled',
+      runDir: shown.status === 'done' || shown.resumable ? shown.runDir : null,
+      run: shown.status === 'done' ? shown.run : null,
+      error: shown.status === 'done' ? null : shown.error,
+    });
+  }
+
+  /** stops the whole job: the run in progress and every queued one */
   stop(jobId: string): boolean {
-    if (!this.job || this.job.jobId !== jobId || this.job.status !== 'running') return false;
-    this.job.abort.abort();
+    const job = this.job;
+    if (!job || job.jobId !== jobId || job.status !== 'running') return false;
+    job.stopping = true;
+    for (const r of job.runs) if (r.status === 'running') r.abort.abort();
+    return true;
+  }
+
+  /** cancels one run of a job: a queued one is skipped, a running one stopped; the others go on */
+  cancelRun(jobId: string, index: number): boolean {
+    const r = this.job?.jobId === jobId ? this.job.runs[index] : undefined;
+    if (!r || (r.status !== 'queued' && r.status !== 'running')) return false;
+    if (r.status === 'queued') {
+      r.status = 'cancelled';
+      this.emit('job.run', { jobId, index, label: r.label, status: 'cancelled', runDir: null, run: null, error: { code: 'CANCELLED', message: 'Cancelled before it started.' }, resumable: false });
+    } else r.abort.abort();
     return true;
   }
 
   snapshot(): JobSnapshot | null {
-    if (!this.job) return null;
-    const { jobId, status, startedAt, events, runDir, error } = this.job;
-    return { jobId, status, startedAt, events: [...events], runDir, error };
+    const job = this.job;
+    if (!job) return null;
+    const current = job.runs[job.current]!;
+    return {
+      jobId: job.jobId,
+      status: job.status,
+      startedAt: job.startedAt,
+      events: [...job.events],
+      runDir: current.runDir,
+      error: current.error,
+      runs: job.runs.map(({ index, label, status, runDir, error, resumable }) => ({ index, label, status, runDir, error, resumable })),
+      current: job.current,
+    };
   }
 
   /** resolves when the current job (if any) has finished: for shutdown and tests */

@@ -50,6 +50,17 @@ const finished = () =>
     }, 50);
   });
 
+const finishedFor = (jobId: string) =>
+  new Promise<any>((resolve) => {
+    const t = setInterval(() => {
+      const f = events.find((e) => e.event === 'job.finished' && (e.payload as { jobId: string }).jobId === jobId);
+      if (f) {
+        clearInterval(t);
+        resolve(f.payload);
+      }
+    }, 50);
+  });
+
 describe('lab service', () => {
   it('inspects a model: its layers and the default cut', async () => {
     const m = await call('models.inspect', { source: model });
@@ -75,6 +86,47 @@ describe('lab service', () => {
     // the catalog now shows the speed measured on this machine
     const cat = await call('models.catalog', {});
     expect(cat.measuredImagesPerSecond[model]).toBeGreaterThan(0);
+  });
+
+  it('runs a sweep as one job over one cache; one run can be cancelled without the others', async () => {
+    const config = { ...defaultTrainConfig, epochs: 3, batchSize: 8, patience: 0 };
+    const { jobId, runs } = await call('sweep.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: [0.01, 0.1], batchSize: [4, 16] } });
+    expect(runs.map((r: { label: string }) => r.label)).toEqual(['batch 4 · lr 0.01', 'batch 4 · lr 0.1', 'batch 16 · lr 0.01', 'batch 16 · lr 0.1']);
+    expect(await call('sweep.cancelRun', { jobId, index: 2 })).toEqual({ cancelled: true });
+    const done = await finishedFor(jobId);
+    expect(done.status).toBe('done');
+    const perRun = events.filter((e) => e.event === 'job.run' && (e.payload as { jobId: string }).jobId === jobId).map((e) => e.payload as any);
+    expect(perRun.map((r) => [r.index, r.status])).toEqual([[2, 'cancelled'], [0, 'done'], [1, 'done'], [3, 'done']]);
+    const [first, second] = perRun.filter((r) => r.status === 'done');
+    expect(first.run.config).toMatchObject({ learningRate: 0.01, batchSize: 4 });
+    expect(second.run.config).toMatchObject({ learningRate: 0.1, batchSize: 4 });
+    // the first run filled the cache; the rest read it
+    expect(second.run.cache.misses).toBe(0);
+    expect((await call('train.current', {})).job.runs.map((r: { status: string }) => r.status)).toEqual(['done', 'done', 'cancelled', 'done']);
+    await expect(call('sweep.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: Array.from({ length: 9 }, (_, i) => i + 1), batchSize: [1, 2, 3, 4, 5, 6, 7, 8] } })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+
+  it('a stopped run can be resumed from its checkpoint and ends with every epoch', async () => {
+    const config = { ...defaultTrainConfig, epochs: 1500, batchSize: 8, patience: 0 };
+    const { jobId } = await call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (events.some((e) => e.event === 'job.event' && (e.payload as any).jobId === jobId && (e.payload as any).event.type === 'epoch' && (e.payload as any).event.epoch >= 200)) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    await call('train.stop', { jobId });
+    const stopped = await finishedFor(jobId);
+    expect(stopped.status).toBe('cancelled');
+    expect(stopped.runDir).toBeTruthy();
+    expect((await call('train.current', {})).job.runs[0]).toMatchObject({ status: 'cancelled', resumable: true });
+    const again = await call('train.resume', { runDir: stopped.runDir });
+    const done = await finishedFor(again.jobId);
+    expect(done.status).toBe('done');
+    expect(done.run.epochs).toHaveLength(1500);
+    expect(done.runDir).toBe(stopped.runDir);
   });
 
   it('saves a project with its run weights beside it and opens it again', async () => {

@@ -12,12 +12,16 @@ import { thumbnailJpeg } from '../images/thumbnail';
 import { planExtraction } from '../extract/memoryBudget';
 import { defaultCut, listLayers, loadLayersBackbone } from '../models/loadBackbone';
 import { resolveModel } from '../models/resolveModel';
-import { planBackbone } from '../run/openBackbone';
+import { planBackbone, type BackbonePlan } from '../run/openBackbone';
+import { chooseSplit, forwardFlops } from '../train/fineTune';
+import type { ResolvedModel } from '../models/resolveModel';
 import { readRun } from '../run/runFolder';
 import { userCacheDir } from '../paths';
 import { currentBackend, initBackend, type BackendPreference } from '../tf/backend';
 import { listFolder } from './fsBrowser';
 import { JobRunner } from './jobRunner';
+import { planSweep, SweepPlanError } from '../../../shared/sweep';
+import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
 import { projectHandlers } from './projectHandlers';
 
@@ -40,6 +44,29 @@ export interface LabService {
 
 const MiB = 1024 * 1024;
 
+/** what fine-tuning the top `layers` would train and cost, for the Freeze step */
+async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, layers: number, batchSize: number, headBytes: number) {
+  if (layers <= 0) return { fineTune: null, fineTuneUnavailable: null };
+  if (model.format !== 'layers') return { fineTune: null, fineTuneUnavailable: `${model.name} is a graph model: its layers are frozen as published.` };
+  const m = await loadLayersBackbone(model.dir);
+  try {
+    const point = chooseSplit(m, plan.cut, layers);
+    const splitShape = (m.getLayer(point.split).outputShape as number[]).slice(1);
+    const top = point.trainable;
+    const params = top.reduce((s, n) => s + m.getLayer(n).countParams(), 0);
+    // forward, then backward at about twice that
+    const flops = 3 * forwardFlops(m, top);
+    const cacheFloats = splitShape.reduce((a, b) => a * b, 1);
+    // weights, gradients and two Adam moments; a batch of cached features and the top's activations (×3 for backward)
+    const bytes = params * 4 * 4 + batchSize * cacheFloats * 4 * 3 * Math.max(1, top.length) + headBytes;
+    return { fineTune: { split: point.split, splitShape, layers: top, trainableParams: params, mflopsPerImage: Math.round(flops / 1e6), cacheBytesPerImage: cacheFloats * 4, trainMemoryMiB: Math.max(1, Math.round(bytes / MiB)) }, fineTuneUnavailable: null };
+  } catch (e) {
+    return { fineTune: null, fineTuneUnavailable: e instanceof Error ? e.message : String(e) };
+  } finally {
+    m.dispose();
+  }
+}
+
 /**
  * The engine behind the app: every request of the contract except the native dialogs,
  * which belong to Electron's main process. The same object serves the desktop app (in a
@@ -51,6 +78,10 @@ export function createLabService(o: LabServiceOptions): LabService {
   const speeds = new MeasuredSpeeds(path.join(dataDir, 'measured-speeds.json'));
   const jobs = new JobRunner(o.emit, path.join(dataDir, 'workspace', 'runs'));
   const backendReady = initBackend(o.backend ?? 'auto');
+  const backendOpt = o.backend ? { backend: o.backend } : {};
+  const recordSpeed = (run: RunRecord) => {
+    if (run.extractor.imagesPerSecond) speeds.record(run.model.source, run.extractor.imagesPerSecond);
+  };
   const inspect = async (source: string) =>
     resolveModel(source, { onDownload: (p) => o.emit('download.progress', { source, ...p }) });
 
@@ -96,7 +127,7 @@ export function createLabService(o: LabServiceOptions): LabService {
         m.dispose();
       }
     },
-    'freeze.plan': async ({ source, cut, classCount, head, batchSize }) => {
+    'freeze.plan': async ({ source, cut, classCount, head, batchSize, fineTuneLayers }) => {
       await backendReady;
       const model = await inspect(source);
       const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
@@ -115,15 +146,36 @@ export function createLabService(o: LabServiceOptions): LabService {
         cacheBytesPerImage: plan.featureDim * 4,
         extractMemoryMiB: Math.round(extractBytes / MiB),
         trainMemoryMiB: Math.max(1, Math.round(trainBytes / MiB)),
+        ...(await fineTunePlan(model, plan, fineTuneLayers, batchSize, trainBytes)),
       };
     },
     'train.start': async ({ dataset, split, source, cut, config }) => {
       await backendReady;
-      const jobId = jobs.start({ dataset, split, model: source, ...(cut ? { cut } : {}), config, ...(o.backend ? { backend: o.backend } : {}) }, (run) => {
-        if (run.extractor.imagesPerSecond) speeds.record(run.model.source, run.extractor.imagesPerSecond);
-      });
+      const jobId = jobs.start([{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }], recordSpeed);
       return { jobId };
     },
+    'train.resume': async ({ runDir }) => {
+      await backendReady;
+      return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...backendOpt } }], recordSpeed) };
+    },
+    'sweep.start': async ({ dataset, split, source, cut, config, axes }) => {
+      await backendReady;
+      let plan;
+      try {
+        plan = planSweep({ model: source, config, perClass: config.imagesPerClass, fineTune: config.fineTuneLayers }, axes);
+      } catch (e) {
+        if (e instanceof SweepPlanError) throw new TransferLabError('BAD_ARGUMENT', e.message, 'Fewer values, or fix the one named.');
+        throw e;
+      }
+      const queue = plan.map((p) => ({
+        label: p.label,
+        // the bottleneck the user chose belongs to the model it was chosen on
+        options: { dataset, split, model: p.model, ...(cut && p.model === source ? { cut } : {}), config: { ...p.config, imagesPerClass: p.perClass, fineTuneLayers: p.fineTune }, ...backendOpt },
+      }));
+      const jobId = jobs.start(queue, recordSpeed);
+      return { jobId, runs: plan.map((p) => ({ index: p.index, label: p.label })) };
+    },
+    'sweep.cancelRun': async ({ jobId, index }) => ({ cancelled: jobs.cancelRun(jobId, index) }),
     'train.stop': async ({ jobId }) => ({ stopped: jobs.stop(jobId) }),
     'train.current': async () => ({ job: jobs.snapshot() }),
     'run.read': async ({ runDir }) => readRun(runDir),

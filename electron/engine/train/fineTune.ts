@@ -106,3 +106,23 @@ export function applyTopWeights(backbone: tfl.LayersModel, top: tfl.LayersModel)
     target.setWeights(w);
   }
 }
+
+/**
+ * Multiply-adds ×2 of one image through these layers (convolutions and dense layers; the
+ * rest is small beside them): what an epoch of fine-tuning costs per image, forward.
+ */
+export function forwardFlops(model: tfl.LayersModel, names: readonly string[]): number {
+  let flops = 0;
+  for (const name of names) {
+    const l = model.getLayer(name);
+    const out = l.outputShape as (number | null)[];
+    const spatial = out.length === 4 ? (out[1] ?? 1) * (out[2] ?? 1) : 1;
+    const w = l.getWeights()[0];
+    if (!w) continue;
+    const cls = l.getClassName();
+    if (cls === 'DepthwiseConv2D') flops += 2 * spatial * w.size;
+    else if (cls === 'Conv2D' || cls === 'Dense') flops += 2 * spatial * w.size;
+    else if (cls === 'SeparableConv2D') flops += 2 * spatial * (w.size + (l.getWeights()[1]?.size ?? 0));
+  }
+  return flops;
+}

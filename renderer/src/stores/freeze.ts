@@ -35,6 +35,7 @@ export const useFreezeStore = defineStore('freeze', () => {
       classCount: Math.max(2, dataset.classCount),
       head: { hiddenUnits: config.head.hiddenUnits, dropout: config.head.dropout },
       batchSize: config.batchSize,
+      fineTuneLayers: config.fineTuneLayers,
     };
   });
   const stale = computed(() => request.value !== null && JSON.stringify(request.value) !== plannedFor.value);

@@ -93,7 +93,7 @@ describe('useTrainingStore', () => {
     const events: JobEvent[] = [{ type: 'phase', phase: 'train', message: 'training' }, epoch(1), epoch(2)];
     handle('train.current', () => {
       emit('job.event', { jobId: 'j7', event: epoch(2) });
-      return { job: { jobId: 'j7', status: 'running', startedAt: '2026-01-01T00:00:00Z', events, runDir: null, error: null } };
+      return { job: { jobId: 'j7', status: 'running', startedAt: '2026-01-01T00:00:00Z', events, runDir: null, error: null, runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false }], current: 0 } };
     });
     const training = useTrainingStore();
     await training.resume();

@@ -4,6 +4,7 @@ import type { TransferLabErrorData } from '../../../shared/errors';
 import { defaultTrainConfig, type HeadConfig, type TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
+import type { SweepAxes } from '../../../shared/sweep';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
@@ -12,6 +13,16 @@ import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 
 const LOG_LIMIT = 200;
+
+export interface JobRunEntry {
+  index: number;
+  label: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  runDir: string | null;
+  error: TransferLabErrorData | null;
+  resumable: boolean;
+  runId: string | null;
+}
 
 /**
  * The train step: the hyper-parameters, and the one job the engine runs at a time. The job
@@ -33,24 +44,45 @@ export const useTrainingStore = defineStore('training', () => {
   const starting = ref(false);
   const stopping = ref(false);
   const resuming = ref(false);
+  /** the job's runs: one for a training, the grid of a sweep, each with its status */
+  const runs = ref<JobRunEntry[]>([]);
+  const currentRun = ref(0);
+  /** a stopped run that kept its checkpoint: Resume goes on from there */
+  const resumableDir = ref<string | null>(null);
   /**
    * What a new job sent before train.start (or train.current) answered with its id: the
    * engine starts emitting at once, and the answer can arrive after the first events.
    */
-  let early: { jobId: string; event: JobEvent }[] = [];
+  let early: { jobId: string; event: JobEvent; runIndex?: number | undefined }[] = [];
   let earlyFinish: JobFinished | null = null;
 
   api.on('job.event', (p) => {
-    if (p.jobId === jobId.value) apply(p.event);
+    if (p.jobId === jobId.value) applyFrom(p.runIndex ?? 0, p.event);
     else if (starting.value || resuming.value) early.push(p);
   });
+  api.on('job.run', (p) => {
+    if (p.jobId !== jobId.value) return;
+    runs.value = runs.value.map((r) => (r.index === p.index ? { ...r, status: p.status, runDir: p.runDir, error: p.error, resumable: p.resumable, runId: p.run?.id ?? null } : r));
+    // each finished run of a sweep joins the project as it ends
+    if (p.run && p.runDir) useProjectStore().addRun(p.runDir, p.run);
+  });
+
+  /** a sweep's next run starts: its curves start afresh */
+  function applyFrom(index: number, event: JobEvent): void {
+    if (index !== currentRun.value) {
+      currentRun.value = index;
+      clearRun();
+      runs.value = runs.value.map((r) => (r.index === index ? { ...r, status: 'running' } : r));
+    }
+    apply(event);
+  }
   api.on('job.finished', (p) => {
     if (p.jobId === jobId.value) finish(p);
     else if (starting.value || resuming.value) earlyFinish = p;
   });
 
   function replayEarly(id: string): void {
-    for (const e of early) if (e.jobId === id) apply(e.event);
+    for (const e of early) if (e.jobId === id) applyFrom(e.runIndex ?? 0, e.event);
     if (earlyFinish?.jobId === id) finish(earlyFinish);
     early = [];
     earlyFinish = null;
@@ -109,6 +141,7 @@ export const useTrainingStore = defineStore('training', () => {
     runId.value = p.run?.id ?? null;
     error.value = p.error;
     progress.value = null;
+    resumableDir.value = p.status === 'cancelled' && p.runDir ? p.runDir : null;
     if (p.status === 'failed' && p.error) useNoticeStore().report(p.error, 'Training');
     if (p.run && p.runDir) {
       useProjectStore().addRun(p.runDir, p.run);
@@ -121,9 +154,13 @@ export const useTrainingStore = defineStore('training', () => {
     jobId.value = job.jobId;
     status.value = job.status;
     clearRun();
+    runs.value = job.runs.map((r) => ({ ...r, runId: null }));
+    currentRun.value = job.current;
     for (const e of job.events) apply(e);
     runDir.value = job.runDir;
     error.value = job.error;
+    const cur = job.runs[job.current];
+    resumableDir.value = job.status === 'cancelled' && cur?.resumable ? cur.runDir : null;
     if (job.status !== 'running') progress.value = null;
     replayEarly(job.jobId);
   }
@@ -159,13 +196,76 @@ export const useTrainingStore = defineStore('training', () => {
         cut: useFreezeStore().cut,
         config: plain(config.value),
       });
-      clearRun();
-      jobId.value = r.jobId;
-      status.value = 'running';
-      replayEarly(r.jobId);
+      begin(r.jobId, [{ index: 0, label: 'one run' }]);
       return true;
     } catch (e) {
       notices.report(e, 'Starting training');
+      return false;
+    } finally {
+      starting.value = false;
+      early = [];
+      earlyFinish = null;
+    }
+  }
+
+  function begin(id: string, planned: { index: number; label: string }[]): void {
+    clearRun();
+    jobId.value = id;
+    status.value = 'running';
+    resumableDir.value = null;
+    currentRun.value = 0;
+    runs.value = planned.map((r) => ({ ...r, status: r.index === 0 ? 'running' : 'queued', runDir: null, error: null, resumable: false, runId: null }));
+    replayEarly(id);
+  }
+
+  /** queues the grid of runs; they share the cache and this one progress view */
+  async function startSweep(axes: SweepAxes): Promise<boolean> {
+    const dataset = useDatasetStore();
+    const model = useModelStore();
+    const notices = useNoticeStore();
+    if (!dataset.scan || !model.source) {
+      notices.report(new Error('Scan a dataset and choose a model first.'), 'Starting the experiments');
+      return false;
+    }
+    starting.value = true;
+    early = [];
+    earlyFinish = null;
+    try {
+      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: plain(config.value), axes: plain(axes) });
+      begin(r.jobId, r.runs);
+      return true;
+    } catch (e) {
+      notices.report(e, 'Starting the experiments');
+      return false;
+    } finally {
+      starting.value = false;
+      early = [];
+      earlyFinish = null;
+    }
+  }
+
+  async function cancelRun(index: number): Promise<void> {
+    if (!jobId.value) return;
+    try {
+      await api.call('sweep.cancelRun', { jobId: jobId.value, index });
+    } catch (e) {
+      useNoticeStore().report(e, 'Cancelling a run');
+    }
+  }
+
+  /** a stopped run goes on from its last checkpoint, its curves redrawn from the start */
+  async function resumeStopped(): Promise<boolean> {
+    const dir = resumableDir.value;
+    if (!dir) return false;
+    starting.value = true;
+    early = [];
+    earlyFinish = null;
+    try {
+      const r = await api.call('train.resume', { runDir: dir });
+      begin(r.jobId, [{ index: 0, label: 'resumed run' }]);
+      return true;
+    } catch (e) {
+      useNoticeStore().report(e, 'Resuming the run');
       return false;
     } finally {
       starting.value = false;
@@ -216,6 +316,12 @@ export const useTrainingStore = defineStore('training', () => {
     runId: readonly(runId),
     starting: readonly(starting),
     stopping: readonly(stopping),
+    runs: readonly(runs),
+    currentRun: readonly(currentRun),
+    resumableDir: readonly(resumableDir),
+    startSweep,
+    cancelRun,
+    resumeStopped,
     running,
     lastEpoch,
     plannedEpochs,

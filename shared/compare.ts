@@ -1,0 +1,100 @@
+import type { RunRecord } from './run';
+
+/**
+ * Runs side by side: what differed between them (the knobs) and what came out (the
+ * outcomes). Pure, so the Experiments view and the lab report say the same thing.
+ */
+export interface Knob {
+  key: string;
+  label: string;
+  value(r: RunRecord): string;
+}
+
+const num = (x: number) => String(Number(x.toPrecision(4)));
+
+/** images each class trained on: the asked limit, else the training split's average */
+export function imagesPerClassOf(r: RunRecord): number {
+  return r.config.imagesPerClass ?? Math.round(r.dataset.counts.train / Math.max(1, r.dataset.classes.length));
+}
+
+export const knobs: Knob[] = [
+  { key: 'model', label: 'model', value: (r) => r.model.name },
+  { key: 'cut', label: 'bottleneck', value: (r) => r.model.cut },
+  { key: 'fineTune', label: 'fine-tuned layers', value: (r) => String(r.model.fineTune?.layers.length ?? 0) },
+  { key: 'learningRate', label: 'learning rate', value: (r) => num(r.config.learningRate) },
+  { key: 'batchSize', label: 'batch size', value: (r) => String(r.config.batchSize) },
+  { key: 'perClass', label: 'images per class', value: (r) => (r.config.imagesPerClass === null ? `all (${imagesPerClassOf(r)})` : String(r.config.imagesPerClass)) },
+  { key: 'augment', label: 'augmented copies', value: (r) => String(r.config.augmentVariants) },
+  { key: 'optimizer', label: 'optimizer', value: (r) => r.config.optimizer },
+  { key: 'epochs', label: 'epochs asked', value: (r) => String(r.config.epochs) },
+  { key: 'head', label: 'head', value: (r) => `${r.config.head.hiddenUnits ? `dense ${r.config.head.hiddenUnits} + ` : ''}dropout ${r.config.head.dropout}` },
+  { key: 'seed', label: 'seed', value: (r) => String(r.config.seed) },
+];
+
+/** the knobs whose values differ among these runs (all of them for a single run) */
+export function differingKnobs(runs: readonly RunRecord[]): Knob[] {
+  if (runs.length < 2) return knobs.filter((k) => ['model', 'learningRate', 'batchSize', 'perClass'].includes(k.key));
+  return knobs.filter((k) => new Set(runs.map((r) => k.value(r))).size > 1);
+}
+
+/** "lr 0.01 · batch 32": what sets a run apart among others */
+export function describeRun(r: RunRecord, among: readonly RunRecord[]): string {
+  const short: Record<string, string> = { learningRate: 'lr', batchSize: 'batch', perClass: 'per class', fineTune: 'fine-tune', augment: 'augment' };
+  const parts = differingKnobs(among).map((k) => `${short[k.key] ?? k.label} ${k.value(r)}`);
+  return parts.join(' · ') || r.model.name;
+}
+
+export interface Outcome {
+  accuracy: number;
+  macroF1: number;
+  /** the epochs it ran (early stopping may have cut them short) and the best one */
+  epochsRun: number;
+  bestEpoch: number;
+  trainSeconds: number;
+  extractSeconds: number;
+  totalSeconds: number;
+  peakRssMiB: number;
+  /** frozen-part speed on this machine, when this run extracted anything */
+  imagesPerSecond: number | null;
+  trainImages: number;
+}
+
+export function outcomeOf(r: RunRecord): Outcome {
+  return {
+    accuracy: r.evaluation.accuracy,
+    macroF1: r.evaluation.macroF1,
+    epochsRun: r.epochs.length,
+    bestEpoch: r.bestEpoch,
+    trainSeconds: r.timings.trainSeconds,
+    extractSeconds: r.timings.extractSeconds,
+    totalSeconds: r.timings.totalSeconds,
+    peakRssMiB: r.peakRssMiB,
+    imagesPerSecond: r.extractor.imagesPerSecond,
+    trainImages: r.dataset.counts.train,
+  };
+}
+
+/**
+ * Accuracy against images per class, one line per model: the lab's "were a few images
+ * enough?" Runs that differ in anything but the model and the images per class are not
+ * mixed into one line (they would not make a curve): the first run's other knobs decide.
+ */
+export function perClassCurves(runs: readonly RunRecord[]): { model: string; points: { perClass: number; accuracy: number; runId: string }[] }[] {
+  const other = (r: RunRecord) => knobs.filter((k) => k.key !== 'perClass' && k.key !== 'model' && k.key !== 'epochs').map((k) => k.value(r)).join('|');
+  const byModel = new Map<string, RunRecord[]>();
+  for (const r of runs) byModel.set(r.model.name, [...(byModel.get(r.model.name) ?? []), r]);
+  return [...byModel.entries()].map(([model, list]) => {
+    const ref = other(list[0]!);
+    const points = list
+      .filter((r) => other(r) === ref)
+      .map((r) => ({ perClass: imagesPerClassOf(r), accuracy: r.evaluation.accuracy, runId: r.id }))
+      .sort((a, b) => a.perClass - b.perClass);
+    return { model, points };
+  });
+}
+
+/** each class's F1 in each run: what got better or worse where */
+export function perClassF1(runs: readonly RunRecord[]): { className: string; f1: (number | null)[] }[] {
+  const classes = [...new Set(runs.flatMap((r) => r.evaluation.perClass.map((c) => c.className)))];
+  return classes.map((className) => ({ className, f1: runs.map((r) => r.evaluation.perClass.find((c) => c.className === className)?.f1 ?? null) }));
+}

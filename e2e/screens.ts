@@ -250,6 +250,32 @@ async function main(): Promise<void> {
     await page.keyboard.press('Control+s');
     await id('dirty-indicator').waitFor({ state: 'detached' });
     await shot(page, '11-notes-saved');
+
+    // fine-tuning, as the Freeze step shows it
+    await id('nav-freeze').click();
+    await id('freeze-fine-tune').fill('4');
+    await id('freeze-fine-tune').press('Tab');
+    await id('fine-tune-plan').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    await shot(page, '12-freeze-fine-tune');
+    await id('freeze-fine-tune').fill('0');
+    await id('freeze-fine-tune').press('Tab');
+
+    // a sweep: batch size × learning rate, over the cache the runs above filled
+    await id('nav-experiments').click();
+    await id('sweep-lr').fill('0.001, 0.01, 1');
+    await id('sweep-batch').fill('4, 32');
+    await id('sweep-planned').waitFor();
+    await shot(page, '13a-experiments-planned');
+    await id('sweep-start').click();
+    await id('sweep-progress').waitFor();
+    await page.waitForTimeout(1500);
+    await shot(page, '13b-experiments-running');
+    await waitText(page, 'sweep-run-status-5', /done|failed|cancelled/, 600_000);
+    await page.waitForTimeout(800);
+    await shot(page, '13c-experiments-compare');
+    await id('compare-curves').scrollIntoViewIfNeeded();
+    await shot(page, '13d-experiments-curves');
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => {

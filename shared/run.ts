@@ -123,7 +123,7 @@ export interface RunRecord {
   id: string;
   createdAt: string;
   dataset: { root: string; classes: string[]; counts: { train: number; val: number; test: number }; split: SplitFractions };
-  model: { source: string; name: string; key: string; format: 'layers' | 'graph'; cut: string; pooling: 'avg' | 'none'; featureDim: number; preprocessing: Preprocessing; fineTune?: FineTuneRecord };
+  model: { source: string; name: string; key: string; format: 'layers' | 'graph'; cut: string; pooling: 'avg' | 'none'; featureDim: number; preprocessing: Preprocessing; fineTune?: FineTuneRecord; frozenParams?: number; forwardMflops?: number | null };
   config: TrainConfig;
   backend: { name: string; provider: string; reason: string };
   extractor: ExtractorRecord;

@@ -97,6 +97,8 @@ export const runRecordSchema = z.object({
     featureDim: z.number().int(),
     preprocessing: preprocessingSchema,
     fineTune: z.object({ split: z.string(), splitShape: z.array(z.number().int()), layers: z.array(z.string()), trainableParams: z.number().int() }).optional(),
+    frozenParams: z.number().optional(),
+    forwardMflops: z.number().nullable().optional(),
   }),
   config: trainConfigSchema,
   backend: z.object({ name: z.string(), provider: z.string(), reason: z.string() }),

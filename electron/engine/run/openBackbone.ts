@@ -11,6 +11,7 @@ import {
   requireLayer,
 } from '../models/loadBackbone';
 import type { ResolvedModel } from '../models/resolveModel';
+import { forwardFlops } from '../train/fineTune';
 
 /** What the pipeline needs to know of a backbone before it extracts anything. */
 export interface BackbonePlan {
@@ -21,6 +22,8 @@ export interface BackbonePlan {
   weightsBytes: number;
   /** parameters of the frozen part: input up to the cut */
   frozenParams: number;
+  /** multiply-adds ×2 of one image through the frozen part, where the layers can be counted */
+  forwardMflops: number | null;
   /** floats of the largest activation of one image up to the cut: sizes the batches */
   peakActivationFloats: number;
   inputFloats: number;
@@ -40,7 +43,7 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
       const { dim, pooling } = featureDimOf(shape);
       const weightsBytes = Object.values(g.weights).reduce((s, ts) => s + ts.reduce((a, t) => a + t.size * 4, 0), 0);
       // a graph model hides its activations; MobileNet-like nets peak near 40× the input
-      return { cut: g.outputs[0]?.name ?? 'output', cutShape: shape, pooling, featureDim: dim, weightsBytes, frozenParams: weightsBytes / 4, peakActivationFloats: inputFloats * 40, inputFloats };
+      return { cut: g.outputs[0]?.name ?? 'output', cutShape: shape, pooling, featureDim: dim, weightsBytes, frozenParams: weightsBytes / 4, forwardMflops: null, peakActivationFloats: inputFloats * 40, inputFloats };
     } finally {
       g.dispose();
     }
@@ -58,8 +61,10 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
       if (Array.isArray(s) && !Array.isArray(s[0])) peak = Math.max(peak, s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1));
       if (l.name === cut) break;
     }
-    const frozenParams = tfl.model({ inputs: m.inputs, outputs: m.getLayer(cut).output as tfl.SymbolicTensor }).countParams();
-    return { cut, cutShape, pooling, featureDim: dim, weightsBytes: frozenParams * 4, frozenParams, peakActivationFloats: peak, inputFloats };
+    const cutModel = tfl.model({ inputs: m.inputs, outputs: m.getLayer(cut).output as tfl.SymbolicTensor });
+    const frozenParams = cutModel.countParams();
+    const forwardMflops = Math.round(forwardFlops(m, cutModel.layers.map((l) => l.name)) / 1e6);
+    return { cut, cutShape, pooling, featureDim: dim, weightsBytes: frozenParams * 4, frozenParams, forwardMflops, peakActivationFloats: peak, inputFloats };
   } finally {
     m.dispose();
     // loading created no lasting tensors beyond the model's own

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -22,7 +23,8 @@ export function defaultRunDir(record: Pick<RunRecord, 'id'>, base = path.resolve
 export function newRunId(modelName: string, date = new Date()): string {
   const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
   const slug = modelName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 32) || 'model';
-  return `${stamp}-${slug}`;
+  // a sweep finishes several runs a second: the suffix keeps their ids (and folders) apart
+  return `${stamp}-${slug}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
 export async function writeRun(dir: string, record: RunRecord, net: ClassifierNet): Promise<void> {

@@ -181,7 +181,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     id,
     createdAt,
     dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
-    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}) },
+    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}), frozenParams: plan.frozenParams, forwardMflops: plan.forwardMflops },
     config,
     backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
     extractor: features.extractor

@@ -1,6 +1,6 @@
 import type { Component } from 'vue';
 
-export type StepId = 'dataset' | 'model' | 'freeze' | 'train' | 'evaluate' | 'export';
+export type StepId = 'dataset' | 'model' | 'freeze' | 'train' | 'evaluate' | 'export' | 'experiments';
 
 export interface StepDef {
   id: StepId;
@@ -18,6 +18,7 @@ export const steps: StepDef[] = [
   { id: 'train', n: 4, title: 'Train', blurb: 'Fit the new head and watch the curves', component: () => import('../features/train/TrainStep.vue') },
   { id: 'evaluate', n: 5, title: 'Evaluate', blurb: 'What the model gets right and what it confuses, on images it never saw', component: () => import('../features/evaluate/EvaluateStep.vue') },
   { id: 'export', n: 6, title: 'Export', blurb: 'The trained classifier as a model folder, checked against the engine', component: () => import('../features/export/ExportStep.vue') },
+  { id: 'experiments', n: 7, title: 'Experiments', blurb: 'Runs side by side: learning rate, batch size, images per class, models', component: () => import('../features/experiments/ExperimentsStep.vue') },
 ];
 
 export function isStepId(s: unknown): s is StepId {

@@ -104,6 +104,28 @@ describe('transfer-lab CLI', () => {
     expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
   });
 
+  it('sweep runs the grid over one cache and lists the runs side by side; images per class reach the runs', async () => {
+    const out = path.join(work, 'sweep');
+    const r = await run(['sweep', dataset, '--model', model, '--lr', '0.01,0.1', '--per-class', '3,all', '--epochs', '2', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const runs = lines.filter((l) => l.type === 'run');
+    expect(runs.map((l) => l.label)).toEqual(['3/class · lr 0.01', '3/class · lr 0.1', 'all images · lr 0.01', 'all images · lr 0.1']);
+    // a run extracts only what earlier ones did not: the same images again, nothing
+    expect((runs[1]!.cache as { misses: number }).misses).toBe(0);
+    expect((runs[3]!.cache as { misses: number }).misses).toBe(0);
+    const result = lines.at(-1)!;
+    expect(result).toMatchObject({ type: 'result', planned: 4, finished: 4 });
+    const run3 = JSON.parse(fs.readFileSync(path.join(runs[0]!.runDir as string, 'run.json'), 'utf8'));
+    expect(run3.dataset.counts.train).toBe(6);
+    const human = await run(['sweep', dataset, '--model', model, '--batch-size', '4,16', '--epochs', '1', '--out', path.join(work, 'sweep2')]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/2 of 2 runs\nrun +what differed +accuracy/);
+    const bad = await run(['sweep', dataset, '--model', model, '--lr', '0.1,fast']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--lr: "fast" is not valid/);
+  });
+
   it('a dataset that is not a dataset says what layout is expected', async () => {
     const flat = path.join(work, 'flat');
     fs.mkdirSync(flat);

@@ -7,6 +7,9 @@ import { exportFormats } from '../engine/export/exportModel';
 import { createOutput, reportError, type Output } from './output';
 import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
 import { runServe } from './serve';
+import { runSweep } from './sweep';
+import { defaultTrainConfig } from '../../shared/run';
+import path from 'node:path';
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -155,6 +158,58 @@ program
         ...(o.out ? { outDir: o.out } : {}),
       });
     }),
+  );
+
+const list = <T>(name: string, parse: (s: string) => T) => (v: string): T[] =>
+  v.split(',').map((s) => {
+    const t = s.trim();
+    try {
+      return parse(t);
+    } catch {
+      throw new InvalidArgumentError(`${name}: "${t}" is not valid`);
+    }
+  });
+const strictNumber = (ok: (n: number) => boolean) => (s: string) => {
+  const n = Number(s);
+  if (!s || !Number.isFinite(n) || !ok(n)) throw new Error(s);
+  return n;
+};
+
+program
+  .command('sweep')
+  .description('train a grid of runs over one cached extraction and put them side by side: learning rates × batch sizes × images per class × fine-tuning × models')
+  .argument('<dataset>', 'dataset folder (one sub-folder per class)')
+  .requiredOption('--model <models>', 'catalog id, model folder or address; several separated by commas', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--cut <layer>', 'the bottleneck layer (of the first model)')
+  .option('--lr <rates>', 'learning rates, e.g. 0.001,0.01,1', list('--lr', strictNumber((n) => n > 0)))
+  .option('--batch-size <sizes>', 'batch sizes, e.g. 4,32', list('--batch-size', strictNumber((n) => Number.isInteger(n) && n >= 1)))
+  .option('--per-class <counts>', 'images per class, e.g. 1,2,5,10,all', list('--per-class', (s) => (/^all$/i.test(s) ? null : strictNumber((n) => Number.isInteger(n) && n >= 1)(s))))
+  .option('--fine-tune <layers>', 'fine-tuned layers, e.g. 0,4', list('--fine-tune', strictNumber((n) => Number.isInteger(n) && n >= 0)))
+  .option('--epochs <n>', 'epochs of each run', positiveInt('--epochs'), 10)
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd'] as const).default('adam' as const))
+  .option('--patience <epochs>', 'early stopping (0: off)', nonNegativeInt('--patience'), 0)
+  .option('--augment <variants>', 'augmented variants of each training image', nonNegativeInt('--augment'), 0)
+  .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
+  .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
+  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 42)
+  .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
+  .option('--cache-dir <dir>', 'bottleneck cache folder')
+  .option('--out <dir>', 'folder for the run folders (default: ./runs/sweep-<time>)')
+  .option('--json', 'one JSON object per line on stdout: every event, a {"type":"run"} line a run, then {"type":"result"}')
+  .action((dataset, o) =>
+    run(Boolean(o.json), (out) =>
+      runSweep(out, {
+        dataset,
+        model: o.model[0]!,
+        ...(o.cut ? { cut: o.cut } : {}),
+        config: { ...defaultTrainConfig, epochs: o.epochs, optimizer: o.optimizer, patience: o.patience, augmentVariants: o.augment, seed: o.seed },
+        axes: { ...(o.lr ? { learningRate: o.lr } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.perClass ? { perClass: o.perClass } : {}), ...(o.fineTune ? { fineTune: o.fineTune } : {}), ...(o.model.length > 1 ? { model: o.model } : {}) },
+        split: { val: o.val, test: o.test },
+        backend: o.backend,
+        ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+        outDir: path.resolve(o.out ?? path.join('runs', `sweep-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`)),
+      }),
+    ),
   );
 
 program

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { transferLabErrorSchema } from './errors';
 import { projectSchema } from './project';
+import { sweepAxesSchema } from './sweepSchema';
 import { runRecordSchema } from './runSchema';
 import {
   catalogEntrySchema,
@@ -92,13 +93,6 @@ export const jobSnapshotSchema = z.object({
   current: z.number().int(),
 });
 
-export const sweepAxesSchema = z.object({
-  learningRate: z.array(z.number().positive()).max(16).optional(),
-  batchSize: z.array(z.number().int().min(1).max(65_536)).max(16).optional(),
-  perClass: z.array(z.number().int().min(1).nullable()).max(16).optional(),
-  model: z.array(z.string().min(1).max(4096)).max(8).optional(),
-  fineTune: z.array(z.number().int().min(0).max(1000)).max(8).optional(),
-});
 
 export const exportFormatSchema = z.enum(['tfjs', 'onnx']);
 const disagreementSchema = z.object({ path: z.string(), engine: z.string(), exported: z.string(), format: exportFormatSchema.optional() });

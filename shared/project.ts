@@ -4,6 +4,7 @@ import type { TransferLabErrorData } from './errors';
 import { defaultTrainConfig, type RunRecord, type TrainConfig } from './run';
 import { runRecordSchema } from './runSchema';
 import { preprocessingSchema, splitSchema, trainConfigSchema } from './schemas';
+import { labProgressSchema } from './lab';
 
 /**
  * The project file: one `.tlab` JSON file per project. Its format is versioned; an older file
@@ -84,6 +85,8 @@ export const projectSchema = z.object({
   training: trainingSchema,
   runs: z.array(projectRunSchema),
   notes: z.string().default(''),
+  /** the guided lab: the student's answers and the runs each task made (null: not started) */
+  lab: labProgressSchema.nullable().default(null),
   /** the wizard step to reopen at */
   ui: z.object({ step: z.string().default(defaultWizardStep) }).prefault({}),
 });
@@ -114,6 +117,7 @@ export function newProject(name: string, options: { now?: Date; appVersion?: str
     training: structuredClone(defaultTrainConfig),
     runs: [],
     notes: '',
+    lab: null,
     ui: { step: defaultWizardStep },
   };
 }

@@ -29,7 +29,7 @@ describe('useFreezeStore', () => {
     useTrainingStore().setHead({ hiddenUnits: 64 });
     expect(freeze.stale).toBe(true);
     await freeze.refreshPlan();
-    expect(sent('freeze.plan')).toEqual([{ source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32 }]);
+    expect(sent('freeze.plan')).toEqual([{ source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32, fineTuneLayers: 0 }]);
     expect(freeze.effectiveCut).toBe('out_relu');
     expect(freeze.cutIndex).toBe(2);
     expect(freeze.cacheBytes).toBe(5120 * 6);

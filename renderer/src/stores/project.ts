@@ -12,6 +12,7 @@ import { useFreezeStore } from './freeze';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { signatureOf, type ProjectRun, type ProjectState } from './projectDocument';
+import type { LabProgress } from '../../../shared/lab';
 import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
 import { useTrainingStore } from './training';
 
@@ -36,6 +37,8 @@ export const useProjectStore = defineStore('project', () => {
   const notes = ref('');
   const runs = ref<ProjectRun[]>([]);
   const step = ref('dataset');
+  /** the guided lab's progress: answers, the runs each task made, the task open last */
+  const lab = ref<LabProgress | null>(null);
   /** the file as last opened or saved: what the renderer does not edit is kept from it */
   const base = shallowRef<Omit<ProjectFile, 'runs'> | null>(null);
   const savedSignature = ref<string | null>(null);
@@ -57,6 +60,7 @@ export const useProjectStore = defineStore('project', () => {
       training: plain(useTrainingStore().config) as ProjectState['training'],
       runs: runs.value,
       notes: notes.value,
+      lab: lab.value,
       ui: { step: step.value },
     };
   });
@@ -66,7 +70,7 @@ export const useProjectStore = defineStore('project', () => {
   const title = computed(() => `${dirty.value ? '● ' : ''}${name.value} — Transfer Lab`);
 
   function emptyState(): ProjectState {
-    return { name: UNTITLED, dataset: null, model: null, freeze: { cut: null }, training: plain(defaultTrainConfig), runs: [], notes: '', ui: { step: 'dataset' } };
+    return { name: UNTITLED, dataset: null, model: null, freeze: { cut: null }, training: plain(defaultTrainConfig), runs: [], notes: '', lab: null, ui: { step: 'dataset' } };
   }
 
   function saveContext(): SaveContext {
@@ -97,6 +101,22 @@ export const useProjectStore = defineStore('project', () => {
     step.value = s;
   }
 
+  function startLab(labId: string): void {
+    if (lab.value?.labId !== labId) lab.value = { labId, answers: {}, runs: {}, task: null };
+  }
+  function setLabAnswer(questionId: string, text: string): void {
+    if (lab.value) lab.value = { ...lab.value, answers: { ...lab.value.answers, [questionId]: text } };
+  }
+  function setLabTask(taskId: string): void {
+    // where the student is is not a change worth saving on its own
+    if (lab.value) lab.value.task = taskId;
+  }
+  function addLabRun(taskId: string, runId: string): void {
+    if (!lab.value) return;
+    const have = lab.value.runs[taskId] ?? [];
+    if (!have.includes(runId)) lab.value = { ...lab.value, runs: { ...lab.value.runs, [taskId]: [...have, runId] } };
+  }
+
   function addRun(runDir: string, record: RunRecord): void {
     if (runs.value.some((r) => r.record.id === record.id)) return;
     runs.value = [...runs.value, { runDir, record }];
@@ -112,6 +132,7 @@ export const useProjectStore = defineStore('project', () => {
     name.value = s.name;
     notes.value = s.notes;
     runs.value = s.runs;
+    lab.value = s.lab ? { ...s.lab } : null;
     step.value = s.ui.step;
     if (s.dataset) dataset.restore(s.dataset);
     else dataset.reset();
@@ -231,6 +252,11 @@ export const useProjectStore = defineStore('project', () => {
     file: readonly(file),
     name: readonly(name),
     notes: readonly(notes),
+    lab: readonly(lab),
+    startLab,
+    setLabAnswer,
+    setLabTask,
+    addLabRun,
     runs: readonly(runs),
     step: readonly(step),
     saving: readonly(saving),

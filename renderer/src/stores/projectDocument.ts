@@ -1,5 +1,6 @@
 import type { SplitFractions } from '../../../shared/dataset';
 import type { TrainConfig } from '../../../shared/run';
+import type { LabProgress } from '../../../shared/lab';
 import type { RunRecord } from '../api/types';
 
 /**
@@ -22,6 +23,7 @@ export interface ProjectState {
   training: TrainConfig;
   runs: ProjectRun[];
   notes: string;
+  lab: LabProgress | null;
   ui: { step: string };
 }
 
@@ -30,6 +32,7 @@ export interface ProjectState {
  * never changes once written, and saving moves its folder beside the project).
  */
 export function signatureOf(s: ProjectState): string {
-  const { ui: _ui, runs, ...rest } = s;
-  return JSON.stringify({ ...rest, runs: runs.map((r) => [r.record.id, r.label ?? '', r.notes ?? '']) });
+  const { ui: _ui, runs, lab, ...rest } = s;
+  const labWork = lab && { labId: lab.labId, answers: lab.answers, runs: lab.runs };
+  return JSON.stringify({ ...rest, lab: labWork, runs: runs.map((r) => [r.record.id, r.label ?? '', r.notes ?? '']) });
 }

@@ -33,6 +33,7 @@ export function toProjectFile(s: ProjectState, ctx: SaveContext): ProjectFile {
     training: s.training,
     runs: s.runs.map((r) => ({ ...r.record, weightsDir: r.runDir, ...(r.label ? { label: r.label } : {}), ...(r.notes ? { notes: r.notes } : {}) })),
     notes: s.notes,
+    lab: s.lab ? structuredClone(s.lab) : null,
     ui: { step: s.ui.step },
   };
 }
@@ -46,6 +47,7 @@ export function fromProjectFile(p: ProjectFile): ProjectState {
     training: p.training,
     runs: p.runs.map(({ weightsDir, label, notes, ...record }) => ({ runDir: weightsDir, record, ...(label ? { label } : {}), ...(notes ? { notes } : {}) })),
     notes: p.notes,
+    lab: p.lab ?? null,
     ui: { step: p.ui.step },
   };
 }

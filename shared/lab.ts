@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { sweepAxesSchema } from './sweepSchema';
+import transferLearningLab from './labs/transfer-learning.lab.json';
+
+/**
+ * A guided lab, described by a data file (shared/labs/*.lab.json): tasks in any order, each
+ * a short explanation with a picture, an experiment that answers it as one button, the
+ * figures to look at, and questions for the student's own answers. An instructor writes
+ * another lab by writing another file; no code changes.
+ */
+export const pictureIds = ['imagenet', 'depthwise-separable', 'inception-block', 'bottleneck', 'batch-size', 'learning-rate', 'images-per-class'] as const;
+export type PictureId = (typeof pictureIds)[number];
+
+/** the figures a task shows of its runs */
+export const figureIds = ['accuracy', 'macroF1', 'trainSeconds', 'extractSeconds', 'totalSeconds', 'epochs', 'peakRssMiB', 'imagesPerSecond', 'curves', 'perClassCurve', 'models', 'confusion', 'machine'] as const;
+export type FigureId = (typeof figureIds)[number];
+
+export const labTaskSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  title: z.string().min(1),
+  /** paragraphs; **bold** and `code` are the only markup */
+  text: z.array(z.string()).min(1),
+  pictures: z.array(z.enum(pictureIds)).default([]),
+  experiment: z
+    .object({
+      /** the button: "Train with batch size 4 and 32" */
+      label: z.string().min(1),
+      /** what it varies, as a sweep */
+      axes: sweepAxesSchema.omit({ model: true }),
+      /** models to compare: "$project" is the project's model; the student may edit the list */
+      models: z.array(z.string().min(1)).optional(),
+      /** settings for these runs over the Train step's */
+      config: z.object({ epochs: z.number().int().min(1).max(10_000).optional(), patience: z.number().int().min(0).optional() }).default({}),
+    })
+    .nullable()
+    .default(null),
+  figures: z.array(z.enum(figureIds)).default([]),
+  questions: z.array(z.object({ id: z.string().regex(/^[a-z0-9-]+$/), prompt: z.string().min(1) })).min(1),
+});
+
+export const labSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  intro: z.array(z.string()).min(1),
+  tasks: z.array(labTaskSchema).min(1),
+});
+
+export type Lab = z.infer<typeof labSchema>;
+export type LabTask = z.infer<typeof labTaskSchema>;
+
+/** the labs shipped with the app: the transfer-learning lab first */
+export const labs: Lab[] = [labSchema.parse(transferLearningLab)];
+
+export function findLab(id: string): Lab | undefined {
+  return labs.find((l) => l.id === id);
+}
+
+/** what a student did in a lab, kept in the project */
+export const labProgressSchema = z.object({
+  labId: z.string(),
+  /** question id → the student's answer */
+  answers: z.record(z.string(), z.string()).default({}),
+  /** task id → ids of the runs its experiment made */
+  runs: z.record(z.string(), z.array(z.string())).default({}),
+  /** the task open last */
+  task: z.string().nullable().default(null),
+});
+export type LabProgress = z.infer<typeof labProgressSchema>;

@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fashionMnistDataset } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
+import { startHarness, type Harness } from './harness';
 
 /**
  * The whole wizard, as a newcomer goes through it, in Debian's Chromium against the real
@@ -15,81 +13,33 @@ import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
  * export with parity, save, reopen. Screenshots of each step go to e2e/artifacts/.
  * Needs the built renderer (npm test builds it) and /usr/bin/chromium (.ci/run installs it).
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = path.join(root, 'e2e', 'artifacts');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-'));
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-let server: ChildProcess;
-let url: string;
-let browser: Browser;
+let h: Harness;
+let work: string;
 let page: Page;
 let dataset: string;
-const pageErrors: string[] = [];
-
-function serve(): Promise<string> {
-  server = spawn(process.execPath, [path.join(root, 'bin', 'transfer-lab.mjs'), 'serve', '--port', '0', '--backend', 'wasm'], {
-    env: { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'cache'), XDG_CONFIG_HOME: path.join(work, 'config') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /(http:\/\/\S+\?token=\S+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    server.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-    server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${text}`)));
-  });
-}
-
-const id = (t: string) => page.getByTestId(t);
-const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-const text = async (t: string) => ((await id(t).textContent()) ?? '').trim();
-
-async function until(what: string, check: () => Promise<boolean>, timeout = 120_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(200);
-  }
-}
-
+const id = (t: string) => h.id(t);
+const shot = (name: string) => h.shot(name);
+const text = (t: string) => h.text(t);
+const until = (what: string, check: () => Promise<boolean>, timeout?: number) => h.until(what, check, timeout);
+const setField = (t: string, v: string) => h.setField(t, v);
 const epochShown = async () => Number(/epoch (\d+)/.exec(await text('epoch-counter'))?.[1] ?? 0);
 
-async function setField(testid: string, value: string): Promise<void> {
-  await id(testid).fill(value);
-  await id(testid).press('Tab');
-}
-
 beforeAll(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
+  h = await startHarness('tl-e2e-');
+  work = h.work;
+  page = h.page;
   const source = await fashionMnistDataset({ perClass: 20 });
   dataset = path.join(work, 'clothes');
   for (const c of ['1_trouser', '5_sandal', '8_bag']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
-  url = await serve();
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'] });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // leaving with unsaved work asks first (beforeunload); the test means to reload
-  page.on('dialog', (d) => void d.accept());
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    await new Promise<void>((r) => {
-      server.once('exit', () => r());
-      server.kill('SIGTERM');
-    });
-  }
-  fs.rmSync(work, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe('the wizard in a browser, from a photo folder to a reopened project', () => {
   it('starts on the start page and scans a dataset', async () => {
-    await page.goto(url);
+    await page.goto(h.url);
     await id('start-page').waitFor();
     await shot('01-start');
     await id('new-project').click();
@@ -205,15 +155,14 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await shot('08-saved');
 
     // a fresh page: only the file on disk and the recent list remain
-    const fresh = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page = fresh;
-    await page.goto(url);
+    page = await h.newPage();
+    await page.goto(h.url);
     await id('recent-projects').getByRole('button').first().click();
     await id('done-dataset').waitFor({ timeout: 60_000 });
     await id('nav-evaluate').click();
     await id('confusion-matrix').waitFor();
     expect(await page.locator('[data-testid^="cm-cell-"]').count()).toBe(9);
     await shot('09-reopened');
-    expect(pageErrors).toEqual([]);
+    expect(h.pageErrors).toEqual([]);
   });
 });

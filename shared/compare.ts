@@ -46,6 +46,8 @@ export function describeRun(r: RunRecord, among: readonly RunRecord[]): string {
 
 export interface Outcome {
   accuracy: number;
+  /** the mean over classes of precision: of the images called X, how many were X */
+  macroPrecision: number;
   macroF1: number;
   /** the epochs it ran (early stopping may have cut them short) and the best one */
   epochsRun: number;
@@ -62,6 +64,7 @@ export interface Outcome {
 export function outcomeOf(r: RunRecord): Outcome {
   return {
     accuracy: r.evaluation.accuracy,
+    macroPrecision: r.evaluation.perClass.length ? r.evaluation.perClass.reduce((s, c) => s + c.precision, 0) / r.evaluation.perClass.length : 0,
     macroF1: r.evaluation.macroF1,
     epochsRun: r.epochs.length,
     bestEpoch: r.bestEpoch,
@@ -97,4 +100,34 @@ export function perClassCurves(runs: readonly RunRecord[]): { model: string; poi
 export function perClassF1(runs: readonly RunRecord[]): { className: string; f1: (number | null)[] }[] {
   const classes = [...new Set(runs.flatMap((r) => r.evaluation.perClass.map((c) => c.className)))];
   return classes.map((className) => ({ className, f1: runs.map((r) => r.evaluation.perClass.find((c) => c.className === className)?.f1 ?? null) }));
+}
+
+export interface ModelRow {
+  name: string;
+  runs: number;
+  input: string;
+  frozenParams: number | null;
+  forwardMflops: number | null;
+  /** the frozen part's time per image on this machine, at the best speed measured */
+  msPerImage: number | null;
+  bestAccuracy: number;
+}
+
+/** one row a model: what it costs and what it reached on the student's data */
+export function modelRows(runs: readonly RunRecord[]): ModelRow[] {
+  const byModel = new Map<string, RunRecord[]>();
+  for (const r of runs) byModel.set(r.model.name, [...(byModel.get(r.model.name) ?? []), r]);
+  return [...byModel.entries()].map(([name, list]) => {
+    const speeds = list.map((r) => r.extractor.imagesPerSecond).filter((s): s is number => s !== null);
+    const first = list[0]!;
+    return {
+      name,
+      runs: list.length,
+      input: `${first.model.preprocessing.width}×${first.model.preprocessing.height}`,
+      frozenParams: first.model.frozenParams ?? null,
+      forwardMflops: first.model.forwardMflops ?? null,
+      msPerImage: speeds.length ? 1000 / Math.max(...speeds) : null,
+      bestAccuracy: Math.max(...list.map((r) => r.evaluation.accuracy)),
+    };
+  });
 }

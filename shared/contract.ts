@@ -154,6 +154,13 @@ export const requests = {
       parity: parityReportSchema.nullable(),
     }),
   },
+  /** the lab report from the project: a self-contained HTML file, and a PDF printed from it where a Chromium can */
+  'report.export': {
+    input: z.object({ project: projectSchema, htmlFile: absolutePath, pdf: z.boolean() }),
+    output: z.object({ htmlFile: z.string(), pdfFile: z.string().nullable(), pdfUnavailable: z.string().nullable() }),
+  },
+  /** desktop app only: main prints the written HTML to PDF with a hidden window of its own */
+  'report.printPdf': { input: z.object({ htmlFile: absolutePath, pdfFile: absolutePath }), output: z.object({ pdfFile: z.string() }) },
   'project.recent': { input: empty, output: z.object({ entries: z.array(recentProjectSchema) }) },
   'project.open': {
     input: z.object({ file: absolutePath }),

@@ -66,3 +66,25 @@ export const labProgressSchema = z.object({
   task: z.string().nullable().default(null),
 });
 export type LabProgress = z.infer<typeof labProgressSchema>;
+
+export type Inline = { kind: 'text' | 'bold' | 'code'; text: string };
+
+/** a paragraph's **bold** and `code` spans: the only markup a lab file may use, rendered without HTML */
+export function inlineMarkup(text: string): Inline[] {
+  const out: Inline[] = [];
+  const re = /\*\*([^*]+)\*\*|`([^`]+)`/g;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > at) out.push({ kind: 'text', text: text.slice(at, m.index) });
+    out.push(m[1] !== undefined ? { kind: 'bold', text: m[1] } : { kind: 'code', text: m[2]! });
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push({ kind: 'text', text: text.slice(at) });
+  return out;
+}
+
+/** the models a task compares: "$project" stands for the project's own model */
+export function taskModels(task: LabTask, projectModel: string | null): string[] {
+  const list = (task.experiment?.models ?? []).map((m) => (m === '$project' ? projectModel : m)).filter((m): m is string => Boolean(m));
+  return [...new Set(list)];
+}

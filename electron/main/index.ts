@@ -5,6 +5,7 @@ import type { RequestOutput } from '../../shared/contract';
 import { appFiles } from './appFiles';
 import { guardUnsavedChanges } from './closeGuard';
 import { dialogHandlers } from './dialogs';
+import { reportPdfHandlers } from './reportPdf';
 import { EngineProcess } from './engine/engineProcess';
 import { DirtyQuery } from './ipc/dirtyQuery';
 import { installRouter, routerHandlers } from './ipc/router';
@@ -61,7 +62,7 @@ function start(launchedWith: string | null): void {
   const trusted = (event: SenderEvent) => isTrustedSender(event, link.window(), files.rendererUrl);
   installRouter({
     isTrustedSender: trusted,
-    handlers: routerHandlers(dialogHandlers(() => link.window()), engine),
+    handlers: routerHandlers({ ...dialogHandlers(() => link.window()), ...reportPdfHandlers() }, engine),
     afterCall: (name, reply) => {
       if (!reply.ok || (name !== 'project.open' && name !== 'project.save')) return;
       app.addRecentDocument((reply.result as RequestOutput<'project.open'>).file);

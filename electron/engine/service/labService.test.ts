@@ -153,6 +153,18 @@ describe('lab service', () => {
     expect(exp.parity.disagreements).toEqual([]);
   });
 
+  it('writes the lab report from a project, HTML and PDF', async () => {
+    const snap = (await call('train.current', {})).job;
+    const run = await call('run.read', { runDir: snap.runDir });
+    const project = { ...newProject('Report'), runs: [{ ...run, weightsDir: snap.runDir }], lab: { labId: 'transfer-learning', answers: { 'results-time': 'Quick.' }, runs: {}, task: null } };
+    const htmlFile = path.join(dataDir, 'report', 'lab.html');
+    const r = await call('report.export', { project, htmlFile, pdf: true });
+    expect(r.htmlFile).toBe(htmlFile);
+    expect(fs.readFileSync(htmlFile, 'utf8')).toContain('Quick.');
+    if (fs.existsSync('/usr/bin/chromium')) expect(r.pdfFile).toBe(path.join(dataDir, 'report', 'lab.pdf'));
+    else expect(r.pdfUnavailable).toMatch(/Chromium/);
+  });
+
   it('a corrupt project file is refused with a clear message and left as it was', async () => {
     const file = path.join(dataDir, 'broken.tlab');
     fs.writeFileSync(file, '{"formatVersion": 1, "name": ');

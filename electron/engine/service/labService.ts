@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventName, EventPayload } from '../../../shared/contract';
@@ -20,6 +21,9 @@ import { userCacheDir } from '../paths';
 import { currentBackend, initBackend, type BackendPreference } from '../tf/backend';
 import { listFolder } from './fsBrowser';
 import { JobRunner } from './jobRunner';
+import { buildLabReport } from '../report/labReport';
+import { printPdf } from '../report/pdf';
+import { diskError, writeFileAtomic } from '../util/atomicWrite';
 import { planSweep, SweepPlanError } from '../../../shared/sweep';
 import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
@@ -43,6 +47,12 @@ export interface LabService {
 }
 
 const MiB = 1024 * 1024;
+
+/** the machine, as the report names it */
+function machineLine(): string {
+  const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB, ${process.platform} ${process.arch}, Node ${process.versions.node}`;
+}
 
 /** what fine-tuning the top `layers` would train and cost, for the Freeze step */
 async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, layers: number, batchSize: number, headBytes: number) {
@@ -190,6 +200,23 @@ export function createLabService(o: LabServiceOptions): LabService {
         onnxSkipped: manifest.onnxSkipped ?? null,
         parity: report,
       };
+    },
+    'report.export': async ({ project, htmlFile, pdf }) => {
+      const html = buildLabReport(project, { generatedAt: new Date(), appVersion: o.version, machine: machineLine() });
+      try {
+        await fs.promises.mkdir(path.dirname(htmlFile), { recursive: true });
+        await writeFileAtomic(htmlFile, html);
+      } catch (e) {
+        throw diskError(e, htmlFile);
+      }
+      if (!pdf) return { htmlFile, pdfFile: null, pdfUnavailable: null };
+      const pdfFile = htmlFile.replace(/\.html?$/i, '') + '.pdf';
+      try {
+        await printPdf(htmlFile, pdfFile);
+        return { htmlFile, pdfFile, pdfUnavailable: null };
+      } catch (e) {
+        return { htmlFile, pdfFile: null, pdfUnavailable: `${e instanceof Error ? e.message : String(e)}. Open the HTML report in a browser and print it to PDF.` };
+      }
     },
     ...projectHandlers(configDir),
   };

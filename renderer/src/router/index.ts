@@ -8,6 +8,7 @@ import { steps } from './steps';
 const routes: RouteRecordRaw[] = [
   { path: '/', name: 'start', component: () => import('../features/start/StartPage.vue') },
   ...steps.map((s) => ({ path: `/${s.id}`, name: s.id, component: s.component })),
+  { path: '/lab', name: 'lab', component: () => import('../features/lab/LabPage.vue') },
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 

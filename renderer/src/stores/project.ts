@@ -175,6 +175,11 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  /** the project as its file would hold it now: what the lab report is written from */
+  function document(): ProjectFile {
+    return plain(toProjectFile(state.value, saveContext())) as ProjectFile;
+  }
+
   async function saveAs(path: string): Promise<boolean> {
     const target = path.trim();
     if (!target) return false;
@@ -253,6 +258,7 @@ export const useProjectStore = defineStore('project', () => {
     name: readonly(name),
     notes: readonly(notes),
     lab: readonly(lab),
+    document,
     startLab,
     setLabAnswer,
     setLabTask,

@@ -1,6 +1,7 @@
 import type { Preprocessing } from '../../../shared/preprocessing';
 import type { ProjectFile } from '../api/types';
 import type { ProjectState } from './projectDocument';
+import { plain } from '../util/clone';
 
 /**
  * Between the stores' ProjectState and the project file (shared/project.ts). Fields the
@@ -33,7 +34,7 @@ export function toProjectFile(s: ProjectState, ctx: SaveContext): ProjectFile {
     training: s.training,
     runs: s.runs.map((r) => ({ ...r.record, weightsDir: r.runDir, ...(r.label ? { label: r.label } : {}), ...(r.notes ? { notes: r.notes } : {}) })),
     notes: s.notes,
-    lab: s.lab ? structuredClone(s.lab) : null,
+    lab: s.lab ? plain(s.lab) : null,
     ui: { step: s.ui.step },
   };
 }

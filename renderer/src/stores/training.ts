@@ -49,6 +49,8 @@ export const useTrainingStore = defineStore('training', () => {
   const currentRun = ref(0);
   /** a stopped run that kept its checkpoint: Resume goes on from there */
   const resumableDir = ref<string | null>(null);
+  /** the lab task whose experiment this job is */
+  const labTask = ref<string | null>(null);
   /**
    * What a new job sent before train.start (or train.current) answered with its id: the
    * engine starts emitting at once, and the answer can arrive after the first events.
@@ -64,7 +66,10 @@ export const useTrainingStore = defineStore('training', () => {
     if (p.jobId !== jobId.value) return;
     runs.value = runs.value.map((r) => (r.index === p.index ? { ...r, status: p.status, runDir: p.runDir, error: p.error, resumable: p.resumable, runId: p.run?.id ?? null } : r));
     // each finished run of a sweep joins the project as it ends
-    if (p.run && p.runDir) useProjectStore().addRun(p.runDir, p.run);
+    if (p.run && p.runDir) {
+      useProjectStore().addRun(p.runDir, p.run);
+      if (labTask.value) useProjectStore().addLabRun(labTask.value, p.run.id);
+    }
   });
 
   /** a sweep's next run starts: its curves start afresh */
@@ -210,6 +215,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   function begin(id: string, planned: { index: number; label: string }[]): void {
     clearRun();
+    labTask.value = null;
     jobId.value = id;
     status.value = 'running';
     resumableDir.value = null;
@@ -218,8 +224,12 @@ export const useTrainingStore = defineStore('training', () => {
     replayEarly(id);
   }
 
-  /** queues the grid of runs; they share the cache and this one progress view */
-  async function startSweep(axes: SweepAxes): Promise<boolean> {
+  /**
+   * queues the grid of runs; they share the cache and this one progress view. A lab task's
+   * experiment passes its own settings over the Train step's and its task, which records
+   * the runs as they finish.
+   */
+  async function startSweep(axes: SweepAxes, o: { config?: Partial<TrainConfig>; labTask?: string } = {}): Promise<boolean> {
     const dataset = useDatasetStore();
     const model = useModelStore();
     const notices = useNoticeStore();
@@ -231,8 +241,9 @@ export const useTrainingStore = defineStore('training', () => {
     early = [];
     earlyFinish = null;
     try {
-      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: plain(config.value), axes: plain(axes) });
+      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...plain(config.value), ...o.config }, axes: plain(axes) });
       begin(r.jobId, r.runs);
+      labTask.value = o.labTask ?? null;
       return true;
     } catch (e) {
       notices.report(e, 'Starting the experiments');
@@ -317,6 +328,7 @@ export const useTrainingStore = defineStore('training', () => {
     starting: readonly(starting),
     stopping: readonly(stopping),
     runs: readonly(runs),
+    labTask: readonly(labTask),
     currentRun: readonly(currentRun),
     resumableDir: readonly(resumableDir),
     startSweep,

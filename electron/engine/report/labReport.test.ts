@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newProject, type Project } from '../../../shared/project';
+import { sampleRunRecord } from '../../../shared/project.fixtures';
+import { buildLabReport } from './labReport';
+import { findChromium, printPdf } from './pdf';
+
+function labProject(): Project {
+  const p = newProject('Pets lab');
+  const a = { ...sampleRunRecord('run-a'), weightsDir: '/w/a' };
+  const b = { ...sampleRunRecord('run-b'), weightsDir: '/w/b' };
+  a.config = { ...a.config, batchSize: 4 };
+  b.config = { ...b.config, batchSize: 32 };
+  b.evaluation = { ...b.evaluation, accuracy: 0.9125 };
+  b.timings = { ...b.timings, trainSeconds: 12.34 };
+  p.runs = [a, b];
+  p.dataset = { path: '/data/pets', split: { val: 0.1, test: 0.2 }, classes: ['cat', 'dog'] };
+  p.notes = 'Tried the <script> tag trick: nothing.';
+  p.lab = { labId: 'transfer-learning', answers: { 'batch-size-why': 'Batch 32 was faster:\n12.3 s against more.', 'images-enough': '' }, runs: { 'batch-size': ['run-a', 'run-b'] }, task: null };
+  return p;
+}
+
+describe('the lab report', () => {
+  const html = buildLabReport(labProject(), { generatedAt: new Date('2026-12-03T10:00:00Z'), appVersion: '0.1.0', machine: '2 × AMD EPYC, 23.5 GiB, linux x64' });
+
+  it('holds the answers, escaped, and says which questions are open', () => {
+    expect(html).toContain('Batch 32 was faster:<br>12.3 s against more.');
+    expect(html).toContain('Tried the &lt;script&gt; tag trick');
+    expect(html).not.toContain('<script');
+    expect(html).toMatch(/Why does the batch size matter\?/);
+    expect(html).toMatch(/<b>1 \/ 12<\/b>questions answered/);
+    expect(html).toContain('(not answered)');
+  });
+
+  it('holds the measured figures of the runs that answer each task, the machine and the backend', () => {
+    const batch = html.slice(html.indexOf('data-task="batch-size"'), html.indexOf('data-task="learning-rate"'));
+    expect(batch).toContain('<td>4</td>');
+    expect(batch).toContain('<td>32</td>');
+    expect(batch).toContain('<b>91.3%</b>');
+    expect(batch).toContain('12.3 s');
+    expect(batch).toMatch(/<svg[^>]*>/);
+    expect(html).toContain('2 × AMD EPYC');
+    expect(html).toContain('tfjs-backend-cpu');
+    // the task whose experiment was not run says so
+    expect(html.slice(html.indexOf('data-task="learning-rate"'))).toMatch(/was not run/);
+    // the best run's confusion matrix, drawn
+    expect(html).toMatch(/The best run: number 2[\s\S]*<svg/);
+  });
+
+  it.skipIf(!findChromium())('prints to PDF with Chromium', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-report-'));
+    const file = path.join(dir, 'report.html');
+    fs.writeFileSync(file, html);
+    await printPdf(file, path.join(dir, 'report.pdf'));
+    const pdf = fs.readFileSync(path.join(dir, 'report.pdf'));
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.length).toBeGreaterThan(20_000);
+    expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'report.pdf']);
+  }, 90_000);
+});

@@ -276,6 +276,24 @@ async function main(): Promise<void> {
     await shot(page, '13c-experiments-compare');
     await id('compare-curves').scrollIntoViewIfNeeded();
     await shot(page, '13d-experiments-curves');
+
+    // augmented copies, as the Train step shows them
+    await id('nav-train').click();
+    await setField('cfg-augment', '4');
+    await id('augment-preview').locator('img').nth(4).waitFor({ timeout: 60_000 });
+    await shot(page, '14-train-augment');
+    await setField('cfg-augment', '0');
+
+    // the guided lab: a task with pictures, and one with its measured runs
+    await id('nav-lab').click();
+    await id('lab-task-architectures').click();
+    await id('lab-body-architectures').waitFor();
+    await shot(page, '15a-lab-architectures');
+    await id('lab-task-batch-size').click();
+    await id('lab-run').click();
+    await waitText(page, 'lab-body-batch-size', /batch 32 — done/, 300_000);
+    await page.waitForTimeout(600);
+    await shot(page, '15b-lab-batch-size');
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => {

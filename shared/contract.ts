@@ -120,6 +120,11 @@ export const requests = {
   'dataset.scan': { input: z.object({ path: absolutePath, split: splitSchema.optional() }), output: datasetScanSchema },
   /** a small JPEG of one dataset image, made and cached by the engine: never a raw file path */
   'dataset.thumbnail': { input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), size: z.number().int().min(16).max(512) }), output: z.object({ dataUrl: z.string() }) },
+  /** one dataset image and its first augmented copies, as the extraction makes them */
+  'dataset.augmentPreview': {
+    input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{8,64}$/), variants: z.number().int().min(1).max(8), size: z.number().int().min(32).max(256) }),
+    output: z.object({ dataUrls: z.array(z.string()) }),
+  },
   'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measuredImagesPerSecond: z.record(z.string(), z.number()) }) },
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },

@@ -69,3 +69,14 @@ export async function decodeAugmented(input: ImageInput, target: ResizeTarget, p
     .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
+
+/**
+ * The plain image and its first augmented variants as small JPEGs: what the Train step shows
+ * of "augmented copies", made exactly as the extraction makes them (the same seeds).
+ */
+export async function augmentPreviewJpegs(file: string, contentHash: string, variants: number, size: number): Promise<Buffer[]> {
+  const target = { width: size, height: size, resize: 'center-crop' as const };
+  const images = [await decodeToRgb(file, target)];
+  for (let k = 1; k <= variants; k++) images.push(await decodeAugmented(file, target, augmentParams(contentHash, k)));
+  return Promise.all(images.map((img) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer()));
+}

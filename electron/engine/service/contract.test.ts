@@ -10,9 +10,9 @@ describe('the contract', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-contract-'));
   const service = createLabService({ host: 'web', version: 'test', emit: () => undefined, dataDir: dir, configDir: dir, backend: 'cpu' });
 
-  it('has a handler in the engine for every request but the native dialogs (which main answers)', () => {
+  it('has a handler in the engine for every request but the native dialogs and the PDF printing (which main answers)', () => {
     const missing = requestNames.filter((n) => !service.handlers[n]);
-    expect(missing.sort()).toEqual(['dialog.pickFolder', 'dialog.pickProjectFile']);
+    expect(missing.sort()).toEqual(['dialog.pickFolder', 'dialog.pickProjectFile', 'report.printPdf']);
   });
 
   it('names every request and event with a schema on each side', () => {
@@ -20,7 +20,7 @@ describe('the contract', () => {
       expect(requests[n].input.safeParse).toBeTypeOf('function');
       expect(requests[n].output.safeParse).toBeTypeOf('function');
     }
-    expect(eventNames).toEqual(expect.arrayContaining(['job.event', 'job.finished', 'download.progress', 'scan.progress']));
+    expect(eventNames).toEqual(expect.arrayContaining(['job.event', 'job.run', 'job.finished', 'download.progress', 'scan.progress']));
     for (const e of eventNames) expect(events[e].safeParse).toBeTypeOf('function');
   });
 

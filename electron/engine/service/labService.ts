@@ -10,6 +10,7 @@ import { exportRun } from '../export/exportModel';
 import { checkExportParity } from '../export/parity';
 import { isImageFileName } from '../images/decodeImage';
 import { thumbnailJpeg } from '../images/thumbnail';
+import { augmentPreviewJpegs } from '../images/augment';
 import { planExtraction } from '../extract/memoryBudget';
 import { defaultCut, listLayers, loadLayersBackbone } from '../models/loadBackbone';
 import { resolveModel } from '../models/resolveModel';
@@ -47,6 +48,14 @@ export interface LabService {
 }
 
 const MiB = 1024 * 1024;
+
+/** the renderer names dataset images, never arbitrary files */
+function datasetImage(root: string, relPath: string): string {
+  const base = path.resolve(root);
+  const file = path.resolve(base, relPath);
+  if (!file.startsWith(base + path.sep) || !isImageFileName(file)) throw new TransferLabError('BAD_ARGUMENT', `${relPath} is not an image inside ${root}.`);
+  return file;
+}
 
 /** the machine, as the report names it */
 function machineLine(): string {
@@ -113,14 +122,14 @@ export function createLabService(o: LabServiceOptions): LabService {
     'dataset.scan': async ({ path: root, split }) =>
       scanDataset(root, { ...(split ? { split } : {}), onProgress: (done, total) => o.emit('scan.progress', { path: root, done, total }) }),
     'dataset.thumbnail': async ({ root, relPath, size }) => {
-      const base = path.resolve(root);
-      const file = path.resolve(base, relPath);
-      // the renderer names dataset images, never arbitrary files
-      if (!file.startsWith(base + path.sep) || !isImageFileName(file)) {
-        throw new TransferLabError('BAD_ARGUMENT', `${relPath} is not an image inside ${root}.`);
-      }
+      const file = datasetImage(root, relPath);
       const jpeg = await thumbnailJpeg(file, size, path.join(dataDir, 'thumbnails'));
       return { dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}` };
+    },
+    'dataset.augmentPreview': async ({ root, relPath, contentHash, variants, size }) => {
+      const file = datasetImage(root, relPath);
+      const jpegs = await augmentPreviewJpegs(file, contentHash, variants, size);
+      return { dataUrls: jpegs.map((j) => `data:image/jpeg;base64,${j.toString('base64')}`) };
     },
     'models.catalog': async () => ({ entries: modelCatalog, measuredImagesPerSecond: speeds.all() }),
     'models.inspect': async ({ source }) => {

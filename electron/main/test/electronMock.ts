@@ -59,11 +59,14 @@ class FakeApp extends EventEmitter {
 
 /** records the options it was created with; loads nothing */
 class FakeBrowserWindow extends EventEmitter {
-  readonly webContents = fakeWindow('about:blank').webContents;
+  static created: FakeBrowserWindow[] = [];
+  readonly webContents = Object.assign(fakeWindow('about:blank').webContents, { printToPDF: vi.fn(async () => Buffer.from('%PDF-1.7 printed')) });
   readonly loadFile = vi.fn(async () => undefined);
   readonly loadURL = vi.fn(async () => undefined);
+  readonly destroy = vi.fn();
   constructor(readonly options: unknown) {
     super();
+    FakeBrowserWindow.created.push(this);
   }
 }
 

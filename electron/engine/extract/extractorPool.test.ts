@@ -38,10 +38,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('extraction worker pool', () => {
-  it('auto runs ONNX Runtime in one worker on every core, trusted after a parity check on real images; two TF.js workers write the same features', async () => {
+  it('auto runs ONNX Runtime sharing the cores among its workers, trusted after a parity check on real images; two TF.js workers write the same features', async () => {
     const a = init({ parityImages: images.slice(0, 2) });
     const b = init({ runtime: 'tfjs' });
-    const onnx = await ExtractorPool.start(a.init, { workers: 2, batchSize: 8 });
+    const onnx = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
     const tfjs = await ExtractorPool.start(b.init, { workers: 2, batchSize: 5 });
     try {
       expect(onnx.info).toMatchObject({ runtime: 'onnx', workers: 1, threads: os.availableParallelism() });
@@ -59,6 +59,16 @@ describe('extraction worker pool', () => {
     } finally {
       await onnx.close();
       await tfjs.close();
+    }
+    // two ONNX workers split the cores between them and write the same features
+    const c = init();
+    const two = await ExtractorPool.start(c.init, { workers: 2, batchSize: 5 });
+    try {
+      expect(two.info).toMatchObject({ runtime: 'onnx', workers: 2, threads: Math.max(1, Math.floor(os.availableParallelism() / 2)) });
+      await two.extract(itemsFor(c.cache, 'h'));
+      for (let i = 0; i < 40; i++) expect(maxAbsDiff(a.cache.readBatch([`h${i}`]), c.cache.readBatch([`h${i}`]))).toBeLessThan(1e-5);
+    } finally {
+      await two.close();
     }
   });
 

@@ -12,8 +12,9 @@ import { augmentPolicyVersion } from '../images/augment';
  * content hash. Nothing else: so a renamed or moved photo still hits, an edited photo misses,
  * and deleting the folder only costs one extraction. Derived data: a damaged file is a miss.
  */
-// 2: images resized with a bilinear kernel (1: Lanczos)
-export const cacheFormatVersion = 2;
+// 3: images no larger than the model's input enlarged by the runtime, in float (2: libvips'
+// bilinear, rounded to bytes; 1: Lanczos)
+export const cacheFormatVersion = 3;
 
 export interface CacheSpec {
   modelKey: string;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type * as tfconv from '@tensorflow/tfjs-converter';
 import { TransferLabError } from '../../../shared/errors';
-import { decodeToRgb, pixelsToFloat } from '../images/decodeImage';
+import { decodeForModel, pixelsToFloat, type RgbImage } from '../images/decodeImage';
 import { loadGraphBackbone } from '../models/loadBackbone';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
@@ -76,6 +76,17 @@ async function loadOnnxClassifier(dir: string, manifest: ExportManifest): Promis
 }
 
 /** decodes the files as the model wants them, in small batches, and runs them */
+/**
+ * The image as the engine's extractor feeds it: values mapped onto the model's range, and a
+ * small image enlarged bilinearly with half-pixel centres (as ONNX Runtime does inside the
+ * extractor's graph), so the exported model sees what the engine trained on.
+ */
+function toModelInput(img: RgbImage, p: ExportManifest['preprocessing']): Float32Array {
+  const values = pixelsToFloat(img.data, p);
+  if (img.width === p.width && img.height === p.height) return values;
+  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(values, [img.height, img.width, 3]), [p.height, p.width], false, true).dataSync() as Float32Array);
+}
+
 async function classifyFiles(
   files: readonly string[],
   manifest: ExportManifest,
@@ -93,8 +104,7 @@ async function classifyFiles(
     const chunk = files.slice(start, start + batch);
     const decoded = await Promise.all(chunk.map(async (f) => {
       try {
-        const img = await decodeToRgb(f, { width: p.width, height: p.height, resize: p.resize });
-        return pixelsToFloat(img.data, feed);
+        return toModelInput(await decodeForModel(f, { width: p.width, height: p.height, resize: p.resize }), feed);
       } catch (e) {
         failures.push({ file: f, reason: (e as Error).message });
         return null;

@@ -66,7 +66,9 @@ export async function compileClassifierOnnx(record: RunRecord, backboneDir: stri
     metadata: meta,
     docString:
       `Input "pixels": float32 [batch, ${p.height}, ${p.width}, 3], RGB values 0..255, the photo resized to ${p.width}×${p.height} ` +
-      `(${p.resize === 'stretch' ? 'stretched to fit' : 'short side scaled, then the centre cropped'}); the graph maps them onto [${p.range.join(', ')}] itself. ` +
+      `(${p.resize === 'stretch' ? 'stretched to fit' : 'short side scaled, then the centre cropped'}; a larger photo shrunk averaging its pixels, ` +
+      `a smaller one enlarged bilinearly with half-pixel centres, as tf.image.resize, OpenCV's INTER_LINEAR and PyTorch's align_corners=False do); ` +
+      `the graph maps them onto [${p.range.join(', ')}] itself. ` +
       `Output "probabilities": float32 [batch, ${record.dataset.classes.length}], in the order of the "labels" metadata.`,
   });
 }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isTransferLabError } from '../../../shared/errors';
 import { initBackend } from '../tf/backend';
-import { decodeToRgb } from '../images/decodeImage';
+import { decodeForModel, type RgbImage } from '../images/decodeImage';
 import { decodeAugmented } from '../images/augment';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
@@ -24,8 +24,8 @@ let batchCap = Number.POSITIVE_INFINITY;
 
 interface Decoded {
   item: JobItem;
-  /** RGB bytes at the model's input size: a quarter of the floats' memory until the batch runs */
-  pixels?: Uint8Array;
+  /** RGB bytes, at the model's input size or smaller (the runtime enlarges those): a quarter of the floats' memory until the batch runs */
+  pixels?: RgbImage;
   reason?: string;
 }
 
@@ -36,8 +36,8 @@ async function decodeAll(items: JobItem[]): Promise<{ decoded: Decoded[]; second
     items.map(async (item): Promise<Decoded> => {
       try {
         const target = { width, height, resize };
-        const img = item.augment ? await decodeAugmented(item.absPath, target, item.augment) : await decodeToRgb(item.absPath, target);
-        return { item, pixels: img.data };
+        const img = item.augment ? await decodeAugmented(item.absPath, target, item.augment) : await decodeForModel(item.absPath, target);
+        return { item, pixels: img };
       } catch (e) {
         return { item, reason: isTransferLabError(e) ? e.message : `cannot decode: ${(e as Error).message}` };
       }
@@ -52,18 +52,29 @@ async function decodeAll(items: JobItem[]): Promise<{ decoded: Decoded[]; second
  */
 const simulatedOomAbove = Number(process.env.TRANSFER_LAB_FAULT_OOM_ABOVE ?? Number.POSITIVE_INFINITY);
 
-/** the batch's bytes, one image after another */
-function pack(batch: Decoded[]): Uint8Array {
-  const { height, width } = init.preprocessing;
-  const per = height * width * 3;
-  const input = new Uint8Array(batch.length * per);
-  batch.forEach((d, i) => input.set(d.pixels!, i * per));
+/** the images' bytes, one after another (all of one size) */
+function pack(images: RgbImage[]): Uint8Array {
+  const per = images[0]!.data.length;
+  const input = new Uint8Array(images.length * per);
+  images.forEach((img, i) => input.set(img.data, i * per));
   return input;
 }
 
+/** Runs a batch, one call per image size among its images (small images stay at their own size). */
 async function infer(batch: Decoded[]): Promise<Float32Array> {
   if (batch.length > simulatedOomAbove) throw new RangeError(`Array buffer allocation failed (simulated for a batch of ${batch.length})`);
-  return runner.infer(pack(batch), batch.length);
+  const out = new Float32Array(batch.length * init.featureDim);
+  const bySize = new Map<string, number[]>();
+  batch.forEach((d, i) => {
+    const key = `${d.pixels!.height}x${d.pixels!.width}`;
+    bySize.set(key, [...(bySize.get(key) ?? []), i]);
+  });
+  for (const at of bySize.values()) {
+    const images = at.map((i) => batch[i]!.pixels!);
+    const y = await runner.infer(pack(images), images.length, [images[0]!.height, images[0]!.width]);
+    at.forEach((i, j) => out.set(y.subarray(j * init.featureDim, (j + 1) * init.featureDim), i * init.featureDim));
+  }
+  return out;
 }
 
 /**
@@ -74,29 +85,35 @@ async function infer(batch: Decoded[]): Promise<Float32Array> {
  */
 async function checkParity(ref: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
   const { height, width, resize } = init.preprocessing;
-  const samples: Uint8Array[] = [];
+  // decoded as the extraction decodes them, so a small image's enlargement is checked too
+  const samples: RgbImage[] = [];
   for (const file of init.parityImages ?? []) {
     if (samples.length === 2) break;
     try {
-      samples.push((await decodeToRgb(file, { width, height, resize })).data);
+      const img = await decodeForModel(file, { width, height, resize });
+      if (!samples.length || (img.width === samples[0]!.width && img.height === samples[0]!.height)) samples.push(img);
     } catch {
       // a broken image is the extraction's to report; try the next
     }
   }
-  const per = height * width * 3;
-  const input = new Uint8Array(Math.max(1, samples.length) * per);
-  if (samples.length) samples.forEach((s, i) => input.set(s, i * per));
-  else for (let i = 0; i < input.length; i++) input[i] = (i * 2654435761) >>> 24;
-  const n = Math.max(1, samples.length);
-  const maxDiff = relativeDiff(await ref.infer(input, n), await runner.infer(input, n));
+  const fromDataset = samples.length;
+  if (!fromDataset) {
+    const data = new Uint8Array(height * width * 3);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    samples.push({ data, width, height });
+  }
+  const input = pack(samples);
+  const n = samples.length;
+  const size = [samples[0]!.height, samples[0]!.width] as const;
+  const maxDiff = relativeDiff(await ref.infer(input, n, size), await runner.infer(input, n, size));
   if (maxDiff <= parityTolerance) {
     ref.dispose();
-    return { maxDiff, images: samples.length };
+    return { maxDiff, images: fromDataset };
   }
   const failed = runner.runtime;
   runner.dispose();
   runner = ref;
-  return { maxDiff, images: samples.length, fallbackReason: `${failed} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${samples.length ? `${samples.length} of the dataset's images` : 'random pixels'})` };
+  return { maxDiff, images: fromDataset, fallbackReason: `${failed} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})` };
 }
 
 /** Runs the frozen part in chunks no larger than the cap; an allocation failure halves the cap. */

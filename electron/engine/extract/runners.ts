@@ -15,13 +15,15 @@ import type { RuntimeName, WorkerInit } from './protocol';
 
 /**
  * The runtimes an extraction worker can run the frozen part on, behind one shape: the
- * decoder's RGB bytes in (already resized, [n, height, width, 3]), pooled features out.
- * TF.js maps the bytes onto the model's value range in JavaScript; a compiled ONNX graph
- * takes the bytes as they are and does it inside.
+ * decoder's RGB bytes in ([n, height, width, 3], at the model's input size or smaller — see
+ * decodeForModel), pooled features out. Both enlarge the smaller ones bilinearly with
+ * half-pixel centres and map the bytes onto the model's value range: TF.js in its ops, a
+ * compiled ONNX graph inside itself.
  */
 export interface Runner {
   runtime: RuntimeName;
-  infer(pixels: Uint8Array, n: number): Promise<Float32Array>;
+  /** `size`: the pixels' [height, width]; the model's input size when left out */
+  infer(pixels: Uint8Array, n: number, size?: readonly [number, number]): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -58,10 +60,12 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
   const { height, width } = init.preprocessing;
   return {
     runtime,
-    infer: (pixels, n) =>
+    infer: (pixels, n, [h, w] = [height, width]) =>
       Promise.resolve(
         tf.tidy(() => {
-          let y = forward(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, height, width, 3]));
+          let x = tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]);
+          if (h !== height || w !== width) x = tf.image.resizeBilinear(x, [height, width], false, true);
+          let y = forward(x);
           if (init.pooling === 'avg' && y.rank === 4) y = tf.mean(y, [1, 2]);
           return tf.reshape(y, [n, -1]).dataSync() as Float32Array;
         }),
@@ -85,13 +89,13 @@ function withPooling(g: FrozenGraph, pooling: 'avg' | 'none'): FrozenGraph {
 const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
 
 async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
-  const compiled = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim, pixelType: 'uint8' });
+  const compiled = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim, pixelType: 'uint8', resizeInside: true });
   const { height, width } = init.preprocessing;
   const session = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height, width, threads: init.threads });
   return {
     runtime: 'onnx',
-    infer: async (pixels, n) => {
-      const y = await session.run(pixels, n);
+    infer: async (pixels, n, size) => {
+      const y = await session.run(pixels, n, size);
       if (simulatedSkew) for (let i = 0; i < y.length; i++) y[i]! += simulatedSkew;
       return y;
     },

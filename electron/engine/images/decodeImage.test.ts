@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { encode as encodeBmp } from 'fast-bmp';
@@ -16,7 +16,8 @@ import {
   withCorner,
   type Rgb,
 } from '../../../test/fixtures/syntheticImages';
-import { decodeToRgb, isHiddenOrSystemFile, isImageFileName, isNotAnImageReason, pixelsToFloat, probeImage } from './decodeImage';
+import { fashionMnistClasses, fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
+import { decodeForModel, decodeToRgb, isHiddenOrSystemFile, isImageFileName, isNotAnImageReason, pixelsToFloat, probeImage } from './decodeImage';
 
 let dir: string;
 const file = (name: string) => path.join(dir, name);
@@ -294,6 +295,72 @@ describe('decodeToRgb', () => {
 
   it('rejects a nonsensical resize target', async () => {
     await expect(decodeToRgb(file('red.png'), { width: 0, height: 5, resize: 'stretch' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+});
+
+/** the PNG without its chunks of one type */
+function withoutPngChunk(png: Buffer, type: string): Buffer {
+  const parts = [png.subarray(0, 8)];
+  for (let at = 8; at < png.length; ) {
+    const end = at + 12 + png.readUInt32BE(at);
+    if (png.subarray(at + 4, at + 8).toString('latin1') !== type) parts.push(png.subarray(at, end));
+    at = end;
+  }
+  return Buffer.concat(parts);
+}
+
+describe('decodeForModel', () => {
+  const square = { width: 224, height: 224, resize: 'stretch' as const };
+
+  it('leaves a small PNG or BMP at its own size, with the pixels libvips decodes', async () => {
+    // every kind of small PNG: the plain ones (fast-png) and those with something to convert (libvips)
+    for (const name of ['red.png', 'grey.png', 'deep.png', 'palette.png', 'rgba.png', 'red.bmp']) {
+      const img = await decodeForModel(file(name), square);
+      expect([img.width, img.height], name).toEqual([16, 12]);
+      expect(Buffer.from(img.data).equals(Buffer.from((await decodeToRgb(file(name))).data)), name).toBe(true);
+    }
+    const noise = await noisePng(32, 32, 5);
+    const img = await decodeForModel(noise, square);
+    expect(Buffer.from(img.data).equals(Buffer.from((await decodeToRgb(noise)).data))).toBe(true);
+    // a square PNG that EXIF turns: the red corner moves from the top left to the top right
+    // (sharp adds a colour profile too, which alone would send it to libvips: dropped here)
+    const turned = withoutPngChunk(await fromRgb(withCorner(20, 20, BLUE, RED, 5), 20, 20).png().withMetadata({ orientation: 6 }).toBuffer(), 'iCCP');
+    const t = await decodeForModel(turned, square);
+    expectColour(pixel(t, 19, 0), RED);
+    expectColour(pixel(t, 0, 0), BLUE);
+  });
+
+  it('gives real Fashion-MNIST PNGs the same bytes as libvips', async () => {
+    const data = await fashionMnistDataset({ perClass: 2 });
+    for (const cls of fashionMnistClasses) {
+      for (const f of (await readdir(path.join(data, cls))).map((n) => path.join(data, cls, n))) {
+        const img = await decodeForModel(f, square);
+        expect([img.width, img.height]).toEqual([28, 28]);
+        expect(Buffer.from(img.data).equals(Buffer.from((await decodeToRgb(f)).data)), f).toBe(true);
+      }
+    }
+  });
+
+  it('resizes to the model input whatever would need more than an enlargement', async () => {
+    // larger than the input; a JPEG (its size is not read without decoding); a small PNG whose
+    // centre crop would cut it; an EXIF rotation the header does not show
+    const cases: [string, Parameters<typeof decodeForModel>[1]][] = [
+      ['whole.jpg', { width: 32, height: 32, resize: 'stretch' }],
+      ['red.jpg', square],
+      ['red.png', { ...square, resize: 'center-crop' }],
+      ['exif6.jpg', square],
+    ];
+    for (const [name, target] of cases) {
+      const img = await decodeForModel(file(name), target);
+      expect([img.width, img.height], name).toEqual([target.width, target.height]);
+      expect(Buffer.from(img.data).equals(Buffer.from((await decodeToRgb(file(name), target)).data)), name).toBe(true);
+    }
+  });
+
+  it('reports broken files as decodeToRgb does', async () => {
+    await expectUnreadable(decodeForModel(file('truncated.png'), square), /truncated or corrupt PNG/);
+    await expectUnreadable(decodeForModel(file('empty.jpg'), square), /empty file/);
+    await expectUnreadable(decodeForModel(file('drawing.png'), square), /not an image/);
   });
 });
 

@@ -140,9 +140,12 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(JSON.parse(meta.labels!)).toEqual(classes);
     const p = first.record.model.preprocessing;
     const sharp = (await import('sharp')).default;
+    const tf = await import('@tensorflow/tfjs-core');
     for (const [i, img] of engine.testImages.entries()) {
-      const px = await sharp(path.join(dataset, img.relPath)).toColourspace('srgb').resize({ width: p.width, height: p.height, fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
-      const out = await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(px), [1, p.height, p.width, 3]) });
+      // the 28×28 photo enlarged as the model's doc string says: bilinear, half-pixel centres
+      const { data, info } = await sharp(path.join(dataset, img.relPath)).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const px = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(data), [info.height, info.width, 3]), [p.height, p.width], false, true).dataSync() as Float32Array);
+      const out = await session.run({ pixels: new ort.Tensor('float32', px, [1, p.height, p.width, 3]) });
       const probs = out.probabilities!.data as Float32Array;
       expect(probs.indexOf(Math.max(...probs))).toBe(engine.predictions.predicted[i]);
     }

@@ -163,6 +163,35 @@ describe('ONNX compiler: each layer type matches TF.js', () => {
   });
 });
 
+describe('ONNX compiler: a small image enlarged inside the graph', () => {
+  it('matches TF.js enlarging it bilinearly with half-pixel centres, and leaves input-sized images alone', async () => {
+    const x = input(24, 20);
+    const y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'out' }).apply(x) as ST;
+    const m = tfl.model({ inputs: x, outputs: y });
+    const p = pre(24, 20);
+    const compiled = compileOnnx(optimizeFrozenGraph(frozenGraphFromLayers(m, 'out')), { preprocessing: p, pixelType: 'uint8', resizeInside: true });
+    const runner = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height: 24, width: 20 });
+    try {
+      for (const [h, w] of [[7, 5], [24, 20], [3, 11]] as const) {
+        const pixels = Uint8Array.from(tf.tidy(() => tf.randomUniform([2, h, w, 3], 0, 255, 'float32', h).dataSync()));
+        const ours = await runner.run(pixels, 2, [h, w]);
+        const theirs = tf.tidy(() => {
+          const mapped = tf.sub(tf.div(tf.tensor4d(pixels, [2, h, w, 3], 'float32'), 127.5), 1);
+          const big = h === 24 && w === 20 ? mapped : tf.image.resizeBilinear(mapped as tf.Tensor4D, [24, 20], false, true);
+          return tf.reshape(m.predict(big) as tf.Tensor, [2, -1]).dataSync() as Float32Array;
+        });
+        expect(ours.length).toBe(theirs.length);
+        let diff = 0;
+        for (let i = 0; i < ours.length; i++) diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
+        expect(diff, `${h}×${w}`).toBeLessThan(1e-4);
+      }
+    } finally {
+      await runner.dispose();
+      m.dispose();
+    }
+  });
+});
+
 describe('ONNX compiler: real pre-trained networks', () => {
   it('MobileNetV2 up to its pooled features', async () => {
     const m = await tfl.loadLayersModel(fileSystemLoader(pretrainedModelDir('mobilenet_v2')));

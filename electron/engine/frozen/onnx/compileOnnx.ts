@@ -22,6 +22,12 @@ export interface CompileOptions {
    * what TensorRT and most tools expect of an exported model.
    */
   pixelType?: 'float32' | 'uint8';
+  /**
+   * The input's height and width are free and the graph resizes (bilinear, half-pixel
+   * centres) to the model's own: the extractor hands small images over as they decode, a
+   * fraction of the bytes, and the runtime's resize costs a quarter of the decoder's.
+   */
+  resizeInside?: boolean;
   /** output name: 'features' for the extractor, 'probabilities' for an exported classifier */
   outputName?: string;
   /** size of the output's second axis, where known */
@@ -157,7 +163,13 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         const pixels = o.pixelType === 'uint8' ? b.node('Cast', [inputName], { to: 1 }, 'preprocess/float') : inputName;
         const scaled = b.node('Mul', [pixels, b.scalar('pixel_scale', scale)], {}, 'preprocess/scale');
         const shifted = b.node('Add', [scaled, b.scalar('pixel_offset', offset)], {}, 'preprocess/offset');
-        return { name: b.node('Transpose', [shifted], { perm: toNchw }, 'preprocess/nchw'), rank: 4, hw: inputHw };
+        const nchw = b.node('Transpose', [shifted], { perm: toNchw }, 'preprocess/nchw');
+        if (!o.resizeInside) return { name: nchw, rank: 4, hw: inputHw };
+        // the value range is applied first, on the smaller image: it commutes with interpolation
+        const batchAndChannels = b.node('Slice', [b.node('Shape', [nchw], {}, 'preprocess/shape'), b.int64s('preprocess/from', [0]), b.int64s('preprocess/to', [2])], {}, 'preprocess/nc');
+        const sizes = b.node('Concat', [batchAndChannels, b.int64s('preprocess/hw', inputHw)], { axis: 0 }, 'preprocess/sizes');
+        const resized = b.node('Resize', [nchw, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'preprocess/resize');
+        return { name: resized, rank: 4, hw: inputHw };
       }
       case 'conv2d':
       case 'depthwise': {
@@ -257,7 +269,7 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
   b.nodeTo(outputName, 'Identity', [flat]);
   const bytes = b.encode({
     graphName: o.graphName ?? 'transfer_lab_frozen',
-    input: { name: inputName, type: o.pixelType ?? 'float32', dims: ['batch', inputHw[0], inputHw[1], 3] },
+    input: { name: inputName, type: o.pixelType ?? 'float32', dims: o.resizeInside ? ['batch', 'height', 'width', 3] : ['batch', inputHw[0], inputHw[1], 3] },
     output: { name: outputName, dims: ['batch', o.outputDim ?? null] },
     ...(o.metadata ? { metadata: o.metadata } : {}),
     ...(o.producerVersion ? { producerVersion: o.producerVersion } : {}),

@@ -8,8 +8,11 @@ import type * as ort from 'onnxruntime-node';
  * TF.js with the reason instead of failing to start.
  */
 export interface OnnxRunner {
-  /** pixels [n, height, width, 3], 0..255 (bytes where the graph was compiled for uint8) → features [n, dim] */
-  run(pixels: Float32Array | Uint8Array, n: number): Promise<Float32Array>;
+  /**
+   * pixels [n, height, width, 3], 0..255 (bytes where the graph was compiled for uint8) →
+   * features [n, dim]; `size` is the pixels' [height, width] where the graph resizes inside
+   */
+  run(pixels: Float32Array | Uint8Array, n: number, size?: readonly [number, number]): Promise<Float32Array>;
   readonly threads: number;
   dispose(): Promise<void>;
 }
@@ -41,13 +44,14 @@ export async function createOnnxRunner(model: Uint8Array, o: { inputName: string
   });
   const runner: OnnxRunner = {
     threads,
-    async run(pixels, n) {
+    async run(pixels, n, size = [o.height, o.width]) {
+      const [height, width] = size;
       // small batches keep a convolution's working set in the CPU's caches (MobileNetV2 on 2
       // cores: 239 images/s at 4, 195 at 16)
-      const per = o.height * o.width * 3;
+      const per = height * width * 3;
       if (n > subBatch) {
         const parts: Float32Array[] = [];
-        for (let i = 0; i < n; i += subBatch) parts.push(await runner.run(pixels.subarray(i * per, Math.min(n, i + subBatch) * per), Math.min(subBatch, n - i)));
+        for (let i = 0; i < n; i += subBatch) parts.push(await runner.run(pixels.subarray(i * per, Math.min(n, i + subBatch) * per), Math.min(subBatch, n - i), size));
         const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
         let at = 0;
         for (const p of parts) {
@@ -56,7 +60,7 @@ export async function createOnnxRunner(model: Uint8Array, o: { inputName: string
         }
         return out;
       }
-      const input = pixels instanceof Uint8Array ? new rt.Tensor('uint8', pixels, [n, o.height, o.width, 3]) : new rt.Tensor('float32', pixels, [n, o.height, o.width, 3]);
+      const input = pixels instanceof Uint8Array ? new rt.Tensor('uint8', pixels, [n, height, width, 3]) : new rt.Tensor('float32', pixels, [n, height, width, 3]);
       const out = await session.run({ [o.inputName]: input });
       const y = out[o.outputName]!;
       const data = y.data as Float32Array;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fashionMnistDataset } from '../test/fixtures/fashionMnist';
+import { fashionMnistCopy } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
 import { artifacts, startHarness, type Harness } from './harness';
 
@@ -17,9 +17,7 @@ let dataset: string;
 
 beforeAll(async () => {
   h = await startHarness('tl-lab-');
-  const source = await fashionMnistDataset({ perClass: 20 });
-  dataset = path.join(h.work, 'clothes');
-  for (const c of ['1_trouser', '5_sandal', '8_bag']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '5_sandal', '8_bag'], dest: path.join(h.work, 'clothes') });
 });
 
 afterAll(async () => {

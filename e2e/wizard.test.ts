@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fashionMnistDataset } from '../test/fixtures/fashionMnist';
+import { fashionMnistCopy } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
 import { startHarness, type Harness } from './harness';
 
@@ -28,9 +28,7 @@ beforeAll(async () => {
   h = await startHarness('tl-e2e-');
   work = h.work;
   page = h.page;
-  const source = await fashionMnistDataset({ perClass: 20 });
-  dataset = path.join(work, 'clothes');
-  for (const c of ['1_trouser', '5_sandal', '8_bag']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '5_sandal', '8_bag'], dest: path.join(work, 'clothes') });
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../shared/events';
-import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
+import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { loadClassifier, topK } from '../export/classifier';
 import { exportRun } from '../export/exportModel';
@@ -35,9 +35,7 @@ const events: EngineEvent[] = [];
 
 beforeAll(async () => {
   await initBackend('wasm');
-  const source = await fashionMnistDataset({ perClass: 20 });
-  dataset = path.join(work, 'photos');
-  for (const c of classes) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  dataset = await fashionMnistCopy({ perClass: 20, classes: classes, dest: path.join(work, 'photos') });
   fs.writeFileSync(path.join(dataset, '8_bag', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
   fs.writeFileSync(path.join(dataset, '7_sneaker', 'notes.txt'), 'not a photo');
   fs.writeFileSync(path.join(dataset, '1_trouser', '.DS_Store'), 'mac');

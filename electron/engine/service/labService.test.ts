@@ -6,7 +6,7 @@ import type { EventName, EventPayload } from '../../../shared/contract';
 import { newProject } from '../../../shared/project';
 import { dispatch } from '../../../shared/rpc';
 import { defaultTrainConfig } from '../../../shared/run';
-import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
+import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { createLabService, type LabService } from './labService';
 
@@ -25,9 +25,7 @@ const call = async (name: string, input: unknown) => {
 };
 
 beforeAll(async () => {
-  const source = await fashionMnistDataset({ perClass: 20 });
-  dataset = path.join(dataDir, 'photos');
-  for (const c of ['1_trouser', '8_bag']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
+  dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '8_bag'], dest: path.join(dataDir, 'photos') });
   service = createLabService({
     host: 'web',
     version: 'test',

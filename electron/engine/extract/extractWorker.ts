@@ -5,7 +5,7 @@ import { decodeForModel, type RgbImage } from '../images/decodeImage';
 import { decodeAugmented } from '../images/augment';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
-import type { FromWorker, ItemResult, JobItem, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerInit } from './protocol';
 import { buildRunner, parityTolerance, relativeDiff, type Runner } from './runners';
 
 /**
@@ -15,7 +15,7 @@ import { buildRunner, parityTolerance, relativeDiff, type Runner } from './runne
  * features to the cache itself, so only small messages cross threads and nothing big is held
  * anywhere.
  */
-const init = workerData as WorkerInit;
+let init = workerData as WorkerInit;
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 
@@ -166,6 +166,16 @@ async function pump(): Promise<void> {
 
 try {
   const backend = await initBackend(init.backend);
+  if (init.deferred) {
+    const settings = await new Promise<StartSettings | null>((resolve) => {
+      port.once('message', (m: ToWorker) => resolve(m.type === 'start' ? m.settings : null));
+    });
+    if (!settings) {
+      port.close();
+      process.exit(0);
+    }
+    init = { ...init, ...settings, deferred: false };
+  }
   const built = await buildRunner(init);
   runner = built.runner;
   let { fallbackReason, parityMaxDiff } = built;
@@ -174,12 +184,15 @@ try {
     parityMaxDiff = parity.maxDiff;
     if (parity.fallbackReason) fallbackReason = parity.fallbackReason;
   }
-  send({ type: 'ready', backend: backend.provider, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}) });
+  // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
+  const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
+  send({ type: 'ready', backend: backend.provider, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'close') {
       port.close();
       return;
     }
+    if (m.type !== 'job') return;
     // start decoding at once: it overlaps the inference of the job ahead of it
     queue.push({ id: m.id, decoding: decodeAll(m.items) });
     void pump();

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
-import type { FromWorker, ItemResult, JobItem, RuntimeName, WorkerInit } from './protocol';
+import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, ToWorker, WorkerInit } from './protocol';
 
 /**
  * The extractor the bottleneck cache calls: a pool of worker threads, each with its own
@@ -64,8 +64,8 @@ export class ExtractorPool {
   }
 
   /**
-   * Starts `workers` workers, one first (it loads the runtime the others then load from the
-   * disk cache warm). The cores are shared among them: ONNX Runtime gets cores / workers
+   * Starts `workers` workers: the first picks the runtime (and compiles and checks the ONNX
+   * graph), the others boot meanwhile and then run what it settled on. The cores are shared among them: ONNX Runtime gets cores / workers
    * threads in each, TF.js's wasm is single-threaded anyway. Measured here (2 cores, ONNX
    * Runtime, MobileNetV2): two workers of one thread extract about a tenth faster than one of
    * two threads — each decodes its next batch while the other infers, and no thread waits at
@@ -79,34 +79,42 @@ export class ExtractorPool {
     pool.onBackoff = opts.onBackoff;
     const workers = Math.max(1, opts.workers);
     const init: WorkerInit = { ...base, threads: base.threads ?? Math.max(1, Math.floor(coreCount() / workers)) };
+    // the others boot alongside the first (a worker's start is most of a second) and wait
+    // for what it settles on
+    const first = pool.launch(init);
+    const others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
     try {
-      const first = await pool.spawn(init);
-      if (workers > 1) {
-        // the others take what the first settled on, so a fallback is not repeated in each
-        const runtime = first.runtime === 'onnx' ? 'onnx' : first.runtime === 'fused' ? 'fused' : init.runtime === 'auto' || init.runtime === 'onnx' ? 'tfjs' : init.runtime;
-        await Promise.all(Array.from({ length: workers - 1 }, () => pool.spawn({ ...init, runtime })));
-      }
+      const ready = await first.ready;
+      // the others take what the first settled on, so a fallback is not repeated in each; an
+      // ONNX graph it compiled and checked they run as it is (no TF.js model, no second check:
+      // on Inception v3 that is seconds of start and 400 MiB a worker)
+      const runtime = ready.runtime === 'graph' ? 'tfjs' : ready.runtime;
+      const settings: StartSettings = ready.compiled ? { runtime, compiled: ready.compiled, parityCheck: false } : { runtime, parityCheck: init.parityCheck };
+      for (const o of others) o.worker.postMessage({ type: 'start', settings } satisfies ToWorker);
+      await Promise.all(others.map((o) => o.ready));
       pool.info = {
-        backend: first.backend,
-        runtime: first.runtime,
+        backend: ready.backend,
+        runtime: ready.runtime,
         workers: pool.slots.length,
-        threads: first.runtime === 'onnx' ? init.threads : 1,
+        threads: ready.runtime === 'onnx' ? init.threads : 1,
         batchSize: opts.batchSize,
-        ...(first.fallbackReason ? { fallbackReason: first.fallbackReason } : {}),
-        ...(first.parityMaxDiff !== undefined ? { parityMaxDiff: first.parityMaxDiff } : {}),
+        ...(ready.fallbackReason ? { fallbackReason: ready.fallbackReason } : {}),
+        ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
       };
     } catch (e) {
+      await Promise.all([first, ...others].map((l) => l.stop()));
       await pool.close();
       throw e;
     }
     return pool;
   }
 
-  private async spawn(init: WorkerInit): Promise<Extract<FromWorker, { type: 'ready' }>> {
+  /** starts a worker; `ready` settles when it has its runtime (it joins the pool then) or has failed */
+  private launch(init: WorkerInit): { worker: Worker; ready: Promise<Extract<FromWorker, { type: 'ready' }>>; stop(): Promise<void> } {
     const worker = new Worker(workerUrl(), { workerData: init, stdout: false, stderr: false });
     // only our own listeners come off again: Worker keeps internal ones on itself
     let detach = () => undefined as void;
-    const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+    const ready = new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         if (m.type === 'ready') resolve(m);
         else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
@@ -120,14 +128,23 @@ export class ExtractorPool {
         worker.off('error', reject);
         worker.off('exit', onExit);
       };
-    }).catch(async (e: unknown) => {
-      detach();
-      await worker.terminate();
-      throw e;
-    });
-    detach();
-    this.slots.push({ worker, inFlight: 0 });
-    return ready;
+    }).then(
+      (m) => {
+        detach();
+        this.slots.push({ worker, inFlight: 0 });
+        return m;
+      },
+      async (e: unknown) => {
+        detach();
+        await worker.terminate();
+        throw e;
+      },
+    );
+    // a worker given up on while it starts: its failure is the one that stopped the pool, not news
+    const stop = async () => {
+      await Promise.all([ready.catch(() => undefined), worker.terminate()]);
+    };
+    return { worker, ready, stop };
   }
 
   /**

@@ -29,6 +29,30 @@ export interface WorkerInit {
   parityImages?: string[];
   /** threads for a runtime that has its own (ONNX Runtime): the cores shared among the workers */
   threads: number;
+  /**
+   * The ONNX graph another worker of the pool compiled and checked: this one runs it as it
+   * is, without loading the TF.js model at all.
+   */
+  compiled?: CompiledGraph;
+  /**
+   * Boot (threads, modules, the TF.js backend) and then wait for a 'start' message that says
+   * how to run: the pool boots its other workers while the first one compiles and checks.
+   */
+  deferred?: boolean;
+}
+
+/** how a deferred worker is to run, once the pool's first worker has settled it */
+export interface StartSettings {
+  runtime: ExtractorRuntime;
+  parityCheck: boolean;
+  compiled?: CompiledGraph;
+}
+
+/** a compiled frozen part, as it crosses threads */
+export interface CompiledGraph {
+  bytes: Uint8Array;
+  inputName: string;
+  outputName: string;
 }
 
 export interface JobItem {
@@ -40,7 +64,7 @@ export interface JobItem {
   file: string;
 }
 
-export type ToWorker = { type: 'job'; id: number; items: JobItem[] } | { type: 'close' };
+export type ToWorker = { type: 'job'; id: number; items: JobItem[] } | { type: 'start'; settings: StartSettings } | { type: 'close' };
 
 export interface ItemResult {
   hash: string;
@@ -49,7 +73,7 @@ export interface ItemResult {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number }
+  | { type: 'ready'; backend: string; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
   | { type: 'fatal'; error: { code: string; message: string; hint?: string } };

@@ -11,7 +11,7 @@ import { compileOnnx } from '../frozen/onnx/compileOnnx';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
 import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/decodeImage';
-import type { RuntimeName, WorkerInit } from './protocol';
+import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
 
 /**
  * The runtimes an extraction worker can run the frozen part on, behind one shape: the
@@ -33,6 +33,8 @@ export interface BuiltRunner {
   parityMaxDiff?: number;
   /** the plain TF.js model, to check a compiled runtime against before it is trusted (ONNX only) */
   reference: Runner | null;
+  /** the ONNX graph the runner runs, for the pool's other workers once it is trusted */
+  compiled?: CompiledGraph;
 }
 
 /**
@@ -88,8 +90,13 @@ function withPooling(g: FrozenGraph, pooling: 'avg' | 'none'): FrozenGraph {
  */
 const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
 
-async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
-  const compiled = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim, pixelType: 'uint8', resizeInside: true });
+async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<{ runner: Runner; compiled: CompiledGraph }> {
+  const { bytes, inputName, outputName } = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim, pixelType: 'uint8', resizeInside: true });
+  const compiled = { bytes, inputName, outputName };
+  return { runner: await compiledRunner(init, compiled), compiled };
+}
+
+async function compiledRunner(init: WorkerInit, compiled: CompiledGraph): Promise<Runner> {
   const { height, width } = init.preprocessing;
   const session = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height, width, threads: init.threads });
   return {
@@ -120,7 +127,8 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
     const topology = readModelJson(init.modelDir).modelTopology as Parameters<typeof frozenGraphFromGraphModel>[0];
     const { height, width } = init.preprocessing;
     const graph = optimizeFrozenGraph(frozenGraphFromGraphModel(topology, model.weights, model.outputNodes[0]!, [height, width, 3]));
-    return { runner: await onnxRunner(init, graph), reference: init.parityCheck ? plain : null };
+    const { runner, compiled } = await onnxRunner(init, graph);
+    return { runner, compiled, reference: init.parityCheck ? plain : null };
   } catch (e) {
     if (init.runtime === 'onnx') throw cannotOnnx(e);
     return { runner: plain, reference: null, fallbackReason: `ONNX Runtime: ${firstLine(e)}` };
@@ -134,6 +142,8 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
  * falls back and says why.
  */
 export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
+  // a graph the pool's first worker compiled and checked: nothing to load, translate or check
+  if (init.compiled) return { runner: await compiledRunner(init, init.compiled), reference: null };
   if (init.format === 'graph') return buildGraphRunner(init);
   const model = await loadLayersBackbone(init.modelDir);
   const cutModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(init.cut).output as tfl.SymbolicTensor });
@@ -152,9 +162,9 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   let onnxFailure: string | undefined;
   if (init.runtime === 'auto' || init.runtime === 'onnx') {
     try {
-      const runner = await onnxRunner(init, graph);
+      const { runner, compiled } = await onnxRunner(init, graph);
       // the TF.js model stays until the parity check has compared the two
-      return { runner, reference: init.parityCheck ? plain : null };
+      return { runner, compiled, reference: init.parityCheck ? plain : null };
     } catch (e) {
       if (init.runtime === 'onnx') throw cannotOnnx(e);
       onnxFailure = `ONNX Runtime: ${firstLine(e)}`;

@@ -11,13 +11,15 @@ import { writeFileAtomic } from '../util/atomicWrite';
 
 /**
  * A run in progress, on disk in its run folder: what was asked (request.json) and where
- * training got to (checkpoint.json + checkpoint.bin: the weights, the optimizers' state, the
+ * training got to (checkpoint.json + the checkpoint-<checksum>.bin it names: the weights, the optimizers' state, the
  * best epoch so far). A stopped run, or one whose process was killed, resumes from there;
  * a finished run removes them.
  */
 export const requestFileName = 'request.json';
 const checkpointJson = 'checkpoint.json';
-const checkpointBin = 'checkpoint.bin';
+/** the state's file before checkpoints named theirs */
+const legacyCheckpointBin = 'checkpoint.bin';
+const isCheckpointBin = (name: string) => name === legacyCheckpointBin || /^checkpoint-[0-9a-f]+\.bin$/.test(name);
 
 export interface RunRequest {
   formatVersion: 1;
@@ -51,6 +53,8 @@ const checkpointSchema = z.object({
   optimizerCount: z.number().int().min(0),
   bytes: z.number().int(),
   sha256: z.string(),
+  /** the state's file, named by its checksum */
+  file: z.string().regex(/^checkpoint(-[0-9a-f]+)?\.bin$/).default(legacyCheckpointBin),
   tensors: z.array(tensorEntry),
 });
 
@@ -73,7 +77,11 @@ export function readRequest(dir: string): RunRequest {
   return parsed.data as RunRequest;
 }
 
-/** The state goes to the .bin first, then the .json that names its checksum: a torn write is never read as whole. */
+/**
+ * The state goes to a .bin named by its checksum first, then the .json that names it; the
+ * previous .bin goes only after that. A process killed at any moment leaves a .json whose
+ * .bin is whole, and a reader never pairs one epoch's .json with another's state.
+ */
 export async function writeCheckpoint(dir: string, epoch: number, s: TrainState): Promise<void> {
   const entries: z.infer<typeof tensorEntry>[] = [];
   const chunks: Float32Array[] = [];
@@ -90,9 +98,12 @@ export async function writeCheckpoint(dir: string, epoch: number, s: TrainState)
   if (s.best.weights) add('best', s.best.weights);
   const bin = Buffer.alloc(offset);
   for (const [i, e] of entries.entries()) bin.set(new Uint8Array(chunks[i]!.buffer, chunks[i]!.byteOffset, chunks[i]!.byteLength), e.offset);
-  await writeFileAtomic(path.join(dir, checkpointBin), bin);
-  const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256: crypto.createHash('sha256').update(bin).digest('hex'), tensors: entries };
+  const sha256 = crypto.createHash('sha256').update(bin).digest('hex');
+  const file = `checkpoint-${sha256.slice(0, 16)}.bin`;
+  await writeFileAtomic(path.join(dir, file), bin);
+  const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256, file, tensors: entries };
   await writeFileAtomic(path.join(dir, checkpointJson), JSON.stringify(json));
+  for (const old of await fs.promises.readdir(dir)) if (isCheckpointBin(old) && old !== file) await fs.promises.rm(path.join(dir, old), { force: true });
 }
 
 /** the last finished epoch's state, or null where the run never finished an epoch */
@@ -100,29 +111,39 @@ export function readCheckpoint(dir: string): (TrainState & { epoch: number }) | 
   const file = path.join(dir, checkpointJson);
   if (!fs.existsSync(file)) return null;
   const bad = () => new TransferLabError('RUN_INVALID', `The checkpoint in ${dir} is damaged.`, 'Start the run again; the bottleneck cache makes that quick.');
-  let meta: z.infer<typeof checkpointSchema>;
-  let bin: Buffer;
-  try {
-    meta = checkpointSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    bin = fs.readFileSync(path.join(dir, checkpointBin));
-  } catch {
-    throw bad();
+  let meta: z.infer<typeof checkpointSchema> | undefined;
+  let bin: Buffer | undefined;
+  // a run still writing may replace its state between our two reads: read again then
+  for (let attempt = 0; !bin; attempt++) {
+    try {
+      meta = checkpointSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch {
+      throw bad();
+    }
+    try {
+      bin = fs.readFileSync(path.join(dir, meta.file));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 2) throw bad();
+    }
   }
-  if (bin.length !== meta.bytes || crypto.createHash('sha256').update(bin).digest('hex') !== meta.sha256) throw bad();
+  const m = meta!;
+  if (bin.length !== m.bytes || crypto.createHash('sha256').update(bin).digest('hex') !== m.sha256) throw bad();
   const group = (g: string): SavedTensor[] =>
-    meta.tensors.filter((e) => e.group === g).map((e) => ({ name: e.name, shape: e.shape, data: new Float32Array(bin.buffer.slice(bin.byteOffset + e.offset, bin.byteOffset + e.offset + e.length * 4)) }));
-  const optimizers = Array.from({ length: meta.optimizerCount }, (_, i) => group(`optimizer${i}`));
+    m.tensors.filter((e) => e.group === g).map((e) => ({ name: e.name, shape: e.shape, data: new Float32Array(bin.buffer.slice(bin.byteOffset + e.offset, bin.byteOffset + e.offset + e.length * 4)) }));
+  const optimizers = Array.from({ length: m.optimizerCount }, (_, i) => group(`optimizer${i}`));
   const best = group('best');
   return {
-    epoch: meta.epoch,
-    epochs: meta.epochs as TrainState['epochs'],
+    epoch: m.epoch,
+    epochs: m.epochs as TrainState['epochs'],
     weights: group('weights'),
     optimizers,
-    best: { loss: meta.best.loss ?? Number.POSITIVE_INFINITY, epoch: meta.best.epoch, weights: best.length ? best : null },
-    sinceBest: meta.sinceBest,
+    best: { loss: m.best.loss ?? Number.POSITIVE_INFINITY, epoch: m.best.epoch, weights: best.length ? best : null },
+    sinceBest: m.sinceBest,
   };
 }
 
 export async function removeCheckpoint(dir: string): Promise<void> {
-  for (const f of [checkpointJson, checkpointBin, requestFileName]) await fs.promises.rm(path.join(dir, f), { force: true });
+  for (const f of [checkpointJson, requestFileName]) await fs.promises.rm(path.join(dir, f), { force: true });
+  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+  for (const f of names) if (isCheckpointBin(f)) await fs.promises.rm(path.join(dir, f), { force: true });
 }

@@ -7,6 +7,7 @@ import { TransferLabError } from '../../../shared/errors';
 import { decodeForModel, pixelsToFloat, type RgbImage } from '../images/decodeImage';
 import { loadGraphBackbone } from '../models/loadBackbone';
 import { fileSystemLoader } from '../tf/fsModelIO';
+import { enlargeToInput } from '../tf/enlarge';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
 import { exportManifestName, type ExportFormat, type ExportManifest } from './exportModel';
 
@@ -75,18 +76,14 @@ async function loadOnnxClassifier(dir: string, manifest: ExportManifest): Promis
   };
 }
 
-/** decodes the files as the model wants them, in small batches, and runs them */
-/**
- * The image as the engine's extractor feeds it: values mapped onto the model's range, and a
- * small image enlarged bilinearly with half-pixel centres (as ONNX Runtime does inside the
- * extractor's graph), so the exported model sees what the engine trained on.
- */
+/** The image as the engine's extractor feeds it, so the exported model sees what the engine trained on. */
 function toModelInput(img: RgbImage, p: ExportManifest['preprocessing']): Float32Array {
   const values = pixelsToFloat(img.data, p);
   if (img.width === p.width && img.height === p.height) return values;
-  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(values, [img.height, img.width, 3]), [p.height, p.width], false, true).dataSync() as Float32Array);
+  return tf.tidy(() => enlargeToInput(tf.tensor3d(values, [img.height, img.width, 3]), p.height, p.width).dataSync() as Float32Array);
 }
 
+/** decodes the files as the model wants them, in small batches, and runs them */
 async function classifyFiles(
   files: readonly string[],
   manifest: ExportManifest,

@@ -67,7 +67,9 @@ async function infer(batch: Decoded[]): Promise<Float32Array> {
   const bySize = new Map<string, number[]>();
   batch.forEach((d, i) => {
     const key = `${d.pixels!.height}x${d.pixels!.width}`;
-    bySize.set(key, [...(bySize.get(key) ?? []), i]);
+    const group = bySize.get(key);
+    if (group) group.push(i);
+    else bySize.set(key, [i]);
   });
   for (const at of bySize.values()) {
     const images = at.map((i) => batch[i]!.pixels!);

@@ -11,6 +11,7 @@ import { compileOnnx } from '../frozen/onnx/compileOnnx';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
 import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/decodeImage';
+import { enlargeToInput } from '../tf/enlarge';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
 
 /**
@@ -65,9 +66,7 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
     infer: (pixels, n, [h, w] = [height, width]) =>
       Promise.resolve(
         tf.tidy(() => {
-          let x = tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]);
-          if (h !== height || w !== width) x = tf.image.resizeBilinear(x, [height, width], false, true);
-          let y = forward(x);
+          let y = forward(enlargeToInput(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]), height, width));
           if (init.pooling === 'avg' && y.rank === 4) y = tf.mean(y, [1, 2]);
           return tf.reshape(y, [n, -1]).dataSync() as Float32Array;
         }),

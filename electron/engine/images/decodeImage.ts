@@ -196,12 +196,9 @@ export async function decodeToRgb(input: ImageInput, target?: ResizeTarget | Bou
  */
 export async function decodeForModel(input: ImageInput, target: ResizeTarget): Promise<RgbImage> {
   const bytes = await loadBytes(input);
-  identify(bytes);
-  const size = headerSize(bytes);
-  if (size && enlargesOnly(size, target)) {
-    const img = plainPngPixels(bytes) ?? (await decodeToRgb(bytes));
-    if (enlargesOnly(img, target)) return img;
-  }
+  const format = identify(bytes);
+  const size = headerSize(bytes, format);
+  if (size && enlargesOnly(size, target)) return (format === 'png' ? plainPngPixels(bytes) : null) ?? decodeToRgb(bytes);
   return decodeToRgb(bytes, target);
 }
 
@@ -209,13 +206,13 @@ export async function decodeForModel(input: ImageInput, target: ResizeTarget): P
 const inertPngChunks = new Set(['IHDR', 'IDAT', 'IEND', 'tEXt', 'zTXt', 'iTXt', 'tIME', 'pHYs', 'sRGB']);
 
 /**
- * A plain PNG — 8-bit grey or RGB, not interlaced, no chunk that changes a pixel — decoded by
+ * A plain PNG (the caller has sniffed it) — 8-bit grey or RGB, not interlaced, no chunk that changes a pixel — decoded by
  * fast-png in a few microseconds, where a libvips pipeline costs most of a millisecond to set
  * up for a thumbnail-sized image. Its pixels are the same bytes libvips gives (PNG is lossless
  * and there is nothing to convert); anything else returns null.
  */
 function plainPngPixels(b: Uint8Array): RgbImage | null {
-  if (sniffImageFormat(b) !== 'png' || b.length < 33) return null;
+  if (b.length < 33) return null;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const [depth, colourType, interlace] = [b[24], b[25], b[28]];
   if (depth !== 8 || (colourType !== 0 && colourType !== 2) || interlace !== 0) return null;
@@ -243,8 +240,7 @@ function enlargesOnly(s: { width: number; height: number }, t: ResizeTarget): bo
 }
 
 /** width and height from a PNG's IHDR or a BMP's header, without decoding; null otherwise */
-function headerSize(b: Uint8Array): { width: number; height: number } | null {
-  const format = sniffImageFormat(b);
+function headerSize(b: Uint8Array, format: SniffedFormat): { width: number; height: number } | null {
   if (format === 'png' && b.length >= 24) {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return { width: v.getUint32(16), height: v.getUint32(20) };

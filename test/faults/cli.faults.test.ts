@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,11 +19,27 @@ const env = { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'user-cache') 
 const opts = (over: Partial<CliOptions> = {}): CliOptions => ({ env, cwd: work, ...over });
 let dataset: string;
 let model: string;
+/** the cache the finished run filled: later runs on it train at once */
+const cache = path.join(work, 'cache');
+/** a finished run, which nothing may overwrite */
+const finished = path.join(work, 'finished');
 
 beforeAll(async () => {
   dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '7_sneaker'], dest: path.join(work, 'photos') });
   model = pretrainedModelDir('mobilenet_v2');
+  const r = await runCli(['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', finished, '--json'], opts());
+  if (r.code !== 0) throw new Error(`the finished run the faults start from failed: ${r.stderr}`);
 });
+
+/** every file of a folder with its bytes' hash: equal before and after means nothing was touched */
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir, { recursive: true }).map(String).sort()) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).isFile()) out[f] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+  }
+  return out;
+}
 
 afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
@@ -36,19 +53,38 @@ function expectCleanFailure(r: CliResult, code: number, message: RegExp): void {
   expect(processesNaming(work)).toEqual([]);
 }
 
+describe('a run folder that is taken', () => {
+  it('train --out onto a finished run refuses with one line and leaves the run as it was', async () => {
+    const before = contents(finished);
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(['run.json', 'head/model.json', 'head/weights.bin']));
+    const r = await runCli(['train', dataset, '--model', model, '--epochs', '2', '--cache-dir', cache, '--out', finished], opts());
+    expectCleanFailure(r, 2, new RegExp(`^error: ${finished} already holds a finished run; training into it would overwrite its weights and record\\. Choose a new or empty folder for --out`));
+    expect(contents(finished)).toEqual(before);
+  });
+
+  it('train --out onto a folder of other files refuses too', async () => {
+    const mine = path.join(work, 'notes');
+    fs.mkdirSync(mine);
+    fs.writeFileSync(path.join(mine, 'run.txt'), 'mine');
+    const r = await runCli(['train', dataset, '--model', model, '--cache-dir', cache, '--out', mine], opts());
+    expectCleanFailure(r, 2, /is not empty and is not a run folder\. Choose a new or empty folder for --out, so nothing of yours is overwritten/);
+    expect(fs.readdirSync(mine)).toEqual(['run.txt']);
+  });
+});
+
 describe('Ctrl+C', () => {
   it.each(['auto', 'tfjs'])('during extraction (--extractor %s) stops between batches and exits 130 with one line', async (extractor) => {
-    const cache = path.join(work, `cache-stop-${extractor}`);
+    const fresh = path.join(work, `cache-stop-${extractor}`);
     const out = path.join(work, `run-stop-${extractor}`);
-    const r = await runCli(['train', dataset, '--model', model, '--extractor', extractor, '--extract-batch', '2', '--cache-dir', cache, '--out', out, '--json'], opts({ interruptOn: /"phase":"extract","done":/ }));
+    const r = await runCli(['train', dataset, '--model', model, '--extractor', extractor, '--extract-batch', '2', '--cache-dir', fresh, '--out', out, '--json'], opts({ interruptOn: /"phase":"extract","done":/ }));
     expect(r.stoppedAt).not.toBeNull();
     expectCleanFailure(r, 130, /^error: Extraction was stopped\. Features extracted so far are kept in the cache/);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'CANCELLED' });
     // what was extracted before the stop is whole and stays: the next run extracts only the rest
-    const kept = fs.readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('.f32'));
+    const kept = fs.readdirSync(fresh, { recursive: true }).filter((f) => String(f).endsWith('.f32'));
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(40);
-    expect(fs.readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
+    expect(fs.readdirSync(fresh, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
     expect(fs.existsSync(path.join(out, 'run.json'))).toBe(false);
   });
 });
@@ -58,9 +94,9 @@ const skipDisk = disk.how === 'none' ? disk.why : false;
 
 describe.skipIf(skipDisk)('a full disk', () => {
   it('under the bottleneck cache: DISK_FULL naming the cache folder, the workers stopped cleanly', async () => {
-    const cache = path.join(work, 'cache-full');
-    const r = await runCli(['train', dataset, '--model', model, '--extract-batch', '2', '--cache-dir', cache, '--out', path.join(work, 'run-cache-full'), '--json'], opts({ wrap: onFullDisk({ dir: cache, freeKiB: 40, after: path.join(work, 'cache-full-after') }) }));
-    expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${cache}/.+\\.f32\\. Free some space on the disk that holds ${cache} \\(the bottleneck cache there is derived data and safe to delete`));
+    const full = path.join(work, 'cache-full');
+    const r = await runCli(['train', dataset, '--model', model, '--extract-batch', '2', '--cache-dir', full, '--out', path.join(work, 'run-cache-full'), '--json'], opts({ wrap: onFullDisk({ dir: full, freeKiB: 40, after: path.join(work, 'cache-full-after') }) }));
+    expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${full}/.+\\.f32\\. Free some space on the disk that holds ${full} \\(the bottleneck cache there is derived data and safe to delete`));
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'DISK_FULL' });
   });
 });

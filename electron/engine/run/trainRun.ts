@@ -18,7 +18,7 @@ import { samplePerClass } from '../../../shared/sampling';
 import { cachedFeatureSource } from './featureSource';
 import { planBackbone } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
-import { defaultRunDir, newRunId, writeRun } from './runFolder';
+import { assertNewRunFolder, defaultRunDir, newRunId, writeRun } from './runFolder';
 import { readCheckpoint, readRequest, removeCheckpoint, writeCheckpoint, writeRequest } from './checkpoint';
 
 /** a new run names its dataset and model; a resumed one reads them from its folder */
@@ -65,6 +65,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     ? { ...options, dataset: request.dataset, model: request.model, ...(request.cut ? { cut: request.cut } : {}), config: request.config, split: request.split, outDir: options.resume! }
     : options) as TrainRunOptions & { dataset: string; model: string };
   if (!o.dataset || !o.model) throw new TransferLabError('BAD_ARGUMENT', 'A run needs a dataset folder and a model, or a stopped run to resume.');
+  if (!request && o.outDir) assertNewRunFolder(path.resolve(o.outDir));
   if (request) emit({ type: 'log', level: 'info', message: resumeFrom ? `resuming ${request.id} after epoch ${resumeFrom.epoch} of ${request.config.epochs}` : `restarting ${request.id}: it had not finished an epoch` });
   const config: TrainConfig = { ...defaultTrainConfig, ...o.config, head: { ...defaultTrainConfig.head, ...o.config?.head } };
   const tStart = performance.now();

@@ -8,6 +8,7 @@ import { exportRun, type ExportFormat } from '../engine/export/exportModel';
 import { loadClassifier, topK } from '../engine/export/classifier';
 import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
 import { resolveModel } from '../engine/models/resolveModel';
+import { describeRetry } from '../engine/models/download';
 import { evaluateRun } from '../engine/run/evaluateRun';
 import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
 import { initBackend, type BackendPreference } from '../engine/tf/backend';
@@ -58,7 +59,9 @@ export async function runScan(out: Output, dataset: string, split: SplitFraction
 
 export async function runLayers(out: Output, spec: string): Promise<void> {
   await initBackend('auto');
-  const model = await resolveModel(spec, { onDownload: (p) => out.event({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null }) });
+  const model = await resolveModel(spec, {
+    onDownload: (p) => out.event(p.retry ? { type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) } : { type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null }),
+  });
   if (model.format === 'graph') {
     const msg = `${model.name} is a graph model (TF Hub format): a frozen feature extractor as published, with no layers to cut.`;
     if (out.json) out.result({ format: 'graph', name: model.name, layers: [], message: msg });

@@ -7,6 +7,8 @@ import { fashionMnistCopy } from '../fixtures/fashionMnist';
 import { pretrainedModelDir } from '../fixtures/pretrainedModels';
 import { errorLines, jsonLines, processesNaming, runCli, type CliOptions, type CliResult } from './cliHarness';
 import { fullDiskSupport, onFullDisk } from './fullDisk';
+import { modelCacheFolder } from '../../electron/engine/models/download';
+import { makeTinyLayersModel, sendPartThenDrop, shardNames, startModelServer, type Override, type TestServer } from '../../electron/engine/models/testModelServer';
 
 /**
  * Fault injection against the real CLI in a child process, on real photos and a real
@@ -98,5 +100,63 @@ describe.skipIf(skipDisk)('a full disk', () => {
     const r = await runCli(['train', dataset, '--model', model, '--extract-batch', '2', '--cache-dir', full, '--out', path.join(work, 'run-cache-full'), '--json'], opts({ wrap: onFullDisk({ dir: full, freeKiB: 40, after: path.join(work, 'cache-full-after') }) }));
     expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${full}/.+\\.f32\\. Free some space on the disk that holds ${full} \\(the bottleneck cache there is derived data and safe to delete`));
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'DISK_FULL' });
+  });
+});
+
+describe('a model server that fails', () => {
+  const tiny = makeTinyLayersModel();
+  const shard1 = `/model/${shardNames[0]}`;
+  // our network timeouts, at 300 ms instead of 30 s
+  const netEnv = { ...env, TRANSFER_LAB_NETWORK_TIMEOUT_MS: '300' };
+  let server: TestServer | undefined;
+  afterAll(async () => server?.close());
+
+  async function trainFrom(override: Override): Promise<{ r: CliResult; host: string; url: string; models: string }> {
+    await server?.close();
+    server = await startModelServer(tiny.files, override);
+    const url = `${server.origin}/model/model.json`;
+    const models = path.join(work, 'user-cache', 'models');
+    const r = await runCli(['train', dataset, '--model', url, '--cache-dir', cache, '--out', path.join(work, `run-${server.origin.split(':').pop()}`)], opts({ env: netEnv }));
+    return { r, host: new URL(server.origin).host, url, models };
+  }
+  /** what the download left of itself in the model cache */
+  const left = (url: string, models: string) => ['', '.staging'].filter((end) => fs.existsSync(`${modelCacheFolder(url, { cacheDir: models })}${end}`));
+
+  it('that accepts and never answers: an error within our timeout that says so', async () => {
+    const { r, host, url } = await trainFrom(() => true);
+    expectCleanFailure(r, 1, new RegExp(`^error: ${host} did not answer within 0\\.3 s \\(asked for ${url.replace(/[.?]/g, '\\$&')}\\)\\. The server may be down or overloaded`));
+  });
+
+  it('that dies mid-body: every retry says so, then one error; the part received is kept to resume', async () => {
+    const body = tiny.shards.get(shardNames[0])!;
+    const { r, host, url, models } = await trainFrom((req, res) => {
+      if (req.url !== shard1) return undefined;
+      sendPartThenDrop(res, body, 700);
+      return true;
+    });
+    expectCleanFailure(r, 1, new RegExp(`^error: Downloading ${shardNames[0]} from ${host} failed after 4 attempts \\(it broke off 4 times\\): the connection broke off`));
+    expect(r.stderr.split('\n').filter((l) => l.includes('download: retrying'))).toEqual([2, 3, 4].map((n) => expect.stringMatching(new RegExp(`^  ! download: retrying ${shardNames[0]} \\(attempt ${n} of 4\\) in \\d\\.\\d s: the connection broke off`))));
+    expect(left(url, models)).toEqual(['.staging']);
+  });
+
+  it('that truncates a shard: the damage named, nothing of it kept', async () => {
+    const short = tiny.shards.get(shardNames[0])!.subarray(0, 4000);
+    const { r, url, models } = await trainFrom((req, res) => {
+      if (req.url !== shard1) return undefined;
+      res.writeHead(200, { 'content-length': short.length }).end(short);
+      return true;
+    });
+    expectCleanFailure(r, 1, /^error: The weight files .* hold 6368 bytes, but the model's weights manifest needs 6464: the download is damaged/);
+    expect(left(url, models)).toEqual([]);
+  });
+
+  it('that answers an HTML page: not a model, nothing kept', async () => {
+    const { r, url, models } = await trainFrom((req, res) => {
+      if (!req.url?.endsWith('model.json')) return undefined;
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Sign in</body></html>');
+      return true;
+    });
+    expectCleanFailure(r, 1, new RegExp(`^error: The address ${url.replace(/[.?]/g, '\\$&')} did not return a TensorFlow\\.js model: it returned an HTML page`));
+    expect(left(url, models)).toEqual([]);
   });
 });

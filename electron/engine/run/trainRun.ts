@@ -8,6 +8,7 @@ import { scanDataset } from '../dataset/scanDataset';
 import type { ExtractorRuntime } from '../extract/protocol';
 import { peakRssMiB, numTensors, rssMiB } from '../memory';
 import { resolveModel } from '../models/resolveModel';
+import { describeRetry } from '../models/download';
 import { bottleneckCacheDir } from '../paths';
 import { ensureConvolutionGradients, initBackend, type BackendPreference } from '../tf/backend';
 import { trainHead } from '../train/trainHead';
@@ -92,7 +93,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     ...(o.modelCacheDir ? { cacheDir: o.modelCacheDir } : {}),
     ...(o.preprocessing ? { preprocessing: o.preprocessing } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
-    onDownload: (p) => emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
+    onDownload: (p) =>
+      p.retry
+        ? emit({ type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) })
+        : emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
   });
   const plan = await planBackbone(model, o.cut ?? model.catalog?.defaultCut);
   const fine = config.fineTuneLayers > 0 ? await openFineTune(model, plan, config.fineTuneLayers) : null;

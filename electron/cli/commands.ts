@@ -86,11 +86,8 @@ export async function runLayers(out: Output, spec: string): Promise<void> {
 }
 
 export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent'>): Promise<void> {
-  const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const { runDir, record } = await trainRun({ ...opts, onEvent: (e) => out.event(e), signal: ac.signal });
+  return withCtrlC(async (signal) => {
+    const { runDir, record } = await trainRun({ ...opts, onEvent: (e) => out.event(e), signal });
     const line: Omit<TrainResultLine, 'type'> = {
       runDir,
       backend: record.backend.provider,
@@ -116,9 +113,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
       out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${path.relative(process.cwd(), runDir) || '.'} <folder>`);
     }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+  });
 }
 
 export async function runEvaluate(out: Output, runDir: string, o: { backend: BackendPreference; cacheDir?: string }): Promise<void> {
@@ -129,13 +124,29 @@ export async function runEvaluate(out: Output, runDir: string, o: { backend: Bac
 
 export async function runExport(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }): Promise<void> {
   await initBackend(o.backend);
-  const { dir, manifest } = await exportRun(runDir, dest, { formats: o.formats, onEvent: (e) => out.event(e) });
+  return withCtrlC((signal) => exportAndCheck(out, runDir, dest, o, signal));
+}
+
+/** Ctrl+C stops the work at its next safe point (and a second Ctrl+C ends the process as usual) */
+async function withCtrlC<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await work(ac.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+async function exportAndCheck(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }, signal: AbortSignal): Promise<void> {
+  const { dir, manifest } = await exportRun(runDir, dest, { formats: o.formats, onEvent: (e) => out.event(e), signal });
   const written = [manifest.layout ? `TF.js (${manifest.layout})` : null, manifest.onnx ? `ONNX (${manifest.onnx.file}, opset ${manifest.onnx.opset})` : null].filter(Boolean).join(' and ');
   out.info(`exported ${manifest.name} to ${dir}: ${written}`);
   if (manifest.onnxSkipped) out.info(`ONNX not written: ${manifest.onnxSkipped}`);
   let parity = null;
   if (o.parity) {
-    parity = await checkExportParity(runDir, dir, { backend: o.backend, onEvent: (e) => out.event(e) });
+    parity = await checkExportParity(runDir, dir, { backend: o.backend, onEvent: (e) => out.event(e), signal });
     for (const f of parity.formats) {
       const label = f.format === 'onnx' ? 'ONNX' : 'TF.js';
       out.info(

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fashionMnistCopy } from '../fixtures/fashionMnist';
 import { pretrainedModelDir } from '../fixtures/pretrainedModels';
-import { errorLines, jsonLines, processesNaming, runCli, type CliOptions, type CliResult } from './cliHarness';
+import { loadProject, saveProject } from '../../electron/engine/project/projectFile';
+import { readCheckpoint } from '../../electron/engine/run/checkpoint';
+import { newProject } from '../../shared/project';
+import { errorLines, jsonLines, processesNaming, runCli, runScript, type CliOptions, type CliResult } from './cliHarness';
 import { fullDiskSupport, onFullDisk } from './fullDisk';
 import { modelCacheFolder } from '../../electron/engine/models/download';
 import { makeTinyLayersModel, sendPartThenDrop, shardNames, startModelServer, type Override, type TestServer } from '../../electron/engine/models/testModelServer';
@@ -80,7 +83,7 @@ describe('Ctrl+C', () => {
     const out = path.join(work, `run-stop-${extractor}`);
     const r = await runCli(['train', dataset, '--model', model, '--extractor', extractor, '--extract-batch', '2', '--cache-dir', fresh, '--out', out, '--json'], opts({ interruptOn: /"phase":"extract","done":/ }));
     expect(r.stoppedAt).not.toBeNull();
-    expectCleanFailure(r, 130, /^error: Extraction was stopped\. Features extracted so far are kept in the cache/);
+    expectCleanFailure(r, 130, new RegExp(`^error: Extraction was stopped; features extracted so far are kept in the cache\\. Resume it with \`transfer-lab train --resume ${out}\`.* It extracts only the rest\\.$`));
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'CANCELLED' });
     // what was extracted before the stop is whole and stays: the next run extracts only the rest
     const kept = fs.readdirSync(fresh, { recursive: true }).filter((f) => String(f).endsWith('.f32'));
@@ -88,6 +91,63 @@ describe('Ctrl+C', () => {
     expect(kept.length).toBeLessThan(40);
     expect(fs.readdirSync(fresh, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
     expect(fs.existsSync(path.join(out, 'run.json'))).toBe(false);
+    if (extractor !== 'tfjs') return;
+    // the stopped run resumes where and how it ran (its cache, its extractor) without being told again
+    const resumed = await runCli(['train', '--resume', out, '--json'], opts());
+    expect(resumed.code).toBe(0);
+    expect(jsonLines(resumed.stdout).at(-1)).toMatchObject({ type: 'result', runDir: out, cache: { hits: kept.length, misses: 40 - kept.length }, extractor: { runtime: 'fused' } });
+  });
+
+  it.each([
+    ['scan', /^error: Stopped while scanning the dataset; nothing was trained yet\. Start the run again/],
+    ['load-model', /^error: Stopped while loading the model; nothing was trained yet\. Start the run again/],
+  ])('while in phase %s (held there until the stop): exits 130, nothing written', async (phase, message) => {
+    const out = path.join(work, `run-stop-${phase}`);
+    const r = await runCli(['train', dataset, '--model', model, '--cache-dir', cache, '--out', out, '--json'], opts({ env: { ...env, TRANSFER_LAB_FAULT_HOLD: phase }, interruptOn: new RegExp(`"type":"phase","phase":"${phase}"`) }));
+    expectCleanFailure(r, 130, message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('during training writes a checkpoint at the stop; the stopped run is resumed, not trained over', async () => {
+    const out = path.join(work, 'run-stop-train');
+    const r = await runCli(['train', dataset, '--model', model, '--epochs', '600', '--patience', '0', '--cache-dir', cache, '--out', out, '--json'], opts({ interruptOn: /"type":"epoch","epoch":5,/ }));
+    expectCleanFailure(r, 130, new RegExp(`^error: Training was stopped; the run is kept after epoch \\d+.* in ${out}\\. Resume it with \`transfer-lab train --resume ${out}\``));
+    // nothing lost: the checkpoint holds the last epoch the run reported, not one up to a second older
+    const seen = jsonLines(r.stdout).filter((l) => l.type === 'epoch').map((l) => l.epoch as number);
+    const kept = readCheckpoint(out)!;
+    expect(kept.epoch).toBe(seen.at(-1));
+    const over = await runCli(['train', dataset, '--model', model, '--cache-dir', cache, '--out', out], opts());
+    expectCleanFailure(over, 2, new RegExp(`^error: ${out} holds a stopped run\\. Resume it with \`transfer-lab train --resume ${out}\``));
+    const resumed = await runCli(['train', '--resume', out, '--json'], opts());
+    expect(resumed.code).toBe(0);
+    const lines = jsonLines(resumed.stdout);
+    expect(lines.find((l) => l.type === 'log' && String(l.message).startsWith('resuming'))?.message).toMatch(new RegExp(`after epoch ${kept.epoch} of 600$`));
+    // its own cache again, without --cache-dir: nothing extracted twice
+    expect(lines.at(-1)).toMatchObject({ type: 'result', runDir: out, cache: { misses: 0 } });
+    expect((lines.at(-1)!.epochs as unknown[]).length).toBe(600);
+  });
+
+  it('during evaluation keeps the trained run; --resume only evaluates and writes it', async () => {
+    const out = path.join(work, 'run-stop-evaluate');
+    const r = await runCli(['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', out, '--json'], opts({ env: { ...env, TRANSFER_LAB_FAULT_HOLD: 'evaluate' }, interruptOn: /"type":"phase","phase":"evaluate"/ }));
+    expectCleanFailure(r, 130, new RegExp(`^error: Stopped while evaluating; the run is kept after epoch 3 in ${out}\\.`));
+    expect(fs.existsSync(path.join(out, 'run.json'))).toBe(false);
+    const resumed = await runCli(['train', '--resume', out, '--json'], opts());
+    expect(resumed.code).toBe(0);
+    expect(jsonLines(resumed.stdout).find((l) => l.type === 'log' && String(l.message).startsWith('resuming'))?.message).toMatch(/after epoch 3 of 3$/);
+    expect(fs.existsSync(path.join(out, 'run.json'))).toBe(true);
+  });
+
+  it('during export leaves a whole export at the destination (the earlier one, untouched) and no half one', async () => {
+    const dest = path.join(work, 'export-stop');
+    expect((await runCli(['export', finished, dest, '--no-parity'], opts())).code).toBe(0);
+    const before = contents(dest);
+    const r = await runCli(['export', finished, dest], opts({ interruptOn: /» exporting to/ }));
+    expectCleanFailure(r, 130, /^error: (The export was stopped; .* is as it was\.|Stopped during the parity check; the export in .* is written but not checked\.)/);
+    if (/as it was/.test(r.stderr)) expect(contents(dest)).toEqual(before);
+    expect(fs.readdirSync(work).filter((f) => f.includes('.exporting-'))).toEqual([]);
+    const image = path.join(dataset, '7_sneaker', fs.readdirSync(path.join(dataset, '7_sneaker'))[0]!);
+    expect((await runCli(['predict', dest, image, '--json'], opts())).code).toBe(0);
   });
 });
 
@@ -100,6 +160,38 @@ describe.skipIf(skipDisk)('a full disk', () => {
     const r = await runCli(['train', dataset, '--model', model, '--extract-batch', '2', '--cache-dir', full, '--out', path.join(work, 'run-cache-full'), '--json'], opts({ wrap: onFullDisk({ dir: full, freeKiB: 40, after: path.join(work, 'cache-full-after') }) }));
     expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${full}/.+\\.f32\\. Free some space on the disk that holds ${full} \\(the bottleneck cache there is derived data and safe to delete`));
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'DISK_FULL' });
+  });
+
+  it('under the run folder: DISK_FULL naming the run folder, not the bottleneck cache', async () => {
+    const disk = path.join(work, 'runs-full');
+    const out = path.join(disk, 'run');
+    const r = await runCli(['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', out], opts({ wrap: onFullDisk({ dir: disk, freeKiB: 12, after: path.join(work, 'runs-full-after') }) }));
+    expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${out}/.+\\. Free some space on the disk that holds ${out} \\(run folders you no longer need can go`));
+    expect(errorLines(r.stderr)[0]).not.toMatch(/bottleneck cache/);
+  });
+
+  it('under the export folder: DISK_FULL, the earlier export there untouched and no half export left', async () => {
+    const seed = path.join(work, 'exports-seed');
+    expect((await runCli(['export', finished, path.join(seed, 'model'), '--format', 'onnx', '--no-parity'], opts())).code).toBe(0);
+    const before = contents(seed);
+    const disk = path.join(work, 'exports-full');
+    const after = path.join(work, 'exports-full-after');
+    const r = await runCli(['export', finished, path.join(disk, 'model')], opts({ wrap: onFullDisk({ dir: disk, seed, freeKiB: 256, after }) }));
+    expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${disk}/model`));
+    expect(contents(after)).toEqual(before);
+  });
+
+  it('under a project: DISK_FULL, the project file as it was and still loading', async () => {
+    const seed = path.join(work, 'project-seed');
+    fs.mkdirSync(seed);
+    await saveProject(path.join(seed, 'lab.tlab'), { ...newProject('lab'), notes: 'my notes' });
+    const before = fs.readFileSync(path.join(seed, 'lab.tlab'));
+    const disk = path.join(work, 'project-full');
+    const after = path.join(work, 'project-full-after');
+    const r = await runScript('test/faults/saveProjectScript.ts', [path.join(disk, 'lab.tlab'), finished, path.join(work, 'config')], opts({ wrap: onFullDisk({ dir: disk, seed, freeKiB: 4, after }) }));
+    expectCleanFailure(r, 1, /^error: The disk is full: could not write/);
+    expect(fs.readFileSync(path.join(after, 'lab.tlab'))).toEqual(before);
+    expect((await loadProject(path.join(after, 'lab.tlab'))).project.notes).toBe('my notes');
   });
 });
 

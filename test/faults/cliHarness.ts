@@ -32,7 +32,16 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], o: CliOptions): Promise<CliResult> {
-  const [command, argv] = (o.wrap ?? ((c, a) => [c, a]))(process.execPath, [cliPath, ...args]);
+  return runNode([cliPath, ...args], o);
+}
+
+/** a TypeScript script of the tests, run as the CLI is (through tsx) */
+export function runScript(script: string, args: string[], o: CliOptions): Promise<CliResult> {
+  return runNode([path.join(repoRoot, 'bin', 'run-ts.mjs'), path.resolve(repoRoot, script), ...args], o);
+}
+
+function runNode(nodeArgs: string[], o: CliOptions): Promise<CliResult> {
+  const [command, argv] = (o.wrap ?? ((c, a) => [c, a]))(process.execPath, nodeArgs);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { env: { ...o.env, FORCE_COLOR: '0' }, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

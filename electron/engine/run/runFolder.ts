@@ -7,7 +7,7 @@ import type { RunRecord } from '../../../shared/run';
 import { fileSystemLoader, fileSystemSaver } from '../tf/fsModelIO';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { fineTunedNet, headNet, type ClassifierNet } from '../train/net';
-import { requestFileName } from './checkpoint';
+import { inRunFolder, requestFileName } from './checkpoint';
 
 /**
  * A run folder: run.json (config, per-epoch metrics, evaluation, timings, backend, memory)
@@ -50,11 +50,13 @@ export function assertNewRunFolder(dir: string): void {
 }
 
 export async function writeRun(dir: string, record: RunRecord, net: ClassifierNet): Promise<void> {
-  await net.head.save(fileSystemSaver(path.join(dir, 'head')));
-  // a fine-tuned run's top layers, with the weights they learnt
-  if (net.top) await net.top.save(fileSystemSaver(path.join(dir, 'top')));
-  // run.json last: a folder with run.json is a finished run
-  await writeFileAtomic(path.join(dir, runFileName), JSON.stringify(record, null, 2));
+  await inRunFolder(dir, async () => {
+    await net.head.save(fileSystemSaver(path.join(dir, 'head')));
+    // a fine-tuned run's top layers, with the weights they learnt
+    if (net.top) await net.top.save(fileSystemSaver(path.join(dir, 'top')));
+    // run.json last: a folder with run.json is a finished run
+    await writeFileAtomic(path.join(dir, runFileName), JSON.stringify(record, null, 2));
+  });
 }
 
 export function readRun(dir: string): RunRecord {

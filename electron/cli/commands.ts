@@ -8,6 +8,7 @@ import { exportRun, type ExportFormat } from '../engine/export/exportModel';
 import { loadClassifier, topK } from '../engine/export/classifier';
 import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
 import { resolveModel } from '../engine/models/resolveModel';
+import { describeRetry } from '../engine/models/download';
 import { evaluateRun } from '../engine/run/evaluateRun';
 import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
 import { initBackend, type BackendPreference } from '../engine/tf/backend';
@@ -58,7 +59,9 @@ export async function runScan(out: Output, dataset: string, split: SplitFraction
 
 export async function runLayers(out: Output, spec: string): Promise<void> {
   await initBackend('auto');
-  const model = await resolveModel(spec, { onDownload: (p) => out.event({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null }) });
+  const model = await resolveModel(spec, {
+    onDownload: (p) => out.event(p.retry ? { type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) } : { type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null }),
+  });
   if (model.format === 'graph') {
     const msg = `${model.name} is a graph model (TF Hub format): a frozen feature extractor as published, with no layers to cut.`;
     if (out.json) out.result({ format: 'graph', name: model.name, layers: [], message: msg });
@@ -83,11 +86,8 @@ export async function runLayers(out: Output, spec: string): Promise<void> {
 }
 
 export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent'>): Promise<void> {
-  const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const { runDir, record } = await trainRun({ ...opts, onEvent: (e) => out.event(e), signal: ac.signal });
+  return withCtrlC(async (signal) => {
+    const { runDir, record } = await trainRun({ ...opts, onEvent: (e) => out.event(e), signal });
     const line: Omit<TrainResultLine, 'type'> = {
       runDir,
       backend: record.backend.provider,
@@ -113,9 +113,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
       out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${path.relative(process.cwd(), runDir) || '.'} <folder>`);
     }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+  });
 }
 
 export async function runEvaluate(out: Output, runDir: string, o: { backend: BackendPreference; cacheDir?: string }): Promise<void> {
@@ -126,13 +124,29 @@ export async function runEvaluate(out: Output, runDir: string, o: { backend: Bac
 
 export async function runExport(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }): Promise<void> {
   await initBackend(o.backend);
-  const { dir, manifest } = await exportRun(runDir, dest, { formats: o.formats, onEvent: (e) => out.event(e) });
+  return withCtrlC((signal) => exportAndCheck(out, runDir, dest, o, signal));
+}
+
+/** Ctrl+C stops the work at its next safe point (and a second Ctrl+C ends the process as usual) */
+async function withCtrlC<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await work(ac.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+async function exportAndCheck(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }, signal: AbortSignal): Promise<void> {
+  const { dir, manifest } = await exportRun(runDir, dest, { formats: o.formats, onEvent: (e) => out.event(e), signal });
   const written = [manifest.layout ? `TF.js (${manifest.layout})` : null, manifest.onnx ? `ONNX (${manifest.onnx.file}, opset ${manifest.onnx.opset})` : null].filter(Boolean).join(' and ');
   out.info(`exported ${manifest.name} to ${dir}: ${written}`);
   if (manifest.onnxSkipped) out.info(`ONNX not written: ${manifest.onnxSkipped}`);
   let parity = null;
   if (o.parity) {
-    parity = await checkExportParity(runDir, dir, { backend: o.backend, onEvent: (e) => out.event(e) });
+    parity = await checkExportParity(runDir, dir, { backend: o.backend, onEvent: (e) => out.event(e), signal });
     for (const f of parity.formats) {
       const label = f.format === 'onnx' ? 'ONNX' : 'TF.js';
       out.info(

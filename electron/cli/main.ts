@@ -128,8 +128,10 @@ program
   .option('--cache-dir <dir>', 'bottleneck cache folder (default: ~/.cache/transfer-lab/bottlenecks)')
   .option('--out <dir>', 'run folder to write (default: ./runs/<time>-<model>)')
   .option('--json', 'one JSON object per line on stdout, ending with {"type":"result",...}')
-  .action((dataset, o) =>
+  .action((dataset, o, cmd) =>
     run(Boolean(o.json), (out) => {
+      // a resumed run runs where and how it ran (its cache, its extractor) unless told otherwise here
+      const given = (name: 'backend' | 'extractor') => !o.resume || cmd.getOptionValueSource(name) === 'cli';
       if (!o.resume && (!dataset || !o.model)) throw new TransferLabError('BAD_ARGUMENT', 'train needs a dataset folder and --model (or --resume <run folder>).', 'e.g. transfer-lab train photos --model mobilenet_v2');
       return runTrain(out, {
         ...(o.resume ? { resume: o.resume } : { dataset: dataset!, model: o.model! }),
@@ -149,8 +151,8 @@ program
           imagesPerClass: o.perClass ?? null,
         },
         split: { val: o.val, test: o.test },
-        backend: o.backend,
-        extractor: o.extractor,
+        ...(given('backend') ? { backend: o.backend } : {}),
+        ...(given('extractor') ? { extractor: o.extractor } : {}),
         ...(o.inputRange ? { preprocessing: { range: o.inputRange } } : {}),
         ...(o.workers ? { workers: o.workers } : {}),
         ...(o.extractBatch ? { extractBatchSize: o.extractBatch } : {}),

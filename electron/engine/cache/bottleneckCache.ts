@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
-import { diskError } from '../util/atomicWrite';
+import { bottleneckCachePlace, diskError } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
 
 /**
@@ -47,7 +47,7 @@ export class BottleneckCache {
       const about = path.join(this.dir, 'about.json');
       if (!fs.existsSync(about)) await fsp.writeFile(about, JSON.stringify({ ...this.spec, format: 'float32 little-endian, featureDim values per file' }, null, 2));
     } catch (e) {
-      throw diskError(e, this.dir);
+      throw diskError(e, this.dir, bottleneckCachePlace(path.dirname(this.dir)));
     }
   }
 

@@ -79,7 +79,7 @@ async function copyDir(src: string, dest: string): Promise<void> {
   }
 }
 
-export async function exportRun(runDir: string, dest: string, o: { formats?: readonly ExportFormat[]; onEvent?: (e: EngineEvent) => void } = {}): Promise<{ dir: string; manifest: ExportManifest }> {
+export async function exportRun(runDir: string, dest: string, o: { formats?: readonly ExportFormat[]; onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<{ dir: string; manifest: ExportManifest }> {
   const formats = new Set(o.formats ?? exportFormats);
   if (formats.size === 0) throw new TransferLabError('BAD_ARGUMENT', 'No export format was chosen.', 'Choose tfjs, onnx or both.');
   const record = readRun(runDir);
@@ -103,9 +103,13 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
     run: { id: record.id, testAccuracy: record.evaluation.accuracy, createdAt: record.createdAt },
     exportedAt: new Date().toISOString(),
   };
-  // write beside the destination first: a failed export leaves no half model behind
+  // write beside the destination first: a failed or stopped export leaves no half model behind
   const staging = `${out}.exporting-${process.pid}`;
+  const stopIfAsked = () => {
+    if (o.signal?.aborted) throw new TransferLabError('CANCELLED', `The export was stopped; ${out} is as it was.`, 'Export again when you are ready.');
+  };
   try {
+    stopIfAsked();
     await fsp.rm(staging, { recursive: true, force: true });
     if (formats.has('tfjs')) {
       if (record.model.format === 'layers') {
@@ -121,6 +125,7 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
       }
     }
     if (formats.has('onnx')) {
+      stopIfAsked();
       try {
         const compiled = await compileClassifierOnnx(record, model.dir, head, top, {
           labels: JSON.stringify(manifest.labels),
@@ -142,6 +147,7 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
       }
     }
     await writeFileAtomic(path.join(staging, exportManifestName), JSON.stringify(manifest, null, 2));
+    stopIfAsked();
     await fsp.rm(out, { recursive: true, force: true });
     await fsp.rename(staging, out);
   } catch (e) {

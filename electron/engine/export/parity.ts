@@ -4,6 +4,7 @@ import { evaluateRun } from '../run/evaluateRun';
 import { loadClassifier, readExportManifest } from './classifier';
 import type { ExportFormat } from './exportModel';
 import type { BackendPreference } from '../tf/backend';
+import { TransferLabError } from '../../../shared/errors';
 
 export interface FormatParity {
   format: ExportFormat;
@@ -29,8 +30,11 @@ export interface ParityReport {
  * and compares its predictions with the engine's own (cached features + head). They should
  * agree on every image: the export is the same network, only assembled differently.
  */
-export async function checkExportParity(runDir: string, exportDir: string, o: { backend?: BackendPreference; cacheDir?: string; onEvent?: (e: EngineEvent) => void } = {}): Promise<ParityReport> {
-  const engine = await evaluateRun(runDir, { ...(o.backend ? { backend: o.backend } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+export async function checkExportParity(runDir: string, exportDir: string, o: { backend?: BackendPreference; cacheDir?: string; onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<ParityReport> {
+  const stopped = () => new TransferLabError('CANCELLED', `Stopped during the parity check; the export in ${exportDir} is written but not checked.`, 'Run the export again to check it.');
+  const engine = await evaluateRun(runDir, { ...(o.backend ? { backend: o.backend } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.signal ? { signal: o.signal } : {}) }).catch((e: unknown) => {
+    throw o.signal?.aborted ? stopped() : e;
+  });
   const manifest = readExportManifest(exportDir);
   const present: ExportFormat[] = [...(manifest.layout ? (['tfjs'] as const) : []), ...(manifest.onnx ? (['onnx'] as const) : [])];
   const files = engine.testImages.map((i) => path.join(engine.record.dataset.root, i.relPath));
@@ -38,6 +42,7 @@ export async function checkExportParity(runDir: string, exportDir: string, o: { 
   const n = classes.length;
   const formats: FormatParity[] = [];
   for (const format of present) {
+    if (o.signal?.aborted) throw stopped();
     o.onEvent?.({ type: 'phase', phase: 'parity', message: `checking the exported ${format === 'onnx' ? 'ONNX' : 'TF.js'} model on ${engine.testImages.length} test images` });
     const classifier = await loadClassifier(exportDir, format);
     try {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isTransferLabError } from '../../../shared/errors';
 import { initBackend } from '../tf/backend';
@@ -5,7 +6,8 @@ import { decodeForModel, type RgbImage } from '../images/decodeImage';
 import { decodeAugmented } from '../images/augment';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
-import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerInit } from './protocol';
+import { bottleneckCachePlace, inPlace } from '../util/atomicWrite';
+import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerData, WorkerInit } from './protocol';
 import { buildRunner, parityTolerance, relativeDiff, type Runner } from './runners';
 
 /**
@@ -15,11 +17,28 @@ import { buildRunner, parityTolerance, relativeDiff, type Runner } from './runne
  * features to the cache itself, so only small messages cross threads and nothing big is held
  * anywhere.
  */
-let init = workerData as WorkerInit;
+const { nativeCalls, ...initData } = workerData as WorkerData;
+let init: WorkerInit = initData;
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 
-let runner: Runner;
+let runner: Runner | undefined;
+/** the plain TF.js model a compiled runtime is checked against, while the check lasts */
+let reference: Runner | null = null;
+
+/**
+ * Every call that may be inside native code — ONNX Runtime's session and `run`, sharp's
+ * decoding, a runtime's start — is counted in the counter the pool shares, which then never
+ * terminates this thread while it is above 0 (that aborts the whole process).
+ */
+async function native<T>(call: () => Promise<T>): Promise<T> {
+  Atomics.add(nativeCalls, 0, 1);
+  try {
+    return await call();
+  } finally {
+    Atomics.sub(nativeCalls, 0, 1);
+  }
+}
 let batchCap = Number.POSITIVE_INFINITY;
 
 interface Decoded {
@@ -36,7 +55,7 @@ async function decodeAll(items: JobItem[]): Promise<{ decoded: Decoded[]; second
     items.map(async (item): Promise<Decoded> => {
       try {
         const target = { width, height, resize };
-        const img = item.augment ? await decodeAugmented(item.absPath, target, item.augment) : await decodeForModel(item.absPath, target);
+        const img = await native(() => (item.augment ? decodeAugmented(item.absPath, target, item.augment) : decodeForModel(item.absPath, target)));
         return { item, pixels: img };
       } catch (e) {
         return { item, reason: isTransferLabError(e) ? e.message : `cannot decode: ${(e as Error).message}` };
@@ -73,7 +92,7 @@ async function infer(batch: Decoded[]): Promise<Float32Array> {
   });
   for (const at of bySize.values()) {
     const images = at.map((i) => batch[i]!.pixels!);
-    const y = await runner.infer(pack(images), images.length, [images[0]!.height, images[0]!.width]);
+    const y = await native(() => runner!.infer(pack(images), images.length, [images[0]!.height, images[0]!.width]));
     at.forEach((i, j) => out.set(y.subarray(j * init.featureDim, (j + 1) * init.featureDim), i * init.featureDim));
   }
   return out;
@@ -85,14 +104,14 @@ async function infer(batch: Decoded[]): Promise<Float32Array> {
  * difference beyond the tolerance hands the work to TF.js. Pixels of random noise stand in
  * only when none of those images decodes.
  */
-async function checkParity(ref: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
+async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
   const { height, width, resize } = init.preprocessing;
   // decoded as the extraction decodes them, so a small image's enlargement is checked too
   const samples: RgbImage[] = [];
   for (const file of init.parityImages ?? []) {
     if (samples.length === 2) break;
     try {
-      const img = await decodeForModel(file, { width, height, resize });
+      const img = await native(() => decodeForModel(file, { width, height, resize }));
       if (!samples.length || (img.width === samples[0]!.width && img.height === samples[0]!.height)) samples.push(img);
     } catch {
       // a broken image is the extraction's to report; try the next
@@ -107,15 +126,9 @@ async function checkParity(ref: Runner): Promise<{ maxDiff: number; images: numb
   const input = pack(samples);
   const n = samples.length;
   const size = [samples[0]!.height, samples[0]!.width] as const;
-  const maxDiff = relativeDiff(await ref.infer(input, n, size), await runner.infer(input, n, size));
-  if (maxDiff <= parityTolerance) {
-    ref.dispose();
-    return { maxDiff, images: fromDataset };
-  }
-  const failed = runner.runtime;
-  runner.dispose();
-  runner = ref;
-  return { maxDiff, images: fromDataset, fallbackReason: `${failed} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})` };
+  const maxDiff = relativeDiff(await native(() => ref.infer(input, n, size)), await native(() => own.infer(input, n, size)));
+  if (maxDiff <= parityTolerance) return { maxDiff, images: fromDataset };
+  return { maxDiff, images: fromDataset, fallbackReason: `${own.runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})` };
 }
 
 /** Runs the frozen part in chunks no larger than the cap; an allocation failure halves the cap. */
@@ -136,15 +149,35 @@ async function inferWithBackoff(batch: Decoded[]): Promise<Float32Array> {
   return out;
 }
 
-const queue: { id: number; decoding: Promise<{ decoded: Decoded[]; seconds: number }> }[] = [];
-let busy = false;
+interface Job {
+  id: number;
+  decoding: Promise<{ decoded: Decoded[]; seconds: number }>;
+}
+const queue: Job[] = [];
+/** every decoding begun and not yet settled: a stop waits for them, as they run in sharp */
+const decodings = new Set<Promise<unknown>>();
+/** the job being inferred and written, if any */
+let pumping: Promise<void> | null = null;
 
-async function pump(): Promise<void> {
-  if (busy) return;
-  busy = true;
+/** the features go to the cache; a full disk there says which folder and that the cache may go */
+function writeFeatures(file: string, features: Float32Array): void {
+  try {
+    BottleneckCache.writeFeatures(file, features);
+  } catch (e) {
+    throw inPlace(e, bottleneckCachePlace(path.dirname(init.cacheDir)));
+  }
+}
+
+const fatal = (e: unknown): FromWorker => ({ type: 'fatal', error: isTransferLabError(e) ? e.toJSON() : { code: isOutOfMemory(e) ? 'OUT_OF_MEMORY' : 'INTERNAL', message: (e as Error).message.split('\n')[0] ?? String(e) } });
+
+async function runJobs(): Promise<void> {
   try {
     while (queue.length) {
-      const job = queue.shift()!;
+      // a macrotask between batches lets a 'stop' in: TF.js infers synchronously, so a
+      // message would otherwise wait until the queue is empty
+      await new Promise((r) => setImmediate(r));
+      const job = queue.shift();
+      if (!job) break;
       const { decoded, seconds: decodeSeconds } = await job.decoding;
       const good = decoded.filter((d) => d.pixels);
       const results: ItemResult[] = decoded.filter((d) => !d.pixels).map((d) => ({ hash: d.item.hash, ok: false, reason: d.reason ?? 'cannot decode' }));
@@ -152,7 +185,7 @@ async function pump(): Promise<void> {
       if (good.length) {
         const features = await inferWithBackoff(good);
         good.forEach((d, i) => {
-          BottleneckCache.writeFeatures(d.item.file, features.subarray(i * init.featureDim, (i + 1) * init.featureDim));
+          writeFeatures(d.item.file, features.subarray(i * init.featureDim, (i + 1) * init.featureDim));
           d.pixels = undefined;
           results.push({ hash: d.item.hash, ok: true });
         });
@@ -160,45 +193,111 @@ async function pump(): Promise<void> {
       send({ type: 'done', id: job.id, results, inferSeconds: (performance.now() - t0) / 1000, decodeSeconds });
     }
   } catch (e) {
-    send({ type: 'fatal', error: isTransferLabError(e) ? e.toJSON() : { code: isOutOfMemory(e) ? 'OUT_OF_MEMORY' : 'INTERNAL', message: (e as Error).message.split('\n')[0] ?? String(e) } });
-  } finally {
-    busy = false;
+    // the jobs behind a failed one are not run: the pool stops on the failure
+    queue.length = 0;
+    send(fatal(e));
   }
 }
 
-try {
-  const backend = await initBackend(init.backend);
-  if (init.deferred) {
-    const settings = await new Promise<StartSettings | null>((resolve) => {
-      port.once('message', (m: ToWorker) => resolve(m.type === 'start' ? m.settings : null));
-    });
-    if (!settings) {
-      port.close();
-      process.exit(0);
-    }
-    init = { ...init, ...settings, deferred: false };
-  }
-  const built = await buildRunner(init);
-  runner = built.runner;
-  let { fallbackReason, parityMaxDiff } = built;
-  if (built.reference) {
-    const parity = await checkParity(built.reference);
-    parityMaxDiff = parity.maxDiff;
-    if (parity.fallbackReason) fallbackReason = parity.fallbackReason;
-  }
-  // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
-  const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
-  send({ type: 'ready', backend: backend.provider, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
-  port.on('message', (m: ToWorker) => {
-    if (m.type === 'close') {
-      port.close();
-      return;
-    }
-    if (m.type !== 'job') return;
-    // start decoding at once: it overlaps the inference of the job ahead of it
-    queue.push({ id: m.id, decoding: decodeAll(m.items) });
-    void pump();
+function pump(): void {
+  pumping ??= runJobs().finally(() => {
+    pumping = null;
   });
-} catch (e) {
-  send({ type: 'fatal', error: isTransferLabError(e) ? e.toJSON() : { code: 'INTERNAL', message: (e as Error).message.split('\n')[0] ?? String(e) } });
 }
+
+/** drops the jobs not begun and waits for the one in progress and every decoding to end */
+async function stopJobs(): Promise<number[]> {
+  const dropped = queue.splice(0).map((j) => j.id);
+  while (pumping || decodings.size) await Promise.allSettled([pumping, ...decodings]);
+  return dropped;
+}
+
+let closing = false;
+let startWith: ((s: StartSettings | null) => void) | null = null;
+const started = new Promise<StartSettings | null>((resolve) => (startWith = resolve));
+
+/** a 'close' ends the worker on its own: nothing of it is in native code when the thread ends */
+async function close(booting: Promise<void>): Promise<void> {
+  closing = true;
+  startWith?.(null);
+  await booting;
+  await stopJobs();
+  reference?.dispose();
+  reference = null;
+  await runner?.dispose();
+  runner = undefined;
+  send({ type: 'closed' });
+  port.close();
+}
+
+/**
+ * Boots the runtime; between its steps a 'close' that came meanwhile is honoured, so a stop
+ * while the graph compiles or the parity check runs waits for that step alone.
+ */
+async function boot(): Promise<void> {
+  try {
+    const backend = await initBackend(init.backend);
+    if (closing) return;
+    if (init.deferred) {
+      const settings = await started;
+      if (!settings || closing) return;
+      init = { ...init, ...settings, deferred: false };
+    }
+    const built = await native(() => buildRunner(init));
+    runner = built.runner;
+    reference = built.reference;
+    let { fallbackReason, parityMaxDiff } = built;
+    if (closing) return;
+    if (reference) {
+      const parity = await checkParity(reference, runner);
+      parityMaxDiff = parity.maxDiff;
+      // the loser of the check goes: the compiled runtime if it failed, else the TF.js model
+      if (parity.fallbackReason) {
+        fallbackReason = parity.fallbackReason;
+        await runner.dispose();
+        runner = reference;
+      } else reference.dispose();
+      reference = null;
+    }
+    if (closing) return;
+    // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
+    const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
+    send({ type: 'ready', backend: backend.provider, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
+  } catch (e) {
+    if (!closing) send(fatal(e));
+  }
+}
+
+/**
+ * Fault injection for tests of the pool's last resort: TRANSFER_LAB_FAULT_IGNORE_CLOSE=1 makes
+ * a worker ignore 'close' and stay alive in plain JavaScript, as a worker stuck in a loop of
+ * ours would. Unset in normal use.
+ */
+const ignoreClose = process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE === '1';
+
+const booting = boot();
+// listening from the first moment, so a 'close' during boot is heard
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'start':
+      startWith?.(m.settings);
+      break;
+    case 'job': {
+      if (closing) break;
+      // start decoding at once: it overlaps the inference of the job ahead of it
+      const decoding = decodeAll(m.items);
+      decodings.add(decoding);
+      void decoding.finally(() => decodings.delete(decoding));
+      queue.push({ id: m.id, decoding });
+      pump();
+      break;
+    }
+    case 'stop':
+      void stopJobs().then((dropped) => send({ type: 'stopped', dropped }));
+      break;
+    case 'close':
+      if (ignoreClose) setInterval(() => undefined, 1000);
+      else void close(booting);
+      break;
+  }
+});

@@ -182,4 +182,37 @@ describe('extraction worker pool', () => {
       await pool.close();
     }
   });
+
+  it('a stop during extraction ends it between batches: each worker finishes the batch it runs, drops the rest and ends on its own', async () => {
+    const { init: i, cache } = init();
+    const pool = await ExtractorPool.start(i, { workers: 2, batchSize: 4 });
+    const ac = new AbortController();
+    let seen = 0;
+    const items = itemsFor(cache, 'x');
+    await expect(pool.extract(items, { signal: ac.signal, onProgress: (p) => ((seen = p.done), ac.abort()) })).rejects.toMatchObject({ code: 'CANCELLED' });
+    // the batches in progress when it stopped were finished and written whole; the rest never began
+    const written = items.filter((it) => cache.has(it.hash));
+    expect(written.length).toBeGreaterThanOrEqual(seen);
+    expect(written.length).toBeLessThan(items.length);
+    expect(fs.readdirSync(cache.dir, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
+    expect(await pool.close()).toEqual({ terminated: 0 });
+  });
+
+  it('a stop while the workers compile and check the graph closes them once that step is done', async () => {
+    const { init: i } = init({ parityImages: images.slice(0, 2) });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    await expect(ExtractorPool.start(i, { workers: 2, batchSize: 4, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED', message: 'Extraction was stopped.' });
+    // a stop already given is not a start
+    await expect(ExtractorPool.start(i, { workers: 1, batchSize: 4, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
+  it('a worker that ignores close is ended after the grace, being outside native code', async () => {
+    process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE = '1';
+    const { init: i, cache } = init();
+    const pool = await ExtractorPool.start(i, { workers: 1, batchSize: 4, closeGraceMs: 300 });
+    delete process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE;
+    expect((await pool.extract(itemsFor(cache, 'g', images.slice(0, 4)))).extracted).toBe(4);
+    expect(await pool.close()).toEqual({ terminated: 1 });
+  });
 });

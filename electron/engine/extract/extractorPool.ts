@@ -1,8 +1,7 @@
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
-import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, ToWorker, WorkerInit } from './protocol';
+import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, WorkerInit } from './protocol';
+import { WorkerHandle } from './workerHandle';
 
 /**
  * The extractor the bottleneck cache calls: a pool of worker threads, each with its own
@@ -36,26 +35,18 @@ export interface ExtractOutcome {
   inferSeconds: number;
 }
 
-/**
- * Where the worker's code is. From the sources it boots through tsx (extractWorker.boot.mjs).
- * The bundled desktop app and its packaged CLI have no tsx at run time: their build emits the
- * worker as a file of its own (out/main/extractWorker.js), and whoever starts them names it in
- * TRANSFER_LAB_EXTRACT_WORKER (Electron's main for the engine process, the CLI's wrapper).
- */
-function workerUrl(): URL {
-  const built = process.env.TRANSFER_LAB_EXTRACT_WORKER;
-  return built ? pathToFileURL(built) : new URL('./extractWorker.boot.mjs', import.meta.url);
-}
+const stoppedError = () => new TransferLabError('CANCELLED', 'Extraction was stopped.', 'Features extracted so far are kept in the cache; start again to continue.');
 
-interface Slot {
-  worker: Worker;
-  inFlight: number;
-}
+/** how long a worker asked to close may take before the pool looks at ending it itself */
+export const defaultCloseGraceMs = 30_000;
 
 export class ExtractorPool {
-  private slots: Slot[] = [];
+  private slots: WorkerHandle[] = [];
+  /** every worker started, the ones that failed to start included, until each has ended */
+  private launched: WorkerHandle[] = [];
   private nextId = 1;
   private batchSize: number;
+  private closeGraceMs = defaultCloseGraceMs;
   info!: ExtractorInfo;
   private onBackoff: ((size: number, reason: string) => void) | undefined;
 
@@ -70,28 +61,38 @@ export class ExtractorPool {
    * Runtime, MobileNetV2): two workers of one thread extract about a tenth faster than one of
    * two threads — each decodes its next batch while the other infers, and no thread waits at
    * a barrier for a core busy decoding — so the memory plan decides, as for TF.js.
+   * A stop (`signal`) while they start closes them once each has finished the step it is in.
    */
   static async start(
     base: Omit<WorkerInit, 'threads'> & { threads?: number },
-    opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void },
+    opts: { workers: number; batchSize: number; onBackoff?: (size: number, reason: string) => void; signal?: AbortSignal; closeGraceMs?: number },
   ): Promise<ExtractorPool> {
     const pool = new ExtractorPool(opts.batchSize);
     pool.onBackoff = opts.onBackoff;
+    if (opts.closeGraceMs !== undefined) pool.closeGraceMs = opts.closeGraceMs;
+    if (opts.signal?.aborted) throw stoppedError();
     const workers = Math.max(1, opts.workers);
     const init: WorkerInit = { ...base, threads: base.threads ?? Math.max(1, Math.floor(coreCount() / workers)) };
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(stoppedError());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
     // the others boot alongside the first (a worker's start is most of a second) and wait
     // for what it settles on
     const first = pool.launch(init);
     const others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
     try {
-      const ready = await first.ready;
+      const ready = await Promise.race([pool.ready(first), aborted]);
       // the others take what the first settled on, so a fallback is not repeated in each; an
       // ONNX graph it compiled and checked they run as it is (no TF.js model, no second check:
       // on Inception v3 that is seconds of start and 400 MiB a worker)
       const runtime = ready.runtime === 'graph' ? 'tfjs' : ready.runtime;
       const settings: StartSettings = ready.compiled ? { runtime, compiled: ready.compiled, parityCheck: false } : { runtime, parityCheck: init.parityCheck };
-      for (const o of others) o.worker.postMessage({ type: 'start', settings } satisfies ToWorker);
-      await Promise.all(others.map((o) => o.ready));
+      for (const o of others) o.post({ type: 'start', settings });
+      await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
+      pool.slots = [first, ...others];
       pool.info = {
         backend: ready.backend,
         runtime: ready.runtime,
@@ -102,54 +103,39 @@ export class ExtractorPool {
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
       };
     } catch (e) {
-      await Promise.all([first, ...others].map((l) => l.stop()));
       await pool.close();
       throw e;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
     }
     return pool;
   }
 
-  /** starts a worker; `ready` settles when it has its runtime (it joins the pool then) or has failed */
-  private launch(init: WorkerInit): { worker: Worker; ready: Promise<Extract<FromWorker, { type: 'ready' }>>; stop(): Promise<void> } {
-    const worker = new Worker(workerUrl(), { workerData: init, stdout: false, stderr: false });
-    // only our own listeners come off again: Worker keeps internal ones on itself
-    let detach = () => undefined as void;
-    const ready = new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
+  private launch(init: WorkerInit): WorkerHandle {
+    const w = new WorkerHandle(init);
+    this.launched.push(w);
+    return w;
+  }
+
+  /** settles when the worker has its runtime, or has failed to get it */
+  private ready(w: WorkerHandle): Promise<Extract<FromWorker, { type: 'ready' }>> {
+    let onMessage = (_: FromWorker) => undefined as void;
+    return new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+      onMessage = (m: FromWorker) => {
         if (m.type === 'ready') resolve(m);
         else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
       };
-      const onExit = (code: number) => reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (exit code ${code}).`));
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', onExit);
-      detach = () => {
-        worker.off('message', onMessage);
-        worker.off('error', reject);
-        worker.off('exit', onExit);
-      };
-    }).then(
-      (m) => {
-        detach();
-        this.slots.push({ worker, inFlight: 0 });
-        return m;
-      },
-      async (e: unknown) => {
-        detach();
-        await worker.terminate();
-        throw e;
-      },
-    );
-    // a worker given up on while it starts: its failure is the one that stopped the pool, not news
-    const stop = async () => {
-      await Promise.all([ready.catch(() => undefined), worker.terminate()]);
-    };
-    return { worker, ready, stop };
+      w.worker.on('message', onMessage);
+      void w.exited.then((code) => reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (${w.error ? w.error.message : `exit code ${code}`}).`)));
+    }).finally(() => w.worker.off('message', onMessage));
   }
 
   /**
    * Streams the items through the workers, at most two batches in flight per worker (one
    * being inferred, the next being decoded), so memory stays flat in the number of images.
+   * A stop, a failed batch (a full disk under the cache) or a worker that ends ends the
+   * extraction between batches: every worker drops what it has queued and finishes the batch
+   * it is running (its features are kept), and only then does this settle.
    */
   extract(items: JobItem[], opts: { onProgress?: (p: ExtractProgress) => void; signal?: AbortSignal } = {}): Promise<ExtractOutcome> {
     const t0 = performance.now();
@@ -161,13 +147,18 @@ export class ExtractorPool {
     let inferSeconds = 0;
     const total = items.length;
     return new Promise<ExtractOutcome>((resolve, reject) => {
+      if (opts.signal?.aborted) {
+        reject(stoppedError());
+        return;
+      }
       if (total === 0) {
         resolve({ extracted: 0, failed, seconds: 0, decodeSeconds: 0, inferSeconds: 0 });
         return;
       }
       let settled = false;
+      let stopping = false;
       const detachers: (() => void)[] = [];
-      const finish = (err?: unknown) => {
+      const settle = (err?: unknown) => {
         if (settled) return;
         settled = true;
         for (const off of detachers) off();
@@ -175,20 +166,26 @@ export class ExtractorPool {
         if (err) reject(err);
         else resolve({ extracted: done - failed.length, failed, seconds: (performance.now() - t0) / 1000, decodeSeconds, inferSeconds });
       };
-      const onAbort = () => finish(new TransferLabError('CANCELLED', 'Extraction was stopped.', 'Features extracted so far are kept in the cache; start again to continue.'));
+      // the first reason to stop is the one reported; the others' batches still finish
+      const stopAll = (err: unknown) => {
+        if (stopping) return;
+        stopping = true;
+        void Promise.all(this.slots.map((w) => w.stop())).then(() => settle(err));
+      };
+      const onAbort = () => stopAll(stoppedError());
       opts.signal?.addEventListener('abort', onAbort);
-      const feed = (slot: Slot) => {
-        while (slot.inFlight < 2 && next < total && !settled) {
+      const feed = (w: WorkerHandle) => {
+        while (w.inFlight < 2 && next < total && !stopping) {
           const batch = items.slice(next, next + this.batchSize);
           next += batch.length;
-          slot.inFlight++;
-          slot.worker.postMessage({ type: 'job', id: this.nextId++, items: batch });
+          w.inFlight++;
+          w.post({ type: 'job', id: this.nextId++, items: batch });
         }
       };
-      for (const slot of this.slots) {
+      for (const w of this.slots) {
         const onMessage = (m: FromWorker) => {
           if (m.type === 'done') {
-            slot.inFlight--;
+            w.inFlight--;
             decodeSeconds += m.decodeSeconds;
             inferSeconds += m.inferSeconds;
             for (const r of m.results as ItemResult[]) {
@@ -198,33 +195,38 @@ export class ExtractorPool {
             const elapsed = (performance.now() - t0) / 1000;
             const ips = done / Math.max(elapsed, 1e-3);
             opts.onProgress?.({ done, total, failed: failed.length, imagesPerSecond: ips, etaSeconds: ips > 0 ? (total - done) / ips : null });
-            if (done >= total) finish();
-            else feed(slot);
+            if (done >= total) settle();
+            else feed(w);
           } else if (m.type === 'backoff') {
             this.batchSize = Math.max(1, Math.min(this.batchSize, m.batchSize));
             this.onBackoff?.(m.batchSize, m.reason);
           } else if (m.type === 'fatal') {
-            finish(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
+            stopAll(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
           }
         };
-        const onError = (e: Error) => finish(new TransferLabError('INTERNAL', `An extraction worker failed: ${e.message}`));
-        const onExit = (code: number) => finish(new TransferLabError(code === 0 ? 'INTERNAL' : 'OUT_OF_MEMORY', `An extraction worker ended unexpectedly (exit code ${code}).`, 'Try a smaller --extract-batch, or close other programs.'));
-        slot.worker.on('message', onMessage);
-        slot.worker.on('error', onError);
-        slot.worker.on('exit', onExit);
-        detachers.push(() => {
-          slot.worker.off('message', onMessage);
-          slot.worker.off('error', onError);
-          slot.worker.off('exit', onExit);
-        });
-        feed(slot);
+        const onExit = (code: number) => {
+          if (settled) return;
+          if (w.error) stopAll(new TransferLabError('INTERNAL', `An extraction worker failed: ${w.error.message}`));
+          else stopAll(new TransferLabError(code === 0 ? 'INTERNAL' : 'OUT_OF_MEMORY', `An extraction worker ended unexpectedly (exit code ${code}).`, 'Try a smaller --extract-batch, or close other programs.'));
+        };
+        w.worker.on('message', onMessage);
+        void w.exited.then(onExit);
+        detachers.push(() => w.worker.off('message', onMessage));
+        feed(w);
       }
     });
   }
 
-  async close(): Promise<void> {
-    const slots = this.slots;
+  /**
+   * Ends every worker the pool started: each is asked to close, finishes the step it is in,
+   * releases its runtime and ends on its own; this settles only when all have ended.
+   * Reports how many had to be terminated after ignoring 'close' (none, in any normal run).
+   */
+  async close(): Promise<{ terminated: number }> {
+    const all = this.launched;
+    this.launched = [];
     this.slots = [];
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(all.map((w) => w.close(this.closeGraceMs)));
+    return { terminated: all.filter((w) => w.terminated).length };
   }
 }

@@ -64,7 +64,24 @@ export interface JobItem {
   file: string;
 }
 
-export type ToWorker = { type: 'job'; id: number; items: JobItem[] } | { type: 'start'; settings: StartSettings } | { type: 'close' };
+/**
+ * What the pool tells a worker. A worker is never terminated while it may be inside native
+ * code (ONNX Runtime's `run`, sharp's decoding, a GPU runtime's dispatch): ending a thread there
+ * aborts the whole process. So it is asked to stop and ends on its own:
+ * - 'stop': drop the jobs not yet begun, let the one in progress finish (its features are
+ *   written), answer 'stopped' with the dropped ids; the worker stays ready for more jobs;
+ * - 'close': the same, then release the runtime, answer 'closed' and let the thread end. A
+ *   worker still booting finishes the step it is in first, then closes.
+ */
+export type ToWorker = { type: 'job'; id: number; items: JobItem[] } | { type: 'start'; settings: StartSettings } | { type: 'stop' } | { type: 'close' };
+
+/**
+ * Beside its WorkerInit, each worker gets one shared counter: how many native calls it has in
+ * flight. The pool reads it before it would ever terminate a worker that ignored 'close'.
+ */
+export interface WorkerData extends WorkerInit {
+  nativeCalls: Int32Array;
+}
 
 export interface ItemResult {
   hash: string;
@@ -76,4 +93,6 @@ export type FromWorker =
   | { type: 'ready'; backend: string; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
+  | { type: 'stopped'; dropped: number[] }
+  | { type: 'closed' }
   | { type: 'fatal'; error: { code: string; message: string; hint?: string } };

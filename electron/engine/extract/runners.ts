@@ -25,7 +25,8 @@ export interface Runner {
   runtime: RuntimeName;
   /** `size`: the pixels' [height, width]; the model's input size when left out */
   infer(pixels: Uint8Array, n: number, size?: readonly [number, number]): Promise<Float32Array>;
-  dispose(): void;
+  /** releases the runtime; called only when no `infer` is in flight */
+  dispose(): void | Promise<void>;
 }
 
 export interface BuiltRunner {
@@ -105,7 +106,7 @@ async function compiledRunner(init: WorkerInit, compiled: CompiledGraph): Promis
       if (simulatedSkew) for (let i = 0; i < y.length; i++) y[i]! += simulatedSkew;
       return y;
     },
-    dispose: () => void session.dispose(),
+    dispose: () => session.dispose(),
   };
 }
 

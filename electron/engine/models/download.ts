@@ -5,6 +5,7 @@ import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
 import { modelCacheDir } from '../paths';
 import {
+  bodyBytes,
   cancelledError,
   downloadFile,
   fetchResponse,
@@ -12,8 +13,12 @@ import {
   statusError,
   throwIfCancelled,
   type HttpContext,
+  type RetryNotice,
 } from './httpFile';
 import { expectedGroupBytes, parseModelJson, shardUrl, tfHubModelUrl, type WeightsGroup } from './manifest';
+import { commitStaging, readModelSource, removeStaleStaging, resumable, type ModelSourceRecord } from './modelStaging';
+
+export { readModelSource, type ModelSourceRecord } from './modelStaging';
 
 export interface DownloadProgress {
   /** the file being fetched, as the weights manifest names it */
@@ -22,6 +27,8 @@ export interface DownloadProgress {
   bytesTotal: number | null;
   filesDone: number;
   filesTotal: number;
+  /** set when this file is about to be tried again: why, and which attempt comes */
+  retry?: RetryNotice;
 }
 
 export interface DownloadModelOptions {
@@ -36,6 +43,9 @@ export interface DownloadModelOptions {
   maxAttempts?: number;
   /** pause before the n-th retry is n times this; default 500 ms */
   retryDelayMs?: number;
+  /** how long a server may take to answer, and a body may go without a byte; default 30 s each */
+  answerTimeoutMs?: number;
+  stallTimeoutMs?: number;
 }
 
 export interface DownloadedModel {
@@ -44,17 +54,12 @@ export interface DownloadedModel {
   fromCache: boolean;
 }
 
-/** What `source.json` records of a finished download. Its presence marks the folder complete. */
-export interface ModelSourceRecord {
-  url: string;
-  fromTFHub: boolean;
-  /** the model.json address actually fetched */
-  modelJsonUrl: string;
-  downloadedAt: string;
-  files: { path: string; bytes: number; sha256: string }[];
-}
-
 const progressIntervalMs = 100;
+
+/** one line for a retry about to happen, as the CLI and the app's log show it */
+export function describeRetry(file: string, r: RetryNotice): string {
+  return `download: retrying ${file} (attempt ${r.attempt} of ${r.attempts}) in ${(r.delayMs / 1000).toFixed(1)} s: ${r.reason}`;
+}
 
 export function modelJsonAddress(url: string, fromTFHub = false): string {
   return fromTFHub ? tfHubModelUrl(url) : url;
@@ -67,20 +72,6 @@ export function modelJsonAddress(url: string, fromTFHub = false): string {
 export function modelCacheFolder(url: string, opts: { cacheDir?: string; fromTFHub?: boolean } = {}): string {
   const key = createHash('sha256').update(modelJsonAddress(url, opts.fromTFHub)).digest('hex').slice(0, 16);
   return path.join(opts.cacheDir ?? modelCacheDir(), key);
-}
-
-/** The folder's record if the folder is complete (every recorded file there, at its size), else null. */
-export async function readModelSource(dir: string): Promise<ModelSourceRecord | null> {
-  try {
-    const record = JSON.parse(await fs.readFile(path.join(dir, 'source.json'), 'utf8')) as ModelSourceRecord;
-    if (!Array.isArray(record.files) || !record.files.some((f) => f.path === 'model.json')) return null;
-    for (const f of record.files) {
-      if ((await fs.stat(path.join(dir, f.path))).size !== f.bytes) return null;
-    }
-    return record;
-  } catch {
-    return null;
-  }
 }
 
 export async function isModelCached(
@@ -128,7 +119,8 @@ export async function downloadModel(url: string, opts: DownloadModelOptions = {}
   const dir = modelCacheFolder(url, { cacheDir: opts.cacheDir, fromTFHub });
   if (await readModelSource(dir)) return { dir, fromCache: true };
 
-  const ctx: HttpContext = { fetchImpl: opts.fetchImpl ?? fetch, signal: opts.signal };
+  await removeStaleStaging(path.dirname(dir), `${dir}.staging`);
+  const ctx: HttpContext = { fetchImpl: opts.fetchImpl ?? fetch, signal: opts.signal, answerTimeoutMs: opts.answerTimeoutMs, stallTimeoutMs: opts.stallTimeoutMs };
   const modelUrl = modelJsonAddress(url, fromTFHub);
   const staging = `${dir}.staging`;
 
@@ -139,9 +131,10 @@ export async function downloadModel(url: string, opts: DownloadModelOptions = {}
   }
   let bytes: Buffer;
   try {
-    bytes = Buffer.from(await res.arrayBuffer());
+    bytes = await bodyBytes(modelUrl, res, ctx);
   } catch (err) {
     if (ctx.signal?.aborted) throw cancelledError();
+    if (err instanceof TransferLabError) throw err;
     throw networkError(modelUrl, err);
   }
   let info: ReturnType<typeof parseModelJson>;
@@ -156,32 +149,39 @@ export async function downloadModel(url: string, opts: DownloadModelOptions = {}
   // shards left from a different model.json (the publisher changed it) must not be mixed in
   const stagedJson = await fs.readFile(path.join(staging, 'model.json')).catch(() => null);
   if (stagedJson && !stagedJson.equals(bytes)) await fs.rm(staging, { recursive: true, force: true });
-  await fs.mkdir(staging, { recursive: true });
-  await fs.writeFile(path.join(staging, 'model.json'), bytes);
-
-  const filesTotal = 1 + info.groups.reduce((n, g) => n + g.paths.length, 0);
-  const progress = progressReporter(opts.onProgress, filesTotal);
-  progress.fileDone('model.json', bytes.length);
-
-  for (const group of info.groups) {
-    await downloadGroup(group, modelUrl, staging, opts, ctx, progress);
-  }
-
-  const files: ModelSourceRecord['files'] = [];
-  for (const rel of ['model.json', ...info.groups.flatMap((g) => g.paths)]) {
-    const file = path.join(staging, rel);
-    files.push({ path: rel, bytes: (await fs.stat(file)).size, sha256: await sha256File(file) });
-  }
-  throwIfCancelled(ctx.signal);
-  const record: ModelSourceRecord = { url, fromTFHub, modelJsonUrl: modelUrl, downloadedAt: new Date().toISOString(), files };
-  const handle = await fs.open(path.join(staging, 'source.json'), 'w');
   try {
-    await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await fs.mkdir(staging, { recursive: true });
+    await fs.writeFile(path.join(staging, 'model.json'), bytes);
+
+    const filesTotal = 1 + info.groups.reduce((n, g) => n + g.paths.length, 0);
+    const progress = progressReporter(opts.onProgress, filesTotal);
+    progress.fileDone('model.json', bytes.length);
+
+    for (const group of info.groups) {
+      await downloadGroup(group, modelUrl, staging, opts, ctx, progress);
+    }
+
+    const files: ModelSourceRecord['files'] = [];
+    for (const rel of ['model.json', ...info.groups.flatMap((g) => g.paths)]) {
+      const file = path.join(staging, rel);
+      files.push({ path: rel, bytes: (await fs.stat(file)).size, sha256: await sha256File(file) });
+    }
+    throwIfCancelled(ctx.signal);
+    const record: ModelSourceRecord = { url, fromTFHub, modelJsonUrl: modelUrl, downloadedAt: new Date().toISOString(), files };
+    const handle = await fs.open(path.join(staging, 'source.json'), 'w');
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { dir: await commitStaging(staging, dir), fromCache: false };
+  } catch (err) {
+    // what a stop or a failing connection left is kept for the next call to resume; after
+    // anything else (a missing or damaged shard, a full disk) nothing of it is worth keeping
+    if (!(await resumable(staging, err))) await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
   }
-  return { dir: await commitStaging(staging, dir), fromCache: false };
 }
 
 async function downloadGroup(
@@ -204,6 +204,7 @@ async function downloadGroup(
         maxAttempts: opts.maxAttempts ?? 4,
         retryDelayMs: opts.retryDelayMs ?? 500,
         onBytes: (done, total) => progress.bytes(rel, done, total),
+        onRetry: (r) => progress.retry(rel, r),
       });
     }
     groupBytes += size;
@@ -222,25 +223,10 @@ async function downloadGroup(
   }
 }
 
-async function commitStaging(staging: string, dir: string): Promise<string> {
-  // a folder under the final name without a valid source.json is a leftover, never a model
-  if (!(await readModelSource(dir))) await fs.rm(dir, { recursive: true, force: true });
-  try {
-    await fs.rename(staging, dir);
-  } catch (err) {
-    // another process may have finished the same model first
-    if (await readModelSource(dir)) {
-      await fs.rm(staging, { recursive: true, force: true });
-      return dir;
-    }
-    throw err;
-  }
-  return dir;
-}
-
 interface ProgressReporter {
   bytes(file: string, done: number, total: number | null): void;
   fileDone(file: string, size: number): void;
+  retry(file: string, r: RetryNotice): void;
 }
 
 /** Chunks arrive hundreds of times a second; a UI needs about ten updates. */
@@ -261,6 +247,9 @@ function progressReporter(onProgress: DownloadModelOptions['onProgress'], filesT
       filesDone++;
       last = Date.now();
       onProgress?.({ file, bytesDone: size, bytesTotal: size, filesDone, filesTotal });
+    },
+    retry(file, r) {
+      onProgress?.({ file, bytesDone: 0, bytesTotal: null, filesDone, filesTotal, retry: r });
     },
   };
 }

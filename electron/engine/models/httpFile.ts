@@ -1,81 +1,8 @@
 import fs from 'node:fs/promises';
 import { TransferLabError } from '../../../shared/errors';
+import { bodyChunks, cancelledError, fetchResponse, hostOf, InterruptedDownloadError, rootCause, StalledError, statusError, throwIfCancelled, type HttpContext } from './httpRequest';
 
-export interface HttpContext {
-  fetchImpl: typeof fetch;
-  signal?: AbortSignal | undefined;
-}
-
-const offlineHint =
-  'Check the address and your network connection; models downloaded before stay available offline.';
-
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-export function cancelledError(): TransferLabError {
-  return new TransferLabError(
-    'CANCELLED',
-    'The model download was cancelled.',
-    'Start it again to resume: the parts already downloaded are kept.',
-  );
-}
-
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw cancelledError();
-}
-
-/** undici hides the socket's reason one or two `cause`s deep (or in an AggregateError). */
-function rootCause(err: unknown): { code?: string; message: string } {
-  let e: unknown = err;
-  for (let depth = 0; depth < 5 && e; depth++) {
-    const o = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof o.code === 'string') {
-      return { code: o.code, message: typeof o.message === 'string' && o.message ? o.message : o.code };
-    }
-    if (Array.isArray(o.errors) && o.errors.length > 0) e = o.errors[0];
-    else if (o.cause) e = o.cause;
-    else break;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return { message };
-}
-
-export function networkError(url: string, err: unknown): TransferLabError {
-  const { message } = rootCause(err);
-  return new TransferLabError('DOWNLOAD_FAILED', `Could not reach ${hostOf(url)}: ${message}.`, offlineHint, {
-    cause: err,
-  });
-}
-
-export function statusError(url: string, res: Response): TransferLabError {
-  const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-  const hint =
-    res.status === 404 || res.status === 410
-      ? 'Check the address: nothing is published there (any more).'
-      : res.status === 401 || res.status === 403
-        ? 'The server refused access: the model may have moved or need a sign-in the lab cannot give.'
-        : 'The server may be having trouble: try again later.';
-  return new TransferLabError('DOWNLOAD_FAILED', `Downloading ${url} failed: the server answered ${status}.`, hint);
-}
-
-/**
- * fetch with the lab's error vocabulary: a refused connection, a failed lookup or an abort
- * become the errors a user can act on instead of undici's "fetch failed".
- */
-export async function fetchResponse(url: string, init: RequestInit, ctx: HttpContext): Promise<Response> {
-  throwIfCancelled(ctx.signal);
-  try {
-    return await ctx.fetchImpl(url, { ...init, redirect: 'follow', signal: ctx.signal ?? null });
-  } catch (err) {
-    if (ctx.signal?.aborted) throw cancelledError();
-    throw networkError(url, err);
-  }
-}
+export * from './httpRequest';
 
 async function sizeOf(file: string): Promise<number> {
   try {
@@ -116,11 +43,25 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** a retry about to happen, so the user sees why the download waits */
+export interface RetryNotice {
+  /** the attempt about to start, 2 for the first retry */
+  attempt: number;
+  attempts: number;
+  /** what went wrong with the one before */
+  reason: string;
+  delayMs: number;
+}
+
+/** an error's message as the middle of a sentence */
+const problemOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+
 export interface FileDownloadOptions extends HttpContext {
   /** attempts in all, resumes included */
   maxAttempts: number;
   retryDelayMs: number;
   onBytes: (bytesDone: number, bytesTotal: number | null) => void;
+  onRetry?: (r: RetryNotice) => void;
   /** request headers sent on every attempt (the Range header is added here) */
   headers?: Record<string, string>;
 }
@@ -136,7 +77,11 @@ export async function downloadFile(url: string, dest: string, opts: FileDownload
   let lastTotal: number | null = null;
   let breaks = 0;
   for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
-    if (attempt > 1) await sleep(opts.retryDelayMs * (attempt - 1), opts.signal);
+    if (attempt > 1) {
+      const delayMs = opts.retryDelayMs * (attempt - 1);
+      opts.onRetry?.({ attempt, attempts: opts.maxAttempts, reason: lastProblem || 'the server could not resume the file: starting it over', delayMs });
+      await sleep(delayMs, opts.signal);
+    }
     throwIfCancelled(opts.signal);
     const offset = await sizeOf(part);
     const headers: Record<string, string> = { 'accept-encoding': 'identity', ...opts.headers };
@@ -147,8 +92,7 @@ export async function downloadFile(url: string, dest: string, opts: FileDownload
       res = await fetchResponse(url, { headers }, opts);
     } catch (err) {
       if (err instanceof TransferLabError && err.code === 'CANCELLED') throw err;
-      if (attempt === opts.maxAttempts) throw err;
-      lastProblem = err instanceof Error ? err.message : String(err);
+      lastProblem = problemOf(err);
       continue;
     }
 
@@ -194,17 +138,15 @@ export async function downloadFile(url: string, dest: string, opts: FileDownload
     let received = start;
     const file = await fs.open(part, start > 0 ? 'a' : 'w');
     try {
-      if (res.body) {
-        for await (const chunk of res.body) {
-          await file.write(chunk);
-          received += chunk.byteLength;
-          opts.onBytes(received, total);
-        }
+      for await (const chunk of bodyChunks(url, res, opts)) {
+        await file.write(chunk);
+        received += chunk.byteLength;
+        opts.onBytes(received, total);
       }
     } catch (err) {
       if (opts.signal?.aborted) throw cancelledError();
       breaks++;
-      lastProblem = `the connection broke off (${rootCause(err).message})`;
+      lastProblem = err instanceof StalledError ? problemOf(err) : `the connection broke off (${rootCause(err).message})`;
       continue;
     } finally {
       await file.close();
@@ -225,7 +167,7 @@ export async function downloadFile(url: string, dest: string, opts: FileDownload
   }
   const kept = await sizeOf(part);
   const name = dest.split(/[\\/]/).pop() ?? dest;
-  throw new TransferLabError(
+  throw new InterruptedDownloadError(
     'DOWNLOAD_FAILED',
     `Downloading ${name} from ${hostOf(url)} failed after ${opts.maxAttempts} attempts` +
       `${breaks > 0 ? ` (it broke off ${breaks} times)` : ''}: ${lastProblem || 'no usable answer'}. ` +

@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TransferLabError } from '../../../shared/errors';
-import { splitSchema, trainConfigSchema } from '../../../shared/schemas';
+import { preprocessingSchema, splitSchema, trainConfigSchema } from '../../../shared/schemas';
 import type { TrainConfig } from '../../../shared/run';
 import type { SplitFractions } from '../../../shared/dataset';
+import type { Preprocessing } from '../../../shared/preprocessing';
 import type { SavedTensor, TrainState } from '../train/trainHead';
-import { writeFileAtomic } from '../util/atomicWrite';
+import { backendPreferences, type BackendPreference } from '../tf/backend';
+import { extractorRuntimes, type ExtractorRuntime } from '../extract/protocol';
+import { diskError, inPlace, writeFileAtomic, type DiskPlace } from '../util/atomicWrite';
 
 /**
  * A run in progress, on disk in its run folder: what was asked (request.json) and where
@@ -30,6 +33,21 @@ export interface RunRequest {
   cut: string | null;
   config: TrainConfig;
   split: SplitFractions;
+  /** the model's preprocessing where the run changed it (--input-range): it shapes the features */
+  preprocessing?: Partial<Preprocessing>;
+  /** where and how it ran: a resume runs the same way unless it is told otherwise */
+  runtime?: RunRuntime;
+}
+
+/** what a run was given that is not what it trains but where and how (the cache it filled, the extractor it ran) */
+export interface RunRuntime {
+  backend?: BackendPreference;
+  extractor?: ExtractorRuntime;
+  workers?: number;
+  extractBatchSize?: number;
+  /** absolute, so a resume from another folder finds the same cache */
+  cacheDir?: string;
+  modelCacheDir?: string;
 }
 
 const requestSchema = z.object({
@@ -41,12 +59,41 @@ const requestSchema = z.object({
   cut: z.string().nullable(),
   config: trainConfigSchema,
   split: splitSchema,
+  preprocessing: preprocessingSchema.partial().optional(),
+  runtime: z
+    .object({
+      backend: z.enum(backendPreferences as [BackendPreference, ...BackendPreference[]]).optional(),
+      extractor: z.enum(extractorRuntimes as [ExtractorRuntime, ...ExtractorRuntime[]]).optional(),
+      workers: z.number().int().min(1).optional(),
+      extractBatchSize: z.number().int().min(1).optional(),
+      cacheDir: z.string().optional(),
+      modelCacheDir: z.string().optional(),
+    })
+    .optional(),
 });
+
+/**
+ * A run folder's disk is full: the hint names that folder (not the bottleneck cache, which
+ * may well be on another disk) and what is safe to remove there.
+ */
+export function runFolderPlace(dir: string): DiskPlace {
+  return { folder: dir, safeToDelete: 'run folders you no longer need can go; this run is kept as far as it got' };
+}
+
+/** a write into a run folder, with the run folder's hint if the disk is full */
+export async function inRunFolder<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    throw inPlace(diskError(e, dir), runFolderPlace(dir));
+  }
+}
 
 const tensorEntry = z.object({ group: z.string(), name: z.string(), shape: z.array(z.number().int().min(0)), offset: z.number().int().min(0), length: z.number().int().min(0) });
 const checkpointSchema = z.object({
   formatVersion: z.literal(1),
-  epoch: z.number().int().min(1),
+  /** the last finished epoch (0 for a stop inside the first) */
+  epoch: z.number().int().min(0),
   epochs: z.array(z.any()),
   best: z.object({ loss: z.number().nullable(), epoch: z.number().int() }),
   sinceBest: z.number().int(),
@@ -56,11 +103,15 @@ const checkpointSchema = z.object({
   /** the state's file, named by its checksum */
   file: z.string().regex(/^checkpoint(-[0-9a-f]+)?\.bin$/).default(legacyCheckpointBin),
   tensors: z.array(tensorEntry),
+  /** a stop inside an epoch: how far into it training got */
+  partial: z.object({ epoch: z.number().int().min(1), batches: z.number().int().min(1), lossSum: z.number(), correct: z.number() }).optional(),
 });
 
 export async function writeRequest(dir: string, request: RunRequest): Promise<void> {
-  await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, requestFileName), JSON.stringify(request, null, 2));
+  await inRunFolder(dir, async () => {
+    await fs.promises.mkdir(dir, { recursive: true });
+    await writeFileAtomic(path.join(dir, requestFileName), JSON.stringify(request, null, 2));
+  });
 }
 
 export function readRequest(dir: string): RunRequest {
@@ -100,9 +151,10 @@ export async function writeCheckpoint(dir: string, epoch: number, s: TrainState)
   for (const [i, e] of entries.entries()) bin.set(new Uint8Array(chunks[i]!.buffer, chunks[i]!.byteOffset, chunks[i]!.byteLength), e.offset);
   const sha256 = crypto.createHash('sha256').update(bin).digest('hex');
   const file = `checkpoint-${sha256.slice(0, 16)}.bin`;
-  await writeFileAtomic(path.join(dir, file), bin);
-  const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256, file, tensors: entries };
-  await writeFileAtomic(path.join(dir, checkpointJson), JSON.stringify(json));
+  const place = runFolderPlace(dir);
+  await writeFileAtomic(path.join(dir, file), bin, place);
+  const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256, file, tensors: entries, ...(s.partial ? { partial: s.partial } : {}) };
+  await writeFileAtomic(path.join(dir, checkpointJson), JSON.stringify(json), place);
   for (const old of await fs.promises.readdir(dir)) if (isCheckpointBin(old) && old !== file) await fs.promises.rm(path.join(dir, old), { force: true });
 }
 
@@ -139,6 +191,7 @@ export function readCheckpoint(dir: string): (TrainState & { epoch: number }) | 
     optimizers,
     best: { loss: m.best.loss ?? Number.POSITIVE_INFINITY, epoch: m.best.epoch, weights: best.length ? best : null },
     sinceBest: m.sinceBest,
+    ...(m.partial ? { partial: m.partial } : {}),
   };
 }
 

@@ -103,6 +103,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
       workers: budget.workers,
       batchSize: budget.batchSize,
       onBackoff: (size, reason) => o.onEvent?.({ type: 'log', level: 'warn', message: `memory is short (${reason}): extraction batch lowered to ${size}` }),
+      ...(o.signal ? { signal: o.signal } : {}),
     },
   );
   try {

@@ -7,6 +7,7 @@ import type { RunRecord } from '../../../shared/run';
 import { fileSystemLoader, fileSystemSaver } from '../tf/fsModelIO';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { fineTunedNet, headNet, type ClassifierNet } from '../train/net';
+import { inRunFolder, requestFileName } from './checkpoint';
 
 /**
  * A run folder: run.json (config, per-epoch metrics, evaluation, timings, backend, memory)
@@ -27,12 +28,35 @@ export function newRunId(modelName: string, date = new Date()): string {
   return `${stamp}-${slug}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * A new run never goes over what a folder holds: a finished run (its weights and record), a
+ * stopped one (resumed with --resume, not restarted over its checkpoint), or files of the
+ * user's. Only a new or empty folder is taken, as export takes only a new, empty or earlier
+ * export's folder.
+ */
+export function assertNewRunFolder(dir: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw new TransferLabError('BAD_ARGUMENT', `${dir} is a file, not a run folder.`, 'Choose a new or empty folder for --out.');
+    throw e;
+  }
+  if (entries.includes(runFileName)) throw new TransferLabError('BAD_ARGUMENT', `${dir} already holds a finished run; training into it would overwrite its weights and record.`, 'Choose a new or empty folder for --out (without --out, each run gets a new folder under ./runs).');
+  if (entries.includes(requestFileName)) throw new TransferLabError('BAD_ARGUMENT', `${dir} holds a stopped run.`, `Resume it with \`transfer-lab train --resume ${dir}\`, or choose a new or empty folder for --out.`);
+  if (entries.length) throw new TransferLabError('BAD_ARGUMENT', `${dir} is not empty and is not a run folder.`, 'Choose a new or empty folder for --out, so nothing of yours is overwritten.');
+}
+
 export async function writeRun(dir: string, record: RunRecord, net: ClassifierNet): Promise<void> {
-  await net.head.save(fileSystemSaver(path.join(dir, 'head')));
-  // a fine-tuned run's top layers, with the weights they learnt
-  if (net.top) await net.top.save(fileSystemSaver(path.join(dir, 'top')));
-  // run.json last: a folder with run.json is a finished run
-  await writeFileAtomic(path.join(dir, runFileName), JSON.stringify(record, null, 2));
+  await inRunFolder(dir, async () => {
+    await net.head.save(fileSystemSaver(path.join(dir, 'head')));
+    // a fine-tuned run's top layers, with the weights they learnt
+    if (net.top) await net.top.save(fileSystemSaver(path.join(dir, 'top')));
+    // run.json last: a folder with run.json is a finished run
+    await writeFileAtomic(path.join(dir, runFileName), JSON.stringify(record, null, 2));
+  });
 }
 
 export function readRun(dir: string): RunRecord {

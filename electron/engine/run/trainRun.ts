@@ -8,6 +8,7 @@ import { scanDataset } from '../dataset/scanDataset';
 import type { ExtractorRuntime } from '../extract/protocol';
 import { peakRssMiB, numTensors, rssMiB } from '../memory';
 import { resolveModel } from '../models/resolveModel';
+import { describeRetry } from '../models/download';
 import { bottleneckCacheDir } from '../paths';
 import { ensureConvolutionGradients, initBackend, type BackendPreference } from '../tf/backend';
 import { trainHead } from '../train/trainHead';
@@ -18,8 +19,10 @@ import { samplePerClass } from '../../../shared/sampling';
 import { cachedFeatureSource } from './featureSource';
 import { planBackbone } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
-import { defaultRunDir, newRunId, writeRun } from './runFolder';
+import { assertNewRunFolder, defaultRunDir, newRunId, writeRun } from './runFolder';
 import { readCheckpoint, readRequest, removeCheckpoint, writeCheckpoint, writeRequest } from './checkpoint';
+import { definedOnly, resumableAfterStop, stopIfAsked, stoppedTraining } from './stopRun';
+import { holdForFault } from '../util/faultHold';
 
 /** a new run names its dataset and model; a resumed one reads them from its folder */
 export interface TrainRunOptions {
@@ -61,10 +64,12 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   // a resumed run is asked again what it was asked then, and goes on where it stopped
   const request = options.resume ? readRequest(options.resume) : null;
   const resumeFrom = options.resume ? readCheckpoint(options.resume) : null;
+  // what it was asked comes from the request; where and how it ran too, unless told otherwise now
   const o = (request
-    ? { ...options, dataset: request.dataset, model: request.model, ...(request.cut ? { cut: request.cut } : {}), config: request.config, split: request.split, outDir: options.resume! }
+    ? { ...request.runtime, ...definedOnly(options), dataset: request.dataset, model: request.model, ...(request.cut ? { cut: request.cut } : {}), config: request.config, split: request.split, preprocessing: request.preprocessing, outDir: options.resume! }
     : options) as TrainRunOptions & { dataset: string; model: string };
   if (!o.dataset || !o.model) throw new TransferLabError('BAD_ARGUMENT', 'A run needs a dataset folder and a model, or a stopped run to resume.');
+  if (!request && o.outDir) assertNewRunFolder(path.resolve(o.outDir));
   if (request) emit({ type: 'log', level: 'info', message: resumeFrom ? `resuming ${request.id} after epoch ${resumeFrom.epoch} of ${request.config.epochs}` : `restarting ${request.id}: it had not finished an epoch` });
   const config: TrainConfig = { ...defaultTrainConfig, ...o.config, head: { ...defaultTrainConfig.head, ...o.config?.head } };
   const tStart = performance.now();
@@ -73,6 +78,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   emit({ type: 'log', level: 'info', message: `backend: ${backend.reason}` });
 
   emit({ type: 'phase', phase: 'scan', message: `scanning ${o.dataset}` });
+  await holdForFault('scan', o.signal);
   let t = performance.now();
   const scan =
     o.scan ??
@@ -80,26 +86,38 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       split: o.split ?? defaultSplit,
       onProgress: (done, total) => emit({ type: 'progress', phase: 'scan', done, total, unit: 'files', perSecond: null, etaSeconds: null }),
       ...(o.signal ? { signal: o.signal } : {}),
+    }).catch((e: unknown) => {
+      stopIfAsked(o.signal, 'scanning the dataset');
+      throw e;
     }));
   const scanSeconds = since(t);
   for (const p of scan.problems) if (p.severity === 'error' || p.kind !== 'small-image') emit({ type: 'log', level: 'warn', message: p.message });
   if (scan.classes.length < 2) throw new TransferLabError('DATASET_INVALID', `Training needs at least two classes with images; ${scan.root} has ${scan.classes.length}.`, 'Put each class in its own sub-folder: dataset/<class>/<image>.');
 
+  stopIfAsked(o.signal, 'scanning the dataset');
   emit({ type: 'phase', phase: 'load-model', message: `loading model ${o.model}` });
+  await holdForFault('load-model', o.signal);
   t = performance.now();
   const model = await resolveModel(o.model, {
     ...(o.modelCacheDir ? { cacheDir: o.modelCacheDir } : {}),
     ...(o.preprocessing ? { preprocessing: o.preprocessing } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
-    onDownload: (p) => emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
+    onDownload: (p) =>
+      p.retry
+        ? emit({ type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) })
+        : emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
   });
   const plan = await planBackbone(model, o.cut ?? model.catalog?.defaultCut);
   const fine = config.fineTuneLayers > 0 ? await openFineTune(model, plan, config.fineTuneLayers) : null;
   const modelLoadSeconds = since(t);
+  if (o.signal?.aborted) fine?.backbone.dispose();
+  stopIfAsked(o.signal, 'loading the model');
   const id = request?.id ?? newRunId(model.name);
   const createdAt = request?.createdAt ?? new Date().toISOString();
   const runDir = path.resolve(o.outDir ?? defaultRunDir({ id }));
-  await writeRequest(runDir, { formatVersion: 1, id, createdAt, dataset: o.dataset, model: o.model, cut: o.cut ?? null, config, split: o.split ?? defaultSplit });
+  const cacheRoot = path.resolve(o.cacheDir ?? bottleneckCacheDir());
+  const runtime = definedOnly({ backend: o.backend, extractor: o.extractor, workers: o.workers, extractBatchSize: o.extractBatchSize, cacheDir: cacheRoot, modelCacheDir: o.modelCacheDir && path.resolve(o.modelCacheDir) });
+  await writeRequest(runDir, { formatVersion: 1, id, createdAt, dataset: o.dataset, model: o.model, cut: o.cut ?? null, config, split: o.split ?? defaultSplit, ...(o.preprocessing ? { preprocessing: o.preprocessing } : {}), runtime });
   emit({ type: 'log', level: 'info', message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}` });
   if (fine) emit({ type: 'log', level: 'info', message: `fine-tuning ${fine.record.layers.length} layers above ${fine.record.split} (${fine.record.trainableParams.toLocaleString('en')} parameters, learning rate ×${config.fineTuneLearningRateFactor}); the cache holds ${fine.record.split}'s output ${JSON.stringify(fine.record.splitShape)}` });
 
@@ -110,20 +128,20 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const wanted = scan.images.filter((i) => i.split !== 'train' || chosen.has(i));
 
   t = performance.now();
-  const features = await prepareFeatures({
+  const features = await resumableAfterStop(runDir, () => prepareFeatures({
     root: scan.root,
     images: wanted,
     ...(config.augmentVariants > 0 ? { augment: { variants: config.augmentVariants, images: trainChosen } } : {}),
     model,
     plan: fine?.cachePlan ?? plan,
-    cacheRoot: o.cacheDir ?? bottleneckCacheDir(),
+    cacheRoot,
     backend: backend.name,
     runtime: o.extractor ?? 'auto',
     ...(o.workers ? { workers: o.workers } : {}),
     ...(o.extractBatchSize ? { batchSize: o.extractBatchSize } : {}),
     onEvent: emit,
     ...(o.signal ? { signal: o.signal } : {}),
-  });
+  }));
   const extractSeconds = since(t);
   const failedPaths = new Set(features.failed.map((f) => f.path));
   for (const f of features.failed) emit({ type: 'log', level: 'warn', message: `skipped ${f.path}: ${f.reason}` });
@@ -151,26 +169,30 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     onBatch: (p) => emit({ type: 'progress', phase: 'train', done: (p.epoch - 1) * p.batches + p.batch, total: p.epochs * p.batches, unit: 'samples', perSecond: p.samplesPerSecond, etaSeconds: p.etaSeconds, detail: `epoch ${p.epoch}/${p.epochs}` }),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(resumeFrom ? { resume: resumeFrom } : {}),
-    onCheckpoint: async (epoch, state) => {
-      // a head trains hundreds of epochs a second: write at most once a second, and the last
-      if (epoch < config.epochs && performance.now() - lastCheckpoint < 1000) return;
+    onCheckpoint: async (epoch, state, stopped) => {
+      // a head trains hundreds of epochs a second: write at most once a second, the last, and at a stop
+      if (!stopped && epoch < config.epochs && performance.now() - lastCheckpoint < 1000) return;
       lastCheckpoint = performance.now();
-      await writeCheckpoint(runDir, epoch, await state());
+      const s = await state();
+      if (stopped && epoch === 0 && !s.partial) return;
+      await writeCheckpoint(runDir, epoch, s);
     },
   });
   const trainSeconds = since(t);
   if (trained.cancelled) {
     trained.net.dispose();
     fine?.backbone.dispose();
-    const kept = readCheckpoint(runDir)?.epoch ?? 0;
-    throw new TransferLabError(
-      'CANCELLED',
-      kept ? `Training was stopped; the run is kept after epoch ${kept} in ${runDir}.` : 'Training was stopped before it finished an epoch.',
-      kept ? `Resume it with \`transfer-lab train --resume ${runDir}\`, or Resume in the app.` : 'The extracted features stay in the cache, so the next run starts training at once.',
-    );
+    throw stoppedTraining(runDir);
   }
 
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
+  await holdForFault('evaluate', o.signal);
+  if (o.signal?.aborted) {
+    // trained to the end, and its last epoch checkpointed: a resume only evaluates and writes
+    trained.net.dispose();
+    fine?.backbone.dispose();
+    throw stoppedTraining(runDir, 'Stopped while evaluating');
+  }
   t = performance.now();
   const { raw: _raw, ...evaluation } = evaluateNet(trained.net, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
   const evaluateSeconds = since(t);

@@ -6,7 +6,7 @@ import { serveEngine, type ParentPortLike } from './utilityServer';
  * The engine in the desktop app: Electron's main forks this file as a utility process, so
  * training never blocks a window, and talks to it over `process.parentPort`. Plain Node: the
  * engine never imports electron. Main passes what it knows through the environment: the
- * version, a forced backend, and TRANSFER_LAB_EXTRACT_WORKER (see extractorPool.ts).
+ * version, a forced backend, and TRANSFER_LAB_EXTRACT_WORKER (see extract/workerHandle.ts).
  */
 const port = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
 if (!port) {

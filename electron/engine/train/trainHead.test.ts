@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultTrainConfig, type TrainConfig } from '../../../shared/run';
 import { initBackend } from '../tf/backend';
 import { seededRandom } from './rng';
-import { evaluateSource, trainHead, type FeatureSource } from './trainHead';
+import { evaluateSource, trainHead, type FeatureSource, type TrainState } from './trainHead';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -108,5 +108,38 @@ describe('training a new head on bottleneck features', () => {
     expect(r.cancelled).toBe(true);
     expect(r.epochs.length).toBe(2);
     r.net.dispose();
+  });
+
+  it('a stop inside an epoch hands over the state at the stop, and a resume from it ends where an unstopped run ends', async () => {
+    const config = cfg({ epochs: 6, batchSize: 8, head: { hiddenUnits: 16, dropout: 0.3 } });
+    const train = blobs(60, 21);
+    const val = blobs(30, 22);
+    const whole = await trainHead({ classCount: 3, config, train, val });
+    const ac = new AbortController();
+    let atStop: TrainState | null = null;
+    const stopped = await trainHead({
+      classCount: 3,
+      config,
+      train,
+      val,
+      signal: ac.signal,
+      onBatch: (p) => p.epoch === 3 && p.batch === 4 && ac.abort(),
+      onCheckpoint: async (_epoch, state, stop) => {
+        if (stop) atStop = await state();
+      },
+    });
+    expect(stopped.cancelled).toBe(true);
+    stopped.net.dispose();
+    // two epochs finished, and four batches of the third
+    expect(atStop).toMatchObject({ partial: { epoch: 3, batches: 4 } });
+    expect(atStop!.epochs).toHaveLength(2);
+    const resumed = await trainHead({ classCount: 3, config, train, val, resume: atStop! });
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+    resumed.epochs.forEach((e, i) => {
+      expect(e.loss).toBeCloseTo(whole.epochs[i]!.loss, 5);
+      expect(e.valLoss!).toBeCloseTo(whole.epochs[i]!.valLoss!, 5);
+    });
+    whole.net.dispose();
+    resumed.net.dispose();
   });
 });

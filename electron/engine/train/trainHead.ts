@@ -34,8 +34,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** go on from a checkpoint's state instead of from the first epoch */
   resume?: TrainState;
-  /** after each finished epoch: `state()` gives what a resume needs (the caller decides when to write it) */
-  onCheckpoint?: (epoch: number, state: () => Promise<TrainState>) => Promise<void>;
+  /**
+   * after each finished epoch: `state()` gives what a resume needs (the caller decides when to
+   * write it); and once more at a stop (`stopped`), with how far into its epoch training got
+   */
+  onCheckpoint?: (epoch: number, state: () => Promise<TrainState>, stopped?: boolean) => Promise<void>;
   /** what trains around the new head (default: the head alone on the features) */
   net?: { headInputDim: number; wrap: (head: tfl.Sequential) => ClassifierNet };
 }
@@ -48,6 +51,8 @@ export interface TrainState {
   optimizers: SavedTensor[][];
   best: { loss: number; epoch: number; weights: SavedTensor[] | null };
   sinceBest: number;
+  /** a stop inside an epoch: its batches done, and their loss and hits so far */
+  partial?: { epoch: number; batches: number; lossSum: number; correct: number };
 }
 
 export interface SavedTensor {
@@ -138,7 +143,11 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
     best = { loss: r.best.loss, epoch: r.best.epoch, weights: r.best.weights ? r.best.weights.map(load) : null };
     sinceBest = r.sinceBest;
   }
+  // a stop inside an epoch goes on from the batch after it: each epoch's order and each
+  // batch's dropout mask depend on the seed, the epoch and the batch alone
+  let partial = opts.resume?.partial ?? null;
   const state = async (): Promise<TrainState> => ({
+    ...(partial ? { partial: { ...partial } } : {}),
     epochs: [...epochs],
     weights: net.getWeights().map((w, i) => save(String(i), w)),
     optimizers: await Promise.all(
@@ -164,11 +173,16 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
       // with the order it would have had
       order.sort((a, b) => a - b);
       shuffleInPlace(order, seededRandom(config.seed * 7919 + epoch));
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < batches; b++) {
+      const resumed = partial?.epoch === epoch ? partial : null;
+      let lossSum = resumed?.lossSum ?? 0;
+      let correct = resumed?.correct ?? 0;
+      partial = null;
+      for (let b = resumed?.batches ?? 0; b < batches; b++) {
         if (opts.signal?.aborted) {
           cancelled = true;
+          // the state at the stop, so a resume loses nothing: the batches of this epoch done so far too
+          if (b > 0) partial = { epoch, batches: b, lossSum, correct };
+          await opts.onCheckpoint?.(epochs.length, state, true);
           break;
         }
         const idx = order.slice(b * config.batchSize, (b + 1) * config.batchSize);

@@ -7,12 +7,12 @@ import { TransferLabError } from '../../../shared/errors';
  * file beside it, fsync, rename. A full disk becomes a clear DISK_FULL error and the old
  * file stays as it was.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, place?: DiskPlace): Promise<void> {
   const dir = path.dirname(file);
-  await fsp.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let handle: fsp.FileHandle | undefined;
   try {
+    await fsp.mkdir(dir, { recursive: true });
     handle = await fsp.open(tmp, 'w');
     await handle.writeFile(data);
     await handle.sync();
@@ -22,18 +22,41 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (e) {
     if (handle) await handle.close().catch(() => undefined);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw diskError(e, file);
+    throw diskError(e, file, place);
   }
 }
 
+/**
+ * The folder a failed write was for, and what there can go: a full disk's hint names the
+ * folder that was full, so a user frees space where it helps and deletes nothing of theirs
+ * by mistake.
+ */
+export interface DiskPlace {
+  folder: string;
+  safeToDelete?: string;
+}
+
+/** the bottleneck cache: all of it is derived data */
+export function bottleneckCachePlace(folder: string): DiskPlace {
+  return { folder, safeToDelete: 'the bottleneck cache there is derived data and safe to delete: it costs only a new extraction' };
+}
+
+const fullDiskHint = (where: DiskPlace) => `Free some space on the disk that holds ${where.folder}${where.safeToDelete ? ` (${where.safeToDelete})` : ''}, then try again.`;
+
 /** Turns ENOSPC/EDQUOT/EACCES into messages a user can act on; anything else passes through. */
-export function diskError(e: unknown, file: string): unknown {
+export function diskError(e: unknown, file: string, place?: DiskPlace): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new TransferLabError('DISK_FULL', `The disk is full: could not write ${file}.`, 'Free some space (the bottleneck cache in ~/.cache/transfer-lab is safe to delete) and try again.', { cause: e });
+    return new TransferLabError('DISK_FULL', `The disk is full: could not write ${file}.`, fullDiskHint(place ?? { folder: path.dirname(file) }), { cause: e });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new TransferLabError('EXPORT_FAILED', `No permission to write ${file}.`, 'Choose a folder you can write to.', { cause: e });
   }
   return e;
+}
+
+/** a DISK_FULL error from a generic writer below, given the hint of the place it was writing to */
+export function inPlace(e: unknown, place: DiskPlace): unknown {
+  if (!(e instanceof TransferLabError) || e.code !== 'DISK_FULL') return e;
+  return new TransferLabError('DISK_FULL', e.message, fullDiskHint(place), { cause: e.cause });
 }

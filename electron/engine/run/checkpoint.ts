@@ -8,6 +8,7 @@ import type { TrainConfig } from '../../../shared/run';
 import type { SplitFractions } from '../../../shared/dataset';
 import type { SavedTensor, TrainState } from '../train/trainHead';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { checkpointBinName, checkpointBinPattern, isInProgressFile, legacyCheckpointBin, runLayout } from './runLayout';
 
 /**
  * A run in progress, on disk in its run folder: what was asked (request.json) and where
@@ -15,11 +16,9 @@ import { writeFileAtomic } from '../util/atomicWrite';
  * best epoch so far). A stopped run, or one whose process was killed, resumes from there;
  * a finished run removes them.
  */
-export const requestFileName = 'request.json';
-const checkpointJson = 'checkpoint.json';
-/** the state's file before checkpoints named theirs */
-const legacyCheckpointBin = 'checkpoint.bin';
-const isCheckpointBin = (name: string) => name === legacyCheckpointBin || /^checkpoint-[0-9a-f]+\.bin$/.test(name);
+export const requestFileName = runLayout.request;
+const checkpointJson = runLayout.checkpoint;
+const isCheckpointBin = (name: string) => checkpointBinPattern.test(name);
 
 export interface RunRequest {
   formatVersion: 1;
@@ -54,7 +53,7 @@ const checkpointSchema = z.object({
   bytes: z.number().int(),
   sha256: z.string(),
   /** the state's file, named by its checksum */
-  file: z.string().regex(/^checkpoint(-[0-9a-f]+)?\.bin$/).default(legacyCheckpointBin),
+  file: z.string().regex(checkpointBinPattern).default(legacyCheckpointBin),
   tensors: z.array(tensorEntry),
 });
 
@@ -99,7 +98,7 @@ export async function writeCheckpoint(dir: string, epoch: number, s: TrainState)
   const bin = Buffer.alloc(offset);
   for (const [i, e] of entries.entries()) bin.set(new Uint8Array(chunks[i]!.buffer, chunks[i]!.byteOffset, chunks[i]!.byteLength), e.offset);
   const sha256 = crypto.createHash('sha256').update(bin).digest('hex');
-  const file = `checkpoint-${sha256.slice(0, 16)}.bin`;
+  const file = checkpointBinName(sha256);
   await writeFileAtomic(path.join(dir, file), bin);
   const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256, file, tensors: entries };
   await writeFileAtomic(path.join(dir, checkpointJson), JSON.stringify(json));
@@ -143,7 +142,8 @@ export function readCheckpoint(dir: string): (TrainState & { epoch: number }) | 
 }
 
 export async function removeCheckpoint(dir: string): Promise<void> {
+  // the two .json first: a folder left half-cleaned never names a state it no longer has
   for (const f of [checkpointJson, requestFileName]) await fs.promises.rm(path.join(dir, f), { force: true });
   const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
-  for (const f of names) if (isCheckpointBin(f)) await fs.promises.rm(path.join(dir, f), { force: true });
+  for (const f of names) if (isInProgressFile(f)) await fs.promises.rm(path.join(dir, f), { force: true });
 }

@@ -6,7 +6,7 @@ import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import { toErrorData } from '../../../shared/rpc';
 import type { RunRecord } from '../../../shared/run';
-import { requestFileName } from '../run/checkpoint';
+import { runLayout } from '../run/runLayout';
 import { trainRun, type TrainRunOptions } from '../run/trainRun';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -101,7 +101,7 @@ export class JobRunner {
         const error = toErrorData(e);
         r.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
         r.error = error;
-        r.resumable = r.status === 'cancelled' && fs.existsSync(path.join(outDir, requestFileName)) && fs.existsSync(path.join(outDir, 'checkpoint.json'));
+        r.resumable = r.status === 'cancelled' && fs.existsSync(path.join(outDir, runLayout.request)) && fs.existsSync(path.join(outDir, runLayout.checkpoint));
         this.emit('job.run', { jobId: job.jobId, index: r.index, label: r.label, status: r.status, runDir: r.resumable ? outDir : null, run: null, error, resumable: r.resumable });
       }
     }

@@ -59,5 +59,12 @@ export function useProjectActions() {
     return true;
   }
 
-  return { save, saveAs, open, newProject, keepOrDiscardChanges };
+  /** takes up unsaved work kept in the browser (a closed tab's, or another tab's) */
+  async function recover(draftId: string): Promise<boolean> {
+    if (!(await keepOrDiscardChanges()) || !(await project.recoverDraft(draftId))) return false;
+    await router.push(`/${isStepId(project.step) ? project.step : 'dataset'}`);
+    return true;
+  }
+
+  return { save, saveAs, open, newProject, recover, keepOrDiscardChanges };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Handlers } from '../../../shared/rpc';
 import { addRecent, loadProject, projectDataDir, readRecent, resolveProjectPaths, saveProject, storeRunWeights } from '../project/projectFile';
 import type { ProjectRunLog } from '../project/projectRuns';
+import { assertWritableFolder } from '../project/writableFolder';
 
 /**
  * project.* requests. The renderer holds a project with absolute paths (what it can show
@@ -26,6 +27,8 @@ export function projectHandlers(configDir: string, projectRuns?: ProjectRunLog):
     },
     'project.save': async ({ file, project, owner }) => {
       const target = path.resolve(file.endsWith('.tlab') ? file : `${file}.tlab`);
+      // before any folder is made: a path under /proc would make mkdir loop for ever
+      await assertWritableFolder(path.dirname(target));
       const dataDir = projectDataDir(target);
       const runs = [];
       for (const run of project.runs) {

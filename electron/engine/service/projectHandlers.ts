@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Handlers } from '../../../shared/rpc';
-import { addRecent, loadProject, projectDataDir, readRecent, resolveProjectPaths, saveProject, storeRunWeights } from '../project/projectFile';
+import { addRecent, loadProject, readRecent, resolveProjectPaths } from '../project/projectFile';
 import type { ProjectRunLog } from '../project/projectRuns';
-import { assertWritableFolder } from '../project/writableFolder';
+import { saveProjectWithRuns } from '../project/saveWithRuns';
 
 /**
  * project.* requests. The renderer holds a project with absolute paths (what it can show
@@ -27,17 +27,7 @@ export function projectHandlers(configDir: string, projectRuns?: ProjectRunLog):
     },
     'project.save': async ({ file, project, owner }) => {
       const target = path.resolve(file.endsWith('.tlab') ? file : `${file}.tlab`);
-      // before any folder is made: a path under /proc would make mkdir loop for ever
-      await assertWritableFolder(path.dirname(target));
-      const dataDir = projectDataDir(target);
-      const runs = [];
-      for (const run of project.runs) {
-        const dir = path.resolve(path.dirname(target), run.weightsDir);
-        // runs trained since the last save live in the engine's workspace: bring them home
-        const inside = dir.startsWith(dataDir + path.sep);
-        runs.push(inside ? run : { ...run, weightsDir: path.join(path.dirname(target), await storeRunWeights(target, dir, run.id)) });
-      }
-      const saved = await saveProject(target, { ...project, runs });
+      const saved = await saveProjectWithRuns(target, project);
       await addRecent(configDir, target, saved.name).catch(() => undefined);
       await projectRuns?.saved(owner, target, saved.runs.map((r) => r.id)).catch(() => undefined);
       return { file: target, project: resolveProjectPaths(target, saved) };

@@ -6,7 +6,8 @@ import type { ProjectRun, ProjectState } from './projectDocument';
  * browser loses it. Each project a window has open is a draft under its own id in
  * localStorage (every tab of this browser sees it, and it outlives the browser); this tab
  * remembers which draft is its own in sessionStorage (a reload comes back to it). A draft
- * with unsaved changes that no tab has open is offered on the Start page.
+ * with unsaved changes that is not this tab's is offered on the Start page: a browser cannot
+ * tell whether another tab still has it open, so taking it up there shares it with that tab.
  */
 export interface Draft {
   id: string;

@@ -178,7 +178,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await id('new-project').click();
     await id('unsaved-dialog').waitFor();
     expect(await text('unsaved-dialog')).toMatch(/Save changes to clothes\?/);
-    await expect(page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe('unsaved-save');
+    await expect(page.evaluate('document.activeElement?.getAttribute("data-testid")')).resolves.toBe('unsaved-save');
     await shot('10a-unsaved-dialog');
     await page.keyboard.press('Escape');
     await id('unsaved-dialog').waitFor({ state: 'detached' });
@@ -200,7 +200,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await id('class-row-8_bag').waitFor({ timeout: 60_000 });
     // the browser keeps that unsaved work: a tab that is not this one's (its session gone, as
     // after the browser was closed) is offered it on the Start page, and takes it up
-    await page.evaluate(() => sessionStorage.clear());
+    await page.evaluate('sessionStorage.clear()');
     await page.reload();
     await page.getByTitle('Recent projects, new, open').click();
     await id('recoverable-drafts').getByText('Untitled project').waitFor();

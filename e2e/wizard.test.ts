@@ -24,6 +24,15 @@ const shot = (name: string) => h.shot(name);
 const text = (t: string) => h.text(t);
 const until = (what: string, check: () => Promise<boolean>, timeout?: number) => h.until(what, check, timeout);
 const setField = (t: string, v: string) => h.setField(t, v);
+/**
+ * A project opened: its name shown and the window moved to the step it was saved on. Until
+ * then a click on another step can be undone by that move (a slow machine shows it).
+ */
+const opened = async (name: string) => {
+  await until(`${name} open`, async () => (await id('project-name').inputValue()) === name);
+  const step = JSON.parse(fs.readFileSync(path.join(work, `${name}.tlab`), 'utf8')).ui.step as string;
+  await until(`${name} on its step ${step}`, async () => page.url().endsWith(`#/${step}`));
+};
 const epochShown = async () => Number(/epoch (\d+)/.exec(await text('epoch-counter'))?.[1] ?? 0);
 
 beforeAll(async () => {
@@ -219,7 +228,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await shot('10c-save-as-before-switching');
     await id('save-as-confirm').click();
     await id('done-dataset').waitFor({ timeout: 60_000 });
-    await until('clothes open', async () => (await id('project-name').inputValue()) === 'clothes');
+    await opened('clothes');
     expect(JSON.parse(fs.readFileSync(other, 'utf8')).dataset.classes).toEqual(['1_trouser', '5_sandal', '8_bag']);
 
     // Save on a project with a file: saved there, then switched
@@ -228,7 +237,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await page.getByTitle('Recent projects, new, open').click();
     await id('recent-projects').getByText('other', { exact: true }).click();
     await id('unsaved-save').click();
-    await until('other open', async () => (await id('project-name').inputValue()) === 'other');
+    await opened('other');
     expect(JSON.parse(fs.readFileSync(clothes, 'utf8')).training.epochs).toBe(14);
     await shot('10d-switched');
     expect(h.pageErrors).toEqual([]);
@@ -239,7 +248,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     const runsBefore = JSON.parse(fs.readFileSync(clothes, 'utf8')).runs.length;
     await page.getByTitle('Recent projects, new, open').click();
     await id('recent-projects').getByText('clothes', { exact: true }).click();
-    await until('clothes open', async () => (await id('project-name').inputValue()) === 'clothes');
+    await opened('clothes');
     await id('nav-train').click();
     await setField('cfg-epochs', '400');
     await setField('cfg-patience', '0');

@@ -10,7 +10,9 @@ import { startHarness, type Harness } from './harness';
  * The whole wizard, as a newcomer goes through it, in Debian's Chromium against the real
  * engine behind `transfer-lab serve`: scan real photos, pick a real pre-trained model, cut
  * it, train, watch the curves, reload mid-run, open the confusion matrix, click a cell,
- * export with parity, save, reopen. Screenshots of each step go to e2e/artifacts/.
+ * export with parity, save, reopen; switch projects with unsaved work (asked first: Cancel,
+ * Save, Don't save), and close the browser during a run (the run joins the project when it is
+ * opened again). Screenshots of each step go to e2e/artifacts/.
  * Needs the built renderer (npm test builds it) and /usr/bin/chromium (.ci/run installs it).
  */
 let h: Harness;
@@ -22,6 +24,15 @@ const shot = (name: string) => h.shot(name);
 const text = (t: string) => h.text(t);
 const until = (what: string, check: () => Promise<boolean>, timeout?: number) => h.until(what, check, timeout);
 const setField = (t: string, v: string) => h.setField(t, v);
+/**
+ * A project opened: its name shown and the window moved to the step it was saved on. Until
+ * then a click on another step can be undone by that move (a slow machine shows it).
+ */
+const opened = async (name: string) => {
+  await until(`${name} open`, async () => (await id('project-name').inputValue()) === name);
+  const step = JSON.parse(fs.readFileSync(path.join(work, `${name}.tlab`), 'utf8')).ui.step as string;
+  await until(`${name} on its step ${step}`, async () => page.url().endsWith(`#/${step}`));
+};
 const epochShown = async () => Number(/epoch (\d+)/.exec(await text('epoch-counter'))?.[1] ?? 0);
 
 beforeAll(async () => {
@@ -161,6 +172,113 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await id('confusion-matrix').waitFor();
     expect(await page.locator('[data-testid^="cm-cell-"]').count()).toBe(9);
     await shot('09-reopened');
+    expect(h.pageErrors).toEqual([]);
+  });
+
+  it('asks before another project replaces unsaved work: Cancel keeps it, Save saves then switches, Don\'t save switches', async () => {
+    const clothes = path.join(work, 'clothes.tlab');
+    const other = path.join(work, 'other.tlab');
+    await id('nav-train').click();
+    await setField('cfg-epochs', '13');
+    await id('dirty-indicator').waitFor();
+
+    // Cancel (Escape): nothing moves, nothing is lost
+    await page.getByTitle('Recent projects, new, open').click();
+    await id('new-project').click();
+    await id('unsaved-dialog').waitFor();
+    expect(await text('unsaved-dialog')).toMatch(/Save changes to clothes\?/);
+    await expect(page.evaluate('document.activeElement?.getAttribute("data-testid")')).resolves.toBe('unsaved-save');
+    await shot('10a-unsaved-dialog');
+    await page.keyboard.press('Escape');
+    await id('unsaved-dialog').waitFor({ state: 'detached' });
+    await id('nav-train').click();
+    expect(await id('cfg-epochs').inputValue()).toBe('13');
+    await id('dirty-indicator').waitFor();
+
+    // Don't save: a new project, the changes gone from the window (the file is as it was)
+    await page.getByTitle('Recent projects, new, open').click();
+    await id('new-project').click();
+    await id('unsaved-discard').click();
+    await id('step-dataset').waitFor();
+    expect(await id('project-name').inputValue()).toBe('Untitled project');
+    expect(JSON.parse(fs.readFileSync(clothes, 'utf8')).training.epochs).toBe(12);
+
+    // Save on a project never saved: through Save As, and only then to the recent project
+    await id('dataset-path').fill(dataset);
+    await id('scan-button').click();
+    await id('class-row-8_bag').waitFor({ timeout: 60_000 });
+    // the browser keeps that unsaved work: a tab that is not this one's (its session gone, as
+    // after the browser was closed) is offered it on the Start page, and takes it up
+    await page.evaluate('sessionStorage.clear()');
+    await page.reload();
+    await page.getByTitle('Recent projects, new, open').click();
+    await id('recoverable-drafts').getByText('Untitled project').waitFor();
+    await shot('10b-unsaved-work-offered');
+    await id('recover-Untitled project').click();
+    await id('class-row-8_bag').waitFor({ timeout: 60_000 });
+    await id('dirty-indicator').waitFor();
+    await page.getByTitle('Recent projects, new, open').click();
+    await id('recent-projects').getByText('clothes', { exact: true }).click();
+    await id('unsaved-dialog').waitFor();
+    expect(await text('unsaved-dialog')).toMatch(/Save changes to Untitled project\?/);
+    await page.keyboard.press('Enter');
+    await id('save-as-dialog').waitFor();
+    await id('save-as-folder').fill(work);
+    await id('save-as-name').fill('other.tlab');
+    await shot('10c-save-as-before-switching');
+    await id('save-as-confirm').click();
+    await id('done-dataset').waitFor({ timeout: 60_000 });
+    await opened('clothes');
+    expect(JSON.parse(fs.readFileSync(other, 'utf8')).dataset.classes).toEqual(['1_trouser', '5_sandal', '8_bag']);
+
+    // Save on a project with a file: saved there, then switched
+    await id('nav-train').click();
+    await setField('cfg-epochs', '14');
+    await page.getByTitle('Recent projects, new, open').click();
+    await id('recent-projects').getByText('other', { exact: true }).click();
+    await id('unsaved-save').click();
+    await opened('other');
+    expect(JSON.parse(fs.readFileSync(clothes, 'utf8')).training.epochs).toBe(14);
+    await shot('10d-switched');
+    expect(h.pageErrors).toEqual([]);
+  });
+
+  it('a run that finishes after the browser was closed is in the project when it is opened again', async () => {
+    const clothes = path.join(work, 'clothes.tlab');
+    const runsBefore = JSON.parse(fs.readFileSync(clothes, 'utf8')).runs.length;
+    await page.getByTitle('Recent projects, new, open').click();
+    await id('recent-projects').getByText('clothes', { exact: true }).click();
+    await opened('clothes');
+    await id('nav-train').click();
+    await setField('cfg-epochs', '400');
+    await setField('cfg-patience', '0');
+    await setField('cfg-batch-size', '8');
+    await id('train-start').click();
+    await until('epoch 2', async () => (await epochShown()) >= 2);
+    expect(await text('train-status')).toMatch(/running|training/i);
+
+    // the browser goes, mid-run; the engine goes on and the run ends with no window open
+    await page.context().close();
+    const log = path.join(work, 'cache', 'workspace', 'project-runs.json');
+    for (const deadline = Date.now() + 300_000; !(fs.existsSync(log) && JSON.parse(fs.readFileSync(log, 'utf8')).entries.length > 0); ) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the run to finish with no window');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    page = await h.newPage();
+    await page.goto(h.url);
+    await id('recent-projects').getByText('clothes', { exact: true }).click();
+    await id('info-banner').waitFor({ timeout: 60_000 });
+    expect(await text('info-banner')).toMatch(/1 run finished while the app was closed and was added; save to keep it/);
+    await id('dirty-indicator').waitFor();
+    await id('nav-train').click();
+    // the run's curves, beside the settings it ran with
+    await id('train-result').waitFor();
+    expect(await id('cfg-epochs').inputValue()).toBe('400');
+    expect(await text('epoch-counter')).toMatch(/epoch 400 \/ 400/);
+    await shot('11-run-joined-after-closed-browser');
+    await id('save-project').click();
+    await until('saved with the run', async () => JSON.parse(fs.readFileSync(clothes, 'utf8')).runs.length === runsBefore + 1);
     expect(h.pageErrors).toEqual([]);
   });
 });

@@ -80,8 +80,18 @@ export const freezePlanSchema = z.object({
   fineTuneUnavailable: z.string().nullable(),
 });
 
+/**
+ * Which project a job's runs belong to: the window's own id for the project it has open
+ * (kept in its draft, so it survives a reload and a closed browser) and the project's file,
+ * if it has one. A run that finishes while no window shows its project joins it when the
+ * project is next opened or its draft restored (project.finishedRuns).
+ */
+export const projectOwnerSchema = z.object({ draftId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/), file: absolutePath.nullable() });
+
 export const jobSnapshotSchema = z.object({
   jobId: z.string(),
+  /** the project that started the job; absent for a job started without one */
+  owner: projectOwnerSchema.nullable().optional(),
   status: z.enum(['running', 'done', 'failed', 'cancelled']),
   startedAt: z.string(),
   /** every event so far, so a reloaded window can redraw the curves */
@@ -133,15 +143,15 @@ export const requests = {
     output: freezePlanSchema,
   },
   'train.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema }),
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, owner: projectOwnerSchema.optional() }),
     output: z.object({ jobId: z.string() }),
   },
   'train.stop': { input: z.object({ jobId: z.string() }), output: z.object({ stopped: z.boolean() }) },
   /** a stopped (or killed) run goes on from its last checkpoint */
-  'train.resume': { input: z.object({ runDir: absolutePath }), output: z.object({ jobId: z.string() }) },
+  'train.resume': { input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional() }), output: z.object({ jobId: z.string() }) },
   /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
   'sweep.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema }),
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, owner: projectOwnerSchema.optional() }),
     output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string() })) }),
   },
   /** one run of a sweep, without the others */
@@ -171,8 +181,19 @@ export const requests = {
     input: z.object({ file: absolutePath }),
     output: z.object({ file: z.string(), project: projectSchema, datasetMissing: z.boolean(), migratedFrom: z.number().optional() }),
   },
-  /** the project as the renderer holds it (absolute paths); the engine stores paths relative where it can */
-  'project.save': { input: z.object({ file: absolutePath, project: projectSchema }), output: z.object({ file: z.string(), project: projectSchema }) },
+  /**
+   * the project as the renderer holds it (absolute paths); the engine stores paths relative where it can.
+   * `owner`: who the project was before this save, so runs still to finish follow it to its file
+   */
+  'project.save': { input: z.object({ file: absolutePath, project: projectSchema, owner: projectOwnerSchema.optional() }), output: z.object({ file: z.string(), project: projectSchema }) },
+  /**
+   * runs of this project that finished while no window had it open, and are not among `have` (run ids);
+   * `form`: the Train step's settings when the run's job started, where known
+   */
+  'project.finishedRuns': {
+    input: z.object({ owner: projectOwnerSchema, have: z.array(z.string()).max(100_000) }),
+    output: z.object({ runs: z.array(z.object({ runDir: z.string(), record: runRecordSchema, finishedAt: z.string(), form: trainConfigSchema.nullable() })) }),
+  },
 } as const;
 
 export const events = {
@@ -195,6 +216,7 @@ export const events = {
   'app.command': z.object({ command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about']), file: z.string().optional() }),
 } as const;
 
+export type ProjectOwner = z.infer<typeof projectOwnerSchema>;
 export type Requests = typeof requests;
 export type RequestName = keyof Requests;
 export type EventName = keyof typeof events;

@@ -280,10 +280,24 @@ describe('storeRunWeights', () => {
     expect(fs.readdirSync(path.dirname(stored))).toEqual(['run-1']);
   });
 
+  it('copies a fine-tuned run\'s top/ too, and refuses one whose top/ is missing', async () => {
+    const { file } = await makeProject();
+    const runDir = await makeRunDir('run-ft', 'head weights');
+    await fsp.writeFile(path.join(runDir, 'run.json'), JSON.stringify({ ...sampleRunRecord('run-ft'), model: { ...sampleRunRecord().model, fineTune: { split: 'block_15_add', splitShape: [7, 7, 160], layers: ['Conv_1'], trainableParams: 1 } } }));
+    await expect(storeRunWeights(file, runDir, 'run-ft')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', message: expect.stringContaining('top/') });
+    await fsp.mkdir(path.join(runDir, 'top'));
+    await fsp.writeFile(path.join(runDir, 'top', 'weights.bin'), 'top weights');
+    const stored = fromStoredPath(file, await storeRunWeights(file, runDir, 'run-ft'));
+    expect(await fsp.readFile(path.join(stored, 'top', 'weights.bin'), 'utf8')).toBe('top weights');
+  });
+
   it('refuses a folder without a head and an id that is not a folder name', async () => {
     const { file } = await makeProject();
     await expect(storeRunWeights(file, root, 'run-1')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
     const runDir = await makeRunDir('run-1', 'w');
+    await fsp.rm(path.join(runDir, 'head'), { recursive: true });
+    await expect(storeRunWeights(file, runDir, 'run-1')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', message: expect.stringContaining('head/') });
+    await makeRunDir('run-1', 'w');
     for (const id of ['../escape', 'a/b', '', '.hidden']) {
       await expect(storeRunWeights(file, runDir, id)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     }

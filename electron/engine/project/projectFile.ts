@@ -4,8 +4,10 @@ import path from 'node:path';
 import { defaultSplit } from '../../../shared/dataset';
 import { TransferLabError } from '../../../shared/errors';
 import { parseProject, projectSchema, formatIssues, type Project } from '../../../shared/project';
-import { diskError, writeFileAtomic } from '../util/atomicWrite';
+import { writeFileAtomic } from '../util/atomicWrite';
+import { syncDirectory } from './projectData';
 
+export { projectDataDir, storeRunWeights, syncDirectory } from './projectData';
 export { addRecent, maxRecent, readRecent, removeRecent, type RecentProject } from './recentProjects';
 
 /**
@@ -25,9 +27,6 @@ export interface LoadedProject {
   /** the format the file was written in, when it was older and upgraded in memory */
   migratedFrom?: number;
 }
-
-// runFolder.ts's runFileName, named here so opening a project does not load TensorFlow
-const runFileName = 'run.json';
 
 /** a relative path climbing out more than this many folders is stored absolute instead */
 const maxParentSteps = 2;
@@ -89,12 +88,6 @@ export function resolveProjectPaths(projectFile: string, project: Project): Proj
   };
 }
 
-/** `<name>.tlab.d/` beside `<name>.tlab`: the project's trained weights */
-export function projectDataDir(projectFile: string): string {
-  const file = path.resolve(projectFile);
-  return path.join(path.dirname(file), `${path.basename(file)}.d`);
-}
-
 /**
  * Writes the project atomically with a fresh `updatedAt` and its absolute paths stored
  * relative where sensible (storeProjectPaths), and returns what was written. A project that
@@ -154,83 +147,6 @@ export function relocateDataset(project: Project, projectFile: string, newFolder
   const stored = toStoredPath(projectFile, newFolder);
   const dataset = project.dataset ?? { path: stored, split: { ...defaultSplit }, classes: [] };
   return { ...project, dataset: { ...dataset, path: stored } };
-}
-
-/**
- * Copies a run folder's head/ and run.json into `<name>.tlab.d/runs/<runId>/`, so the
- * project keeps its trained weights wherever the run was first written. Copied into a
- * temporary folder and renamed, so the stored run is complete or absent, never half there.
- * Returns the weightsDir to record, relative to the project file's folder.
- */
-export async function storeRunWeights(projectFile: string, runDir: string, runId: string): Promise<string> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId) || runId.includes('..')) {
-    throw new TransferLabError('BAD_ARGUMENT', `"${runId}" is not a run id that can name a folder.`, 'Use the id that training printed.');
-  }
-  const head = path.join(runDir, 'head');
-  if (!isDirectory(head)) {
-    throw new TransferLabError('RUN_NOT_FOUND', `${runDir} holds no trained head (no head/ folder).`, 'Give the folder that training printed as runDir.');
-  }
-  const runsDir = path.join(projectDataDir(projectFile), 'runs');
-  const target = path.join(runsDir, runId);
-  const stamp = `${process.pid}.${Date.now().toString(36)}`;
-  const tmp = path.join(runsDir, `.${runId}.${stamp}.tmp`);
-  const old = path.join(runsDir, `.${runId}.${stamp}.old`);
-  try {
-    await fsp.mkdir(tmp, { recursive: true });
-    await copyTreeSynced(head, path.join(tmp, 'head'));
-    const record = path.join(runDir, runFileName);
-    if (fs.existsSync(record)) await copyFileSynced(record, path.join(tmp, runFileName));
-    await syncDirectory(tmp);
-    // a run stored before (the same id again) is swapped out, never merged with
-    const hadOld = fs.existsSync(target);
-    if (hadOld) await fsp.rename(target, old);
-    await fsp.rename(tmp, target);
-    await syncDirectory(runsDir);
-  } catch (e) {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    if (fs.existsSync(old) && !fs.existsSync(target)) await fsp.rename(old, target).catch(() => undefined);
-    throw diskError(e, target);
-  }
-  // the new run is in place; a leftover hidden .old folder would only cost space
-  await fsp.rm(old, { recursive: true, force: true }).catch(() => undefined);
-  return [`${path.basename(path.resolve(projectFile))}.d`, 'runs', runId].join('/');
-}
-
-async function copyTreeSynced(from: string, to: string): Promise<void> {
-  await fsp.mkdir(to, { recursive: true });
-  for (const entry of await fsp.readdir(from, { withFileTypes: true })) {
-    const src = path.join(from, entry.name);
-    const dst = path.join(to, entry.name);
-    if (entry.isDirectory()) await copyTreeSynced(src, dst);
-    else if (entry.isFile()) await copyFileSynced(src, dst);
-  }
-  await syncDirectory(to);
-}
-
-async function copyFileSynced(from: string, to: string): Promise<void> {
-  await fsp.copyFile(from, to);
-  const handle = await fsp.open(to, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * fsync a folder so a rename inside it survives a power cut. Not every platform lets a
- * folder be opened (Windows) or synced; there the rename is as durable as the OS makes it.
- */
-export async function syncDirectory(dir: string): Promise<void> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // best effort, see above
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }
 
 function isDirectory(p: string): boolean {

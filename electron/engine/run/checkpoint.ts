@@ -11,6 +11,7 @@ import type { SavedTensor, TrainState } from '../train/trainHead';
 import { backendPreferences, type BackendPreference } from '../tf/backend';
 import { extractorRuntimes, type ExtractorRuntime } from '../extract/protocol';
 import { diskError, inPlace, writeFileAtomic, type DiskPlace } from '../util/atomicWrite';
+import { checkpointBinName, checkpointBinPattern, isInProgressFile, legacyCheckpointBin, runLayout } from './runLayout';
 
 /**
  * A run in progress, on disk in its run folder: what was asked (request.json) and where
@@ -18,11 +19,9 @@ import { diskError, inPlace, writeFileAtomic, type DiskPlace } from '../util/ato
  * best epoch so far). A stopped run, or one whose process was killed, resumes from there;
  * a finished run removes them.
  */
-export const requestFileName = 'request.json';
-const checkpointJson = 'checkpoint.json';
-/** the state's file before checkpoints named theirs */
-const legacyCheckpointBin = 'checkpoint.bin';
-const isCheckpointBin = (name: string) => name === legacyCheckpointBin || /^checkpoint-[0-9a-f]+\.bin$/.test(name);
+export const requestFileName = runLayout.request;
+const checkpointJson = runLayout.checkpoint;
+const isCheckpointBin = (name: string) => checkpointBinPattern.test(name);
 
 export interface RunRequest {
   formatVersion: 1;
@@ -101,7 +100,7 @@ const checkpointSchema = z.object({
   bytes: z.number().int(),
   sha256: z.string(),
   /** the state's file, named by its checksum */
-  file: z.string().regex(/^checkpoint(-[0-9a-f]+)?\.bin$/).default(legacyCheckpointBin),
+  file: z.string().regex(checkpointBinPattern).default(legacyCheckpointBin),
   tensors: z.array(tensorEntry),
   /** a stop inside an epoch: how far into it training got */
   partial: z.object({ epoch: z.number().int().min(1), batches: z.number().int().min(1), lossSum: z.number(), correct: z.number() }).optional(),
@@ -150,7 +149,7 @@ export async function writeCheckpoint(dir: string, epoch: number, s: TrainState)
   const bin = Buffer.alloc(offset);
   for (const [i, e] of entries.entries()) bin.set(new Uint8Array(chunks[i]!.buffer, chunks[i]!.byteOffset, chunks[i]!.byteLength), e.offset);
   const sha256 = crypto.createHash('sha256').update(bin).digest('hex');
-  const file = `checkpoint-${sha256.slice(0, 16)}.bin`;
+  const file = checkpointBinName(sha256);
   const place = runFolderPlace(dir);
   await writeFileAtomic(path.join(dir, file), bin, place);
   const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256, file, tensors: entries, ...(s.partial ? { partial: s.partial } : {}) };
@@ -196,7 +195,8 @@ export function readCheckpoint(dir: string): (TrainState & { epoch: number }) | 
 }
 
 export async function removeCheckpoint(dir: string): Promise<void> {
+  // the two .json first: a folder left half-cleaned never names a state it no longer has
   for (const f of [checkpointJson, requestFileName]) await fs.promises.rm(path.join(dir, f), { force: true });
   const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
-  for (const f of names) if (isCheckpointBin(f)) await fs.promises.rm(path.join(dir, f), { force: true });
+  for (const f of names) if (isInProgressFile(f)) await fs.promises.rm(path.join(dir, f), { force: true });
 }

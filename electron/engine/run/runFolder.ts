@@ -8,14 +8,13 @@ import { fileSystemLoader, fileSystemSaver } from '../tf/fsModelIO';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { fineTunedNet, headNet, type ClassifierNet } from '../train/net';
 import { inRunFolder, requestFileName } from './checkpoint';
+import { runLayout, type RunPart } from './runLayout';
 
 /**
- * A run folder: run.json (config, per-epoch metrics, evaluation, timings, backend, memory)
- * and head/ (the trained classifier's weights), with top/ beside it for a run that fine-tuned
- * the backbone's top layers. Both are small; the backbone is referenced, not copied, until
- * export makes one self-contained model.
+ * Writing and reading a run folder (its layout: runLayout.ts). Head and top are small; the
+ * backbone is referenced, not copied, until export makes one self-contained model.
  */
-export const runFileName = 'run.json';
+export const runFileName = runLayout.record;
 
 export function defaultRunDir(record: Pick<RunRecord, 'id'>, base = path.resolve('runs')): string {
   return path.join(base, record.id);
@@ -51,9 +50,9 @@ export function assertNewRunFolder(dir: string): void {
 
 export async function writeRun(dir: string, record: RunRecord, net: ClassifierNet): Promise<void> {
   await inRunFolder(dir, async () => {
-    await net.head.save(fileSystemSaver(path.join(dir, 'head')));
+    await net.head.save(fileSystemSaver(path.join(dir, runLayout.head)));
     // a fine-tuned run's top layers, with the weights they learnt
-    if (net.top) await net.top.save(fileSystemSaver(path.join(dir, 'top')));
+    if (net.top) await net.top.save(fileSystemSaver(path.join(dir, runLayout.top)));
     // run.json last: a folder with run.json is a finished run
     await writeFileAtomic(path.join(dir, runFileName), JSON.stringify(record, null, 2));
   });
@@ -76,9 +75,9 @@ export function readRun(dir: string): RunRecord {
   return record;
 }
 
-async function readPart(dir: string, part: 'head' | 'top'): Promise<tfl.LayersModel> {
+async function readPart(dir: string, part: RunPart): Promise<tfl.LayersModel> {
   try {
-    return await tfl.loadLayersModel(fileSystemLoader(path.join(dir, part)));
+    return await tfl.loadLayersModel(fileSystemLoader(path.join(dir, runLayout[part])));
   } catch (e) {
     if (e instanceof TransferLabError) throw new TransferLabError('RUN_INVALID', `The trained ${part === 'head' ? 'head' : 'top layers'} in ${dir} cannot be read: ${e.message}`, 'Train the run again.');
     throw e;

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EventPayload } from '../../../shared/contract';
+import type { EventPayload, ProjectOwner } from '../../../shared/contract';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import { toErrorData } from '../../../shared/rpc';
 import type { RunRecord } from '../../../shared/run';
-import { requestFileName } from '../run/checkpoint';
+import { runLayout } from '../run/runLayout';
 import { trainRun, type TrainRunOptions } from '../run/trainRun';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -23,6 +23,8 @@ export interface JobRunSnapshot {
 
 export interface JobSnapshot {
   jobId: string;
+  /** the project that started the job: a window shows the job only beside that project */
+  owner: ProjectOwner | null;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   startedAt: string;
   /** the events of the run in progress (or the last one), for a reloaded window's curves */
@@ -55,18 +57,18 @@ interface LiveRun extends JobRunSnapshot {
  * Progress events are thinned (the last one per phase is kept) so the history stays small.
  */
 export class JobRunner {
-  private job: { jobId: string; startedAt: string; status: JobSnapshot['status']; runs: LiveRun[]; current: number; events: EngineEvent[]; stopping: boolean } | null = null;
+  private job: { jobId: string; owner: ProjectOwner | null; startedAt: string; status: JobSnapshot['status']; runs: LiveRun[]; current: number; events: EngineEvent[]; stopping: boolean } | null = null;
 
   constructor(private readonly emit: Emit, private readonly runsDir: string) {}
 
-  start(queue: QueuedRun[], onDone?: (run: RunRecord, runDir: string, index: number) => void): string {
+  start(queue: QueuedRun[], onDone?: (run: RunRecord, runDir: string, index: number) => void, owner: ProjectOwner | null = null): string {
     if (this.job?.status === 'running') {
       throw new TransferLabError('BAD_ARGUMENT', 'A training run is already in progress.', 'Wait for it to finish, or stop it first.');
     }
     if (queue.length === 0) throw new TransferLabError('BAD_ARGUMENT', 'There is nothing to run.');
     const jobId = crypto.randomUUID();
     const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, abort: new AbortController(), run: null }));
-    const job = { jobId, startedAt: new Date().toISOString(), status: 'running' as JobSnapshot['status'], runs, current: 0, events: [] as EngineEvent[], stopping: false };
+    const job = { jobId, owner, startedAt: new Date().toISOString(), status: 'running' as JobSnapshot['status'], runs, current: 0, events: [] as EngineEvent[], stopping: false };
     this.job = job;
     void this.drain(job, onDone);
     return jobId;
@@ -101,7 +103,7 @@ export class JobRunner {
         const error = toErrorData(e);
         r.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
         r.error = error;
-        r.resumable = r.status === 'cancelled' && fs.existsSync(path.join(outDir, requestFileName)) && fs.existsSync(path.join(outDir, 'checkpoint.json'));
+        r.resumable = r.status === 'cancelled' && fs.existsSync(path.join(outDir, runLayout.request)) && fs.existsSync(path.join(outDir, runLayout.checkpoint));
         this.emit('job.run', { jobId: job.jobId, index: r.index, label: r.label, status: r.status, runDir: r.resumable ? outDir : null, run: null, error, resumable: r.resumable });
       }
     }
@@ -147,6 +149,7 @@ export class JobRunner {
     const current = job.runs[job.current]!;
     return {
       jobId: job.jobId,
+      owner: job.owner,
       status: job.status,
       startedAt: job.startedAt,
       events: [...job.events],

@@ -29,6 +29,9 @@ import { planSweep, SweepPlanError } from '../../../shared/sweep';
 import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
 import { projectHandlers } from './projectHandlers';
+import { ProjectRunLog } from '../project/projectRuns';
+import type { ProjectOwner } from '../../../shared/contract';
+import type { TrainConfig } from '../../../shared/run';
 
 export interface LabServiceOptions {
   host: 'electron' | 'web';
@@ -101,6 +104,12 @@ export function createLabService(o: LabServiceOptions): LabService {
   const recordSpeed = (run: RunRecord) => {
     if (run.extractor.imagesPerSecond) speeds.record(run.model.source, run.extractor.imagesPerSecond);
   };
+  const projectRuns = new ProjectRunLog(path.join(dataDir, 'workspace', 'project-runs.json'));
+  // each run a job finishes is recorded with its project, to join it even if no window saw it end
+  const onRunDone = (owner: ProjectOwner | undefined, form: TrainConfig | null) => (run: RunRecord, runDir: string) => {
+    recordSpeed(run);
+    if (owner) projectRuns.add(owner, run, runDir, form).catch(() => undefined);
+  };
   const inspect = async (source: string) =>
     resolveModel(source, { onDownload: (p) => o.emit('download.progress', { source, ...p }) });
 
@@ -168,16 +177,16 @@ export function createLabService(o: LabServiceOptions): LabService {
         ...(await fineTunePlan(model, plan, fineTuneLayers, batchSize, trainBytes)),
       };
     },
-    'train.start': async ({ dataset, split, source, cut, config }) => {
+    'train.start': async ({ dataset, split, source, cut, config, owner }) => {
       await backendReady;
-      const jobId = jobs.start([{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }], recordSpeed);
+      const jobId = jobs.start([{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }], onRunDone(owner, config), owner ?? null);
       return { jobId };
     },
-    'train.resume': async ({ runDir }) => {
+    'train.resume': async ({ runDir, owner }) => {
       await backendReady;
-      return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...backendOpt } }], recordSpeed) };
+      return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...backendOpt } }], onRunDone(owner, null), owner ?? null) };
     },
-    'sweep.start': async ({ dataset, split, source, cut, config, axes }) => {
+    'sweep.start': async ({ dataset, split, source, cut, config, axes, owner }) => {
       await backendReady;
       let plan;
       try {
@@ -191,7 +200,7 @@ export function createLabService(o: LabServiceOptions): LabService {
         // the bottleneck the user chose belongs to the model it was chosen on
         options: { dataset, split, model: p.model, ...(cut && p.model === source ? { cut } : {}), config: { ...p.config, imagesPerClass: p.perClass, fineTuneLayers: p.fineTune }, ...backendOpt },
       }));
-      const jobId = jobs.start(queue, recordSpeed);
+      const jobId = jobs.start(queue, onRunDone(owner, config), owner ?? null);
       return { jobId, runs: plan.map((p) => ({ index: p.index, label: p.label })) };
     },
     'sweep.cancelRun': async ({ jobId, index }) => ({ cancelled: jobs.cancelRun(jobId, index) }),
@@ -227,7 +236,7 @@ export function createLabService(o: LabServiceOptions): LabService {
         return { htmlFile, pdfFile: null, pdfUnavailable: `${e instanceof Error ? e.message : String(e)}. Open the HTML report in a browser and print it to PDF.` };
       }
     },
-    ...projectHandlers(configDir),
+    ...projectHandlers(configDir, projectRuns),
   };
 
   return {

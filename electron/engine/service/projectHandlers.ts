@@ -1,14 +1,19 @@
 import path from 'node:path';
 import type { Handlers } from '../../../shared/rpc';
-import { addRecent, loadProject, projectDataDir, readRecent, resolveProjectPaths, saveProject, storeRunWeights } from '../project/projectFile';
+import { addRecent, loadProject, readRecent, resolveProjectPaths } from '../project/projectFile';
+import type { ProjectRunLog } from '../project/projectRuns';
+import { saveProjectWithRuns } from '../project/saveWithRuns';
 
 /**
  * project.* requests. The renderer holds a project with absolute paths (what it can show
  * and pass to other requests); on disk they are stored relative to the project file where
  * possible, and every run's weights are copied into `<name>.tlab.d/` at the first save.
+ * Runs that finished while no window had the project open are handed over by
+ * project.finishedRuns (see projectRuns.ts).
  */
-export function projectHandlers(configDir: string): Partial<Handlers> {
+export function projectHandlers(configDir: string, projectRuns?: ProjectRunLog): Partial<Handlers> {
   return {
+    'project.finishedRuns': async ({ owner, have }) => ({ runs: projectRuns ? await projectRuns.finished(owner, have) : [] }),
     'project.recent': async () => ({ entries: await readRecent(configDir) }),
     'project.open': async ({ file }) => {
       const loaded = await loadProject(file);
@@ -20,18 +25,11 @@ export function projectHandlers(configDir: string): Partial<Handlers> {
         ...(loaded.migratedFrom !== undefined ? { migratedFrom: loaded.migratedFrom } : {}),
       };
     },
-    'project.save': async ({ file, project }) => {
+    'project.save': async ({ file, project, owner }) => {
       const target = path.resolve(file.endsWith('.tlab') ? file : `${file}.tlab`);
-      const dataDir = projectDataDir(target);
-      const runs = [];
-      for (const run of project.runs) {
-        const dir = path.resolve(path.dirname(target), run.weightsDir);
-        // runs trained since the last save live in the engine's workspace: bring them home
-        const inside = dir.startsWith(dataDir + path.sep);
-        runs.push(inside ? run : { ...run, weightsDir: path.join(path.dirname(target), await storeRunWeights(target, dir, run.id)) });
-      }
-      const saved = await saveProject(target, { ...project, runs });
+      const saved = await saveProjectWithRuns(target, project);
       await addRecent(configDir, target, saved.name).catch(() => undefined);
+      await projectRuns?.saved(owner, target, saved.runs.map((r) => r.id)).catch(() => undefined);
       return { file: target, project: resolveProjectPaths(target, saved) };
     },
   };

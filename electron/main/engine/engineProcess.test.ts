@@ -21,6 +21,8 @@ function stubService(emit: Emit): EngineService {
         throw new TransferLabError('DATASET_NOT_FOUND', 'Dataset folder not found: /gone', 'Choose the folder again.');
       },
       'train.start': async () => ({ jobId: 'job-1' }),
+      'sweep.start': async () => ({ jobId: 'sweep-1', runs: [{ index: 0, label: 'lr 0.001' }, { index: 1, label: 'lr 0.01' }] }),
+      'train.resume': async () => ({ jobId: 'resumed-1' }),
       // never answers: a request in flight when the engine dies
       'models.inspect': () => new Promise(() => undefined),
     },
@@ -83,6 +85,16 @@ describe('the engine in its utility process', () => {
 
     await vi.waitFor(() => expect(fakeEngine.forks).toHaveLength(2), { timeout: 3000 });
     await expect(engine.call('models.catalog', {})).resolves.toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['a sweep', 'sweep.start', { ...trainInput, axes: { learningRate: [0.001, 0.01] } }, 'sweep-1'],
+    ['a resumed run', 'train.resume', { runDir: '/runs/stopped' }, 'resumed-1'],
+  ] as const)('when it dies during %s, the job ends as failed too', async (_what, request, input, jobId) => {
+    await expect(engine.call(request, input)).resolves.toMatchObject({ ok: true, result: { jobId } });
+    fakeEngine.forks[0]!.exit(137);
+    await vi.waitFor(() => expect(events.map((e) => e.name)).toContain('job.finished'));
+    expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({ jobId, status: 'failed', error: { code: 'INTERNAL', message: expect.stringMatching(/137/) } });
   });
 
   it('reports no job failure when the engine dies between runs', async () => {

@@ -93,7 +93,9 @@ export class EngineProcess {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (p.name === 'train.start' && m.reply.ok) this.runningJob = (m.reply.result as { jobId: string }).jobId;
+      // whatever the request was called (train.start, train.resume, sweep.start, …): a reply that names a job started one
+      const jobId = m.reply.ok ? jobIdOf(m.reply.result) : null;
+      if (jobId) this.runningJob = jobId;
       p.resolve(m.reply as RpcResult);
       return;
     }
@@ -135,6 +137,11 @@ export class EngineProcess {
     this.crashes = [...this.crashes.filter((t) => now - t < crashWindowMs), now];
     if (this.crashes.length < maxCrashesInWindow) setTimeout(() => this.start(), restartDelayMs);
   }
+}
+
+function jobIdOf(result: unknown): string | null {
+  if (typeof result !== 'object' || result === null || !('jobId' in result)) return null;
+  return typeof result.jobId === 'string' ? result.jobId : null;
 }
 
 function failure(error: TransferLabErrorData): RpcResult {

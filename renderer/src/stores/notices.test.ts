@@ -46,4 +46,43 @@ describe('useNoticeStore', () => {
     warn.mockRestore();
     expect(notices.notices).toHaveLength(1);
   });
+
+  it('a notice raised on a step goes when the user moves to another step; one about the project stays', () => {
+    const notices = useNoticeStore();
+    notices.enterProject('project-a');
+    notices.enterStep('dataset');
+    notices.report(new ApiError({ code: 'DATASET_NOT_FOUND', message: 'No such folder.' }), 'Scanning the dataset');
+    notices.inform('1 run finished while the app was closed and was added; save to keep it.', 'Runs added', { scope: 'project' });
+    notices.enterStep('dataset');
+    expect(notices.notices).toHaveLength(2);
+    notices.enterStep('train');
+    expect(notices.notices.map((n) => n.context)).toEqual(['Runs added']);
+    notices.enterStep('dataset');
+    expect(notices.notices.map((n) => n.context)).toEqual(['Runs added']);
+  });
+
+  it('opening another project takes the last one\'s notices away, even those about the whole project', () => {
+    const notices = useNoticeStore();
+    notices.enterProject('project-a');
+    notices.enterStep('train');
+    notices.report(new ApiError({ code: 'DISK_FULL', message: 'The disk is full.' }), 'Saving the project', { scope: 'project' });
+    notices.report(new Error('Training failed'), 'Training');
+    notices.enterProject('project-b');
+    expect(notices.notices).toEqual([]);
+  });
+
+  it('a notice goes when its cause goes: the same action succeeding', () => {
+    const notices = useNoticeStore();
+    notices.report(new ApiError({ code: 'DISK_FULL', message: 'The disk is full.' }), 'Saving the project');
+    notices.report(new Error('x'), 'Scanning the dataset');
+    notices.resolve('Saving the project');
+    expect(notices.notices.map((n) => n.context)).toEqual(['Scanning the dataset']);
+  });
+
+  it('a failure of the same action again replaces the earlier one', () => {
+    const notices = useNoticeStore();
+    notices.report(new Error('first reason'), 'Saving the project');
+    notices.report(new Error('second reason'), 'Saving the project');
+    expect(notices.notices.map((n) => n.message)).toEqual(['second reason']);
+  });
 });

@@ -9,6 +9,7 @@ import { useFreezeStore } from './freeze';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
+import { useRecentProjectsStore } from './recentProjects';
 import { useTrainingStore } from './training';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
@@ -22,6 +23,7 @@ describe('useProjectStore', () => {
   beforeEach(() => {
     resetApi();
     sessionStorage.clear();
+    localStorage.clear();
     setActivePinia(createPinia());
     handle('models.inspect', ({ source }) => sampleInspection(source));
     handle('dataset.scan', ({ path }) => sampleScan(path));
@@ -126,9 +128,9 @@ describe('useProjectStore', () => {
 
   it('says why recent projects are unavailable instead of failing', async () => {
     fail('project.recent', { code: 'UNSUPPORTED', message: 'project.recent is not available here.' });
-    const project = useProjectStore();
-    await project.loadRecent();
-    expect(project.recentUnavailable).toBe('project.recent is not available here.');
-    expect(project.recentLoading).toBe(false);
+    const recent = useRecentProjectsStore();
+    await recent.load();
+    expect(recent.unavailable).toBe('project.recent is not available here.');
+    expect(recent.loading).toBe(false);
   });
 });

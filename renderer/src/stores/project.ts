@@ -1,37 +1,37 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref, shallowRef } from 'vue';
-import type { Preprocessing } from '../../../shared/preprocessing';
 import { defaultTrainConfig } from '../../../shared/run';
 import { api, isDesktop } from '../api/client';
-import type { ProjectFile, RecentProject, RunRecord } from '../api/types';
+import type { ProjectOwner } from '../../../shared/contract';
+import type { ProjectFile, RunRecord } from '../api/types';
 import { plain } from '../util/clone';
 import { baseName } from '../util/format';
-import { useAppStore } from './app';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
+import { useRecentProjectsStore } from './recentProjects';
 import { signatureOf, type ProjectRun, type ProjectState } from './projectDocument';
 import type { LabProgress } from '../../../shared/lab';
 import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
+import { currentSaveContext } from './projectSaveContext';
+import { newDraftId, readDraft, removeDraft, thisTabDraft, writeDraft, type Draft } from './projectDrafts';
 import { useTrainingStore } from './training';
 
-const DRAFT_KEY = 'transfer-lab-draft';
 const UNTITLED = 'Untitled project';
-
-interface Draft {
-  file: string | null;
-  savedSignature: string | null;
-  state: Omit<ProjectState, 'runs'> & { runs: Omit<ProjectRun, 'record'>[] };
-  base: Omit<ProjectFile, 'runs'> | null;
-}
 
 /**
  * The project: a name, notes, the runs so far, and the file it lives in. The other stores hold
  * the dataset, model, cut and hyper-parameters; this one assembles them into one document,
  * knows whether it changed since the last save, and restores every store from a file.
+ *
+ * Each project a window opens gets a draft id: its work is kept under it in the browser
+ * (projectDrafts.ts), and jobs it starts carry it with the file (`owner`), so a run that ends
+ * while no window shows the project joins it when it is opened or its draft restored.
  */
 export const useProjectStore = defineStore('project', () => {
+  const draftId = ref(newDraftId());
+  useNoticeStore().enterProject(draftId.value);
   const file = ref<string | null>(null);
   const name = ref(UNTITLED);
   const notes = ref('');
@@ -44,10 +44,6 @@ export const useProjectStore = defineStore('project', () => {
   const savedSignature = ref<string | null>(null);
   const saving = ref(false);
   const opening = ref(false);
-  const recent = ref<RecentProject[]>([]);
-  const recentLoading = ref(false);
-  /** why the recent list is unavailable (e.g. an engine without project files) */
-  const recentUnavailable = ref<string | null>(null);
 
   const state = computed<ProjectState>(() => {
     const dataset = useDatasetStore();
@@ -68,27 +64,19 @@ export const useProjectStore = defineStore('project', () => {
   /** a project never saved counts as changed once it holds anything */
   const dirty = computed(() => signature.value !== (savedSignature.value ?? signatureOf(emptyState())));
   const title = computed(() => `${dirty.value ? '● ' : ''}${name.value} — Transfer Lab`);
+  /** who this project is to the engine: the jobs it starts carry this */
+  const owner = computed<ProjectOwner>(() => ({ draftId: draftId.value, file: file.value }));
+  /** whether a job started by `o` is this project's */
+  function owns(o: ProjectOwner): boolean {
+    return o.draftId === draftId.value || (o.file !== null && o.file === file.value);
+  }
 
   function emptyState(): ProjectState {
     return { name: UNTITLED, dataset: null, model: null, freeze: { cut: null }, training: plain(defaultTrainConfig), runs: [], notes: '', lab: null, ui: { step: 'dataset' } };
   }
 
   function saveContext(): SaveContext {
-    const dataset = useDatasetStore();
-    const model = useModelStore();
-    const source = model.source;
-    const i = model.ready ? model.inspection : null;
-    const entry = model.catalogEntry;
-    const b = base.value;
-    const info = i
-      ? { name: i.name, format: i.format, preprocessing: plain(i.preprocessing) as Preprocessing }
-      : b?.model && b.model.source === source
-        ? { name: b.model.name, format: b.model.format, preprocessing: b.model.preprocessing }
-        : entry
-          ? { name: entry.name, format: entry.format, preprocessing: plain(entry.preprocessing) as Preprocessing }
-          : null;
-    const classes = dataset.scan ? [...dataset.scan.classes] : b?.dataset && b.dataset.path === dataset.root ? b.dataset.classes : [];
-    return { base: b ? { ...b, runs: [] } : null, appVersion: useAppStore().info?.version ?? '0.1.0', classes, model: info };
+    return currentSaveContext(base.value);
   }
 
   function setName(n: string): void {
@@ -126,8 +114,12 @@ export const useProjectStore = defineStore('project', () => {
   let loading: Promise<unknown> = Promise.resolve();
 
   /** every store put in the state a project describes; scanning and model loading follow in the background */
-  function hydrate(s: ProjectState, where: string | null, saved: string | null, rescan = true): void {
+  function hydrate(s: ProjectState, where: string | null, saved: string | null, id: string, rescan = true): void {
     const dataset = useDatasetStore();
+    // the project this window showed is saved or given up: its draft has nothing left to recover
+    if (id !== draftId.value) removeDraft(draftId.value);
+    draftId.value = id;
+    useNoticeStore().enterProject(id);
     file.value = where;
     name.value = s.name;
     notes.value = s.notes;
@@ -142,6 +134,8 @@ export const useProjectStore = defineStore('project', () => {
     const pending: Promise<unknown>[] = [useModelStore().restore(s.model?.source ?? null)];
     if (s.dataset && rescan) pending.push(dataset.scanFolder(s.dataset.root));
     loading = Promise.all(pending);
+    // the job's curves show only beside the project that started it
+    void useTrainingStore().followProject();
   }
 
   /** resolves once the last restore's rescan and model load are done (tests, scripts) */
@@ -151,7 +145,7 @@ export const useProjectStore = defineStore('project', () => {
 
   async function newProject(): Promise<void> {
     base.value = null;
-    hydrate(emptyState(), null, null);
+    hydrate(emptyState(), null, null, newDraftId());
   }
 
   async function open(path: string): Promise<boolean> {
@@ -159,13 +153,15 @@ export const useProjectStore = defineStore('project', () => {
     try {
       const r = await api.call('project.open', { file: path });
       const s = fromProjectFile(r.project);
-      if (r.datasetMissing && s.dataset) {
-        useNoticeStore().report({ code: 'DATASET_NOT_FOUND', message: `The project's dataset folder ${s.dataset.root} is missing.`, hint: 'Choose the folder again in step 1; the rest of the project is kept.' }, 'Opening the project');
-      }
       const { runs: _runs, ...rest } = r.project;
       base.value = rest;
-      hydrate(s, r.file, signatureOf(s), !r.datasetMissing);
-      void loadRecent();
+      hydrate(s, r.file, signatureOf(s), newDraftId(), !r.datasetMissing);
+      useNoticeStore().resolve('Opening the project');
+      if (r.datasetMissing && s.dataset) {
+        useNoticeStore().report({ code: 'DATASET_NOT_FOUND', message: `The project's dataset folder ${s.dataset.root} is missing.`, hint: 'Choose the folder again in step 1; the rest of the project is kept.' }, 'Opening the project', { scope: 'project' });
+      }
+      await joinFinishedRuns();
+      void useRecentProjectsStore().load();
       return true;
     } catch (e) {
       useNoticeStore().report(e, 'Opening the project');
@@ -189,7 +185,7 @@ export const useProjectStore = defineStore('project', () => {
     if (name.value === UNTITLED) name.value = baseName(target).replace(/\.tlab$/i, '') || UNTITLED;
     try {
       const sent = signature.value;
-      const r = await api.call('project.save', { file: target, project: plain(toProjectFile(state.value, saveContext())) });
+      const r = await api.call('project.save', { file: target, project: plain(toProjectFile(state.value, saveContext())), owner: { ...owner.value } });
       // saving copies new runs beside the project: follow them there
       const moved = new Map(r.project.runs.map((run) => [run.id, run.weightsDir]));
       runs.value = runs.value.map((run) => ({ ...run, runDir: moved.get(run.record.id) ?? run.runDir }));
@@ -197,7 +193,8 @@ export const useProjectStore = defineStore('project', () => {
       base.value = rest;
       file.value = r.file;
       savedSignature.value = sent;
-      void loadRecent();
+      useNoticeStore().resolve('Saving the project');
+      void useRecentProjectsStore().load();
       return true;
     } catch (e) {
       name.value = nameBefore;
@@ -214,42 +211,65 @@ export const useProjectStore = defineStore('project', () => {
     return saveAs(file.value);
   }
 
-  async function loadRecent(): Promise<void> {
-    recentLoading.value = true;
+  /**
+   * Runs of this project that finished while no window showed it (the browser was closed
+   * during a run) join it: the project becomes dirty, the Train step's settings go back to
+   * the ones those runs started with, and a notice says to save.
+   */
+  async function joinFinishedRuns(): Promise<void> {
+    let found: Awaited<ReturnType<typeof finishedRunsOf>>;
     try {
-      recent.value = (await api.call('project.recent', {})).entries;
-      recentUnavailable.value = null;
-    } catch (e) {
-      recent.value = [];
-      recentUnavailable.value = e instanceof Error ? e.message : String(e);
-    } finally {
-      recentLoading.value = false;
+      found = await finishedRunsOf();
+    } catch {
+      // an engine without the request, or gone: nothing joins, nothing is lost (the runs stay on disk)
+      return;
     }
+    if (!found.length) return;
+    for (const run of found) addRun(run.runDir, run.record);
+    const form = [...found].reverse().find((r) => r.form)?.form;
+    if (form) useTrainingStore().restoreConfig(form);
+    const n = found.length;
+    useNoticeStore().inform(`${n} run${n === 1 ? '' : 's'} finished while the app was closed and ${n === 1 ? 'was' : 'were'} added; save to keep ${n === 1 ? 'it' : 'them'}.`, 'Runs added', { scope: 'project' });
+  }
+
+  async function finishedRunsOf() {
+    const r = await api.call('project.finishedRuns', { owner: { ...owner.value }, have: runs.value.map((run) => run.record.id) });
+    return r.runs;
   }
 
   function saveDraft(): void {
     const { runs: draftRuns, ...rest } = state.value;
-    const draft: Draft = { file: file.value, savedSignature: savedSignature.value, state: { ...rest, runs: draftRuns.map(({ record: _r, ...run }) => run) }, base: base.value };
-    try {
-      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
-    } catch {
-      // a full or disabled sessionStorage only costs the restore-on-reload convenience
-    }
+    writeDraft({
+      id: draftId.value,
+      file: file.value,
+      savedSignature: savedSignature.value,
+      dirty: dirty.value,
+      savedAt: new Date().toISOString(),
+      state: plain({ ...rest, runs: draftRuns.map(({ record: _r, ...run }) => run) }) as Draft['state'],
+      base: base.value,
+    });
+  }
+
+  async function restore(draft: Draft): Promise<void> {
+    const read = await Promise.all(draft.state.runs.map((run) => api.call('run.read', { runDir: run.runDir }).then((record) => ({ ...run, record })).catch(() => null)));
+    base.value = draft.base;
+    hydrate({ ...draft.state, runs: read.filter((r): r is ProjectRun => r !== null) }, draft.file, draft.savedSignature, draft.id);
+    await joinFinishedRuns();
   }
 
   /** after a reload: this tab's work, each run re-read from its folder */
   async function restoreDraft(): Promise<boolean> {
-    let draft: Draft;
-    try {
-      const text = sessionStorage.getItem(DRAFT_KEY);
-      if (!text) return false;
-      draft = JSON.parse(text) as Draft;
-    } catch {
-      return false;
-    }
-    const read = await Promise.all(draft.state.runs.map((run) => api.call('run.read', { runDir: run.runDir }).then((record) => ({ ...run, record })).catch(() => null)));
-    base.value = draft.base;
-    hydrate({ ...draft.state, runs: read.filter((r): r is ProjectRun => r !== null) }, draft.file, draft.savedSignature);
+    const draft = thisTabDraft();
+    if (!draft) return false;
+    await restore(draft);
+    return true;
+  }
+
+  /** takes up unsaved work the Start page offered (projectDrafts.ts); the caller asks first about this window's */
+  async function recoverDraft(id: string): Promise<boolean> {
+    const draft = readDraft(id);
+    if (!draft) return false;
+    await restore(draft);
     return true;
   }
 
@@ -267,9 +287,6 @@ export const useProjectStore = defineStore('project', () => {
     step: readonly(step),
     saving: readonly(saving),
     opening: readonly(opening),
-    recent: readonly(recent),
-    recentLoading: readonly(recentLoading),
-    recentUnavailable: readonly(recentUnavailable),
     desktop: isDesktop(),
     state,
     dirty,
@@ -282,9 +299,12 @@ export const useProjectStore = defineStore('project', () => {
     open,
     save,
     saveAs,
-    loadRecent,
     saveDraft,
     restoreDraft,
+    owner,
+    owns,
+    draftId: readonly(draftId),
+    recoverDraft,
     settled,
   };
 });

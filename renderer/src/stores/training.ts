@@ -5,6 +5,7 @@ import { defaultTrainConfig, type HeadConfig, type TrainConfig } from '../../../
 import { plain } from '../util/clone';
 import { api } from '../api/client';
 import type { SweepAxes } from '../../../shared/sweep';
+import type { ProjectOwner } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
@@ -51,6 +52,9 @@ export const useTrainingStore = defineStore('training', () => {
   const resumableDir = ref<string | null>(null);
   /** the lab task whose experiment this job is */
   const labTask = ref<string | null>(null);
+  /** the project that started the job: its runs join that project only (the engine keeps them for it otherwise) */
+  let jobOwner: ProjectOwner | null = null;
+  const ownedHere = () => jobOwner === null || useProjectStore().owns(jobOwner);
   /**
    * What a new job sent before train.start (or train.current) answered with its id: the
    * engine starts emitting at once, and the answer can arrive after the first events.
@@ -66,7 +70,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (p.jobId !== jobId.value) return;
     runs.value = runs.value.map((r) => (r.index === p.index ? { ...r, status: p.status, runDir: p.runDir, error: p.error, resumable: p.resumable, runId: p.run?.id ?? null } : r));
     // each finished run of a sweep joins the project as it ends
-    if (p.run && p.runDir) {
+    if (p.run && p.runDir && ownedHere()) {
       useProjectStore().addRun(p.runDir, p.run);
       if (labTask.value) useProjectStore().addLabRun(labTask.value, p.run.id);
     }
@@ -148,7 +152,7 @@ export const useTrainingStore = defineStore('training', () => {
     progress.value = null;
     resumableDir.value = p.status === 'cancelled' && p.runDir ? p.runDir : null;
     if (p.status === 'failed' && p.error) useNoticeStore().report(p.error, 'Training');
-    if (p.run && p.runDir) {
+    if (p.run && p.runDir && ownedHere()) {
       useProjectStore().addRun(p.runDir, p.run);
       // the run measured this machine's extraction speed: the model cards show it
       void useModelStore().loadCatalog();
@@ -157,6 +161,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   function adopt(job: JobSnapshot): void {
     jobId.value = job.jobId;
+    jobOwner = job.owner ?? null;
     status.value = job.status;
     clearRun();
     runs.value = job.runs.map((r) => ({ ...r, runId: null }));
@@ -200,6 +205,7 @@ export const useTrainingStore = defineStore('training', () => {
         source: model.source,
         cut: useFreezeStore().cut,
         config: plain(config.value),
+        owner: { ...useProjectStore().owner },
       });
       begin(r.jobId, [{ index: 0, label: 'one run' }]);
       return true;
@@ -215,6 +221,9 @@ export const useTrainingStore = defineStore('training', () => {
 
   function begin(id: string, planned: { index: number; label: string }[]): void {
     clearRun();
+    jobOwner = { ...useProjectStore().owner };
+    // a new job: the last one's failure is no longer the news
+    useNoticeStore().resolve('Training');
     labTask.value = null;
     jobId.value = id;
     status.value = 'running';
@@ -241,7 +250,7 @@ export const useTrainingStore = defineStore('training', () => {
     early = [];
     earlyFinish = null;
     try {
-      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...plain(config.value), ...o.config }, axes: plain(axes) });
+      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...plain(config.value), ...o.config }, axes: plain(axes), owner: { ...useProjectStore().owner } });
       begin(r.jobId, r.runs);
       labTask.value = o.labTask ?? null;
       return true;
@@ -272,7 +281,7 @@ export const useTrainingStore = defineStore('training', () => {
     early = [];
     earlyFinish = null;
     try {
-      const r = await api.call('train.resume', { runDir: dir });
+      const r = await api.call('train.resume', { runDir: dir, owner: { ...useProjectStore().owner } });
       begin(r.jobId, [{ index: 0, label: 'resumed run' }]);
       return true;
     } catch (e) {
@@ -304,13 +313,36 @@ export const useTrainingStore = defineStore('training', () => {
     earlyFinish = null;
     try {
       const { job } = await api.call('train.current', {});
-      if (job) adopt(job);
+      showIfOwned(job);
     } catch (e) {
       useNoticeStore().report(e, 'Checking for a training run in progress');
     } finally {
       resuming.value = false;
       early = [];
       earlyFinish = null;
+    }
+  }
+
+  /** the engine's job is shown only beside the project that started it; another project's leaves the view empty */
+  function showIfOwned(job: JobSnapshot | null): void {
+    if (job && (!job.owner || useProjectStore().owns(job.owner))) adopt(job);
+    else if (jobId.value) {
+      clearRun();
+      jobId.value = null;
+      jobOwner = null;
+      status.value = 'idle';
+      runs.value = [];
+      resumableDir.value = null;
+      labTask.value = null;
+    }
+  }
+
+  /** another project was opened (or this one restored): show the engine's job if it is this project's */
+  async function followProject(): Promise<void> {
+    try {
+      showIfOwned((await api.call('train.current', {})).job);
+    } catch {
+      // no engine answer: the view stays as it was, resume() reports a dead engine
     }
   }
 
@@ -346,5 +378,6 @@ export const useTrainingStore = defineStore('training', () => {
     start,
     stop,
     resume,
+    followProject,
   };
 });

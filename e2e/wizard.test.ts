@@ -256,11 +256,15 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await id('train-start').click();
     await until('epoch 2', async () => (await epochShown()) >= 2);
     expect(await text('train-status')).toMatch(/running|training/i);
+    // the run started with the settings typed above, not the project's saved ones
+    expect(await text('epoch-counter')).toMatch(/\/ 400/);
 
     // the browser goes, mid-run; the engine goes on and the run ends with no window open
     await page.context().close();
     const log = path.join(work, 'cache', 'workspace', 'project-runs.json');
-    for (const deadline = Date.now() + 300_000; !(fs.existsSync(log) && JSON.parse(fs.readFileSync(log, 'utf8')).entries.length > 0); ) {
+    // this run's entry: the engine's log may hold others (a run not yet saved into a project)
+    const logged = () => fs.existsSync(log) && (JSON.parse(fs.readFileSync(log, 'utf8')) as { entries: { form: { epochs: number } | null }[] }).entries.some((e) => e.form?.epochs === 400);
+    for (const deadline = Date.now() + 300_000; !logged(); ) {
       if (Date.now() > deadline) throw new Error('timed out waiting for the run to finish with no window');
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -112,6 +112,8 @@ export const useProjectStore = defineStore('project', () => {
 
   /** the rescan and model load a restore started; the window moves on while they run */
   let loading: Promise<unknown> = Promise.resolve();
+  /** the Train settings as the last restore put them: a later change is the user's own */
+  let hydratedConfig = '';
 
   /** every store put in the state a project describes; scanning and model loading follow in the background */
   function hydrate(s: ProjectState, where: string | null, saved: string | null, id: string, rescan = true): void {
@@ -130,6 +132,7 @@ export const useProjectStore = defineStore('project', () => {
     else dataset.reset();
     useFreezeStore().restore(s.model?.source ?? null, s.freeze.cut);
     useTrainingStore().restoreConfig(s.training);
+    hydratedConfig = JSON.stringify(useTrainingStore().config);
     savedSignature.value = saved;
     const pending: Promise<unknown>[] = [useModelStore().restore(s.model?.source ?? null)];
     if (s.dataset && rescan) pending.push(dataset.scanFolder(s.dataset.root));
@@ -227,7 +230,8 @@ export const useProjectStore = defineStore('project', () => {
     if (!found.length) return;
     for (const run of found) addRun(run.runDir, run.record);
     const form = [...found].reverse().find((r) => r.form)?.form;
-    if (form) useTrainingStore().restoreConfig(form);
+    // settings the user changed while the project was opening are theirs: kept
+    if (form && JSON.stringify(useTrainingStore().config) === hydratedConfig) useTrainingStore().restoreConfig(form);
     const n = found.length;
     useNoticeStore().inform(`${n} run${n === 1 ? '' : 's'} finished while the app was closed and ${n === 1 ? 'was' : 'were'} added; save to keep ${n === 1 ? 'it' : 'them'}.`, 'Runs added', { scope: 'project' });
   }

@@ -63,6 +63,21 @@ describe('runs that finished while no window had their project open', () => {
     expect(useTrainingStore().epochs).toHaveLength(1);
   });
 
+  it('join without undoing Train settings the user changed while the project was opening', async () => {
+    let answer!: (v: { runs: { runDir: string; record: ReturnType<typeof sampleRun>; finishedAt: string; form: typeof defaultTrainConfig }[] }) => void;
+    handle('project.finishedRuns', () => new Promise((r) => (answer = r)));
+    handle('train.current', () => ({ job: null }));
+    const project = useProjectStore();
+    const opening = project.open('/lab/pets.tlab');
+    await vi.waitFor(() => expect(sent('project.finishedRuns')).toHaveLength(1));
+    // the project is shown; the user edits the form before the engine's answer arrives
+    useTrainingStore().setConfig({ epochs: 400 });
+    answer({ runs: [{ runDir: '/work/runs/run-late', record: sampleRun('run-late'), finishedAt: '2026-01-02T00:00:00Z', form: { ...defaultTrainConfig, epochs: 14 } }] });
+    expect(await opening).toBe(true);
+    expect(project.runs.map((r) => r.record.id)).toEqual(['run-late']);
+    expect(useTrainingStore().config.epochs).toBe(400);
+  });
+
   it('another project\'s job is not shown, and its run does not join this project', async () => {
     handle('project.finishedRuns', () => ({ runs: [] }));
     handle('train.current', () => ({ job: snapshot({ draftId: 'another-tab-xyz', file: '/lab/birds.tlab' }, 'running') }));

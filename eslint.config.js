@@ -1,6 +1,8 @@
 // Lint rules, and the layering of DESIGN.md enforced as import rules:
 // shared/ runs everywhere (no Node, DOM, Electron, native tfjs); the engine never imports
-// electron; the renderer reaches the engine only through the contract in shared/.
+// electron or the app; main and the preload import shared/ and their own; the web host shared/
+// and the engine's service; the renderer reaches the engine only through the contract in shared/.
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
@@ -38,12 +40,56 @@ export default tseslint.config(
     languageOptions: { globals: {} },
   },
   {
-    files: ['electron/engine/**/*.ts', 'electron/cli/**/*.ts'],
+    files: ['electron/engine/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict(['electron'], [
         { group: ['electron/*'], message: 'the engine runs without Electron (CLI, web host, utility process)' },
-        { group: ['**/renderer/**', '**/main/**', '**/preload/**'], message: 'the engine does not reach into the app' },
+        { group: ['**/renderer/**', '**/main/**', '**/preload/**', '**/host/**', '**/cli/**'], message: 'the engine does not reach into the app, the web host or the CLI' },
       ]),
+    },
+  },
+  {
+    files: ['electron/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['electron'], [
+        { group: ['electron/*'], message: 'the CLI runs without Electron' },
+        { group: ['**/renderer/**', '**/main/**', '**/preload/**'], message: 'the CLI does not reach into the app' },
+      ]),
+    },
+  },
+  {
+    // main, the preload and the web host: which folders each may import, on resolved paths
+    // (import-x resolves './engine/engineProcess' in main to main's own folder, not the engine)
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'electron/host/**/*.ts'],
+    ignores: ['**/*.test.ts', 'electron/main/test/**'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json', '.node'] })] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', {
+        zones: [
+          { target: './electron/main', from: ['./electron/engine', './electron/host', './electron/cli', './electron/preload', './renderer'], message: 'main imports shared/ and its own files; it talks to the engine through shared/utilityWire (see DESIGN.md)' },
+          { target: './electron/preload', from: ['./electron/engine', './electron/host', './electron/cli', './electron/main', './renderer'], message: 'the preload imports shared/ only (see DESIGN.md)' },
+          { target: './electron/host', from: ['./electron/main', './electron/preload', './electron/cli', './renderer'], message: 'the web host imports shared/ and the engine\'s service (see DESIGN.md)' },
+          { target: './electron/host', from: './electron/engine', except: ['./service'], message: 'the web host reaches the engine through its service (engine/service) only' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['electron/preload/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['sharp', ...nodeBuiltins], [
+        { group: ['node:*'], message: 'the preload runs sandboxed: no Node built-ins' },
+        { group: ['@tensorflow/*'], message: 'the preload imports shared/ only' },
+      ]),
+    },
+  },
+  {
+    files: ['electron/host/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['electron'], [{ group: ['electron/*'], message: 'the web host runs without Electron' }]),
     },
   },
   {

@@ -1,21 +1,48 @@
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
-// The layering of DESIGN.md is an ESLint rule; this checks that the rule really bites.
+// The layering of DESIGN.md is a set of ESLint rules; this checks that each rule really bites
+// (and lets through what the layer may import). Paths are real files: import-x resolves them.
 describe('import layering', () => {
   const eslint = new ESLint({ cwd: process.cwd() });
-  const lint = async (file: string, code: string) => (await eslint.lintText(code, { filePath: file }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-imports');
+  const layering = new Set(['no-restricted-imports', 'import-x/no-restricted-paths']);
+  const lint = async (file: string, code: string) => (await eslint.lintText(code, { filePath: file }))[0]!.messages.filter((m) => m.ruleId !== null && layering.has(m.ruleId));
+  const use = (what: string, from: string) => `import { ${what} } from '${from}';\nexport const a = ${what};\n`;
 
   it('keeps Node, the engine and native tfjs out of shared/', async () => {
     expect(await lint('shared/bad.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).not.toHaveLength(0);
-    expect(await lint('shared/bad.ts', "import { userCacheDir } from '../electron/engine/paths';\nexport const a = userCacheDir;\n")).not.toHaveLength(0);
+    expect(await lint('shared/bad.ts', use('userCacheDir', '../electron/engine/paths'))).not.toHaveLength(0);
     expect(await lint('shared/bad.ts', "import * as tf from '@tensorflow/tfjs-node';\nexport const a = tf;\n")).not.toHaveLength(0);
     expect(await lint('shared/good.ts', "import { z } from 'zod';\nexport const a = z;\n")).toHaveLength(0);
   });
 
-  it('keeps electron out of the engine and the CLI', async () => {
+  it('keeps electron, the web host and the CLI out of the engine, and electron out of the CLI', async () => {
     expect(await lint('electron/engine/bad.ts', "import { app } from 'electron';\nexport const a = app;\n")).not.toHaveLength(0);
+    expect(await lint('electron/engine/bad.ts', use('startWebHost', '../host/webHost'))).not.toHaveLength(0);
     expect(await lint('electron/cli/bad.ts', "import { app } from 'electron';\nexport const a = app;\n")).not.toHaveLength(0);
     expect(await lint('electron/engine/good.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(0);
+    expect(await lint('electron/cli/good.ts', use('startWebHost', '../host/webHost'))).toHaveLength(0);
+  });
+
+  it('lets main import shared/ and its own files only', async () => {
+    expect(await lint('electron/main/bad.ts', use('createLabService', '../engine/service/labService'))).not.toHaveLength(0);
+    expect(await lint('electron/main/bad.ts', use('startWebHost', '../host/webHost'))).not.toHaveLength(0);
+    expect(await lint('electron/main/bad.ts', use('createDesktopApi', '../preload/bridge'))).not.toHaveLength(0);
+    // its own folder named engine/ is its own, not the engine's
+    expect(await lint('electron/main/good.ts', use('EngineProcess', './engine/engineProcess'))).toHaveLength(0);
+    expect(await lint('electron/main/good.ts', use('fromEngineSchema', '../../shared/utilityWire'))).toHaveLength(0);
+  });
+
+  it('lets the preload import shared/ only', async () => {
+    expect(await lint('electron/preload/bad.ts', use('menuTemplate', '../main/menu'))).not.toHaveLength(0);
+    expect(await lint('electron/preload/bad.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).not.toHaveLength(0);
+    expect(await lint('electron/preload/good.ts', use('ipcChannels', '../../shared/ipcChannels'))).toHaveLength(0);
+  });
+
+  it('lets the web host import shared/ and the engine\'s service, not the rest of the engine or the app', async () => {
+    expect(await lint('electron/host/bad.ts', use('userCacheDir', '../engine/paths'))).not.toHaveLength(0);
+    expect(await lint('electron/host/bad.ts', use('menuTemplate', '../main/menu'))).not.toHaveLength(0);
+    expect(await lint('electron/host/bad.ts', "import { app } from 'electron';\nexport const a = app;\n")).not.toHaveLength(0);
+    expect(await lint('electron/host/good.ts', use('createLabService', '../engine/service/labService'))).toHaveLength(0);
   });
 });

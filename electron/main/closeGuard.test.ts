@@ -2,7 +2,7 @@ import { electronMock, fakeWindow, ipcEvent, send } from './test/electronMock';
 import type { BrowserWindow } from 'electron';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { guardUnsavedChanges } from './closeGuard';
-import { ipcChannels, type DirtyQuestion } from './ipc/channels';
+import { ipcChannels, type DirtyQuestion } from '../../shared/ipcChannels';
 import { DirtyQuery } from './ipc/dirtyQuery';
 
 const url = 'file:///app/out/renderer/index.html';

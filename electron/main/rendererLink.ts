@@ -1,6 +1,6 @@
 import type { BrowserWindow } from 'electron';
 import type { EventName, EventPayload } from '../../shared/contract';
-import { ipcChannels } from './ipc/channels';
+import { ipcChannels } from '../../shared/ipcChannels';
 import type { AppCommand } from './menu';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ipcChannels } from '../main/ipc/channels';
+import { ipcChannels } from '../../shared/ipcChannels';
 import { createDesktopApi } from './bridge';
 
 /** An ipcRenderer with main on the other end played by the test. */

@@ -2,7 +2,7 @@ import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput } from '../../shared/contract';
 import type { TransferLabErrorData } from '../../shared/errors';
 import type { RpcResult } from '../../shared/rpc';
-import { dirtyQuestions, ipcChannels, type DirtyQuestion } from '../main/ipc/channels';
+import { dirtyQuestions, ipcChannels, type DirtyQuestion } from '../../shared/ipcChannels';
 import type { DesktopApi, DirtyQueryHandler } from './desktopApi';
 
 /**

@@ -1,31 +1,14 @@
-import { z } from 'zod';
-import { events, type EventName, type EventPayload } from '../../../shared/contract';
-import { transferLabErrorSchema } from '../../../shared/errors';
-import { dispatch, type Handlers, type RpcResult } from '../../../shared/rpc';
+import type { EventName, EventPayload } from '../../../shared/contract';
+import { dispatch, type Handlers } from '../../../shared/rpc';
+import { toEngineSchema, type FromEngine } from '../../../shared/utilityWire';
+
+export type { FromEngine, ToEngine } from '../../../shared/utilityWire';
 
 /**
  * The engine's side of the desktop app's wire: numbered requests from Electron's main
  * arrive on the utility process's parentPort, go through the same `dispatch` as the web host,
  * and their replies and the engine's events go back on it. Both ends parse what they receive.
  */
-export const toEngineSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('call'), id: z.number().int(), name: z.string(), input: z.unknown() }),
-  /** stop a running job, let it write what it has, then exit */
-  z.object({ type: z.literal('shutdown') }),
-]);
-export type ToEngine = z.infer<typeof toEngineSchema>;
-
-const replySchema = z.union([
-  z.object({ ok: z.literal(true), result: z.unknown() }),
-  z.object({ ok: z.literal(false), error: transferLabErrorSchema }),
-]);
-
-export const fromEngineSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('result'), id: z.number().int(), reply: replySchema }),
-  z.object({ type: z.literal('event'), name: z.string().refine((n) => Object.hasOwn(events, n)), payload: z.unknown() }),
-]);
-export type FromEngine = { type: 'result'; id: number; reply: RpcResult } | { type: 'event'; name: EventName; payload: unknown };
-
 /** What the engine needs of Electron's `process.parentPort`, so it never imports electron. */
 export interface ParentPortLike {
   on(event: 'message', listener: (message: { data: unknown }) => void): unknown;

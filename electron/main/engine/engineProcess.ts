@@ -2,7 +2,7 @@ import { utilityProcess, type UtilityProcess } from 'electron';
 import type { EventName, EventPayload, RequestName } from '../../../shared/contract';
 import type { TransferLabErrorData } from '../../../shared/errors';
 import { parseEvent, type RpcResult } from '../../../shared/rpc';
-import { fromEngineSchema, type ToEngine } from '../../engine/service/utilityServer';
+import { fromEngineSchema, type ToEngine } from '../../../shared/utilityWire';
 
 /**
  * The engine as a utility process: numbered requests out, replies and events back. If the

@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
-import { ipcChannels, type DirtyQuestion } from './channels';
+import { ipcChannels, type DirtyQuestion } from '../../../shared/ipcChannels';
 
 /**
  * Main asks the renderer about the open project (see channels.ts): a numbered question out,

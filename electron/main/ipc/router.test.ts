@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RpcResult } from '../../../shared/rpc';
 import { dialogHandlers } from '../dialogs';
 import { isTrustedSender, type SenderEvent } from '../security/senderCheck';
-import { ipcChannels } from './channels';
+import { ipcChannels } from '../../../shared/ipcChannels';
 import { installRouter, routerHandlers } from './router';
 
 const entry = pathToFileURL('/opt/Transfer Lab/resources/app.asar/out/renderer/index.html');

@@ -2,7 +2,7 @@ import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { requestNames, type RequestName } from '../../../shared/contract';
 import { TransferLabError } from '../../../shared/errors';
 import { dispatch, type Handlers, type RpcResult } from '../../../shared/rpc';
-import { ipcChannels } from './channels';
+import { ipcChannels } from '../../../shared/ipcChannels';
 
 /** what the router needs of the engine process */
 export interface EngineCaller {

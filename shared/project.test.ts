@@ -144,3 +144,12 @@ describe('migrations', () => {
     expect(error.message).toContain('(format 0) datasetPath: expected string, received number');
   });
 });
+
+describe('the project file name', () => {
+  it('gets the extension where it is missing, in any case kept where present', async () => {
+    const { withProjectExtension, isProjectFileName } = await import('./project');
+    expect(withProjectExtension('/lab/pets')).toBe('/lab/pets.tlab');
+    expect(withProjectExtension('/lab/pets.TLAB')).toBe('/lab/pets.TLAB');
+    expect(isProjectFileName('pets.tlab.json')).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@ import { defaultTrainConfig, type RunRecord, type TrainConfig } from './run';
 import { runRecordSchema } from './runSchema';
 import { preprocessingSchema, splitSchema, trainConfigSchema } from './schemas';
 import { labProgressSchema } from './lab';
+import { appVersion } from './version';
 
 /**
  * The project file: one `.tlab` JSON file per project. Its format is versioned; an older file
@@ -13,8 +14,10 @@ import { labProgressSchema } from './lab';
  */
 export const projectFormatVersion = 1;
 export const projectFileExtension = '.tlab';
-/** the version stamped into new projects; the CLI and the web host report the same */
-export const appVersion = '0.1.0';
+/** does `file` name a project file (the extension in any case) */
+export const isProjectFileName = (file: string): boolean => file.toLowerCase().endsWith(projectFileExtension);
+/** `file` as a project file name: the extension added where it is missing */
+export const withProjectExtension = (file: string): string => (isProjectFileName(file) ? file : `${file}${projectFileExtension}`);
 export const defaultWizardStep = 'dataset';
 
 const t = trainConfigSchema.shape;

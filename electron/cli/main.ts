@@ -9,6 +9,7 @@ import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from
 import { runServe } from './serve';
 import { runSweep } from './sweep';
 import { defaultTrainConfig } from '../../shared/run';
+import { appVersion } from '../../shared/version';
 import path from 'node:path';
 
 function positiveInt(name: string) {
@@ -59,7 +60,7 @@ async function run(json: boolean, work: (out: Output) => Promise<void>): Promise
 const program = new Command()
   .name('transfer-lab')
   .description('Transfer learning on images: a folder of photos to a trained, evaluated classifier on a pre-trained network.')
-  .version('0.1.0')
+  .version(appVersion)
   .showHelpAfterError('(run with --help for usage)')
   // set before the subcommands are added, which copy it: a usage error exits 2, like other tools
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));

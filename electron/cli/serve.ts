@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TransferLabError } from '../../shared/errors';
+import { appVersion } from '../../shared/version';
 import { startWebHost } from '../host/webHost';
 import type { BackendPreference } from '../engine/tf/backend';
 
@@ -21,7 +22,7 @@ export async function runServe(o: { port: number; host: string; backend: Backend
   }
   let host;
   try {
-    host = await startWebHost({ port: o.port, host: o.host, staticDir, version: '0.1.0', service: { backend: o.backend } });
+    host = await startWebHost({ port: o.port, host: o.host, staticDir, version: appVersion, service: { backend: o.backend } });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new TransferLabError('BAD_ARGUMENT', `Port ${o.port} is already in use.`, 'Choose another with --port, or --port 0 for any free port.');

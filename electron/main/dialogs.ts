@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { withProjectExtension } from '../../shared/project';
 import { dialog, type BrowserWindow, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import type { Handlers } from '../../shared/rpc';
 
@@ -26,7 +26,7 @@ export function dialogHandlers(window: () => BrowserWindow | null): DialogHandle
       if (mode === 'open') return open({ title: 'Open project', properties: ['openFile'], filters: projectFilters, ...at });
       const r = await save({ title: 'Save project', filters: projectFilters, properties: ['showOverwriteConfirmation', 'createDirectory'], ...at });
       // GTK's save dialog does not add the filter's extension; the file must end in .tlab to open again
-      return { path: r.path && path.extname(r.path).toLowerCase() !== '.tlab' ? `${r.path}.tlab` : r.path };
+      return { path: r.path ? withProjectExtension(r.path) : r.path };
     },
   };
 }

@@ -1,10 +1,11 @@
+import { isProjectFileName } from '../../shared/project';
 import path from 'node:path';
 import { app } from 'electron';
 
 /** The .tlab project named among command-line arguments (the last one wins), as an absolute path. */
 export function projectFileIn(args: readonly string[], cwd: string): string | null {
   for (const arg of [...args].reverse()) {
-    if (!arg.startsWith('-') && arg.toLowerCase().endsWith('.tlab')) return path.resolve(cwd, arg);
+    if (!arg.startsWith('-') && isProjectFileName(arg)) return path.resolve(cwd, arg);
   }
   return null;
 }

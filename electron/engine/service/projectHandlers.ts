@@ -1,3 +1,4 @@
+import { withProjectExtension } from '../../../shared/project';
 import path from 'node:path';
 import type { Handlers } from '../../../shared/rpc';
 import { addRecent, loadProject, readRecent, resolveProjectPaths } from '../project/projectFile';
@@ -26,7 +27,7 @@ export function projectHandlers(configDir: string, projectRuns?: ProjectRunLog):
       };
     },
     'project.save': async ({ file, project, owner }) => {
-      const target = path.resolve(file.endsWith('.tlab') ? file : `${file}.tlab`);
+      const target = path.resolve(withProjectExtension(file));
       const saved = await saveProjectWithRuns(target, project);
       await addRecent(configDir, target, saved.name).catch(() => undefined);
       await projectRuns?.saved(owner, target, saved.runs.map((r) => r.id)).catch(() => undefined);

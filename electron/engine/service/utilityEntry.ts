@@ -1,5 +1,6 @@
 import { backendPreferences, type BackendPreference } from '../tf/backend';
 import { createLabService } from './labService';
+import { appVersion } from '../../../shared/version';
 import { serveEngine, type ParentPortLike } from './utilityServer';
 
 /**
@@ -19,6 +20,6 @@ const backend = backendPreferences.find((b) => b === env.TRANSFER_LAB_BACKEND) a
 
 serveEngine(
   port,
-  (emit) => createLabService({ host: 'electron', version: env.TRANSFER_LAB_VERSION ?? '0.0.0', emit, ...(backend ? { backend } : {}) }),
+  (emit) => createLabService({ host: 'electron', version: env.TRANSFER_LAB_VERSION ?? appVersion, emit, ...(backend ? { backend } : {}) }),
   (code) => process.exit(code),
 );

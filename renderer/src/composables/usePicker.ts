@@ -1,4 +1,5 @@
 import { ref } from 'vue';
+import { projectFileExtension } from '../../../shared/project';
 import { api, ApiError, isDesktop } from '../api/client';
 import { useNoticeStore } from '../stores/notices';
 
@@ -44,7 +45,7 @@ export function usePicker() {
 
   async function pickProjectFile(title: string, start: string | null): Promise<string | null> {
     const r = await native('open', title, start);
-    return r === 'fallback' ? browse({ title, start, pick: 'file', extension: '.tlab' }) : r;
+    return r === 'fallback' ? browse({ title, start, pick: 'file', extension: projectFileExtension }) : r;
   }
 
   function settle(path: string | null): void {

@@ -1,4 +1,5 @@
 import type { Preprocessing } from '../../../shared/preprocessing';
+import { appVersion } from '../../../shared/version';
 import type { ProjectFile } from '../api/types';
 import { plain } from '../util/clone';
 import { useAppStore } from './app';
@@ -25,5 +26,5 @@ export function currentSaveContext(base: Omit<ProjectFile, 'runs'> | null): Save
         ? { name: entry.name, format: entry.format, preprocessing: plain(entry.preprocessing) as Preprocessing }
         : null;
   const classes = dataset.scan ? [...dataset.scan.classes] : base?.dataset && base.dataset.path === dataset.root ? base.dataset.classes : [];
-  return { base: base ? { ...base, runs: [] } : null, appVersion: useAppStore().info?.version ?? '0.1.0', classes, model: info };
+  return { base: base ? { ...base, runs: [] } : null, appVersion: useAppStore().info?.version ?? appVersion, classes, model: info };
 }

@@ -17,6 +17,8 @@ export const errorCodes = [
   'RUN_NOT_FOUND',
   'RUN_INVALID',
   'EXPORT_FAILED',
+  /** a file could not be written for a reason other than a full disk: no permission, a read-only disk */
+  'WRITE_FAILED',
   'DISK_FULL',
   'OUT_OF_MEMORY',
   'BAD_ARGUMENT',

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
-import { bottleneckCachePlace, diskError } from '../util/atomicWrite';
+import { bottleneckCachePlace, diskError, writeFileAtomicSync } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
 
 /**
@@ -66,24 +66,9 @@ export class BottleneckCache {
     }
   }
 
-  /**
-   * Written to a temporary name and renamed, so a killed process never leaves a torn file
-   * that looks whole; not fsynced — a lost entry is only recomputed.
-   */
+  /** never a torn file that looks whole; not fsynced — a lost entry is only recomputed */
   static writeFeatures(file: string, features: Float32Array): void {
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(tmp, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        // nothing more to clean
-      }
-      throw diskError(e, file);
-    }
+    writeFileAtomicSync(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
   }
 
   /** Reads one item's features into `out` at `offset` (no allocation per item). */

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomicSync } from '../util/atomicWrite';
 import { decodeToRgb } from './decodeImage';
 
 /**
@@ -22,10 +22,7 @@ export async function thumbnailJpeg(file: string, size: number, cacheDir: string
   const img = await decodeToRgb(file, { width: size, height: size, resize: 'center-crop' });
   const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer();
   try {
-    await fsp.mkdir(path.dirname(cached), { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    await fsp.writeFile(tmp, jpeg);
-    fs.renameSync(tmp, cached);
+    writeFileAtomicSync(cached, jpeg);
   } catch {
     // a thumbnail cache that cannot be written (full disk) only costs speed
   }

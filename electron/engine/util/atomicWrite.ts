@@ -1,15 +1,20 @@
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
 
+/** the temporary sibling a write goes to before its rename: hidden, and unique to this process and moment */
+const temporaryFor = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+
 /**
  * Write a file so that a reader sees the old content or the new, never half: a temporary
  * file beside it, fsync, rename. A full disk becomes a clear DISK_FULL error and the old
- * file stays as it was.
+ * file stays as it was. The one way this project writes a file in place (see also
+ * writeFileAtomicSync for derived data).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, place?: DiskPlace): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = temporaryFor(file);
   let handle: fsp.FileHandle | undefined;
   try {
     await fsp.mkdir(dir, { recursive: true });
@@ -22,6 +27,23 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, p
   } catch (e) {
     if (handle) await handle.close().catch(() => undefined);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw diskError(e, file, place);
+  }
+}
+
+/**
+ * The same for derived data on a hot path (bottleneck features, thumbnails): synchronous and not
+ * fsynced — a killed process never leaves a torn file that looks whole, and an entry lost to a
+ * power cut is only recomputed.
+ */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array, place?: DiskPlace): void {
+  const tmp = temporaryFor(file);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
     throw diskError(e, file, place);
   }
 }
@@ -50,7 +72,7 @@ export function diskError(e: unknown, file: string, place?: DiskPlace): unknown 
     return new TransferLabError('DISK_FULL', `The disk is full: could not write ${file}.`, fullDiskHint(place ?? { folder: path.dirname(file) }), { cause: e });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new TransferLabError('EXPORT_FAILED', `No permission to write ${file}.`, 'Choose a folder you can write to.', { cause: e });
+    return new TransferLabError('WRITE_FAILED', `${code === 'EROFS' ? 'The disk is read-only' : 'No permission'}: could not write ${file}.`, 'Choose a folder you can write to.', { cause: e });
   }
   return e;
 }

@@ -23,11 +23,7 @@ export interface ImageInfo {
   format: string;
 }
 
-export interface ResizeTarget {
-  width: number;
-  height: number;
-  resize: 'stretch' | 'center-crop';
-}
+export type ResizeTarget = Pick<Preprocessing, 'width' | 'height' | 'resize'>;
 
 /** no larger than maxSide on either side, proportions kept, never enlarged */
 export interface BoundTarget {

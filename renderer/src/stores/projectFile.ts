@@ -1,4 +1,4 @@
-import type { Preprocessing } from '../../../shared/preprocessing';
+import { defaultPreprocessing, type Preprocessing } from '../../../shared/preprocessing';
 import type { ProjectFile } from '../api/types';
 import type { ProjectState } from './projectDocument';
 import { plain } from '../util/clone';
@@ -18,8 +18,6 @@ export interface SaveContext {
   now?: Date;
 }
 
-const fallbackPreprocessing: Preprocessing = { height: 224, width: 224, resize: 'stretch', range: [-1, 1] };
-
 export function toProjectFile(s: ProjectState, ctx: SaveContext): ProjectFile {
   const now = (ctx.now ?? new Date()).toISOString();
   return {
@@ -29,7 +27,7 @@ export function toProjectFile(s: ProjectState, ctx: SaveContext): ProjectFile {
     createdAt: ctx.base?.createdAt ?? now,
     updatedAt: now,
     dataset: s.dataset && { path: s.dataset.root, split: { ...s.dataset.split }, classes: [...ctx.classes] },
-    model: s.model && { source: s.model.source, ...(ctx.model ?? { name: s.model.source, format: 'layers', preprocessing: fallbackPreprocessing }) },
+    model: s.model && { source: s.model.source, ...(ctx.model ?? { name: s.model.source, format: 'layers', preprocessing: defaultPreprocessing }) },
     freeze: { cut: s.freeze.cut, fineTuneLayers: ctx.base?.freeze.fineTuneLayers ?? 0 },
     training: s.training,
     runs: s.runs.map((r) => ({ ...r.record, weightsDir: r.runDir, ...(r.label ? { label: r.label } : {}), ...(r.notes ? { notes: r.notes } : {}) })),

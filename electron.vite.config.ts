@@ -3,7 +3,7 @@ import path from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
-import { contentSecurityPolicyMeta } from './electron/main/security/csp';
+import { contentSecurityPolicyMeta } from './shared/csp';
 
 /**
  * The desktop app's build: main (with the engine's utility-process entry, its extraction

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FromEngine } from '../electron/engine/service/utilityServer';
-import { contentSecurityPolicyMeta } from '../electron/main/security/csp';
+import { contentSecurityPolicyMeta } from '../shared/csp';
 
 /**
  * The desktop build as electron-builder will package it, made with electron-vite (which needs

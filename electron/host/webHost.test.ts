@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { startWebHost, type WebHost } from './webHost';
+import { webHostContentSecurityPolicy } from '../../shared/csp';
 
 /** The web host as a browser meets it: static files, a token, an origin, and the contract. */
 const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-static-'));
@@ -52,7 +53,9 @@ describe('web host', () => {
   it('serves the app with a content security policy, and nothing outside its folder', async () => {
     const res = await fetch(`http://127.0.0.1:${host.port}/`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    // the app's own policy (shared/csp.ts), its WebSocket to the engine allowed
+    expect(res.headers.get('content-security-policy')).toBe(webHostContentSecurityPolicy);
+    expect(webHostContentSecurityPolicy).toMatch(/default-src 'none'.*connect-src 'self' ws: wss:/);
     expect(await res.text()).toContain('Transfer Lab');
     const escape = await fetch(`http://127.0.0.1:${host.port}/..%2f..%2f..%2f..%2fetc%2fhosts.txt`);
     expect([403, 404]).toContain(escape.status);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../shared/contract';
+import { webHostContentSecurityPolicy } from '../../shared/csp';
 import { dispatch } from '../../shared/rpc';
 import { createLabService, type LabService, type LabServiceOptions } from '../engine/service/labService';
 
@@ -44,7 +45,7 @@ const contentTypes: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const csp = webHostContentSecurityPolicy;
 
 function serveStatic(staticDir: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');

@@ -1,5 +1,5 @@
 import { session } from 'electron';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../../../shared/csp';
 
 /** Adds the policy to every response the app's session receives (see csp.ts for the meta tag). */
 export function enforceContentSecurityPolicy(): void {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { appFiles, isAppUrl } from '../appFiles';
 import { createMainWindow } from '../window';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../../../shared/csp';
 import { enforceContentSecurityPolicy } from './cspHeader';
 import { refuseForeignNavigation } from './navigation';
 import { denyAllPermissions } from './permissions';

@@ -1,7 +1,8 @@
 /**
- * The window's Content-Security-Policy, in one place: main sends it as a response header
- * (dev server and app pages), and the renderer build writes it into index.html as a meta tag,
- * because a header cannot be relied on for pages loaded from file://.
+ * The app's Content-Security-Policy, in one place: Electron's main sends it as a response header
+ * (dev server and app pages), the renderer build writes it into index.html as a meta tag
+ * (a header cannot be relied on for pages loaded from file://), and the web host sends the
+ * same policy with its WebSocket allowed (webHostContentSecurityPolicy).
  *
  * Scripts only from the app itself, no eval; inline styles are allowed because Vue and ECharts
  * set style attributes; images may be data: URLs (the engine's thumbnails). Nothing else is
@@ -20,6 +21,9 @@ const directives = [
 ];
 
 export const contentSecurityPolicy = [...directives, "frame-ancestors 'none'"].join('; ');
+
+/** the web host's page: the same, and its WebSocket to the engine (same host) */
+export const webHostContentSecurityPolicy = [...directives.map((d) => (d.startsWith('connect-src') ? `${d} ws: wss:` : d)), "frame-ancestors 'none'"].join('; ');
 
 /** browsers ignore frame-ancestors in a meta tag, and say so in the console */
 export const contentSecurityPolicyMeta = directives.join('; ');

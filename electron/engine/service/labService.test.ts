@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../shared/contract';
 import { newProject } from '../../../shared/project';
-import { dispatch } from '../../../shared/rpc';
+import { dispatch, parseEvent } from '../../../shared/rpc';
 import { defaultTrainConfig } from '../../../shared/run';
 import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
@@ -168,5 +168,12 @@ describe('lab service', () => {
     fs.writeFileSync(file, '{"formatVersion": 1, "name": ');
     await expect(call('project.open', { file })).rejects.toMatchObject({ code: 'PROJECT_INVALID' });
     expect(fs.readFileSync(file, 'utf8')).toBe('{"formatVersion": 1, "name": ');
+  });
+
+  it('sent only events the contract allows, each of them parsed as a client parses it', () => {
+    // trainings, a sweep, a resume, downloads: every kind of event the service emits above
+    expect(new Set(events.map((e) => e.event)).size).toBeGreaterThanOrEqual(3);
+    const refused = events.filter((e) => parseEvent(e.event, e.payload) === null).map((e) => `${e.event}: ${JSON.stringify(e.payload).slice(0, 200)}`);
+    expect(refused).toEqual([]);
   });
 });

@@ -119,10 +119,18 @@ export const recentProjectSchema = z.object({ file: z.string(), name: z.string()
 
 export const requests = {
   'app.info': { input: empty, output: appInfoSchema },
-  /** the web host's folder browser; lists folders and image files */
+  /**
+   * the web host's folder browser; lists folders and image files (names only). No path: home.
+   * `places`: home and the folders the user chose (scanned datasets, project and export folders)
+   */
   'fs.list': {
     input: z.object({ path: absolutePath.optional() }),
-    output: z.object({ path: z.string(), parent: z.string().nullable(), entries: z.array(z.object({ name: z.string(), kind: z.enum(['dir', 'file']), image: z.boolean() })) }),
+    output: z.object({
+      path: z.string(),
+      parent: z.string().nullable(),
+      entries: z.array(z.object({ name: z.string(), kind: z.enum(['dir', 'file']), image: z.boolean() })),
+      places: z.array(z.object({ kind: z.enum(['home', 'dataset', 'project', 'export']), path: z.string() })),
+    }),
   },
   /** native dialogs: only in the desktop app (the web host answers UNSUPPORTED) */
   'dialog.pickFolder': { input: z.object({ title: z.string().optional(), defaultPath: z.string().optional() }), output: z.object({ path: z.string().nullable() }) },

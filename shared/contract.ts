@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paperSizes } from './paper';
 import { transferLabErrorSchema } from './errors';
 import { projectSchema } from './project';
 import { sweepAxesSchema } from './sweepSchema';
@@ -179,7 +180,8 @@ export const requests = {
   },
   /** the lab report from the project: a self-contained HTML file, and a PDF printed from it where a Chromium can */
   'report.export': {
-    input: z.object({ project: projectSchema, htmlFile: absolutePath, pdf: z.boolean() }),
+    /** htmlFile gets .html if it has no .html/.htm; the PDF goes beside it; `paper` defaults to the engine's locale */
+    input: z.object({ project: projectSchema, htmlFile: absolutePath, pdf: z.boolean(), paper: z.enum(paperSizes).optional() }),
     output: z.object({ htmlFile: z.string(), pdfFile: z.string().nullable(), pdfUnavailable: z.string().nullable() }),
   },
   /** desktop app only: main prints the written HTML to PDF with a hidden window of its own */

@@ -25,6 +25,9 @@ import { JobRunner } from './jobRunner';
 import { buildLabReport } from '../report/labReport';
 import { printPdf } from '../report/pdf';
 import { diskError, writeFileAtomic } from '../util/atomicWrite';
+import { assertReplaceable } from '../util/ownedFile';
+import { reportPdfName, withReportExtension } from '../../../shared/ownFiles';
+import { defaultPaper } from '../report/paperLocale';
 import { planSweep, SweepPlanError } from '../../../shared/sweep';
 import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
@@ -217,16 +220,21 @@ export function createLabService(o: LabServiceOptions): LabService {
         parity: report,
       };
     },
-    'report.export': async ({ project, htmlFile, pdf }) => {
-      const html = buildLabReport(project, { generatedAt: new Date(), appVersion: o.version, machine: machineLine() });
+    'report.export': async ({ project, htmlFile: asked, pdf, paper }) => {
+      // only .html and .pdf, and never over a file we did not write
+      const htmlFile = withReportExtension(asked);
+      const pdfFile = pdf ? reportPdfName(htmlFile) : null;
+      await assertReplaceable(htmlFile, 'report');
+      if (pdfFile) await assertReplaceable(pdfFile, 'pdf');
+      const html = buildLabReport(project, { generatedAt: new Date(), appVersion: o.version, machine: machineLine(), paper: paper ?? defaultPaper() });
       try {
         await fs.promises.mkdir(path.dirname(htmlFile), { recursive: true });
         await writeFileAtomic(htmlFile, html);
       } catch (e) {
         throw diskError(e, htmlFile);
       }
-      if (!pdf) return { htmlFile, pdfFile: null, pdfUnavailable: null };
-      const pdfFile = htmlFile.replace(/\.html?$/i, '') + '.pdf';
+      await chosen.choose('export', path.dirname(htmlFile));
+      if (!pdfFile) return { htmlFile, pdfFile: null, pdfUnavailable: null };
       try {
         await printPdf(htmlFile, pdfFile);
         return { htmlFile, pdfFile, pdfUnavailable: null };

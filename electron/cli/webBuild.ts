@@ -39,7 +39,9 @@ export async function ensureWebBuild(o: EnsureWebBuildOptions = {}): Promise<str
   if (!fs.existsSync(configFile)) throw cannot(`${configFile} is missing`, 'Reinstall Transfer Lab from its repository, or set TRANSFER_LAB_WEB_DIR to a built copy.');
   let vite: ViteApi;
   try {
-    vite = await import('vite');
+    // a name, not a literal: the packaged CLI's bundler must not pull Vite (a dev tool) in
+    const viteModule = 'vite';
+    vite = (await import(/* @vite-ignore */ viteModule)) as ViteApi;
   } catch {
     throw cannot('Vite is not installed (dev dependencies were left out)', 'Run `npm install` (without --omit=dev), then serve again.');
   }

@@ -1,7 +1,8 @@
 /**
  * The window's Content-Security-Policy, in one place: main sends it as a response header
- * (dev server and app pages), and the renderer build writes it into index.html as a meta tag,
- * because a header cannot be relied on for pages loaded from file://.
+ * (the dev server's pages through the session, app:// pages from the protocol handler), and the
+ * renderer build also writes it into index.html as a meta tag, so the page carries it wherever
+ * it is opened from.
  *
  * Scripts only from the app itself, no eval; inline styles are allowed because Vue and ECharts
  * set style attributes; images may be data: URLs (the engine's thumbnails). Nothing else is

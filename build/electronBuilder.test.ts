@@ -132,4 +132,18 @@ describe('electron-builder configuration', () => {
     expect(text).toContain(`$app_dir/${config.linux!.executableName}`);
     for (const built of ['main/cli.js', 'main/extractWorker.js', 'renderer']) expect(text).toContain(`$bundle/${built}`);
   });
+
+  it('sets Electron’s fuses: file:// gets no extra privileges, only app.asar loads, no NODE_OPTIONS or --inspect; RunAsNode stays for the CLI', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: true,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // the page comes from app:// (electron/main/appProtocol.ts), which is what makes the file:// fuse safe to flip
+    expect(fs.readFileSync(path.join(root, 'electron', 'main', 'appFiles.ts'), 'utf8')).not.toMatch(/pathToFileURL/);
+  });
 });

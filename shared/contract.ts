@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paperSizes } from './paper';
 import { transferLabErrorSchema } from './errors';
 import { projectSchema } from './project';
 import { sweepAxesSchema } from './sweepSchema';
@@ -119,10 +120,18 @@ export const recentProjectSchema = z.object({ file: z.string(), name: z.string()
 
 export const requests = {
   'app.info': { input: empty, output: appInfoSchema },
-  /** the web host's folder browser; lists folders and image files */
+  /**
+   * the web host's folder browser; lists folders and image files (names only). No path: home.
+   * `places`: home and the folders the user chose (scanned datasets, project and export folders)
+   */
   'fs.list': {
     input: z.object({ path: absolutePath.optional() }),
-    output: z.object({ path: z.string(), parent: z.string().nullable(), entries: z.array(z.object({ name: z.string(), kind: z.enum(['dir', 'file']), image: z.boolean() })) }),
+    output: z.object({
+      path: z.string(),
+      parent: z.string().nullable(),
+      entries: z.array(z.object({ name: z.string(), kind: z.enum(['dir', 'file']), image: z.boolean() })),
+      places: z.array(z.object({ kind: z.enum(['home', 'dataset', 'project', 'export']), path: z.string() })),
+    }),
   },
   /** native dialogs: only in the desktop app (the web host answers UNSUPPORTED) */
   'dialog.pickFolder': { input: z.object({ title: z.string().optional(), defaultPath: z.string().optional() }), output: z.object({ path: z.string().nullable() }) },
@@ -171,7 +180,8 @@ export const requests = {
   },
   /** the lab report from the project: a self-contained HTML file, and a PDF printed from it where a Chromium can */
   'report.export': {
-    input: z.object({ project: projectSchema, htmlFile: absolutePath, pdf: z.boolean() }),
+    /** htmlFile gets .html if it has no .html/.htm; the PDF goes beside it; `paper` defaults to the engine's locale */
+    input: z.object({ project: projectSchema, htmlFile: absolutePath, pdf: z.boolean(), paper: z.enum(paperSizes).optional() }),
     output: z.object({ htmlFile: z.string(), pdfFile: z.string().nullable(), pdfUnavailable: z.string().nullable() }),
   },
   /** desktop app only: main prints the written HTML to PDF with a hidden window of its own */

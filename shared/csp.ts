@@ -1,8 +1,9 @@
 /**
  * The app's Content-Security-Policy, in one place: Electron's main sends it as a response header
- * (dev server and app pages), the renderer build writes it into index.html as a meta tag
- * (a header cannot be relied on for pages loaded from file://), and the web host sends the
- * same policy with its WebSocket allowed (webHostContentSecurityPolicy).
+ * (the dev server's pages through the session, app:// pages from the protocol handler), the
+ * renderer build also writes it into index.html as a meta tag, so the page carries it wherever
+ * it is opened from, and the web host sends the same policy with its WebSocket allowed
+ * (webHostContentSecurityPolicy).
  *
  * Scripts only from the app itself, no eval; inline styles are allowed because Vue and ECharts
  * set style attributes; images may be data: URLs (the engine's thumbnails). Nothing else is

@@ -85,9 +85,18 @@ describe('parseProject', () => {
     expect(expectError([1, 2], 'PROJECT_INVALID').message).toContain('it holds a list instead of a project');
     expect(expectError(null, 'PROJECT_INVALID').message).toContain('null');
     expect(expectError({ name: 'x' }, 'PROJECT_INVALID').message).toContain('no formatVersion');
-    expect(expectError({ formatVersion: '1' }, 'PROJECT_INVALID').message).toContain('formatVersion: expected a whole number, got the text "1"');
-    expect(expectError({ formatVersion: 1.5 }, 'PROJECT_INVALID').message).toContain('got the number 1.5');
-    expect(expectError({ formatVersion: 9, app: { name: 'other-app' } }, 'PROJECT_INVALID').message).toContain('written by "other-app"');
+    expect(expectError({ formatVersion: '1' }, 'PROJECT_INVALID').message).toContain('formatVersion: expected a whole number, got a text');
+    expect(expectError({ formatVersion: 1.5 }, 'PROJECT_INVALID').message).toContain('got a fraction');
+    expect(expectError({ formatVersion: 9, app: { name: 'other-app' } }, 'PROJECT_INVALID').message).toContain('written by another application');
+  });
+
+  it('quotes nothing of what the file holds', () => {
+    const secret = 'hunter2-secret';
+    for (const json of [secret, 12345678, { formatVersion: secret }, { formatVersion: 31.4159 }, { formatVersion: 1, app: { name: secret } }]) {
+      const message = expectError(json, 'PROJECT_INVALID').message;
+      expect(message).not.toContain('hunter2');
+      expect(message).not.toMatch(/12345678|31\.4159/);
+    }
   });
 
   it('refuses a file from a newer app and does not guess at it', () => {

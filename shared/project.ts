@@ -195,7 +195,7 @@ export function parseProject(json: unknown, source = 'The project file'): ParseP
   const data = json as Json;
   const app = data['app'];
   if (typeof app === 'object' && app !== null && (app as Json)['name'] !== 'transfer-lab') {
-    return invalid(`it was written by ${JSON.stringify((app as Json)['name'])}, not Transfer Lab`);
+    return invalid('it was written by another application, not Transfer Lab');
   }
   const version = data['formatVersion'];
   if (version === undefined) return invalid('it has no formatVersion, so it is not a Transfer Lab project');
@@ -243,9 +243,14 @@ function issuePath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
+/**
+ * What kind of value the file holds, never the value itself: an error names the file and
+ * what is wrong, and quotes none of it (a file opened by mistake may hold a secret).
+ */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
-  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return 'a text';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a negative number' : 'a fraction';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -1,25 +1,17 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TransferLabError } from '../../shared/errors';
 import { appVersion } from '../../shared/version';
 import { startWebHost } from '../host/webHost';
 import type { BackendPreference } from '../engine/tf/backend';
+import { ensureWebBuild } from './webBuild';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function webBuildDir(): string {
-  return process.env.TRANSFER_LAB_WEB_DIR ?? path.join(repoRoot, 'out', 'web');
-}
+export { webBuildDir } from './webBuild';
 
 const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** `transfer-lab serve`: prints the address with its token and serves until interrupted. */
 export async function runServe(o: { port: number; host: string; backend: BackendPreference }): Promise<void> {
-  const staticDir = webBuildDir();
-  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
-    throw new TransferLabError('INTERNAL', `The app's web files are not built (${staticDir} has no index.html).`, 'Run `npm run build:web` once, then serve again.');
-  }
+  // right after `npm install` there is no out/web yet: build it rather than stop
+  const staticDir = await ensureWebBuild();
   let host;
   try {
     host = await startWebHost({ port: o.port, host: o.host, staticDir, version: appVersion, service: { backend: o.backend } });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { app } from 'electron';
 import type { RequestOutput } from '../../shared/contract';
 import { appFiles } from './appFiles';
+import { registerAppScheme, serveAppScheme } from './appProtocol';
 import { guardUnsavedChanges } from './closeGuard';
 import { dialogHandlers } from './dialogs';
 import { reportPdfHandlers } from './reportPdf';
@@ -31,6 +32,8 @@ const openProject = (file: string | null) => (file ? link.command({ command: 'op
 // Chromium's profile under the product's name, in development too, apart from the engine's own
 // ~/.config/transfer-lab (recent projects), which the CLI and the web host share
 app.setPath('userData', path.join(app.getPath('appData'), 'Transfer Lab'));
+// app:// must be declared before the app is ready
+registerAppScheme();
 
 if (!claimSingleInstance(openProject)) {
   app.quit();
@@ -46,6 +49,7 @@ function start(launchedWith: string | null): void {
   enforceContentSecurityPolicy();
   denyAllPermissions();
   refuseForeignNavigation(files.rendererUrl);
+  serveAppScheme(files.rendererDir);
 
   const engine = new EngineProcess({
     entry: files.engineEntry,

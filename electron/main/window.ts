@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { BrowserWindow } from 'electron';
 import type { AppFiles } from './appFiles';
 
@@ -32,7 +31,7 @@ export function createMainWindow(files: AppFiles): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  const url = files.rendererUrl;
-  void (url.protocol === 'file:' ? win.loadFile(fileURLToPath(url)) : win.loadURL(url.href));
+  // app://transfer-lab/index.html (appProtocol.ts), or the dev server
+  void win.loadURL(files.rendererUrl.href);
   return win;
 }

@@ -67,15 +67,18 @@ export function expectedGroupBytes(group: WeightsGroup): number | null {
   return total;
 }
 
-/** Describes what came back instead of a model, in words a user recognises. */
+/**
+ * Describes what came back instead of a model, in words a user recognises, and quotes none of
+ * it: an address may reach a service on the engine's network, and its answer is not the page's
+ * to read.
+ */
 export function describeNonModel(text: string, contentType: string | null): string {
   const head = text.trimStart().slice(0, 200).toLowerCase();
   if (head.startsWith('<!doctype html') || head.startsWith('<html') || contentType?.includes('text/html')) {
     return 'it returned an HTML page, perhaps a sign-in, error or landing page';
   }
   if (text.trim() === '') return 'it returned an empty answer';
-  const preview = text.trim().slice(0, 60).replace(/\s+/g, ' ');
-  return `it returned ${contentType ?? 'data'} starting "${preview}"`;
+  return `it returned ${Buffer.byteLength(text)} bytes that are not JSON`;
 }
 
 /** Names the cache folder keeps for itself; a shard may not take them. */
@@ -137,8 +140,8 @@ export function parseModelJson(text: string, url: string, contentType: string | 
       throw invalid('a weightsManifest group has no valid list of weights');
     }
     for (const p of group.paths as string[]) {
-      if (!isSafeRelativePath(p)) throw invalid(`the weights manifest names an unsafe file path "${p}"`);
-      if (seen.has(p)) throw invalid(`the weights manifest names "${p}" twice`);
+      if (!isSafeRelativePath(p)) throw invalid('the weights manifest names an unsafe file path (outside the model folder, or a name the cache keeps)');
+      if (seen.has(p)) throw invalid('the weights manifest names one file twice');
       seen.add(p);
     }
     groups.push({ paths: group.paths as string[], weights: group.weights as WeightSpec[] });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { initBackend } from '../tf/backend';
 import { planBackbone } from '../run/openBackbone';
-import { resolveModel } from './resolveModel';
+import { isModelAddress, resolveModel } from './resolveModel';
 
 /** A real pre-trained model served over http on 127.0.0.1, as a model hub would serve it. */
 let server: http.Server;
@@ -62,6 +62,26 @@ describe('resolving a model the user names', () => {
   it('says clearly what is wrong with a name that is nothing', async () => {
     await expect(resolveModel('mobilenet_v9')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', hint: expect.stringMatching(/transfer-lab models/) });
     await expect(resolveModel(os.tmpdir())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+});
+
+describe('the addresses the engine fetches', () => {
+  it('fetches only a model.json or a hub handle: any other address is refused before a request is sent', async () => {
+    const before = requests.length;
+    for (const address of [`${base}/`, `${base}/admin/secrets.txt`, `${base}/model.json.bak`, 'http://169.254.169.254/latest/meta-data/', 'https://tfhub.dev/']) {
+      await expect(resolveModel(address, { cacheDir })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: `${address} is not a model address.` });
+    }
+    expect(requests.length).toBe(before);
+  });
+
+  it('knows a model address when it sees one', () => {
+    expect(isModelAddress('https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.25_224/model.json')).toBe(true);
+    expect(isModelAddress('http://127.0.0.1:8080/m/model.json?v=2')).toBe(true);
+    expect(isModelAddress('https://tfhub.dev/google/tfjs-model/imagenet/mobilenet_v2_100_224/feature_vector/3/default/1')).toBe(true);
+    expect(isModelAddress('https://www.kaggle.com/models/google/mobilenet-v3/TfJs/small-100-224-feature-vector/1')).toBe(true);
+    expect(isModelAddress('https://example.com/model.json/../x')).toBe(false);
+    expect(isModelAddress('file:///etc/model.json')).toBe(false);
+    expect(isModelAddress('https://tfhub.dev.evil.example/x')).toBe(false);
   });
 });
 

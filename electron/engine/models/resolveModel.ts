@@ -26,6 +26,33 @@ function looksLikeUrl(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
 }
 
+const hubHosts = new Set(['tfhub.dev', 'www.kaggle.com', 'kaggle.com']);
+
+/** a TF Hub or Kaggle model handle (tfjs appends the file name), not a model.json address */
+export function isHubHandle(spec: string): boolean {
+  const url = parseUrl(spec);
+  return url !== null && hubHosts.has(url.hostname.toLowerCase()) && !url.pathname.endsWith('/model.json') && url.pathname.length > 1;
+}
+
+/**
+ * An address the engine will fetch: http(s) to a model.json, or a TF Hub / Kaggle handle. Any
+ * other address is refused before a byte is sent, so a page holding the token cannot make the
+ * engine fetch (and report on) an arbitrary address on the network it sits in.
+ */
+export function isModelAddress(spec: string): boolean {
+  const url = parseUrl(spec);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return false;
+  return url.pathname.endsWith('/model.json') || isHubHandle(spec);
+}
+
+function parseUrl(spec: string): URL | null {
+  try {
+    return new URL(spec);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Turns what the user typed into a model folder on disk: a catalog id or an http(s) address
  * is downloaded once into the per-user model cache (and works offline afterwards); a folder
@@ -40,8 +67,11 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
     return { ...info, name: entry.name, spec, catalog: entry, downloaded: true, fromCache: dl.fromCache };
   }
   if (looksLikeUrl(spec)) {
+    if (!isModelAddress(spec)) {
+      throw new TransferLabError('BAD_ARGUMENT', `${spec} is not a model address.`, 'Give the address of a model.json file (https://…/model.json), a TF Hub or Kaggle TF.js handle, a catalog id or a folder.');
+    }
     // TF Hub and Kaggle handles are not model.json addresses: tfjs appends the file name
-    const fromTFHub = /(tfhub\.dev|kaggle\.com)\//i.test(spec) && !/model\.json(\?|$)/.test(spec);
+    const fromTFHub = isHubHandle(spec);
     const dl = await downloadModel(spec, { ...dlOpts, fromTFHub });
     const info = describeBackboneFolder(dl.dir, opts.preprocessing);
     return { ...info, spec, downloaded: true, fromCache: dl.fromCache };

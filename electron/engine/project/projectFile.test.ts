@@ -158,6 +158,22 @@ describe('saveProject and loadProject', () => {
     expect(await expectLoadError(file, 'PROJECT_INVALID')).toMatch(/not valid JSON at line 3, column 15 \(position \d+\)/);
   });
 
+  it('quotes nothing of a file that is not a project (a password file opened by mistake)', async () => {
+    for (const [name, text] of [
+      ['shadow', 'root:$y$j9T$secretsalt$hashhash:19000:0:99999:7:::\n'],
+      ['id_rsa', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n'],
+      ['obj.tlab', '{"formatVersion": 1, "token": sk-live-secret}\n'],
+      ['str.tlab', '"sk-live-secret"'],
+    ] as const) {
+      const file = path.join(root, name);
+      await fsp.writeFile(file, text);
+      const message = await expectLoadError(file, 'PROJECT_INVALID');
+      expect(message).toContain(file);
+      expect(message).not.toMatch(/root:|secret|hash|BEGIN|b3Bl/);
+    }
+    expect(await expectLoadError(path.join(root, 'shadow'), 'PROJECT_INVALID')).toMatch(/not a Transfer Lab project/);
+  });
+
   it('refuses a truncated file', async () => {
     const { file, project } = await makeProject();
     await saveProject(file, project);

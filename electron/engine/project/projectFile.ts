@@ -157,13 +157,18 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** "not valid JSON at line 3, column 5 (position 42)", or "it ends too early" */
+/**
+ * "not valid JSON at line 3, column 5 (position 42)", or "it ends too early". Never the
+ * parser's own message: V8 quotes the text around the fault, and a file opened by mistake
+ * (a key, a password file) must not have its first characters shown in an error.
+ */
 function jsonProblem(text: string, e: unknown): string {
   if (text.trim() === '') return 'the file is empty';
   const message = e instanceof Error ? e.message : String(e);
   if (/Unexpected end of JSON input/.test(message)) return 'not valid JSON: it ends too early (the file looks cut short)';
+  if (!text.trimStart().startsWith('{')) return 'it is not a Transfer Lab project (a project file is JSON starting with "{")';
   const at = /at position (\d+)/.exec(message);
-  if (!at) return `not valid JSON (${message})`;
+  if (!at) return 'not valid JSON';
   const position = Number(at[1]);
   const before = text.slice(0, position).split('\n');
   const line = before.length;

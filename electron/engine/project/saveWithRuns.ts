@@ -5,6 +5,7 @@ import type { Project } from '../../../shared/project';
 import { projectDataDir, storeRunWeights } from './projectData';
 import { saveProject } from './projectFile';
 import { assertWritableFolder } from './writableFolder';
+import { assertReplaceable } from '../util/ownedFile';
 
 /**
  * Saves a project the renderer holds (absolute paths) to `target`: runs trained since the last
@@ -16,6 +17,8 @@ import { assertWritableFolder } from './writableFolder';
 export async function saveProjectWithRuns(target: string, project: Project): Promise<Project> {
   // before any folder is made: a path under /proc would make mkdir loop for ever
   await assertWritableFolder(path.dirname(target));
+  // a project is saved over a project, never over a file of another kind that has its name
+  await assertReplaceable(target, 'project');
   const dataDir = projectDataDir(target);
   const runsDir = path.join(dataDir, 'runs');
   const createdFolders = missingFolders(runsDir);

@@ -49,6 +49,16 @@ describe('the lab report', () => {
     expect(html).toMatch(/The best run: number 2[\s\S]*<svg/);
   });
 
+  it('is marked as ours, keeps the best run’s heading with its matrix, and prints on the paper asked', () => {
+    expect(html).toContain('<meta name="generator" content="Transfer Lab">');
+    expect(html).toMatch(/<title>[^<]* — Transfer Lab<\/title>/);
+    expect(html).toMatch(/<div class="keep"><h2>The best run: number 2<\/h2>[\s\S]*?<figure>[\s\S]*?<\/figure><\/div>/);
+    expect(html).toMatch(/\.keep \{ break-inside: avoid/);
+    expect(html).toContain('@page { size: A4;');
+    const letter = buildLabReport(labProject(), { generatedAt: new Date(), appVersion: '0.1.0', machine: 'x', paper: 'letter' });
+    expect(letter).toContain('@page { size: letter;');
+  });
+
   it.skipIf(!findChromium())('prints to PDF with Chromium', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-report-'));
     const file = path.join(dir, 'report.html');

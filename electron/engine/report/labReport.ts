@@ -1,4 +1,6 @@
 import { describeRun, differingKnobs, knobs, modelRows, outcomeOf, perClassCurves } from '../../../shared/compare';
+import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
+import { cssPageSize, type Paper } from '../../../shared/paper';
 import { findLab, type Lab, type LabTask } from '../../../shared/lab';
 import type { Project } from '../../../shared/project';
 import type { RunRecord } from '../../../shared/run';
@@ -15,6 +17,8 @@ export interface ReportContext {
   generatedAt: Date;
   appVersion: string;
   machine: string;
+  /** the paper the PDF is printed on; A4 unless told */
+  paper?: Paper;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -75,11 +79,12 @@ function bestRunSection(best: RunRecord, all: readonly RunRecord[]): string {
   const perClass = `<table class="runs"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${e.perClass
     .map((c) => `<tr><td>${esc(c.className)}</td><td class="r">${c.precision.toFixed(3)}</td><td class="r">${c.recall.toFixed(3)}</td><td class="r">${c.f1.toFixed(3)}</td><td class="r">${c.support}</td></tr>`)
     .join('')}</tbody></table>`;
-  return `<section class="task"><h2>The best run: number ${all.indexOf(best) + 1}</h2>
+  // the heading, its summary and the matrix stay on one page: a heading alone at a page's foot says nothing
+  return `<section class="task best"><div class="keep"><h2>The best run: number ${all.indexOf(best) + 1}</h2>
 <p>${esc(best.model.name)}, cut at <code>${esc(best.model.cut)}</code>${best.model.fineTune ? `, the top ${best.model.fineTune.layers.length} layers fine-tuned` : ''}; learning rate ${best.config.learningRate}, batch ${best.config.batchSize}, ${best.epochs.length} epochs.
 Accuracy <b>${pct(e.accuracy)}</b> on ${e.testCount} test images it never saw; macro F1 ${e.macroF1.toFixed(3)}.
 Extracting the bottlenecks took ${secs(best.timings.extractSeconds)}, training ${secs(best.timings.trainSeconds)}, the whole run ${secs(best.timings.totalSeconds)}.</p>
-<figure>${confusionSvg(e.classes, e.confusionMatrix)}<figcaption>Confusion matrix: rows are the true classes, columns what the model said.</figcaption></figure>
+<figure>${confusionSvg(e.classes, e.confusionMatrix)}<figcaption>Confusion matrix: rows are the true classes, columns what the model said.</figcaption></figure></div>
 ${perClass}</section>`;
 }
 
@@ -122,7 +127,7 @@ export function buildLabReport(project: Project, ctx: ReportContext): string {
   const answered = lab ? lab.tasks.flatMap((t) => t.questions).filter((q) => (project.lab?.answers[q.id] ?? '').trim()).length : 0;
   const questions = lab ? lab.tasks.flatMap((t) => t.questions).length : 0;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)} — ${esc(project.name)}</title>
+<html lang="en"><head><meta charset="utf-8">${reportGeneratorMeta}<title>${esc(title)} — ${esc(project.name)} — ${generatorName}</title>
 <style>
 body { font-family: 'DejaVu Sans', Arial, sans-serif; color: #1f2733; max-width: 900px; margin: 24px auto; padding: 0 24px; font-size: 13px; line-height: 1.45; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 8px; border-bottom: 2px solid #2f6fde; padding-bottom: 3px; } h3 { font-size: 13px; margin: 14px 0 6px; color: #5d6875; text-transform: uppercase; letter-spacing: 0.04em; }
@@ -133,7 +138,8 @@ table.runs { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-si
 figure { margin: 8px 0; page-break-inside: avoid; } figcaption { color: #5d6875; font-size: 11px; } figure svg { max-width: 100%; height: auto; }
 code { font-family: 'DejaVu Sans Mono', monospace; font-size: 12px; background: #f1f3f6; padding: 0 3px; border-radius: 3px; }
 .summary { display: flex; gap: 24px; margin: 12px 0; } .summary div { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 12px; } .summary b { display: block; font-size: 20px; }
-@page { margin: 16mm 14mm; }
+.keep { break-inside: avoid; page-break-inside: avoid; }
+@page { size: ${cssPageSize(ctx.paper ?? 'a4')}; margin: 16mm 14mm; }
 </style></head><body>
 <header>
 <h1>${esc(title)}</h1>

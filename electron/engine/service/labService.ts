@@ -8,7 +8,6 @@ import type { Handlers } from '../../../shared/rpc';
 import { scanDataset } from '../dataset/scanDataset';
 import { exportRun } from '../export/exportModel';
 import { checkExportParity } from '../export/parity';
-import { isImageFileName } from '../images/decodeImage';
 import { thumbnailJpeg } from '../images/thumbnail';
 import { augmentPreviewJpegs } from '../images/augment';
 import { planExtraction } from '../extract/memoryBudget';
@@ -21,10 +20,14 @@ import { readRun } from '../run/runFolder';
 import { userCacheDir } from '../paths';
 import { currentBackend, initBackend, type BackendPreference } from '../tf/backend';
 import { listFolder } from './fsBrowser';
+import { ChosenFolders } from './chosenFolders';
 import { JobRunner } from './jobRunner';
 import { buildLabReport } from '../report/labReport';
 import { printPdf } from '../report/pdf';
 import { diskError, writeFileAtomic } from '../util/atomicWrite';
+import { assertReplaceable } from '../util/ownedFile';
+import { reportPdfName, withReportExtension } from '../../../shared/ownFiles';
+import { defaultPaper } from '../report/paperLocale';
 import { planSweep, SweepPlanError } from '../../../shared/sweep';
 import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
@@ -51,14 +54,6 @@ export interface LabService {
 }
 
 const MiB = 1024 * 1024;
-
-/** the renderer names dataset images, never arbitrary files */
-function datasetImage(root: string, relPath: string): string {
-  const base = path.resolve(root);
-  const file = path.resolve(base, relPath);
-  if (!file.startsWith(base + path.sep) || !isImageFileName(file)) throw new TransferLabError('BAD_ARGUMENT', `${relPath} is not an image inside ${root}.`);
-  return file;
-}
 
 /** the machine, as the report names it */
 function machineLine(): string {
@@ -104,6 +99,7 @@ export function createLabService(o: LabServiceOptions): LabService {
   const recordSpeed = (run: RunRecord) => {
     if (run.extractor.imagesPerSecond) speeds.record(run.model.source, run.extractor.imagesPerSecond);
   };
+  const chosen = new ChosenFolders(configDir);
   const projectRuns = new ProjectRunLog(path.join(dataDir, 'workspace', 'project-runs.json'));
   // each run a job finishes is recorded with its project, to join it even if no window saw it end
   const onRunDone = (owner: ProjectOwner | undefined, form: TrainConfig | null) => (run: RunRecord, runDir: string) => {
@@ -127,16 +123,20 @@ export function createLabService(o: LabServiceOptions): LabService {
         backend: currentBackend()?.provider ?? null,
       };
     },
-    'fs.list': async ({ path: dir }) => listFolder(dir),
-    'dataset.scan': async ({ path: root, split }) =>
-      scanDataset(root, { ...(split ? { split } : {}), onProgress: (done, total) => o.emit('scan.progress', { path: root, done, total }) }),
+    // any folder the user types is listed (it is their machine); the browser starts at home and offers the places they chose
+    'fs.list': async ({ path: dir }) => ({ ...(await listFolder(dir)), places: await chosen.places() }),
+    'dataset.scan': async ({ path: root, split }) => {
+      const scan = await scanDataset(root, { ...(split ? { split } : {}), onProgress: (done, total) => o.emit('scan.progress', { path: root, done, total }) });
+      await chosen.choose('dataset', root);
+      return scan;
+    },
     'dataset.thumbnail': async ({ root, relPath, size }) => {
-      const file = datasetImage(root, relPath);
+      const file = await chosen.datasetImage(root, relPath);
       const jpeg = await thumbnailJpeg(file, size, path.join(dataDir, 'thumbnails'));
       return { dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}` };
     },
     'dataset.augmentPreview': async ({ root, relPath, contentHash, variants, size }) => {
-      const file = datasetImage(root, relPath);
+      const file = await chosen.datasetImage(root, relPath);
       const jpegs = await augmentPreviewJpegs(file, contentHash, variants, size);
       return { dataUrls: jpegs.map((j) => `data:image/jpeg;base64,${j.toString('base64')}`) };
     },
@@ -210,6 +210,7 @@ export function createLabService(o: LabServiceOptions): LabService {
     'run.export': async ({ runDir, dest, parity, formats }) => {
       await backendReady;
       const { dir, manifest } = await exportRun(runDir, dest, { formats });
+      await chosen.choose('export', dest);
       const report = parity ? await checkExportParity(runDir, dir) : null;
       return {
         dir,
@@ -219,16 +220,21 @@ export function createLabService(o: LabServiceOptions): LabService {
         parity: report,
       };
     },
-    'report.export': async ({ project, htmlFile, pdf }) => {
-      const html = buildLabReport(project, { generatedAt: new Date(), appVersion: o.version, machine: machineLine() });
+    'report.export': async ({ project, htmlFile: asked, pdf, paper }) => {
+      // only .html and .pdf, and never over a file we did not write
+      const htmlFile = withReportExtension(asked);
+      const pdfFile = pdf ? reportPdfName(htmlFile) : null;
+      await assertReplaceable(htmlFile, 'report');
+      if (pdfFile) await assertReplaceable(pdfFile, 'pdf');
+      const html = buildLabReport(project, { generatedAt: new Date(), appVersion: o.version, machine: machineLine(), paper: paper ?? defaultPaper() });
       try {
         await fs.promises.mkdir(path.dirname(htmlFile), { recursive: true });
         await writeFileAtomic(htmlFile, html);
       } catch (e) {
         throw diskError(e, htmlFile);
       }
-      if (!pdf) return { htmlFile, pdfFile: null, pdfUnavailable: null };
-      const pdfFile = htmlFile.replace(/\.html?$/i, '') + '.pdf';
+      await chosen.choose('export', path.dirname(htmlFile));
+      if (!pdfFile) return { htmlFile, pdfFile: null, pdfUnavailable: null };
       try {
         await printPdf(htmlFile, pdfFile);
         return { htmlFile, pdfFile, pdfUnavailable: null };
@@ -236,7 +242,7 @@ export function createLabService(o: LabServiceOptions): LabService {
         return { htmlFile, pdfFile: null, pdfUnavailable: `${e instanceof Error ? e.message : String(e)}. Open the HTML report in a browser and print it to PDF.` };
       }
     },
-    ...projectHandlers(configDir, projectRuns),
+    ...projectHandlers(configDir, projectRuns, (folder) => chosen.choose('project', folder)),
   };
 
   return {

@@ -52,9 +52,10 @@ describe('the window’s security rules', () => {
 });
 
 describe('the main window', () => {
-  it('gives its page no Node, a sandbox and an isolated world, and loads the built page from disk', () => {
+  it('gives its page no Node, a sandbox and an isolated world, and loads the built page through app://, not file://', () => {
     const files = appFiles('/opt/app/out/main');
-    const win = createMainWindow(files) as unknown as { options: { webPreferences: object }; loadFile: ReturnType<typeof vi.fn> };
+    expect(files.rendererDir).toBe('/opt/app/out/renderer');
+    const win = createMainWindow(files) as unknown as { options: { webPreferences: object }; loadFile: ReturnType<typeof vi.fn>; loadURL: ReturnType<typeof vi.fn> };
     expect(win.options.webPreferences).toMatchObject({
       preload: '/opt/app/out/preload/index.cjs',
       contextIsolation: true,
@@ -65,7 +66,8 @@ describe('the main window', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
     });
-    expect(win.loadFile).toHaveBeenCalledWith('/opt/app/out/renderer/index.html');
+    expect(win.loadURL).toHaveBeenCalledWith('app://transfer-lab/index.html');
+    expect(win.loadFile).not.toHaveBeenCalled();
   });
 });
 
@@ -74,5 +76,14 @@ describe('what counts as the app', () => {
     expect(isAppUrl('file:///opt/Transfer%20Lab/resources/app.asar/out/renderer/index.html?x=1#/model', entry)).toBe(true);
     expect(isAppUrl('file:///opt/Transfer%20Lab/resources/app.asar/out/renderer/other.html', entry)).toBe(false);
     expect(isAppUrl('not a url', entry)).toBe(false);
+  });
+
+  it('through app:// is its index.html on our host, not another page, host or scheme', () => {
+    const app = appFiles('/opt/app/out/main').rendererUrl;
+    expect(isAppUrl('app://transfer-lab/index.html#/train', app)).toBe(true);
+    expect(isAppUrl('app://transfer-lab/assets/other.html', app)).toBe(false);
+    expect(isAppUrl('app://elsewhere/index.html', app)).toBe(false);
+    expect(isAppUrl('file:///opt/app/out/renderer/index.html', app)).toBe(false);
+    expect(isAppUrl('app://transfer-lab/%E0%A4%A', app)).toBe(false);
   });
 });

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import type { ParentPortLike } from '../../engine/service/utilityServer';
 
@@ -94,6 +96,23 @@ export const electronMock = {
   Menu: {
     buildFromTemplate: vi.fn((template: unknown) => template),
     setApplicationMenu: vi.fn(),
+  },
+  protocol: {
+    registerSchemesAsPrivileged: vi.fn(),
+    /** the handler of each scheme, for a test to call with a Request */
+    handlers: new Map<string, (request: Request) => Promise<Response>>(),
+    handle: vi.fn((scheme: string, handler: (request: Request) => Promise<Response>) => void electronMock.protocol.handlers.set(scheme, handler)),
+  },
+  net: {
+    /** file:// only, read from the disk, as Electron's net.fetch does */
+    fetch: vi.fn(async (url: string) => {
+      try {
+        const body = await readFile(fileURLToPath(url));
+        return new Response(body, { status: 200, headers: { 'content-type': url.endsWith('.html') ? 'text/html' : url.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' } });
+      } catch {
+        return new Response('', { status: 404 });
+      }
+    }),
   },
   session: {
     defaultSession: {

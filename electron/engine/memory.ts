@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 const MiB = 1024 * 1024;
 
 export function rssMiB(): number {
-  return Math.round(process.memoryUsage().rss / MiB);
+  return Math.round(process.memoryUsage.rss() / MiB);
 }
 
 /**

@@ -83,6 +83,8 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(first.record.extractor.parityMaxDiff).toBeLessThan(1e-3);
     const progress = events.filter((e) => e.type === 'progress' && e.phase === 'extract');
     expect(progress.at(-1)).toMatchObject({ done: 60, total: 60 });
+    // memory and tensors while extracting, before any epoch: the run panel showed "–" there
+    for (const e of progress) expect(e).toMatchObject({ rssMiB: expect.any(Number), numTensors: expect.any(Number) });
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(epochs).toHaveLength(8);
     const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);

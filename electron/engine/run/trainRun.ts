@@ -70,7 +70,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 }
 
 async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<TrainRunResult> {
-  const emit = options.onEvent ?? (() => undefined);
+  const send = options.onEvent ?? (() => undefined);
+  // progress carries the memory and tensors too, so they show from the first phase, not from the first epoch
+  const emit = (e: EngineEvent) => send(e.type === 'progress' ? { ...e, rssMiB: rssMiB(), numTensors: numTensors() } : e);
   // a resumed run is asked again what it was asked then, and goes on where it stopped
   const request = options.resume ? readRequest(options.resume) : null;
   const resumeFrom = options.resume ? readCheckpoint(options.resume) : null;

@@ -38,4 +38,13 @@ describe("the lab's best run", () => {
     await flushPromises();
     expect(useEvaluationStore().run?.id).toBe('run-best');
   });
+
+  it('puts its wide tables in a box that scrolls sideways, not clipped (lab task 7, Models on your data)', () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+    const [a, b] = runs();
+    b!.model = { ...b!.model, name: 'inception_v3' };
+    const w = mount(TaskFigures, { props: { figures: ['accuracy', 'macroF1', 'extractSeconds', 'trainSeconds', 'totalSeconds', 'models'], runs: [a!, b!] }, global: { plugins: [router] } });
+    expect(w.get('[data-testid="figure-table-wrap"]').find('[data-testid="figure-table"]').exists()).toBe(true);
+    expect(w.get('[data-testid="model-table-wrap"]').find('[data-testid="model-table"]').exists()).toBe(true);
+  });
 });

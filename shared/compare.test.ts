@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRun, differingKnobs, outcomeOf, perClassCurves, perClassF1 } from './compare';
+import { describeRun, differingKnobs, learningCurvePanels, outcomeOf, perClassCurves, perClassF1 } from './compare';
 import { sampleRunRecord } from './project.fixtures';
 import type { RunRecord } from './run';
 
@@ -34,5 +34,33 @@ describe('runs side by side', () => {
     const b = run('b', {});
     b.evaluation.perClass = [{ className: 'cat', precision: 1, recall: 1, f1: 1, support: 2 }];
     expect(perClassF1([a, b])).toEqual([{ className: 'cat', f1: [0.8, 1] }, { className: 'dog', f1: [2 / 3, null] }]);
+  });
+});
+
+describe('learning curves', () => {
+  it('shows training and validation loss and accuracy, one line a run (the learning-rate task asked about curves it did not show)', () => {
+    const a = run('a', { learningRate: 0.01 });
+    const b = run('b', { learningRate: 1 });
+    a.epochs = [
+      { epoch: 1, loss: 0.9, accuracy: 0.6, valLoss: 0.8, valAccuracy: 0.7, seconds: 0.1, samplesPerSecond: 100 },
+      { epoch: 2, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.75, seconds: 0.1, samplesPerSecond: 100 },
+    ];
+    // a rate that overshoots: its loss is what shows it
+    b.epochs = [
+      { epoch: 1, loss: 40, accuracy: 0.4, valLoss: null, valAccuracy: null, seconds: 0.1, samplesPerSecond: 100 },
+      { epoch: 2, loss: Number.NaN, accuracy: 0.3, valLoss: null, valAccuracy: null, seconds: 0.1, samplesPerSecond: 100 },
+    ];
+    const panels = learningCurvePanels([a, b], (r) => `lr ${r.config.learningRate}`);
+    expect(panels.map((p) => [p.id, p.title, p.percent])).toEqual([
+      ['loss', 'Training loss', false],
+      ['valLoss', 'Validation loss', false],
+      ['accuracy', 'Training accuracy', true],
+      ['valAccuracy', 'Validation accuracy', true],
+    ]);
+    expect(panels[0]!.series).toEqual([
+      { name: 'lr 0.01', points: [[1, 0.9], [2, 0.5]] },
+      { name: 'lr 1', points: [[1, 40]] },
+    ]);
+    expect(panels[1]!.series.map((s) => s.name)).toEqual(['lr 0.01']);
   });
 });

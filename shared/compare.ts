@@ -131,3 +131,34 @@ export function modelRows(runs: readonly RunRecord[]): ModelRow[] {
     };
   });
 }
+
+export interface CurvePanel {
+  id: 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
+  title: string;
+  percent: boolean;
+  series: { name: string; points: [number, number][] }[];
+}
+
+/**
+ * The learning curves a task asks about, one panel per measure (training and validation loss,
+ * training and validation accuracy), each run a line: a learning rate that overshoots shows
+ * in its loss, not only in its validation accuracy. Panels with no points are left out.
+ */
+export function learningCurvePanels(runs: readonly RunRecord[], name: (r: RunRecord) => string): CurvePanel[] {
+  const measures: [CurvePanel['id'], string, boolean][] = [
+    ['loss', 'Training loss', false],
+    ['valLoss', 'Validation loss', false],
+    ['accuracy', 'Training accuracy', true],
+    ['valAccuracy', 'Validation accuracy', true],
+  ];
+  return measures
+    .map(([id, title, percent]) => ({
+      id,
+      title,
+      percent,
+      series: runs
+        .map((r) => ({ name: name(r), points: r.epochs.flatMap((e) => (e[id] === null || !Number.isFinite(e[id]) ? [] : [[e.epoch, e[id]] as [number, number]])) }))
+        .filter((s) => s.points.length > 0),
+    }))
+    .filter((p) => p.series.length > 0);
+}

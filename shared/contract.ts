@@ -100,7 +100,7 @@ export const jobSnapshotSchema = z.object({
   runDir: z.string().nullable(),
   error: transferLabErrorSchema.nullable(),
   /** the job's runs: one for a training, the grid of a sweep */
-  runs: z.array(z.object({ index: z.number().int(), label: z.string(), status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), runDir: z.string().nullable(), error: transferLabErrorSchema.nullable(), resumable: z.boolean() })),
+  runs: z.array(z.object({ index: z.number().int(), label: z.string(), status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), runDir: z.string().nullable(), error: transferLabErrorSchema.nullable(), resumable: z.boolean(), epochs: z.number().int().nullable().optional() })),
   current: z.number().int(),
 });
 
@@ -161,7 +161,7 @@ export const requests = {
   /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
   'sweep.start': {
     input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, owner: projectOwnerSchema.optional() }),
-    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string() })) }),
+    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional() })) }),
   },
   /** one run of a sweep, without the others */
   'sweep.cancelRun': { input: z.object({ jobId: z.string(), index: z.number().int().min(0) }), output: z.object({ cancelled: z.boolean() }) },

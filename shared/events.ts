@@ -19,6 +19,9 @@ export interface ProgressEvent {
   etaSeconds: number | null;
   /** extra figures worth showing beside the bar, e.g. epoch 3/10 */
   detail?: string;
+  /** the engine's memory and live tensors as it goes: shown during extraction too, before any epoch */
+  rssMiB?: number;
+  numTensors?: number;
 }
 
 export interface EpochEvent extends EpochMetrics {

@@ -107,6 +107,8 @@ export const engineEventSchema = z.discriminatedUnion('type', [
     perSecond: z.number().nullable(),
     etaSeconds: z.number().nullable(),
     detail: z.string().optional(),
+    rssMiB: z.number().optional(),
+    numTensors: z.number().optional(),
   }),
   z.object({
     type: z.literal('epoch'),

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultSplit } from '../../shared/dataset';
+import { defaultTrainConfig } from '../../shared/run';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../test/fixtures/pretrainedModels';
 
@@ -36,6 +38,25 @@ beforeAll(async () => {
 });
 
 describe('transfer-lab CLI', () => {
+  it("train's defaults are the one default config the app uses, not literals of its own", async () => {
+    const r = await run(['train', '--help']);
+    expect(r.code).toBe(0);
+    // commander wraps long descriptions: one option a line again
+    const help = r.stdout.replace(/\n {20,}/g, ' ');
+    const shown = (flag: string) => new RegExp(`${flag} [^\\n]*default: "?([^)"]+)"?\\)`).exec(help)?.[1];
+    const c = defaultTrainConfig;
+    expect(shown('--epochs')).toBe(String(c.epochs));
+    expect(shown('--batch-size')).toBe(String(c.batchSize));
+    expect(shown('--lr')).toBe(String(c.learningRate));
+    expect(shown('--optimizer')).toBe(c.optimizer);
+    expect(shown('--patience')).toBe(String(c.patience));
+    expect(shown('--dropout')).toBe(String(c.head.dropout));
+    expect(shown('--seed')).toBe(String(c.seed));
+    expect(shown('--fine-tune-lr')).toBe(String(c.fineTuneLearningRateFactor));
+    expect(shown('--val')).toBe(String(defaultSplit.val));
+    expect(shown('--test')).toBe(String(defaultSplit.test));
+  });
+
   it('train --json prints only JSON lines, ending with the result', async () => {
     const r = await run(['train', dataset, '--model', model, '--epochs', '3', '--batch-size', '8', '--out', path.join(work, 'run'), '--json']);
     expect(r.code).toBe(0);

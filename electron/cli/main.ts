@@ -8,6 +8,7 @@ import { createOutput, reportError, type Output } from './output';
 import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
 import { runServe } from './serve';
 import { runSweep } from './sweep';
+import { defaultSplit } from '../../shared/dataset';
 import { defaultTrainConfig } from '../../shared/run';
 import { appVersion } from '../../shared/version';
 import path from 'node:path';
@@ -69,8 +70,8 @@ program
   .command('scan')
   .description('list the classes, counts, split and problems of a dataset folder (one sub-folder per class)')
   .argument('<dataset>', 'dataset folder')
-  .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
-  .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
+  .option('--val <fraction>', 'validation fraction', fraction('--val'), defaultSplit.val)
+  .option('--test <fraction>', 'test fraction', fraction('--test'), defaultSplit.test)
   .option('--json', 'one JSON object per line on stdout')
   .action((dataset, o) => run(Boolean(o.json), (out) => runScan(out, dataset, { val: o.val, test: o.test })));
 
@@ -106,20 +107,20 @@ program
   .option('--model <model>', 'catalog id, model folder or http(s) address')
   .option('--resume <run folder>', 'go on with a stopped or killed run from its last checkpoint (with what it was asked)')
   .option('--cut <layer>', 'the bottleneck layer (default: the layer that feeds the original classifier)')
-  .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 20)
-  .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), 32)
-  .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), 0.001)
-  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd'] as const).default('adam' as const))
-  .option('--momentum <m>', 'SGD momentum', fraction('--momentum'), 0.9)
-  .option('--hidden <units>', 'units of a hidden dense layer in the head (0: none)', nonNegativeInt('--hidden'), 0)
-  .option('--dropout <rate>', 'dropout before the output layer', fraction('--dropout'), 0.2)
-  .option('--patience <epochs>', 'early stopping: epochs without a better validation loss (0: off)', nonNegativeInt('--patience'), 5)
+  .option('--epochs <n>', 'epochs', positiveInt('--epochs'), defaultTrainConfig.epochs)
+  .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), defaultTrainConfig.batchSize)
+  .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), defaultTrainConfig.learningRate)
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd'] as const).default(defaultTrainConfig.optimizer))
+  .option('--momentum <m>', 'SGD momentum', fraction('--momentum'), defaultTrainConfig.momentum)
+  .option('--hidden <units>', 'units of a hidden dense layer in the head (0: none)', nonNegativeInt('--hidden'), defaultTrainConfig.head.hiddenUnits)
+  .option('--dropout <rate>', 'dropout before the output layer', fraction('--dropout'), defaultTrainConfig.head.dropout)
+  .option('--patience <epochs>', 'early stopping: epochs without a better validation loss (0: off)', nonNegativeInt('--patience'), defaultTrainConfig.patience)
   .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
   .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
-  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 42)
-  .option('--fine-tune <layers>', 'also train this many layers with weights below the bottleneck (0: the head alone)', nonNegativeInt('--fine-tune'), 0)
-  .option('--fine-tune-lr <factor>', "the fine-tuned layers' learning rate, as a fraction of --lr", positiveNumber('--fine-tune-lr'), 0.1)
-  .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', nonNegativeInt('--augment'), 0)
+  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), defaultTrainConfig.seed)
+  .option('--fine-tune <layers>', 'also train this many layers with weights below the bottleneck (0: the head alone)', nonNegativeInt('--fine-tune'), defaultTrainConfig.fineTuneLayers)
+  .option('--fine-tune-lr <factor>', "the fine-tuned layers' learning rate, as a fraction of --lr", positiveNumber('--fine-tune-lr'), defaultTrainConfig.fineTuneLearningRateFactor)
+  .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', nonNegativeInt('--augment'), defaultTrainConfig.augmentVariants)
   .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', positiveInt('--per-class'))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers").choices(extractorRuntimes).default('auto' as ExtractorRuntime))

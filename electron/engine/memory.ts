@@ -3,13 +3,35 @@ import * as tf from '@tensorflow/tfjs-core';
 const MiB = 1024 * 1024;
 
 export function rssMiB(): number {
-  return Math.round(process.memoryUsage().rss / MiB);
+  return Math.round(process.memoryUsage.rss() / MiB);
 }
 
-/** the process's peak resident memory so far, worker threads included */
-export function peakRssMiB(): number {
-  // resourceUsage().maxRSS is in kilobytes
-  return Math.round(process.resourceUsage().maxRSS / 1024);
+/**
+ * The peak resident memory of one job: sampled while it runs, so a later run never reports an
+ * earlier run's high-water mark (the process's maxRSS only ever grows). Extraction workers are
+ * threads of this process, so their memory is in the sample.
+ */
+export interface PeakSampler {
+  /** samples now and returns the highest sample so far, MiB */
+  peakMiB(): number;
+  stop(): void;
+}
+
+export function startPeakSampler(intervalMs = 200): PeakSampler {
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return {
+    peakMiB: () => {
+      sample();
+      return Math.round(peak / MiB);
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 export function numTensors(): number {

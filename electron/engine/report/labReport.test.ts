@@ -41,6 +41,8 @@ describe('the lab report', () => {
     expect(batch).toContain('<b>91.3%</b>');
     expect(batch).toContain('12.3 s');
     expect(batch).toMatch(/<svg[^>]*>/);
+    // the curves the task asks about: training and validation loss and accuracy, not validation accuracy alone
+    for (const caption of ['Training loss', 'Validation loss', 'Training accuracy', 'Validation accuracy']) expect(batch).toContain(`<figcaption>${caption} after each epoch.</figcaption>`);
     expect(html).toContain('2 × AMD EPYC');
     expect(html).toContain('tfjs-backend-cpu');
     // the task whose experiment was not run says so

@@ -1,4 +1,4 @@
-import { describeRun, differingKnobs, knobs, modelRows, outcomeOf, perClassCurves } from '../../../shared/compare';
+import { describeRun, differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
 import { findLab, type Lab, type LabTask } from '../../../shared/lab';
@@ -54,9 +54,9 @@ function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): strin
 }
 
 function curvesFigure(runs: readonly RunRecord[], all: readonly RunRecord[]): string {
-  const series = runs.map((r) => ({ name: `${all.indexOf(r) + 1}: ${describeRun(r, runs)}`, points: r.epochs.filter((e) => e.valAccuracy !== null).map((e) => [e.epoch, e.valAccuracy!] as [number, number]) })).filter((s) => s.points.length);
-  if (!series.length) return '';
-  return `<figure>${lineChartSvg({ series, percent: true, xName: 'epoch' })}<figcaption>Validation accuracy after each epoch.</figcaption></figure>`;
+  return learningCurvePanels(runs, (r) => `${all.indexOf(r) + 1}: ${describeRun(r, runs)}`)
+    .map((p) => `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch.</figcaption></figure>`)
+    .join('');
 }
 
 function perClassFigure(runs: readonly RunRecord[]): string {

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +83,8 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(first.record.extractor.parityMaxDiff).toBeLessThan(1e-3);
     const progress = events.filter((e) => e.type === 'progress' && e.phase === 'extract');
     expect(progress.at(-1)).toMatchObject({ done: 60, total: 60 });
+    // memory and tensors while extracting, before any epoch: the run panel showed "–" there
+    for (const e of progress) expect(e).toMatchObject({ rssMiB: expect.any(Number), numTensors: expect.any(Number) });
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(epochs).toHaveLength(8);
     const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
@@ -94,6 +98,32 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(second.record.extractor.runtime).toBe('cache');
     expect(second.record.evaluation.confusionMatrix).toEqual(first.record.evaluation.confusionMatrix);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it("reports each run's own peak memory, not an earlier, bigger run's", async () => {
+    // the process's maxRSS only grows: measured that way, every run after a big one reports the big one's peak
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    let held: Buffer | null = null;
+    const opts = { dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 2, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir };
+    const big = await trainRun({
+      ...opts,
+      outDir: path.join(work, 'run-big'),
+      // 600 MiB held, and touched, from training until the run is written, as a big backbone would
+      onEvent: (e) => {
+        if (e.type === 'phase' && e.phase === 'train') held = Buffer.alloc(600 * 1024 * 1024, 1);
+      },
+    });
+    const allocated = held !== null;
+    held = null;
+    gc();
+    // V8 frees a large ArrayBuffer's memory on a background task: let it
+    await new Promise((r) => setTimeout(r, 200));
+    gc();
+    const small = await trainRun({ ...opts, outDir: path.join(work, 'run-small') });
+    expect(allocated).toBe(true);
+    expect(big.record.peakRssMiB).toBeGreaterThan(600);
+    expect(small.record.peakRssMiB).toBeLessThan(big.record.peakRssMiB - 300);
   });
 
   it('re-extracts only an image whose content changed', async () => {

@@ -6,7 +6,7 @@ import { defaultTrainConfig, type RunRecord, type TrainConfig } from '../../../s
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { scanDataset } from '../dataset/scanDataset';
 import type { ExtractorRuntime } from '../extract/protocol';
-import { peakRssMiB, numTensors, rssMiB } from '../memory';
+import { numTensors, rssMiB, startPeakSampler, type PeakSampler } from '../memory';
 import { resolveModel } from '../models/resolveModel';
 import { describeRetry } from '../models/download';
 import { bottleneckCacheDir } from '../paths';
@@ -60,7 +60,19 @@ const since = (t: number) => (performance.now() - t) / 1000;
  * evaluation on the test split → a run folder. Every phase reports as it goes.
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
-  const emit = options.onEvent ?? (() => undefined);
+  // this run's own peak, not the process's high-water mark from an earlier, bigger run
+  const memory = startPeakSampler();
+  try {
+    return await runJob(options, memory);
+  } finally {
+    memory.stop();
+  }
+}
+
+async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<TrainRunResult> {
+  const send = options.onEvent ?? (() => undefined);
+  // progress carries the memory and tensors too, so they show from the first phase, not from the first epoch
+  const emit = (e: EngineEvent) => send(e.type === 'progress' ? { ...e, rssMiB: rssMiB(), numTensors: numTensors() } : e);
   // a resumed run is asked again what it was asked then, and goes on where it stopped
   const request = options.resume ? readRequest(options.resume) : null;
   const resumeFrom = options.resume ? readCheckpoint(options.resume) : null;
@@ -225,7 +237,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     timings: { scanSeconds, modelLoadSeconds, extractSeconds, trainSeconds, evaluateSeconds, totalSeconds: since(tStart) },
     cache: { hits: features.hits, misses: features.misses, dir: features.cache.dir },
     skipped: [...scan.skipped, ...features.failed],
-    peakRssMiB: peakRssMiB(),
+    peakRssMiB: memory.peakMiB(),
   };
   emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
   try {

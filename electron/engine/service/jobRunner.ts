@@ -5,7 +5,7 @@ import type { EventPayload, ProjectOwner } from '../../../shared/contract';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import { toErrorData } from '../../../shared/rpc';
-import type { RunRecord } from '../../../shared/run';
+import { defaultTrainConfig, type RunRecord } from '../../../shared/run';
 import { runLayout } from '../run/runLayout';
 import { trainRun, type TrainRunOptions } from '../run/trainRun';
 
@@ -19,6 +19,8 @@ export interface JobRunSnapshot {
   error: ReturnType<typeof toErrorData> | null;
   /** a stopped run kept its checkpoint: it can be resumed */
   resumable: boolean;
+  /** the epochs it is set to train, known before its first epoch ends (null: a resumed run, told by its events) */
+  epochs: number | null;
 }
 
 export interface JobSnapshot {
@@ -67,7 +69,7 @@ export class JobRunner {
     }
     if (queue.length === 0) throw new TransferLabError('BAD_ARGUMENT', 'There is nothing to run.');
     const jobId = crypto.randomUUID();
-    const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, abort: new AbortController(), run: null }));
+    const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, epochs: q.options.resume ? null : (q.options.config?.epochs ?? defaultTrainConfig.epochs), abort: new AbortController(), run: null }));
     const job = { jobId, owner, startedAt: new Date().toISOString(), status: 'running' as JobSnapshot['status'], runs, current: 0, events: [] as EngineEvent[], stopping: false };
     this.job = job;
     void this.drain(job, onDone);
@@ -155,7 +157,7 @@ export class JobRunner {
       events: [...job.events],
       runDir: current.runDir,
       error: current.error,
-      runs: job.runs.map(({ index, label, status, runDir, error, resumable }) => ({ index, label, status, runDir, error, resumable })),
+      runs: job.runs.map(({ index, label, status, runDir, error, resumable, epochs }) => ({ index, label, status, runDir, error, resumable, epochs })),
       current: job.current,
     };
   }

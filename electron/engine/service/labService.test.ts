@@ -79,6 +79,8 @@ describe('lab service', () => {
     const snap = (await call('train.current', {})).job;
     expect(snap.status).toBe('done');
     expect(snap.events.filter((e: any) => e.type === 'epoch')).toHaveLength(4);
+    // the planned epochs are known before the first epoch ends: the counter never reads "0 / <the form's>"
+    expect(snap.runs[0].epochs).toBe(4);
     const jobEvents = events.filter((e) => e.event === 'job.event');
     expect(jobEvents.length).toBeGreaterThan(10);
     // the catalog now shows the speed measured on this machine
@@ -90,6 +92,7 @@ describe('lab service', () => {
     const config = { ...defaultTrainConfig, epochs: 3, batchSize: 8, patience: 0 };
     const { jobId, runs } = await call('sweep.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: [0.01, 0.1], batchSize: [4, 16] } });
     expect(runs.map((r: { label: string }) => r.label)).toEqual(['batch 4 · lr 0.01', 'batch 4 · lr 0.1', 'batch 16 · lr 0.01', 'batch 16 · lr 0.1']);
+    expect(runs.map((r: { epochs: number }) => r.epochs)).toEqual([3, 3, 3, 3]);
     expect(await call('sweep.cancelRun', { jobId, index: 2 })).toEqual({ cancelled: true });
     const done = await finishedFor(jobId);
     expect(done.status).toBe('done');

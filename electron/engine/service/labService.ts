@@ -201,7 +201,7 @@ export function createLabService(o: LabServiceOptions): LabService {
         options: { dataset, split, model: p.model, ...(cut && p.model === source ? { cut } : {}), config: { ...p.config, imagesPerClass: p.perClass, fineTuneLayers: p.fineTune }, ...backendOpt },
       }));
       const jobId = jobs.start(queue, onRunDone(owner, config), owner ?? null);
-      return { jobId, runs: plan.map((p) => ({ index: p.index, label: p.label })) };
+      return { jobId, runs: plan.map((p) => ({ index: p.index, label: p.label, epochs: p.config.epochs })) };
     },
     'sweep.cancelRun': async ({ jobId, index }) => ({ cancelled: jobs.cancelRun(jobId, index) }),
     'train.stop': async ({ jobId }) => ({ stopped: jobs.stop(jobId) }),

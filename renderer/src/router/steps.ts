@@ -24,3 +24,8 @@ export const steps: StepDef[] = [
 export function isStepId(s: unknown): s is StepId {
   return typeof s === 'string' && steps.some((d) => d.id === s);
 }
+
+const numberWords = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+
+/** the Start page's overview heading, counted from the steps themselves so it never disagrees with the list */
+export const overviewTitle = `The lab in ${numberWords[steps.length] ?? String(steps.length)} steps`;

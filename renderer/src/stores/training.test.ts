@@ -104,6 +104,30 @@ describe('useTrainingStore', () => {
     expect(training.lastEpoch?.epoch).toBe(3);
   });
 
+  it("counts epochs against the job's own plan before its first epoch ends, not the Train step's form", async () => {
+    // a lab experiment of 20 epochs while the form says 10: "epoch 0 / 10" was shown until epoch 1
+    handle('sweep.start', () => ({ jobId: 'j2', runs: [{ index: 0, label: 'lr 0.01', epochs: 20 }, { index: 1, label: 'lr 0.1', epochs: 20 }] }));
+    const training = useTrainingStore();
+    training.setConfig({ epochs: 10 });
+    expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { config: { epochs: 20 } })).toBe(true);
+    emit('job.event', { jobId: 'j2', event: { type: 'phase', phase: 'extract', message: 'extracting' } });
+    expect(training.plannedEpochs).toBe(20);
+    // a single run keeps the epochs it started with when the form changes under it
+    handle('train.start', () => ({ jobId: 'j3' }));
+    emit('job.finished', { jobId: 'j2', status: 'done', runDir: null, run: null, error: null });
+    training.setConfig({ epochs: 30 });
+    await training.start();
+    training.setConfig({ epochs: 5 });
+    expect(training.plannedEpochs).toBe(30);
+  });
+
+  it("a reloaded window counts against the job's plan too", async () => {
+    handle('train.current', () => ({ job: { jobId: 'j8', status: 'running', startedAt: '2026-01-01T00:00:00Z', events: [{ type: 'phase', phase: 'extract', message: 'extracting' }], runDir: null, error: null, runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false, epochs: 40 }], current: 0 } }));
+    const training = useTrainingStore();
+    await training.resume();
+    expect(training.plannedEpochs).toBe(40);
+  });
+
   it('asks the engine to stop the running job', async () => {
     handle('train.start', () => ({ jobId: 'j1' }));
     handle('train.stop', () => ({ stopped: true }));

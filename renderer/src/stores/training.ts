@@ -23,6 +23,8 @@ export interface JobRunEntry {
   error: TransferLabErrorData | null;
   resumable: boolean;
   runId: string | null;
+  /** the epochs this run is set to train: the counter is right before its first epoch ends */
+  epochs: number | null;
 }
 
 /**
@@ -99,7 +101,8 @@ export const useTrainingStore = defineStore('training', () => {
 
   const running = computed(() => status.value === 'running');
   const lastEpoch = computed(() => epochs.value[epochs.value.length - 1] ?? null);
-  const plannedEpochs = computed(() => lastEpoch.value?.epochs ?? config.value.epochs);
+  // the job's own plan, not the Train step's form (a lab experiment, a reloaded window, an edited form)
+  const plannedEpochs = computed(() => lastEpoch.value?.epochs ?? runs.value[currentRun.value]?.epochs ?? config.value.epochs);
   const lastLog = computed(() => logs.value[logs.value.length - 1] ?? null);
   /** the backend the engine reported for this run ("backend: …" log line) */
   const backendNote = computed(() => logs.value.find((l) => l.message.startsWith('backend: '))?.message.slice(9) ?? null);
@@ -164,7 +167,7 @@ export const useTrainingStore = defineStore('training', () => {
     jobOwner = job.owner ?? null;
     status.value = job.status;
     clearRun();
-    runs.value = job.runs.map((r) => ({ ...r, runId: null }));
+    runs.value = job.runs.map((r) => ({ ...r, epochs: r.epochs ?? null, runId: null }));
     currentRun.value = job.current;
     for (const e of job.events) apply(e);
     runDir.value = job.runDir;
@@ -207,7 +210,7 @@ export const useTrainingStore = defineStore('training', () => {
         config: plain(config.value),
         owner: { ...useProjectStore().owner },
       });
-      begin(r.jobId, [{ index: 0, label: 'one run' }]);
+      begin(r.jobId, [{ index: 0, label: 'one run', epochs: config.value.epochs }]);
       return true;
     } catch (e) {
       notices.report(e, 'Starting training');
@@ -219,7 +222,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  function begin(id: string, planned: { index: number; label: string }[]): void {
+  function begin(id: string, planned: { index: number; label: string; epochs?: number | null | undefined }[]): void {
     clearRun();
     jobOwner = { ...useProjectStore().owner };
     // a new job: the last one's failure is no longer the news
@@ -229,7 +232,7 @@ export const useTrainingStore = defineStore('training', () => {
     status.value = 'running';
     resumableDir.value = null;
     currentRun.value = 0;
-    runs.value = planned.map((r) => ({ ...r, status: r.index === 0 ? 'running' : 'queued', runDir: null, error: null, resumable: false, runId: null }));
+    runs.value = planned.map((r) => ({ ...r, epochs: r.epochs ?? null, status: r.index === 0 ? 'running' : 'queued', runDir: null, error: null, resumable: false, runId: null }));
     replayEarly(id);
   }
 

@@ -93,6 +93,29 @@ program
   );
 
 program
+  .command('devices')
+  .description('list what computes here: WebGPU adapters (software or hardware, limits, features) and which runtimes load, and why not')
+  .option('--json', 'one JSON object on stdout')
+  .action((o) =>
+    run(Boolean(o.json), async (out) => {
+      const { probeDevices } = await import('../engine/devices/probeDevices');
+      const report = await probeDevices();
+      if (out.json) {
+        process.stdout.write(`${JSON.stringify({ type: 'devices', ...report })}\n`);
+        return;
+      }
+      if (!report.adapters.length) out.info(`WebGPU adapters: none — ${report.noAdapterReason ?? 'none found'}`);
+      for (const a of report.adapters) {
+        out.info(`WebGPU adapter: ${a.name || '(unnamed)'} — vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, ${a.software ? 'SOFTWARE (never taken by auto)' : 'hardware'}`);
+        out.info(`  limits: max buffer ${a.limits.maxBufferSize}, max storage binding ${a.limits.maxStorageBufferBindingSize}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize}, invocations/workgroup ${a.limits.maxComputeInvocationsPerWorkgroup}`);
+        out.info(`  shader-f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}; features: ${a.features.join(', ')}`);
+      }
+      out.info('runtimes:');
+      for (const r of report.runtimes) out.info(`  ${r.name.padEnd(34)} ${r.loads ? 'loads' : 'does not load'}${r.note ? ` — ${r.note}` : ''}`);
+    }),
+  );
+
+program
   .command('layers')
   .description("list a model's layers with type, output shape and parameters (the cut candidates)")
   .argument('<model>', 'catalog id, model folder or http(s) address')

@@ -8,10 +8,10 @@ import type { AugmentParams } from '../images/augment';
  * What the user asks for: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph,
  * else the plain model), or one of TF.js's two ways by name.
  */
-export type ExtractorRuntime = 'auto' | 'onnx' | 'tfjs' | 'fused' | 'layers';
-export const extractorRuntimes: readonly ExtractorRuntime[] = ['auto', 'onnx', 'tfjs', 'fused', 'layers'];
+export type ExtractorRuntime = 'auto' | 'onnx' | 'tfjs' | 'fused' | 'layers' | 'webgpu';
+export const extractorRuntimes: readonly ExtractorRuntime[] = ['auto', 'onnx', 'tfjs', 'fused', 'layers', 'webgpu'];
 /** what a worker really runs: a compiled ONNX graph, TF.js's fused graph, the plain TF.js layers or graph model */
-export type RuntimeName = 'onnx' | 'fused' | 'layers' | 'graph';
+export type RuntimeName = 'onnx' | 'fused' | 'layers' | 'graph' | 'webgpu';
 
 export interface WorkerInit {
   modelDir: string;

@@ -28,6 +28,10 @@ describe('which device ran each part of a run', () => {
     expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu — wasm has no convolution gradients; head: CPU by/);
   });
 
+  it('the frozen part on WebGPU is recorded as the GPU', () => {
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null).frozenPart).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
+  });
+
   it('the run record schema keeps the devices as typed fields', () => {
     const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null);
     const shape = runRecordSchema.shape.devices;

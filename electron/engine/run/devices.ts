@@ -23,6 +23,8 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, top
   let frozenPart: DeviceUse;
   if (extractor.runtime === 'cache') {
     frozenPart = { device: 'none', by: 'the feature cache', why: 'every feature came from the cache: the frozen part did not run' };
+  } else if (extractor.runtime === 'webgpu') {
+    frozenPart = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {
     frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' };
   } else {

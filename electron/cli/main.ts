@@ -145,7 +145,7 @@ program
   .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', nonNegativeInt('--augment'), 0)
   .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', positiveInt('--per-class'))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
-  .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
+  .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers, webgpu (TF.js WebGPU through Dawn, parity-checked, else the CPU path)").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
   .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
   .option('--workers <n>', 'extraction workers (default: by cores and free memory)', positiveInt('--workers'))
   .option('--extract-batch <n>', 'largest extraction batch (default: by free memory)', positiveInt('--extract-batch'))

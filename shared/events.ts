@@ -45,6 +45,8 @@ export interface TrainResultLine {
   runDir: string;
   backend: string;
   extractor: RunRecord['extractor'];
+  /** which device ran the frozen part, the top layers and the head, and why no faster one */
+  devices?: RunRecord['devices'];
   classes: string[];
   counts: { train: number; val: number; test: number };
   skipped: RunRecord['skipped'];

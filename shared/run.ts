@@ -118,6 +118,22 @@ export interface ExtractorRecord {
   imagesPerSecond: number | null;
 }
 
+/** Where one part of a run ran: the device, what ran it, and why no faster one did. */
+export interface DeviceUse {
+  device: 'gpu' | 'cpu' | 'none';
+  /** the runtime or package that ran it */
+  by: string;
+  /** why a faster device was not used (absent when it ran on the GPU) */
+  why?: string;
+}
+
+export interface RunDevices {
+  frozenPart: DeviceUse;
+  /** the fine-tuned top layers, when there are any */
+  topLayers?: DeviceUse;
+  head: DeviceUse;
+}
+
 export interface RunRecord {
   formatVersion: 1;
   id: string;
@@ -127,6 +143,8 @@ export interface RunRecord {
   config: TrainConfig;
   backend: { name: string; provider: string; reason: string };
   extractor: ExtractorRecord;
+  /** which device ran each part (absent in runs made before it was recorded) */
+  devices?: RunDevices;
   epochs: EpochMetrics[];
   bestEpoch: number;
   stoppedEarly: boolean;

@@ -77,6 +77,9 @@ const extractorSchema = z.object({
   imagesPerSecond: z.number().nullable(),
 });
 
+const deviceUseSchema = z.object({ device: z.enum(['gpu', 'cpu', 'none']), by: z.string(), why: z.string().optional() });
+const devicesSchema = z.object({ frozenPart: deviceUseSchema, topLayers: deviceUseSchema.optional(), head: deviceUseSchema });
+
 export const runRecordSchema = z.object({
   formatVersion: z.literal(1),
   id: z.string().min(1),
@@ -103,6 +106,7 @@ export const runRecordSchema = z.object({
   config: trainConfigSchema,
   backend: z.object({ name: z.string(), provider: z.string(), reason: z.string() }),
   extractor: extractorSchema,
+  devices: devicesSchema.optional(),
   epochs: z.array(epochMetricsSchema),
   bestEpoch: z.number().int(),
   stoppedEarly: z.boolean(),

@@ -1,3 +1,4 @@
+import { describeDevices } from '../../shared/devices';
 import path from 'node:path';
 import type { SplitFractions } from '../../shared/dataset';
 import type { TrainResultLine } from '../../shared/events';
@@ -92,6 +93,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       runDir,
       backend: record.backend.provider,
       extractor: record.extractor,
+      ...(record.devices ? { devices: record.devices } : {}),
       classes: record.dataset.classes,
       counts: record.dataset.counts,
       skipped: record.skipped,
@@ -110,6 +112,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       printEvaluation(out, record.evaluation);
       const t = record.timings;
       out.info(`\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${record.peakRssMiB} MiB; backend ${record.backend.provider}`);
+      if (record.devices) out.info(`devices: ${describeDevices(record.devices)}`);
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
       out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${path.relative(process.cwd(), runDir) || '.'} <folder>`);
     }

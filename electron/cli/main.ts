@@ -94,6 +94,29 @@ program
   );
 
 program
+  .command('devices')
+  .description('list what computes here: WebGPU adapters (software or hardware, limits, features) and which runtimes load, and why not')
+  .option('--json', 'one JSON object on stdout')
+  .action((o) =>
+    run(Boolean(o.json), async (out) => {
+      const { probeDevices } = await import('../engine/devices/probeDevices');
+      const report = await probeDevices();
+      if (out.json) {
+        process.stdout.write(`${JSON.stringify({ type: 'devices', ...report })}\n`);
+        return;
+      }
+      if (!report.adapters.length) out.info(`WebGPU adapters: none — ${report.noAdapterReason ?? 'none found'}`);
+      for (const a of report.adapters) {
+        out.info(`WebGPU adapter: ${a.name || '(unnamed)'} — vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, ${a.software ? 'SOFTWARE (never taken by auto)' : 'hardware'}`);
+        out.info(`  limits: max buffer ${a.limits.maxBufferSize}, max storage binding ${a.limits.maxStorageBufferBindingSize}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize}, invocations/workgroup ${a.limits.maxComputeInvocationsPerWorkgroup}`);
+        out.info(`  shader-f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}; features: ${a.features.join(', ')}`);
+      }
+      out.info('runtimes:');
+      for (const r of report.runtimes) out.info(`  ${r.name.padEnd(34)} ${r.loads ? 'loads' : 'does not load'}${r.note ? ` — ${r.note}` : ''}`);
+    }),
+  );
+
+program
   .command('layers')
   .description("list a model's layers with type, output shape and parameters (the cut candidates)")
   .argument('<model>', 'catalog id, model folder or http(s) address')
@@ -123,7 +146,7 @@ program
   .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', nonNegativeInt('--augment'), defaultTrainConfig.augmentVariants)
   .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', positiveInt('--per-class'))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
-  .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
+  .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers, webgpu (TF.js WebGPU through Dawn, parity-checked, else the CPU path)").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
   .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
   .option('--workers <n>', 'extraction workers (default: by cores and free memory)', positiveInt('--workers'))
   .option('--extract-batch <n>', 'largest extraction batch (default: by free memory)', positiveInt('--extract-batch'))

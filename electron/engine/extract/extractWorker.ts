@@ -236,13 +236,15 @@ async function close(booting: Promise<void>): Promise<void> {
  */
 async function boot(): Promise<void> {
   try {
-    const backend = await initBackend(init.backend);
-    if (closing) return;
     if (init.deferred) {
       const settings = await started;
       if (!settings || closing) return;
       init = { ...init, ...settings, deferred: false };
     }
+    // a worker that runs a compiled graph on ONNX Runtime needs no TF.js at all: it loads no
+    // TensorFlow binding (tfjs-node(-gpu) would take memory, and a GPU context, for nothing)
+    const backend = init.compiled ? null : await initBackend(init.backend);
+    if (closing) return;
     const built = await native(() => buildRunner(init));
     runner = built.runner;
     reference = built.reference;
@@ -262,7 +264,7 @@ async function boot(): Promise<void> {
     if (closing) return;
     // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
     const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
-    send({ type: 'ready', backend: backend.provider, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
+    send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
   } catch (e) {
     if (!closing) send(fatal(e));
   }

@@ -65,6 +65,8 @@ describe('extraction worker pool', () => {
     const two = await ExtractorPool.start(c.init, { workers: 2, batchSize: 5 });
     try {
       expect(two.info).toMatchObject({ runtime: 'onnx', workers: 2, threads: Math.max(1, Math.floor(os.availableParallelism() / 2)) });
+      // only the worker that compiled and checked the graph loaded TF.js; the other runs ONNX Runtime alone
+      expect(two.info.tfjsWorkers).toBe(1);
       await two.extract(itemsFor(c.cache, 'h'));
       for (let i = 0; i < 40; i++) expect(maxAbsDiff(a.cache.readBatch([`h${i}`]), c.cache.readBatch([`h${i}`]))).toBeLessThan(1e-5);
     } finally {

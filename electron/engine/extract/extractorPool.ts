@@ -17,6 +17,8 @@ export interface ExtractorInfo {
   batchSize: number;
   fallbackReason?: string;
   parityMaxDiff?: number;
+  /** how many of the workers loaded a TF.js backend (those running a compiled ONNX graph load none) */
+  tfjsWorkers: number;
 }
 
 export interface ExtractProgress {
@@ -91,7 +93,7 @@ export class ExtractorPool {
       const runtime = ready.runtime === 'graph' ? 'tfjs' : ready.runtime;
       const settings: StartSettings = ready.compiled ? { runtime, compiled: ready.compiled, parityCheck: false } : { runtime, parityCheck: init.parityCheck };
       for (const o of others) o.post({ type: 'start', settings });
-      await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
+      const readies = await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
       pool.slots = [first, ...others];
       pool.info = {
         backend: ready.backend,
@@ -101,6 +103,7 @@ export class ExtractorPool {
         batchSize: opts.batchSize,
         ...(ready.fallbackReason ? { fallbackReason: ready.fallbackReason } : {}),
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
+        tfjsWorkers: [ready, ...readies].filter((r) => r.tfBackend !== null).length,
       };
     } catch (e) {
       await pool.close();

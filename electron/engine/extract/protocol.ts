@@ -8,10 +8,10 @@ import type { AugmentParams } from '../images/augment';
  * What the user asks for: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph,
  * else the plain model), or one of TF.js's two ways by name.
  */
-export type ExtractorRuntime = 'auto' | 'onnx' | 'tfjs' | 'fused' | 'layers';
-export const extractorRuntimes: readonly ExtractorRuntime[] = ['auto', 'onnx', 'tfjs', 'fused', 'layers'];
+export type ExtractorRuntime = 'auto' | 'onnx' | 'tfjs' | 'fused' | 'layers' | 'webgpu';
+export const extractorRuntimes: readonly ExtractorRuntime[] = ['auto', 'onnx', 'tfjs', 'fused', 'layers', 'webgpu'];
 /** what a worker really runs: a compiled ONNX graph, TF.js's fused graph, the plain TF.js layers or graph model */
-export type RuntimeName = 'onnx' | 'fused' | 'layers' | 'graph';
+export type RuntimeName = 'onnx' | 'fused' | 'layers' | 'graph' | 'webgpu';
 
 export interface WorkerInit {
   modelDir: string;
@@ -90,7 +90,7 @@ export interface ItemResult {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph }
+  | { type: 'ready'; backend: string; /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
   | { type: 'stopped'; dropped: number[] }

@@ -76,6 +76,60 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
   };
 }
 
+/**
+ * TF.js's WebGPU backend through Dawn for Node (the optional `webgpu` package), ready to run;
+ * rejects with the reason when it cannot (not installed, no Vulkan adapter, backend refused).
+ */
+async function webgpuBackend(): Promise<string> {
+  const { nodeGpu, probeAdapters } = await import('../devices/probeDevices');
+  const gpu = await nodeGpu();
+  const { adapters, noAdapterReason } = await probeAdapters(gpu);
+  if (!adapters.length) throw new Error(noAdapterReason ?? 'no WebGPU adapter');
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator) {
+    if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  } else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  await import('@tensorflow/tfjs-backend-webgpu' as string);
+  const previous = tf.getBackend();
+  const ok = await tf.setBackend('webgpu').catch(() => false);
+  await tf.setBackend(previous);
+  if (!ok) throw new Error("TF.js's WebGPU backend did not start");
+  const a = adapters[0]!;
+  return `${a.software ? 'software' : 'hardware'} adapter ${a.name || a.architecture}`;
+}
+
+/**
+ * The frozen graph on TF.js's WebGPU backend, fused executor. Synchronous reads throw there in
+ * Node (`OffscreenCanvas is not defined`): features come back through `await data()`. The
+ * worker's own backend stays active between calls, so the parity reference runs on the CPU.
+ */
+async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
+  await webgpuBackend();
+  const { height, width } = init.preprocessing;
+  const previous = tf.getBackend();
+  await tf.setBackend('webgpu');
+  const executor = new FusedExecutor(withPooling(graph, init.pooling));
+  await tf.setBackend(previous);
+  return {
+    runtime: 'webgpu',
+    infer: async (pixels, n, [h, w] = [height, width]) => {
+      const back = tf.getBackend();
+      await tf.setBackend('webgpu');
+      try {
+        const y = tf.tidy(() => tf.reshape(executor.run(enlargeToInput(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]), height, width)), [n, -1]));
+        try {
+          return (await y.data()) as Float32Array;
+        } finally {
+          y.dispose();
+        }
+      } finally {
+        await tf.setBackend(back);
+      }
+    },
+    dispose: () => executor.dispose(),
+  };
+}
+
 /** the frozen part with the bottleneck's pooling on top, as the cache stores it */
 function withPooling(g: FrozenGraph, pooling: 'avg' | 'none'): FrozenGraph {
   if (pooling !== 'avg' || valueRanks(g).get(g.output) !== 4) return g;
@@ -160,14 +214,22 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   }
 
   let onnxFailure: string | undefined;
-  if (init.runtime === 'auto' || init.runtime === 'onnx') {
+  if (init.runtime === 'webgpu') {
+    try {
+      // checked against the plain TF.js model on the CPU before any feature is written
+      return { runner: await webgpuRunner(init, graph), reference: init.parityCheck ? plain : null };
+    } catch (e) {
+      onnxFailure = `WebGPU: ${firstLine(e)}`;
+    }
+  }
+  if (init.runtime === 'auto' || init.runtime === 'onnx' || init.runtime === 'webgpu') {
     try {
       const { runner, compiled } = await onnxRunner(init, graph);
       // the TF.js model stays until the parity check has compared the two
-      return { runner, compiled, reference: init.parityCheck ? plain : null };
+      return { runner, compiled, reference: init.parityCheck ? plain : null, ...(onnxFailure ? { fallbackReason: onnxFailure } : {}) };
     } catch (e) {
       if (init.runtime === 'onnx') throw cannotOnnx(e);
-      onnxFailure = `ONNX Runtime: ${firstLine(e)}`;
+      onnxFailure = [onnxFailure, `ONNX Runtime: ${firstLine(e)}`].filter(Boolean).join('; ');
     }
   }
 

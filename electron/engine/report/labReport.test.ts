@@ -15,6 +15,7 @@ function labProject(): Project {
   b.config = { ...b.config, batchSize: 32 };
   b.evaluation = { ...b.evaluation, accuracy: 0.9125 };
   b.timings = { ...b.timings, trainSeconds: 12.34 };
+  b.devices = { frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' }, head: { device: 'cpu', by: 'tfjs-backend-cpu', why: '@tensorflow/tfjs-node-gpu: not installed' } };
   p.runs = [a, b];
   p.dataset = { path: '/data/pets', split: { val: 0.1, test: 0.2 }, classes: ['cat', 'dog'] };
   p.notes = 'Tried the <script> tag trick: nothing.';
@@ -45,6 +46,9 @@ describe('the lab report', () => {
     for (const caption of ['Training loss', 'Validation loss', 'Training accuracy', 'Validation accuracy']) expect(batch).toContain(`<figcaption>${caption} after each epoch.</figcaption>`);
     expect(html).toContain('2 × AMD EPYC');
     expect(html).toContain('tfjs-backend-cpu');
+    // which device ran each part, and why not a GPU
+    expect(html).toMatch(/frozen part: CPU by ONNX Runtime(&#39;|')s CPU provider — no GPU path for the frozen part loads here/);
+    expect(html).toContain('head: CPU by tfjs-backend-cpu — @tensorflow/tfjs-node-gpu: not installed');
     // the task whose experiment was not run says so
     expect(html.slice(html.indexOf('data-task="learning-rate"'))).toMatch(/was not run/);
     // the best run's confusion matrix, drawn

@@ -1,3 +1,4 @@
+import { describeDevices } from '../../../shared/devices';
 import { describeRun, differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
@@ -114,7 +115,8 @@ function taskSection(task: LabTask, project: Project, all: readonly RunRecord[],
 function backendsOf(all: readonly RunRecord[]): string {
   const backends = [...new Set(all.map((r) => r.backend.provider))].join(', ') || '—';
   const runtimes = [...new Set(all.map((r) => r.extractor.runtime).filter((r) => r !== 'cache'))].map((r) => (r === 'onnx' ? 'ONNX Runtime' : `TF.js (${r})`)).join(', ') || '—';
-  return `training on ${backends}; frozen part on ${runtimes}`;
+  const devices = [...new Set(all.flatMap((r) => (r.devices ? [describeDevices(r.devices)] : [])))];
+  return `training on ${backends}; frozen part on ${runtimes}${devices.length ? `; devices — ${devices.join(' | ')}` : ''}`;
 }
 
 export function buildLabReport(project: Project, ctx: ReportContext): string {

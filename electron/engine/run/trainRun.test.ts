@@ -81,6 +81,10 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(first.record.cache).toMatchObject({ hits: 0, misses: 60 });
     expect(first.record.extractor.runtime).toBe('onnx');
     expect(first.record.extractor.parityMaxDiff).toBeLessThan(1e-3);
+    // which device ran what, as typed fields: no GPU here, and the reason why
+    expect(first.record.devices?.frozenPart).toMatchObject({ device: 'cpu', by: "ONNX Runtime's CPU provider" });
+    expect(first.record.devices?.head.device).toBe('cpu');
+    expect(first.record.devices?.head.why).toBeTruthy();
     const progress = events.filter((e) => e.type === 'progress' && e.phase === 'extract');
     expect(progress.at(-1)).toMatchObject({ done: 60, total: 60 });
     // memory and tensors while extracting, before any epoch: the run panel showed "–" there
@@ -96,6 +100,7 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2') });
     expect(second.record.cache).toEqual({ hits: 60, misses: 0, dir: first.record.cache.dir });
     expect(second.record.extractor.runtime).toBe('cache');
+    expect(second.record.devices?.frozenPart.device).toBe('none');
     expect(second.record.evaluation.confusionMatrix).toEqual(first.record.evaluation.confusionMatrix);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });

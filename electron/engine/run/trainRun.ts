@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { runDevices, describeDevices } from './devices';
 import { defaultSplit, type DatasetImage, type DatasetScan, type SplitFractions } from '../../../shared/dataset';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
@@ -210,15 +211,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const evaluateSeconds = since(t);
   if (testImages.length === 0) emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
 
-  const record: RunRecord = {
-    formatVersion: 1,
-    id,
-    createdAt,
-    dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
-    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}), frozenParams: plan.frozenParams, forwardMflops: plan.forwardMflops },
-    config,
-    backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
-    extractor: features.extractor
+  const extractorRecord: RunRecord['extractor'] = features.extractor
       ? {
           runtime: features.extractor.runtime,
           backend: features.extractor.backend,
@@ -229,7 +222,19 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
           ...(features.extractor.fallbackReason ? { fallbackReason: features.extractor.fallbackReason } : {}),
           ...(features.extractor.parityMaxDiff !== undefined ? { parityMaxDiff: features.extractor.parityMaxDiff } : {}),
         }
-      : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null },
+      : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null };
+  const devices = runDevices(backend, extractorRecord, fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null);
+  emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });
+  const record: RunRecord = {
+    formatVersion: 1,
+    id,
+    createdAt,
+    dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
+    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}), frozenParams: plan.frozenParams, forwardMflops: plan.forwardMflops },
+    config,
+    backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
+    extractor: extractorRecord,
+    devices,
     epochs: trained.epochs,
     bestEpoch: trained.bestEpoch,
     stoppedEarly: trained.stoppedEarly,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { availableBackends, initBackend } from './backend';
+import { availableBackends, backendUsesGpu, initBackend, noGpuReasonFor } from './backend';
 
 describe('backend selection', () => {
   it('lists the backends that load here: wasm and cpu at least', async () => {
@@ -36,5 +36,29 @@ describe('backend selection', () => {
     // the wasm runtime's rethrowing handlers would turn any stray error into a crash
     const rethrowers = process.listeners('unhandledRejection').filter((l) => /throw reason/.test(String(l)));
     expect(rethrowers).toHaveLength(0);
+  });
+
+  it('counts tfjs-node-gpu as a GPU only when its binding says it runs on a GPU device', () => {
+    // tfjs-node 4's NodeJSKernelBackend: isUsingGpuDevice is a boolean read from the binding
+    expect(backendUsesGpu({ isUsingGpuDevice: true })).toBe(true);
+    expect(backendUsesGpu({ isUsingGpuDevice: false })).toBe(false);
+    expect(backendUsesGpu({ binding: { isUsingGpuDevice: () => true } })).toBe(true);
+    expect(backendUsesGpu({ binding: { isUsingGpuDevice: () => false } })).toBe(false);
+    // a backend that says nothing (wasm, cpu) is no GPU
+    expect(backendUsesGpu({})).toBe(false);
+    expect(backendUsesGpu(null)).toBe(false);
+  });
+
+  it('says why no GPU runs the work', () => {
+    expect(noGpuReasonFor('@tensorflow/tfjs-node-gpu', true, [])).toMatch(/tfjs-node-gpu loaded but TensorFlow found no GPU device.*CPU/);
+    expect(noGpuReasonFor('@tensorflow/tfjs-backend-wasm', false, [{ candidate: '@tensorflow/tfjs-node-gpu', ok: false, error: 'not installed' }])).toBe(
+      '@tensorflow/tfjs-node-gpu: not installed',
+    );
+  });
+
+  it('records on the chosen backend whether it is a GPU and, when not, why', async () => {
+    const choice = await initBackend('auto');
+    expect(choice.gpu).toBe(backendUsesGpu(tf.backend()));
+    if (!choice.gpu) expect(choice.noGpuReason).toBeTruthy();
   });
 });

@@ -5,7 +5,7 @@ import { TransferLabError } from '../../../shared/errors';
 
 /**
  * Picks the fastest TensorFlow.js backend that loads here and says which and why.
- * Order: tfjs-node-gpu (CUDA) → tfjs-node (libtensorflow on the CPU) → wasm (XNNPACK, SIMD) →
+ * Order: tfjs-node-gpu (CUDA; counted as a GPU only when its binding says it runs on one) → tfjs-node (libtensorflow on the CPU) → wasm (XNNPACK, SIMD) →
  * plain JavaScript. The two native ones are optional dependencies whose install downloads
  * libtensorflow; on Jetson/arm64 no prebuilt build exists, so wasm and cpu are first-class.
  */
@@ -24,10 +24,39 @@ export interface BackendChoice {
   name: BackendName;
   /** the npm package that provides it */
   provider: string;
+  /** true only when the backend really computes on a GPU device (for tfjs-node-gpu: its binding says so) */
   gpu: boolean;
   /** a sentence for the user: why this one */
   reason: string;
+  /** why no GPU runs this backend's work, when none does (e.g. tfjs-node-gpu loaded but TensorFlow found no GPU) */
+  noGpuReason?: string;
   attempts: BackendAttempt[];
+}
+
+/**
+ * Whether a loaded TF.js backend computes on a GPU device. tfjs-node-gpu loads and runs on the CPU
+ * when CUDA 11.2 / cuDNN 8.1 are missing (e.g. a CUDA 12 machine): only its binding knows, through
+ * `isUsingGpuDevice` (a property of the backend in tfjs-node 4, a function of the binding).
+ * Anything that does not say so is not a GPU.
+ */
+export function backendUsesGpu(backend: unknown): boolean {
+  if (!backend || typeof backend !== 'object') return false;
+  const b = backend as { isUsingGpuDevice?: unknown; binding?: { isUsingGpuDevice?: unknown } };
+  if (typeof b.isUsingGpuDevice === 'boolean') return b.isUsingGpuDevice;
+  if (typeof b.isUsingGpuDevice === 'function') return (b.isUsingGpuDevice as () => unknown).call(b) === true;
+  const fromBinding = b.binding?.isUsingGpuDevice;
+  if (typeof fromBinding === 'function') return (fromBinding as () => unknown).call(b.binding) === true;
+  return false;
+}
+
+/** The sentence for a choice that runs on no GPU. */
+export function noGpuReasonFor(provider: string, claimedGpu: boolean, attempts: BackendAttempt[]): string {
+  if (claimedGpu) {
+    return `${provider} loaded but TensorFlow found no GPU device (it needs CUDA 11.2 and cuDNN 8.1): it runs on the CPU`;
+  }
+  const gpuAttempt = attempts.find((a) => a.candidate === '@tensorflow/tfjs-node-gpu');
+  if (gpuAttempt && !gpuAttempt.ok) return `@tensorflow/tfjs-node-gpu: ${gpuAttempt.error ?? 'failed'}`;
+  return `${provider} runs on the CPU`;
 }
 
 interface Candidate {
@@ -129,7 +158,7 @@ function reasonFor(choice: Candidate, pref: BackendPreference, attempts: Backend
   if (pref !== 'auto') return `${choice.provider} (forced with --backend ${pref})`;
   const failed = attempts.filter((a) => !a.ok).map((a) => `${a.candidate}: ${a.error ?? 'failed'}`);
   const why: Record<string, string> = {
-    '@tensorflow/tfjs-node-gpu': 'native TensorFlow with CUDA, the fastest',
+    '@tensorflow/tfjs-node-gpu': 'native TensorFlow built for CUDA',
     '@tensorflow/tfjs-node': 'native TensorFlow on the CPU',
     '@tensorflow/tfjs-backend-wasm': 'WebAssembly with XNNPACK and SIMD, the fastest that loaded',
     '@tensorflow/tfjs-backend-cpu': 'plain JavaScript, the slowest but always available',
@@ -150,7 +179,13 @@ export async function initBackend(pref: BackendPreference = 'auto'): Promise<Bac
     try {
       await tryCandidate(c);
       attempts.push({ candidate: c.provider, ok: true });
-      current = { name: c.name, provider: c.provider, gpu: c.gpu, reason: reasonFor(c, pref, attempts), attempts };
+      const gpu = c.gpu && backendUsesGpu(tf.backend());
+      const choice: BackendChoice = { name: c.name, provider: c.provider, gpu, reason: reasonFor(c, pref, attempts), attempts };
+      if (!gpu) {
+        choice.noGpuReason = noGpuReasonFor(c.provider, c.gpu, attempts);
+        if (c.gpu) choice.reason = `${choice.reason}; ${choice.noGpuReason}`;
+      }
+      current = choice;
       return current;
     } catch (e) {
       attempts.push({ candidate: c.provider, ok: false, error: describe(e) });

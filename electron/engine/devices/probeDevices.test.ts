@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isSoftwareAdapter, probeAdapters } from './probeDevices';
+
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) => fs.existsSync(p));
+const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
+
+describe('transfer-lab devices', () => {
+  it('marks SwiftShader, lavapipe and fallback adapters as software, a real GPU as hardware', () => {
+    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader' }, false)).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, false)).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper' }, true)).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' }, false)).toBe(false);
+  });
+
+  it('says why when Dawn finds no adapter', async () => {
+    const r = await probeAdapters({ requestAdapter: async () => null });
+    expect(r.adapters).toEqual([]);
+    expect(r.noAdapterReason).toMatch(/no Vulkan adapter.*libvulkan1/);
+  });
+
+  it.skipIf(!canSwiftShader)('finds the SwiftShader adapter, marked software, with its limits, and lists the runtimes', () => {
+    const cli = path.resolve(__dirname, '../../../bin/transfer-lab.mjs');
+    const stdout = execFileSync(process.execPath, [cli, 'devices', '--json'], { env: { ...process.env, VK_DRIVER_FILES: swiftshader }, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { adapters: { architecture: string; software: boolean; limits: { maxBufferSize: number } }[]; runtimes: { name: string; loads: boolean; note?: string }[] };
+    expect(report.adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
+    expect(report.adapters[0]!.limits.maxBufferSize).toBeGreaterThan(0);
+    const byName = Object.fromEntries(report.runtimes.map((r) => [r.name, r]));
+    expect(byName['webgpu']).toMatchObject({ loads: true, note: expect.stringMatching(/^software adapter/) });
+    expect(byName['onnxruntime-node']!.loads).toBe(true);
+    // what does not load says why
+    for (const r of report.runtimes) if (!r.loads) expect(r.note).toBeTruthy();
+  });
+});
+if (!canSwiftShader) console.log(`SwiftShader test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);

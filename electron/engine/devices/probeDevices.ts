@@ -1,0 +1,126 @@
+/**
+ * What compute is here: WebGPU adapters (through Dawn for Node, the `webgpu` package) and which
+ * runtimes load, each with the reason when it does not. Nothing here switches the engine's backend.
+ */
+
+export interface AdapterFacts {
+  name: string;
+  vendor: string;
+  architecture: string;
+  /** a software rasteriser (SwiftShader, lavapipe, a fallback adapter): never taken by `auto` */
+  software: boolean;
+  features: string[];
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
+}
+
+export interface RuntimeFacts {
+  name: string;
+  loads: boolean;
+  /** why it does not load, or what it runs on */
+  note?: string;
+}
+
+export interface DevicesReport {
+  adapters: AdapterFacts[];
+  /** why no adapter was found, when none was */
+  noAdapterReason?: string;
+  runtimes: RuntimeFacts[];
+}
+
+const firstLine = (e: unknown) => ((e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '').slice(0, 200);
+const why = (e: unknown) => (/Cannot find (module|package)/i.test(firstLine(e)) ? 'not installed' : firstLine(e));
+
+/** Software adapters: SwiftShader, Mesa's lavapipe/llvmpipe, or an adapter flagged as a fallback. */
+export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; device?: string; description?: string }, isFallback: boolean | undefined): boolean {
+  if (isFallback) return true;
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/.test(text);
+}
+
+interface GpuLike {
+  requestAdapter(o?: { powerPreference?: string }): Promise<AdapterLike | null>;
+}
+interface AdapterLike {
+  info: { vendor?: string; architecture?: string; device?: string; description?: string };
+  features: Iterable<string>;
+  limits: Record<string, number>;
+  isFallbackAdapter?: boolean;
+}
+
+let gpuPromise: Promise<GpuLike> | null = null;
+
+/** navigator.gpu for Node through Dawn (`webgpu`); rejects with the reason when it cannot load. */
+export function nodeGpu(): Promise<GpuLike> {
+  gpuPromise ??= (async () => {
+    const mod = (await import('webgpu' as string)) as { create: (o: string[]) => GpuLike; globals: Record<string, unknown> };
+    Object.assign(globalThis, mod.globals);
+    return mod.create([]);
+  })();
+  return gpuPromise;
+}
+
+export async function probeAdapters(gpu?: GpuLike): Promise<{ adapters: AdapterFacts[]; noAdapterReason?: string }> {
+  let g: GpuLike;
+  try {
+    g = gpu ?? (await nodeGpu());
+  } catch (e) {
+    return { adapters: [], noAdapterReason: `webgpu (Dawn for Node): ${why(e)}` };
+  }
+  const adapter = await g.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) return { adapters: [], noAdapterReason: 'Dawn found no Vulkan adapter (install libvulkan1 and the GPU driver\'s Vulkan ICD)' };
+  const i = adapter.info;
+  const l = adapter.limits;
+  return {
+    adapters: [
+      {
+        name: i.device || i.description || '(unnamed)',
+        vendor: i.vendor ?? '',
+        architecture: i.architecture ?? '',
+        software: isSoftwareAdapter(i, adapter.isFallbackAdapter),
+        features: [...adapter.features].sort(),
+        limits: {
+          maxBufferSize: l.maxBufferSize ?? 0,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize ?? 0,
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize ?? 0,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup ?? 0,
+        },
+      },
+    ],
+  };
+}
+
+/** Whether a package loads, in this process; tfjs-node(-gpu) are only loaded when asked (they are heavy). */
+async function loads(name: string, load: () => Promise<string | undefined>): Promise<RuntimeFacts> {
+  try {
+    const note = await load();
+    return { name, loads: true, ...(note ? { note } : {}) };
+  } catch (e) {
+    return { name, loads: false, note: why(e) };
+  }
+}
+
+export async function probeDevices(): Promise<DevicesReport> {
+  const { adapters, noAdapterReason } = await probeAdapters();
+  const runtimes: RuntimeFacts[] = [];
+  runtimes.push(await loads('onnxruntime-node', async () => {
+    await import('onnxruntime-node');
+    return 'CPU provider';
+  }));
+  runtimes.push(await loads('webgpu', async () => {
+    await nodeGpu();
+    return adapters.length ? `${adapters[0]!.software ? 'software' : 'hardware'} adapter ${adapters[0]!.name || adapters[0]!.architecture}` : noAdapterReason;
+  }));
+  runtimes.push(await loads('@tensorflow/tfjs-backend-webgpu', async () => {
+    await import('@tensorflow/tfjs-backend-webgpu' as string);
+    return undefined;
+  }));
+  // tfjs-node and tfjs-node-gpu: resolving tells whether they are installed without loading libtensorflow here
+  for (const name of ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
+    runtimes.push(await loads(name, async () => {
+      const { createRequire } = await import('node:module');
+      createRequire(import.meta.url).resolve(name);
+      return name.endsWith('gpu') ? 'installed; it counts as a GPU only when TensorFlow finds a CUDA 11.2 device at run time' : 'installed';
+    }));
+  }
+  return { adapters, ...(noAdapterReason ? { noAdapterReason } : {}), runtimes };
+}

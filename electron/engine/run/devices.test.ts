@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { runRecordSchema } from '../../../shared/runSchema';
+import { describeDevices, runDevices } from './devices';
+
+const cpuBackend = { provider: '@tensorflow/tfjs-backend-wasm', gpu: false, noGpuReason: '@tensorflow/tfjs-node-gpu: not installed' };
+const gpuBackend = { provider: '@tensorflow/tfjs-node-gpu', gpu: true };
+
+describe('which device ran each part of a run', () => {
+  it('ONNX Runtime runs the frozen part on the CPU, and the head says why it is not on a GPU', () => {
+    const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null);
+    expect(d.frozenPart).toMatchObject({ device: 'cpu', by: "ONNX Runtime's CPU provider" });
+    expect(d.frozenPart.why).toBeTruthy();
+    expect(d.head).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-wasm', why: '@tensorflow/tfjs-node-gpu: not installed' });
+    expect(d.topLayers).toBeUndefined();
+  });
+
+  it('a GPU backend runs the head and the top layers on the GPU, with no excuse', () => {
+    const d = runDevices(gpuBackend, { runtime: 'fused', backend: 'tensorflow' }, { count: 4, switched: null });
+    expect(d.head).toEqual({ device: 'gpu', by: '@tensorflow/tfjs-node-gpu' });
+    expect(d.topLayers).toEqual({ device: 'gpu', by: '@tensorflow/tfjs-node-gpu' });
+    expect(d.frozenPart.device).toBe('gpu');
+  });
+
+  it('top layers moved to the CPU for lack of gradient kernels say so; a cached run ran no frozen part', () => {
+    const d = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, { count: 2, switched: 'wasm has no convolution gradients' });
+    expect(d.topLayers).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: 'wasm has no convolution gradients' });
+    expect(d.frozenPart.device).toBe('none');
+    expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu — wasm has no convolution gradients; head: CPU by/);
+  });
+
+  it('the frozen part on WebGPU is recorded as the GPU', () => {
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null).frozenPart).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
+  });
+
+  it('the run record schema keeps the devices as typed fields', () => {
+    const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null);
+    const shape = runRecordSchema.shape.devices;
+    expect(shape.parse(d)).toEqual(d);
+    expect(() => shape.parse({ ...d, head: { device: 'tpu', by: 'x' } })).toThrow();
+  });
+});

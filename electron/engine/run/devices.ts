@@ -1,0 +1,42 @@
+import type { DeviceUse, RunDevices } from '../../../shared/run';
+export { describeDevices } from '../../../shared/devices';
+
+interface BackendFacts {
+  provider: string;
+  gpu: boolean;
+  noGpuReason?: string;
+}
+
+interface ExtractorFacts {
+  runtime: string;
+  backend: string;
+  fallbackReason?: string;
+}
+
+/**
+ * Which device ran the frozen part and which trained the head (and the fine-tuned top layers),
+ * and why a faster one was not used: typed facts for the run record, the run panel and the report.
+ */
+export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, topLayers: { count: number; switched: string | null } | null): RunDevices {
+  const onBackend = (): DeviceUse =>
+    backend.gpu ? { device: 'gpu', by: backend.provider } : { device: 'cpu', by: backend.provider, ...(backend.noGpuReason ? { why: backend.noGpuReason } : {}) };
+  let frozenPart: DeviceUse;
+  if (extractor.runtime === 'cache') {
+    frozenPart = { device: 'none', by: 'the feature cache', why: 'every feature came from the cache: the frozen part did not run' };
+  } else if (extractor.runtime === 'webgpu') {
+    frozenPart = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
+  } else if (extractor.runtime === 'onnx') {
+    frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' };
+  } else {
+    const use = onBackend();
+    frozenPart = { ...use, by: `${backend.provider} (TF.js ${extractor.runtime})` };
+    if (extractor.fallbackReason) frozenPart.why = [extractor.fallbackReason, use.why].filter(Boolean).join('; ');
+  }
+  const devices: RunDevices = { frozenPart, head: onBackend() };
+  if (topLayers && topLayers.count > 0) {
+    devices.topLayers = topLayers.switched
+      ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched }
+      : onBackend();
+  }
+  return devices;
+}

@@ -1,0 +1,7 @@
+import type { DeviceUse, RunDevices } from './run';
+
+/** One line for people: "frozen part: cpu (…); head: cpu (…)". */
+export function describeDevices(d: RunDevices): string {
+  const one = (label: string, u: DeviceUse) => `${label}: ${u.device === 'none' ? 'not run' : u.device.toUpperCase()} by ${u.by}${u.why ? ` — ${u.why}` : ''}`;
+  return [one('frozen part', d.frozenPart), ...(d.topLayers ? [one('top layers', d.topLayers)] : []), one('head', d.head)].join('; ');
+}

@@ -267,7 +267,9 @@ program
   .option('--port <n>', 'port (0: any free port)', nonNegativeInt('--port'), 7860)
   .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes your files to the network', '127.0.0.1')
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
-  .action((o) => run(false, () => runServe({ port: o.port, host: o.host, backend: o.backend })));
+  .option('--new-token', 'replace the kept token (~/.config/transfer-lab/web-token): pages with the old one are shut out')
+  .option('--allow-host <name...>', 'a name besides localhost and IP addresses that browsers may reach this server by (e.g. jetson.local)')
+  .action((o) => run(false, () => runServe({ port: o.port, host: o.host, backend: o.backend, newToken: Boolean(o.newToken), allowHosts: o.allowHost ?? [] })));
 
 program
   .command('predict')

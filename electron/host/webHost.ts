@@ -1,13 +1,11 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../shared/contract';
-import { webHostContentSecurityPolicy } from '../../shared/csp';
 import { dispatch } from '../../shared/rpc';
 import { createLabService, type LabService, type LabServiceOptions } from '../engine/service/labService';
+import { answerPlain, hostAllowed, serveStatic } from './staticFiles';
 
 /**
  * The app over HTTP + WebSocket on one port: the built renderer as static files, and the
@@ -22,6 +20,8 @@ export interface WebHostOptions {
   staticDir: string;
   token?: string;
   version: string;
+  /** names besides loopback and IP addresses that the Host header may carry (`serve --allow-host`) */
+  allowHosts?: readonly string[];
   service?: Partial<LabServiceOptions>;
 }
 
@@ -33,46 +33,6 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-const csp = webHostContentSecurityPolicy;
-
-function serveStatic(staticDir: string, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  let rel = decodeURIComponent(url.pathname);
-  if (rel === '/' || !path.extname(rel)) rel = '/index.html';
-  const file = path.resolve(staticDir, `.${rel}`);
-  if (!file.startsWith(path.resolve(staticDir) + path.sep)) {
-    res.writeHead(403).end();
-    return;
-  }
-  fs.readFile(file, (err, body) => {
-    if (err) {
-      if (rel === '/index.html') {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`The app is not built yet (no ${file}). Run: npm run build:web`);
-      } else res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': csp,
-      'x-content-type-options': 'nosniff',
-      'cache-control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
-    });
-    res.end(body);
-  });
-}
-
 export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   const token = o.token ?? crypto.randomBytes(24).toString('base64url');
   const clients = new Set<WebSocket>();
@@ -81,13 +41,45 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     for (const c of clients) if (c.readyState === c.OPEN) c.send(msg);
   };
   const service = createLabService({ host: 'web', version: o.version, emit, ...o.service });
-  const server = http.createServer((req, res) => serveStatic(o.staticDir, req, res));
+  const allowHosts = o.allowHosts ?? [];
+  const tokenMatches = (given: string) => given.length === token.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(token));
+  const server = http.createServer((req, res) => {
+    try {
+      if (!hostAllowed(req.headers.host, allowHosts)) {
+        answerPlain(res, 403, `Forbidden: this server does not answer to the name "${String(req.headers.host ?? '')}". Open it by its address, or start it with --allow-host <name>.`);
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      // is this page's token still the server's? (a stale token is not a dead engine)
+      if (url.pathname === '/api/session') {
+        const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+        res.writeHead(tokenMatches(given) ? 200 : 401, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(tokenMatches(given) ? { ok: true, version: o.version } : { ok: false }));
+        return;
+      }
+      serveStatic(o.staticDir, req, res);
+    } catch {
+      answerPlain(res, 400, 'Bad request.');
+    }
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  wss.on('error', () => undefined);
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const given = url.searchParams.get('token') ?? '';
-    const tokenOk = given.length === token.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(token));
+    // a socket that breaks before or during the handshake ends here, not in an uncaught error
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!hostAllowed(req.headers.host, allowHosts)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const tokenOk = tokenMatches(url.searchParams.get('token') ?? '');
     // same origin: the page this server served, under whatever name the browser reached it by
     // (an SSH tunnel's localhost:8080 included); the token keeps a rebinding page out
     const originOk = typeof req.headers.origin === 'string' && req.headers.origin === `http://${req.headers.host ?? ''}`;
@@ -99,14 +91,20 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
-      ws.on('message', async (data) => {
+      // an oversized message (closed with 1009), invalid UTF-8 (1007), a reset: that client goes, the host stays
+      ws.on('error', () => clients.delete(ws));
+      const refuse = (message: string) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'BAD_ARGUMENT', message } }));
+      };
+      ws.on('message', async (data, isBinary) => {
+        if (isBinary) return refuse('Binary messages are not understood: send JSON text.');
         let msg: { id?: unknown; method?: unknown; params?: unknown };
         try {
           msg = JSON.parse(String(data)) as typeof msg;
         } catch {
-          return;
+          return refuse('The message is not JSON.');
         }
-        if (typeof msg.id !== 'number') return;
+        if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return refuse('A request needs a numeric "id", a "method" and its "params".');
         const r = await dispatch(service.handlers, msg.method, msg.params);
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, ...r }));
       });

@@ -47,7 +47,10 @@ class WebSocketApi implements TransferLabApi {
   private readonly connectionListeners = new Set<ConnectionListener>();
   state: ConnectionState = 'connecting';
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
 
   private setState(state: ConnectionState): void {
     this.state = state;
@@ -74,7 +77,7 @@ class WebSocketApi implements TransferLabApi {
       ws.onerror = () => {
         this.opening = null;
         this.setState('closed');
-        reject(new ApiError({ code: 'INTERNAL', message: 'Cannot reach the Transfer Lab engine.', hint: 'Is `transfer-lab serve` still running? Open the address it printed (with its token).' }));
+        void whyNoConnection(this.token).then(reject);
       };
       ws.onclose = () => {
         this.setState('closed');
@@ -139,12 +142,31 @@ function wrapPreload(api: TransferLabApi): TransferLabApi {
 }
 
 function tokenFromPage(): string | null {
-  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
     sessionStorage.setItem('transfer-lab-token', fromUrl);
+    // out of the address bar (and so out of screenshots, history and shared links); kept for this tab
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', url.toString());
     return fromUrl;
   }
   return sessionStorage.getItem('transfer-lab-token');
+}
+
+/**
+ * A refused WebSocket says nothing of why: ask the server whether this page's token is
+ * still its own. A stale token (the server was started with --new-token) is not a dead engine.
+ */
+async function whyNoConnection(token: string): Promise<ApiError> {
+  try {
+    const r = await fetch('/api/session', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+    if (r.status === 401) return new ApiError({ code: 'INTERNAL', message: "This page's token is not the server's: it was opened with an old or no token.", hint: 'Open the address `transfer-lab serve` printed (with its token); a training run in progress carries on.' });
+    if (r.ok) return new ApiError({ code: 'INTERNAL', message: 'The engine refused the connection.', hint: 'Reload the page; a training run in progress carries on.' });
+  } catch {
+    // nothing answers at all
+  }
+  return new ApiError({ code: 'INTERNAL', message: 'Cannot reach the Transfer Lab engine: `transfer-lab serve` is not running.', hint: 'Start it again; it keeps its token, so this page then works after a reload.' });
 }
 
 let socket: WebSocketApi | null = null;
@@ -153,7 +175,7 @@ function createApi(): TransferLabApi {
   if (window.transferLab) return wrapPreload(window.transferLab);
   const token = tokenFromPage() ?? '';
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  socket = new WebSocketApi(`${proto}//${window.location.host}/api?token=${encodeURIComponent(token)}`);
+  socket = new WebSocketApi(`${proto}//${window.location.host}/api?token=${encodeURIComponent(token)}`, token);
   return socket;
 }
 

@@ -95,6 +95,11 @@ describe('the guided lab', () => {
     // the PDF, printed by the web host's Chromium, as an instructor would page through it
     const pdf = htmlFile.replace(/\.html$/, '.pdf');
     expect(await h.text('report-pdf')).toBe(pdf);
+    // a browser on another machine (a Jetson through SSH) downloads the PDF the engine wrote
+    const href = await h.id('report-pdf-download').getAttribute('href');
+    const download = await h.page.request.get(new URL(href!, h.url).toString());
+    expect(download.status()).toBe(200);
+    expect((await download.body()).subarray(0, 5).toString()).toBe('%PDF-');
     expect(fs.readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
     const pages = spawnSync('pdftoppm', ['-png', '-r', '60', pdf, path.join(artifacts, 'lab-report-page')]);
     if (pages.status === 0) expect(fs.readdirSync(artifacts).filter((f) => f.startsWith('lab-report-page')).length).toBeGreaterThan(3);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { webHostContentSecurityPolicy } from '../../shared/csp';
+import { isOurPdf, isOurReportHtml, isPdfName, isReportHtmlName, ownershipProbeBytes } from '../../shared/ownFiles';
 
 /**
  * The built renderer as static files. Every request gets an answer and nothing here throws:
@@ -92,4 +93,31 @@ export function hostAllowed(hostHeader: string | undefined, allowed: readonly st
   if (loopbackNames.has(hostname)) return true;
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.startsWith('[')) return true;
   return allowed.some((a) => a.toLowerCase() === hostname);
+}
+
+/**
+ * A lab report the engine wrote, as a download: only an .html/.pdf file that carries our mark
+ * (the generator meta, or the PDF title printed from it), so the token does not turn this into a
+ * way to read any file. Sent as an attachment, never run as a page of this origin.
+ */
+export function serveReport(file: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return answerPlain(res, 405, 'Method not allowed.', { allow: 'GET, HEAD' });
+  const html = isReportHtmlName(file);
+  if (!path.isAbsolute(file) || file.includes('\0') || !(html || isPdfName(file))) return answerPlain(res, 400, 'Only a lab report (.html or .pdf, an absolute path) can be downloaded here.');
+  fs.readFile(file, (err, body) => {
+    if (err) return answerPlain(res, 404, 'No such report: write it again from the lab page.');
+    const probe = body.length > 2 * ownershipProbeBytes ? Buffer.concat([body.subarray(0, ownershipProbeBytes), body.subarray(body.length - ownershipProbeBytes)]) : body;
+    const ours = html ? isOurReportHtml(probe.toString('utf8')) : isOurPdf(probe.toString('latin1'));
+    if (!ours) return answerPlain(res, 403, 'Forbidden: that file is not a report Transfer Lab wrote.');
+    const name = path.basename(file).replace(/[^\w.-]+/g, '_');
+    res.writeHead(200, {
+      'content-type': html ? 'text/html; charset=utf-8' : 'application/pdf',
+      'content-length': String(body.length),
+      'content-disposition': `attachment; filename="${name}"`,
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
 }

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { dispatch } from '../../shared/rpc';
 import { createLabService, type LabService, type LabServiceOptions } from '../engine/service/labService';
-import { answerPlain, hostAllowed, serveStatic } from './staticFiles';
+import { answerPlain, hostAllowed, serveReport, serveStatic } from './staticFiles';
 
 /**
  * The app over HTTP + WebSocket on one port: the built renderer as static files, and the
@@ -55,6 +55,12 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
         const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
         res.writeHead(tokenMatches(given) ? 200 : 401, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify(tokenMatches(given) ? { ok: true, version: o.version } : { ok: false }));
+        return;
+      }
+      // the lab report the engine wrote, for a browser on another machine (a Jetson through SSH)
+      if (url.pathname === '/api/report') {
+        if (!tokenMatches(url.searchParams.get('token') ?? '')) return answerPlain(res, 401, 'Unauthorized: open the address `transfer-lab serve` printed.');
+        serveReport(url.searchParams.get('file') ?? '', req, res);
         return;
       }
       serveStatic(o.staticDir, req, res);

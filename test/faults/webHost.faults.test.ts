@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { reportGeneratorMeta } from '../../shared/ownFiles';
 import { cliPath } from './cliHarness';
 
 /**
@@ -135,6 +136,23 @@ describe('the web host survives any input', () => {
     const session = (t: string) => fetch(`http://127.0.0.1:${port}/api/session`, { headers: { authorization: `Bearer ${t}` } });
     expect((await session('stale')).status).toBe(401);
     expect((await session(token)).status).toBe(200);
+    await stillServing();
+  });
+
+  it('hands a lab report it wrote to a browser with the token, and nothing else', async () => {
+    const report = path.join(work, 'lab-report.html');
+    fs.writeFileSync(report, `<!doctype html><html><head>${reportGeneratorMeta}<title>Lab — Transfer Lab</title></head><body>answers</body></html>`);
+    const notOurs = path.join(work, 'thesis.html');
+    fs.writeFileSync(notOurs, '<html><body>my thesis</body></html>');
+    const url = (file: string, t = token) => `http://127.0.0.1:${port}/api/report?file=${encodeURIComponent(file)}&token=${encodeURIComponent(t)}`;
+    const ok = await fetch(url(report));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-disposition')).toBe('attachment; filename="lab-report.html"');
+    expect(await ok.text()).toContain('answers');
+    expect((await fetch(url(report, 'stale'))).status).toBe(401);
+    expect((await fetch(url(notOurs))).status).toBe(403);
+    expect((await fetch(url('/etc/passwd'))).status).toBe(400);
+    expect((await fetch(url(path.join(work, 'gone.pdf')))).status).toBe(404);
     await stillServing();
   });
 

@@ -187,6 +187,13 @@ export function onDirtyQuery(handler: DirtyQueryHandler): () => void {
   return window.transferLab?.onDirtyQuery?.(handler) ?? (() => undefined);
 }
 
+/** where a browser downloads a lab report the engine wrote (the web host only; the desktop app opens files itself) */
+export function reportDownloadUrl(file: string): string | null {
+  if (window.transferLab) return null;
+  const token = tokenFromPage() ?? '';
+  return `/api/report?file=${encodeURIComponent(file)}&token=${encodeURIComponent(token)}`;
+}
+
 /** The engine link's state for the status bar; IPC in the desktop app is always there. */
 export function onConnectionChange(listener: ConnectionListener): () => void {
   if (!socket) {

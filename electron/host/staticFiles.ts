@@ -75,8 +75,6 @@ export function serveStatic(root: string, req: http.IncomingMessage, res: http.S
   });
 }
 
-const loopbackNames = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /**
  * DNS rebinding: a page on evil.example whose name is made to point at 127.0.0.1 sends
  * `Host: evil.example`. Accepted: loopback names, IP literals (a name-less address cannot be
@@ -90,9 +88,9 @@ export function hostAllowed(hostHeader: string | undefined, allowed: readonly st
   } catch {
     return false;
   }
-  if (loopbackNames.has(hostname)) return true;
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.startsWith('[')) return true;
-  return allowed.some((a) => a.toLowerCase() === hostname);
+  // (URL gives an IPv6 host in brackets, and an IPv4 one normalised to four numbers)
+  const ipLiteral = hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+  return hostname === 'localhost' || ipLiteral || allowed.some((a) => a.toLowerCase() === hostname);
 }
 
 /**

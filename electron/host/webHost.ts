@@ -52,9 +52,9 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       // is this page's token still the server's? (a stale token is not a dead engine)
       if (url.pathname === '/api/session') {
-        const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-        res.writeHead(tokenMatches(given) ? 200 : 401, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(tokenMatches(given) ? { ok: true, version: o.version } : { ok: false }));
+        const valid = tokenMatches(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+        res.writeHead(valid ? 200 : 401, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(valid ? { ok: true, version: o.version } : { ok: false }));
         return;
       }
       // the lab report the engine wrote, for a browser on another machine (a Jetson through SSH)

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FromEngine, ToEngine } from './utilityServer';
+import type { FromEngine, ToEngine } from '../../../shared/utilityWire';
 
 /**
  * The real engine entry, in a process of its own as in the desktop app, under plain Node:

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { TransferLabError } from '../../../shared/errors';
-import { serveEngine, type FromEngine, type ParentPortLike } from './utilityServer';
+import type { FromEngine } from '../../../shared/utilityWire';
+import { serveEngine, type ParentPortLike } from './utilityServer';
 
 /** The engine's message handler on its own, with a port the test plays main on. */
 function setUp() {

@@ -2,8 +2,6 @@ import type { EventName, EventPayload } from '../../../shared/contract';
 import { dispatch, type Handlers } from '../../../shared/rpc';
 import { toEngineSchema, type FromEngine } from '../../../shared/utilityWire';
 
-export type { FromEngine, ToEngine } from '../../../shared/utilityWire';
-
 /**
  * The engine's side of the desktop app's wire: numbered requests from Electron's main
  * arrive on the utility process's parentPort, go through the same `dispatch` as the web host,

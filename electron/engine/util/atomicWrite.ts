@@ -43,7 +43,11 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, pla
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing more to clean: the write's own error is the one to report
+    }
     throw diskError(e, file, place);
   }
 }

@@ -170,10 +170,12 @@ async function whyNoConnection(token: string): Promise<ApiError> {
 }
 
 let socket: WebSocketApi | null = null;
+/** the web host's token, read once from the page (the desktop app has none) */
+let pageToken = '';
 
 function createApi(): TransferLabApi {
   if (window.transferLab) return wrapPreload(window.transferLab);
-  const token = tokenFromPage() ?? '';
+  const token = (pageToken = tokenFromPage() ?? '');
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   socket = new WebSocketApi(`${proto}//${window.location.host}/api?token=${encodeURIComponent(token)}`, token);
   return socket;
@@ -190,8 +192,7 @@ export function onDirtyQuery(handler: DirtyQueryHandler): () => void {
 /** where a browser downloads a lab report the engine wrote (the web host only; the desktop app opens files itself) */
 export function reportDownloadUrl(file: string): string | null {
   if (window.transferLab) return null;
-  const token = tokenFromPage() ?? '';
-  return `/api/report?file=${encodeURIComponent(file)}&token=${encodeURIComponent(token)}`;
+  return `/api/report?file=${encodeURIComponent(file)}&token=${encodeURIComponent(pageToken)}`;
 }
 
 /** The engine link's state for the status bar; IPC in the desktop app is always there. */

@@ -45,17 +45,3 @@ export interface LayerInfo {
   inbound: string[];
 }
 
-/** What the engine knows of a loaded backbone. */
-export interface ModelDescriptor {
-  /** a stable identity for cache keys: catalog id, or a hash of the model files */
-  key: string;
-  name: string;
-  format: ModelFormat;
-  /** where it was loaded from: a folder or an address */
-  source: string;
-  preprocessing: Preprocessing;
-  /** the bottleneck layer; for graph models the output node */
-  cut: string;
-  featureShape: number[];
-  featureDim: number;
-}

@@ -5,7 +5,7 @@ import { defaultTrainConfig, type HeadConfig, type TrainConfig } from '../../../
 import { plain } from '../util/clone';
 import { api } from '../api/client';
 import type { SweepAxes } from '../../../shared/sweep';
-import type { ProjectOwner } from '../../../shared/contract';
+import type { ProjectOwner, RunStatus } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
@@ -18,7 +18,7 @@ const LOG_LIMIT = 200;
 export interface JobRunEntry {
   index: number;
   label: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  status: RunStatus;
   runDir: string | null;
   error: TransferLabErrorData | null;
   resumable: boolean;

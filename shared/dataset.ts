@@ -5,11 +5,13 @@ import { z } from 'zod';
 export const splitNameSchema = z.enum(['train', 'val', 'test']);
 export type SplitName = z.infer<typeof splitNameSchema>;
 
+const fraction = (message: string) => z.number({ error: message }).min(0, { error: message }).lt(1, { error: message });
+
 export const splitSchema = z.object({
   /** fraction of each class held out for validation, 0..1 */
-  val: z.number().min(0).lt(1),
+  val: fraction('The validation fraction must be a number from 0 up to (not including) 1.'),
   /** fraction of each class held out for the final test, 0..1 */
-  test: z.number().min(0).lt(1),
+  test: fraction('The test fraction must be a number from 0 up to (not including) 1.'),
 });
 export type SplitFractions = z.infer<typeof splitSchema>;
 

@@ -28,7 +28,7 @@ export type NumberAxis = 'learningRate' | 'batchSize' | 'perClass' | 'fineTune';
  * One axis as typed, "0.001, 0.01 1" or "1, 5, all": the values, or the rule's message naming
  * what was refused. The sweep form and the CLI's options both read lists here. Empty: no values.
  */
-export function parseAxisList(name: NumberAxis, text: string): { values: (number | null)[] } | { error: string } {
+export function parseAxisList<N extends NumberAxis>(name: N, text: string): { values: NonNullable<SweepAxes[N]> } | { error: string } {
   const items = text
     .split(/[,;\s]+/)
     .map((t) => t.trim())
@@ -41,7 +41,7 @@ export function parseAxisList(name: NumberAxis, text: string): { values: (number
     if (!r.success) return { error: `${firstMessage(r.error).replace(/\.$/, '')}; "${item}" is not.` };
     values.push(r.data);
   }
-  return { values };
+  return { values: values as NonNullable<SweepAxes[N]> };
 }
 
 export interface PlannedRun {
@@ -55,6 +55,12 @@ export interface PlannedRun {
 }
 
 export const maxSweepRuns = 64;
+
+/**
+ * What a sweep run trains for where the sweep does not say (the CLI's `sweep`): the same
+ * epochs for every run and no early stopping, so the runs differ only in what the sweep varies.
+ */
+export const sweepDefaults = { epochs: 10, patience: 0 } as const;
 
 export class SweepPlanError extends Error {}
 

@@ -5,7 +5,6 @@ import { epochMetricsSchema, extractorRecordSchema, misclassifiedSchema, runDevi
 
 /** What the engine streams while it works: the CLI prints it, the app draws it. */
 export const phaseSchema = z.enum(['scan', 'download', 'load-model', 'extract', 'train', 'evaluate', 'save', 'export', 'parity']);
-export type Phase = z.infer<typeof phaseSchema>;
 
 export const phaseEventSchema = z.object({ type: z.literal('phase'), phase: phaseSchema, message: z.string() });
 export type PhaseEvent = z.infer<typeof phaseEventSchema>;

@@ -11,7 +11,6 @@ export const reportGeneratorMeta = `<meta name="generator" content="${generatorN
 /** how much of an existing file's start and end the checks need */
 export const ownershipProbeBytes = 64 * 1024;
 
-export const reportExtensions = ['.html', '.htm'] as const;
 export const isReportHtmlName = (file: string): boolean => /\.html?$/i.test(file);
 export const isPdfName = (file: string): boolean => /\.pdf$/i.test(file);
 /** `file` as a report name: `.html` added where it has no .html/.htm */

@@ -71,8 +71,6 @@ export const projectSchema = z.object({
 
 export type Project = z.infer<typeof projectSchema>;
 export type ProjectRun = z.infer<typeof projectRunSchema>;
-export type ProjectDataset = z.infer<typeof projectDatasetSchema>;
-export type ProjectModel = z.infer<typeof projectModelSchema>;
 
 export function newProject(name: string, options: { now?: Date; appVersion?: string } = {}): Project {
   const now = (options.now ?? new Date()).toISOString();

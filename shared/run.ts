@@ -66,7 +66,6 @@ export const runTimingsSchema = z.object({
   evaluateSeconds: z.number(),
   totalSeconds: z.number(),
 });
-export type RunTimings = z.infer<typeof runTimingsSchema>;
 
 /** where a fine-tuned run split the network: the cache holds `split`'s output; `layers` trained */
 export const fineTuneRecordSchema = z.object({
@@ -91,7 +90,6 @@ export const extractorRecordSchema = z.object({
   parityMaxDiff: z.number().optional(),
   imagesPerSecond: z.number().nullable(),
 });
-export type ExtractorRecord = z.infer<typeof extractorRecordSchema>;
 
 /** Where one part of a run ran: the device, what ran it, and why no faster one did. */
 export const deviceUseSchema = z.object({

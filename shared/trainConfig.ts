@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TransferLabError } from './errors';
 
 /**
  * The hyper-parameters of a training run: each one's limits, its default and the message a
@@ -89,6 +90,16 @@ export function firstMessage(error: z.ZodError): string {
 export function settingProblem(rule: z.ZodType, value: unknown): string | null {
   const r = rule.safeParse(value);
   return r.success ? null : firstMessage(r.error);
+}
+
+/**
+ * A run's settings as given, each missing one at its default: the engine's own check before it
+ * trains, for callers that did not come through a parsed request (the CLI, a resumed run, tests).
+ */
+export function readTrainConfig(given: unknown): TrainConfig {
+  const r = trainConfigSchema.safeParse(given ?? {});
+  if (!r.success) throw new TransferLabError('BAD_ARGUMENT', firstMessage(r.error), 'Change that setting, or leave it out for its default.');
+  return r.data;
 }
 
 /** what a student or a command line typed, as a number: blank and words are NaN, which every rule refuses */

@@ -3,7 +3,8 @@ import { runDevices, describeDevices } from './devices';
 import { defaultSplit, type DatasetImage, type DatasetScan, type SplitFractions } from '../../../shared/dataset';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
-import { defaultTrainConfig, type RunRecord, type TrainConfig } from '../../../shared/run';
+import type { RunRecord, TrainConfig } from '../../../shared/run';
+import { readTrainConfig } from '../../../shared/trainConfig';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { scanDataset } from '../dataset/scanDataset';
 import type { ExtractorRuntime } from '../extract/protocol';
@@ -84,7 +85,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   if (!o.dataset || !o.model) throw new TransferLabError('BAD_ARGUMENT', 'A run needs a dataset folder and a model, or a stopped run to resume.');
   if (!request && o.outDir) assertNewRunFolder(path.resolve(o.outDir));
   if (request) emit({ type: 'log', level: 'info', message: resumeFrom ? `resuming ${request.id} after epoch ${resumeFrom.epoch} of ${request.config.epochs}` : `restarting ${request.id}: it had not finished an epoch` });
-  const config: TrainConfig = { ...defaultTrainConfig, ...o.config, head: { ...defaultTrainConfig.head, ...o.config?.head } };
+  const config = readTrainConfig(o.config);
   const tStart = performance.now();
 
   const backend = await initBackend(o.backend ?? 'auto');

@@ -99,6 +99,9 @@ describe('training a new head on bottleneck features', () => {
   it('refuses a learning rate or batch size that makes no sense, with a clear message', async () => {
     await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/learning rate/) });
     await expect(trainHead({ classCount: 3, config: cfg({ batchSize: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    // the engine's last guard is the settings' schema: what the forms refuse, it refuses with the same words
+    await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 11 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: 'The learning rate must be a number above 0 and at most 10.' });
+    await expect(trainHead({ classCount: 3, config: cfg({ head: { hiddenUnits: -1, dropout: 0 } }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: 'Hidden units must be a whole number from 0 to 65536.' });
     await expect(trainHead({ classCount: 3, config: cfg(), train: blobs(0, 1), val: null })).rejects.toMatchObject({ code: 'DATASET_INVALID' });
   });
 

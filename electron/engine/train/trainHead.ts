@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
+import { readTrainConfig } from '../../../shared/trainConfig';
 import { buildHead } from './head';
 import { headNet, type ClassifierNet } from './net';
 import { seededRandom, shuffleInPlace } from './rng';
@@ -80,9 +81,6 @@ function crossEntropy(labels: tf.Tensor2D, probs: tf.Tensor): tf.Scalar {
 }
 
 function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
-  if (!(cfg.learningRate > 0) || !Number.isFinite(cfg.learningRate)) {
-    throw new TransferLabError('BAD_ARGUMENT', `The learning rate must be a positive number (got ${cfg.learningRate}).`, 'Try 0.001 for Adam or 0.01 for SGD.');
-  }
   const lr = cfg.learningRate * factor;
   return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : tf.train.adam(lr);
 }
@@ -115,10 +113,10 @@ export function evaluateSource(net: ClassifierNet | tfl.Sequential, src: Feature
  * the model that generalised best, not the last one.
  */
 export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
-  const { config, train, val, classCount } = opts;
+  const { train, val, classCount } = opts;
+  // every setting by its rule in shared/trainConfig.ts, before anything is built
+  const config = readTrainConfig(opts.config);
   if (train.size === 0) throw new TransferLabError('DATASET_INVALID', 'There are no training images.', 'Add images, or lower the validation and test fractions.');
-  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new TransferLabError('BAD_ARGUMENT', `The batch size must be a whole number of at least 1 (got ${config.batchSize}).`);
-  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new TransferLabError('BAD_ARGUMENT', `The number of epochs must be at least 1 (got ${config.epochs}).`);
   const head = buildHead(opts.net?.headInputDim ?? train.featureDim, classCount, config.head, config.seed);
   const net = (opts.net?.wrap ?? headNet)(head);
   // one optimizer a group: fine-tuned layers learn at a fraction of the head's rate

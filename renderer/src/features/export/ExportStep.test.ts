@@ -79,7 +79,7 @@ describe('the Export step', () => {
     expect(button.text()).toBe('Exporting…');
     expect(button.attributes('disabled')).toBeDefined();
     expect(w.get('[data-testid="export-dest"]').attributes('disabled')).toBeDefined();
-    await w.get('form').trigger('submit');
+    await button.trigger('click');
     expect(sent('run.export')).toHaveLength(1);
     finish(written);
     await flushPromises();

@@ -22,7 +22,7 @@ describe('the Dataset step', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
     resetApi();
-    handle('dataset.scan', ({ path, split }) => ({ ...sampleScan(path), split }));
+    handle('dataset.scan', ({ path, split }) => ({ ...sampleScan(path), ...(split ? { split } : {}) }));
     handle('dataset.thumbnail', () => ({ dataUrl: 'data:image/png;base64,' }));
   });
 
@@ -36,7 +36,7 @@ describe('the Dataset step', () => {
   it('Enter scans the folder with the split shown, then sums up classes, images and the split, counts the problems, and Next goes to the model', async () => {
     handle('dataset.scan', ({ path, split }) => {
       const s = sampleScan(path);
-      return { ...s, split, classSummaries: [{ name: 'cat', count: 3, train: 2, val: 0, test: 1 }, s.classSummaries[1]!] };
+      return { ...s, split: split ?? s.split, classSummaries: [{ name: 'cat', count: 3, train: 2, val: 0, test: 1 }, s.classSummaries[1]!] };
     });
     const { w, router } = await scanned();
     expect(sent('dataset.scan')).toEqual([{ path: '/data/pets', split: { val: 0.1, test: 0.2 } }]);

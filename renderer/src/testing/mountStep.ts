@@ -8,7 +8,8 @@ import NoticeBanner from '../components/NoticeBanner.vue';
  * renders nothing, so a link or "Next" can be followed), with the notice banner above it, where
  * an engine error reaches the user. Give it the active Pinia first. It is attached to the
  * document, as a form must be for a click on its submit button to submit it; the page mounted
- * before is unmounted first.
+ * before is unmounted first. ECharts' canvas is stubbed (happy-dom lays nothing out, so it has
+ * no size to draw in); the charts' options are tested in shared/charts.test.ts.
  */
 let mounted: { w: VueWrapper; box: HTMLElement } | null = null;
 
@@ -22,7 +23,7 @@ export async function mountStep(page: Component, at = '/step') {
   await router.isReady();
   const shell = defineComponent({ render: () => [h(NoticeBanner), h(RouterView)] });
   const box = document.body.appendChild(document.createElement('div'));
-  const w = mount(shell, { global: { plugins: [router] }, attachTo: box });
+  const w = mount(shell, { global: { plugins: [router], stubs: { Echarts: true } }, attachTo: box });
   mounted = { w, box };
   await flushPromises();
   return { w, router };

@@ -1,6 +1,7 @@
 import type { ClassMetrics } from './metrics';
 import type { SkippedFile, SplitFractions } from './dataset';
 import type { Preprocessing } from './preprocessing';
+import type { RunExtraction } from './extraction';
 
 /** What a training run is asked to do and what it records. */
 export interface HeadConfig {
@@ -143,6 +144,8 @@ export interface RunRecord {
   config: TrainConfig;
   backend: { name: string; provider: string; reason: string };
   extractor: ExtractorRecord;
+  /** where the features came from and the measured speed that made them (absent in older runs: see extractionOf) */
+  extraction?: RunExtraction;
   /** which device ran each part (absent in runs made before it was recorded) */
   devices?: RunDevices;
   epochs: EpochMetrics[];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ClassMetrics } from './metrics';
 import type { EpochMetrics, Evaluation, ExtractorRecord, Misclassified, RunRecord, RunTimings, TestPrediction } from './run';
+import type { ExtractionMeasurement, RunExtraction } from './extraction';
 import { preprocessingSchema, splitSchema, trainConfigSchema } from './schemas';
 
 /**
@@ -77,6 +78,22 @@ const extractorSchema = z.object({
   imagesPerSecond: z.number().nullable(),
 });
 
+export const extractionMeasurementSchema = z.object({
+  images: z.number().int(),
+  seconds: z.number(),
+  imagesPerSecond: z.number().nullable(),
+  measuredAt: z.string(),
+  extractor: z.string(),
+  device: z.enum(['cpu', 'gpu']),
+});
+
+export const runExtractionSchema = z.object({
+  source: z.enum(['extracted', 'cache', 'mixed']),
+  extracted: z.number().int(),
+  cached: z.number().int(),
+  measurement: extractionMeasurementSchema.nullable(),
+});
+
 const deviceUseSchema = z.object({ device: z.enum(['gpu', 'cpu', 'none']), by: z.string(), why: z.string().optional() });
 const devicesSchema = z.object({ frozenPart: deviceUseSchema, topLayers: deviceUseSchema.optional(), head: deviceUseSchema });
 
@@ -106,6 +123,7 @@ export const runRecordSchema = z.object({
   config: trainConfigSchema,
   backend: z.object({ name: z.string(), provider: z.string(), reason: z.string() }),
   extractor: extractorSchema,
+  extraction: runExtractionSchema.optional(),
   devices: devicesSchema.optional(),
   epochs: z.array(epochMetricsSchema),
   bestEpoch: z.number().int(),
@@ -129,4 +147,6 @@ export const runSchemaChecks = [
   check<Same<z.infer<typeof testPredictionSchema>, TestPrediction>>(),
   check<Same<z.infer<typeof timingsSchema>, RunTimings>>(),
   check<Same<z.infer<typeof extractorSchema>, ExtractorRecord>>(),
+  check<Same<z.infer<typeof runExtractionSchema>, RunExtraction>>(),
+  check<Same<z.infer<typeof extractionMeasurementSchema>, ExtractionMeasurement>>(),
 ];

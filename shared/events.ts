@@ -1,3 +1,4 @@
+import type { RunExtraction } from './extraction';
 import type { EpochMetrics, RunRecord } from './run';
 
 /** What the engine streams while it works: the CLI prints it, the app draws it. */
@@ -47,6 +48,8 @@ export interface TrainResultLine {
   extractor: RunRecord['extractor'];
   /** which device ran the frozen part, the top layers and the head, and why no faster one */
   devices?: RunRecord['devices'];
+  /** where the features came from and the measured extraction that made them (a cached run: the original one) */
+  extraction: RunExtraction;
   classes: string[];
   counts: { train: number; val: number; test: number };
   skipped: RunRecord['skipped'];

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DatasetImage, SkippedFile } from '../../../shared/dataset';
 import type { EngineEvent } from '../../../shared/events';
-import { measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
+import { describeExtraction, measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { ExtractorPool, type ExtractorInfo } from '../extract/extractorPool';
 import { planExtraction } from '../extract/memoryBudget';
@@ -84,6 +84,8 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
   if (missing.length === 0 && variantItems.length === 0) {
     // nothing runs: the speed is the one measured when these features were extracted
     const extraction: RunExtraction = { source: 'cache', extracted: 0, cached, measurement: cache.readMeasurement() };
+    // the run panel's "frozen part" line: when it ran for these features, and how fast
+    o.onEvent?.({ type: 'log', level: 'info', message: `extractor: ${describeExtraction(extraction)}` });
     return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null, extraction };
   }
 
@@ -140,6 +142,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     const before = cache.readMeasurement();
     if (own) cache.keepMeasurement(own);
     const extraction: RunExtraction = { source: cached > 0 ? 'mixed' : 'extracted', extracted: good, cached, measurement: runMeasurement(own, before) };
+    o.onEvent?.({ type: 'log', level: 'info', message: `extractor: ${where}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''} — ${describeExtraction(extraction)}` });
     // the run's own figure only when it timed enough images: 11 images say little about a model
     return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: own?.imagesPerSecond ?? null, extraction };
   } finally {

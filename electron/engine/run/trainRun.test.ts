@@ -12,7 +12,7 @@ import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { loadClassifier, topK } from '../export/classifier';
 import { exportRun } from '../export/exportModel';
 import { checkExportParity } from '../export/parity';
-import { formatSeconds, formatSpeed } from '../../../shared/extraction';
+import { describeExtraction, formatSeconds, formatSpeed } from '../../../shared/extraction';
 import { newProject } from '../../../shared/project';
 import { buildLabReport } from '../report/labReport';
 import { initBackend } from '../tf/backend';
@@ -100,7 +100,8 @@ describe('trainRun on real photos and a real pre-trained network', () => {
 
   it('a second run on the same data and model extracts nothing, and re-reads the same features', async () => {
     const tensorsBefore = tf.memory().numTensors;
-    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2') });
+    const secondEvents: EngineEvent[] = [];
+    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2'), onEvent: (e) => secondEvents.push(e) });
     expect(second.record.cache).toEqual({ hits: 60, misses: 0, dir: first.record.cache.dir });
     expect(second.record.extractor.runtime).toBe('cache');
     expect(second.record.devices?.frozenPart.device).toBe('none');
@@ -115,6 +116,10 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(second.record.extraction).toEqual({ source: 'cache', extracted: 0, cached: 60, measurement: once });
     expect(JSON.parse(fs.readFileSync(path.join(first.record.cache.dir, 'extraction.json'), 'utf8'))).toEqual(once);
     expect(readRun(second.runDir).extraction).toEqual(second.record.extraction);
+    // the run panel's "frozen part" line, from the log, says the same
+    const note = (list: EngineEvent[]) => list.flatMap((e) => (e.type === 'log' && e.message.startsWith('extractor: ') ? [e.message] : [])).at(-1);
+    expect(note(secondEvents)).toBe(`extractor: ${describeExtraction(second.record.extraction!)}`);
+    expect(note(events)).toMatch(/^extractor: ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
     expect(second.record.devices?.frozenPart.why).toBe(`extracted once: ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since`);
     // and the lab report's timing answer for it gives that extraction's time
     const project = newProject('cached');

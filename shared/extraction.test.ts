@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeExtraction, extractionCell, extractionOf, formatMsPerImage, formatSpeed, frozenPartLabel, keptMeasurement, measureExtraction, modelSpeed, runMeasurement, type ExtractionMeasurement } from './extraction';
 import { sampleRunRecord } from './project.fixtures';
-import { runRecordSchema } from './runSchema';
+import { runRecordSchema } from './run';
 
 const at = '2026-12-05T08:00:00.000Z';
 const once: ExtractionMeasurement = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: at, extractor: 'onnx', device: 'cpu' };

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RunRecord } from './run';
 
 /**
@@ -7,33 +8,35 @@ import type { RunRecord } from './run';
  * extraction that made them, and every run, cached or not, carries the measurement its
  * features came from. Every place that shows an extraction speed formats it here.
  */
-export interface ExtractionMeasurement {
+export const extractionMeasurementSchema = z.object({
   /** images (augmented variants included) the frozen part ran on */
-  images: number;
+  images: z.number().int(),
   /** the extraction itself, without starting the workers */
-  seconds: number;
+  seconds: z.number(),
   /** null when too few images were extracted to time (see minTimedImages) */
-  imagesPerSecond: number | null;
-  measuredAt: string;
+  imagesPerSecond: z.number().nullable(),
+  measuredAt: z.string(),
   /** what ran the frozen part: onnx, webgpu, or TF.js's fused / layers / graph */
-  extractor: string;
-  device: 'cpu' | 'gpu';
-}
+  extractor: z.string(),
+  device: z.enum(['cpu', 'gpu']),
+});
+export type ExtractionMeasurement = z.infer<typeof extractionMeasurementSchema>;
 
-export interface RunExtraction {
+export const runExtractionSchema = z.object({
   /** extracted: every feature by this run; cache: none; mixed: some of each */
-  source: 'extracted' | 'cache' | 'mixed';
+  source: z.enum(['extracted', 'cache', 'mixed']),
   /** images (and augmented variants) this run extracted itself */
-  extracted: number;
+  extracted: z.number().int(),
   /** features this run read from the cache */
-  cached: number;
+  cached: z.number().int(),
   /**
    * the measurement this run's speed comes from: its own when it extracted enough images to
    * time, else the one the cache kept (the original extraction of a cached run); null when
    * the features were extracted before the cache kept a measurement
    */
-  measurement: ExtractionMeasurement | null;
-}
+  measurement: extractionMeasurementSchema.nullable(),
+});
+export type RunExtraction = z.infer<typeof runExtractionSchema>;
 
 /**
  * Below this many images a speed says more about the workers' first batch (caches warming,

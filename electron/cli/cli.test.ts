@@ -116,7 +116,11 @@ describe('transfer-lab CLI', () => {
   it.each([
     [['train', '/no/such/folder', '--model', 'x'], 1, /not found/],
     [['train', 'DATASET', '--model', '/no/such/model'], 1, /neither a catalog id/],
-    [['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'], 2, /--lr must be a positive number/],
+    // the options are checked by the settings' rules in shared/trainConfig.ts, with their messages
+    [['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'], 2, /'--lr <rate>' argument 'fast' is invalid\. The learning rate must be a number above 0 and at most 10\./],
+    [['train', 'DATASET', '--model', 'MODEL', '--lr', '11'], 2, /'--lr <rate>' argument '11' is invalid\. The learning rate must be a number above 0 and at most 10\./],
+    [['train', 'DATASET', '--model', 'MODEL', '--epochs', '10001'], 2, /Epochs must be a whole number from 1 to 10000\./],
+    [['train', 'DATASET', '--model', 'MODEL', '--val', '1'], 2, /The validation fraction must be a number from 0 up to \(not including\) 1\./],
     [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
     [['train', 'DATASET', '--model', 'MODEL', '--cut', 'nope'], 1, /no layer named "nope"/],
     [['evaluate', '/tmp'], 1, /not a run folder/],
@@ -150,7 +154,10 @@ describe('transfer-lab CLI', () => {
     expect(human.stdout).toMatch(/2 of 2 runs\nrun +what differed +accuracy/);
     const bad = await run(['sweep', dataset, '--model', model, '--lr', '0.1,fast']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/--lr: "fast" is not valid/);
+    expect(bad.stderr).toMatch(/The learning rate must be a number above 0 and at most 10; "fast" is not\./);
+    const tooHigh = await run(['sweep', dataset, '--model', model, '--lr', '0.1,11']);
+    expect(tooHigh.code).toBe(2);
+    expect(tooHigh.stderr).toMatch(/The learning rate must be a number above 0 and at most 10; "11" is not\./);
   });
 
   it('a dataset that is not a dataset says what layout is expected', async () => {

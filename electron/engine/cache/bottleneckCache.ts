@@ -2,9 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { keptMeasurement, type ExtractionMeasurement } from '../../../shared/extraction';
+import { extractionMeasurementSchema, keptMeasurement, type ExtractionMeasurement } from '../../../shared/extraction';
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
-import { extractionMeasurementSchema } from '../../../shared/runSchema';
 import { bottleneckCachePlace, diskError, writeFileAtomicSync } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRecordSchema } from '../../../shared/runSchema';
+import { runRecordSchema } from '../../../shared/run';
 import { describeDevices, runDevices } from './devices';
 
 const cpuBackend = { provider: '@tensorflow/tfjs-backend-wasm', gpu: false, noGpuReason: '@tensorflow/tfjs-node-gpu: not installed' };

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import type { ExtractionMeasurement } from '../../../shared/extraction';
-import { extractionMeasurementSchema } from '../../../shared/runSchema';
+import { extractionMeasurementSchema, type ExtractionMeasurement } from '../../../shared/extraction';
 import { writeFileAtomicSync } from '../util/atomicWrite';
 
 /**

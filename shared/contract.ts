@@ -125,15 +125,38 @@ export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
 
 
 export const exportFormatSchema = z.enum(['tfjs', 'onnx']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+/** an image the exported model and the engine classify differently; `format` says which export, in a report over several */
 const disagreementSchema = z.object({ path: z.string(), engine: z.string(), exported: z.string(), format: exportFormatSchema.optional() });
+export const formatParitySchema = z.object({
+  format: exportFormatSchema,
+  disagreements: z.array(disagreementSchema),
+  /** largest difference of any class probability from the engine's */
+  maxProbabilityDiff: z.number(),
+  exportedAccuracy: z.number(),
+});
+export type FormatParity = z.infer<typeof formatParitySchema>;
 export const parityReportSchema = z.object({
   images: z.number(),
+  /** every format's disagreements, each naming its format */
   disagreements: z.array(disagreementSchema),
+  /** the largest over the formats */
   maxProbabilityDiff: z.number(),
   exportedAccuracy: z.number(),
   engineAccuracy: z.number(),
-  formats: z.array(z.object({ format: exportFormatSchema, disagreements: z.array(disagreementSchema), maxProbabilityDiff: z.number(), exportedAccuracy: z.number() })),
+  formats: z.array(formatParitySchema),
 });
+export type ParityReport = z.infer<typeof parityReportSchema>;
+
+/** a run that finished for a project while no window had it open, kept by the engine until the project holds it */
+export const finishedRunSchema = z.object({
+  runDir: z.string(),
+  record: runRecordSchema,
+  finishedAt: z.string(),
+  /** the Train step's settings when the run's job started, where known */
+  form: trainConfigSchema.nullable(),
+});
+export type FinishedRun = z.infer<typeof finishedRunSchema>;
 
 /** an entry of the "open recent" list */
 export const recentProjectSchema = z.object({
@@ -232,7 +255,7 @@ export const requests = {
    */
   'project.finishedRuns': {
     input: z.object({ owner: projectOwnerSchema, have: z.array(z.string()).max(100_000) }),
-    output: z.object({ runs: z.array(z.object({ runDir: z.string(), record: runRecordSchema, finishedAt: z.string(), form: trainConfigSchema.nullable() })) }),
+    output: z.object({ runs: z.array(finishedRunSchema) }),
   },
 } as const;
 

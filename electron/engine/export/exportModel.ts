@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { exportFormatSchema, type ExportFormat } from '../../../shared/contract';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import type { Preprocessing } from '../../../shared/preprocessing';
@@ -24,8 +25,8 @@ import { compileClassifierOnnx, onnxFileName } from './onnxExport';
  */
 export const exportManifestName = 'transfer-lab.json';
 
-export type ExportFormat = 'tfjs' | 'onnx';
-export const exportFormats: readonly ExportFormat[] = ['tfjs', 'onnx'];
+export type { ExportFormat };
+export const exportFormats: readonly ExportFormat[] = exportFormatSchema.options;
 
 export interface OnnxExportInfo {
   file: string;

@@ -2,28 +2,9 @@ import path from 'node:path';
 import type { EngineEvent } from '../../../shared/events';
 import { evaluateRun } from '../run/evaluateRun';
 import { loadClassifier, readExportManifest } from './classifier';
-import type { ExportFormat } from './exportModel';
+import type { ExportFormat, FormatParity, ParityReport } from '../../../shared/contract';
 import type { BackendPreference } from '../tf/backend';
 import { TransferLabError } from '../../../shared/errors';
-
-export interface FormatParity {
-  format: ExportFormat;
-  disagreements: { path: string; engine: string; exported: string }[];
-  /** largest difference of any class probability from the engine's */
-  maxProbabilityDiff: number;
-  exportedAccuracy: number;
-}
-
-export interface ParityReport {
-  images: number;
-  /** every format's disagreements, each naming its format */
-  disagreements: { path: string; engine: string; exported: string; format?: ExportFormat }[];
-  /** the largest over the formats */
-  maxProbabilityDiff: number;
-  exportedAccuracy: number;
-  engineAccuracy: number;
-  formats: FormatParity[];
-}
 
 /**
  * Runs each exported model (TF.js, ONNX) over the run's test split, from the image files,

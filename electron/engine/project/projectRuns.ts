@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { projectOwnerSchema, type ProjectOwner } from '../../../shared/contract';
+import { projectOwnerSchema, type FinishedRun, type ProjectOwner } from '../../../shared/contract';
 import { runRecordSchema, trainConfigSchema, type RunRecord, type TrainConfig } from '../../../shared/run';
 import { runLayout } from '../run/runLayout';
 import { writeFileAtomic } from '../util/atomicWrite';
@@ -34,13 +34,6 @@ const logSchema = z.object({ formatVersion: z.literal(1), entries: z.array(entry
 
 type Entry = z.infer<typeof entrySchema>;
 type Log = z.infer<typeof logSchema>;
-
-export interface FinishedRun {
-  runDir: string;
-  record: RunRecord;
-  finishedAt: string;
-  form: TrainConfig | null;
-}
 
 /** records older than this are dropped: their project was discarded, or never opened again */
 const keepDays = 90;
@@ -124,7 +117,7 @@ function matcher(log: Log, owner: ProjectOwner): (e: Entry) => boolean {
 function readRecord(runDir: string): RunRecord | null {
   try {
     const parsed = runRecordSchema.safeParse(JSON.parse(fs.readFileSync(path.join(runDir, runLayout.record), 'utf8')));
-    return parsed.success ? (parsed.data as RunRecord) : null;
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TransferLabError } from '../../../shared/errors';
-import { trainConfigSchema, type TrainConfig } from '../../../shared/run';
-import { splitSchema, type SplitFractions } from '../../../shared/dataset';
-import { preprocessingSchema, type Preprocessing } from '../../../shared/preprocessing';
+import { trainConfigSchema } from '../../../shared/run';
+import { splitSchema } from '../../../shared/dataset';
+import { preprocessingSchema } from '../../../shared/preprocessing';
 import type { SavedTensor, TrainState } from '../train/trainHead';
 import { backendPreferences, type BackendPreference } from '../tf/backend';
 import { extractorRuntimes, type ExtractorRuntime } from '../extract/protocol';
@@ -22,32 +22,7 @@ export const requestFileName = runLayout.request;
 const checkpointJson = runLayout.checkpoint;
 const isCheckpointBin = (name: string) => checkpointBinPattern.test(name);
 
-export interface RunRequest {
-  formatVersion: 1;
-  id: string;
-  createdAt: string;
-  dataset: string;
-  model: string;
-  cut: string | null;
-  config: TrainConfig;
-  split: SplitFractions;
-  /** the model's preprocessing where the run changed it (--input-range): it shapes the features */
-  preprocessing?: Partial<Preprocessing>;
-  /** where and how it ran: a resume runs the same way unless it is told otherwise */
-  runtime?: RunRuntime;
-}
-
-/** what a run was given that is not what it trains but where and how (the cache it filled, the extractor it ran) */
-export interface RunRuntime {
-  backend?: BackendPreference;
-  extractor?: ExtractorRuntime;
-  workers?: number;
-  extractBatchSize?: number;
-  /** absolute, so a resume from another folder finds the same cache */
-  cacheDir?: string;
-  modelCacheDir?: string;
-}
-
+/** what a run was asked (`request.json`): a resume reads it back to run the same way */
 const requestSchema = z.object({
   formatVersion: z.literal(1),
   id: z.string().min(1),
@@ -57,18 +32,23 @@ const requestSchema = z.object({
   cut: z.string().nullable(),
   config: trainConfigSchema,
   split: splitSchema,
+  /** the model's preprocessing where the run changed it (--input-range): it shapes the features */
   preprocessing: preprocessingSchema.partial().optional(),
+  /** where and how it ran (the cache it filled, the extractor it ran): a resume runs the same way unless told otherwise */
   runtime: z
     .object({
       backend: z.enum(backendPreferences as [BackendPreference, ...BackendPreference[]]).optional(),
       extractor: z.enum(extractorRuntimes as [ExtractorRuntime, ...ExtractorRuntime[]]).optional(),
       workers: z.number().int().min(1).optional(),
       extractBatchSize: z.number().int().min(1).optional(),
+      /** absolute, so a resume from another folder finds the same cache */
       cacheDir: z.string().optional(),
       modelCacheDir: z.string().optional(),
     })
     .optional(),
 });
+export type RunRequest = z.infer<typeof requestSchema>;
+export type RunRuntime = NonNullable<RunRequest['runtime']>;
 
 /**
  * A run folder's disk is full: the hint names that folder (not the bottleneck cache, which
@@ -123,7 +103,7 @@ export function readRequest(dir: string): RunRequest {
     }
   })());
   if (!parsed.success) throw new TransferLabError('RUN_INVALID', `${file} is damaged.`, 'Start the run again.');
-  return parsed.data as RunRequest;
+  return parsed.data;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { EpochMetrics, RunRecord } from './run';
+import type { RunFactsEvent } from './runFacts';
 
 /** What the engine streams while it works: the CLI prints it, the app draws it. */
 export type Phase = 'scan' | 'download' | 'load-model' | 'extract' | 'train' | 'evaluate' | 'save' | 'export' | 'parity';
@@ -37,7 +38,9 @@ export interface LogEvent {
   message: string;
 }
 
-export type EngineEvent = PhaseEvent | ProgressEvent | EpochEvent | LogEvent;
+export type { RunFactsEvent } from './runFacts';
+
+export type EngineEvent = PhaseEvent | ProgressEvent | EpochEvent | LogEvent | RunFactsEvent;
 
 /** The last line of `transfer-lab train --json`. */
 export interface TrainResultLine {

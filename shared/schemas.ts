@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ClassSummary, DatasetImage, DatasetProblem, DatasetScan, SkippedFile, SplitFractions } from './dataset';
 import type { EngineEvent } from './events';
+import { runFactsEventSchema } from './runFacts';
 import type { CatalogEntry, LayerInfo } from './model';
 import type { Preprocessing } from './preprocessing';
 import type { TrainConfig } from './run';
@@ -124,6 +125,7 @@ export const engineEventSchema = z.discriminatedUnion('type', [
     numTensors: z.number(),
   }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn']), message: z.string() }),
+  runFactsEventSchema,
 ]);
 
 // compile-time checks: schema and interface describe the same shape

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../shared/events';
+import { engineEventSchema } from '../../../shared/schemas';
 import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { loadClassifier, topK } from '../export/classifier';
@@ -93,6 +94,14 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(epochs).toHaveLength(8);
     const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual(['scan', 'load-model', 'extract', 'train', 'evaluate', 'save']);
+  });
+
+  it('states the backend and the extractor as typed facts, not as log lines to parse back', () => {
+    const facts = events.filter((e) => e.type === 'facts');
+    expect(facts.find((e) => e.backend)?.backend).toEqual(first.record.backend);
+    expect(facts.find((e) => e.extractor)?.extractor).toMatchObject({ runtime: 'onnx', backend: first.record.extractor.backend, workers: first.record.extractor.workers, threads: expect.any(Number) });
+    for (const e of facts) expect(engineEventSchema.parse(e)).toEqual(e);
+    expect(events.filter((e) => e.type === 'log' && /^(backend|extractor): /.test(e.message))).toEqual([]);
   });
 
   it('a second run on the same data and model extracts nothing, and re-reads the same features', async () => {

@@ -105,6 +105,8 @@ export class EngineProcess {
       this.o.log?.(`dropped a ${name} event the contract does not allow`);
       return;
     }
+    // a job is known by its reply or by any event of it (the caller names a job, so its events can come first)
+    if (name === 'job.event' || name === 'job.run') this.runningJob = (payload as EventPayload<'job.event'>).jobId;
     if (name === 'job.finished' && (payload as EventPayload<'job.finished'>).jobId === this.runningJob) this.runningJob = null;
     this.o.onEvent(name, payload);
   }

@@ -53,7 +53,7 @@ export class EngineProcess {
     return new Promise<RpcResult>((resolve) => {
       this.pending.set(id, { name, resolve });
       try {
-        child.postMessage({ type: 'call', id, name, input } satisfies ToEngine);
+        child.postMessage({ type: 'request', id, name, input } satisfies ToEngine);
       } catch (e) {
         this.pending.delete(id);
         resolve(failure({ code: 'INTERNAL', message: `Could not reach the engine: ${(e as Error).message}` }));
@@ -89,7 +89,8 @@ export class EngineProcess {
       return;
     }
     const m = parsed.data;
-    if (m.type === 'result') {
+    if (m.type === 'response') {
+      if (m.id === null) return;
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { EngineEvent } from '../../shared/events';
 import { isTransferLabError } from '../../shared/errors';
+import { describeExtraction } from '../../shared/extraction';
 import { describeExtractor } from '../../shared/runFacts';
 
 /**
@@ -53,6 +54,7 @@ export function createOutput(json: boolean): Output {
         case 'facts':
           if (e.backend) err(`  backend: ${e.backend.reason}`);
           if (e.extractor) err(`${e.extractor.fallbackReason ? '  ! ' : '  '}extractor: ${describeExtractor(e.extractor)}`);
+          if (e.extraction) err(`  features: ${describeExtraction(e.extraction)}`);
           break;
         case 'epoch': {
           const val = e.valLoss === null ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy! * 100).toFixed(1)}%`;

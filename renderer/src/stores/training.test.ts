@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describeExtraction } from '../../../shared/extraction';
 import type { EpochEvent, JobEvent } from '../api/types';
 import { sampleInspection, sampleRun, sampleScan } from '../testing/fixtures';
 import { emit, fail, handle, resetApi, sent } from '../testing/mockApi';
@@ -128,6 +129,10 @@ describe('useTrainingStore', () => {
     // a fallback comes later and wins
     emit('job.event', { jobId: training.jobId!, event: { type: 'facts', extractor: { runtime: 'fused', backend: 'wasm', workers: 1, threads: 1, fallbackReason: 'parity check failed' } } });
     expect(training.extractorNote).toBe('TF.js fused graph on wasm, 1 worker (fell back: parity check failed)');
+    // where the features came from follows, once they are there
+    const extraction = { source: 'extracted' as const, extracted: 60, cached: 0, measurement: { images: 60, seconds: 2, imagesPerSecond: 30, measuredAt: '2026-12-05T00:00:00Z', extractor: 'fused', device: 'cpu' as const } };
+    emit('job.event', { jobId: training.jobId!, event: { type: 'facts', extraction } });
+    expect(training.extractorNote).toBe(`TF.js fused graph on wasm, 1 worker (fell back: parity check failed) — ${describeExtraction(extraction)}`);
     expect(training.logs.map((l) => l.message)).toEqual(['backend: from a log line']);
   });
 

@@ -4,9 +4,10 @@ import type { TransferLabErrorData } from '../../../shared/errors';
 import type { TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
-import { describeExtractor, type BackendFacts, type ExtractorFacts } from '../../../shared/runFacts';
+import type { RunExtraction } from '../../../shared/extraction';
+import { describeFrozenPart, type BackendFacts, type ExtractorFacts } from '../../../shared/runFacts';
 import { planSweep, type SweepAxes } from '../../../shared/sweep';
-import type { ProjectOwner } from '../../../shared/contract';
+import type { ProjectOwner, RunStatus } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
@@ -21,7 +22,7 @@ const LOG_LIMIT = 200;
 export interface JobRunEntry {
   index: number;
   label: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  status: RunStatus;
   runDir: string | null;
   error: TransferLabErrorData | null;
   resumable: boolean;
@@ -56,6 +57,7 @@ export const useTrainingStore = defineStore('training', () => {
   /** what the engine reported about how this run runs: typed facts, not log text */
   const backend = ref<BackendFacts | null>(null);
   const extractor = ref<ExtractorFacts | null>(null);
+  const extraction = ref<RunExtraction | null>(null);
   const error = ref<TransferLabErrorData | null>(null);
   const runDir = ref<string | null>(null);
   /** the finished run's id: its folder moves when the project is saved, the id does not */
@@ -125,7 +127,7 @@ export const useTrainingStore = defineStore('training', () => {
   /** the backend the engine reported for this run, and why (its `facts` event) */
   const backendNote = computed(() => backend.value?.reason ?? null);
   /** what runs the frozen part (a later `facts` event, a fallback, wins) */
-  const extractorNote = computed(() => (extractor.value ? describeExtractor(extractor.value) : null));
+  const extractorNote = computed(() => describeFrozenPart(extractor.value, extraction.value));
 
   function apply(event: JobEvent): void {
     switch (event.type) {
@@ -155,6 +157,7 @@ export const useTrainingStore = defineStore('training', () => {
       case 'facts':
         if (event.backend) backend.value = event.backend;
         if (event.extractor) extractor.value = event.extractor;
+        if (event.extraction) extraction.value = event.extraction;
         break;
     }
   }
@@ -166,6 +169,7 @@ export const useTrainingStore = defineStore('training', () => {
     logs.value = [];
     backend.value = null;
     extractor.value = null;
+    extraction.value = null;
     error.value = null;
     runDir.value = null;
     runId.value = null;

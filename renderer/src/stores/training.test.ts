@@ -48,10 +48,12 @@ describe('useTrainingStore', () => {
     });
     const training = useTrainingStore();
     const started = training.start();
-    // the job is known, and running, before the engine has answered
+    // the job is known before the engine has answered: starting, its events already drawn
     expect(training.jobId).toBe(named);
-    expect(training.running).toBe(true);
+    expect(training.starting).toBe(true);
+    expect(training.phase?.phase).toBe('extract');
     expect(await started).toBe(true);
+    expect(training.running).toBe(true);
     expect(named).toMatch(/^[A-Za-z0-9-]{8,64}$/);
     emit('job.event', { jobId: 'other', event: epoch(9) });
     emit('job.event', { jobId: named, event: epoch(1) });

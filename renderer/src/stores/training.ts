@@ -119,7 +119,8 @@ export const useTrainingStore = defineStore('training', () => {
     else if (joining) joining.finish = p;
   });
 
-  const running = computed(() => status.value === 'running');
+  /** the engine has taken the job on: until it answers, the job is known (its events land) but only starting */
+  const running = computed(() => status.value === 'running' && !starting.value);
   const lastEpoch = computed(() => epochs.value[epochs.value.length - 1] ?? null);
   // the job's own plan, not the Train step's form (a lab experiment, a reloaded window, an edited form)
   const plannedEpochs = computed(() => lastEpoch.value?.epochs ?? runs.value[currentRun.value]?.epochs ?? trainConfig.config.epochs);

@@ -82,7 +82,7 @@ describe('the desktop build', () => {
     const { fashionMnistDataset } = await import('../test/fixtures/fashionMnist');
     const { pretrainedModelDir } = await import('../test/fixtures/pretrainedModels');
     child.send({
-      type: 'call',
+      type: 'request',
       id: 1,
       name: 'train.start',
       input: {

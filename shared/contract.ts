@@ -85,6 +85,12 @@ export const freezePlanSchema = z.object({
  * project is next opened or its draft restored (project.finishedRuns).
  */
 export const projectOwnerSchema = z.object({ draftId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/), file: absolutePath.nullable() });
+/**
+ * The caller names the job it starts (train.start, train.resume, sweep.start), so it knows the
+ * job before the first event can arrive; without one the engine names it. It names the run
+ * folder too: letters, digits and dashes only.
+ */
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'A job id is 8 to 64 letters, digits or dashes.');
 
 /** how a job, or one of its runs, ended */
 export const endStatusSchema = z.enum(['done', 'failed', 'cancelled']);
@@ -205,15 +211,15 @@ export const requests = {
     output: freezePlanSchema,
   },
   'train.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, owner: projectOwnerSchema.optional() }),
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
     output: z.object({ jobId: z.string() }),
   },
   'train.stop': { input: z.object({ jobId: z.string() }), output: z.object({ stopped: z.boolean() }) },
   /** a stopped (or killed) run goes on from its last checkpoint */
-  'train.resume': { input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional() }), output: z.object({ jobId: z.string() }) },
+  'train.resume': { input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }), output: z.object({ jobId: z.string() }) },
   /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
   'sweep.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, owner: projectOwnerSchema.optional() }),
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
     output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional() })) }),
   },
   /** one run of a sweep, without the others */

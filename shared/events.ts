@@ -3,6 +3,7 @@ import { runExtractionSchema } from './extraction';
 import { classMetricsSchema } from './metrics';
 import { skippedFileSchema } from './dataset';
 import { epochMetricsSchema, extractorRecordSchema, misclassifiedSchema, runDevicesSchema, runTimingsSchema } from './run';
+import { runFactsEventSchema } from './runFacts';
 
 /** What the engine streams while it works: the CLI prints it, the app draws it. */
 export const phaseSchema = z.enum(['scan', 'download', 'load-model', 'extract', 'train', 'evaluate', 'save', 'export', 'parity']);
@@ -38,7 +39,10 @@ export type EpochEvent = z.infer<typeof epochEventSchema>;
 export const logEventSchema = z.object({ type: z.literal('log'), level: z.enum(['info', 'warn']), message: z.string() });
 export type LogEvent = z.infer<typeof logEventSchema>;
 
-export const engineEventSchema = z.discriminatedUnion('type', [phaseEventSchema, progressEventSchema, epochEventSchema, logEventSchema]);
+export type { RunFactsEvent } from './runFacts';
+
+/** how the run runs (backend, extractor) comes as typed facts: shared/runFacts.ts */
+export const engineEventSchema = z.discriminatedUnion('type', [phaseEventSchema, progressEventSchema, epochEventSchema, logEventSchema, runFactsEventSchema]);
 export type EngineEvent = z.infer<typeof engineEventSchema>;
 
 /** The last line of `transfer-lab train --json`. */

@@ -1,6 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { EngineEvent } from '../../shared/events';
 import { isTransferLabError } from '../../shared/errors';
+import { describeExtraction } from '../../shared/extraction';
+import { describeExtractor } from '../../shared/runFacts';
 
 /**
  * How the CLI speaks. With --json: one JSON object per line on stdout and nothing else there.
@@ -48,6 +50,11 @@ export function createOutput(json: boolean): Output {
           break;
         case 'log':
           err(e.level === 'warn' ? `  ! ${e.message}` : `  ${e.message}`);
+          break;
+        case 'facts':
+          if (e.backend) err(`  backend: ${e.backend.reason}`);
+          if (e.extractor) err(`${e.extractor.fallbackReason ? '  ! ' : '  '}extractor: ${describeExtractor(e.extractor)}`);
+          if (e.extraction) err(`  features: ${describeExtraction(e.extraction)}`);
           break;
         case 'epoch': {
           const val = e.valLoss === null ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy! * 100).toFixed(1)}%`;

@@ -29,18 +29,18 @@ function connect(opts: { token?: string; origin?: string | null } = {}): Promise
 }
 
 let nextId = 1;
-function call(ws: WebSocket, method: string, params: unknown): Promise<{ ok: boolean; result?: any; error?: any }> {
+function call(ws: WebSocket, name: string, input: unknown): Promise<{ ok: boolean; result?: any; error?: any }> {
   const id = nextId++;
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
       const msg = JSON.parse(String(data));
-      if (msg.id === id) {
+      if (msg.type === 'response' && msg.id === id) {
         ws.off('message', onMessage);
-        resolve(msg);
+        resolve(msg.reply);
       }
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ id, method, params }));
+    ws.send(JSON.stringify({ type: 'request', id, name, input }));
   });
 }
 
@@ -87,7 +87,7 @@ describe('web host', () => {
     const progress: unknown[] = [];
     ws.on('message', (d) => {
       const m = JSON.parse(String(d));
-      if (m.event === 'scan.progress') progress.push(m.payload);
+      if (m.type === 'event' && m.name === 'scan.progress') progress.push(m.payload);
     });
     const scan = await call(ws, 'dataset.scan', { path: ds });
     expect(scan.ok).toBe(true);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { dispatch } from '../../shared/rpc';
+import { requestEnvelopeSchema, type EventEnvelope, type ResponseEnvelope } from '../../shared/envelope';
 import { createLabService, type LabService, type LabServiceOptions } from '../engine/service/labService';
 import { answerPlain, hostAllowed, serveReport, serveStatic } from './staticFiles';
 
@@ -37,7 +38,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   const token = o.token ?? crypto.randomBytes(24).toString('base64url');
   const clients = new Set<WebSocket>();
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
-    const msg = JSON.stringify({ event, payload });
+    const msg = JSON.stringify({ type: 'event', name: event, payload } satisfies EventEnvelope);
     for (const c of clients) if (c.readyState === c.OPEN) c.send(msg);
   };
   const service = createLabService({ host: 'web', version: o.version, emit, ...o.service });
@@ -99,20 +100,22 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       ws.on('close', () => clients.delete(ws));
       // an oversized message (closed with 1009), invalid UTF-8 (1007), a reset: that client goes, the host stays
       ws.on('error', () => clients.delete(ws));
-      const refuse = (message: string) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'BAD_ARGUMENT', message } }));
+      const respond = (r: ResponseEnvelope) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(r));
       };
+      const refuse = (message: string) => respond({ type: 'response', id: null, reply: { ok: false, error: { code: 'BAD_ARGUMENT', message } } });
       ws.on('message', async (data, isBinary) => {
         if (isBinary) return refuse('Binary messages are not understood: send JSON text.');
-        let msg: { id?: unknown; method?: unknown; params?: unknown };
+        let raw: unknown;
         try {
-          msg = JSON.parse(String(data)) as typeof msg;
+          raw = JSON.parse(String(data));
         } catch {
           return refuse('The message is not JSON.');
         }
-        if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return refuse('A request needs a numeric "id", a "method" and its "params".');
-        const r = await dispatch(service.handlers, msg.method, msg.params);
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, ...r }));
+        // the envelope first (shared/envelope.ts), then the request's input by the contract (dispatch)
+        const msg = requestEnvelopeSchema.safeParse(raw);
+        if (!msg.success) return refuse('A request is { "type": "request", "id": <number>, "name": <request>, "input": <its input> }.');
+        respond({ type: 'response', id: msg.data.id, reply: await dispatch(service.handlers, msg.data.name, msg.data.input) });
       });
     });
   });

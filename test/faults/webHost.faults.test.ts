@@ -67,8 +67,8 @@ async function stillServing(): Promise<void> {
   expect(server.exitCode).toBeNull();
   expect(status(await get('/'))).toBe(200);
   const ws = await socket();
-  const r = await reply(ws, () => ws.send(JSON.stringify({ id: 1, method: 'app.info', params: {} })));
-  expect(r).toMatchObject({ id: 1, ok: true });
+  const r = await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 1, name: 'app.info', input: {} })));
+  expect(r).toMatchObject({ type: 'response', id: 1, reply: { ok: true } });
   ws.close();
 }
 
@@ -123,10 +123,12 @@ describe('the web host survives any input', () => {
 
   it('answers garbage and requests without an id with an error, and keeps the socket', async () => {
     const ws = await socket();
-    expect(await reply(ws, () => ws.send('{not json'))).toMatchObject({ id: null, ok: false, error: { code: 'BAD_ARGUMENT' } });
-    expect(await reply(ws, () => ws.send(JSON.stringify({ method: 'app.info' })))).toMatchObject({ id: null, ok: false });
-    expect(await reply(ws, () => ws.send(JSON.stringify({ id: 7, method: 'no.such', params: {} })))).toMatchObject({ id: 7, ok: false, error: { code: 'BAD_ARGUMENT' } });
-    expect(await reply(ws, () => ws.send(JSON.stringify({ id: 8, method: 'app.info', params: {} })))).toMatchObject({ id: 8, ok: true });
+    expect(await reply(ws, () => ws.send('{not json'))).toMatchObject({ type: 'response', id: null, reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', name: 'app.info' })))).toMatchObject({ type: 'response', id: null, reply: { ok: false } });
+    // the envelope of before (method, params) is not the envelope
+    expect(await reply(ws, () => ws.send(JSON.stringify({ id: 6, method: 'app.info', params: {} })))).toMatchObject({ type: 'response', id: null, reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 7, name: 'no.such', input: {} })))).toMatchObject({ type: 'response', id: 7, reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 8, name: 'app.info', input: {} })))).toMatchObject({ type: 'response', id: 8, reply: { ok: true } });
     ws.close();
   });
 

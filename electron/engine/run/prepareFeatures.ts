@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DatasetImage, SkippedFile } from '../../../shared/dataset';
 import type { EngineEvent } from '../../../shared/events';
-import { describeExtraction, measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
+import { measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { ExtractorPool, type ExtractorInfo } from '../extract/extractorPool';
 import { planExtraction } from '../extract/memoryBudget';
@@ -85,7 +85,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     // nothing runs: the speed is the one measured when these features were extracted
     const extraction: RunExtraction = { source: 'cache', extracted: 0, cached, measurement: cache.readMeasurement() };
     // the run panel's "frozen part" line: when it ran for these features, and how fast
-    o.onEvent?.({ type: 'log', level: 'info', message: `extractor: ${describeExtraction(extraction)}` });
+    o.onEvent?.({ type: 'facts', extraction });
     return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null, extraction };
   }
 
@@ -122,9 +122,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
   );
   try {
     const info = pool.info;
-    const workers = `${info.workers} worker${info.workers > 1 ? 's' : ''}`;
-    const where = info.runtime === 'webgpu' ? `TF.js's WebGPU backend (Dawn), ${workers}` : info.runtime === 'onnx' ? `ONNX Runtime on the CPU, ${workers} of ${info.threads} thread${info.threads > 1 ? 's' : ''}` : `TF.js ${info.runtime === 'fused' ? 'fused graph' : info.runtime === 'graph' ? 'graph model' : 'model'} on ${info.backend}, ${workers}`;
-    o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${where}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
+    o.onEvent?.({ type: 'facts', extractor: { runtime: info.runtime, backend: info.backend, workers: info.workers, threads: info.threads, ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) } });
     const outcome = await pool.extract(
       [...missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })), ...variantItems],
       {
@@ -142,7 +140,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     const before = cache.readMeasurement();
     if (own) cache.keepMeasurement(own);
     const extraction: RunExtraction = { source: cached > 0 ? 'mixed' : 'extracted', extracted: good, cached, measurement: runMeasurement(own, before) };
-    o.onEvent?.({ type: 'log', level: 'info', message: `extractor: ${where}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''} — ${describeExtraction(extraction)}` });
+    o.onEvent?.({ type: 'facts', extraction });
     // the run's own figure only when it timed enough images: 11 images say little about a model
     return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: own?.imagesPerSecond ?? null, extraction };
   } finally {

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../shared/events';
+import { engineEventSchema } from '../../../shared/events';
+import { describeFrozenPart } from '../../../shared/runFacts';
 import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { loadClassifier, topK } from '../export/classifier';
@@ -98,6 +100,14 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(phases).toEqual(['scan', 'load-model', 'extract', 'train', 'evaluate', 'save']);
   });
 
+  it('states the backend and the extractor as typed facts, not as log lines to parse back', () => {
+    const facts = events.filter((e) => e.type === 'facts');
+    expect(facts.find((e) => e.backend)?.backend).toEqual(first.record.backend);
+    expect(facts.find((e) => e.extractor)?.extractor).toMatchObject({ runtime: 'onnx', backend: first.record.extractor.backend, workers: first.record.extractor.workers, threads: expect.any(Number) });
+    for (const e of facts) expect(engineEventSchema.parse(e)).toEqual(e);
+    expect(events.filter((e) => e.type === 'log' && /^(backend|extractor): /.test(e.message))).toEqual([]);
+  });
+
   it('a second run on the same data and model extracts nothing, and re-reads the same features', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const secondEvents: EngineEvent[] = [];
@@ -116,10 +126,13 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(second.record.extraction).toEqual({ source: 'cache', extracted: 0, cached: 60, measurement: once });
     expect(JSON.parse(fs.readFileSync(path.join(first.record.cache.dir, 'extraction.json'), 'utf8'))).toEqual(once);
     expect(readRun(second.runDir).extraction).toEqual(second.record.extraction);
-    // the run panel's "frozen part" line, from the log, says the same
-    const note = (list: EngineEvent[]) => list.flatMap((e) => (e.type === 'log' && e.message.startsWith('extractor: ') ? [e.message] : [])).at(-1);
-    expect(note(secondEvents)).toBe(`extractor: ${describeExtraction(second.record.extraction!)}`);
-    expect(note(events)).toMatch(/^extractor: ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
+    // the run panel's "frozen part" line, from the run's facts events, says the same
+    const note = (list: EngineEvent[]) => {
+      const facts = list.flatMap((e) => (e.type === 'facts' ? [e] : []));
+      return describeFrozenPart(facts.findLast((f) => f.extractor)?.extractor ?? null, facts.findLast((f) => f.extraction)?.extraction ?? null);
+    };
+    expect(note(secondEvents)).toBe(describeExtraction(second.record.extraction!));
+    expect(note(events)).toMatch(/^ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
     expect(second.record.devices?.frozenPart.why).toBe(`extracted once: ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since`);
     // and the lab report's timing answer for it gives that extraction's time
     const project = newProject('cached');

@@ -89,7 +89,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const tStart = performance.now();
 
   const backend = await initBackend(o.backend ?? 'auto');
-  emit({ type: 'log', level: 'info', message: `backend: ${backend.reason}` });
+  emit({ type: 'facts', backend: { name: backend.name, provider: backend.provider, reason: backend.reason } });
 
   emit({ type: 'phase', phase: 'scan', message: `scanning ${o.dataset}` });
   await holdForFault('scan', o.signal);

@@ -34,12 +34,13 @@ export class JobRunner {
 
   constructor(private readonly emit: Emit, private readonly runsDir: string) {}
 
-  start(queue: QueuedRun[], onDone?: (run: RunRecord, runDir: string, index: number) => void, owner: ProjectOwner | null = null): string {
+  /** `jobId`: the caller's name for the job (it listens for that id before it asks); one is made up without it */
+  start(queue: QueuedRun[], onDone?: (run: RunRecord, runDir: string, index: number) => void, owner: ProjectOwner | null = null, jobId: string = crypto.randomUUID()): string {
     if (this.job?.status === 'running') {
       throw new TransferLabError('BAD_ARGUMENT', 'A training run is already in progress.', 'Wait for it to finish, or stop it first.');
     }
     if (queue.length === 0) throw new TransferLabError('BAD_ARGUMENT', 'There is nothing to run.');
-    const jobId = crypto.randomUUID();
+    if (jobId === this.job?.jobId) throw new TransferLabError('BAD_ARGUMENT', `Job ${jobId} was started already.`, 'Start a new job under a new id.');
     const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, epochs: q.options.resume ? null : (q.options.config?.epochs ?? defaultTrainConfig.epochs), abort: new AbortController(), run: null }));
     const job = { jobId, owner, startedAt: new Date().toISOString(), status: 'running' as JobStatus, runs, current: 0, events: [] as EngineEvent[], stopping: false };
     this.job = job;

@@ -71,10 +71,16 @@ describe('lab service', () => {
   });
 
   it('trains as a job that outlives its caller, streams events, and can be picked up again', async () => {
-    const { jobId } = await call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: { ...defaultTrainConfig, epochs: 4, batchSize: 8 } });
+    // a job id that could name a folder elsewhere is refused before anything starts
+    await expect(call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: defaultTrainConfig, jobId: '../../escape' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    // the caller names the job, so it knows every event of it, the first included, before the answer
+    const named = 'window-named-job-1';
+    const { jobId } = await call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: { ...defaultTrainConfig, epochs: 4, batchSize: 8 }, jobId: named });
+    expect(jobId).toBe(named);
     await expect(call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: defaultTrainConfig })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     const done = await finished();
-    expect(done).toMatchObject({ jobId, status: 'done' });
+    expect(done).toMatchObject({ jobId: named, status: 'done', runDir: expect.stringMatching(/window-named-job-1$/) });
+    expect(events.filter((e) => e.event === 'job.event' && (e.payload as { jobId: string }).jobId !== named)).toEqual([]);
     expect(done.run.evaluation.predictions.length).toBe(done.run.dataset.counts.test);
     const snap = (await call('train.current', {})).job;
     expect(snap.status).toBe('done');

@@ -181,16 +181,16 @@ export function createLabService(o: LabServiceOptions): LabService {
         ...(await fineTunePlan(model, plan, fineTuneLayers, batchSize, trainBytes)),
       };
     },
-    'train.start': async ({ dataset, split, source, cut, config, owner }) => {
+    'train.start': async ({ dataset, split, source, cut, config, owner, jobId: named }) => {
       await backendReady;
-      const jobId = jobs.start([{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }], onRunDone(owner, config), owner ?? null);
+      const jobId = jobs.start([{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }], onRunDone(owner, config), owner ?? null, named);
       return { jobId };
     },
-    'train.resume': async ({ runDir, owner }) => {
+    'train.resume': async ({ runDir, owner, jobId: named }) => {
       await backendReady;
-      return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...backendOpt } }], onRunDone(owner, null), owner ?? null) };
+      return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...backendOpt } }], onRunDone(owner, null), owner ?? null, named) };
     },
-    'sweep.start': async ({ dataset, split, source, cut, config, axes, owner }) => {
+    'sweep.start': async ({ dataset, split, source, cut, config, axes, owner, jobId: named }) => {
       await backendReady;
       let plan;
       try {
@@ -204,7 +204,7 @@ export function createLabService(o: LabServiceOptions): LabService {
         // the bottleneck the user chose belongs to the model it was chosen on
         options: { dataset, split, model: p.model, ...(cut && p.model === source ? { cut } : {}), config: { ...p.config, imagesPerClass: p.perClass, fineTuneLayers: p.fineTune }, ...backendOpt },
       }));
-      const jobId = jobs.start(queue, onRunDone(owner, config), owner ?? null);
+      const jobId = jobs.start(queue, onRunDone(owner, config), owner ?? null, named);
       return { jobId, runs: plan.map((p) => ({ index: p.index, label: p.label, epochs: p.config.epochs })) };
     },
     'sweep.cancelRun': async ({ jobId, index }) => ({ cancelled: jobs.cancelRun(jobId, index) }),

@@ -28,8 +28,8 @@ function start(withPort = true): { child: ChildProcess; messages: FromEngine[]; 
 
 const reply = async (messages: FromEngine[], id: number) => {
   for (let i = 0; i < 600; i++) {
-    const r = messages.find((m) => m.type === 'result' && m.id === id);
-    if (r && r.type === 'result') return r.reply;
+    const r = messages.find((m) => m.type === 'response' && m.id === id);
+    if (r && r.type === 'response') return r.reply;
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`no reply to request ${id}`);
@@ -47,8 +47,8 @@ describe('the engine’s utility-process entry', () => {
 
   it('answers requests sent before it finished loading, as Electron queues them', async () => {
     const send = (m: ToEngine) => engine.child.send(m);
-    send({ type: 'call', id: 1, name: 'app.info', input: {} });
-    send({ type: 'call', id: 2, name: 'dataset.scan', input: { path: path.join(home, 'no-such-folder') } });
+    send({ type: 'request', id: 1, name: 'app.info', input: {} });
+    send({ type: 'request', id: 2, name: 'dataset.scan', input: { path: path.join(home, 'no-such-folder') } });
     await expect(reply(engine.messages, 1)).resolves.toMatchObject({ ok: true, result: { host: 'electron', version: '4.5.6', backend: '@tensorflow/tfjs-backend-cpu' } });
     await expect(reply(engine.messages, 2)).resolves.toMatchObject({ ok: false, error: { code: 'DATASET_NOT_FOUND' } });
   });

@@ -34,14 +34,14 @@ function setUp() {
 describe('the engine’s side of the wire', () => {
   it('answers each numbered request through dispatch', async () => {
     const s = setUp();
-    s.fromMain({ type: 'call', id: 1, name: 'models.catalog', input: {} });
-    s.fromMain({ type: 'call', id: 2, name: 'run.read', input: { runDir: '/runs/x' } });
-    s.fromMain({ type: 'call', id: 3, name: 'run.read', input: { runDir: 7 } });
-    s.fromMain({ type: 'call', id: 4, name: 'app.info', input: {} });
+    s.fromMain({ type: 'request', id: 1, name: 'models.catalog', input: {} });
+    s.fromMain({ type: 'request', id: 2, name: 'run.read', input: { runDir: '/runs/x' } });
+    s.fromMain({ type: 'request', id: 3, name: 'run.read', input: { runDir: 7 } });
+    s.fromMain({ type: 'request', id: 4, name: 'app.info', input: {} });
     await vi.waitFor(() => expect(s.replies()).toHaveLength(4));
-    const byId = Object.fromEntries(s.replies().map((r) => [r.type === 'result' ? r.id : -1, r]));
-    expect(byId[1]).toEqual({ type: 'result', id: 1, reply: { ok: true, result: { entries: [], measured: {} } } });
-    expect(byId[2]).toEqual({ type: 'result', id: 2, reply: { ok: false, error: { code: 'RUN_NOT_FOUND', message: 'No run at /runs/x.', hint: 'Pick a run from the list.' } } });
+    const byId = Object.fromEntries(s.replies().map((r) => [r.type === 'response' ? r.id : -1, r]));
+    expect(byId[1]).toEqual({ type: 'response', id: 1, reply: { ok: true, result: { entries: [], measured: {} } } });
+    expect(byId[2]).toEqual({ type: 'response', id: 2, reply: { ok: false, error: { code: 'RUN_NOT_FOUND', message: 'No run at /runs/x.', hint: 'Pick a run from the list.' } } });
     expect(byId[3]).toMatchObject({ reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
     expect(byId[4]).toMatchObject({ reply: { ok: false, error: { code: 'UNSUPPORTED' } } });
   });
@@ -55,10 +55,11 @@ describe('the engine’s side of the wire', () => {
   it('ignores messages that are not the protocol', async () => {
     const s = setUp();
     const stderr = vi.spyOn(process.stderr, 'write').mockReturnValue(true);
-    for (const junk of [null, 'call', { type: 'call', id: 'x', name: 'app.info' }, { type: 'eval', code: '1' }]) s.fromMain(junk);
+    // the wire's old call/result shape is not the envelope any more
+    for (const junk of [null, 'call', { type: 'request', id: 'x', name: 'app.info' }, { type: 'eval', code: '1' }, { type: 'call', id: 1, name: 'app.info', input: {} }]) s.fromMain(junk);
     await new Promise((r) => setTimeout(r, 10));
     expect(s.replies()).toEqual([]);
-    expect(stderr).toHaveBeenCalledTimes(4);
+    expect(stderr).toHaveBeenCalledTimes(5);
     stderr.mockRestore();
   });
 

@@ -31,8 +31,8 @@ export function serveEngine(port: ParentPortLike, createService: (emit: Emit) =>
       return;
     }
     const m = parsed.data;
-    if (m.type === 'call') {
-      void dispatch(service.handlers, m.name, m.input).then((reply) => port.postMessage({ type: 'result', id: m.id, reply }));
+    if (m.type === 'request') {
+      void dispatch(service.handlers, m.name, m.input).then((reply) => port.postMessage({ type: 'response', id: m.id, reply }));
     } else if (!closing) {
       closing = true;
       void service.close().finally(() => exit(0));

@@ -97,6 +97,16 @@ describe('the engine in its utility process', () => {
     expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({ jobId, status: 'failed', error: { code: 'INTERNAL', message: expect.stringMatching(/137/) } });
   });
 
+  it('when it dies before it answered the start, the job its events named ends as failed', async () => {
+    await engine.call('models.catalog', {});
+    // the window named the job; the engine began it and emitted, then died before any reply
+    emitFromEngine('job.event', { jobId: 'named-by-window-1', event: { type: 'phase', phase: 'scan', message: 'scanning' } });
+    await vi.waitFor(() => expect(events).toHaveLength(1));
+    fakeEngine.forks[0]!.exit(137);
+    await vi.waitFor(() => expect(events.map((e) => e.name)).toContain('job.finished'));
+    expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({ jobId: 'named-by-window-1', status: 'failed', error: { code: 'INTERNAL' } });
+  });
+
   it('reports no job failure when the engine dies between runs', async () => {
     await expect(engine.call('train.start', trainInput)).resolves.toMatchObject({ ok: true });
     emitFromEngine('job.finished', { jobId: 'job-1', status: 'done', runDir: '/runs/1', run: null, error: null });

@@ -53,7 +53,7 @@ export class EngineProcess {
     return new Promise<RpcResult>((resolve) => {
       this.pending.set(id, { name, resolve });
       try {
-        child.postMessage({ type: 'call', id, name, input } satisfies ToEngine);
+        child.postMessage({ type: 'request', id, name, input } satisfies ToEngine);
       } catch (e) {
         this.pending.delete(id);
         resolve(failure({ code: 'INTERNAL', message: `Could not reach the engine: ${(e as Error).message}` }));
@@ -89,7 +89,8 @@ export class EngineProcess {
       return;
     }
     const m = parsed.data;
-    if (m.type === 'result') {
+    if (m.type === 'response') {
+      if (m.id === null) return;
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -105,6 +106,8 @@ export class EngineProcess {
       this.o.log?.(`dropped a ${name} event the contract does not allow`);
       return;
     }
+    // a job is known by its reply or by any event of it (the caller names a job, so its events can come first)
+    if (name === 'job.event' || name === 'job.run') this.runningJob = (payload as EventPayload<'job.event'>).jobId;
     if (name === 'job.finished' && (payload as EventPayload<'job.finished'>).jobId === this.runningJob) this.runningJob = null;
     this.o.onEvent(name, payload);
   }

@@ -1,5 +1,7 @@
 import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput, TransferLabApi } from '../../../shared/contract';
+import { toCallerSchema, type RequestEnvelope } from '../../../shared/envelope';
 import type { TransferLabErrorData } from '../../../shared/errors';
+import { parseEvent } from '../../../shared/rpc';
 
 /**
  * The only module that talks to the engine. In the desktop app the preload exposes the API
@@ -90,22 +92,38 @@ class WebSocketApi implements TransferLabApi {
     return this.opening;
   }
 
+  /** the envelope parsed (shared/envelope.ts), and an event's payload by the contract: what does not fit is dropped, said in the console */
   private receive(text: string): void {
-    let msg: { id?: number; ok?: boolean; result?: unknown; error?: TransferLabErrorData; event?: string; payload?: unknown };
+    let raw: unknown;
     try {
-      msg = JSON.parse(text) as typeof msg;
+      raw = JSON.parse(text);
     } catch {
+      console.warn('engine: dropped a message that is not JSON');
       return;
     }
-    if (typeof msg.id === 'number') {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(new ApiError(msg.error ?? { code: 'INTERNAL', message: 'Unknown error' }));
-    } else if (typeof msg.event === 'string') {
-      for (const l of this.listeners.get(msg.event) ?? []) l(msg.payload);
+    const parsed = toCallerSchema.safeParse(raw);
+    if (!parsed.success) {
+      console.warn('engine: dropped a message that is not the envelope');
+      return;
     }
+    const msg = parsed.data;
+    if (msg.type === 'response') {
+      const p = msg.id === null ? undefined : this.pending.get(msg.id);
+      if (!p || msg.id === null) {
+        if (!msg.reply.ok) console.warn(`engine: ${msg.reply.error.message}`);
+        return;
+      }
+      this.pending.delete(msg.id);
+      if (msg.reply.ok) p.resolve(msg.reply.result);
+      else p.reject(new ApiError(msg.reply.error));
+      return;
+    }
+    const payload = parseEvent(msg.name as EventName, msg.payload);
+    if (payload === null) {
+      console.warn(`engine: dropped a ${msg.name} event the contract does not allow`);
+      return;
+    }
+    for (const l of this.listeners.get(msg.name) ?? []) l(payload);
   }
 
   async call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>> {
@@ -113,7 +131,7 @@ class WebSocketApi implements TransferLabApi {
     const id = this.nextId++;
     return new Promise<RequestOutput<N>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      ws.send(JSON.stringify({ id, method: name, params: input }));
+      ws.send(JSON.stringify({ type: 'request', id, name, input } satisfies RequestEnvelope));
     });
   }
 

@@ -97,12 +97,12 @@ describe('runs that finished while no window had their project open', () => {
     handle('models.inspect', ({ source }) => sampleInspection(source));
     await useModelStore().use('/models/mnv2');
     await useDatasetStore().scanFolder('/data/pets');
-    handle('train.start', () => ({ jobId: 'j-here' }));
+    handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
     const project = useProjectStore();
     const training = useTrainingStore();
     expect(await training.start()).toBe(true);
     expect(sent('train.start')[0]!.owner).toEqual({ draftId: project.owner.draftId, file: null });
-    emit('job.finished', { jobId: 'j-here', status: 'done', runDir: '/work/runs/run-here', run: sampleRun('run-here'), error: null });
+    emit('job.finished', { jobId: training.jobId!, status: 'done', runDir: '/work/runs/run-here', run: sampleRun('run-here'), error: null });
     expect(project.runs.map((r) => r.record.id)).toEqual(['run-here']);
     handle('project.save', ({ file, project: p }) => ({ file, project: p as ProjectFile }));
     await project.saveAs('/lab/pets.tlab');

@@ -4,7 +4,9 @@ import type { TransferLabErrorData } from '../../../shared/errors';
 import type { TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
-import type { SweepAxes } from '../../../shared/sweep';
+import type { RunExtraction } from '../../../shared/extraction';
+import { describeFrozenPart, type BackendFacts, type ExtractorFacts } from '../../../shared/runFacts';
+import { planSweep, type SweepAxes } from '../../../shared/sweep';
 import type { ProjectOwner, RunStatus } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
@@ -13,6 +15,7 @@ import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { useProjectOwnerStore } from './projectOwner';
 import { useTrainConfigStore } from './trainConfig';
+import { newJobId } from '../util/ids';
 
 const LOG_LIMIT = 200;
 
@@ -51,13 +54,16 @@ export const useTrainingStore = defineStore('training', () => {
   const phase = ref<PhaseEvent | null>(null);
   const progress = ref<ProgressEvent | null>(null);
   const logs = ref<LogEvent[]>([]);
+  /** what the engine reported about how this run runs: typed facts, not log text */
+  const backend = ref<BackendFacts | null>(null);
+  const extractor = ref<ExtractorFacts | null>(null);
+  const extraction = ref<RunExtraction | null>(null);
   const error = ref<TransferLabErrorData | null>(null);
   const runDir = ref<string | null>(null);
   /** the finished run's id: its folder moves when the project is saved, the id does not */
   const runId = ref<string | null>(null);
   const starting = ref(false);
   const stopping = ref(false);
-  const resuming = ref(false);
   /** the job's runs: one for a training, the grid of a sweep, each with its status */
   const runs = ref<JobRunEntry[]>([]);
   const currentRun = ref(0);
@@ -82,15 +88,15 @@ export const useTrainingStore = defineStore('training', () => {
     return () => finishedListeners.delete(listener);
   }
   /**
-   * What a new job sent before train.start (or train.current) answered with its id: the
-   * engine starts emitting at once, and the answer can arrive after the first events.
+   * Events heard while a snapshot of the engine's job (train.current) is on its way: the
+   * snapshot holds what came before it, these what came after. A job this window starts needs
+   * none of this: the window names it before asking (newJobId), so each of its events is known.
    */
-  let early: { jobId: string; event: JobEvent; runIndex?: number | undefined }[] = [];
-  let earlyFinish: JobFinished | null = null;
+  let joining: { events: { jobId: string; event: JobEvent; runIndex?: number | undefined }[]; finish: JobFinished | null } | null = null;
 
   api.on('job.event', (p) => {
     if (p.jobId === jobId.value) applyFrom(p.runIndex ?? 0, p.event);
-    else if (starting.value || resuming.value) early.push(p);
+    else joining?.events.push(p);
   });
   api.on('job.run', (p) => {
     if (p.jobId !== jobId.value) return;
@@ -110,25 +116,19 @@ export const useTrainingStore = defineStore('training', () => {
   }
   api.on('job.finished', (p) => {
     if (p.jobId === jobId.value) finish(p);
-    else if (starting.value || resuming.value) earlyFinish = p;
+    else if (joining) joining.finish = p;
   });
 
-  function replayEarly(id: string): void {
-    for (const e of early) if (e.jobId === id) applyFrom(e.runIndex ?? 0, e.event);
-    if (earlyFinish?.jobId === id) finish(earlyFinish);
-    early = [];
-    earlyFinish = null;
-  }
-
-  const running = computed(() => status.value === 'running');
+  /** the engine has taken the job on: until it answers, the job is known (its events land) but only starting */
+  const running = computed(() => status.value === 'running' && !starting.value);
   const lastEpoch = computed(() => epochs.value[epochs.value.length - 1] ?? null);
   // the job's own plan, not the Train step's form (a lab experiment, a reloaded window, an edited form)
   const plannedEpochs = computed(() => lastEpoch.value?.epochs ?? runs.value[currentRun.value]?.epochs ?? trainConfig.config.epochs);
   const lastLog = computed(() => logs.value[logs.value.length - 1] ?? null);
-  /** the backend the engine reported for this run ("backend: …" log line) */
-  const backendNote = computed(() => logs.value.find((l) => l.message.startsWith('backend: '))?.message.slice(9) ?? null);
-  /** what runs the frozen part ("extractor: …" log lines; a later one, a fallback, wins) */
-  const extractorNote = computed(() => logs.value.filter((l) => l.message.startsWith('extractor: ')).at(-1)?.message.slice(11) ?? null);
+  /** the backend the engine reported for this run, and why (its `facts` event) */
+  const backendNote = computed(() => backend.value?.reason ?? null);
+  /** what runs the frozen part (a later `facts` event, a fallback, wins) */
+  const extractorNote = computed(() => describeFrozenPart(extractor.value, extraction.value));
 
   function apply(event: JobEvent): void {
     switch (event.type) {
@@ -155,6 +155,11 @@ export const useTrainingStore = defineStore('training', () => {
       case 'log':
         logs.value = [...logs.value.slice(-(LOG_LIMIT - 1)), event];
         break;
+      case 'facts':
+        if (event.backend) backend.value = event.backend;
+        if (event.extractor) extractor.value = event.extractor;
+        if (event.extraction) extraction.value = event.extraction;
+        break;
     }
   }
 
@@ -163,6 +168,9 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = null;
     progress.value = null;
     logs.value = [];
+    backend.value = null;
+    extractor.value = null;
+    extraction.value = null;
     error.value = null;
     runDir.value = null;
     runId.value = null;
@@ -196,7 +204,6 @@ export const useTrainingStore = defineStore('training', () => {
     const cur = job.runs[job.current];
     resumableDir.value = job.status === 'cancelled' && cur?.resumable ? cur.runDir : null;
     if (job.status !== 'running') progress.value = null;
-    replayEarly(job.jobId);
   }
 
   async function start(): Promise<boolean> {
@@ -207,31 +214,45 @@ export const useTrainingStore = defineStore('training', () => {
       notices.report(new Error('Scan a dataset and choose a model first.'), 'Starting training');
       return false;
     }
+    const config = plain(trainConfig.config) as TrainConfig;
+    const input = { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config, owner: { ...identity.owner } };
+    return launch([{ index: 0, label: 'one run', epochs: config.epochs }], null, 'Starting training', (id) => api.call('train.start', { ...input, jobId: id }));
+  }
+
+  type Planned = { index: number; label: string; epochs?: number | null | undefined };
+
+  /**
+   * Starts a job under a name this window gives it: the job is shown (and listened for) before
+   * the engine is asked, so its first events, even its end, land on it whenever they come. A
+   * refused start shows the engine's job again, as a reload would.
+   */
+  async function launch(planned: Planned[], task: string | null, context: string, ask: (id: string) => Promise<{ jobId: string; runs?: Planned[] }>): Promise<boolean> {
+    const id = newJobId();
     starting.value = true;
-    early = [];
-    earlyFinish = null;
+    begin(id, planned);
+    labTask.value = task;
     try {
-      const r = await api.call('train.start', {
-        dataset: dataset.scan.root,
-        split: { ...dataset.split },
-        source: model.source,
-        cut: useFreezeStore().cut,
-        config: plain(trainConfig.config) as TrainConfig,
-        owner: { ...identity.owner },
-      });
-      begin(r.jobId, [{ index: 0, label: 'one run', epochs: trainConfig.config.epochs }]);
+      const r = await ask(id);
+      // the engine's plan of the runs is the word: the statuses heard so far stay
+      if (r.runs && jobId.value === id) runs.value = r.runs.map((p) => ({ ...entry(p), ...runs.value.find((e) => e.index === p.index), label: p.label, epochs: p.epochs ?? null }));
       return true;
     } catch (e) {
-      notices.report(e, 'Starting training');
+      useNoticeStore().report(e, context);
+      if (jobId.value === id) {
+        forget();
+        await followProject();
+      }
       return false;
     } finally {
       starting.value = false;
-      early = [];
-      earlyFinish = null;
     }
   }
 
-  function begin(id: string, planned: { index: number; label: string; epochs?: number | null | undefined }[]): void {
+  function entry(p: Planned): JobRunEntry {
+    return { ...p, epochs: p.epochs ?? null, status: p.index === 0 ? 'running' : 'queued', runDir: null, error: null, resumable: false, runId: null };
+  }
+
+  function begin(id: string, planned: Planned[]): void {
     clearRun();
     jobOwner = { ...identity.owner };
     // a new job: the last one's failure is no longer the news
@@ -241,8 +262,18 @@ export const useTrainingStore = defineStore('training', () => {
     status.value = 'running';
     resumableDir.value = null;
     currentRun.value = 0;
-    runs.value = planned.map((r) => ({ ...r, epochs: r.epochs ?? null, status: r.index === 0 ? 'running' : 'queued', runDir: null, error: null, resumable: false, runId: null }));
-    replayEarly(id);
+    runs.value = planned.map(entry);
+  }
+
+  /** nothing shown: no job, or another project's */
+  function forget(): void {
+    clearRun();
+    jobId.value = null;
+    jobOwner = null;
+    status.value = 'idle';
+    runs.value = [];
+    resumableDir.value = null;
+    labTask.value = null;
   }
 
   /**
@@ -258,22 +289,16 @@ export const useTrainingStore = defineStore('training', () => {
       notices.report(new Error('Scan a dataset and choose a model first.'), 'Starting the experiments');
       return false;
     }
-    starting.value = true;
-    early = [];
-    earlyFinish = null;
+    const config = { ...(plain(trainConfig.config) as TrainConfig), ...o.config };
+    const input = { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config, axes: plain(axes), owner: { ...identity.owner } };
+    // the grid as the engine will plan it (the same function): its runs are listed from the start
+    let planned: Planned[] = [];
     try {
-      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...(plain(trainConfig.config) as TrainConfig), ...o.config }, axes: plain(axes), owner: { ...identity.owner } });
-      begin(r.jobId, r.runs);
-      labTask.value = o.labTask ?? null;
-      return true;
-    } catch (e) {
-      notices.report(e, 'Starting the experiments');
-      return false;
-    } finally {
-      starting.value = false;
-      early = [];
-      earlyFinish = null;
+      planned = planSweep({ model: model.source, config, perClass: config.imagesPerClass, fineTune: config.fineTuneLayers }, input.axes).map((p) => ({ index: p.index, label: p.label, epochs: p.config.epochs }));
+    } catch {
+      // the engine refuses it with the reason
     }
+    return launch(planned, o.labTask ?? null, 'Starting the experiments', (id) => api.call('sweep.start', { ...input, jobId: id }));
   }
 
   async function cancelRun(index: number): Promise<void> {
@@ -289,21 +314,8 @@ export const useTrainingStore = defineStore('training', () => {
   async function resumeStopped(): Promise<boolean> {
     const dir = resumableDir.value;
     if (!dir) return false;
-    starting.value = true;
-    early = [];
-    earlyFinish = null;
-    try {
-      const r = await api.call('train.resume', { runDir: dir, owner: { ...identity.owner } });
-      begin(r.jobId, [{ index: 0, label: 'resumed run' }]);
-      return true;
-    } catch (e) {
-      useNoticeStore().report(e, 'Resuming the run');
-      return false;
-    } finally {
-      starting.value = false;
-      early = [];
-      earlyFinish = null;
-    }
+    const owner = { ...identity.owner };
+    return launch([{ index: 0, label: 'resumed run' }], null, 'Resuming the run', (id) => api.call('train.resume', { runDir: dir, owner, jobId: id }));
   }
 
   async function stop(): Promise<void> {
@@ -320,39 +332,36 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** pick up the engine's running or last job, e.g. after a reload */
   async function resume(): Promise<void> {
-    resuming.value = true;
-    early = [];
-    earlyFinish = null;
     try {
-      const { job } = await api.call('train.current', {});
-      showIfOwned(job);
+      await showCurrent();
     } catch (e) {
       useNoticeStore().report(e, 'Checking for a training run in progress');
-    } finally {
-      resuming.value = false;
-      early = [];
-      earlyFinish = null;
     }
   }
 
-  /** the engine's job is shown only beside the project that started it; another project's leaves the view empty */
-  function showIfOwned(job: JobSnapshot | null): void {
-    if (job && (!job.owner || identity.owns(job.owner))) adopt(job);
-    else if (jobId.value) {
-      clearRun();
-      jobId.value = null;
-      jobOwner = null;
-      status.value = 'idle';
-      runs.value = [];
-      resumableDir.value = null;
-      labTask.value = null;
+  /** the engine's job, its snapshot joined to what was heard while it came; shown beside the project that started it only */
+  async function showCurrent(): Promise<void> {
+    const heard: NonNullable<typeof joining> = { events: [], finish: null };
+    joining = heard;
+    let job: JobSnapshot | null;
+    try {
+      job = (await api.call('train.current', {})).job;
+    } finally {
+      if (joining === heard) joining = null;
     }
+    if (!job || (job.owner && !identity.owns(job.owner))) {
+      if (jobId.value) forget();
+      return;
+    }
+    adopt(job);
+    for (const e of heard.events) if (e.jobId === job.jobId) applyFrom(e.runIndex ?? 0, e.event);
+    if (heard.finish?.jobId === job.jobId) finish(heard.finish);
   }
 
   /** another project was opened (or this one restored): show the engine's job if it is this project's */
   async function followProject(): Promise<void> {
     try {
-      showIfOwned((await api.call('train.current', {})).job);
+      await showCurrent();
     } catch {
       // no engine answer: the view stays as it was, resume() reports a dead engine
     }

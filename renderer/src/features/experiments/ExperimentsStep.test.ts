@@ -29,7 +29,7 @@ describe('the Experiments step', () => {
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
     handle('models.catalog', () => ({ entries: [], measured: {} }));
-    handle('sweep.start', () => ({ jobId: 's1', runs: planned }));
+    handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: planned }));
   });
 
   it('with no runs and nothing to train on, says so and cannot queue anything', async () => {
@@ -65,14 +65,14 @@ describe('the Experiments step', () => {
     await flushPromises();
     expect(w.get('[data-testid="sweep-run-status-0"]').text()).toBe('running');
     expect(w.get('[data-testid="sweep-run-status-2"]').text()).toBe('queued');
-    emit('job.run', { jobId: 's1', index: 0, label: 'lr 0.001', status: 'done', runDir: '/runs/a', run: sampleRun('a'), error: null, resumable: false });
+    emit('job.run', { jobId: sent('sweep.start')[0]!.jobId!, index: 0, label: 'lr 0.001', status: 'done', runDir: '/runs/a', run: sampleRun('a'), error: null, resumable: false });
     await flushPromises();
     expect(w.get('[data-testid="sweep-run-0"]').text()).toContain('75.0%');
     expect(w.get('[data-testid="compare-accuracy-1"]').text()).toBe('75.0%');
     handle('sweep.cancelRun', () => ({ cancelled: true }));
     await w.get('[data-testid="sweep-cancel-2"]').trigger('click');
     await flushPromises();
-    expect(sent('sweep.cancelRun')).toEqual([{ jobId: 's1', index: 2 }]);
+    expect(sent('sweep.cancelRun')).toEqual([{ jobId: sent('sweep.start')[0]!.jobId!, index: 2 }]);
   });
 
   it('compares the runs of the project side by side, naming the setting that differs', async () => {

@@ -26,7 +26,7 @@ describe('the Train form', () => {
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
     handle('models.catalog', () => ({ entries: [], measured: {} }));
-    handle('train.start', () => ({ jobId: 'j1' }));
+    handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
   });
 
   it('cannot start before a dataset and a model are chosen', async () => {
@@ -70,11 +70,11 @@ describe('the Train form', () => {
     handle('train.stop', () => ({ stopped: true }));
     await w.get('[data-testid="train-stop"]').trigger('click');
     await flushPromises();
-    expect(sent('train.stop')).toEqual([{ jobId: 'j1' }]);
-    emit('job.finished', { jobId: 'j1', status: 'cancelled', runDir: '/runs/run-1', run: null, error: null });
+    expect(sent('train.stop')).toEqual([{ jobId: sent('train.start')[0]!.jobId! }]);
+    emit('job.finished', { jobId: sent('train.start')[0]!.jobId!, status: 'cancelled', runDir: '/runs/run-1', run: null, error: null });
     await flushPromises();
     expect(w.get('fieldset').attributes('disabled')).toBeUndefined();
-    handle('train.resume', () => ({ jobId: 'j2' }));
+    handle('train.resume', ({ jobId }) => ({ jobId: jobId! }));
     await w.get('[data-testid="train-resume"]').trigger('click');
     await flushPromises();
     expect(sent('train.resume')).toEqual([expect.objectContaining({ runDir: '/runs/run-1' })]);
@@ -91,7 +91,7 @@ describe('the Train form', () => {
     expect(start.attributes('disabled')).toBeDefined();
     await start.trigger('click');
     expect(sent('train.start')).toHaveLength(1);
-    answer({ jobId: 'j1' });
+    answer({ jobId: sent('train.start')[0]!.jobId! });
     await flushPromises();
     expect(w.find('[data-testid="train-stop"]').exists()).toBe(true);
   });
@@ -103,10 +103,10 @@ describe('the Train form', () => {
     await flushPromises();
     expect(w.get('[data-testid="error-message"]').text()).toBe('Not enough memory for batch 4096.');
     expect(w.get('[data-testid="error-hint"]').text()).toBe('Lower the batch size.');
-    handle('train.start', () => ({ jobId: 'j1' }));
+    handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
     await w.get('[data-testid="train-form"]').trigger('submit');
     await flushPromises();
-    emit('job.finished', { jobId: 'j1', status: 'failed', runDir: null, run: null, error: { code: 'INTERNAL', message: 'The engine stopped.' } });
+    emit('job.finished', { jobId: sent('train.start').at(-1)!.jobId!, status: 'failed', runDir: null, run: null, error: { code: 'INTERNAL', message: 'The engine stopped.' } });
     await flushPromises();
     expect(w.findAll('[data-testid="error-message"]').map((m) => m.text())).toContain('The engine stopped.');
     expect(w.get('[data-testid="train-start"]').attributes('disabled')).toBeUndefined();

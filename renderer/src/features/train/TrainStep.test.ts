@@ -6,7 +6,7 @@ import { useDatasetStore } from '../../stores/dataset';
 import { useModelStore } from '../../stores/model';
 import { useProjectStore } from '../../stores/project';
 import { sampleInspection, sampleRun, sampleScan } from '../../testing/fixtures';
-import { emit, handle, resetApi } from '../../testing/mockApi';
+import { emit, handle, resetApi, sent } from '../../testing/mockApi';
 import { mountStep } from '../../testing/mountStep';
 import TrainStep from './TrainStep.vue';
 
@@ -30,7 +30,7 @@ describe('the Train step', () => {
     handle('dataset.augmentPreview', () => ({ dataUrls: [] }));
     handle('models.inspect', ({ source }) => sampleInspection(source));
     handle('models.catalog', () => ({ entries: [], measured: {} }));
-    handle('train.start', () => ({ jobId: 'j1' }));
+    handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
   });
 
   it('with no dataset and no model, says what is missing and links to steps 1 and 2', async () => {
@@ -43,7 +43,7 @@ describe('the Train step', () => {
   it('counts the epochs as the engine reports them', async () => {
     const { w } = await trainingStarted();
     expect(w.find('.callout').exists()).toBe(false);
-    emit('job.event', { jobId: 'j1', event: { type: 'epoch', epoch: 3, epochs: 20, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.7, seconds: 0.1, samplesPerSecond: 100, rssMiB: 300, numTensors: 5 } });
+    emit('job.event', { jobId: sent('train.start')[0]!.jobId!, event: { type: 'epoch', epoch: 3, epochs: 20, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.7, seconds: 0.1, samplesPerSecond: 100, rssMiB: 300, numTensors: 5 } });
     await flushPromises();
     expect(w.get('[data-testid="epoch-counter"]').text()).toBe('epoch 3 / 20');
   });
@@ -51,7 +51,7 @@ describe('the Train step', () => {
   it("when the run finishes, gives its test accuracy and best epoch, adds it to the project, and Evaluate goes to step 5", async () => {
     const { w, router } = await trainingStarted();
     const run = { ...sampleRun('run-7'), bestEpoch: 4, stoppedEarly: true };
-    emit('job.finished', { jobId: 'j1', status: 'done', runDir: '/work/runs/run-7', run, error: null });
+    emit('job.finished', { jobId: sent('train.start')[0]!.jobId!, status: 'done', runDir: '/work/runs/run-7', run, error: null });
     await flushPromises();
     const result = w.get('[data-testid="train-result"]').text();
     expect(result).toContain('Test accuracy 75');

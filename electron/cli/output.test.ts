@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createOutput } from './output';
+
+/** The CLI's text output of the engine's typed facts: the lines it printed from log text before. */
+describe('the CLI output of facts events', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('prints the backend, what runs the frozen part (a fallback as a warning) and where the features came from', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    const out = createOutput(false);
+    out.event({ type: 'facts', backend: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'wasm: XNNPACK with SIMD' } });
+    out.event({ type: 'facts', extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 1 } });
+    out.event({ type: 'facts', extractor: { runtime: 'fused', backend: 'wasm', workers: 1, threads: 1, fallbackReason: 'parity check failed' } });
+    out.event({ type: 'facts', extraction: { source: 'cache', extracted: 0, cached: 40, measurement: null } });
+    expect(lines.slice(0, 3)).toEqual([
+      '  backend: wasm: XNNPACK with SIMD\n',
+      '  extractor: ONNX Runtime on the CPU, 2 workers of 1 thread\n',
+      '  ! extractor: TF.js fused graph on wasm, 1 worker (fell back: parity check failed)\n',
+    ]);
+    expect(lines[3]).toMatch(/^ {2}features: .+\n$/);
+  });
+
+  it('with --json, a facts event is one JSON line on stdout', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    createOutput(true).event({ type: 'facts', backend: { name: 'cpu', provider: 'cpu', reason: 'forced' } });
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ type: 'facts', backend: { name: 'cpu', provider: 'cpu', reason: 'forced' } }]);
+  });
+});

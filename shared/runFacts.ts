@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { describeExtraction, runExtractionSchema, type RunExtraction } from './extraction';
+
+/**
+ * Facts about how a run runs, as the engine learns them: which TF.js backend it picked, what
+ * runs the frozen part, and where the features came from (extracted now, or the cache). They travel as typed fields of a `facts` event (not as log text),
+ * so the run panel, the CLI and a reloaded window read them without parsing a sentence.
+ */
+export const backendFactsSchema = z.object({ name: z.string(), provider: z.string(), reason: z.string() });
+
+export const extractorFactsSchema = z.object({
+  /** onnx (ONNX Runtime), webgpu (TF.js on Dawn), fused / graph / layers (TF.js on `backend`) */
+  runtime: z.enum(['onnx', 'fused', 'layers', 'graph', 'webgpu']),
+  backend: z.string(),
+  workers: z.number().int().positive(),
+  /** threads of each worker's own runtime (ONNX Runtime); 1 for TF.js */
+  threads: z.number().int().positive(),
+  /** why a faster runtime was tried and not kept (the parity check, a missing kernel) */
+  fallbackReason: z.string().optional(),
+});
+
+export const runFactsEventSchema = z.object({
+  type: z.literal('facts'),
+  backend: backendFactsSchema.optional(),
+  /** a later one (a fallback) replaces an earlier one */
+  extractor: extractorFactsSchema.optional(),
+  /** once the features are there: extracted now, from the cache, or both, and the measured speed */
+  extraction: runExtractionSchema.optional(),
+});
+
+export type BackendFacts = z.infer<typeof backendFactsSchema>;
+export type ExtractorFacts = z.infer<typeof extractorFactsSchema>;
+export type RunFactsEvent = z.infer<typeof runFactsEventSchema>;
+
+/** the run panel's "frozen part" line: what runs it, then where the features came from */
+export function describeFrozenPart(extractor: ExtractorFacts | null, extraction: RunExtraction | null): string | null {
+  const parts = [extractor ? describeExtractor(extractor) : null, extraction ? describeExtraction(extraction) : null].filter((p): p is string => p !== null);
+  return parts.length ? parts.join(' — ') : null;
+}
+
+/** what runs the frozen part, for people: "ONNX Runtime on the CPU, 2 workers of 1 thread" */
+export function describeExtractor(e: ExtractorFacts): string {
+  const workers = `${e.workers} worker${e.workers > 1 ? 's' : ''}`;
+  const tfjs = e.runtime === 'fused' ? 'fused graph' : e.runtime === 'graph' ? 'graph model' : 'model';
+  const where =
+    e.runtime === 'webgpu'
+      ? `TF.js's WebGPU backend (Dawn), ${workers}`
+      : e.runtime === 'onnx'
+        ? `ONNX Runtime on the CPU, ${workers} of ${e.threads} thread${e.threads > 1 ? 's' : ''}`
+        : `TF.js ${tfjs} on ${e.backend}, ${workers}`;
+  return `${where}${e.fallbackReason ? ` (fell back: ${e.fallbackReason})` : ''}`;
+}

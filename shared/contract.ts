@@ -8,6 +8,7 @@ import { datasetScanSchema, splitSchema } from './dataset';
 import { engineEventSchema } from './events';
 import { catalogEntrySchema, layerInfoSchema, modelFormatSchema } from './model';
 import { preprocessingSchema } from './preprocessing';
+import { extractionMeasurementSchema } from './extraction';
 import { trainSettings } from './trainConfig';
 
 /**
@@ -173,7 +174,7 @@ export const requests = {
     input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{8,64}$/), variants: z.number().int().min(1).max(8), size: z.number().int().min(32).max(256) }),
     output: z.object({ dataUrls: z.array(z.string()) }),
   },
-  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measuredImagesPerSecond: z.record(z.string(), z.number()) }) },
+  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measured: z.record(z.string(), z.record(z.string(), extractionMeasurementSchema)) }) },
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
   'freeze.plan': {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runExtractionSchema } from './extraction';
 import { classMetricsSchema } from './metrics';
 import { skippedFileSchema } from './dataset';
 import { epochMetricsSchema, extractorRecordSchema, misclassifiedSchema, runDevicesSchema, runTimingsSchema } from './run';
@@ -49,6 +50,8 @@ export const trainResultLineSchema = z.object({
   extractor: extractorRecordSchema,
   /** which device ran the frozen part, the top layers and the head, and why no faster one */
   devices: runDevicesSchema.optional(),
+  /** where the features came from and the measured extraction that made them (a cached run: the original one) */
+  extraction: runExtractionSchema,
   classes: z.array(z.string()),
   counts: z.object({ train: z.number(), val: z.number(), test: z.number() }),
   skipped: z.array(skippedFileSchema),

@@ -4,6 +4,7 @@ import { skippedFileSchema, splitSchema } from './dataset';
 import { modelFormatSchema } from './model';
 import { preprocessingSchema } from './preprocessing';
 import { trainConfigSchema } from './trainConfig';
+import { runExtractionSchema } from './extraction';
 
 export { defaultTrainConfig, trainConfigSchema, type HeadConfig, type TrainConfig } from './trainConfig';
 
@@ -137,6 +138,8 @@ export const runRecordSchema = z.object({
   config: trainConfigSchema,
   backend: z.object({ name: z.string(), provider: z.string(), reason: z.string() }),
   extractor: extractorRecordSchema,
+  /** where the features came from and the measured speed that made them (absent in older runs: see extractionOf) */
+  extraction: runExtractionSchema.optional(),
   /** which device ran each part (absent in runs made before it was recorded) */
   devices: runDevicesSchema.optional(),
   epochs: z.array(epochMetricsSchema),

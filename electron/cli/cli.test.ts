@@ -75,6 +75,12 @@ describe('transfer-lab CLI', () => {
   it('the second train reuses the cache; evaluate, export and predict work on the run', async () => {
     const again = jsonLines((await run(['train', dataset, '--model', model, '--epochs', '2', '--out', path.join(work, 'run2'), '--json'])).stdout).at(-1)!;
     expect(again.cache).toEqual({ hits: 40, misses: 0 });
+    // it extracted nothing, and says when the features were extracted and how fast: the first run's measurement
+    const first = JSON.parse(fs.readFileSync(path.join(work, 'run', 'run.json'), 'utf8')) as { extraction: { measurement: { imagesPerSecond: number } } };
+    expect(first.extraction.measurement.imagesPerSecond).toBeGreaterThan(0);
+    expect(again.extraction).toEqual({ source: 'cache', extracted: 0, cached: 40, measurement: first.extraction.measurement });
+    const text = await run(['train', dataset, '--model', model, '--epochs', '1', '--out', path.join(work, 'run3')]);
+    expect(text.stdout).toMatch(/^features: extracted once: [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since$/m);
     const ev = await run(['evaluate', path.join(work, 'run2'), '--json']);
     expect(ev.code).toBe(0);
     expect(jsonLines(ev.stdout).at(-1)!.testAccuracy).toBe(again.testAccuracy);

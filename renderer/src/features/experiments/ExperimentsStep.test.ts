@@ -28,7 +28,7 @@ describe('the Experiments step', () => {
     resetApi();
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measuredImagesPerSecond: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {} }));
     handle('sweep.start', () => ({ jobId: 's1', runs: planned }));
   });
 

@@ -92,4 +92,29 @@ describe('the Start page', () => {
     expect(project.runs).toHaveLength(0);
     expect(router.currentRoute.value.path).toBe('/dataset');
   });
+
+  it("lists a closed tab's unsaved work: Recover takes it up on its step, Discard forgets it", async () => {
+    const before = useProjectStore();
+    before.addRun('/runs/run-1', sampleRun());
+    before.setStep('evaluate');
+    before.saveDraft();
+    // another tab: its own session, the same browser
+    sessionStorage.clear();
+    setActivePinia(createPinia());
+    handle('run.read', ({ runDir }) => sampleRun(runDir.split('/').pop()));
+    const { w, router } = await mountStep(StartPage, '/');
+    const drafts = w.get('[data-testid="recoverable-drafts"]');
+    expect(drafts.text()).toContain('never saved · 1 run');
+    const name = before.name;
+    await w.get(`[data-testid="recover-${name}"]`).trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/evaluate');
+    expect(useProjectStore().runs.map((r) => r.record.id)).toEqual(['run-1']);
+
+    setActivePinia(createPinia());
+    sessionStorage.clear();
+    const again = await mountStep(StartPage, '/');
+    await again.w.get(`[data-testid="discard-draft-${name}"]`).trigger('click');
+    expect(again.w.find('[data-testid="recoverable-drafts"]').exists()).toBe(false);
+  });
 });

@@ -197,13 +197,28 @@ describe('useTrainingStore', () => {
     expect(training.plannedEpochs).toBe(40);
   });
 
-  it('asks the engine to stop the running job', async () => {
+  it('asks the engine to stop the running job, and is stopping until the job has ended', async () => {
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
     handle('train.stop', () => ({ stopped: true }));
     const training = useTrainingStore();
     await training.start();
     await training.stop();
-    expect(sent('train.stop')).toEqual([{ jobId: sent('train.start')[0]!.jobId }]);
+    const jobId = sent('train.start')[0]!.jobId!;
+    expect(sent('train.stop')).toEqual([{ jobId }]);
+    expect(training.stopping).toBe(true);
+    emit('job.finished', { jobId, status: 'cancelled', runDir: null, run: null, error: null });
+    expect(training.stopping).toBe(false);
+  });
+
+  it('is not left stopping when the job had already ended, or the stop was refused', async () => {
+    handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
+    handle('train.stop', () => ({ stopped: false }));
+    const training = useTrainingStore();
+    await training.start();
+    await training.stop();
+    expect(training.stopping).toBe(false);
+    fail('train.stop', { code: 'INTERNAL', message: 'The engine is not answering.' });
+    await training.stop();
     expect(training.stopping).toBe(false);
   });
 

@@ -178,6 +178,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   function finish(p: Pick<JobFinished, 'status' | 'runDir' | 'run' | 'error'>): void {
     status.value = p.status;
+    stopping.value = false;
     runDir.value = p.runDir;
     runId.value = p.run?.id ?? null;
     error.value = p.error;
@@ -322,11 +323,11 @@ export const useTrainingStore = defineStore('training', () => {
     if (!jobId.value || !running.value) return;
     stopping.value = true;
     try {
-      await api.call('train.stop', { jobId: jobId.value });
+      // the engine winds the run down (the batch in hand, the checkpoint): "Stopping…" until job.finished
+      if (!(await api.call('train.stop', { jobId: jobId.value })).stopped) stopping.value = false;
     } catch (e) {
-      useNoticeStore().report(e, 'Stopping training');
-    } finally {
       stopping.value = false;
+      useNoticeStore().report(e, 'Stopping training');
     }
   }
 

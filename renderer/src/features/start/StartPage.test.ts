@@ -25,12 +25,16 @@ describe('the Start page', () => {
     handle('project.finishedRuns', () => ({ runs: [] }));
   });
 
-  it('lists the recent projects the engine keeps; one whose file is gone says so and cannot be clicked', async () => {
+  it('lists the recent projects the engine keeps (one whose file is gone says so and cannot be clicked), or says why there are none', async () => {
     const { w } = await mountStep(StartPage, '/');
     expect(w.get('[data-testid="recent-Pets"]').text()).toContain('/lab/pets.tlab');
     const old = w.get('[data-testid="recent-Old"]');
     expect(old.text()).toContain('file missing');
     expect(old.attributes('disabled')).toBeDefined();
+    // an engine that keeps no list: the page says why
+    fail('project.recent', { code: 'UNSUPPORTED', message: 'project.recent is not available here.' });
+    const none = await mountStep(StartPage, '/');
+    expect(none.w.get('[data-testid="recent-projects"]').text()).toContain('Recent projects are not available here: project.recent is not available here.');
   });
 
   it('opens a recent project with a click and goes to the step it was saved on', async () => {
@@ -53,12 +57,6 @@ describe('the Start page', () => {
     expect(sent('project.open')).toEqual([{ file: '/lab/x.tlab' }]);
     expect(w.get('[data-testid="error-message"]').text()).toBe('/lab/x.tlab is not a Transfer Lab project.');
     expect(router.currentRoute.value.path).toBe('/');
-  });
-
-  it('says why there is no recent list where the engine keeps none', async () => {
-    fail('project.recent', { code: 'UNSUPPORTED', message: 'project.recent is not available here.' });
-    const { w } = await mountStep(StartPage, '/');
-    expect(w.get('[data-testid="recent-projects"]').text()).toContain('Recent projects are not available here: project.recent is not available here.');
   });
 
   it('offers to continue the work in this window once there is some, on the step it was on', async () => {
@@ -91,5 +89,30 @@ describe('the Start page', () => {
     await flushPromises();
     expect(project.runs).toHaveLength(0);
     expect(router.currentRoute.value.path).toBe('/dataset');
+  });
+
+  it("lists a closed tab's unsaved work: Recover takes it up on its step, Discard forgets it", async () => {
+    const before = useProjectStore();
+    before.addRun('/runs/run-1', sampleRun());
+    before.setStep('evaluate');
+    before.saveDraft();
+    // another tab: its own session, the same browser
+    sessionStorage.clear();
+    setActivePinia(createPinia());
+    handle('run.read', ({ runDir }) => sampleRun(runDir.split('/').pop()));
+    const { w, router } = await mountStep(StartPage, '/');
+    const drafts = w.get('[data-testid="recoverable-drafts"]');
+    expect(drafts.text()).toContain('never saved · 1 run');
+    const name = before.name;
+    await w.get(`[data-testid="recover-${name}"]`).trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/evaluate');
+    expect(useProjectStore().runs.map((r) => r.record.id)).toEqual(['run-1']);
+
+    setActivePinia(createPinia());
+    sessionStorage.clear();
+    const again = await mountStep(StartPage, '/');
+    await again.w.get(`[data-testid="discard-draft-${name}"]`).trigger('click');
+    expect(again.w.find('[data-testid="recoverable-drafts"]').exists()).toBe(false);
   });
 });

@@ -61,7 +61,7 @@ describe('the Train form', () => {
     expect(config.config).toEqual(before);
   });
 
-  it('while a run trains, the settings are locked and Stop sends train.stop for that job; a stopped run can be resumed', async () => {
+  it('while a run trains, the settings are locked; Stop sends train.stop for that job and says Stopping… until the run has ended; a stopped run can be resumed', async () => {
     const { w } = await ready();
     await w.get('[data-testid="train-form"]').trigger('submit');
     await flushPromises();
@@ -70,8 +70,12 @@ describe('the Train form', () => {
     handle('train.stop', () => ({ stopped: true }));
     await w.get('[data-testid="train-stop"]').trigger('click');
     await flushPromises();
-    expect(sent('train.stop')).toEqual([{ jobId: sent('train.start')[0]!.jobId! }]);
-    emit('job.finished', { jobId: sent('train.start')[0]!.jobId!, status: 'cancelled', runDir: '/runs/run-1', run: null, error: null });
+    const jobId = sent('train.start')[0]!.jobId!;
+    expect(sent('train.stop')).toEqual([{ jobId }]);
+    // the engine has the stop but is still winding the run down: the button says so and waits
+    expect(w.get('[data-testid="train-stop"]').text()).toBe('Stopping…');
+    expect(w.get('[data-testid="train-stop"]').attributes('disabled')).toBeDefined();
+    emit('job.finished', { jobId, status: 'cancelled', runDir: '/runs/run-1', run: null, error: null });
     await flushPromises();
     expect(w.get('fieldset').attributes('disabled')).toBeUndefined();
     handle('train.resume', ({ jobId }) => ({ jobId: jobId! }));

@@ -40,7 +40,9 @@ const trainingSchema = z
       })
       .prefault({}),
     fineTuneLayers: t.fineTuneLayers,
-    fineTuneLearningRateFactor: t.fineTuneLearningRateFactor,
+    // a form is a setting, not history: a missing one takes today's default (a run record's missing
+    // factor reads as the 0.1 it trained with)
+    fineTuneLearningRateFactor: t.fineTuneLearningRateFactor.default(d.fineTuneLearningRateFactor),
     augmentVariants: t.augmentVariants,
     imagesPerClass: t.imagesPerClass,
   })

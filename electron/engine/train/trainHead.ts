@@ -81,7 +81,7 @@ function crossEntropy(labels: tf.Tensor2D, probs: tf.Tensor): tf.Scalar {
 
 function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
   if (!(cfg.learningRate > 0) || !Number.isFinite(cfg.learningRate)) {
-    throw new TransferLabError('BAD_ARGUMENT', `The learning rate must be a positive number (got ${cfg.learningRate}).`, 'Try 0.001 for Adam or 0.01 for SGD.');
+    throw new TransferLabError('BAD_ARGUMENT', `The learning rate must be a positive number (got ${cfg.learningRate}).`, 'Try 0.01, the default.');
   }
   const lr = cfg.learningRate * factor;
   return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : tf.train.adam(lr);

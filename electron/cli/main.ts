@@ -127,7 +127,7 @@ program
   .option('--model <model>', 'catalog id, model folder or http(s) address')
   .option('--resume <run folder>', 'go on with a stopped or killed run from its last checkpoint (with what it was asked)')
   .option('--cut <layer>', 'the bottleneck layer (default: the layer that feeds the original classifier)')
-  .option('--epochs <n>', 'epochs', setting(rule.epochs), defaultTrainConfig.epochs)
+  .option('--epochs <n>', 'most epochs: early stopping (--patience) usually ends the run sooner', setting(rule.epochs), defaultTrainConfig.epochs)
   .option('--batch-size <n>', 'training batch size', setting(rule.batchSize), defaultTrainConfig.batchSize)
   .option('--lr <rate>', 'learning rate', setting(rule.learningRate), defaultTrainConfig.learningRate)
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(rule.optimizer.options).default(defaultTrainConfig.optimizer))

@@ -57,6 +57,15 @@ export interface TrainRunResult {
 
 const since = (t: number) => (performance.now() - t) / 1000;
 
+/** why training ended and which epoch's weights are kept: the cap is a bound, not the plan */
+export function trainingEnd(r: { epochs: { epoch: number }[]; bestEpoch: number; stoppedEarly: boolean }, config: TrainConfig, hasVal: boolean): string {
+  const watched = hasVal ? 'validation loss' : 'training loss (no validation images)';
+  const last = r.epochs.at(-1)?.epoch ?? 0;
+  const kept = r.bestEpoch === last ? `keeping epoch ${last}` : `keeping epoch ${r.bestEpoch}'s weights, where it was lowest`;
+  if (r.stoppedEarly) return `stopped early after epoch ${last} of ${config.epochs}: the ${watched} had not improved for ${config.patience} epochs; ${kept}`;
+  return `trained all ${last} epochs${config.patience > 0 && r.bestEpoch === last ? ' (still improving: more epochs may help)' : ''}; ${kept}`;
+}
+
 /**
  * The whole job: scan → model → bottleneck features (once per image, cached) → new head →
  * evaluation on the test split → a run folder. Every phase reports as it goes.
@@ -194,6 +203,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
     },
   });
   const trainSeconds = since(t);
+  if (!trained.cancelled) emit({ type: 'log', level: 'info', message: trainingEnd(trained, config, valImages.length > 0) });
   if (trained.cancelled) {
     trained.net.dispose();
     fine?.backbone.dispose();

@@ -10,7 +10,7 @@ const lrMessage = 'The learning rate must be a number above 0 and at most 10.';
 describe('the hyper-parameters schema', () => {
   it('holds the defaults: an empty config is the default one, and a missing setting takes its default', () => {
     expect(trainConfigSchema.parse({})).toEqual(defaultTrainConfig);
-    expect(defaultTrainConfig).toMatchObject({ batchSize: 32, learningRate: 0.001, optimizer: 'adam', head: { hiddenUnits: 0, dropout: 0.2 }, imagesPerClass: null });
+    expect(defaultTrainConfig).toMatchObject({ batchSize: 32, learningRate: 0.01, epochs: 200, patience: 20, optimizer: 'adam', head: { hiddenUnits: 0, dropout: 0.2 }, imagesPerClass: null });
     expect(trainConfigSchema.parse({ epochs: 3, head: { hiddenUnits: 8 } })).toEqual({ ...defaultTrainConfig, epochs: 3, head: { ...defaultTrainConfig.head, hiddenUnits: 8 } });
   });
 

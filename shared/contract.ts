@@ -144,7 +144,8 @@ export const requests = {
     input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{8,64}$/), variants: z.number().int().min(1).max(8), size: z.number().int().min(32).max(256) }),
     output: z.object({ dataUrls: z.array(z.string()) }),
   },
-  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measuredImagesPerSecond: z.record(z.string(), z.number()) }) },
+  // cached: the ids of the entries already in the model cache (usable offline, no download)
+  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measuredImagesPerSecond: z.record(z.string(), z.number()), cached: z.array(z.string()) }) },
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
   'freeze.plan': {

@@ -23,6 +23,11 @@ export interface CatalogEntry {
    * figure papers and tables quote, so a student can match the card with what they read
    */
   publishedParamsM?: number;
+  /**
+   * megabytes (10^6 bytes) the address holds: its float32 weights, 4 bytes each (the v1 files
+   * carry their 1000-way top, the others end at the bottleneck). Said before a download starts.
+   */
+  downloadMB: number;
   /** millions of multiply-adds per image */
   macsM: number;
   /** ImageNet top-1 accuracy as published, percent */

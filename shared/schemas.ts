@@ -78,6 +78,7 @@ export const catalogEntrySchema = z.object({
   featureDim: z.number(),
   paramsM: z.number(),
   publishedParamsM: z.number().optional(),
+  downloadMB: z.number(),
   macsM: z.number(),
   imagenetTop1: z.number(),
   source: z.string(),

@@ -12,7 +12,7 @@ import { thumbnailJpeg } from '../images/thumbnail';
 import { augmentPreviewJpegs } from '../images/augment';
 import { planExtraction } from '../extract/memoryBudget';
 import { defaultCut, listLayers, loadLayersBackbone } from '../models/loadBackbone';
-import { resolveModel } from '../models/resolveModel';
+import { cachedCatalogIds, resolveModel } from '../models/resolveModel';
 import { planBackbone, type BackbonePlan } from '../run/openBackbone';
 import { chooseSplit, forwardFlops } from '../train/fineTune';
 import type { ResolvedModel } from '../models/resolveModel';
@@ -140,7 +140,7 @@ export function createLabService(o: LabServiceOptions): LabService {
       const jpegs = await augmentPreviewJpegs(file, contentHash, variants, size);
       return { dataUrls: jpegs.map((j) => `data:image/jpeg;base64,${j.toString('base64')}`) };
     },
-    'models.catalog': async () => ({ entries: modelCatalog, measuredImagesPerSecond: speeds.all() }),
+    'models.catalog': async () => ({ entries: modelCatalog, measuredImagesPerSecond: speeds.all(), cached: await cachedCatalogIds() }),
     'models.inspect': async ({ source }) => {
       await backendReady;
       const model = await inspect(source);

@@ -16,7 +16,7 @@ describe('useModelStore', () => {
   });
 
   it('loads the catalog with the speeds measured on this machine', async () => {
-    handle('models.catalog', () => ({ entries: modelCatalog, measuredImagesPerSecond: { mobilenet_v2_100_224: 42 } }));
+    handle('models.catalog', () => ({ entries: modelCatalog, measuredImagesPerSecond: { mobilenet_v2_100_224: 42 }, cached: [] }));
     const model = useModelStore();
     await model.loadCatalog();
     expect(model.catalog.length).toBe(modelCatalog.length);

@@ -14,6 +14,8 @@ export const useModelStore = defineStore('model', () => {
   const catalog = ref<CatalogEntry[]>([]);
   const measured = ref<Record<string, number>>({});
   const catalogLoading = ref(false);
+  /** catalog ids already in the engine's model cache: the others need a download first */
+  const cached = ref<string[]>([]);
   const source = ref<string | null>(null);
   const inspection = ref<ModelInspection | null>(null);
   const inspecting = ref<string | null>(null);
@@ -34,6 +36,7 @@ export const useModelStore = defineStore('model', () => {
       const r = await api.call('models.catalog', {});
       catalog.value = r.entries;
       measured.value = r.measuredImagesPerSecond;
+      cached.value = r.cached;
     } catch (e) {
       useNoticeStore().report(e, 'Loading the model catalog');
     } finally {
@@ -41,19 +44,25 @@ export const useModelStore = defineStore('model', () => {
     }
   }
 
-  /** resolve (download if needed) and describe the model; it becomes the chosen one on success */
-  async function use(spec: string): Promise<boolean> {
+  /**
+   * resolve (download if needed) and describe the model; it becomes the chosen one on success.
+   * `anchor`: where a failure is shown (beside the card or form clicked), else the top banner.
+   */
+  async function use(spec: string, o: { anchor?: string } = {}): Promise<boolean> {
     const wanted = spec.trim();
     if (!wanted) return false;
     inspecting.value = wanted;
     download.value = null;
+    const context = `Loading the model ${wanted}`;
     try {
       const r = await api.call('models.inspect', { source: wanted });
       inspection.value = r;
       source.value = wanted;
+      if (!cached.value.includes(wanted) && catalog.value.some((e) => e.id === wanted)) cached.value = [...cached.value, wanted];
+      useNoticeStore().resolve(context);
       return true;
     } catch (e) {
-      useNoticeStore().report(e, `Loading the model ${wanted}`);
+      useNoticeStore().report(e, context, o.anchor ? { anchor: o.anchor } : {});
       return false;
     } finally {
       inspecting.value = null;
@@ -64,6 +73,11 @@ export const useModelStore = defineStore('model', () => {
   /** images per second measured on this machine for a source, once a run has measured it */
   function measuredSpeed(spec: string): number | null {
     return measured.value[spec] ?? null;
+  }
+
+  /** whether a catalog entry is on this machine already (false: using it downloads it) */
+  function isCached(id: string): boolean {
+    return cached.value.includes(id);
   }
 
   function reset(): void {
@@ -92,6 +106,7 @@ export const useModelStore = defineStore('model', () => {
     loadCatalog,
     use,
     measuredSpeed,
+    isCached,
     reset,
     restore,
   };

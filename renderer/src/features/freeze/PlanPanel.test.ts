@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FreezePlan, ModelInspection } from '../../api/types';
 import { useFreezeStore } from '../../stores/freeze';
 import { useModelStore } from '../../stores/model';
-import { useTrainingStore } from '../../stores/training';
+import { useTrainConfigStore } from '../../stores/trainConfig';
 import { sampleInspection } from '../../testing/fixtures';
 import { handle, resetApi } from '../../testing/mockApi';
 import PlanPanel from './PlanPanel.vue';
@@ -30,7 +30,7 @@ async function mountWith(answer: FreezePlan) {
   handle('models.inspect', () => mobilenet());
   handle('freeze.plan', () => answer);
   await useModelStore().use('/models/mnv2');
-  if (answer.fineTune) useTrainingStore().setConfig({ fineTuneLayers: answer.fineTune.layers.length });
+  if (answer.fineTune) useTrainConfigStore().setConfig({ fineTuneLayers: answer.fineTune.layers.length });
   if (answer.cut !== 'out_relu') await useFreezeStore().selectCut(answer.cut);
   else await useFreezeStore().refreshPlan();
   const w = mount(PlanPanel);

@@ -161,8 +161,10 @@ export const requests = {
   'train.resume': { input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional() }), output: z.object({ jobId: z.string() }) },
   /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
   'sweep.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, owner: projectOwnerSchema.optional() }),
-    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional() })) }),
+    // skip: indices of the plan not to run (the app reuses finished runs with the same settings); the job's runs are the rest, numbered from 0
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, skip: z.array(z.number().int().min(0)).max(64).optional(), owner: projectOwnerSchema.optional() }),
+    // planIndex: the run's place in the whole plan
+    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional(), planIndex: z.number().int().optional() })) }),
   },
   /** one run of a sweep, without the others */
   'sweep.cancelRun': { input: z.object({ jobId: z.string(), index: z.number().int().min(0) }), output: z.object({ cancelled: z.boolean() }) },

@@ -1,10 +1,13 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import type { TransferLabErrorData } from '../../../shared/errors';
+import type { Preprocessing } from '../../../shared/preprocessing';
 import type { TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
-import type { SweepAxes } from '../../../shared/sweep';
+import { findCatalogEntry } from '../../../shared/catalog';
+import { findReusable, type RunSettings } from '../../../shared/reuse';
+import { planSweep, plannedConfig, SweepPlanError, type PlannedRun, type SweepAxes } from '../../../shared/sweep';
 import type { ProjectOwner } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
@@ -26,6 +29,15 @@ export interface JobRunEntry {
   runId: string | null;
   /** the epochs this run is set to train: the counter is right before its first epoch ends */
   epochs: number | null;
+}
+
+/** a finished run of the project taken instead of training one with the same settings again */
+export interface ReusedRun {
+  /** its place in the experiments' plan */
+  planIndex: number;
+  label: string;
+  runId: string;
+  runDir: string;
 }
 
 /** a run of this project's job that finished: the project store takes it in (onRunFinished) */
@@ -65,6 +77,8 @@ export const useTrainingStore = defineStore('training', () => {
   const resumableDir = ref<string | null>(null);
   /** the lab task whose experiment this job is */
   const labTask = ref<string | null>(null);
+  /** the planned runs the last experiments took from the project instead of training them again */
+  const reused = ref<ReusedRun[]>([]);
   /** the project that started the job: its runs join that project only (the engine keeps them for it otherwise) */
   let jobOwner: ProjectOwner | null = null;
   const ownedHere = () => jobOwner === null || identity.owns(jobOwner);
@@ -170,6 +184,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   function finish(p: Pick<JobFinished, 'status' | 'runDir' | 'run' | 'error'>): void {
     status.value = p.status;
+    stopping.value = false;
     runDir.value = p.runDir;
     runId.value = p.run?.id ?? null;
     error.value = p.error;
@@ -187,6 +202,7 @@ export const useTrainingStore = defineStore('training', () => {
     jobId.value = job.jobId;
     jobOwner = job.owner ?? null;
     status.value = job.status;
+    if (job.status !== 'running') stopping.value = false;
     clearRun();
     runs.value = job.runs.map((r) => ({ ...r, epochs: r.epochs ?? null, runId: null }));
     currentRun.value = job.current;
@@ -237,6 +253,7 @@ export const useTrainingStore = defineStore('training', () => {
     // a new job: the last one's failure is no longer the news
     useNoticeStore().resolve('Training');
     labTask.value = null;
+    reused.value = [];
     jobId.value = id;
     status.value = 'running';
     resumableDir.value = null;
@@ -246,11 +263,53 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   /**
+   * What a planned run will be made with, as far as the app can know before it runs: the
+   * scanned data, the loaded model (its files, cut, preprocessing) or a catalog model at its
+   * default cut, and every hyper-parameter. Null where something is not known (no scan, a
+   * split edited since it, a folder or address not loaded): such a run is never reused.
+   */
+  function settingsFor(p: PlannedRun): RunSettings | null {
+    const scan = useDatasetStore().scan;
+    const dataset = useDatasetStore();
+    const model = useModelStore();
+    if (!scan || dataset.splitChanged) return null;
+    let m: RunSettings['model'];
+    if (p.model === model.source && model.inspection?.source === p.model) {
+      const cut = useFreezeStore().effectiveCut;
+      if (!cut) return null;
+      m = { source: p.model, key: model.inspection.key, cut: model.inspection.format === 'graph' ? null : cut, preprocessing: plain(model.inspection.preprocessing) as Preprocessing };
+    } else {
+      const entry = findCatalogEntry(p.model);
+      if (!entry || (entry.format === 'layers' && !entry.defaultCut)) return null;
+      m = { source: p.model, key: null, cut: entry.format === 'layers' ? entry.defaultCut! : null, preprocessing: plain(entry.preprocessing) };
+    }
+    const count = (split: 'val' | 'test') => scan.images.filter((i) => i.split === split).length;
+    return { dataset: { root: scan.root, split: { ...scan.split }, classes: [...scan.classes], valCount: count('val'), testCount: count('test') }, model: m, config: plannedConfig(p) };
+  }
+
+  /** the experiments a sweep would run, planned here as the engine plans them */
+  function planExperiments(axes: SweepAxes, o: { config?: Partial<TrainConfig> } = {}): PlannedRun[] {
+    const source = useModelStore().source;
+    if (!source) return [];
+    const config = { ...(plain(trainConfig.config) as TrainConfig), ...o.config };
+    return planSweep({ model: source, config, perClass: config.imagesPerClass, fineTune: config.fineTuneLayers }, axes);
+  }
+
+  /** for each planned run, a finished run among `runs` made with exactly its settings (the latest), or null */
+  function reusableFor<T extends { record: RunRecord }>(plan: readonly PlannedRun[], runs: readonly T[]): (T | null)[] {
+    return plan.map((p) => {
+      const s = settingsFor(p);
+      return s ? findReusable(runs, s) : null;
+    });
+  }
+
+  /**
    * queues the grid of runs; they share the cache and this one progress view. A lab task's
    * experiment passes its own settings over the Train step's and its task, which records
-   * the runs as they finish.
+   * the runs as they finish. A planned run whose settings match a finished run in `reuse`
+   * (the project's) is not trained again: that run is taken, and said to be reused.
    */
-  async function startSweep(axes: SweepAxes, o: { config?: Partial<TrainConfig>; labTask?: string } = {}): Promise<boolean> {
+  async function startSweep(axes: SweepAxes, o: { config?: Partial<TrainConfig>; labTask?: string; reuse?: readonly { runDir: string; record: RunRecord }[] } = {}): Promise<boolean> {
     const dataset = useDatasetStore();
     const model = useModelStore();
     const notices = useNoticeStore();
@@ -258,13 +317,46 @@ export const useTrainingStore = defineStore('training', () => {
       notices.report(new Error('Scan a dataset and choose a model first.'), 'Starting the experiments');
       return false;
     }
+    let plan: PlannedRun[];
+    try {
+      plan = planExperiments(axes, o);
+    } catch (e) {
+      notices.report(e instanceof SweepPlanError ? e : new Error(String(e)), 'Starting the experiments');
+      return false;
+    }
+    const found = o.reuse ? reusableFor(plan, o.reuse) : plan.map(() => null);
+    const taken: ReusedRun[] = plan.flatMap((p, i) => {
+      const f = found[i];
+      return f ? [{ planIndex: p.index, label: p.label, runId: f.record.id, runDir: f.runDir }] : [];
+    });
+    const takeReused = (task: string | null) => {
+      reused.value = taken;
+      labTask.value = task;
+      for (const t of taken) runFinished({ runDir: t.runDir, run: found[t.planIndex]!.record, labTask: task });
+    };
+    if (taken.length === plan.length) {
+      // every run was made before: nothing to train
+      runs.value = [];
+      takeReused(o.labTask ?? null);
+      notices.resolve('Starting the experiments');
+      return true;
+    }
     starting.value = true;
     early = [];
     earlyFinish = null;
     try {
-      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...(plain(trainConfig.config) as TrainConfig), ...o.config }, axes: plain(axes), owner: { ...identity.owner } });
+      const r = await api.call('sweep.start', {
+        dataset: dataset.scan.root,
+        split: { ...dataset.split },
+        source: model.source,
+        cut: useFreezeStore().cut,
+        config: { ...(plain(trainConfig.config) as TrainConfig), ...o.config },
+        axes: plain(axes),
+        ...(taken.length ? { skip: taken.map((t) => t.planIndex) } : {}),
+        owner: { ...identity.owner },
+      });
       begin(r.jobId, r.runs);
-      labTask.value = o.labTask ?? null;
+      takeReused(o.labTask ?? null);
       return true;
     } catch (e) {
       notices.report(e, 'Starting the experiments');
@@ -306,15 +398,19 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
+  /**
+   * Asks the engine to stop; "stopping…" shows from the click until the job has ended, which
+   * can take seconds (a fine-tuning batch, or extraction, finishes to a safe point first).
+   */
   async function stop(): Promise<void> {
-    if (!jobId.value || !running.value) return;
+    if (!jobId.value || !running.value || stopping.value) return;
     stopping.value = true;
     try {
-      await api.call('train.stop', { jobId: jobId.value });
+      const { stopped } = await api.call('train.stop', { jobId: jobId.value });
+      if (!stopped || !running.value) stopping.value = false;
     } catch (e) {
-      useNoticeStore().report(e, 'Stopping training');
-    } finally {
       stopping.value = false;
+      useNoticeStore().report(e, 'Stopping training');
     }
   }
 
@@ -372,6 +468,7 @@ export const useTrainingStore = defineStore('training', () => {
     stopping: readonly(stopping),
     runs: readonly(runs),
     labTask: readonly(labTask),
+    reused: readonly(reused),
     currentRun: readonly(currentRun),
     resumableDir: readonly(resumableDir),
     startSweep,
@@ -384,6 +481,8 @@ export const useTrainingStore = defineStore('training', () => {
     backendNote,
     extractorNote,
     onRunFinished,
+    planExperiments,
+    reusableFor,
     start,
     stop,
     resume,

@@ -9,7 +9,7 @@ import { useModelStore } from '../../stores/model';
 import { useProjectStore } from '../../stores/project';
 import { useTrainConfigStore } from '../../stores/trainConfig';
 import { sampleInspection, sampleRun, sampleScan } from '../../testing/fixtures';
-import { handle, resetApi, sent } from '../../testing/mockApi';
+import { emit, handle, resetApi, sent } from '../../testing/mockApi';
 import LabPage from './LabPage.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
@@ -67,5 +67,37 @@ describe('the lab page', () => {
     await flushPromises();
     expect(sent('sweep.start')[0]).toMatchObject({ skip: [1] });
     expect(w.get('[data-testid="lab-run-reused"]').text()).toBe('lr 0.01 — reused (run 1, same settings)');
+  });
+
+  it('says before it starts how long the fine-tuning experiment takes here, or that it was never timed; Stop is in the lab and answers at once', async () => {
+    resetApi();
+    handle('models.inspect', ({ source }) => sampleInspection(source));
+    handle('dataset.scan', () => sampleScan());
+    await useModelStore().use('/models/mnv2');
+    await useDatasetStore().scanFolder('/data/pets');
+    // a head-only run measured: 2 epochs of 2 images, 0.5 s each → 250 ms an image and epoch
+    const head = sampleRun('run-head');
+    head.config = { ...head.config, epochs: 2 };
+    head.epochs = [1, 2].map((epoch) => ({ epoch, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 0.5, samplesPerSecond: 4 }));
+    useProjectStore().addRun('/work/runs/run-head', head);
+    const { w } = await openLab('/lab?task=bottleneck');
+    const said = w.get('[data-testid="lab-estimate"]').text();
+    // the head-only run: 15 epochs × 2 images × 250 ms
+    expect(said).toContain('At least 7.5 s on this machine for 1 run');
+    expect(said).toMatch(/fine-tune 4: fine-tuning 4 layers has not been timed on this machine yet/);
+    expect(said).toContain('stop it at any time');
+
+    handle('sweep.start', () => ({ jobId: 'j1', runs: [{ index: 0, label: 'head only', epochs: 15, planIndex: 0 }, { index: 1, label: 'fine-tune 4', epochs: 15, planIndex: 1 }] }));
+    handle('train.stop', () => ({ stopped: true }));
+    await w.get('[data-testid="lab-run"]').trigger('click');
+    await flushPromises();
+    await w.get('[data-testid="lab-stop"]').trigger('click');
+    await flushPromises();
+    expect(sent('train.stop')).toEqual([{ jobId: 'j1' }]);
+    expect(w.get('[data-testid="lab-stop"]').text()).toContain('Stopping…');
+    expect(w.get('[data-testid="lab-stop"]').attributes('disabled')).toBeDefined();
+    emit('job.finished', { jobId: 'j1', status: 'cancelled', runDir: null, run: null, error: null });
+    await flushPromises();
+    expect(w.find('[data-testid="lab-stop"]').exists()).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { cssPageSize, type Paper } from '../../../shared/paper';
 import { findLab, type Lab, type LabTask } from '../../../shared/lab';
 import type { Project } from '../../../shared/project';
 import type { RunRecord } from '../../../shared/run';
+import { smallMultiplesAbove } from '../../../shared/charts';
 import { confusionSvg, lineChartSvg } from './charts';
 
 /**
@@ -56,7 +57,7 @@ function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): strin
 
 function curvesFigure(runs: readonly RunRecord[], all: readonly RunRecord[]): string {
   return learningCurvePanels(runs, (r) => runLabel(r, runs, all))
-    .map((p) => `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch.</figcaption></figure>`)
+    .map((p) => `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch${p.series.length > smallMultiplesAbove ? ': one chart a run on the same axes, the other runs in grey' : ''}.</figcaption></figure>`)
     .join('');
 }
 

@@ -8,7 +8,7 @@ import { api } from '../api/client';
 import { findCatalogEntry } from '../../../shared/catalog';
 import { findReusable, type RunSettings } from '../../../shared/reuse';
 import { planSweep, plannedConfig, SweepPlanError, type PlannedRun, type SweepAxes } from '../../../shared/sweep';
-import type { ProjectOwner } from '../../../shared/contract';
+import type { ProjectOwner, RunStatus } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
@@ -22,7 +22,7 @@ const LOG_LIMIT = 200;
 export interface JobRunEntry {
   index: number;
   label: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  status: RunStatus;
   runDir: string | null;
   error: TransferLabErrorData | null;
   resumable: boolean;

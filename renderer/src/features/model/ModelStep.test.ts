@@ -14,7 +14,7 @@ const cachedId = 'mobilenet_v2_100_224';
 const offlineId = 'inception_v3_tfhub';
 
 async function mountStep() {
-  handle('models.catalog', () => ({ entries: modelCatalog, measuredImagesPerSecond: {}, cached: [cachedId] }));
+  handle('models.catalog', () => ({ entries: modelCatalog, measured: {}, cached: [cachedId] }));
   // the page and its top banner, as App.vue places them
   const w = mount({ components: { ModelStep, NoticeBanner }, template: '<div><NoticeBanner /><ModelStep /></div>' }, { global: { stubs: { RouterLink: true } } });
   await flushPromises();

@@ -41,6 +41,9 @@ describe('modelCatalog', () => {
       expect(e.paramsM, where).toBeLessThan(30);
       expect(e.publishedParamsM, where).toBeDefined();
       expect(e.paramsM, where).toBeLessThan(e.publishedParamsM!);
+      // float32 weights of what the address holds: the backbone at least, the whole classifier at most
+      expect(e.downloadMB, where).toBeGreaterThanOrEqual(Math.round(e.paramsM * 4));
+      expect(e.downloadMB, where).toBeLessThanOrEqual(Math.ceil(e.publishedParamsM! * 4));
       expect(e.macsM, where).toBeGreaterThan(10);
       expect(e.macsM, where).toBeLessThan(10_000);
       expect(e.imagenetTop1, where).toBeGreaterThan(40);

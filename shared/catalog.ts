@@ -18,6 +18,9 @@ const keras224: Preprocessing = { height: 224, width: 224, resize: 'stretch', ra
 const hub224: Preprocessing = { height: 224, width: 224, resize: 'stretch', range: [0, 1] };
 const hub299: Preprocessing = { height: 299, width: 299, resize: 'stretch', range: [0, 1] };
 
+/** megabytes of float32 weights for millions of parameters: what a download of them weighs */
+const float32MB = (millions: number): number => Math.max(1, Math.round(millions * 4));
+
 interface WidthVariant {
   alpha: number;
   /** how the address spells the width */
@@ -59,6 +62,8 @@ function mobilenetV1(v: WidthVariant): CatalogEntry {
     featureDim: v.featureDim,
     paramsM: v.paramsM,
     publishedParamsM: v.publishedParamsM,
+    // the file is the whole Keras classifier, its 1000-way top included
+    downloadMB: float32MB(v.publishedParamsM),
     macsM: v.macsM,
     imagenetTop1: v.imagenetTop1,
     source: mobilenetV1Source,
@@ -101,6 +106,7 @@ function mobilenetV2Keras(v: WidthVariant): CatalogEntry {
     featureDim: v.featureDim,
     paramsM: v.paramsM,
     publishedParamsM: v.publishedParamsM,
+    downloadMB: float32MB(v.paramsM),
     macsM: v.macsM,
     imagenetTop1: v.imagenetTop1,
     source: mobilenetV2Source,
@@ -125,6 +131,7 @@ export const modelCatalog: CatalogEntry[] = [
     featureDim: 1280,
     paramsM: 2.26,
     publishedParamsM: 3.47,
+    downloadMB: float32MB(2.26),
     macsM: 300,
     imagenetTop1: 71.8,
     source:
@@ -146,6 +153,7 @@ export const modelCatalog: CatalogEntry[] = [
     featureDim: 1024,
     paramsM: 1.9,
     publishedParamsM: 2.9,
+    downloadMB: float32MB(1.9),
     macsM: 66,
     imagenetTop1: 67.5,
     source:
@@ -169,6 +177,7 @@ export const modelCatalog: CatalogEntry[] = [
     featureDim: 1280,
     paramsM: 4.1,
     publishedParamsM: 5.4,
+    downloadMB: float32MB(4.1),
     macsM: 217,
     imagenetTop1: 75.2,
     source:
@@ -191,6 +200,7 @@ export const modelCatalog: CatalogEntry[] = [
     featureDim: 2048,
     paramsM: 21.8,
     publishedParamsM: 23.9,
+    downloadMB: float32MB(21.8),
     macsM: 5713,
     imagenetTop1: 78.0,
     source:

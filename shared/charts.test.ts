@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appMedium, chartColors, confusionOption, curvesOption, reportMedium, trainValSeries } from './charts';
+import { appMedium, chartColors, confusionOption, curvesOption, reportMedium, smallMultiplesOption, trainValSeries } from './charts';
 
 describe('the charts, one set of options for the app and the report', () => {
   it('draws training and validation in their own colours, validation dashed, on every medium', () => {
@@ -19,5 +19,21 @@ describe('the charts, one set of options for the app and the report', () => {
     expect(right!.data.map((d) => d.value)).toEqual([[0, 0, 5], [1, 1, 4]]);
     expect(confused!.data.map((d) => d.value)).toEqual([[1, 0, 1], [0, 1, 0]]);
     expect(confused!.data[0]!.itemStyle).toBeDefined();
+  });
+
+  it('draws many runs as small multiples: one small chart a run on the same axes, its line in colour over the others in grey', () => {
+    const series = Array.from({ length: 23 }, (_, i) => ({ name: `${i + 1}: lr ${i}`, points: [[1, 1 + i], [2, 0.5 + i]] as [number, number][] }));
+    const { option, height } = smallMultiplesOption({ series, columns: 4 });
+    expect((option.grid as object[]).length).toBe(23);
+    expect((option.title as { text: string }[]).map((t) => t.text)).toEqual(series.map((s) => s.name));
+    // 6 rows of 4 cells
+    expect(height).toBe(6 * 130 + 4);
+    const lines = option.series as { name: string; xAxisIndex: number; color: string; silent?: boolean }[];
+    const cell5 = lines.filter((l) => l.xAxisIndex === 5);
+    expect(cell5).toHaveLength(23);
+    expect(cell5.filter((l) => !l.silent).map((l) => [l.name, l.color])).toEqual([['6: lr 5', chartColors.series[5]]]);
+    // every cell on one loss range, so their heights compare
+    const y = option.yAxis as { min: number; max: number }[];
+    expect(new Set(y.map((a) => `${a.min}-${a.max}`))).toEqual(new Set(['0.5-23']));
   });
 });

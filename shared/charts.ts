@@ -107,6 +107,59 @@ export function curvesOption(
   };
 }
 
+/** past this many runs one chart of curves is a tangle: each run gets a small chart of its own */
+export const smallMultiplesAbove = 6;
+
+/**
+ * Small multiples: one small chart a run, on the same axes (the same epochs, the same loss or
+ * accuracy range) so the cells compare at a glance, each run's line in its colour over the
+ * other runs' in faint grey for context. The lab's 23-run sweep reads as 23 shapes, not a knot.
+ */
+export function smallMultiplesOption(
+  o: { series: readonly CurveSeries[]; percent?: boolean; logX?: boolean; columns?: number; cellHeight?: number; dotsUpTo?: number; context?: boolean },
+  m: ChartMedium = appMedium,
+): { option: EChartsOption; height: number } {
+  const n = o.series.length;
+  const columns = Math.max(1, Math.min(o.columns ?? 4, n));
+  const cellHeight = o.cellHeight ?? 130;
+  const rows = Math.ceil(n / columns);
+  const width = 100 / columns;
+  const titleHeight = m.fontSize + 8;
+  const all = o.series.flatMap((s) => s.points);
+  const ys = all.map((p) => p[1]).filter(Number.isFinite);
+  const xs = all.map((p) => p[0]).filter(Number.isFinite);
+  // one y range for every cell (a loss's own span, an accuracy's 0–100 %), one x range too
+  const yRange = o.percent ? { min: 0, max: 1 } : ys.length ? { min: Math.min(...ys), max: Math.max(...ys) } : {};
+  const xMax = xs.length ? Math.max(...xs) : undefined;
+  const context = (o.context ?? n <= 30) && n > 1;
+  const dotsUpTo = o.dotsUpTo ?? 12;
+  const small = { color: chartColors.text, fontSize: m.fontSize - 1 };
+  const cells = o.series.map((s, i) => ({ s, i, row: Math.floor(i / columns), col: i % columns, color: s.color ?? chartColors.series[i % chartColors.series.length]! }));
+  const option: EChartsOption = {
+    animation: false,
+    textStyle: { fontFamily: m.fontFamily },
+    tooltip: { trigger: 'item', valueFormatter: curveValue(!!o.percent) },
+    title: cells.map((c) => ({
+      text: c.s.name,
+      left: `${c.col * width + 1}%`,
+      top: c.row * cellHeight,
+      textStyle: { fontSize: m.fontSize, fontWeight: 600 as const, color: c.color, width: Math.max(60, 1000 / columns), overflow: 'truncate' as const },
+    })),
+    grid: cells.map((c) => ({ left: `${c.col * width + 5}%`, width: `${width - 7}%`, top: c.row * cellHeight + titleHeight + 6, height: cellHeight - titleHeight - 30 })),
+    xAxis: cells.map((c) => ({ ...curveXAxis({ log: o.logX, ...(xMax !== undefined ? { max: xMax } : {}) }, m), gridIndex: c.i, name: '', axisLabel: small })),
+    yAxis: cells.map((c) => ({ ...curveYAxis(!!o.percent, m), gridIndex: c.i, ...yRange, scale: false, splitNumber: 2, axisLabel: { ...small, formatter: o.percent ? (v: number) => `${Math.round(v * 100)}%` : (v: number) => String(Number(v.toPrecision(2))) } })),
+    series: cells.flatMap((c) => [
+      ...(context
+        ? o.series
+            .filter((_, j) => j !== c.i)
+            .map((other) => ({ name: other.name, type: 'line' as const, xAxisIndex: c.i, yAxisIndex: c.i, data: other.points.map((p) => [...p]), color: '#c9ced6', showSymbol: false, silent: true, lineStyle: { width: 1, opacity: 0.6 }, z: 1 }))
+        : []),
+      { name: c.s.name, type: 'line' as const, xAxisIndex: c.i, yAxisIndex: c.i, data: c.s.points.map((p) => [...p]), color: c.color, showSymbol: c.s.points.length <= dotsUpTo, symbolSize: 4, lineStyle: { width: 2, ...(c.s.dashed ? { type: 'dashed' as const } : {}) }, z: 3 },
+    ]),
+  };
+  return { option, height: rows * cellHeight + 4 };
+}
+
 /** a run's training and validation curves of one metric, in the colours every chart uses for them */
 export function trainValSeries(train: readonly (readonly [number, number])[], val: readonly (readonly [number, number])[]): CurveSeries[] {
   return [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRun, differingKnobs, learningCurvePanels, outcomeOf, perClassCurves, perClassF1 } from './compare';
+import { describeRun, differingKnobs, knobs, learningCurvePanels, outcomeOf, perClassCurves, perClassF1, runLabel } from './compare';
 import { sampleRunRecord } from './project.fixtures';
 import type { RunRecord } from './run';
 
@@ -27,6 +27,51 @@ describe('runs side by side', () => {
     expect(curves[0]!.points.map((p) => [p.perClass, p.accuracy])).toEqual([[1, 0.3], [5, 0.6], [7, 0.8]]);
     // a run that differs in another knob is not drawn into the same line
     expect(perClassCurves([...runs, run('e', { imagesPerClass: 2, learningRate: 0.5 }, 0.9)])[0]!.points).toHaveLength(3);
+  });
+
+  it('names every setting that differs among the runs shown together, and only those', () => {
+    const perClass = [run('a', { imagesPerClass: 5 }), run('b', { imagesPerClass: null })];
+    expect(perClass.map((r) => describeRun(r, perClass))).toEqual(['per class 5', 'per class all (7)']);
+    const epochs = [run('a', { epochs: 10 }), run('b', { epochs: 40 })];
+    expect(epochs.map((r) => describeRun(r, epochs))).toEqual(['epochs 10', 'epochs 40']);
+    // the settings a run is made with that no label named: patience, SGD's momentum, the fine-tuning rate, the data and its split
+    const patience = [run('a', { patience: 5 }), run('b', { patience: 0 })];
+    expect(patience.map((r) => describeRun(r, patience))).toEqual(['patience 5', 'patience off']);
+    const momentum = [run('a', { optimizer: 'sgd', momentum: 0.9 }), run('b', { optimizer: 'sgd', momentum: 0.5 })];
+    expect(momentum.map((r) => describeRun(r, momentum))).toEqual(['momentum 0.9', 'momentum 0.5']);
+    const data = [run('a', {}), run('b', {}), run('c', {})];
+    data[1]!.dataset = { ...data[1]!.dataset, root: '/data/flowers' };
+    data[2]!.dataset = { ...data[2]!.dataset, split: { val: 0.2, test: 0.2 } };
+    expect(data.map((r) => describeRun(r, data))).toEqual(['dataset pets · val / test 0.1 / 0.2', 'dataset flowers · val / test 0.1 / 0.2', 'dataset pets · val / test 0.2 / 0.2']);
+    const tuned = [run('a', { fineTuneLearningRateFactor: 0.1 }), run('b', { fineTuneLearningRateFactor: 0.5 })];
+    for (const r of tuned) r.model.fineTune = { split: 'block_15_add', splitShape: [7, 7, 160], layers: ['Conv_1'], trainableParams: 409_600 };
+    expect(tuned.map((r) => describeRun(r, tuned))).toEqual(['fine-tune lr 0.1×', 'fine-tune lr 0.5×']);
+    // Adam has no momentum: a momentum left over from SGD is no difference
+    const adam = [run('a', { momentum: 0.9 }), run('b', { momentum: 0.5 })];
+    expect(differingKnobs(adam)).toEqual([]);
+  });
+
+  it('covers every setting of a run: two runs that agree on every knob were asked the same', () => {
+    const a = run('a', {});
+    const keys = Object.keys(a.config).filter((k) => k !== 'fineTuneLayers');
+    for (const key of keys) {
+      const b = run('b', {});
+      const c = b.config as unknown as Record<string, unknown>;
+      const v = c[key];
+      c[key] = typeof v === 'number' ? v + 1 : typeof v === 'object' && v !== null ? { ...v, hiddenUnits: 7 } : key === 'optimizer' ? 'sgd' : 3;
+      if (key === 'momentum') b.config.optimizer = a.config.optimizer = 'sgd';
+      if (key === 'fineTuneLearningRateFactor') a.model.fineTune = b.model.fineTune = { split: 's', splitShape: [1], layers: ['l'], trainableParams: 1 };
+      expect(knobs.some((k) => k.value(a) !== k.value(b)), key).toBe(true);
+      a.config.optimizer = 'adam';
+      delete a.model.fineTune;
+    }
+  });
+
+  it('gives each run one label for charts, tables and the report: its number, then what differs', () => {
+    const runs = [run('a', { imagesPerClass: 5 }), run('b', { imagesPerClass: 10 }), run('c', { imagesPerClass: 10 })];
+    expect(runs.map((r) => runLabel(r, runs))).toEqual(['1: per class 5', '2: per class 10', '3: per class 10']);
+    // numbered as the project numbers them, described among the runs shown
+    expect(runLabel(runs[2]!, [runs[1]!, runs[2]!], runs)).toBe('3: mobilenet_v2');
   });
 
   it('lists each class\u2019s F1 across runs', () => {

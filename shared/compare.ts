@@ -18,16 +18,27 @@ export function imagesPerClassOf(r: RunRecord): number {
   return r.config.imagesPerClass ?? Math.round(r.dataset.counts.train / Math.max(1, r.dataset.classes.length));
 }
 
+/**
+ * Every setting a run is made with, in the order a label names them: the model and its data
+ * first, then what a student varies most. A knob's value is what the tables print; two runs
+ * whose values all agree were made with the same settings.
+ */
 export const knobs: Knob[] = [
   { key: 'model', label: 'model', value: (r) => r.model.name },
+  { key: 'dataset', label: 'dataset', value: (r) => r.dataset.root },
+  { key: 'split', label: 'validation / test', value: (r) => `${num(r.dataset.split.val)} / ${num(r.dataset.split.test)}` },
   { key: 'cut', label: 'bottleneck', value: (r) => r.model.cut },
   { key: 'fineTune', label: 'fine-tuned layers', value: (r) => String(r.model.fineTune?.layers.length ?? 0) },
   { key: 'learningRate', label: 'learning rate', value: (r) => num(r.config.learningRate) },
   { key: 'batchSize', label: 'batch size', value: (r) => String(r.config.batchSize) },
   { key: 'perClass', label: 'images per class', value: (r) => (r.config.imagesPerClass === null ? `all (${imagesPerClassOf(r)})` : String(r.config.imagesPerClass)) },
+  { key: 'epochs', label: 'epochs asked', value: (r) => String(r.config.epochs) },
+  { key: 'patience', label: 'early-stopping patience', value: (r) => (r.config.patience > 0 ? String(r.config.patience) : 'off') },
   { key: 'augment', label: 'augmented copies', value: (r) => String(r.config.augmentVariants) },
   { key: 'optimizer', label: 'optimizer', value: (r) => r.config.optimizer },
-  { key: 'epochs', label: 'epochs asked', value: (r) => String(r.config.epochs) },
+  // Adam has no momentum setting: only SGD's is a difference
+  { key: 'momentum', label: 'momentum', value: (r) => (r.config.optimizer === 'sgd' ? num(r.config.momentum) : '–') },
+  { key: 'fineTuneLr', label: 'fine-tuning rate', value: (r) => (r.model.fineTune?.layers.length ? `${num(r.config.fineTuneLearningRateFactor)}×` : '–') },
   { key: 'head', label: 'head', value: (r) => `${r.config.head.hiddenUnits ? `dense ${r.config.head.hiddenUnits} + ` : ''}dropout ${r.config.head.dropout}` },
   { key: 'seed', label: 'seed', value: (r) => String(r.config.seed) },
 ];
@@ -38,11 +49,29 @@ export function differingKnobs(runs: readonly RunRecord[]): Knob[] {
   return knobs.filter((k) => new Set(runs.map((r) => k.value(r))).size > 1);
 }
 
-/** "lr 0.01 · batch 32": what sets a run apart among others */
+const shortLabel: Record<string, string> = { learningRate: 'lr', batchSize: 'batch', perClass: 'per class', fineTune: 'fine-tune', augment: 'augment', epochs: 'epochs', patience: 'patience', cut: 'cut', split: 'val / test', fineTuneLr: 'fine-tune lr' };
+
+/** a dataset named by its folder: the full path only where two folders share a name */
+function datasetName(r: RunRecord, among: readonly RunRecord[]): string {
+  const base = (root: string) => root.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || root;
+  const name = base(r.dataset.root);
+  return among.some((o) => o.dataset.root !== r.dataset.root && base(o.dataset.root) === name) ? r.dataset.root : name;
+}
+
+/** "lr 0.01 · batch 32": every setting that sets a run apart among the runs shown with it */
 export function describeRun(r: RunRecord, among: readonly RunRecord[]): string {
-  const short: Record<string, string> = { learningRate: 'lr', batchSize: 'batch', perClass: 'per class', fineTune: 'fine-tune', augment: 'augment' };
-  const parts = differingKnobs(among).map((k) => `${short[k.key] ?? k.label} ${k.value(r)}`);
+  const parts = differingKnobs(among).map((k) => `${shortLabel[k.key] ?? k.label} ${k.key === 'dataset' ? datasetName(r, among) : k.value(r)}`);
   return parts.join(' · ') || r.model.name;
+}
+
+/**
+ * The one label of a run wherever runs are shown together (charts, tables, the report, the
+ * run pickers): its number among `numbered` (the project's runs), then every setting that
+ * differs among `among`. Runs with the same settings keep apart by their numbers.
+ */
+export function runLabel(r: RunRecord, among: readonly RunRecord[], numbered: readonly RunRecord[] = among): string {
+  const n = numbered.indexOf(r);
+  return `${n >= 0 ? n + 1 : '?'}: ${describeRun(r, among)}`;
 }
 
 export interface Outcome {

@@ -203,7 +203,8 @@ export const requests = {
     input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{8,64}$/), variants: z.number().int().min(1).max(8), size: z.number().int().min(32).max(256) }),
     output: z.object({ dataUrls: z.array(z.string()) }),
   },
-  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measured: z.record(z.string(), z.record(z.string(), extractionMeasurementSchema)) }) },
+  // cached: the ids of the entries already in the model cache (usable offline, no download)
+  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measured: z.record(z.string(), z.record(z.string(), extractionMeasurementSchema)), cached: z.array(z.string()) }) },
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
   'freeze.plan': {
@@ -219,8 +220,10 @@ export const requests = {
   'train.resume': { input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }), output: z.object({ jobId: z.string() }) },
   /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
   'sweep.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
-    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional() })) }),
+    // skip: indices of the plan not to run (the app reuses finished runs with the same settings); the job's runs are the rest, numbered from 0
+    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, skip: z.array(z.number().int().min(0)).max(64).optional(), owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
+    // planIndex: the run's place in the whole plan
+    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional(), planIndex: z.number().int().optional() })) }),
   },
   /** one run of a sweep, without the others */
   'sweep.cancelRun': { input: z.object({ jobId: z.string(), index: z.number().int().min(0) }), output: z.object({ cancelled: z.boolean() }) },

@@ -25,6 +25,11 @@ export const catalogEntrySchema = z.object({
    * figure papers and tables quote, so a student can match the card with what they read
    */
   publishedParamsM: z.number().optional(),
+  /**
+   * megabytes (10^6 bytes) the address holds: its float32 weights, 4 bytes each (the v1 files
+   * carry their 1000-way top, the others end at the bottleneck). Said before a download starts.
+   */
+  downloadMB: z.number(),
   /** millions of multiply-adds per image */
   macsM: z.number(),
   /** ImageNet top-1 accuracy as published, percent */

@@ -114,6 +114,11 @@ export function planSweep(base: { model: string; config: TrainConfig; perClass?:
   return runs;
 }
 
+/** the settings a planned run trains with: its grid values written into the config */
+export function plannedConfig(p: PlannedRun): TrainConfig {
+  return { ...p.config, imagesPerClass: p.perClass, fineTuneLayers: p.fineTune };
+}
+
 /** "mobilenet_v2" for a folder or address, the id itself for a catalog id */
 export function shortModel(model: string): string {
   const parts = model.replace(/[\\/]+$/, '').split(/[\\/]/);

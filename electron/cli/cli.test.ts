@@ -107,6 +107,10 @@ describe('transfer-lab CLI', () => {
     const m = jsonLines((await run(['models', '--json'])).stdout);
     expect(m.length).toBeGreaterThanOrEqual(8);
     expect(m.map((x) => x.id)).toContain('inception_v3_tfhub');
+    // a fresh cache: every entry needs its download, and says how big
+    expect(m.find((x) => x.id === 'inception_v3_tfhub')).toMatchObject({ cached: false, downloadMB: 87 });
+    const table = await run(['models']);
+    expect(table.stdout + table.stderr).toMatch(/inception_v3_tfhub .*download ≈ 87 MB/);
     const l = await run(['layers', model, '--json']);
     const lines = jsonLines(l.stdout);
     expect(lines.find((x) => x.defaultCut)?.name).toBe('flatten_1');

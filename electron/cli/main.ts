@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { TransferLabError } from '../../shared/errors';
 import { modelCatalog } from '../../shared/catalog';
+import { cachedCatalogIds } from '../engine/models/resolveModel';
 import { backendPreferences, type BackendPreference } from '../engine/tf/backend';
 import { extractorRuntimes, type ExtractorRuntime } from '../engine/extract/protocol';
 import { exportFormats } from '../engine/export/exportModel';
@@ -78,13 +79,15 @@ program
   .option('--json', 'one JSON object per line on stdout')
   .action((o) =>
     run(Boolean(o.json), async (out) => {
+      const cached = new Set(await cachedCatalogIds());
       if (out.json) {
-        for (const m of modelCatalog) process.stdout.write(`${JSON.stringify({ type: 'model', ...m })}\n`);
+        for (const m of modelCatalog) process.stdout.write(`${JSON.stringify({ type: 'model', ...m, cached: cached.has(m.id) })}\n`);
         return;
       }
-      out.info(['id'.padEnd(30), 'format', 'input', 'params', 'MMACs', 'top-1', 'features'].join('  '));
+      out.info(['id'.padEnd(30), 'format', 'input', 'params', 'MMACs', 'top-1', 'features', 'here'].join('  '));
       for (const m of modelCatalog) {
-        out.info([m.id.padEnd(30), m.format.padEnd(6), `${m.preprocessing.height}²`.padEnd(5), `${m.paramsM.toFixed(2)}M`.padEnd(6), String(m.macsM).padEnd(5), `${m.imagenetTop1.toFixed(1)}%`.padEnd(5), String(m.featureDim)].join('  '));
+        const here = cached.has(m.id) ? 'cached' : `download ≈ ${m.downloadMB} MB`;
+        out.info([m.id.padEnd(30), m.format.padEnd(6), `${m.preprocessing.height}²`.padEnd(5), `${m.paramsM.toFixed(2)}M`.padEnd(6), String(m.macsM).padEnd(5), `${m.imagenetTop1.toFixed(1)}%`.padEnd(5), String(m.featureDim).padEnd(8), here].join('  '));
       }
       out.info('\nTrain on one with: transfer-lab train <dataset> --model <id>  (downloaded once, then cached)');
     }),

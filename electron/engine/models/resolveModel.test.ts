@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { initBackend } from '../tf/backend';
 import { planBackbone } from '../run/openBackbone';
-import { isModelAddress, resolveModel } from './resolveModel';
+import { modelCatalog } from '../../../shared/catalog';
+import { cachedCatalogIds, isModelAddress, resolveModel } from './resolveModel';
 
 /** A real pre-trained model served over http on 127.0.0.1, as a model hub would serve it. */
 let server: http.Server;
@@ -50,6 +51,19 @@ describe('resolving a model the user names', () => {
     expect(again).toMatchObject({ fromCache: true, dir: first.dir });
     expect(requests.length).toBe(before);
     server.listen(Number(new URL(base).port), '127.0.0.1');
+  });
+
+  it('tells which catalog entries are in the cache (the cards that need no download)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-models-cached-'));
+    const entries = [
+      { ...modelCatalog[0]!, id: 'served', url: `${base}/model.json` },
+      { ...modelCatalog[0]!, id: 'elsewhere', url: `${base}/other/model.json` },
+    ];
+    expect(await cachedCatalogIds({ cacheDir: dir, entries })).toEqual([]);
+    await resolveModel(`${base}/model.json`, { cacheDir: dir });
+    expect(await cachedCatalogIds({ cacheDir: dir, entries })).toEqual(['served']);
+    expect(await cachedCatalogIds({ cacheDir: dir })).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes a local folder as it is, and a model.json path as its folder', async () => {

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
-import { findCatalogEntry } from '../../../shared/catalog';
+import { findCatalogEntry, modelCatalog } from '../../../shared/catalog';
 import type { CatalogEntry } from '../../../shared/model';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { describeBackboneFolder, type BackboneInfo } from './loadBackbone';
-import { downloadModel, type DownloadProgress } from './download';
+import { downloadModel, isModelCached, type DownloadProgress } from './download';
 
 export interface ResolvedModel extends BackboneInfo {
   /** what the user gave: a catalog id, a folder or an address */
@@ -82,4 +82,14 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
   }
   const folder = fs.statSync(dir).isDirectory() ? dir : path.dirname(dir);
   return { ...describeBackboneFolder(folder, opts.preprocessing), spec, downloaded: false, fromCache: false };
+}
+
+/**
+ * The catalog entries already in the model cache, so the Model step can say which cards
+ * work offline and which need a download first. Reads each entry's cache record, nothing more.
+ */
+export async function cachedCatalogIds(opts: { cacheDir?: string; entries?: readonly CatalogEntry[] } = {}): Promise<string[]> {
+  const entries = opts.entries ?? modelCatalog;
+  const cached = await Promise.all(entries.map((e) => isModelCached(e.url, { fromTFHub: e.fromTFHub, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) })));
+  return entries.filter((_, i) => cached[i]).map((e) => e.id);
 }

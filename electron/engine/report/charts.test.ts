@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { chartColors, trainValSeries } from '../../../shared/charts';
-import { confusionSvg, lineChartSvg } from './charts';
+import { lineChartSvg } from './charts';
 
-const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(',')})`;
+const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `${i + 1}: lr ${i}`, points: [[1, 0.4], [2, 0.5 + i / 50]] as [number, number][] }));
+const count = (svg: string, text: string) => svg.split(`>${text}<`).length - 1;
 
-describe("the report's charts are the app's", () => {
-  it("gives the report's confusion matrix the app's colours: confusions in red, not one blue scale", () => {
-    const svg = confusionSvg(['cat', 'dog'], [[5, 1], [0, 4]]);
-    // the largest count of each kind takes the end of its scale
-    expect(svg).toContain(rgb(chartColors.confused.at(-1)!));
-    expect(svg).toContain(rgb(chartColors.right.at(-1)!));
+describe("the report's curves", () => {
+  it('draw a few runs on one chart', () => {
+    const svg = lineChartSvg({ series: runs(3), percent: true, xName: 'epoch' });
+    expect(count(svg, '100%')).toBe(1);
   });
 
-  it("gives the report's curves the app's train and validation colours", () => {
-    const svg = lineChartSvg({ series: trainValSeries([[1, 0.5], [2, 0.6]], [[1, 0.4], [2, 0.5]]), xName: 'epoch', percent: true });
-    expect(svg.toLowerCase()).toContain(chartColors.train);
-    expect(svg.toLowerCase()).toContain(chartColors.val);
-    expect(svg).toContain('stroke-dasharray');
+  it('draw past six runs as small multiples, as the app does: one small chart a run, each named', () => {
+    const svg = lineChartSvg({ series: runs(8), percent: true, xName: 'epoch' });
+    // one accuracy axis a cell
+    expect(count(svg, '100%')).toBe(8);
+    for (const r of runs(8)) expect(svg).toContain(`>${r.name}<`);
+    expect(Number(/height="(\d+)"/.exec(svg)?.[1])).toBe(2 * 120 + 4);
   });
 });

@@ -1,15 +1,15 @@
 import * as echarts from 'echarts/core';
 import { HeatmapChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, VisualMapComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, TitleComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { EChartsOption } from 'echarts';
-import { confusionHeight, confusionOption, curvesOption, reportMedium, type CurveSeries } from '../../../shared/charts';
+import { confusionHeight, confusionOption, curvesOption, reportMedium, smallMultiplesAbove, smallMultiplesOption, type CurveSeries } from '../../../shared/charts';
 
 /**
  * The report's charts: the app's own options (shared/charts.ts), rendered to SVG strings on the
  * server side, so the report needs no browser and no script to show them.
  */
-echarts.use([LineChart, HeatmapChart, GridComponent, LegendComponent, VisualMapComponent, SVGRenderer]);
+echarts.use([LineChart, HeatmapChart, GridComponent, LegendComponent, TitleComponent, VisualMapComponent, SVGRenderer]);
 
 function render(option: EChartsOption, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
@@ -23,8 +23,15 @@ function render(option: EChartsOption, width: number, height: number): string {
   }
 }
 
-/** one line a series: curves per epoch, or accuracy against images per class (log x) */
+/**
+ * one line a series: curves per epoch, or accuracy against images per class (log x); past a
+ * handful of runs, one small chart a run on the same axes (small multiples), as in the app
+ */
 export function lineChartSvg(o: { series: readonly CurveSeries[]; percent?: boolean; xName: string; logX?: boolean; width?: number; height?: number }): string {
+  if (o.series.length > smallMultiplesAbove) {
+    const m = smallMultiplesOption({ series: o.series, percent: o.percent, logX: o.logX, columns: 4, cellHeight: 120, dotsUpTo: 30 }, reportMedium);
+    return render(m.option, o.width ?? 640, m.height);
+  }
   return render(curvesOption({ series: o.series, percent: o.percent, xName: o.xName, logX: o.logX, xMax: 'dataMax', dotsUpTo: 30, legend: 'top' }, reportMedium), o.width ?? 640, o.height ?? 240);
 }
 

@@ -1,11 +1,12 @@
 import { describeDevices } from '../../../shared/devices';
 import { describeExtraction, extractionCell, extractionOf, extractorName, formatSpeed, frozenPartLabel } from '../../../shared/extraction';
-import { describeRun, differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves } from '../../../shared/compare';
+import { differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves, runLabel } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
 import { findLab, type Lab, type LabTask } from '../../../shared/lab';
 import type { Project } from '../../../shared/project';
 import type { RunRecord } from '../../../shared/run';
+import { smallMultiplesAbove } from '../../../shared/charts';
 import { confusionSvg, lineChartSvg } from './charts';
 
 /**
@@ -56,8 +57,8 @@ function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): strin
 }
 
 function curvesFigure(runs: readonly RunRecord[], all: readonly RunRecord[]): string {
-  return learningCurvePanels(runs, (r) => `${all.indexOf(r) + 1}: ${describeRun(r, runs)}`)
-    .map((p) => `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch.</figcaption></figure>`)
+  return learningCurvePanels(runs, (r) => runLabel(r, runs, all))
+    .map((p) => `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch${p.series.length > smallMultiplesAbove ? ': one chart a run on the same axes, the other runs in grey' : ''}.</figcaption></figure>`)
     .join('');
 }
 
@@ -166,7 +167,7 @@ ${best ? bestRunSection(best, all) : ''}
 <p class="meta">Columns show only the settings that differ between runs; the others were: ${
     all.length
       ? knobs
-          .filter((k) => !differingKnobs(all).includes(k))
+          .filter((k) => !differingKnobs(all).includes(k) && k.value(all[0]!) !== '–')
           .map((k) => `${esc(k.label)} ${esc(k.value(all[0]!))}`)
           .join(', ')
       : '—'

@@ -115,6 +115,17 @@ describe('lab service', () => {
     await expect(call('sweep.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: Array.from({ length: 9 }, (_, i) => i + 1), batchSize: [1, 2, 3, 4, 5, 6, 7, 8] } })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
+  it('trains only the runs of a sweep the app does not reuse, numbered from 0, each with its place in the plan', async () => {
+    const config = { ...defaultTrainConfig, epochs: 2, batchSize: 8, patience: 0 };
+    const sweep = { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: [0.01, 0.1], batchSize: [4, 16] } };
+    await expect(call('sweep.start', { ...sweep, skip: [0, 1, 2, 3] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/nothing to train/) });
+    const { jobId, runs } = await call('sweep.start', { ...sweep, skip: [0, 1, 3] });
+    expect(runs).toEqual([{ index: 0, label: 'batch 16 · lr 0.01', epochs: 2, planIndex: 2 }]);
+    const done = await finishedFor(jobId);
+    expect(done.status).toBe('done');
+    expect(done.run.config).toMatchObject({ learningRate: 0.01, batchSize: 16 });
+  });
+
   it('a stopped run can be resumed from its checkpoint and ends with every epoch', async () => {
     const config = { ...defaultTrainConfig, epochs: 1500, batchSize: 8, patience: 0 };
     const { jobId } = await call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config });

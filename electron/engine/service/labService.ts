@@ -12,7 +12,7 @@ import { thumbnailJpeg } from '../images/thumbnail';
 import { augmentPreviewJpegs } from '../images/augment';
 import { planExtraction } from '../extract/memoryBudget';
 import { defaultCut, listLayers, loadLayersBackbone } from '../models/loadBackbone';
-import { resolveModel } from '../models/resolveModel';
+import { cachedCatalogIds, resolveModel } from '../models/resolveModel';
 import { planBackbone, type BackbonePlan } from '../run/openBackbone';
 import { chooseSplit, forwardFlops } from '../train/fineTune';
 import type { ResolvedModel } from '../models/resolveModel';
@@ -28,7 +28,7 @@ import { diskError, writeFileAtomic } from '../util/atomicWrite';
 import { assertReplaceable } from '../util/ownedFile';
 import { reportPdfName, withReportExtension } from '../../../shared/ownFiles';
 import { defaultPaper } from '../report/paperLocale';
-import { planSweep, SweepPlanError } from '../../../shared/sweep';
+import { planSweep, plannedConfig, SweepPlanError } from '../../../shared/sweep';
 import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
 import { BottleneckCache } from '../cache/bottleneckCache';
@@ -144,7 +144,7 @@ export function createLabService(o: LabServiceOptions): LabService {
       const jpegs = await augmentPreviewJpegs(file, contentHash, variants, size);
       return { dataUrls: jpegs.map((j) => `data:image/jpeg;base64,${j.toString('base64')}`) };
     },
-    'models.catalog': async () => ({ entries: modelCatalog, measured: speeds.all() }),
+    'models.catalog': async () => ({ entries: modelCatalog, measured: speeds.all(), cached: await cachedCatalogIds() }),
     'models.inspect': async ({ source }) => {
       await backendReady;
       const model = await inspect(source);
@@ -190,7 +190,7 @@ export function createLabService(o: LabServiceOptions): LabService {
       await backendReady;
       return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...backendOpt } }], onRunDone(owner, null), owner ?? null, named) };
     },
-    'sweep.start': async ({ dataset, split, source, cut, config, axes, owner, jobId: named }) => {
+    'sweep.start': async ({ dataset, split, source, cut, config, axes, skip, owner, jobId: named }) => {
       await backendReady;
       let plan;
       try {
@@ -199,13 +199,16 @@ export function createLabService(o: LabServiceOptions): LabService {
         if (e instanceof SweepPlanError) throw new TransferLabError('BAD_ARGUMENT', e.message, 'Fewer values, or fix the one named.');
         throw e;
       }
-      const queue = plan.map((p) => ({
+      // runs the app reuses instead (finished before with the same settings) are not trained again
+      const toRun = plan.filter((p) => !skip?.includes(p.index));
+      if (!toRun.length) throw new TransferLabError('BAD_ARGUMENT', 'Every run of these experiments is skipped: nothing to train.', 'Their finished runs are already in the project.');
+      const queue = toRun.map((p) => ({
         label: p.label,
         // the bottleneck the user chose belongs to the model it was chosen on
-        options: { dataset, split, model: p.model, ...(cut && p.model === source ? { cut } : {}), config: { ...p.config, imagesPerClass: p.perClass, fineTuneLayers: p.fineTune }, ...backendOpt },
+        options: { dataset, split, model: p.model, ...(cut && p.model === source ? { cut } : {}), config: plannedConfig(p), ...backendOpt },
       }));
       const jobId = jobs.start(queue, onRunDone(owner, config), owner ?? null, named);
-      return { jobId, runs: plan.map((p) => ({ index: p.index, label: p.label, epochs: p.config.epochs })) };
+      return { jobId, runs: toRun.map((p, i) => ({ index: i, label: p.label, epochs: p.config.epochs, planIndex: p.index })) };
     },
     'sweep.cancelRun': async ({ jobId, index }) => ({ cancelled: jobs.cancelRun(jobId, index) }),
     'train.stop': async ({ jobId }) => ({ stopped: jobs.stop(jobId) }),

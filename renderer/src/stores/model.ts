@@ -16,6 +16,8 @@ export const useModelStore = defineStore('model', () => {
   /** per source and cut, the extraction the bottleneck cache keeps (the same figure the runs and the report show) */
   const measured = ref<Record<string, Record<string, ExtractionMeasurement>>>({});
   const catalogLoading = ref(false);
+  /** catalog ids already in the engine's model cache: the others need a download first */
+  const cached = ref<string[]>([]);
   const source = ref<string | null>(null);
   const inspection = ref<ModelInspection | null>(null);
   const inspecting = ref<string | null>(null);
@@ -36,6 +38,7 @@ export const useModelStore = defineStore('model', () => {
       const r = await api.call('models.catalog', {});
       catalog.value = r.entries;
       measured.value = r.measured;
+      cached.value = r.cached;
     } catch (e) {
       useNoticeStore().report(e, 'Loading the model catalog');
     } finally {
@@ -43,19 +46,25 @@ export const useModelStore = defineStore('model', () => {
     }
   }
 
-  /** resolve (download if needed) and describe the model; it becomes the chosen one on success */
-  async function use(spec: string): Promise<boolean> {
+  /**
+   * resolve (download if needed) and describe the model; it becomes the chosen one on success.
+   * `anchor`: where a failure is shown (beside the card or form clicked), else the top banner.
+   */
+  async function use(spec: string, o: { anchor?: string } = {}): Promise<boolean> {
     const wanted = spec.trim();
     if (!wanted) return false;
     inspecting.value = wanted;
     download.value = null;
+    const context = `Loading the model ${wanted}`;
     try {
       const r = await api.call('models.inspect', { source: wanted });
       inspection.value = r;
       source.value = wanted;
+      if (!cached.value.includes(wanted) && catalog.value.some((e) => e.id === wanted)) cached.value = [...cached.value, wanted];
+      useNoticeStore().resolve(context);
       return true;
     } catch (e) {
-      useNoticeStore().report(e, `Loading the model ${wanted}`);
+      useNoticeStore().report(e, context, o.anchor ? { anchor: o.anchor } : {});
       return false;
     } finally {
       inspecting.value = null;
@@ -73,6 +82,11 @@ export const useModelStore = defineStore('model', () => {
     if (cut && byCut[cut]) return { cut, measurement: byCut[cut] };
     const [other] = Object.entries(byCut).sort(([, a], [, b]) => b.images - a.images);
     return other ? { cut: other[0], measurement: other[1] } : null;
+  }
+
+  /** whether a catalog entry is on this machine already (false: using it downloads it) */
+  function isCached(id: string): boolean {
+    return cached.value.includes(id);
   }
 
   function reset(): void {
@@ -101,6 +115,7 @@ export const useModelStore = defineStore('model', () => {
     loadCatalog,
     use,
     measuredSpeed,
+    isCached,
     reset,
     restore,
   };

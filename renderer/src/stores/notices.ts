@@ -16,11 +16,15 @@ export interface Notice {
   project: string | null;
   /** the step it was raised on; null for one about the whole project */
   step: string | null;
+  /** where on the page it is shown (beside the card or form the action started from); null: the banner at the top */
+  anchor: string | null;
 }
 
 export interface NoticeOptions {
   /** 'step' (default): goes when the user moves to another step; 'project': stays until another project is opened */
   scope?: 'step' | 'project';
+  /** show it beside what the user clicked (a `<NoticeBanner anchor>` there), not at the top of the page */
+  anchor?: string;
 }
 
 /**
@@ -38,8 +42,8 @@ export const useNoticeStore = defineStore('notices', () => {
   let project: string | null = null;
   let step: string | null = null;
 
-  function add(n: Omit<Notice, 'id' | 'project' | 'step'>, o: NoticeOptions): Notice {
-    const notice: Notice = { ...n, id: nextId++, project, step: o.scope === 'project' ? null : step };
+  function add(n: Omit<Notice, 'id' | 'project' | 'step' | 'anchor'>, o: NoticeOptions): Notice {
+    const notice: Notice = { ...n, id: nextId++, project, step: o.scope === 'project' ? null : step, anchor: o.anchor ?? null };
     // one banner per action: a retried click that fails again replaces the earlier one
     notices.value = [...notices.value.filter((x) => x.context !== notice.context), notice].slice(-5);
     return notice;

@@ -190,6 +190,49 @@ describe('useTrainingStore', () => {
     expect(training.plannedEpochs).toBe(30);
   });
 
+  it('reuses a finished run with exactly the same settings instead of training it again, and says so', async () => {
+    const project = useProjectStore();
+    project.startLab('transfer-learning');
+    // made before (in Experiments, say) with what the sweep's lr 0.01 run would use
+    const made = sampleRun('run-made');
+    made.dataset.counts = { train: 2, val: 2, test: 2 };
+    made.config = { ...made.config, epochs: 20, learningRate: 0.01 };
+    project.addRun('/work/runs/run-made', made);
+    handle('sweep.start', () => ({ jobId: 'j4', runs: [{ index: 0, label: 'lr 0.1', epochs: 20, planIndex: 1 }] }));
+    const training = useTrainingStore();
+    const reuse = project.runs as unknown as { runDir: string; record: typeof made }[];
+    expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { config: { epochs: 20 }, labTask: 'learning-rate', reuse })).toBe(true);
+    expect(sent('sweep.start')[0]).toMatchObject({ skip: [0] });
+    expect(training.reused).toEqual([{ planIndex: 0, label: 'lr 0.01', runId: 'run-made', runDir: '/work/runs/run-made' }]);
+    expect(training.runs.map((r) => r.label)).toEqual(['lr 0.1']);
+    // the lab task counts it as its own
+    expect(project.lab?.runs['learning-rate']).toEqual(['run-made']);
+    expect(project.runs).toHaveLength(1);
+  });
+
+  it('trains nothing when every planned run was made before, and trains again when any setting differs (the seed)', async () => {
+    const project = useProjectStore();
+    const runs = [0.01, 0.1].map((lr) => {
+      const r = sampleRun(`run-${lr}`);
+      r.dataset.counts = { train: 2, val: 2, test: 2 };
+      r.config = { ...r.config, learningRate: lr };
+      return r;
+    });
+    for (const r of runs) project.addRun(`/work/runs/${r.id}`, r);
+    const reuse = project.runs as unknown as { runDir: string; record: (typeof runs)[0] }[];
+    const training = useTrainingStore();
+    expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { reuse })).toBe(true);
+    expect(sent('sweep.start')).toEqual([]);
+    expect(training.reused.map((r) => r.runId)).toEqual(['run-0.01', 'run-0.1']);
+    expect(training.running).toBe(false);
+
+    handle('sweep.start', () => ({ jobId: 'j5', runs: [{ index: 0, label: 'lr 0.01', epochs: 20, planIndex: 0 }, { index: 1, label: 'lr 0.1', epochs: 20, planIndex: 1 }] }));
+    useTrainConfigStore().setConfig({ seed: 7 });
+    expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { reuse })).toBe(true);
+    expect(sent('sweep.start')[0]!.skip).toBeUndefined();
+    expect(training.reused).toEqual([]);
+  });
+
   it("a reloaded window counts against the job's plan too", async () => {
     handle('train.current', () => ({ job: { jobId: 'j8', status: 'running', startedAt: '2026-01-01T00:00:00Z', events: [{ type: 'phase', phase: 'extract', message: 'extracting' }], runDir: null, error: null, runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false, epochs: 40 }], current: 0 } }));
     const training = useTrainingStore();
@@ -205,9 +248,13 @@ describe('useTrainingStore', () => {
     await training.stop();
     const jobId = sent('train.start')[0]!.jobId!;
     expect(sent('train.stop')).toEqual([{ jobId }]);
+    // the engine stops at its next safe point, seconds later: "stopping…" until the job has ended
     expect(training.stopping).toBe(true);
+    await training.stop();
+    expect(sent('train.stop')).toHaveLength(1);
     emit('job.finished', { jobId, status: 'cancelled', runDir: null, run: null, error: null });
     expect(training.stopping).toBe(false);
+    expect(training.running).toBe(false);
   });
 
   it('is not left stopping when the job had already ended, or the stop was refused', async () => {

@@ -1,12 +1,15 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import type { TransferLabErrorData } from '../../../shared/errors';
+import type { Preprocessing } from '../../../shared/preprocessing';
 import type { TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
 import type { RunExtraction } from '../../../shared/extraction';
 import { describeFrozenPart, type BackendFacts, type ExtractorFacts } from '../../../shared/runFacts';
-import { planSweep, type SweepAxes } from '../../../shared/sweep';
+import { findCatalogEntry } from '../../../shared/catalog';
+import { findReusable, type RunSettings } from '../../../shared/reuse';
+import { planSweep, plannedConfig, SweepPlanError, type PlannedRun, type SweepAxes } from '../../../shared/sweep';
 import type { ProjectOwner, RunStatus } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
@@ -29,6 +32,15 @@ export interface JobRunEntry {
   runId: string | null;
   /** the epochs this run is set to train: the counter is right before its first epoch ends */
   epochs: number | null;
+}
+
+/** a finished run of the project taken instead of training one with the same settings again */
+export interface ReusedRun {
+  /** its place in the experiments' plan */
+  planIndex: number;
+  label: string;
+  runId: string;
+  runDir: string;
 }
 
 /** a run of this project's job that finished: the project store takes it in (onRunFinished) */
@@ -71,6 +83,8 @@ export const useTrainingStore = defineStore('training', () => {
   const resumableDir = ref<string | null>(null);
   /** the lab task whose experiment this job is */
   const labTask = ref<string | null>(null);
+  /** the planned runs the last experiments took from the project instead of training them again */
+  const reused = ref<ReusedRun[]>([]);
   /** the project that started the job: its runs join that project only (the engine keeps them for it otherwise) */
   let jobOwner: ProjectOwner | null = null;
   const ownedHere = () => jobOwner === null || identity.owns(jobOwner);
@@ -196,6 +210,7 @@ export const useTrainingStore = defineStore('training', () => {
     jobId.value = job.jobId;
     jobOwner = job.owner ?? null;
     status.value = job.status;
+    if (job.status !== 'running') stopping.value = false;
     clearRun();
     runs.value = job.runs.map((r) => ({ ...r, epochs: r.epochs ?? null, runId: null }));
     currentRun.value = job.current;
@@ -259,6 +274,7 @@ export const useTrainingStore = defineStore('training', () => {
     // a new job: the last one's failure is no longer the news
     useNoticeStore().resolve('Training');
     labTask.value = null;
+    reused.value = [];
     jobId.value = id;
     status.value = 'running';
     resumableDir.value = null;
@@ -278,11 +294,53 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   /**
+   * What a planned run will be made with, as far as the app can know before it runs: the
+   * scanned data, the loaded model (its files, cut, preprocessing) or a catalog model at its
+   * default cut, and every hyper-parameter. Null where something is not known (no scan, a
+   * split edited since it, a folder or address not loaded): such a run is never reused.
+   */
+  function settingsFor(p: PlannedRun): RunSettings | null {
+    const scan = useDatasetStore().scan;
+    const dataset = useDatasetStore();
+    const model = useModelStore();
+    if (!scan || dataset.splitChanged) return null;
+    let m: RunSettings['model'];
+    if (p.model === model.source && model.inspection?.source === p.model) {
+      const cut = useFreezeStore().effectiveCut;
+      if (!cut) return null;
+      m = { source: p.model, key: model.inspection.key, cut: model.inspection.format === 'graph' ? null : cut, preprocessing: plain(model.inspection.preprocessing) as Preprocessing };
+    } else {
+      const entry = findCatalogEntry(p.model);
+      if (!entry || (entry.format === 'layers' && !entry.defaultCut)) return null;
+      m = { source: p.model, key: null, cut: entry.format === 'layers' ? entry.defaultCut! : null, preprocessing: plain(entry.preprocessing) };
+    }
+    const count = (split: 'val' | 'test') => scan.images.filter((i) => i.split === split).length;
+    return { dataset: { root: scan.root, split: { ...scan.split }, classes: [...scan.classes], valCount: count('val'), testCount: count('test') }, model: m, config: plannedConfig(p) };
+  }
+
+  /** the experiments a sweep would run, planned here as the engine plans them */
+  function planExperiments(axes: SweepAxes, o: { config?: Partial<TrainConfig> } = {}): PlannedRun[] {
+    const source = useModelStore().source;
+    if (!source) return [];
+    const config = { ...(plain(trainConfig.config) as TrainConfig), ...o.config };
+    return planSweep({ model: source, config, perClass: config.imagesPerClass, fineTune: config.fineTuneLayers }, axes);
+  }
+
+  /** for each planned run, a finished run among `runs` made with exactly its settings (the latest), or null */
+  function reusableFor<T extends { record: RunRecord }>(plan: readonly PlannedRun[], runs: readonly T[]): (T | null)[] {
+    return plan.map((p) => {
+      const s = settingsFor(p);
+      return s ? findReusable(runs, s) : null;
+    });
+  }
+
+  /**
    * queues the grid of runs; they share the cache and this one progress view. A lab task's
    * experiment passes its own settings over the Train step's and its task, which records
-   * the runs as they finish.
+   * the runs as they finish. A planned run whose settings match a finished run in `reuse`
+   * (the project's) is not trained again: that run is taken, and said to be reused.
    */
-  async function startSweep(axes: SweepAxes, o: { config?: Partial<TrainConfig>; labTask?: string } = {}): Promise<boolean> {
+  async function startSweep(axes: SweepAxes, o: { config?: Partial<TrainConfig>; labTask?: string; reuse?: readonly { runDir: string; record: RunRecord }[] } = {}): Promise<boolean> {
     const dataset = useDatasetStore();
     const model = useModelStore();
     const notices = useNoticeStore();
@@ -290,16 +348,47 @@ export const useTrainingStore = defineStore('training', () => {
       notices.report(new Error('Scan a dataset and choose a model first.'), 'Starting the experiments');
       return false;
     }
-    const config = { ...(plain(trainConfig.config) as TrainConfig), ...o.config };
-    const input = { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config, axes: plain(axes), owner: { ...identity.owner } };
-    // the grid as the engine will plan it (the same function): its runs are listed from the start
-    let planned: Planned[] = [];
+    let plan: PlannedRun[];
     try {
-      planned = planSweep({ model: model.source, config, perClass: config.imagesPerClass, fineTune: config.fineTuneLayers }, input.axes).map((p) => ({ index: p.index, label: p.label, epochs: p.config.epochs }));
-    } catch {
-      // the engine refuses it with the reason
+      plan = planExperiments(axes, o);
+    } catch (e) {
+      notices.report(e instanceof SweepPlanError ? e : new Error(String(e)), 'Starting the experiments');
+      return false;
     }
-    return launch(planned, o.labTask ?? null, 'Starting the experiments', (id) => api.call('sweep.start', { ...input, jobId: id }));
+    const found = o.reuse ? reusableFor(plan, o.reuse) : plan.map(() => null);
+    const taken: ReusedRun[] = plan.flatMap((p, i) => {
+      const f = found[i];
+      return f ? [{ planIndex: p.index, label: p.label, runId: f.record.id, runDir: f.runDir }] : [];
+    });
+    const task = o.labTask ?? null;
+    const takeReused = () => {
+      reused.value = taken;
+      labTask.value = task;
+      for (const t of taken) runFinished({ runDir: t.runDir, run: found[t.planIndex]!.record, labTask: task });
+    };
+    if (taken.length === plan.length) {
+      // every run was made before: nothing to train
+      runs.value = [];
+      takeReused();
+      notices.resolve('Starting the experiments');
+      return true;
+    }
+    // the grid as the engine will run it (the same plan, less the reused runs, numbered from 0): listed from the start
+    const toRun = plan.filter((p) => !taken.some((t) => t.planIndex === p.index));
+    const planned: Planned[] = toRun.map((p, i) => ({ index: i, label: p.label, epochs: p.config.epochs }));
+    const input = {
+      dataset: dataset.scan.root,
+      split: { ...dataset.split },
+      source: model.source,
+      cut: useFreezeStore().cut,
+      config: { ...(plain(trainConfig.config) as TrainConfig), ...o.config },
+      axes: plain(axes),
+      ...(taken.length ? { skip: taken.map((t) => t.planIndex) } : {}),
+      owner: { ...identity.owner },
+    };
+    const started = await launch(planned, task, 'Starting the experiments', (id) => api.call('sweep.start', { ...input, jobId: id }));
+    if (started) takeReused();
+    return started;
   }
 
   async function cancelRun(index: number): Promise<void> {
@@ -319,12 +408,17 @@ export const useTrainingStore = defineStore('training', () => {
     return launch([{ index: 0, label: 'resumed run' }], null, 'Resuming the run', (id) => api.call('train.resume', { runDir: dir, owner, jobId: id }));
   }
 
+  /**
+   * Asks the engine to stop; "stopping…" shows from the click until the job has ended, which
+   * can take seconds (a fine-tuning batch, or extraction, finishes to a safe point first).
+   */
   async function stop(): Promise<void> {
-    if (!jobId.value || !running.value) return;
+    if (!jobId.value || !running.value || stopping.value) return;
     stopping.value = true;
     try {
       // the engine winds the run down (the batch in hand, the checkpoint): "Stopping…" until job.finished
-      if (!(await api.call('train.stop', { jobId: jobId.value })).stopped) stopping.value = false;
+      const { stopped } = await api.call('train.stop', { jobId: jobId.value });
+      if (!stopped || !running.value) stopping.value = false;
     } catch (e) {
       stopping.value = false;
       useNoticeStore().report(e, 'Stopping training');
@@ -382,6 +476,7 @@ export const useTrainingStore = defineStore('training', () => {
     stopping: readonly(stopping),
     runs: readonly(runs),
     labTask: readonly(labTask),
+    reused: readonly(reused),
     currentRun: readonly(currentRun),
     resumableDir: readonly(resumableDir),
     startSweep,
@@ -394,6 +489,8 @@ export const useTrainingStore = defineStore('training', () => {
     backendNote,
     extractorNote,
     onRunFinished,
+    planExperiments,
+    reusableFor,
     start,
     stop,
     resume,

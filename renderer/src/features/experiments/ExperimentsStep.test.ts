@@ -28,7 +28,7 @@ describe('the Experiments step', () => {
     resetApi();
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measured: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {}, cached: [] }));
     handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: planned }));
   });
 

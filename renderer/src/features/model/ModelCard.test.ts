@@ -49,7 +49,7 @@ describe('one extraction speed per model, everywhere', () => {
   });
 
   it("the model card shows the cache's measurement for the model on this machine", async () => {
-    handle('models.catalog', () => ({ entries: modelCatalog, measured: { [entry.id]: { [entry.defaultCut!]: once } } }));
+    handle('models.catalog', () => ({ entries: modelCatalog, measured: { [entry.id]: { [entry.defaultCut!]: once } }, cached: [] }));
     await useModelStore().loadCatalog();
     const card = mount(ModelCard, { props: { entry, maxMacs: 1000 } });
     expect(card.get('[data-testid="measured-speed"]').text()).toBe(figure);

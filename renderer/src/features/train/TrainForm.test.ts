@@ -25,7 +25,7 @@ describe('the Train form', () => {
     resetApi();
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measured: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {}, cached: [] }));
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
   });
 

@@ -29,7 +29,7 @@ describe('the Train step', () => {
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('dataset.augmentPreview', () => ({ dataUrls: [] }));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measured: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {}, cached: [] }));
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
   });
 

@@ -1,0 +1,53 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
+import type { RunRecord } from '../../../../shared/run';
+import { useProjectStore } from '../../stores/project';
+import { sampleRun } from '../../testing/fixtures';
+import EvaluateStep from '../evaluate/EvaluateStep.vue';
+import CompareRuns from './CompareRuns.vue';
+
+vi.mock('../../api/client', () => import('../../testing/mockApi'));
+
+function runs(): RunRecord[] {
+  const five = sampleRun('run-5');
+  five.config = { ...five.config, imagesPerClass: 5 };
+  const ten = sampleRun('run-10');
+  ten.config = { ...ten.config, imagesPerClass: 10 };
+  const long = sampleRun('run-10-long');
+  long.config = { ...long.config, imagesPerClass: 10, epochs: 40 };
+  return [five, ten, long];
+}
+
+describe('run labels where runs are shown together', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('the Compare table names every setting that differs among the runs it lists, even when the chart shows fewer', async () => {
+    const project = useProjectStore();
+    for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
+    const w = mount(CompareRuns);
+    await flushPromises();
+    // chart only runs 2 and 3: they differ in epochs alone, yet the table still lists run 1 with its 5 images a class
+    await w.get('[aria-label="Compare run 1"]').setValue(false);
+    const heads = w.get('[data-testid="compare-table"] thead').text();
+    expect(heads).toContain('images per class');
+    expect(heads).toContain('epochs asked');
+    expect(w.get('[data-testid="compare-row-1"]').text()).toContain('5');
+    expect(w.get('[data-testid="compare-row-2"]').text()).not.toBe(w.get('[data-testid="compare-row-3"]').text());
+  });
+
+  it('the Evaluate step’s run picker tells runs apart by images per class and epochs', async () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+    const project = useProjectStore();
+    for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
+    const w = mount(EvaluateStep, { global: { plugins: [router] } });
+    await flushPromises();
+    const options = w.findAll('[data-testid="run-picker"] option').map((o) => o.text());
+    expect(options).toHaveLength(3);
+    expect(options[0]).toMatch(/^1: per class 5 · epochs 20 · /);
+    expect(options[1]).toMatch(/^2: per class 10 · epochs 20 · /);
+    expect(options[2]).toMatch(/^3: per class 10 · epochs 40 · /);
+  });
+});

@@ -35,7 +35,7 @@ describe('reusing a finished run', () => {
       (s) => (s.config.epochs += 1),
       (s) => (s.config.imagesPerClass = 5),
       (s) => (s.config.batchSize = 4),
-      (s) => (s.config.learningRate = 0.01),
+      (s) => (s.config.learningRate = 0.05),
       (s) => (s.config.patience = 0),
       (s) => (s.config.head = { ...s.config.head, dropout: 0.5 }),
       (s) => (s.config.fineTuneLayers = 4),

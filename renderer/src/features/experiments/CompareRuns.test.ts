@@ -13,9 +13,9 @@ vi.mock('../../api/client', () => import('../../testing/mockApi'));
 
 function runs(): RunRecord[] {
   const five = sampleRun('run-5');
-  five.config = { ...five.config, imagesPerClass: 5 };
+  five.config = { ...five.config, imagesPerClass: 5, epochs: 20 };
   const ten = sampleRun('run-10');
-  ten.config = { ...ten.config, imagesPerClass: 10 };
+  ten.config = { ...ten.config, imagesPerClass: 10, epochs: 20 };
   const long = sampleRun('run-10-long');
   long.config = { ...long.config, imagesPerClass: 10, epochs: 40 };
   return [five, ten, long];

@@ -62,7 +62,7 @@ describe('the lab page', () => {
     expect(w.findAll('[data-testid="figure-row"]')).toHaveLength(1);
     expect(w.get('[data-testid="nav-lab"]').text()).toContain('1 run');
 
-    handle('sweep.start', () => ({ jobId: 'j1', runs: [{ index: 0, label: 'lr 0.001', epochs: 20, planIndex: 0 }, { index: 1, label: 'lr 1', epochs: 20, planIndex: 2 }] }));
+    handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: [{ index: 0, label: 'lr 0.001', epochs: 20, planIndex: 0 }, { index: 1, label: 'lr 1', epochs: 20, planIndex: 2 }] }));
     await w.get('[data-testid="lab-run"]').trigger('click');
     await flushPromises();
     expect(sent('sweep.start')[0]).toMatchObject({ skip: [1] });
@@ -87,16 +87,17 @@ describe('the lab page', () => {
     expect(said).toMatch(/fine-tune 4: fine-tuning 4 layers has not been timed on this machine yet/);
     expect(said).toContain('stop it at any time');
 
-    handle('sweep.start', () => ({ jobId: 'j1', runs: [{ index: 0, label: 'head only', epochs: 15, planIndex: 0 }, { index: 1, label: 'fine-tune 4', epochs: 15, planIndex: 1 }] }));
+    handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: [{ index: 0, label: 'head only', epochs: 15, planIndex: 0 }, { index: 1, label: 'fine-tune 4', epochs: 15, planIndex: 1 }] }));
     handle('train.stop', () => ({ stopped: true }));
     await w.get('[data-testid="lab-run"]').trigger('click');
     await flushPromises();
     await w.get('[data-testid="lab-stop"]').trigger('click');
     await flushPromises();
-    expect(sent('train.stop')).toEqual([{ jobId: 'j1' }]);
+    const jobId = sent('sweep.start')[0]!.jobId!;
+    expect(sent('train.stop')).toEqual([{ jobId }]);
     expect(w.get('[data-testid="lab-stop"]').text()).toContain('Stopping…');
     expect(w.get('[data-testid="lab-stop"]').attributes('disabled')).toBeDefined();
-    emit('job.finished', { jobId: 'j1', status: 'cancelled', runDir: null, run: null, error: null });
+    emit('job.finished', { jobId, status: 'cancelled', runDir: null, run: null, error: null });
     await flushPromises();
     expect(w.find('[data-testid="lab-stop"]').exists()).toBe(false);
   });

@@ -113,6 +113,8 @@ export interface ExtractorRecord {
   threads?: number;
   batchSize: number;
   fallbackReason?: string;
+  /** why the frozen part ran on this device, where `auto` weighed the GPU: no adapter, a software one, parity, or the two speeds */
+  deviceReason?: string;
   /** largest difference from the plain TF.js model in the parity check, relative to the features' scale */
   parityMaxDiff?: number;
   imagesPerSecond: number | null;

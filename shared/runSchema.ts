@@ -73,6 +73,7 @@ const extractorSchema = z.object({
   threads: z.number().optional(),
   batchSize: z.number(),
   fallbackReason: z.string().optional(),
+  deviceReason: z.string().optional(),
   parityMaxDiff: z.number().optional(),
   imagesPerSecond: z.number().nullable(),
 });

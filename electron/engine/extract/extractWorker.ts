@@ -8,7 +8,8 @@ import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
 import { bottleneckCachePlace, inPlace } from '../util/atomicWrite';
 import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerData, WorkerInit } from './protocol';
-import { buildRunner, parityTolerance, relativeDiff, type Runner } from './runners';
+import { buildRunner, parityTolerance, relativeDiff, type GpuCandidate, type Runner } from './runners';
+import { chooseFrozenDevice } from './chooseDevice';
 
 /**
  * One extraction worker: decodes its batch (sharp, on libuv's threads), runs the frozen part
@@ -98,15 +99,24 @@ async function infer(batch: Decoded[]): Promise<Float32Array> {
   return out;
 }
 
+interface Sample {
+  input: Uint8Array;
+  n: number;
+  size: readonly [number, number];
+  /** how many came from the dataset (0: random pixels stood in) */
+  fromDataset: number;
+}
+
+let sample: Sample | undefined;
+
 /**
- * The compiled runtime earns its trust before it writes anything: the dataset's first images
- * (the ones the pool was given to check with) also go through the plain TF.js model, and a
- * difference beyond the tolerance hands the work to TF.js. Pixels of random noise stand in
- * only when none of those images decodes.
+ * The dataset's first images (the ones the pool was given to check with), decoded as the
+ * extraction decodes them, so a small image's enlargement is checked too. Pixels of random
+ * noise stand in only when none of those images decodes.
  */
-async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
+async function paritySample(): Promise<Sample> {
+  if (sample) return sample;
   const { height, width, resize } = init.preprocessing;
-  // decoded as the extraction decodes them, so a small image's enlargement is checked too
   const samples: RgbImage[] = [];
   for (const file of init.parityImages ?? []) {
     if (samples.length === 2) break;
@@ -123,12 +133,63 @@ async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number;
     for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
     samples.push({ data, width, height });
   }
-  const input = pack(samples);
-  const n = samples.length;
-  const size = [samples[0]!.height, samples[0]!.width] as const;
+  sample = { input: pack(samples), n: samples.length, size: [samples[0]!.height, samples[0]!.width], fromDataset };
+  return sample;
+}
+
+/**
+ * A compiled runtime earns its trust before it writes anything: the sample goes through the
+ * plain TF.js model too, and a difference beyond the tolerance hands the work to TF.js.
+ */
+async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
+  const { input, n, size, fromDataset } = await paritySample();
   const maxDiff = relativeDiff(await native(() => ref.infer(input, n, size)), await native(() => own.infer(input, n, size)));
   if (maxDiff <= parityTolerance) return { maxDiff, images: fromDataset };
   return { maxDiff, images: fromDataset, fallbackReason: `${own.runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})` };
+}
+
+/**
+ * Images a second of a runner on a batch of the sample's images repeated to the pool's batch
+ * size, after one warm-up run (a GPU compiles its shaders there, ONNX Runtime plans its memory).
+ */
+async function imagesPerSecond(r: Runner): Promise<number> {
+  const { input, n, size } = await paritySample();
+  const batch = Math.max(1, init.timing?.batch ?? n);
+  const x = new Uint8Array(batch * (input.length / n));
+  for (let i = 0; i < batch; i++) x.set(input.subarray((i % n) * (input.length / n), ((i % n) + 1) * (input.length / n)), i * (input.length / n));
+  await native(() => r.infer(x, batch, size));
+  const t0 = performance.now();
+  await native(() => r.infer(x, batch, size));
+  return batch / Math.max((performance.now() - t0) / 1000, 1e-6);
+}
+
+/** fault injection for tests of the GPU's win (runners.ts says more): the CPU path's speed × this */
+const simulatedCpuRate = Number(process.env.TRANSFER_LAB_FAULT_CPU_RATE ?? 1);
+
+/**
+ * `auto`'s choice between the CPU path it built and the GPU (chooseDevice.ts): the facts
+ * gathered one at a time, as long as the decision asks for the next.
+ */
+async function weighGpu(gpu: GpuCandidate, cpu: Runner): Promise<{ device: 'gpu' | 'cpu'; why: string; parityMaxDiff?: number }> {
+  let facts = gpu.facts;
+  let parityMaxDiff: number | undefined;
+  for (;;) {
+    const d = chooseFrozenDevice(facts);
+    if (!('next' in d)) return { ...d, ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}) };
+    if (d.next === 'start' || !gpu.runner) return { device: 'cpu', why: 'WebGPU did not start' };
+    if (closing) return { device: 'cpu', why: 'stopped while the GPU was weighed' };
+    if (d.next === 'parity') {
+      const p = await checkParity(gpu.reference, gpu.runner).catch((e: unknown) => ({ maxDiff: Number.POSITIVE_INFINITY, error: e }));
+      if ('error' in p) return { device: 'cpu', why: `WebGPU failed while checked: ${(p.error as Error).message.split('\n')[0]}` };
+      parityMaxDiff = p.maxDiff;
+      facts = { ...facts, parity: { passed: !p.fallbackReason, maxDiff: p.maxDiff } };
+    } else {
+      const gpuRate = await imagesPerSecond(gpu.runner).catch(() => 0);
+      // the pool's workers share the cores (the CPU path's threads were planned so) but one GPU
+      const cpuRate = (await imagesPerSecond(cpu)) * Math.max(1, init.timing?.workers ?? 1) * simulatedCpuRate;
+      facts = { ...facts, timing: { gpuImagesPerSecond: gpuRate, cpuImagesPerSecond: cpuRate } };
+    }
+  }
 }
 
 /** Runs the frozen part in chunks no larger than the cap; an allocation failure halves the cap. */
@@ -248,23 +309,38 @@ async function boot(): Promise<void> {
     const built = await native(() => buildRunner(init));
     runner = built.runner;
     reference = built.reference;
+    // every runtime built and not kept is released once the choice is made
+    const candidates = new Set<Runner>([built.runner, ...(built.reference ? [built.reference] : []), ...(built.gpu ? [built.gpu.reference] : []), ...(built.gpu?.runner ? [built.gpu.runner] : [])]);
     let { fallbackReason, parityMaxDiff } = built;
-    if (closing) return;
-    if (reference) {
-      const parity = await checkParity(reference, runner);
-      parityMaxDiff = parity.maxDiff;
-      // the loser of the check goes: the compiled runtime if it failed, else the TF.js model
-      if (parity.fallbackReason) {
-        fallbackReason = parity.fallbackReason;
-        await runner.dispose();
-        runner = reference;
-      } else reference.dispose();
+    let deviceReason: string | undefined;
+    try {
+      if (closing) return;
+      if (reference) {
+        const parity = await checkParity(reference, runner);
+        parityMaxDiff = parity.maxDiff;
+        // the loser of the check goes: the compiled runtime if it failed, else the TF.js model
+        if (parity.fallbackReason) {
+          fallbackReason = parity.fallbackReason;
+          runner = reference;
+        }
+      }
+      if (built.gpu && !closing) {
+        const choice = await weighGpu(built.gpu, runner);
+        deviceReason = choice.why;
+        if (choice.device === 'gpu' && built.gpu.runner) {
+          runner = built.gpu.runner;
+          fallbackReason = undefined;
+          if (choice.parityMaxDiff !== undefined) parityMaxDiff = choice.parityMaxDiff;
+        }
+      }
+    } finally {
       reference = null;
+      for (const c of candidates) if (c !== runner) await c.dispose();
     }
     if (closing) return;
     // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
     const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
-    send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
+    send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(deviceReason ? { deviceReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
   } catch (e) {
     if (!closing) send(fatal(e));
   }

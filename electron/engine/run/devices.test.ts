@@ -25,7 +25,7 @@ describe('which device ran each part of a run', () => {
     const d = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, { count: 2, switched: 'wasm has no convolution gradients' });
     expect(d.topLayers).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: 'wasm has no convolution gradients' });
     expect(d.frozenPart.device).toBe('none');
-    expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu — wasm has no convolution gradients; head: CPU by/);
+    expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu, because wasm has no convolution gradients; head: CPU by/);
   });
 
   it('the frozen part on WebGPU is recorded as the GPU', () => {

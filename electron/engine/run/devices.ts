@@ -11,6 +11,7 @@ interface ExtractorFacts {
   runtime: string;
   backend: string;
   fallbackReason?: string;
+  deviceReason?: string;
 }
 
 /**
@@ -26,11 +27,12 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, top
   } else if (extractor.runtime === 'webgpu') {
     frozenPart = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {
-    frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' };
+    frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: extractor.deviceReason ?? 'no GPU path for the frozen part was tried (--extractor onnx)' };
   } else {
     const use = onBackend();
     frozenPart = { ...use, by: `${backend.provider} (TF.js ${extractor.runtime})` };
-    if (extractor.fallbackReason) frozenPart.why = [extractor.fallbackReason, use.why].filter(Boolean).join('; ');
+    const why = [use.device === 'cpu' ? extractor.deviceReason : undefined, extractor.fallbackReason, use.why].filter(Boolean).join('; ');
+    if (why) frozenPart.why = why;
   }
   const devices: RunDevices = { frozenPart, head: onBackend() };
   if (topLayers && topLayers.count > 0) {

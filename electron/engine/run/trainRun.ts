@@ -220,6 +220,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
           batchSize: features.extractor.batchSize,
           imagesPerSecond: features.imagesPerSecond,
           ...(features.extractor.fallbackReason ? { fallbackReason: features.extractor.fallbackReason } : {}),
+          ...(features.extractor.deviceReason ? { deviceReason: features.extractor.deviceReason } : {}),
           ...(features.extractor.parityMaxDiff !== undefined ? { parityMaxDiff: features.extractor.parityMaxDiff } : {}),
         }
       : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null };

@@ -163,8 +163,8 @@ const softwareAsHardware = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
  * software one, ends it there: no model goes to the GPU), else the WebGPU runtime started.
  */
 async function gpuCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
-  const { probeAdapters } = await import('../devices/probeDevices');
-  const probe = await probeAdapters();
+  const { probeAdaptersIsolated } = await import('../devices/probeDevices');
+  const probe = await probeAdaptersIsolated();
   const found = probe.adapters[0];
   const adapter = found && softwareAsHardware ? { ...found, software: false } : found;
   const facts: DeviceFacts = { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };

@@ -12,6 +12,7 @@ import { createOnnxRunner } from '../frozen/onnx/onnxSession';
 import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/decodeImage';
 import { enlargeToInput } from '../tf/enlarge';
+import { startWebgpuBackend } from '../tf/webgpu';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
 import { chooseFrozenDevice, type DeviceFacts } from './chooseDevice';
 
@@ -97,34 +98,12 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
 }
 
 /**
- * TF.js's WebGPU backend through Dawn for Node (the optional `webgpu` package), ready to run;
- * rejects with the reason when it cannot (not installed, no Vulkan adapter, backend refused).
- */
-async function webgpuBackend(): Promise<string> {
-  const { nodeGpu, probeAdapters } = await import('../devices/probeDevices');
-  const gpu = await nodeGpu();
-  const { adapters, noAdapterReason } = await probeAdapters(gpu);
-  if (!adapters.length) throw new Error(noAdapterReason ?? 'no WebGPU adapter');
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator) {
-    if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  } else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  await import('@tensorflow/tfjs-backend-webgpu' as string);
-  const previous = tf.getBackend();
-  const ok = await tf.setBackend('webgpu').catch(() => false);
-  await tf.setBackend(previous);
-  if (!ok) throw new Error("TF.js's WebGPU backend did not start");
-  const a = adapters[0]!;
-  return `${a.software ? 'software' : 'hardware'} adapter ${a.name || a.architecture}`;
-}
-
-/**
  * The frozen graph on TF.js's WebGPU backend, fused executor. Synchronous reads throw there in
  * Node (`OffscreenCanvas is not defined`): features come back through `await data()`. The
  * worker's own backend stays active between calls, so the parity reference runs on the CPU.
  */
 async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
-  await webgpuBackend();
+  await startWebgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();
   await tf.setBackend('webgpu');

@@ -18,7 +18,7 @@ interface ExtractorFacts {
  * Which device ran the frozen part and which trained the head (and the fine-tuned top layers),
  * and why a faster one was not used: typed facts for the run record, the run panel and the report.
  */
-export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, topLayers: { count: number; switched: string | null } | null): RunDevices {
+export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, topLayers: { count: number; switched: string | null } | null, training: { gpu: true } | { gpu: false; why: string } | null = null): RunDevices {
   const onBackend = (): DeviceUse =>
     backend.gpu ? { device: 'gpu', by: backend.provider } : { device: 'cpu', by: backend.provider, ...(backend.noGpuReason ? { why: backend.noGpuReason } : {}) };
   let frozenPart: DeviceUse;
@@ -34,11 +34,17 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, top
     const why = [use.device === 'cpu' ? extractor.deviceReason : undefined, extractor.fallbackReason, use.why].filter(Boolean).join('; ');
     if (why) frozenPart.why = why;
   }
-  const devices: RunDevices = { frozenPart, head: onBackend() };
+  if (training?.gpu) {
+    // fine-tuning trained the top layers and the head together on WebGPU
+    const gpu: DeviceUse = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
+    return { frozenPart, ...(topLayers && topLayers.count > 0 ? { topLayers: gpu } : {}), head: gpu };
+  }
+  const withTrainingWhy = (u: DeviceUse): DeviceUse => (training && u.device === 'cpu' ? { ...u, why: [training.why, u.why].filter(Boolean).join('; ') } : u);
+  const devices: RunDevices = { frozenPart, head: withTrainingWhy(onBackend()) };
   if (topLayers && topLayers.count > 0) {
-    devices.topLayers = topLayers.switched
+    devices.topLayers = withTrainingWhy(topLayers.switched
       ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched }
-      : onBackend();
+      : onBackend());
   }
   return devices;
 }

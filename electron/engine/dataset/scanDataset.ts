@@ -10,7 +10,8 @@ import {
   type SplitFractions,
 } from '../../../shared/dataset';
 import { isTransferLabError, TransferLabError } from '../../../shared/errors';
-import { isImageFileName, isNotAnImageReason, probeImage } from '../images/decodeImage';
+import { isNotAnImageReason, probeImage } from '../images/decodeImage';
+import { isImageFileName } from '../images/imageFiles';
 import { findProblems } from './problems';
 import { assignSplit, validateSplit } from './split';
 import { cancelled, compareNames, layoutHint, openRoot, walkDataset, type FoundFile } from './walk';

@@ -3,7 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFile } from '../../../shared/dataset';
 import { TransferLabError } from '../../../shared/errors';
-import { isHiddenOrSystemFile } from '../images/decodeImage';
+import { isHiddenOrSystemFile } from '../images/imageFiles';
 
 /** A file found under the dataset root; nothing is read from it yet. */
 export interface FoundFile {

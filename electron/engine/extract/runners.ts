@@ -10,7 +10,7 @@ import { FusedExecutor } from '../frozen/fusedExecutor';
 import { compileOnnx } from '../frozen/onnx/compileOnnx';
 import { createOnnxRunner } from '../frozen/onnx/onnxSession';
 import { TransferLabError } from '../../../shared/errors';
-import { pixelsToFloat } from '../images/decodeImage';
+import { pixelsToFloat } from '../images/modelPixels';
 import { enlargeToInput } from '../tf/enlarge';
 import { startWebgpuBackend } from '../tf/webgpu';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';

@@ -17,7 +17,9 @@ import {
   type Rgb,
 } from '../../../test/fixtures/syntheticImages';
 import { fashionMnistClasses, fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
-import { decodeForModel, decodeToRgb, isHiddenOrSystemFile, isImageFileName, isNotAnImageReason, pixelsToFloat, probeImage } from './decodeImage';
+import { decodeToRgb, isNotAnImageReason, probeImage } from './decodeImage';
+import { isHiddenOrSystemFile, isImageFileName } from './imageFiles';
+import { decodeForModel, pixelsToFloat } from './modelPixels';
 
 let dir: string;
 const file = (name: string) => path.join(dir, name);

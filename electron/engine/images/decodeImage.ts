@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { decode as decodePng } from 'fast-png';
 import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
 import { TransferLabError } from '../../../shared/errors';
-import { rangeScaleOffset, type Preprocessing } from '../../../shared/preprocessing';
+import type { Preprocessing } from '../../../shared/preprocessing';
 import { BmpError, decodeBmp, readBmpHeader } from './bmp';
 import { describeNonImage, sniffImageFormat, truncationProblem, type SniffedFormat } from './sniff';
 
@@ -37,36 +35,6 @@ export interface RgbImage {
   height: number;
 }
 
-const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff']);
-
-export function isImageFileName(name: string): boolean {
-  return imageExtensions.has(path.extname(name).toLowerCase());
-}
-
-const systemNames = new Set([
-  '.ds_store',
-  'thumbs.db',
-  'ehthumbs.db',
-  'ehthumbs_vista.db',
-  'desktop.ini',
-  '__macosx',
-  '@eadir',
-  '$recycle.bin',
-  'system volume information',
-  'icon\r',
-  'lost+found',
-]);
-
-/**
- * Files and folders that operating systems, NAS boxes and archivers leave beside photos.
- * Dot-files include macOS's "._photo.jpg" resource forks, which carry an image extension
- * but hold no image.
- */
-export function isHiddenOrSystemFile(name: string): boolean {
-  if (name.startsWith('.') || name.startsWith('~$')) return true;
-  return systemNames.has(name.toLowerCase());
-}
-
 /** Reasons starting with this mean "the file is something else", not "the image is damaged". */
 export const NOT_AN_IMAGE = 'not an image';
 
@@ -80,7 +48,7 @@ function unreadable(reason: string, cause?: unknown): TransferLabError {
   return new TransferLabError('IMAGE_UNREADABLE', reason, unreadableHint, { cause });
 }
 
-async function loadBytes(input: ImageInput): Promise<Uint8Array> {
+export async function loadBytes(input: ImageInput): Promise<Uint8Array> {
   if (typeof input !== 'string') return input;
   try {
     return await readFile(input);
@@ -94,7 +62,7 @@ async function loadBytes(input: ImageInput): Promise<Uint8Array> {
 }
 
 /** Sniffs the bytes and runs the cheap completeness check shared by probe and decode. */
-function identify(bytes: Uint8Array): SniffedFormat {
+export function identify(bytes: Uint8Array): SniffedFormat {
   if (bytes.length === 0) throw unreadable('empty file (0 bytes)');
   const format = sniffImageFormat(bytes);
   if (format === null) throw unreadable(`${NOT_AN_IMAGE} (${describeNonImage(bytes)})`);
@@ -182,77 +150,6 @@ export async function decodeToRgb(input: ImageInput, target?: ResizeTarget | Bou
 }
 
 /**
- * Pixels for the network: at the model's input size, or — for an image no larger than that
- * input, which the network would only see enlarged — at the image's own size, for a runtime
- * that enlarges it itself (bilinear, half-pixel centres, as Keras and tf.image do). A 28×28
- * PNG then crosses threads as 2 KiB instead of 147 KiB, and ONNX Runtime enlarges it for a
- * quarter of libvips' cost. Only PNG and BMP, whose headers give the size without decoding,
- * and only where the enlargement alone fits it: any side count (stretch), or a square into a
- * square (centre crop) — EXIF rotation cannot change either.
- */
-export async function decodeForModel(input: ImageInput, target: ResizeTarget): Promise<RgbImage> {
-  const bytes = await loadBytes(input);
-  const format = identify(bytes);
-  const size = headerSize(bytes, format);
-  if (size && enlargesOnly(size, target)) return (format === 'png' ? plainPngPixels(bytes) : null) ?? decodeToRgb(bytes);
-  return decodeToRgb(bytes, target);
-}
-
-/** chunks that change no pixel: anything else (a colour profile, gamma, transparency, EXIF rotation) goes to libvips */
-const inertPngChunks = new Set(['IHDR', 'IDAT', 'IEND', 'tEXt', 'zTXt', 'iTXt', 'tIME', 'pHYs', 'sRGB']);
-
-/**
- * A plain PNG (the caller has sniffed it) — 8-bit grey or RGB, not interlaced, no chunk that changes a pixel — decoded by
- * fast-png in a few microseconds, where a libvips pipeline costs most of a millisecond to set
- * up for a thumbnail-sized image. Its pixels are the same bytes libvips gives (PNG is lossless
- * and there is nothing to convert); anything else returns null.
- */
-function plainPngPixels(b: Uint8Array): RgbImage | null {
-  if (b.length < 33) return null;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const [depth, colourType, interlace] = [b[24], b[25], b[28]];
-  if (depth !== 8 || (colourType !== 0 && colourType !== 2) || interlace !== 0) return null;
-  for (let at = 8; at + 8 <= b.length; ) {
-    const type = String.fromCharCode(b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
-    if (!inertPngChunks.has(type)) return null;
-    if (type === 'IEND') break;
-    at += 12 + v.getUint32(at);
-  }
-  try {
-    const png = decodePng(b);
-    if (png.depth !== 8 || (png.channels !== 1 && png.channels !== 3)) return null;
-    const px = png.data as Uint8Array;
-    return { data: png.channels === 3 ? new Uint8Array(px.buffer, px.byteOffset, px.byteLength) : toRgb(Buffer.from(px.buffer, px.byteOffset, px.byteLength), png.width, png.height, 1), width: png.width, height: png.height };
-  } catch {
-    // a damaged file: libvips names what is wrong with it
-    return null;
-  }
-}
-
-function enlargesOnly(s: { width: number; height: number }, t: ResizeTarget): boolean {
-  const side = Math.min(t.width, t.height);
-  if (Math.max(s.width, s.height) > side) return false;
-  return t.resize === 'stretch' || (s.width === s.height && t.width === t.height);
-}
-
-/** width and height from a PNG's IHDR or a BMP's header, without decoding; null otherwise */
-function headerSize(b: Uint8Array, format: SniffedFormat): { width: number; height: number } | null {
-  if (format === 'png' && b.length >= 24) {
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return { width: v.getUint32(16), height: v.getUint32(20) };
-  }
-  if (format === 'bmp') {
-    try {
-      const h = readBmpHeader(b);
-      return { width: h.width, height: h.height };
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}
-
-/**
  * How strict the decoder is. A JPEG whose entropy data stops early but still ends in an EOI
  * marker passes 'truncated' and 'error' and decodes with its lower part flat grey; only
  * 'warning' reports it, so JPEGs are decoded at 'warning'. A few warnings are harmless
@@ -304,7 +201,7 @@ async function decodePipeline(
 }
 
 /** sharp gives 3 channels after toColourspace('srgb'); this guards the contract if that ever changes. */
-function toRgb(data: Buffer, width: number, height: number, channels: number): Uint8Array {
+export function toRgb(data: Buffer, width: number, height: number, channels: number): Uint8Array {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (channels === 3) return bytes;
   const n = width * height;
@@ -313,13 +210,5 @@ function toRgb(data: Buffer, width: number, height: number, channels: number): U
     if (channels < 3) out.fill(bytes[i * channels]!, i * 3, i * 3 + 3);
     else out.set(bytes.subarray(i * channels, i * channels + 3), i * 3);
   }
-  return out;
-}
-
-/** value = pixel * scale + offset, mapping 0..255 onto the model's range */
-export function pixelsToFloat(data: Uint8Array, p: Preprocessing): Float32Array {
-  const { scale, offset } = rangeScaleOffset(p);
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i]! * scale + offset;
   return out;
 }

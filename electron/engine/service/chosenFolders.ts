@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { TransferLabError } from '../../../shared/errors';
-import { isImageFileName } from '../images/decodeImage';
+import { isImageFileName } from '../images/imageFiles';
 import { writeFileAtomic } from '../util/atomicWrite';
 
 /**

@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
-import { isHiddenOrSystemFile, isImageFileName } from '../images/decodeImage';
+import { isHiddenOrSystemFile, isImageFileName } from '../images/imageFiles';
 
 /**
  * The web host's folder browser: the browser cannot see the engine's disk, so the engine

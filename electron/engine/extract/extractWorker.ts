@@ -9,7 +9,8 @@ import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
 import { bottleneckCachePlace, inPlace } from '../util/atomicWrite';
 import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerData, WorkerInit } from './protocol';
-import { buildRunner, parityTolerance, relativeDiff, type GpuCandidate, type Runner } from './runners';
+import { adapterFacts, buildRunner, parityTolerance, relativeDiff, type GpuCandidate, type Runner } from './runners';
+import { readCompiled, removeCompiled, writeCompiled, type CachedCompiled } from './compiledCache';
 import { chooseFrozenDevice } from './chooseDevice';
 
 /**
@@ -293,6 +294,39 @@ async function close(booting: Promise<void>): Promise<void> {
 }
 
 /**
+ * A compiled graph the cache folder already holds, checked when it was made: taken as it is
+ * where the user asked for ONNX Runtime, or for auto where there is no GPU auto would weigh
+ * (no adapter, a software one). Else null: the runtime is built and checked as on a first run.
+ */
+async function cachedCompiled(): Promise<{ cached: CachedCompiled; deviceReason?: string } | null> {
+  if (init.compiled || !init.parityCheck || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
+  const cached = await readCompiled(init.cacheDir);
+  if (!cached) return null;
+  if (init.runtime === 'onnx') return { cached };
+  const d = chooseFrozenDevice(await adapterFacts());
+  return 'next' in d ? null : { cached, deviceReason: d.why };
+}
+
+/** a graph that passed its check is kept for the next run; a full disk only costs that run its shortcut */
+async function keepCompiled(c: CachedCompiled): Promise<void> {
+  await writeCompiled(init.cacheDir, c).catch(() => undefined);
+}
+
+/** the cached graph as the runtime, or null (and the file removed) where it does not load */
+async function bootFromCache(hit: { cached: CachedCompiled; deviceReason?: string }): Promise<boolean> {
+  try {
+    const built = await native(() => buildRunner({ ...init, compiled: hit.cached.compiled }));
+    runner = built.runner;
+  } catch {
+    await removeCompiled(init.cacheDir).catch(() => undefined);
+    return false;
+  }
+  if (closing) return true;
+  send({ type: 'ready', backend: 'onnxruntime-node', tfBackend: null, runtime: runner.runtime, compiledFromCache: true, ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}), parityMaxDiff: hit.cached.parityMaxDiff, compiled: hit.cached.compiled });
+  return true;
+}
+
+/**
  * Boots the runtime; between its steps a 'close' that came meanwhile is honoured, so a stop
  * while the graph compiles or the parity check runs waits for that step alone.
  */
@@ -303,6 +337,9 @@ async function boot(): Promise<void> {
       if (!settings || closing) return;
       init = { ...init, ...settings, deferred: false };
     }
+    const hit = await cachedCompiled().catch(() => null);
+    if (closing) return;
+    if (hit && (await bootFromCache(hit))) return;
     // a worker that runs a compiled graph on ONNX Runtime needs no TF.js at all: it loads no
     // TensorFlow binding (tfjs-node(-gpu) would take memory, and a GPU context, for nothing)
     const backend = init.compiled ? null : await initBackend(init.backend);
@@ -341,6 +378,7 @@ async function boot(): Promise<void> {
     if (closing) return;
     // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
     const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
+    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason) await keepCompiled({ compiled, parityMaxDiff, checkedOn: sample?.fromDataset ?? 0 });
     send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(deviceReason ? { deviceReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
   } catch (e) {
     if (!closing) send(fatal(e));

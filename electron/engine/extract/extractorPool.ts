@@ -16,6 +16,8 @@ export interface ExtractorInfo {
   threads: number;
   batchSize: number;
   fallbackReason?: string;
+  /** the compiled graph and its parity verdict came from the cache: nothing was compiled or checked */
+  compiledFromCache?: boolean;
   /** why the frozen part runs on this device, where `auto` weighed the GPU (chooseDevice.ts) */
   deviceReason?: string;
   parityMaxDiff?: number;
@@ -105,6 +107,7 @@ export class ExtractorPool {
         batchSize: opts.batchSize,
         ...(ready.fallbackReason ? { fallbackReason: ready.fallbackReason } : {}),
         ...(ready.deviceReason ? { deviceReason: ready.deviceReason } : {}),
+        ...(ready.compiledFromCache ? { compiledFromCache: true } : {}),
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
         tfjsWorkers: [ready, ...readies].filter((r) => r.tfBackend !== null).length,
       };

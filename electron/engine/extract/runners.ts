@@ -141,12 +141,16 @@ const softwareAsHardware = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
  * What `auto` knows of the GPU before checking it: the adapter Dawn finds (none, or a
  * software one, ends it there: no model goes to the GPU), else the WebGPU runtime started.
  */
-async function gpuCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
+export async function adapterFacts(): Promise<DeviceFacts> {
   const { probeAdaptersIsolated } = await import('../devices/probeDevices');
   const probe = await probeAdaptersIsolated();
   const found = probe.adapters[0];
   const adapter = found && softwareAsHardware ? { ...found, software: false } : found;
-  const facts: DeviceFacts = { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
+  return { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
+}
+
+async function gpuCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
+  const facts = await adapterFacts();
   const step = chooseFrozenDevice(facts);
   if (!('next' in step) || step.next !== 'start') return { facts };
   try {

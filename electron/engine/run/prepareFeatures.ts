@@ -110,8 +110,9 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     const info = pool.info;
     const workers = `${info.workers} worker${info.workers > 1 ? 's' : ''}`;
     const where = info.runtime === 'webgpu' ? `TF.js's WebGPU backend (Dawn), ${workers}` : info.runtime === 'onnx' ? `ONNX Runtime on the CPU, ${workers} of ${info.threads} thread${info.threads > 1 ? 's' : ''}` : `TF.js ${info.runtime === 'fused' ? 'fused graph' : info.runtime === 'graph' ? 'graph model' : 'model'} on ${info.backend}, ${workers}`;
+    const reused = info.compiledFromCache ? '; the compiled graph and its parity check reused from the cache' : '';
     const choice = info.deviceReason ? ` (${info.runtime === 'webgpu' ? 'GPU' : 'CPU'}, because ${info.deviceReason})` : '';
-    o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${where}${choice}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
+    o.onEvent?.({ type: 'log', level: info.fallbackReason ? 'warn' : 'info', message: `extractor: ${where}${reused}${choice}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''}` });
     const outcome = await pool.extract(
       [...missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })), ...variantItems],
       {

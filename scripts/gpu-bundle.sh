@@ -27,10 +27,13 @@ node --version > "$out/node.version"
 
 # 2. node_modules: the production dependencies' closure, trimmed to what runs on linux-x64
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
-npm ls --omit=dev --all --parseable 2>/dev/null | python3 - "$root" > "$list" <<'PY'
+pkgs=$(mktemp)
+trap 'rm -f "$list" "$pkgs"' EXIT
+npm ls --omit=dev --all --parseable > "$pkgs" 2>/dev/null || true
+python3 - "$root" "$pkgs" > "$list" <<'PY'
 import json, os, sys
 root = sys.argv[1]
+sys.stdin = open(sys.argv[2])
 skip_pkgs = {'onnxruntime-node', 'onnxruntime-common', 'echarts', 'zrender', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'}
 skip_ext = ('.map', '.d.ts', '.d.mts', '.d.cts', '.md', '.markdown', '.ts', '.tsbuildinfo', '.flow')
 skip_dirs = {'test', 'tests', '__tests__', 'docs', 'doc', 'example', 'examples', 'benchmark', 'bench', '.github'}
@@ -71,10 +74,11 @@ for line in sys.stdin:
             seen.add(p)
             print(p)
 PY
+[ -s "$list" ] || { echo "gpu-bundle: no package to carry (npm ls found none)" >&2; exit 1; }
 tar -cf - -T "$list" | xz -T0 -9 > "$out/modules.tar.xz"
 
 # 3. the test models and images the bench uses by default (unpacked, with their markers)
-tar -cf - .cache/fixtures/models/mobilenet_v2 .cache/fixtures/models/inception_v3 .cache/fixtures/fashion-mnist/train-40-from-0 .cache/fixtures/fashion-mnist/train-20-from-0 | xz -T0 -9 > "$out/fixtures.tar.xz"
+[ -s "$out/fixtures.tar.xz" ] || tar -cf - .cache/fixtures/models/mobilenet_v2 .cache/fixtures/models/inception_v3 .cache/fixtures/fashion-mnist/train-40-from-0 .cache/fixtures/fashion-mnist/train-20-from-0 | xz -T0 -9 > "$out/fixtures.tar.xz"
 
 # 4. the peer, and the Vulkan loader with the glvnd libraries NVIDIA's driver needs (best effort: apt's cache)
 peer="$root/../shared/bench/peer_pytorch.py"

@@ -8,7 +8,7 @@
 #   bash OUT/run.sh [bench options]             there: unpack, then npm run bench -- --gpu …
 #
 # Not carried: onnxruntime-node (13 MiB compressed; the GPU bench forces the WebGPU path and its
-# CPU comparison trains from the cache, so nothing imports it), echarts (the report) and the
+# CPU comparison trains from the cache, so nothing imports it), echarts' browser bundles and the
 # other platforms' binaries. The TypeScript sources travel with the working tree, run by tsx.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,9 @@ python3 - "$root" "$pkgs" > "$list" <<'PY'
 import json, os, sys
 root = sys.argv[1]
 sys.stdin = open(sys.argv[2])
-skip_pkgs = {'onnxruntime-node', 'onnxruntime-common', 'echarts', 'zrender', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'}
+skip_pkgs = {'onnxruntime-node', 'onnxruntime-common', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'}
+# the report's charts: their ES modules only, not the 51 MiB of browser bundles
+no_dist = {'echarts', 'zrender'}
 skip_ext = ('.map', '.d.ts', '.d.mts', '.d.cts', '.md', '.markdown', '.ts', '.tsbuildinfo', '.flow')
 skip_dirs = {'test', 'tests', '__tests__', 'docs', 'doc', 'example', 'examples', 'benchmark', 'bench', '.github'}
 seen = set()
@@ -59,6 +61,8 @@ for line in sys.stdin:
         for base, dirs, fs in os.walk(d):
             rel = os.path.relpath(base, d)
             dirs[:] = [x for x in dirs if x != 'node_modules' and x not in skip_dirs]
+            if name in no_dist and rel == '.':
+                dirs[:] = [x for x in dirs if x != 'dist']
             if name == 'webgpu' and rel == 'dist':
                 dirs[:] = [x for x in dirs if x == 'linux-x64']
             for f in fs:
@@ -75,7 +79,7 @@ for line in sys.stdin:
             print(p)
 PY
 [ -s "$list" ] || { echo "gpu-bundle: no package to carry (npm ls found none)" >&2; exit 1; }
-tar -cf - -T "$list" | xz -T0 -9 > "$out/modules.tar.xz"
+tar -cf - -T "$list" | xz -T0 -6 > "$out/modules.tar.xz"
 
 # 3. the test models and images the bench uses by default (unpacked, with their markers)
 [ -s "$out/fixtures.tar.xz" ] || tar -cf - .cache/fixtures/models/mobilenet_v2 .cache/fixtures/models/inception_v3 .cache/fixtures/fashion-mnist/train-40-from-0 .cache/fixtures/fashion-mnist/train-20-from-0 | xz -T0 -9 > "$out/fixtures.tar.xz"

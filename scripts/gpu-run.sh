@@ -12,12 +12,15 @@ node=${TMPDIR:-/tmp}/transfer-lab-node-$(cat "$here/node.version" 2>/dev/null ||
 [ -f "$root/.cache/fixtures/models/inception_v3/.complete" ] || tar -xJf "$here/fixtures.tar.xz" -C "$root"
 
 # the Vulkan loader (and glvnd, which NVIDIA's libGLX_nvidia needs), where the machine lacks it
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
-  if [ -w / ] && ls "$here"/debs/*.deb > /dev/null 2>&1; then
+has_vulkan() {
+  ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 ' || ls /usr/lib/x86_64-linux-gnu/libvulkan.so.1 /lib/x86_64-linux-gnu/libvulkan.so.1 /usr/lib64/libvulkan.so.1 > /dev/null 2>&1
+}
+if ! has_vulkan; then
+  if [ -w / ] && command -v dpkg > /dev/null && ls "$here"/debs/*.deb > /dev/null 2>&1; then
     for d in "$here"/debs/*.deb; do dpkg -x "$d" /; done
-    ldconfig
+    ldconfig || true
   else
-    echo "run.sh: libvulkan.so.1 is missing and cannot be installed here (not root, or no .deb files)" >&2
+    echo "run.sh: libvulkan.so.1 is missing and cannot be installed here (not root, no dpkg, or no .deb files): the GPU bench will say Dawn found no adapter" >&2
   fi
 fi
 # NVIDIA's Vulkan ICD, where the driver put it somewhere the loader does not look

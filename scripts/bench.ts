@@ -13,9 +13,9 @@ import { checkPeer, guessPeerModel, peerInstallHint, runPeer, type PeerModel } f
 import { killChildren } from './bench/proc';
 import { ratio, renderTable, round, type BenchLine } from './bench/report';
 import { peerSweep, type PeerSweep } from './bench/peerSweep';
+import { gpuBench, renderGpuTable } from './bench/gpu';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const peerScript = path.resolve(repoRoot, '..', 'shared', 'bench', 'peer_pytorch.py');
 const peerExtractBatches = [4, 8, 16, 32];
 
 const intIn = (name: string, min: number, max: number) => (v: string) => {
@@ -40,9 +40,16 @@ const program = new Command()
   .option('--repeats <n>', 'times our extraction is measured (its best counts, as the peer\'s best batch size does)', intIn('--repeats', 1, 10), 3)
   .option('--max-wait <s>', 'longest wait, before each step, for other processes to go quiet', intIn('--max-wait', 0, 3600), 180)
   .option('--attempts <n>', 'times a step is measured again when other processes used the machine during it', intIn('--attempts', 1, 10), 3)
-  .option('--out <file>', 'also write the JSON line to this file');
+  .option('--out <file>', 'also write the JSON line to this file')
+  .option('--gpu', 'GPU mode: our WebGPU path against PyTorch on CUDA (MobileNetV2 and Inception v3 extraction on the same images, and fine-tuning); needs a hardware GPU adapter and CUDA PyTorch')
+  .option('--gpu-batch <n>', 'GPU mode: our extraction batch', intIn('--gpu-batch', 1, 1024), 32)
+  .option('--peer-batches <list>', 'GPU mode: the peer\'s batch sizes on CUDA (its best counts)', (v: string) => v.split(',').map((x) => intIn('--peer-batches', 1, 4096)(x.trim())), [8, 32, 64, 128])
+  .option('--fine-tune-layers <n>', 'GPU mode: top layers to fine-tune (0: skip fine-tuning)', intIn('--fine-tune-layers', 0, 50), 4)
+  .option('--fine-tune-epochs <n>', 'GPU mode: epochs of fine-tuning; the last one is timed', intIn('--fine-tune-epochs', 1, 100), 2)
+  .option('--peer-script <file>', 'the PyTorch peer script (default: ../shared/bench/peer_pytorch.py beside the repository)');
 program.parse();
 const opts = program.opts();
+const peerScript = path.resolve(opts.peerScript ?? path.join(repoRoot, '..', 'shared', 'bench', 'peer_pytorch.py'));
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'transfer-lab-bench-'));
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
   for (const [flag, dir] of [['--data', data], ['--model', model]] as const) {
     if (!fs.existsSync(dir)) throw new InvalidArgumentError(`${flag}: ${dir} does not exist`);
   }
+  if (opts.gpu) return gpuMain(data, model);
   const peerModel: PeerModel = opts.peerModel ?? guessPeerModel(model);
   const threads = cpuCount();
   // before any step: the load average later would mostly be this bench's own work
@@ -208,6 +216,20 @@ async function main(): Promise<void> {
   if (extract) line.notes.push(`ours extraction: ${extract.images} images in ${extract.extractSeconds.toFixed(1)} s including worker start and parity check (${(extract.images / extract.extractSeconds).toFixed(1)} images/s); the figure above counts the extraction itself, as the peer's does`);
 
   process.stdout.write(`${renderTable(line)}\n\n${JSON.stringify(line)}\n`);
+  if (opts.out) {
+    fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+    fs.writeFileSync(opts.out, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** GPU mode: both architectures on the same images, ours on WebGPU and the peer on CUDA (scripts/bench/gpu.ts). */
+async function gpuMain(data: string, model: string): Promise<void> {
+  const second = opts.secondModel === false ? null : typeof opts.secondModel === 'string' ? path.resolve(opts.secondModel) : opts.model ? null : pretrainedModelDir('inception_v3');
+  const models = [model, ...(second ? [second] : [])].map((dir) => ({ dir, peer: dir === model && opts.peerModel ? opts.peerModel : guessPeerModel(dir), dataset: data }));
+  log(`GPU mode: ${models.map((m) => path.basename(m.dir)).join(' and ')} on ${data}; scratch ${workDir}`);
+  const line = await gpuBench({ dataset: data, models, workDir, peerScript, skipPeer: Boolean(opts.skipPeer), repeats: opts.repeats, extractBatch: opts.gpuBatch, peerBatches: opts.peerBatches, fineTuneLayers: opts.fineTuneLayers, fineTuneEpochs: opts.fineTuneEpochs, step, log });
+  line.notes.push(...notes);
+  process.stdout.write(`${renderGpuTable(line)}\n\n${JSON.stringify(line)}\n`);
   if (opts.out) {
     fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
     fs.writeFileSync(opts.out, `${JSON.stringify(line)}\n`);

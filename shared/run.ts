@@ -87,6 +87,8 @@ export const extractorRecordSchema = z.object({
   threads: z.number().optional(),
   batchSize: z.number(),
   fallbackReason: z.string().optional(),
+  /** why the frozen part ran on this device, where `auto` weighed the GPU: no adapter, a software one, parity, or the two speeds */
+  deviceReason: z.string().optional(),
   /** largest difference from the plain TF.js model in the parity check, relative to the features' scale */
   parityMaxDiff: z.number().optional(),
   imagesPerSecond: z.number().nullable(),

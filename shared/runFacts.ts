@@ -17,6 +17,10 @@ export const extractorFactsSchema = z.object({
   threads: z.number().int().positive(),
   /** why a faster runtime was tried and not kept (the parity check, a missing kernel) */
   fallbackReason: z.string().optional(),
+  /** the compiled graph and its parity check were read from the cache, not made again */
+  compiledFromCache: z.boolean().optional(),
+  /** why this device (GPU or CPU) was chosen, where the engine chose it (device auto) */
+  deviceReason: z.string().optional(),
 });
 
 export const runFactsEventSchema = z.object({
@@ -48,5 +52,7 @@ export function describeExtractor(e: ExtractorFacts): string {
       : e.runtime === 'onnx'
         ? `ONNX Runtime on the CPU, ${workers} of ${e.threads} thread${e.threads > 1 ? 's' : ''}`
         : `TF.js ${tfjs} on ${e.backend}, ${workers}`;
-  return `${where}${e.fallbackReason ? ` (fell back: ${e.fallbackReason})` : ''}`;
+  const reused = e.compiledFromCache ? '; the compiled graph and its parity check reused from the cache' : '';
+  const choice = e.deviceReason ? ` (${e.runtime === 'webgpu' ? 'GPU' : 'CPU'}, because ${e.deviceReason})` : '';
+  return `${where}${reused}${choice}${e.fallbackReason ? ` (fell back: ${e.fallbackReason})` : ''}`;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { trainRun } from '../../electron/engine/run/trainRun';
 import type { TrainConfig } from '../../shared/run';
+import type { ExtractorRuntime } from '../../electron/engine/extract/protocol';
 import { errorLine, lastJsonLine, runProcess, tail } from './proc';
 
 export interface SweepPoint {
@@ -46,11 +47,13 @@ async function inScratch<T>(workDir: string, prefix: string, work: (dir: string)
 }
 
 /** One epoch on a fresh cache: every image goes through the frozen part exactly once. */
-export async function oursExtraction(o: { dataset: string; model: string; workDir: string }): Promise<OursExtraction> {
+export async function oursExtraction(o: { dataset: string; model: string; workDir: string; extractor?: ExtractorRuntime; extractBatchSize?: number }): Promise<OursExtraction> {
   const { record } = await inScratch(o.workDir, 'extract-', (dir) =>
     trainRun({
       dataset: o.dataset,
       model: o.model,
+      ...(o.extractor ? { extractor: o.extractor } : {}),
+      ...(o.extractBatchSize ? { extractBatchSize: o.extractBatchSize } : {}),
       cacheDir: path.join(dir, 'cache'),
       outDir: path.join(dir, 'run'),
       config: peerLikeConfig({ learningRate: 0.001, batchSize: 32 }, 1),
@@ -58,6 +61,7 @@ export async function oursExtraction(o: { dataset: string; model: string; workDi
     }),
   );
   const x = record.extractor;
+  if (o.extractor === 'webgpu' && x.runtime !== 'webgpu') throw new Error(`our GPU path fell back to ${x.runtime}: ${x.fallbackReason ?? 'no reason given'}`);
   if (x.imagesPerSecond === null || record.cache.misses === 0) throw new Error('the extraction run found a warm cache: the measurement needs a fresh one');
   const c = record.dataset.counts;
   return {

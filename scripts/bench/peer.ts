@@ -24,6 +24,8 @@ export interface PeerArgs {
   batchSize: number;
   learningRate: number;
   threads: number;
+  /** cuda: the backbone and head on an NVIDIA GPU (bench --gpu) */
+  device?: 'cpu' | 'cuda';
 }
 
 export interface PeerResult {
@@ -39,7 +41,7 @@ export interface PeerResult {
 }
 
 export async function runPeer(script: string, data: string, a: PeerArgs): Promise<PeerResult> {
-  const args = [script, data, '--model', a.model, '--mode', a.mode, '--epochs', String(a.epochs), '--batch-size', String(a.batchSize), '--lr', String(a.learningRate), '--threads', String(a.threads)];
+  const args = [script, data, '--model', a.model, '--mode', a.mode, '--epochs', String(a.epochs), '--batch-size', String(a.batchSize), '--lr', String(a.learningRate), '--threads', String(a.threads), ...(a.device ? ['--device', a.device] : [])];
   const r = await runProcess(PYTHON, args);
   const j = lastJsonLine(r.stdout);
   if (r.code !== 0 || !j || typeof j.totalSeconds !== 'number') {

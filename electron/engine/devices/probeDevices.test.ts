@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSoftwareAdapter, probeAdapters } from './probeDevices';
+import { isSoftwareAdapter, probeAdapters, probeAdaptersIsolated } from './probeDevices';
 
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) => fs.existsSync(p));
@@ -33,6 +33,24 @@ describe('transfer-lab devices', () => {
     expect(byName['onnxruntime-node']!.loads).toBe(true);
     // what does not load says why
     for (const r of report.runtimes) if (!r.loads) expect(r.note).toBeTruthy();
+  });
+
+  it.skipIf(!canSwiftShader)("auto's probe runs in a child: SwiftShader found and marked software, no adapter said why, and Dawn's noise stays there", async () => {
+    const env = { ...process.env };
+    try {
+      process.env.VK_DRIVER_FILES = swiftshader;
+      expect((await probeAdaptersIsolated()).adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
+      process.env.VK_DRIVER_FILES = '/nonexistent/icd.json';
+      expect(await probeAdaptersIsolated()).toEqual({ adapters: [], noAdapterReason: expect.stringMatching(/no Vulkan adapter/) });
+    } finally {
+      process.env.VK_DRIVER_FILES = env.VK_DRIVER_FILES;
+      if (env.VK_DRIVER_FILES === undefined) delete process.env.VK_DRIVER_FILES;
+    }
+    // the same probe from a process of its own: nothing of the Vulkan loader's warnings on its stderr
+    const script = `import { probeAdaptersIsolated } from ${JSON.stringify(path.resolve(__dirname, 'probeDevices.ts'))}; console.log(JSON.stringify(await probeAdaptersIsolated()));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json' }, encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(r.stdout.trim()).adapters).toEqual([]);
+    expect(r.stderr).not.toMatch(/vkCreateInstance|Found no drivers/);
   });
 });
 if (!canSwiftShader) console.log(`SwiftShader test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);

@@ -89,6 +89,53 @@ export async function probeAdapters(gpu?: GpuLike): Promise<{ adapters: AdapterF
   };
 }
 
+/**
+ * The child's side of probeAdaptersIsolated: Dawn's adapter as plain data (its limits are
+ * getters on a prototype, so they are read by name).
+ */
+const childProbe = `
+const { create, globals } = await import(process.argv[1]);
+Object.assign(globalThis, globals);
+const a = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+const keys = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup'];
+const info = a && { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description };
+process.stdout.write(JSON.stringify(a ? { info, features: [...a.features], limits: Object.fromEntries(keys.map((k) => [k, a.limits[k]])), isFallbackAdapter: a.isFallbackAdapter } : null) + '\\n');
+process.exit(0);
+`;
+
+/**
+ * The adapter probe in a short-lived child process. Dawn and the Vulkan loader print their
+ * warnings straight to the process's stderr (no driver found, lavapipe refused) and a broken
+ * driver can crash whatever loads it; `auto` asks on every extraction, so it asks this way:
+ * the noise stays in the child and a crash is a reason. Only a worker that then takes a
+ * hardware adapter loads Dawn itself. About 0.1 s here without a GPU.
+ */
+export async function probeAdaptersIsolated(timeoutMs = 20_000): Promise<{ adapters: AdapterFacts[]; noAdapterReason?: string }> {
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const { execFile } = await import('node:child_process');
+  let entry: string;
+  try {
+    entry = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch (e) {
+    return { adapters: [], noAdapterReason: `webgpu (Dawn for Node): ${why(e)}` };
+  }
+  // Electron's binary runs as plain Node with ELECTRON_RUN_AS_NODE; Node ignores it
+  const out = await new Promise<{ stdout: string; error?: string }>((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', childProbe, entry], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: timeoutMs, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) resolve({ stdout });
+      else {
+        const last = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ')).at(-1);
+        const how = err.killed ? `did not answer in ${timeoutMs / 1000} s` : `failed (${err.signal ?? `exit code ${String(err.code)}`})`;
+        resolve({ stdout, error: `the WebGPU adapter probe ${how}${last ? `: ${last.slice(0, 200)}` : ''}` });
+      }
+    });
+  });
+  if (out.error) return { adapters: [], noAdapterReason: out.error };
+  const raw = JSON.parse(out.stdout.trim().split('\n').at(-1) || 'null') as AdapterLike | null;
+  return probeAdapters({ requestAdapter: () => Promise.resolve(raw) });
+}
+
 /** Whether a package loads, in this process; tfjs-node(-gpu) are only loaded when asked (they are heavy). */
 async function loads(name: string, load: () => Promise<string | undefined>): Promise<RuntimeFacts> {
   try {

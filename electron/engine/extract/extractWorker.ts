@@ -9,7 +9,9 @@ import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
 import { bottleneckCachePlace, inPlace } from '../util/atomicWrite';
 import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerData, WorkerInit } from './protocol';
-import { buildRunner, parityTolerance, relativeDiff, type Runner } from './runners';
+import { adapterFacts, buildRunner, parityTolerance, relativeDiff, type GpuCandidate, type Runner } from './runners';
+import { readCompiled, removeCompiled, writeCompiled, type CachedCompiled } from './compiledCache';
+import { chooseFrozenDevice } from './chooseDevice';
 
 /**
  * One extraction worker: decodes its batch (sharp, on libuv's threads), runs the frozen part
@@ -99,15 +101,24 @@ async function infer(batch: Decoded[]): Promise<Float32Array> {
   return out;
 }
 
+interface Sample {
+  input: Uint8Array;
+  n: number;
+  size: readonly [number, number];
+  /** how many came from the dataset (0: random pixels stood in) */
+  fromDataset: number;
+}
+
+let sample: Sample | undefined;
+
 /**
- * The compiled runtime earns its trust before it writes anything: the dataset's first images
- * (the ones the pool was given to check with) also go through the plain TF.js model, and a
- * difference beyond the tolerance hands the work to TF.js. Pixels of random noise stand in
- * only when none of those images decodes.
+ * The dataset's first images (the ones the pool was given to check with), decoded as the
+ * extraction decodes them, so a small image's enlargement is checked too. Pixels of random
+ * noise stand in only when none of those images decodes.
  */
-async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
+async function paritySample(): Promise<Sample> {
+  if (sample) return sample;
   const { height, width, resize } = init.preprocessing;
-  // decoded as the extraction decodes them, so a small image's enlargement is checked too
   const samples: RgbImage[] = [];
   for (const file of init.parityImages ?? []) {
     if (samples.length === 2) break;
@@ -124,12 +135,63 @@ async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number;
     for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
     samples.push({ data, width, height });
   }
-  const input = pack(samples);
-  const n = samples.length;
-  const size = [samples[0]!.height, samples[0]!.width] as const;
+  sample = { input: pack(samples), n: samples.length, size: [samples[0]!.height, samples[0]!.width], fromDataset };
+  return sample;
+}
+
+/**
+ * A compiled runtime earns its trust before it writes anything: the sample goes through the
+ * plain TF.js model too, and a difference beyond the tolerance hands the work to TF.js.
+ */
+async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
+  const { input, n, size, fromDataset } = await paritySample();
   const maxDiff = relativeDiff(await native(() => ref.infer(input, n, size)), await native(() => own.infer(input, n, size)));
   if (maxDiff <= parityTolerance) return { maxDiff, images: fromDataset };
   return { maxDiff, images: fromDataset, fallbackReason: `${own.runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})` };
+}
+
+/**
+ * Images a second of a runner on a batch of the sample's images repeated to the pool's batch
+ * size, after one warm-up run (a GPU compiles its shaders there, ONNX Runtime plans its memory).
+ */
+async function imagesPerSecond(r: Runner): Promise<number> {
+  const { input, n, size } = await paritySample();
+  const batch = Math.max(1, init.timing?.batch ?? n);
+  const x = new Uint8Array(batch * (input.length / n));
+  for (let i = 0; i < batch; i++) x.set(input.subarray((i % n) * (input.length / n), ((i % n) + 1) * (input.length / n)), i * (input.length / n));
+  await native(() => r.infer(x, batch, size));
+  const t0 = performance.now();
+  await native(() => r.infer(x, batch, size));
+  return batch / Math.max((performance.now() - t0) / 1000, 1e-6);
+}
+
+/** fault injection for tests of the GPU's win (runners.ts says more): the CPU path's speed × this */
+const simulatedCpuRate = Number(process.env.TRANSFER_LAB_FAULT_CPU_RATE ?? 1);
+
+/**
+ * `auto`'s choice between the CPU path it built and the GPU (chooseDevice.ts): the facts
+ * gathered one at a time, as long as the decision asks for the next.
+ */
+async function weighGpu(gpu: GpuCandidate, cpu: Runner): Promise<{ device: 'gpu' | 'cpu'; why: string; parityMaxDiff?: number }> {
+  let facts = gpu.facts;
+  let parityMaxDiff: number | undefined;
+  for (;;) {
+    const d = chooseFrozenDevice(facts);
+    if (!('next' in d)) return { ...d, ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}) };
+    if (d.next === 'start' || !gpu.runner) return { device: 'cpu', why: 'WebGPU did not start' };
+    if (closing) return { device: 'cpu', why: 'stopped while the GPU was weighed' };
+    if (d.next === 'parity') {
+      const p = await checkParity(gpu.reference, gpu.runner).catch((e: unknown) => ({ maxDiff: Number.POSITIVE_INFINITY, error: e }));
+      if ('error' in p) return { device: 'cpu', why: `WebGPU failed while checked: ${(p.error as Error).message.split('\n')[0]}` };
+      parityMaxDiff = p.maxDiff;
+      facts = { ...facts, parity: { passed: !p.fallbackReason, maxDiff: p.maxDiff } };
+    } else {
+      const gpuRate = await imagesPerSecond(gpu.runner).catch(() => 0);
+      // the pool's workers share the cores (the CPU path's threads were planned so) but one GPU
+      const cpuRate = (await imagesPerSecond(cpu)) * Math.max(1, init.timing?.workers ?? 1) * simulatedCpuRate;
+      facts = { ...facts, timing: { gpuImagesPerSecond: gpuRate, cpuImagesPerSecond: cpuRate } };
+    }
+  }
 }
 
 /** Runs the frozen part in chunks no larger than the cap; an allocation failure halves the cap. */
@@ -232,6 +294,39 @@ async function close(booting: Promise<void>): Promise<void> {
 }
 
 /**
+ * A compiled graph the cache folder already holds, checked when it was made: taken as it is
+ * where the user asked for ONNX Runtime, or for auto where there is no GPU auto would weigh
+ * (no adapter, a software one). Else null: the runtime is built and checked as on a first run.
+ */
+async function cachedCompiled(): Promise<{ cached: CachedCompiled; deviceReason?: string } | null> {
+  if (init.compiled || !init.parityCheck || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
+  const cached = await readCompiled(init.cacheDir);
+  if (!cached) return null;
+  if (init.runtime === 'onnx') return { cached };
+  const d = chooseFrozenDevice(await adapterFacts());
+  return 'next' in d ? null : { cached, deviceReason: d.why };
+}
+
+/** a graph that passed its check is kept for the next run; a full disk only costs that run its shortcut */
+async function keepCompiled(c: CachedCompiled): Promise<void> {
+  await writeCompiled(init.cacheDir, c).catch(() => undefined);
+}
+
+/** the cached graph as the runtime, or null (and the file removed) where it does not load */
+async function bootFromCache(hit: { cached: CachedCompiled; deviceReason?: string }): Promise<boolean> {
+  try {
+    const built = await native(() => buildRunner({ ...init, compiled: hit.cached.compiled }));
+    runner = built.runner;
+  } catch {
+    await removeCompiled(init.cacheDir).catch(() => undefined);
+    return false;
+  }
+  if (closing) return true;
+  send({ type: 'ready', backend: 'onnxruntime-node', tfBackend: null, runtime: runner.runtime, compiledFromCache: true, ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}), parityMaxDiff: hit.cached.parityMaxDiff, compiled: hit.cached.compiled });
+  return true;
+}
+
+/**
  * Boots the runtime; between its steps a 'close' that came meanwhile is honoured, so a stop
  * while the graph compiles or the parity check runs waits for that step alone.
  */
@@ -242,6 +337,9 @@ async function boot(): Promise<void> {
       if (!settings || closing) return;
       init = { ...init, ...settings, deferred: false };
     }
+    const hit = await cachedCompiled().catch(() => null);
+    if (closing) return;
+    if (hit && (await bootFromCache(hit))) return;
     // a worker that runs a compiled graph on ONNX Runtime needs no TF.js at all: it loads no
     // TensorFlow binding (tfjs-node(-gpu) would take memory, and a GPU context, for nothing)
     const backend = init.compiled ? null : await initBackend(init.backend);
@@ -249,23 +347,39 @@ async function boot(): Promise<void> {
     const built = await native(() => buildRunner(init));
     runner = built.runner;
     reference = built.reference;
+    // every runtime built and not kept is released once the choice is made
+    const candidates = new Set<Runner>([built.runner, ...(built.reference ? [built.reference] : []), ...(built.gpu ? [built.gpu.reference] : []), ...(built.gpu?.runner ? [built.gpu.runner] : [])]);
     let { fallbackReason, parityMaxDiff } = built;
-    if (closing) return;
-    if (reference) {
-      const parity = await checkParity(reference, runner);
-      parityMaxDiff = parity.maxDiff;
-      // the loser of the check goes: the compiled runtime if it failed, else the TF.js model
-      if (parity.fallbackReason) {
-        fallbackReason = parity.fallbackReason;
-        await runner.dispose();
-        runner = reference;
-      } else reference.dispose();
+    let deviceReason: string | undefined;
+    try {
+      if (closing) return;
+      if (reference) {
+        const parity = await checkParity(reference, runner);
+        parityMaxDiff = parity.maxDiff;
+        // the loser of the check goes: the compiled runtime if it failed, else the TF.js model
+        if (parity.fallbackReason) {
+          fallbackReason = parity.fallbackReason;
+          runner = reference;
+        }
+      }
+      if (built.gpu && !closing) {
+        const choice = await weighGpu(built.gpu, runner);
+        deviceReason = choice.why;
+        if (choice.device === 'gpu' && built.gpu.runner) {
+          runner = built.gpu.runner;
+          fallbackReason = undefined;
+          if (choice.parityMaxDiff !== undefined) parityMaxDiff = choice.parityMaxDiff;
+        }
+      }
+    } finally {
       reference = null;
+      for (const c of candidates) if (c !== runner) await c.dispose();
     }
     if (closing) return;
     // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
     const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
-    send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
+    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason) await keepCompiled({ compiled, parityMaxDiff, checkedOn: sample?.fromDataset ?? 0 });
+    send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(deviceReason ? { deviceReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
   } catch (e) {
     if (!closing) send(fatal(e));
   }

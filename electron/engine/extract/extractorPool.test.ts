@@ -74,6 +74,40 @@ describe('extraction worker pool', () => {
     }
   });
 
+  it('a second pool on the same cache folder reuses the compiled graph and its parity verdict: no TF.js model, the same features; a broken one is made anew', async () => {
+    const a = init({ parityImages: images.slice(0, 2) });
+    const files = images.slice(0, 4);
+    const first = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
+    try {
+      expect(first.info).toMatchObject({ runtime: 'onnx', tfjsWorkers: 1 });
+      expect(first.info.compiledFromCache).toBeUndefined();
+      await first.extract(itemsFor(a.cache, 'x', files));
+    } finally {
+      await first.close();
+    }
+    const kept = fs.readdirSync(a.cache.dir).filter((f) => f.startsWith('frozen-'));
+    expect(kept.sort()).toEqual([expect.stringMatching(/^frozen-ort[\d.]+-c\d+\.json$/), expect.stringMatching(/^frozen-ort[\d.]+-c\d+\.onnx$/)]);
+    const second = await ExtractorPool.start(a.init, { workers: 2, batchSize: 8 });
+    try {
+      expect(second.info).toMatchObject({ runtime: 'onnx', compiledFromCache: true, tfjsWorkers: 0, parityMaxDiff: first.info.parityMaxDiff });
+      await second.extract(itemsFor(a.cache, 'y', files));
+      for (let i = 0; i < files.length; i++) expect(maxAbsDiff(a.cache.readBatch([`x${i}`]), a.cache.readBatch([`y${i}`]))).toBe(0);
+    } finally {
+      await second.close();
+    }
+    // a file that does not load (same length, other bytes) is removed and the graph compiled and checked anew
+    const onnxFile = path.join(a.cache.dir, kept.find((f) => f.endsWith('.onnx'))!);
+    fs.writeFileSync(onnxFile, Buffer.alloc(fs.statSync(onnxFile).size, 7));
+    const third = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
+    try {
+      expect(third.info).toMatchObject({ runtime: 'onnx', tfjsWorkers: 1 });
+      expect(third.info.compiledFromCache).toBeUndefined();
+      expect(fs.readFileSync(onnxFile)[0]).not.toBe(7);
+    } finally {
+      await third.close();
+    }
+  }, 400_000);
+
   it('ONNX Runtime, the fused TF.js graph and the plain TF.js model give the same features for real photos', async () => {
     const runs = (['onnx', 'fused', 'layers'] as const).map((runtime) => ({ runtime, ...init({ runtime }) }));
     const files = images.slice(0, 6);

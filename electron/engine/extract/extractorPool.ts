@@ -16,6 +16,10 @@ export interface ExtractorInfo {
   threads: number;
   batchSize: number;
   fallbackReason?: string;
+  /** the compiled graph and its parity verdict came from the cache: nothing was compiled or checked */
+  compiledFromCache?: boolean;
+  /** why the frozen part runs on this device, where `auto` weighed the GPU (chooseDevice.ts) */
+  deviceReason?: string;
   parityMaxDiff?: number;
   /** how many of the workers loaded a TF.js backend (those running a compiled ONNX graph load none) */
   tfjsWorkers: number;
@@ -74,7 +78,7 @@ export class ExtractorPool {
     if (opts.closeGraceMs !== undefined) pool.closeGraceMs = opts.closeGraceMs;
     if (opts.signal?.aborted) throw stoppedError();
     const workers = Math.max(1, opts.workers);
-    const init: WorkerInit = { ...base, threads: base.threads ?? Math.max(1, Math.floor(coreCount() / workers)) };
+    const init: WorkerInit = { ...base, threads: base.threads ?? Math.max(1, Math.floor(coreCount() / workers)), timing: { batch: Math.min(opts.batchSize, 32), workers } };
     let onAbort = () => undefined as void;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(stoppedError());
@@ -102,6 +106,8 @@ export class ExtractorPool {
         threads: ready.runtime === 'onnx' ? init.threads : 1,
         batchSize: opts.batchSize,
         ...(ready.fallbackReason ? { fallbackReason: ready.fallbackReason } : {}),
+        ...(ready.deviceReason ? { deviceReason: ready.deviceReason } : {}),
+        ...(ready.compiledFromCache ? { compiledFromCache: true } : {}),
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
         tfjsWorkers: [ready, ...readies].filter((r) => r.tfBackend !== null).length,
       };

@@ -35,6 +35,11 @@ export interface WorkerInit {
    */
   compiled?: CompiledGraph;
   /**
+   * `auto` times the GPU against the CPU path on a batch of this many images (the pool's), and
+   * counts the CPU path's speed for this many workers (the GPU's for one: they share it)
+   */
+  timing?: { batch: number; workers: number };
+  /**
    * Boot (threads, modules, the TF.js backend) and then wait for a 'start' message that says
    * how to run: the pool boots its other workers while the first one compiles and checks.
    */
@@ -90,7 +95,7 @@ export interface ItemResult {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph }
+  | { type: 'ready'; backend: string; /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null; runtime: RuntimeName; fallbackReason?: string; /** why this device (auto weighed the GPU), e.g. "the only GPU adapter is software (SwiftShader)…" */ deviceReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph; /** the compiled graph and its parity verdict came from the feature cache's folder (compiledCache.ts) */ compiledFromCache?: boolean }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
   | { type: 'stopped'; dropped: number[] }

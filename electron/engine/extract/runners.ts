@@ -12,7 +12,9 @@ import { createOnnxRunner } from '../frozen/onnx/onnxSession';
 import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/modelPixels';
 import { enlargeToInput } from '../tf/enlarge';
+import { startWebgpuBackend } from '../tf/webgpu';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
+import { chooseFrozenDevice, type DeviceFacts } from './chooseDevice';
 
 /**
  * The runtimes an extraction worker can run the frozen part on, behind one shape: the
@@ -37,6 +39,19 @@ export interface BuiltRunner {
   reference: Runner | null;
   /** the ONNX graph the runner runs, for the pool's other workers once it is trusted */
   compiled?: CompiledGraph;
+  /**
+   * `auto` only: the GPU path beside the CPU one, with what is known of it so far (the
+   * adapter, whether its runtime started); the worker checks and times it, then decides.
+   */
+  gpu?: GpuCandidate;
+}
+
+export interface GpuCandidate {
+  facts: DeviceFacts;
+  /** the frozen graph on WebGPU, when its runtime started */
+  runner?: Runner;
+  /** the plain TF.js model the GPU's features are checked against */
+  reference: Runner;
 }
 
 /**
@@ -60,8 +75,14 @@ export function relativeDiff(a: Float32Array, b: Float32Array): number {
   return Number.isFinite(diff) ? diff / scale : Number.POSITIVE_INFINITY;
 }
 
-function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor4D) => tf.Tensor, dispose: () => void): Runner {
+function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor4D) => tf.Tensor, release: () => void): Runner {
   const { height, width } = init.preprocessing;
+  let released = false;
+  // idempotent: the plain model may be both a reference and part of another runner
+  const dispose = () => {
+    if (!released) release();
+    released = true;
+  };
   return {
     runtime,
     infer: (pixels, n, [h, w] = [height, width]) =>
@@ -77,34 +98,12 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
 }
 
 /**
- * TF.js's WebGPU backend through Dawn for Node (the optional `webgpu` package), ready to run;
- * rejects with the reason when it cannot (not installed, no Vulkan adapter, backend refused).
- */
-async function webgpuBackend(): Promise<string> {
-  const { nodeGpu, probeAdapters } = await import('../devices/probeDevices');
-  const gpu = await nodeGpu();
-  const { adapters, noAdapterReason } = await probeAdapters(gpu);
-  if (!adapters.length) throw new Error(noAdapterReason ?? 'no WebGPU adapter');
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator) {
-    if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  } else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  await import('@tensorflow/tfjs-backend-webgpu' as string);
-  const previous = tf.getBackend();
-  const ok = await tf.setBackend('webgpu').catch(() => false);
-  await tf.setBackend(previous);
-  if (!ok) throw new Error("TF.js's WebGPU backend did not start");
-  const a = adapters[0]!;
-  return `${a.software ? 'software' : 'hardware'} adapter ${a.name || a.architecture}`;
-}
-
-/**
  * The frozen graph on TF.js's WebGPU backend, fused executor. Synchronous reads throw there in
  * Node (`OffscreenCanvas is not defined`): features come back through `await data()`. The
  * worker's own backend stays active between calls, so the parity reference runs on the CPU.
  */
 async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
-  await webgpuBackend();
+  await startWebgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();
   await tf.setBackend('webgpu');
@@ -128,6 +127,38 @@ async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runne
     },
     dispose: () => executor.dispose(),
   };
+}
+
+/**
+ * For tests only (SwiftShader in CI, the bench's dry run): TRANSFER_LAB_TEST_SOFTWARE_GPU=1
+ * lets `auto` weigh a software adapter as if it were hardware, so the start, parity check and
+ * timing run end to end without a GPU; TRANSFER_LAB_FAULT_CPU_RATE=x multiplies the CPU path's
+ * measured speed by x (0: the GPU wins). Unset in normal use.
+ */
+const softwareAsHardware = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
+
+/**
+ * What `auto` knows of the GPU before checking it: the adapter Dawn finds (none, or a
+ * software one, ends it there: no model goes to the GPU), else the WebGPU runtime started.
+ */
+export async function adapterFacts(): Promise<DeviceFacts> {
+  const { probeAdaptersIsolated } = await import('../devices/probeDevices');
+  const probe = await probeAdaptersIsolated();
+  const found = probe.adapters[0];
+  const adapter = found && softwareAsHardware ? { ...found, software: false } : found;
+  return { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
+}
+
+async function gpuCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
+  const facts = await adapterFacts();
+  const step = chooseFrozenDevice(facts);
+  if (!('next' in step) || step.next !== 'start') return { facts };
+  try {
+    const runner = await webgpuRunner(init, graph);
+    return { facts: { ...facts, gpuStart: { ok: true } }, runner };
+  } catch (e) {
+    return { facts: { ...facts, gpuStart: { ok: false, error: firstLine(e) } } };
+  }
 }
 
 /** the frozen part with the bottleneck's pooling on top, as the cache stores it */
@@ -168,6 +199,15 @@ const cannotOnnx = (e: unknown) => new TransferLabError('UNSUPPORTED', `ONNX Run
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
 
+/**
+ * `auto` weighs the GPU beside the CPU path it built, where the parity check can vouch for the
+ * GPU's features; the other runtimes are what the user asked for.
+ */
+async function withGpu(init: WorkerInit, graph: FrozenGraph, plain: Runner, built: BuiltRunner): Promise<BuiltRunner> {
+  if (init.runtime !== 'auto' || !init.parityCheck) return built;
+  return { ...built, gpu: { ...(await gpuCandidate(init, graph)), reference: plain } };
+}
+
 /** A graph model: compiled for ONNX Runtime where its ops translate, else run as TF.js loads it. */
 async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
   const model: tfconv.GraphModel = await loadGraphBackbone(init.modelDir);
@@ -176,24 +216,38 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
     return Array.isArray(y) ? y[0]! : y;
   };
   const plain = tfRunner(init, 'graph', forward, () => model.dispose());
-  if (init.runtime !== 'auto' && init.runtime !== 'onnx') return { runner: plain, reference: null };
+  if (init.runtime !== 'auto' && init.runtime !== 'onnx' && init.runtime !== 'webgpu') return { runner: plain, reference: null };
+  let graph: FrozenGraph;
   try {
     const topology = readModelJson(init.modelDir).modelTopology as Parameters<typeof frozenGraphFromGraphModel>[0];
     const { height, width } = init.preprocessing;
-    const graph = optimizeFrozenGraph(frozenGraphFromGraphModel(topology, model.weights, model.outputNodes[0]!, [height, width, 3]));
-    const { runner, compiled } = await onnxRunner(init, graph);
-    return { runner, compiled, reference: init.parityCheck ? plain : null };
+    graph = optimizeFrozenGraph(frozenGraphFromGraphModel(topology, model.weights, model.outputNodes[0]!, [height, width, 3]));
   } catch (e) {
     if (init.runtime === 'onnx') throw cannotOnnx(e);
-    return { runner: plain, reference: null, fallbackReason: `ONNX Runtime: ${firstLine(e)}` };
+    return { runner: plain, reference: null, fallbackReason: `${init.runtime === 'webgpu' ? 'WebGPU' : 'ONNX Runtime'}: ${firstLine(e)}` };
+  }
+  let gpuFailure: string | undefined;
+  if (init.runtime === 'webgpu') {
+    try {
+      return { runner: await webgpuRunner(init, graph), reference: init.parityCheck ? plain : null };
+    } catch (e) {
+      gpuFailure = `WebGPU: ${firstLine(e)}`;
+    }
+  }
+  try {
+    const { runner, compiled } = await onnxRunner(init, graph);
+    return withGpu(init, graph, plain, { runner, compiled, reference: init.parityCheck ? plain : null, ...(gpuFailure ? { fallbackReason: gpuFailure } : {}) });
+  } catch (e) {
+    if (init.runtime === 'onnx') throw cannotOnnx(e);
+    return withGpu(init, graph, plain, { runner: plain, reference: null, fallbackReason: [gpuFailure, `ONNX Runtime: ${firstLine(e)}`].filter(Boolean).join('; ') });
   }
 }
 
 /**
  * Picks the runtime: ONNX Runtime where the frozen part translates and the runtime loads
  * (auto, onnx), else TF.js's fused graph (checked at once against the plain model on random
- * input), else the plain TF.js model. A forced runtime that cannot be had is an error; auto
- * falls back and says why.
+ * input), else the plain TF.js model; `auto` then weighs the GPU against it (withGpu). A
+ * forced runtime that cannot be had is an error; auto falls back and says why.
  */
 export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   // a graph the pool's first worker compiled and checked: nothing to load, translate or check
@@ -212,7 +266,10 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
     if (init.runtime === 'fused') throw new TransferLabError('UNSUPPORTED', `TF.js's fused graph cannot run this model: ${firstLine(e)}.`, 'Use --extractor auto or tfjs: the plain TF.js model runs every layer.');
     return { runner: plain, reference: null, fallbackReason: firstLine(e) };
   }
+  return withGpu(init, graph, plain, await buildCpuOrForced(init, graph, plain));
+}
 
+async function buildCpuOrForced(init: WorkerInit, graph: FrozenGraph, plain: Runner): Promise<BuiltRunner> {
   let onnxFailure: string | undefined;
   if (init.runtime === 'webgpu') {
     try {
@@ -234,9 +291,10 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   }
 
   const executor = new FusedExecutor(graph);
+  // the executor holds weights of its own; the model goes with the plain runner (disposing twice is a no-op)
   const fused = tfRunner(init, 'fused', (x) => executor.run(x), () => {
     executor.dispose();
-    model.dispose();
+    plain.dispose();
   });
   const withOnnxReason = (r: BuiltRunner): BuiltRunner => (onnxFailure ? { ...r, fallbackReason: r.fallbackReason ? `${onnxFailure}; ${r.fallbackReason}` : onnxFailure } : r);
   if (!init.parityCheck) return withOnnxReason({ runner: fused, reference: null });

@@ -47,8 +47,8 @@ describe('the lab report', () => {
     expect(html).toContain('2 × AMD EPYC');
     expect(html).toContain('tfjs-backend-cpu');
     // which device ran each part, and why not a GPU
-    expect(html).toMatch(/frozen part: CPU by ONNX Runtime(&#39;|')s CPU provider — no GPU path for the frozen part loads here/);
-    expect(html).toContain('head: CPU by tfjs-backend-cpu — @tensorflow/tfjs-node-gpu: not installed');
+    expect(html).toMatch(/frozen part: CPU by ONNX Runtime(&#39;|')s CPU provider, because no GPU path for the frozen part loads here/);
+    expect(html).toContain('head: CPU by tfjs-backend-cpu, because @tensorflow/tfjs-node-gpu: not installed');
     // the task whose experiment was not run says so
     expect(html.slice(html.indexOf('data-task="learning-rate"'))).toMatch(/was not run/);
     // the best run's confusion matrix, drawn

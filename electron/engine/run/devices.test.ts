@@ -26,7 +26,7 @@ describe('which device ran each part of a run', () => {
     const d = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, { source: 'cache', extracted: 0, cached: 768, measurement: once }, { count: 2, switched: 'wasm has no convolution gradients' });
     expect(d.topLayers).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: 'wasm has no convolution gradients' });
     expect(d.frozenPart.device).toBe('none');
-    expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu — wasm has no convolution gradients; head: CPU by/);
+    expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu, because wasm has no convolution gradients; head: CPU by/);
     // the Evaluate step's devices line names the extraction the cached features came from, with its figure
     expect(describeDevices(d)).toContain('frozen part: not run by the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since');
   });

@@ -12,13 +12,14 @@ interface ExtractorFacts {
   runtime: string;
   backend: string;
   fallbackReason?: string;
+  deviceReason?: string;
 }
 
 /**
  * Which device ran the frozen part and which trained the head (and the fine-tuned top layers),
  * and why a faster one was not used: typed facts for the run record, the run panel and the report.
  */
-export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, extraction: RunExtraction | null, topLayers: { count: number; switched: string | null } | null): RunDevices {
+export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, extraction: RunExtraction | null, topLayers: { count: number; switched: string | null } | null, training: { gpu: true } | { gpu: false; why: string } | null = null): RunDevices {
   const onBackend = (): DeviceUse =>
     backend.gpu ? { device: 'gpu', by: backend.provider } : { device: 'cpu', by: backend.provider, ...(backend.noGpuReason ? { why: backend.noGpuReason } : {}) };
   let frozenPart: DeviceUse;
@@ -28,17 +29,24 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, ext
   } else if (extractor.runtime === 'webgpu') {
     frozenPart = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {
-    frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' };
+    frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: extractor.deviceReason ?? 'no GPU path for the frozen part was tried (--extractor onnx)' };
   } else {
     const use = onBackend();
     frozenPart = { ...use, by: `${backend.provider} (TF.js ${extractor.runtime})` };
-    if (extractor.fallbackReason) frozenPart.why = [extractor.fallbackReason, use.why].filter(Boolean).join('; ');
+    const why = [use.device === 'cpu' ? extractor.deviceReason : undefined, extractor.fallbackReason, use.why].filter(Boolean).join('; ');
+    if (why) frozenPart.why = why;
   }
-  const devices: RunDevices = { frozenPart, head: onBackend() };
+  if (training?.gpu) {
+    // fine-tuning trained the top layers and the head together on WebGPU
+    const gpu: DeviceUse = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
+    return { frozenPart, ...(topLayers && topLayers.count > 0 ? { topLayers: gpu } : {}), head: gpu };
+  }
+  const withTrainingWhy = (u: DeviceUse): DeviceUse => (training && u.device === 'cpu' ? { ...u, why: [training.why, u.why].filter(Boolean).join('; ') } : u);
+  const devices: RunDevices = { frozenPart, head: withTrainingWhy(onBackend()) };
   if (topLayers && topLayers.count > 0) {
-    devices.topLayers = topLayers.switched
+    devices.topLayers = withTrainingWhy(topLayers.switched
       ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched }
-      : onBackend();
+      : onBackend());
   }
   return devices;
 }

@@ -122,7 +122,18 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
   );
   try {
     const info = pool.info;
-    o.onEvent?.({ type: 'facts', extractor: { runtime: info.runtime, backend: info.backend, workers: info.workers, threads: info.threads, ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) } });
+    o.onEvent?.({
+      type: 'facts',
+      extractor: {
+        runtime: info.runtime,
+        backend: info.backend,
+        workers: info.workers,
+        threads: info.threads,
+        ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+        ...(info.compiledFromCache ? { compiledFromCache: true } : {}),
+        ...(info.deviceReason ? { deviceReason: info.deviceReason } : {}),
+      },
+    });
     const outcome = await pool.extract(
       [...missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })), ...variantItems],
       {

@@ -14,6 +14,8 @@ import { describeRetry } from '../models/download';
 import { bottleneckCacheDir } from '../paths';
 import { ensureConvolutionGradients, initBackend, type BackendPreference } from '../tf/backend';
 import { trainHead } from '../train/trainHead';
+import { chooseTrainingDevice, trainOnWebgpu, type TrainingDevice } from '../train/gpuTraining';
+import { startWebgpuBackend } from '../tf/webgpu';
 import { evaluateNet } from './evaluate';
 import { openFineTune } from './fineTuneRun';
 import { fineTunedNet } from '../train/net';
@@ -180,10 +182,21 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   let lastCheckpoint = 0;
   // a resumed run's curves start with the epochs it had
   for (const m of resumeFrom?.epochs ?? []) emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() });
-  const gradients = fine ? await ensureConvolutionGradients() : null;
+  // fine-tuning goes to the GPU where the frozen part went (or was sent) there
+  let training: TrainingDevice | null = fine ? chooseTrainingDevice(o.extractor ?? 'auto', features.extractor) : null;
+  if (training?.gpu) {
+    try {
+      const adapter = await startWebgpuBackend();
+      emit({ type: 'log', level: 'info', message: `fine-tuning on TF.js's WebGPU backend (${adapter})` });
+    } catch (e) {
+      training = { gpu: false, why: `WebGPU: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
+    }
+  }
+  if (training && !training.gpu) emit({ type: 'log', level: 'info', message: `fine-tuning off the GPU: ${training.why}` });
+  const gradients = fine && !training?.gpu ? await ensureConvolutionGradients() : null;
   if (gradients?.switched) emit({ type: 'log', level: 'info', message: gradients.switched });
   try {
-  const trained = await trainHead({
+  const train = () => trainHead({
     ...(fine ? { net: { headInputDim: plan.featureDim, wrap: (head) => fineTunedNet(fine.top, plan.pooling, head, config.fineTuneLearningRateFactor) } } : {}),
     classCount: scan.classes.length,
     config,
@@ -202,6 +215,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
       await writeCheckpoint(runDir, epoch, s);
     },
   });
+  const trained = training?.gpu ? await trainOnWebgpu(train) : await train();
   const trainSeconds = since(t);
   if (!trained.cancelled) emit({ type: 'log', level: 'info', message: trainingEnd(trained, config, valImages.length > 0) });
   if (trained.cancelled) {
@@ -232,10 +246,11 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
           batchSize: features.extractor.batchSize,
           imagesPerSecond: features.imagesPerSecond,
           ...(features.extractor.fallbackReason ? { fallbackReason: features.extractor.fallbackReason } : {}),
+          ...(features.extractor.deviceReason ? { deviceReason: features.extractor.deviceReason } : {}),
           ...(features.extractor.parityMaxDiff !== undefined ? { parityMaxDiff: features.extractor.parityMaxDiff } : {}),
         }
       : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null };
-  const devices = runDevices(backend, extractorRecord, features.extraction, fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null);
+  const devices = runDevices(backend, extractorRecord, features.extraction, fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null, training);
   emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });
   const record: RunRecord = {
     formatVersion: 1,

@@ -44,7 +44,7 @@ describe('training a new head on bottleneck features', () => {
     const last = r.epochs.at(-1)!;
     expect(last.valAccuracy).toBeGreaterThan(0.95);
     expect(last.loss).toBeLessThan(r.epochs[0]!.loss);
-    expect(evaluateSource(r.net, blobs(90, 3), 3).accuracy).toBeGreaterThan(0.95);
+    expect((await evaluateSource(r.net, blobs(90, 3), 3)).accuracy).toBeGreaterThan(0.95);
     r.net.dispose();
   });
 
@@ -86,7 +86,7 @@ describe('training a new head on bottleneck features', () => {
     expect(Math.min(...r.epochs.map((e) => e.valLoss!))).toBe(best.valLoss);
     expect(r.epochs.length - r.bestEpoch).toBe(3);
     // the restored weights are the best epoch's: their validation loss is the best one
-    expect(evaluateSource(r.net, blobs(60, 9), 3).loss).toBeCloseTo(best.valLoss!, 4);
+    expect((await evaluateSource(r.net, blobs(60, 9), 3)).loss).toBeCloseTo(best.valLoss!, 4);
     r.net.dispose();
   });
 

@@ -62,7 +62,8 @@ export interface SavedTensor {
   data: Float32Array;
 }
 
-const save = (name: string, t: tf.Tensor): SavedTensor => ({ name, shape: [...t.shape], data: Float32Array.from(t.dataSync()) });
+// reads are asynchronous: on TF.js's WebGPU backend in Node a synchronous read throws
+const save = async (name: string, t: tf.Tensor): Promise<SavedTensor> => ({ name, shape: [...t.shape], data: Float32Array.from(await t.data()) });
 const load = (s: SavedTensor) => tf.tensor(s.data, s.shape, 'float32');
 
 export interface TrainResult {
@@ -86,23 +87,25 @@ function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
 }
 
 /** loss and accuracy of the net over a whole source, batch by batch */
-export function evaluateSource(net: ClassifierNet | tfl.Sequential, src: FeatureSource, classCount: number, batchSize = 256): { loss: number; accuracy: number } {
+export async function evaluateSource(net: ClassifierNet | tfl.Sequential, src: FeatureSource, classCount: number, batchSize = 256): Promise<{ loss: number; accuracy: number }> {
   const model = 'predict' in net && 'groups' in net ? net : headNet(net);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < src.size; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, src.size - start) }, (_, i) => start + i);
     const x = src.read(idx);
-    const [l, c] = tf.tidy(() => {
+    const both = tf.tidy(() => {
       const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
       const labels = tf.tensor1d(idx.map((i) => src.labels[i]!), 'int32');
       const probs = model.predict(xs, false);
       const loss = crossEntropy(tf.oneHot(labels, classCount) as tf.Tensor2D, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32'));
-      return [loss.dataSync()[0]!, hits.dataSync()[0]!];
+      return tf.stack([loss, hits]);
     });
-    lossSum += l * idx.length;
-    correct += c;
+    const [l, c] = await both.data();
+    both.dispose();
+    lossSum += l! * idx.length;
+    correct += c!;
   }
   return { loss: src.size ? lossSum / src.size : 0, accuracy: src.size ? correct / src.size : 0 };
 }
@@ -147,17 +150,17 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   const state = async (): Promise<TrainState> => ({
     ...(partial ? { partial: { ...partial } } : {}),
     epochs: [...epochs],
-    weights: net.getWeights().map((w, i) => save(String(i), w)),
+    weights: await Promise.all(net.getWeights().map((w, i) => save(String(i), w))),
     optimizers: await Promise.all(
       optimizers.map(async (o) => {
         const named = await o.getWeights();
-        const saved = named.map((nt) => save(nt.name, nt.tensor));
+        const saved = await Promise.all(named.map((nt) => save(nt.name, nt.tensor)));
         // the iteration count comes as a new tensor; the moments are the optimizer's own variables
         tf.dispose(named.map((nt) => nt.tensor).filter((x) => !(x instanceof tf.Variable)));
         return saved;
       }),
     ),
-    best: { loss: best.loss, epoch: best.epoch, weights: best.weights ? best.weights.map((w, i) => save(String(i), w)) : null },
+    best: { loss: best.loss, epoch: best.epoch, weights: best.weights ? await Promise.all(best.weights.map((w, i) => save(String(i), w))) : null },
     sinceBest,
   });
   let stoppedEarly = false;
@@ -210,7 +213,7 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
         opts.onBatch?.({ epoch, epochs: config.epochs, batch: b + 1, batches, samplesPerSecond: sps, etaSeconds: Math.max(0, remaining) / sps });
       }
       if (cancelled) break;
-      const v = val && val.size ? evaluateSource(net, val, classCount) : null;
+      const v = val && val.size ? await evaluateSource(net, val, classCount) : null;
       const seconds = (performance.now() - te) / 1000;
       const m: EpochMetrics = {
         epoch,

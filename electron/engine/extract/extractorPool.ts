@@ -2,6 +2,8 @@ import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
 import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, WorkerInit } from './protocol';
 import { WorkerHandle } from './workerHandle';
+import { openGpuWindowChannel } from './gpuWindowLink';
+import { gpuWindowBackend } from './gpuWindowProtocol';
 
 /**
  * The extractor the bottleneck cache calls: a pool of worker threads, each with its own
@@ -83,10 +85,17 @@ export class ExtractorPool {
     aborted.catch(() => undefined);
     // the others boot alongside the first (a worker's start is most of a second) and wait
     // for what it settles on
-    const first = pool.launch(init);
-    const others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
+    // in the desktop app, the first worker may run the frozen part in the app's GPU window
+    const gpuPort = init.runtime === 'auto' || init.runtime === 'webgpu' ? openGpuWindowChannel() : null;
+    const first = gpuPort ? pool.launch({ ...init, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(init);
+    let others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
     try {
       const ready = await Promise.race([pool.ready(first), aborted]);
+      if (gpuPort && ready.runtime === 'webgpu') {
+        // one window, one GPU queue: the first worker alone feeds it (its decoding overlaps the GPU's work)
+        await Promise.all(others.map((o) => o.close(pool.closeGraceMs)));
+        others = [];
+      }
       // the others take what the first settled on, so a fallback is not repeated in each; an
       // ONNX graph it compiled and checked they run as it is (no TF.js model, no second check:
       // on Inception v3 that is seconds of start and 400 MiB a worker)
@@ -96,7 +105,7 @@ export class ExtractorPool {
       const readies = await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
       pool.slots = [first, ...others];
       pool.info = {
-        backend: ready.backend,
+        backend: gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : ready.backend,
         runtime: ready.runtime,
         workers: pool.slots.length,
         threads: ready.runtime === 'onnx' ? init.threads : 1,
@@ -114,8 +123,8 @@ export class ExtractorPool {
     return pool;
   }
 
-  private launch(init: WorkerInit): WorkerHandle {
-    const w = new WorkerHandle(init);
+  private launch(init: WorkerInit, transfer: ConstructorParameters<typeof WorkerHandle>[1] = []): WorkerHandle {
+    const w = new WorkerHandle(init, transfer);
     this.launched.push(w);
     return w;
   }

@@ -1,6 +1,7 @@
 import type { Preprocessing } from '../../../shared/preprocessing';
 import type { BackendPreference } from '../tf/backend';
 import type { AugmentParams } from '../images/augment';
+import type { MessagePort } from 'node:worker_threads';
 
 /** Messages between the extraction pool and its worker threads (plain data only). */
 
@@ -39,6 +40,11 @@ export interface WorkerInit {
    * how to run: the pool boots its other workers while the first one compiles and checks.
    */
   deferred?: boolean;
+  /**
+   * The desktop app's GPU window, bridged to this worker (gpuWindowLink.ts): `webgpu`, and
+   * `auto`, run the frozen part there. Only the pool's first worker gets it.
+   */
+  gpuWindowPort?: MessagePort;
 }
 
 /** how a deferred worker is to run, once the pool's first worker has settled it */

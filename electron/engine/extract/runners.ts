@@ -13,6 +13,7 @@ import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/modelPixels';
 import { enlargeToInput } from '../tf/enlarge';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
+import { gpuWindowRunner } from './gpuWindowRunner';
 
 /**
  * The runtimes an extraction worker can run the frozen part on, behind one shape: the
@@ -104,6 +105,8 @@ async function webgpuBackend(): Promise<string> {
  * worker's own backend stays active between calls, so the parity reference runs on the CPU.
  */
 async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
+  // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
+  if (init.gpuWindowPort) return gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort, { allowSoftware: init.runtime === 'webgpu' });
   await webgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();
@@ -214,7 +217,7 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   }
 
   let onnxFailure: string | undefined;
-  if (init.runtime === 'webgpu') {
+  if (init.runtime === 'webgpu' || (init.runtime === 'auto' && init.gpuWindowPort)) {
     try {
       // checked against the plain TF.js model on the CPU before any feature is written
       return { runner: await webgpuRunner(init, graph), reference: init.parityCheck ? plain : null };

@@ -1,4 +1,5 @@
 import type { DeviceUse, RunDevices } from '../../../shared/run';
+import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
 export { describeDevices } from '../../../shared/devices';
 
 interface BackendFacts {
@@ -24,7 +25,7 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, top
   if (extractor.runtime === 'cache') {
     frozenPart = { device: 'none', by: 'the feature cache', why: 'every feature came from the cache: the frozen part did not run' };
   } else if (extractor.runtime === 'webgpu') {
-    frozenPart = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
+    frozenPart = { device: 'gpu', by: extractor.backend === gpuWindowBackend ? gpuWindowBackend : "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {
     frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' };
   } else {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // (and lets through what the layer may import). Paths are real files: import-x resolves them.
 describe('import layering', () => {
   const eslint = new ESLint({ cwd: process.cwd() });
-  const layering = new Set(['no-restricted-imports', 'import-x/no-restricted-paths']);
+  const layering = new Set(['no-restricted-imports', 'import-x/no-restricted-paths', 'import-x/no-cycle']);
   const lint = async (file: string, code: string) => (await eslint.lintText(code, { filePath: file }))[0]!.messages.filter((m) => m.ruleId !== null && layering.has(m.ruleId));
   const use = (what: string, from: string) => `import { ${what} } from '${from}';\nexport const a = ${what};\n`;
 
@@ -44,5 +44,17 @@ describe('import layering', () => {
     expect(await lint('electron/host/bad.ts', use('menuTemplate', '../main/menu'))).not.toHaveLength(0);
     expect(await lint('electron/host/bad.ts', "import { app } from 'electron';\nexport const a = app;\n")).not.toHaveLength(0);
     expect(await lint('electron/host/good.ts', use('createLabService', '../engine/service/labService'))).toHaveLength(0);
+  });
+
+  it('finds an import cycle anywhere in the tree: the stores point one way (project → training → trainConfig)', async () => {
+    // the ring the renderer's stores had: training imported project, which imports training
+    expect(await lint('renderer/src/stores/training.ts', use('useProjectStore', './project'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    // the leaf stores import no store that reads them
+    expect(await lint('renderer/src/stores/trainConfig.ts', use('useFreezeStore', './freeze'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    expect(await lint('renderer/src/stores/projectOwner.ts', use('useTrainingStore', './training'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    // outside the renderer too: the engine's scanner importing the service that imports it
+    expect(await lint('electron/engine/dataset/scanDataset.ts', use('createLabService', '../service/labService'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    // the way the arrows point is allowed
+    expect(await lint('renderer/src/stores/good.ts', use('useProjectStore', './project'))).toHaveLength(0);
   });
 });

@@ -7,7 +7,7 @@ import { handle, resetApi, sent } from '../testing/mockApi';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
 import { useModelStore } from './model';
-import { useTrainingStore } from './training';
+import { useTrainConfigStore } from './trainConfig';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
 
@@ -26,7 +26,7 @@ describe('useFreezeStore', () => {
   it('plans the default cut for the scanned classes and the head in the training settings', async () => {
     handle('freeze.plan', ({ cut }) => plan(cut ?? 'out_relu'));
     const freeze = useFreezeStore();
-    useTrainingStore().setHead({ hiddenUnits: 64 });
+    useTrainConfigStore().setHead({ hiddenUnits: 64 });
     expect(freeze.stale).toBe(true);
     await freeze.refreshPlan();
     expect(sent('freeze.plan')).toEqual([{ source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32, fineTuneLayers: 0 }]);
@@ -41,7 +41,7 @@ describe('useFreezeStore', () => {
     handle('freeze.plan', () => plan('out_relu'));
     const freeze = useFreezeStore();
     await freeze.refreshPlan();
-    useTrainingStore().setConfig({ batchSize: 8 });
+    useTrainConfigStore().setConfig({ batchSize: 8 });
     expect(freeze.stale).toBe(true);
     expect(freeze.ready).toBe(false);
   });

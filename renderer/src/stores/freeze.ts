@@ -6,7 +6,7 @@ import type { FreezePlan } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
-import { useTrainingStore } from './training';
+import { useTrainConfigStore } from './trainConfig';
 
 /**
  * The freeze step: where the pre-trained network is cut. Everything up to the cut (the
@@ -27,7 +27,7 @@ export const useFreezeStore = defineStore('freeze', () => {
 
   const request = computed<RequestInput<'freeze.plan'> | null>(() => {
     if (!model.ready || !model.source) return null;
-    const config = useTrainingStore().config;
+    const config = useTrainConfigStore().config;
     return {
       source: model.source,
       cut: cut.value,

@@ -10,7 +10,7 @@ import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 import { useRecentProjectsStore } from './recentProjects';
-import { useTrainingStore } from './training';
+import { useTrainConfigStore } from './trainConfig';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
 
@@ -48,7 +48,7 @@ describe('useProjectStore', () => {
     await useModelStore().use('/models/mnv2');
     handle('freeze.plan', () => ({ cut: 'Conv1', cutShape: [112, 112, 32], pooling: 'avg', featureDim: 32, frozenParams: 864, trainableParams: 66, cacheBytesPerImage: 128, extractMemoryMiB: 10, trainMemoryMiB: 1, fineTune: null, fineTuneUnavailable: null }));
     await useFreezeStore().selectCut('Conv1');
-    useTrainingStore().setConfig({ epochs: 7 });
+    useTrainConfigStore().setConfig({ epochs: 7 });
     project.addRun('/work/runs/run-1', sampleRun('run-1'));
     project.setNotes('dogs look like cats at 28 px');
 
@@ -69,7 +69,7 @@ describe('useProjectStore', () => {
     expect(project.runs[0]!.runDir).toBe('/lab/pets.tlab.d/runs/run-1');
     expect(project.dirty).toBe(false);
     expect(project.saving).toBe(false);
-    useTrainingStore().setConfig({ epochs: 8 });
+    useTrainConfigStore().setConfig({ epochs: 8 });
     expect(project.dirty).toBe(true);
     expect(project.title.startsWith('● pets')).toBe(true);
   });
@@ -92,7 +92,7 @@ describe('useProjectStore', () => {
     const first = useProjectStore();
     await useDatasetStore().scanFolder('/data/pets');
     await useModelStore().use('/models/mnv2');
-    useTrainingStore().setConfig({ learningRate: 0.05 });
+    useTrainConfigStore().setConfig({ learningRate: 0.05 });
     first.addRun('/work/runs/run-1', sampleRun('run-1'));
     await first.saveAs('/lab/pets.tlab');
 
@@ -103,7 +103,7 @@ describe('useProjectStore', () => {
     await project.settled();
     expect(useDatasetStore().scan?.root).toBe('/data/pets');
     expect(useModelStore().ready).toBe(true);
-    expect(useTrainingStore().config.learningRate).toBe(0.05);
+    expect(useTrainConfigStore().config.learningRate).toBe(0.05);
     expect(project.runs.map((r) => r.record.id)).toEqual(['run-1']);
     expect(project.dirty).toBe(false);
   });

@@ -10,13 +10,15 @@ import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
+import { useProjectOwnerStore } from './projectOwner';
 import { useRecentProjectsStore } from './recentProjects';
 import { signatureOf, type ProjectRun, type ProjectState } from './projectDocument';
 import type { LabProgress } from '../../../shared/lab';
 import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
 import { currentSaveContext } from './projectSaveContext';
 import { newDraftId, readDraft, removeDraft, thisTabDraft, writeDraft, type Draft } from './projectDrafts';
-import { useTrainingStore } from './training';
+import { useTrainConfigStore } from './trainConfig';
+import { useTrainingStore, type FinishedRun } from './training';
 
 const UNTITLED = 'Untitled project';
 
@@ -30,9 +32,11 @@ const UNTITLED = 'Untitled project';
  * while no window shows the project joins it when it is opened or its draft restored.
  */
 export const useProjectStore = defineStore('project', () => {
-  const draftId = ref(newDraftId());
+  const identity = useProjectOwnerStore();
+  const trainConfig = useTrainConfigStore();
+  const draftId = computed(() => identity.draftId);
   useNoticeStore().enterProject(draftId.value);
-  const file = ref<string | null>(null);
+  const file = computed(() => identity.file);
   const name = ref(UNTITLED);
   const notes = ref('');
   const runs = ref<ProjectRun[]>([]);
@@ -53,7 +57,7 @@ export const useProjectStore = defineStore('project', () => {
       dataset: dataset.root ? { root: dataset.root, split: { ...dataset.split } } : null,
       model: model.source ? { source: model.source } : null,
       freeze: { cut: useFreezeStore().cut },
-      training: plain(useTrainingStore().config) as ProjectState['training'],
+      training: plain(trainConfig.config) as ProjectState['training'],
       runs: runs.value,
       notes: notes.value,
       lab: lab.value,
@@ -65,11 +69,9 @@ export const useProjectStore = defineStore('project', () => {
   const dirty = computed(() => signature.value !== (savedSignature.value ?? signatureOf(emptyState())));
   const title = computed(() => `${dirty.value ? '● ' : ''}${name.value} — Transfer Lab`);
   /** who this project is to the engine: the jobs it starts carry this */
-  const owner = computed<ProjectOwner>(() => ({ draftId: draftId.value, file: file.value }));
+  const owner = computed<ProjectOwner>(() => identity.owner);
   /** whether a job started by `o` is this project's */
-  function owns(o: ProjectOwner): boolean {
-    return o.draftId === draftId.value || (o.file !== null && o.file === file.value);
-  }
+  const owns = (o: ProjectOwner): boolean => identity.owns(o);
 
   function emptyState(): ProjectState {
     return { name: UNTITLED, dataset: null, model: null, freeze: { cut: null }, training: plain(defaultTrainConfig), runs: [], notes: '', lab: null, ui: { step: 'dataset' } };
@@ -110,6 +112,12 @@ export const useProjectStore = defineStore('project', () => {
     runs.value = [...runs.value, { runDir, record }];
   }
 
+  /** the job store's finished runs (this project's) join it, a lab task's with its task: the arrow points from here to training */
+  useTrainingStore().onRunFinished((f: FinishedRun) => {
+    addRun(f.runDir, f.run);
+    if (f.labTask) addLabRun(f.labTask, f.run.id);
+  });
+
   /** the rescan and model load a restore started; the window moves on while they run */
   let loading: Promise<unknown> = Promise.resolve();
   /** the Train settings as the last restore put them: a later change is the user's own */
@@ -120,9 +128,8 @@ export const useProjectStore = defineStore('project', () => {
     const dataset = useDatasetStore();
     // the project this window showed is saved or given up: its draft has nothing left to recover
     if (id !== draftId.value) removeDraft(draftId.value);
-    draftId.value = id;
+    identity.enter(id, where);
     useNoticeStore().enterProject(id);
-    file.value = where;
     name.value = s.name;
     notes.value = s.notes;
     runs.value = s.runs;
@@ -131,8 +138,8 @@ export const useProjectStore = defineStore('project', () => {
     if (s.dataset) dataset.restore(s.dataset);
     else dataset.reset();
     useFreezeStore().restore(s.model?.source ?? null, s.freeze.cut);
-    useTrainingStore().restoreConfig(s.training);
-    hydratedConfig = JSON.stringify(useTrainingStore().config);
+    trainConfig.restoreConfig(s.training);
+    hydratedConfig = JSON.stringify(trainConfig.config);
     savedSignature.value = saved;
     const pending: Promise<unknown>[] = [useModelStore().restore(s.model?.source ?? null)];
     if (s.dataset && rescan) pending.push(dataset.scanFolder(s.dataset.root));
@@ -194,7 +201,7 @@ export const useProjectStore = defineStore('project', () => {
       runs.value = runs.value.map((run) => ({ ...run, runDir: moved.get(run.record.id) ?? run.runDir }));
       const { runs: _runs, ...rest } = r.project;
       base.value = rest;
-      file.value = r.file;
+      identity.setFile(r.file);
       savedSignature.value = sent;
       useNoticeStore().resolve('Saving the project');
       void useRecentProjectsStore().load();
@@ -231,7 +238,7 @@ export const useProjectStore = defineStore('project', () => {
     for (const run of found) addRun(run.runDir, run.record);
     const form = [...found].reverse().find((r) => r.form)?.form;
     // settings the user changed while the project was opening are theirs: kept
-    if (form && JSON.stringify(useTrainingStore().config) === hydratedConfig) useTrainingStore().restoreConfig(form);
+    if (form && JSON.stringify(trainConfig.config) === hydratedConfig) trainConfig.restoreConfig(form);
     const n = found.length;
     useNoticeStore().inform(`${n} run${n === 1 ? '' : 's'} finished while the app was closed and ${n === 1 ? 'was' : 'were'} added; save to keep ${n === 1 ? 'it' : 'them'}.`, 'Runs added', { scope: 'project' });
   }
@@ -278,7 +285,7 @@ export const useProjectStore = defineStore('project', () => {
   }
 
   return {
-    file: readonly(file),
+    file,
     name: readonly(name),
     notes: readonly(notes),
     lab: readonly(lab),
@@ -307,7 +314,7 @@ export const useProjectStore = defineStore('project', () => {
     restoreDraft,
     owner,
     owns,
-    draftId: readonly(draftId),
+    draftId,
     recoverDraft,
     settled,
   };

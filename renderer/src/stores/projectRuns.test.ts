@@ -11,6 +11,7 @@ import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 import { recoverableDrafts } from './projectDrafts';
+import { useTrainConfigStore } from './trainConfig';
 import { useTrainingStore } from './training';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
@@ -56,7 +57,7 @@ describe('runs that finished while no window had their project open', () => {
     expect(sent('project.finishedRuns')[0]).toEqual({ owner: { draftId: project.owner.draftId, file: '/lab/pets.tlab' }, have: [] });
     expect(project.runs.map((r) => r.record.id)).toEqual(['run-late']);
     expect(project.dirty).toBe(true);
-    expect(useTrainingStore().config.learningRate).toBe(0.02);
+    expect(useTrainConfigStore().config.learningRate).toBe(0.02);
     expect(useNoticeStore().notices).toEqual([expect.objectContaining({ level: 'info', message: '1 run finished while the app was closed and was added; save to keep it.' })]);
     // the job's curves are shown, beside the project they belong to
     await vi.waitFor(() => expect(useTrainingStore().jobId).toBe('job-1'));
@@ -71,11 +72,11 @@ describe('runs that finished while no window had their project open', () => {
     const opening = project.open('/lab/pets.tlab');
     await vi.waitFor(() => expect(sent('project.finishedRuns')).toHaveLength(1));
     // the project is shown; the user edits the form before the engine's answer arrives
-    useTrainingStore().setConfig({ epochs: 400 });
+    useTrainConfigStore().setConfig({ epochs: 400 });
     answer({ runs: [{ runDir: '/work/runs/run-late', record: sampleRun('run-late'), finishedAt: '2026-01-02T00:00:00Z', form: { ...defaultTrainConfig, epochs: 14 } }] });
     expect(await opening).toBe(true);
     expect(project.runs.map((r) => r.record.id)).toEqual(['run-late']);
-    expect(useTrainingStore().config.epochs).toBe(400);
+    expect(useTrainConfigStore().config.epochs).toBe(400);
   });
 
   it('another project\'s job is not shown, and its run does not join this project', async () => {

@@ -8,6 +8,7 @@ import { useDatasetStore } from './dataset';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
+import { useTrainConfigStore } from './trainConfig';
 import { useTrainingStore } from './training';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
@@ -28,7 +29,7 @@ describe('useTrainingStore', () => {
   it('starts a job with the dataset, split, model, cut and hyper-parameters', async () => {
     handle('train.start', () => ({ jobId: 'j1' }));
     const training = useTrainingStore();
-    training.setConfig({ epochs: 3, learningRate: 0.01 });
+    useTrainConfigStore().setConfig({ epochs: 3, learningRate: 0.01 });
     expect(await training.start()).toBe(true);
     expect(sent('train.start')[0]).toMatchObject({ dataset: '/data/pets', split: { val: 0.1, test: 0.2 }, source: '/models/mnv2', cut: null, config: { epochs: 3, learningRate: 0.01 } });
     expect(training.running).toBe(true);
@@ -108,16 +109,16 @@ describe('useTrainingStore', () => {
     // a lab experiment of 20 epochs while the form says 10: "epoch 0 / 10" was shown until epoch 1
     handle('sweep.start', () => ({ jobId: 'j2', runs: [{ index: 0, label: 'lr 0.01', epochs: 20 }, { index: 1, label: 'lr 0.1', epochs: 20 }] }));
     const training = useTrainingStore();
-    training.setConfig({ epochs: 10 });
+    useTrainConfigStore().setConfig({ epochs: 10 });
     expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { config: { epochs: 20 } })).toBe(true);
     emit('job.event', { jobId: 'j2', event: { type: 'phase', phase: 'extract', message: 'extracting' } });
     expect(training.plannedEpochs).toBe(20);
     // a single run keeps the epochs it started with when the form changes under it
     handle('train.start', () => ({ jobId: 'j3' }));
     emit('job.finished', { jobId: 'j2', status: 'done', runDir: null, run: null, error: null });
-    training.setConfig({ epochs: 30 });
+    useTrainConfigStore().setConfig({ epochs: 30 });
     await training.start();
-    training.setConfig({ epochs: 5 });
+    useTrainConfigStore().setConfig({ epochs: 5 });
     expect(training.plannedEpochs).toBe(30);
   });
 

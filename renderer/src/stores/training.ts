@@ -1,17 +1,18 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import type { TransferLabErrorData } from '../../../shared/errors';
-import { defaultTrainConfig, type HeadConfig, type TrainConfig } from '../../../shared/run';
+import type { TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
 import type { SweepAxes } from '../../../shared/sweep';
 import type { ProjectOwner } from '../../../shared/contract';
-import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent } from '../api/types';
+import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
-import { useProjectStore } from './project';
+import { useProjectOwnerStore } from './projectOwner';
+import { useTrainConfigStore } from './trainConfig';
 
 const LOG_LIMIT = 200;
 
@@ -27,13 +28,23 @@ export interface JobRunEntry {
   epochs: number | null;
 }
 
+/** a run of this project's job that finished: the project store takes it in (onRunFinished) */
+export interface FinishedRun {
+  runDir: string;
+  run: RunRecord;
+  /** the lab task whose experiment made it, if any */
+  labTask: string | null;
+}
+
 /**
- * The train step: the hyper-parameters, and the one job the engine runs at a time. The job
+ * The train step: the one job the engine runs at a time (its hyper-parameters are the leaf
+ * store trainConfig). The job
  * belongs to the engine, not to this window, so on load the store asks for it
  * (`train.current`) and redraws from its events: a reloaded window shows the run in progress.
  */
 export const useTrainingStore = defineStore('training', () => {
-  const config = ref<TrainConfig>(plain(defaultTrainConfig));
+  const trainConfig = useTrainConfigStore();
+  const identity = useProjectOwnerStore();
   const jobId = ref<string | null>(null);
   const status = ref<JobStatus | 'idle'>('idle');
   const epochs = shallowRef<EpochEvent[]>([]);
@@ -56,7 +67,20 @@ export const useTrainingStore = defineStore('training', () => {
   const labTask = ref<string | null>(null);
   /** the project that started the job: its runs join that project only (the engine keeps them for it otherwise) */
   let jobOwner: ProjectOwner | null = null;
-  const ownedHere = () => jobOwner === null || useProjectStore().owns(jobOwner);
+  const ownedHere = () => jobOwner === null || identity.owns(jobOwner);
+  /** this project's finished runs so far, and who takes them in (the project store) */
+  const finished: FinishedRun[] = [];
+  const finishedListeners = new Set<(f: FinishedRun) => void>();
+  function runFinished(f: FinishedRun): void {
+    finished.push(f);
+    for (const l of finishedListeners) l(f);
+  }
+  /** the listener gets the runs finished so far, then each as it finishes */
+  function onRunFinished(listener: (f: FinishedRun) => void): () => void {
+    for (const f of finished) listener(f);
+    finishedListeners.add(listener);
+    return () => finishedListeners.delete(listener);
+  }
   /**
    * What a new job sent before train.start (or train.current) answered with its id: the
    * engine starts emitting at once, and the answer can arrive after the first events.
@@ -72,10 +96,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (p.jobId !== jobId.value) return;
     runs.value = runs.value.map((r) => (r.index === p.index ? { ...r, status: p.status, runDir: p.runDir, error: p.error, resumable: p.resumable, runId: p.run?.id ?? null } : r));
     // each finished run of a sweep joins the project as it ends
-    if (p.run && p.runDir && ownedHere()) {
-      useProjectStore().addRun(p.runDir, p.run);
-      if (labTask.value) useProjectStore().addLabRun(labTask.value, p.run.id);
-    }
+    if (p.run && p.runDir && ownedHere()) runFinished({ runDir: p.runDir, run: p.run, labTask: labTask.value });
   });
 
   /** a sweep's next run starts: its curves start afresh */
@@ -102,7 +123,7 @@ export const useTrainingStore = defineStore('training', () => {
   const running = computed(() => status.value === 'running');
   const lastEpoch = computed(() => epochs.value[epochs.value.length - 1] ?? null);
   // the job's own plan, not the Train step's form (a lab experiment, a reloaded window, an edited form)
-  const plannedEpochs = computed(() => lastEpoch.value?.epochs ?? runs.value[currentRun.value]?.epochs ?? config.value.epochs);
+  const plannedEpochs = computed(() => lastEpoch.value?.epochs ?? runs.value[currentRun.value]?.epochs ?? trainConfig.config.epochs);
   const lastLog = computed(() => logs.value[logs.value.length - 1] ?? null);
   /** the backend the engine reported for this run ("backend: …" log line) */
   const backendNote = computed(() => logs.value.find((l) => l.message.startsWith('backend: '))?.message.slice(9) ?? null);
@@ -156,7 +177,7 @@ export const useTrainingStore = defineStore('training', () => {
     resumableDir.value = p.status === 'cancelled' && p.runDir ? p.runDir : null;
     if (p.status === 'failed' && p.error) useNoticeStore().report(p.error, 'Training');
     if (p.run && p.runDir && ownedHere()) {
-      useProjectStore().addRun(p.runDir, p.run);
+      runFinished({ runDir: p.runDir, run: p.run, labTask: labTask.value });
       // the run measured this machine's extraction speed: the model cards show it
       void useModelStore().loadCatalog();
     }
@@ -178,18 +199,6 @@ export const useTrainingStore = defineStore('training', () => {
     replayEarly(job.jobId);
   }
 
-  function setConfig(patch: Partial<Omit<TrainConfig, 'head'>>): void {
-    config.value = { ...config.value, ...patch };
-  }
-
-  function setHead(patch: Partial<HeadConfig>): void {
-    config.value = { ...config.value, head: { ...config.value.head, ...patch } };
-  }
-
-  function restoreConfig(c: TrainConfig): void {
-    config.value = plain(c);
-  }
-
   async function start(): Promise<boolean> {
     const dataset = useDatasetStore();
     const model = useModelStore();
@@ -207,10 +216,10 @@ export const useTrainingStore = defineStore('training', () => {
         split: { ...dataset.split },
         source: model.source,
         cut: useFreezeStore().cut,
-        config: plain(config.value),
-        owner: { ...useProjectStore().owner },
+        config: plain(trainConfig.config) as TrainConfig,
+        owner: { ...identity.owner },
       });
-      begin(r.jobId, [{ index: 0, label: 'one run', epochs: config.value.epochs }]);
+      begin(r.jobId, [{ index: 0, label: 'one run', epochs: trainConfig.config.epochs }]);
       return true;
     } catch (e) {
       notices.report(e, 'Starting training');
@@ -224,7 +233,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   function begin(id: string, planned: { index: number; label: string; epochs?: number | null | undefined }[]): void {
     clearRun();
-    jobOwner = { ...useProjectStore().owner };
+    jobOwner = { ...identity.owner };
     // a new job: the last one's failure is no longer the news
     useNoticeStore().resolve('Training');
     labTask.value = null;
@@ -253,7 +262,7 @@ export const useTrainingStore = defineStore('training', () => {
     early = [];
     earlyFinish = null;
     try {
-      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...plain(config.value), ...o.config }, axes: plain(axes), owner: { ...useProjectStore().owner } });
+      const r = await api.call('sweep.start', { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config: { ...(plain(trainConfig.config) as TrainConfig), ...o.config }, axes: plain(axes), owner: { ...identity.owner } });
       begin(r.jobId, r.runs);
       labTask.value = o.labTask ?? null;
       return true;
@@ -284,7 +293,7 @@ export const useTrainingStore = defineStore('training', () => {
     early = [];
     earlyFinish = null;
     try {
-      const r = await api.call('train.resume', { runDir: dir, owner: { ...useProjectStore().owner } });
+      const r = await api.call('train.resume', { runDir: dir, owner: { ...identity.owner } });
       begin(r.jobId, [{ index: 0, label: 'resumed run' }]);
       return true;
     } catch (e) {
@@ -328,7 +337,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** the engine's job is shown only beside the project that started it; another project's leaves the view empty */
   function showIfOwned(job: JobSnapshot | null): void {
-    if (job && (!job.owner || useProjectStore().owns(job.owner))) adopt(job);
+    if (job && (!job.owner || identity.owns(job.owner))) adopt(job);
     else if (jobId.value) {
       clearRun();
       jobId.value = null;
@@ -350,7 +359,6 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   return {
-    config: readonly(config),
     jobId: readonly(jobId),
     status: readonly(status),
     epochs: readonly(epochs),
@@ -375,9 +383,7 @@ export const useTrainingStore = defineStore('training', () => {
     lastLog,
     backendNote,
     extractorNote,
-    setConfig,
-    setHead,
-    restoreConfig,
+    onRunFinished,
     start,
     stop,
     resume,

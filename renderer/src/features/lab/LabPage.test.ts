@@ -3,7 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { useTrainingStore } from '../../stores/training';
+import { useTrainConfigStore } from '../../stores/trainConfig';
 import LabPage from './LabPage.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
@@ -33,7 +33,7 @@ describe('the lab page', () => {
   });
 
   it("names the settings each experiment runs with, the Train step's batch size included", async () => {
-    useTrainingStore().setConfig({ batchSize: 7, learningRate: 0.05 });
+    useTrainConfigStore().setConfig({ batchSize: 7, learningRate: 0.05 });
     const { w } = await openLab('/lab?task=learning-rate');
     const says = w.get('[data-testid="lab-experiment"]').text();
     expect(says).toContain('batch 7');

@@ -1,0 +1,184 @@
+import type { EChartsOption } from 'echarts';
+
+/**
+ * The charts' options, one place for the app (vue-echarts, in the page) and the lab report
+ * (ECharts rendered to SVG in the engine): the same colours, axes and confusion matrix, so a
+ * chart in the report looks like the one the student saw. Plain option objects, no renderer.
+ */
+
+export const chartColors = {
+  train: '#2f6fde',
+  val: '#d9822b',
+  text: '#5d6875',
+  grid: '#e6e9ee',
+  ink: '#1d232b',
+  /** one colour a run when runs share a chart: distinct, and readable on white */
+  series: ['#2f6fde', '#d9822b', '#1a9c5b', '#c0342b', '#7a56c2', '#19a3a3', '#b8860b', '#d6337f', '#5d6875', '#8c564b'],
+  /** the confusion matrix: blue for what it gets right, orange to red for confusions */
+  right: ['#f4f7fd', '#8fb1ee', '#2f6fde'],
+  confused: ['#ffffff', '#fbd9b8', '#e8863a', '#c0342b'],
+} as const;
+
+/** where a chart is drawn: the page's own font, or one every PDF renderer has */
+export interface ChartMedium {
+  fontFamily: string;
+  fontSize: number;
+}
+export const appMedium: ChartMedium = { fontFamily: 'system-ui, sans-serif', fontSize: 11 };
+export const reportMedium: ChartMedium = { fontFamily: 'DejaVu Sans, Arial, sans-serif', fontSize: 10 };
+
+const axisText = (m: ChartMedium) => ({ color: chartColors.text, fontSize: m.fontSize });
+
+/** the x axis of a curve: epochs (whole numbers from 1), or any named value */
+export function curveXAxis(o: { name?: string; log?: boolean; max?: number | 'dataMax' }, m: ChartMedium = appMedium) {
+  return {
+    type: o.log ? ('log' as const) : ('value' as const),
+    name: o.name ?? 'epoch',
+    nameLocation: 'middle' as const,
+    nameGap: 22,
+    nameTextStyle: axisText(m),
+    min: o.log ? undefined : 1,
+    ...(o.max !== undefined ? { max: o.max } : {}),
+    minInterval: 1,
+    axisLabel: axisText(m),
+    splitLine: { show: false },
+  };
+}
+
+/** the y axis of a curve: 0–100 % for accuracies; a loss scaled to the data, or a small drop looks flat against zero */
+export function curveYAxis(percent: boolean, m: ChartMedium = appMedium) {
+  return {
+    type: 'value' as const,
+    ...(percent ? { min: 0, max: 1 } : { scale: true }),
+    axisLabel: { ...axisText(m), formatter: percent ? (v: number) => `${Math.round(v * 100)}%` : undefined },
+    splitLine: { lineStyle: { color: chartColors.grid } },
+  };
+}
+
+/** a tooltip's number: a percentage with one decimal, or a loss with four */
+export const curveValue = (percent: boolean) => (v: unknown) => (typeof v === 'number' ? (percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(4)) : String(v));
+
+export interface CurveSeries {
+  name: string;
+  points: readonly (readonly [number, number])[];
+  /** a fixed colour (train, validation); otherwise the next of chartColors.series */
+  color?: string;
+  dashed?: boolean;
+}
+
+/**
+ * Curves on one chart: a run's training against validation, or several runs, one colour each
+ * (the lab's comparisons are read off where the lines part).
+ */
+export function curvesOption(
+  o: {
+    series: readonly CurveSeries[];
+    percent?: boolean;
+    xName?: string;
+    logX?: boolean;
+    xMax?: number | 'dataMax';
+    dotsUpTo?: number;
+    /** 'right' beside a title drawn over the chart's corner; 'under-title' on a line of its own below it (many or long names); 'top' with no title */
+    legend?: 'right' | 'under-title' | 'top';
+  },
+  m: ChartMedium = appMedium,
+): EChartsOption {
+  const dotsUpTo = o.dotsUpTo ?? 40;
+  const legendTop = o.legend === 'under-title' ? 30 : 4;
+  return {
+    animation: false,
+    textStyle: { fontFamily: m.fontFamily },
+    color: [...chartColors.series],
+    grid: { left: 50, right: 14, top: legendTop + 32, bottom: 34 },
+    legend: { top: legendTop, ...(o.legend === 'right' ? { right: 8 } : { left: 8, right: 8 }), type: 'scroll', itemWidth: 14, itemHeight: 8, textStyle: axisText(m) },
+    tooltip: { trigger: o.logX ? 'item' : 'axis', valueFormatter: curveValue(!!o.percent) },
+    xAxis: curveXAxis({ name: o.xName, log: o.logX, max: o.xMax }, m),
+    yAxis: curveYAxis(!!o.percent, m),
+    series: o.series.map((s) => ({
+      name: s.name,
+      type: 'line' as const,
+      data: s.points.map((p) => [...p]),
+      ...(s.color ? { color: s.color } : {}),
+      showSymbol: s.points.length <= dotsUpTo,
+      symbolSize: 5,
+      sampling: 'lttb' as const,
+      lineStyle: { width: 2, ...(s.dashed ? { type: 'dashed' as const } : {}) },
+    })),
+  };
+}
+
+/** a run's training and validation curves of one metric, in the colours every chart uses for them */
+export function trainValSeries(train: readonly (readonly [number, number])[], val: readonly (readonly [number, number])[]): CurveSeries[] {
+  return [
+    { name: 'train', points: train, color: chartColors.train },
+    { name: 'validation', points: val, color: chartColors.val, dashed: true },
+  ];
+}
+
+/**
+ * The confusion matrix as a heatmap: rows are the true class, columns what the model said; the
+ * diagonal in blue, confusions orange to red, empty cells blank. `selected` outlines one cell.
+ */
+export function confusionOption(
+  classes: readonly string[],
+  matrix: readonly (readonly number[])[],
+  o: { selected?: { row: number; col: number } | null } = {},
+  m: ChartMedium = appMedium,
+): EChartsOption {
+  const n = classes.length;
+  type Cell = { value: [number, number, number]; itemStyle?: { borderColor: string; borderWidth: number } };
+  const right: Cell[] = [];
+  const confused: Cell[] = [];
+  let maxRight = 1;
+  let maxConfused = 1;
+  matrix.forEach((row, r) =>
+    row.forEach((v, c) => {
+      const selected = o.selected?.row === r && o.selected?.col === c;
+      const item: Cell = { value: [c, r, v], ...(selected ? { itemStyle: { borderColor: chartColors.ink, borderWidth: 2.5 } } : {}) };
+      if (r === c) {
+        right.push(item);
+        maxRight = Math.max(maxRight, v);
+      } else {
+        confused.push(item);
+        maxConfused = Math.max(maxConfused, v);
+      }
+    }),
+  );
+  const label = { show: true, fontSize: n > 15 ? m.fontSize - 2 : m.fontSize + 1, formatter: (p: { value?: unknown }) => {
+      const v = (p.value as number[] | undefined)?.[2];
+      return v ? String(v) : '';
+    }, color: chartColors.ink };
+  const axis = {
+    type: 'category' as const,
+    data: [...classes],
+    splitArea: { show: true, areaStyle: { color: ['#fafbfc', '#ffffff'] } },
+    axisLabel: { ...axisText(m), interval: 0 },
+    axisTick: { show: false },
+    nameTextStyle: { color: chartColors.text, fontWeight: 600 },
+  };
+  const cell = { itemStyle: { borderColor: '#fff', borderWidth: 1 }, emphasis: { itemStyle: { borderColor: chartColors.ink, borderWidth: 1 } } };
+  return {
+    animation: false,
+    textStyle: { fontFamily: m.fontFamily },
+    tooltip: {
+      formatter: (p: unknown) => {
+        const [c, r, v] = (p as { value: [number, number, number] }).value;
+        return r === c ? `${v} × ${classes[r]} correctly recognised` : `${v} × ${classes[r]} taken for ${classes[c]}`;
+      },
+    },
+    grid: { left: 130, right: 20, top: 30, bottom: 90 },
+    xAxis: { ...axis, name: 'predicted class', nameLocation: 'middle', nameGap: 72, position: 'bottom', axisLabel: { ...axis.axisLabel, rotate: 35 } },
+    yAxis: { ...axis, name: 'true class', nameLocation: 'middle', nameGap: 115, inverse: true },
+    visualMap: [
+      { show: false, seriesIndex: 0, min: 0, max: maxRight, inRange: { color: [...chartColors.right] } },
+      { show: false, seriesIndex: 1, min: 0, max: maxConfused, inRange: { color: [...chartColors.confused] } },
+    ],
+    series: [
+      { name: 'correct', type: 'heatmap', data: right, label, ...cell },
+      { name: 'confused', type: 'heatmap', data: confused, label, ...cell },
+    ],
+  };
+}
+
+/** the matrix's height on screen or paper: a row of cells per class, room for the rotated labels */
+export const confusionHeight = (classes: number) => Math.max(300, classes * 34 + 130);

@@ -52,6 +52,9 @@ export class ExtractorPool {
   private batchSize: number;
   private closeGraceMs = defaultCloseGraceMs;
   info!: ExtractorInfo;
+  /** the first worker's TF.js backend, for the record should it leave the GPU window for the CPU */
+  private cpuBackend = '';
+  private switchedAtStart: Extract<FromWorker, { type: 'switched' }> | null = null;
   private onBackoff: ((size: number, reason: string) => void) | undefined;
 
   private constructor(batchSize: number) {
@@ -104,6 +107,7 @@ export class ExtractorPool {
       for (const o of others) o.post({ type: 'start', settings });
       const readies = await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
       pool.slots = [first, ...others];
+      pool.cpuBackend = ready.backend;
       pool.info = {
         backend: gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : ready.backend,
         runtime: ready.runtime,
@@ -114,6 +118,8 @@ export class ExtractorPool {
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
         tfjsWorkers: [ready, ...readies].filter((r) => r.tfBackend !== null).length,
       };
+      const early = pool.switchedAtStart;
+      if (early) pool.info = { ...pool.info, runtime: early.runtime, backend: ready.backend, fallbackReason: early.reason };
     } catch (e) {
       await pool.close();
       throw e;
@@ -135,6 +141,8 @@ export class ExtractorPool {
     return new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
       onMessage = (m: FromWorker) => {
         if (m.type === 'ready') resolve(m);
+        // the GPU window died during the parity check: the worker already runs on the CPU
+        else if (m.type === 'switched') this.switchedAtStart = m;
         else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
       };
       w.worker.on('message', onMessage);
@@ -209,6 +217,8 @@ export class ExtractorPool {
             opts.onProgress?.({ done, total, failed: failed.length, imagesPerSecond: ips, etaSeconds: ips > 0 ? (total - done) / ips : null });
             if (done >= total) settle();
             else feed(w);
+          } else if (m.type === 'switched') {
+            this.info = { ...this.info, runtime: m.runtime, backend: this.cpuBackend, fallbackReason: m.reason };
           } else if (m.type === 'backoff') {
             this.batchSize = Math.max(1, Math.min(this.batchSize, m.batchSize));
             this.onBackoff?.(m.batchSize, m.reason);

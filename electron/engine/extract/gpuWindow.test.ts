@@ -48,18 +48,25 @@ function asAppPort(p: MessagePort): AppPortLike {
   return port;
 }
 
-/** the page on one end of a fresh channel; `skew` is added to every feature it sends back, as a broken GPU would */
-function windowWith(gpu: GpuLike, o: { skew?: number } = {}): { enginePort: MessagePort; pagePort: MessagePort } {
+/**
+ * The page on one end of a fresh channel. `skew` is added to every feature it sends back, as a
+ * broken GPU would; `dieAtRun` closes its port when that run request (1 = the parity check's) comes.
+ */
+function windowWith(gpu: GpuLike, o: { skew?: number; dieAtRun?: number } = {}): { enginePort: MessagePort; pagePort: MessagePort } {
   const { port1: enginePort, port2: pagePort } = new MessageChannel();
-  if (!o.skew) {
+  if (!o.skew && !o.dieAtRun) {
     serveGpuPage(pagePort as unknown as PagePort, gpu, { backend: 'wasm' });
     return { enginePort, pagePort };
   }
   const inner = new MessageChannel();
   serveGpuPage(inner.port2 as unknown as PagePort, gpu, { backend: 'wasm' });
-  pagePort.on('message', (m) => inner.port1.postMessage(m));
+  let runs = 0;
+  pagePort.on('message', (m: ToGpuPage) => {
+    if (m.type === 'run' && ++runs === o.dieAtRun) pagePort.close();
+    else inner.port1.postMessage(m);
+  });
   inner.port1.on('message', (m: { type: string; data?: Float32Array }) => {
-    if (m.type === 'features') m.data = m.data!.map((v) => v + o.skew!);
+    if (m.type === 'features' && o.skew) m.data = m.data!.map((v) => v + o.skew!);
     pagePort.postMessage(m);
   });
   pagePort.on('close', () => inner.port1.close());
@@ -131,6 +138,23 @@ describe('the engine runs the frozen part in the desktop app\'s GPU window', () 
     setGpuWindowPort(asAppPort(windowWith(swiftshader).enginePort));
     const forced = await extract('webgpu');
     expect(forced.info).toMatchObject({ runtime: 'webgpu', backend: gpuWindowBackend });
+  });
+
+  it('goes on with the CPU path, and says so, when the window dies in the middle of the extraction', async () => {
+    setGpuWindowPort(asAppPort(windowWith(hardware, { dieAtRun: 2 }).enginePort));
+    const r = await extract('auto');
+    expect(r.info).toMatchObject({ runtime: 'fused', backend: '@tensorflow/tfjs-backend-wasm' });
+    expect(r.info.fallbackReason).toMatch(/^the GPU window stopped in the middle of the extraction \(the GPU window went away .*\); the rest ran on the CPU$/);
+    clearGpuWindowPort();
+    const cpu = await extract('layers');
+    expect(maxDiff(r.out, cpu.out)).toBeLessThan(1e-5);
+  });
+
+  it('records the CPU when the window dies during the parity check itself', async () => {
+    setGpuWindowPort(asAppPort(windowWith(hardware, { dieAtRun: 1 }).enginePort));
+    const r = await extract('auto');
+    expect(r.info.runtime).toBe('fused');
+    expect(r.info.fallbackReason).toMatch(/^the GPU window stopped in the middle of the extraction/);
   });
 
   it('without a window (the CLI, the web host) auto runs as before', async () => {

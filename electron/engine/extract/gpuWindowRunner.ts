@@ -1,3 +1,4 @@
+import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { rangeScaleOffset, type Preprocessing } from '../../../shared/preprocessing';
 import type { FrozenGraph } from '../frozen/frozenGraph';
@@ -5,6 +6,7 @@ import { packGraph } from '../frozen/graphWire';
 import { isSoftwareAdapter } from '../devices/probeDevices';
 import { enlargeToInput } from '../tf/enlarge';
 import { GpuWindowClient, type ClientPort, type ClientTimeouts } from './gpuWindowClient';
+import type { FromWorker } from './protocol';
 import type { Runner } from './runners';
 
 /**
@@ -54,5 +56,42 @@ export async function gpuWindowRunner(pre: Preprocessing, graph: FrozenGraph, po
     adapterName,
     infer: (pixels, n, size = [pre.height, pre.width]) => client.run(preprocessForWindow(pixels, n, size, pre), [n, pre.height, pre.width, 3]),
     dispose: () => client.close(),
+  };
+}
+
+/**
+ * The window may die in the middle of an extraction (its renderer crashed, the GPU was reset,
+ * the user's driver hung and the page stopped answering). Then the batch in hand and every one
+ * after run on the CPU path that `cpu` builds, in this same worker, and the pool is told
+ * ('switched') so the run records the CPU and the reason. Nothing already written changes:
+ * those features passed the parity check.
+ */
+export function continuingOnCpu(gpu: Runner, cpu: () => Promise<Runner>, tell: (m: FromWorker) => void = (m) => parentPort?.postMessage(m)): Runner {
+  let current: Runner = gpu;
+  let switching: Promise<Runner> | null = null;
+  const switchToCpu = (e: unknown) => {
+    switching ??= (async () => {
+      const reason = `the GPU window stopped in the middle of the extraction (${(e instanceof Error ? e.message : String(e)).split('\n')[0]}); the rest ran on the CPU`;
+      await Promise.resolve(gpu.dispose()).catch(() => undefined);
+      const next = await cpu();
+      current = next;
+      tell({ type: 'switched', runtime: next.runtime, reason });
+      return next;
+    })();
+    return switching;
+  };
+  return {
+    runtime: gpu.runtime,
+    infer: async (pixels, n, size) => {
+      if (current === gpu && !switching) {
+        try {
+          return await gpu.infer(pixels, n, size);
+        } catch (e) {
+          return (await switchToCpu(e)).infer(pixels, n, size);
+        }
+      }
+      return (await (switching ?? Promise.resolve(current))).infer(pixels, n, size);
+    },
+    dispose: () => (current === gpu ? gpu.dispose() : current.dispose()),
   };
 }

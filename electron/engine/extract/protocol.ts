@@ -99,6 +99,8 @@ export type FromWorker =
   | { type: 'ready'; backend: string; /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null; runtime: RuntimeName; fallbackReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
+  /** the worker left the GPU window for the CPU path in the middle of the extraction (gpuWindowRunner.ts) */
+  | { type: 'switched'; runtime: RuntimeName; reason: string }
   | { type: 'stopped'; dropped: number[] }
   | { type: 'closed' }
   | { type: 'fatal'; error: { code: string; message: string; hint?: string } };

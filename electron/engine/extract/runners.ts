@@ -13,7 +13,7 @@ import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/modelPixels';
 import { enlargeToInput } from '../tf/enlarge';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
-import { gpuWindowRunner } from './gpuWindowRunner';
+import { continuingOnCpu, gpuWindowRunner } from './gpuWindowRunner';
 
 /**
  * The runtimes an extraction worker can run the frozen part on, behind one shape: the
@@ -106,7 +106,11 @@ async function webgpuBackend(): Promise<string> {
  */
 async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
   // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
-  if (init.gpuWindowPort) return gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort, { allowSoftware: init.runtime === 'webgpu' });
+  if (init.gpuWindowPort) {
+    const gpu = await gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort, { allowSoftware: init.runtime === 'webgpu' });
+    // should the window die later, TF.js's fused graph on this worker's backend takes over
+    return continuingOnCpu(gpu, async () => (await buildRunner({ ...init, runtime: 'tfjs', gpuWindowPort: undefined })).runner);
+  }
   await webgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();

@@ -12,9 +12,11 @@
  * and a fault inside Dawn ends the whole process, which here is the engine with the user's run
  * in it. The desktop app runs the frozen part on Chromium's own WebGPU in a hidden window of
  * the app instead (gpuWindow/), where a GPU fault ends Chromium's GPU process, not the app.
+ * The packaged `transfer-lab` command runs on the app's Electron as Node: the same cage, so the
+ * same answer there.
  */
 export function dawnBlockedReason(versions: NodeJS.ProcessVersions = process.versions): string | null {
   const electron = (versions as NodeJS.ProcessVersions & { electron?: string }).electron;
   if (!electron) return null;
-  return `not loaded inside Electron ${electron} (its V8 memory cage refuses the external buffers dawn.node makes); the app window's WebGPU runs the GPU path instead`;
+  return `not loaded inside Electron ${electron} (its V8 memory cage refuses the external buffers dawn.node makes): the desktop app runs the GPU path in its GPU window instead, and the CLI reaches Dawn when run by Node`;
 }

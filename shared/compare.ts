@@ -1,3 +1,4 @@
+import { extractionOf, modelSpeed, type ExtractionMeasurement, type RunExtraction } from './extraction';
 import type { RunRecord } from './run';
 
 /**
@@ -53,10 +54,13 @@ export interface Outcome {
   epochsRun: number;
   bestEpoch: number;
   trainSeconds: number;
+  /** this run's own time in the extract phase (0 when every feature came from the cache) */
   extractSeconds: number;
+  /** where the features came from and the measured extraction they were made by */
+  extraction: RunExtraction;
   totalSeconds: number;
   peakRssMiB: number;
-  /** frozen-part speed on this machine, when this run extracted anything */
+  /** frozen-part speed on this machine: this run's, or the extraction its cached features came from */
   imagesPerSecond: number | null;
   trainImages: number;
 }
@@ -70,9 +74,10 @@ export function outcomeOf(r: RunRecord): Outcome {
     bestEpoch: r.bestEpoch,
     trainSeconds: r.timings.trainSeconds,
     extractSeconds: r.timings.extractSeconds,
+    extraction: extractionOf(r),
     totalSeconds: r.timings.totalSeconds,
     peakRssMiB: r.peakRssMiB,
-    imagesPerSecond: r.extractor.imagesPerSecond,
+    imagesPerSecond: extractionOf(r).measurement?.imagesPerSecond ?? null,
     trainImages: r.dataset.counts.train,
   };
 }
@@ -108,8 +113,8 @@ export interface ModelRow {
   input: string;
   frozenParams: number | null;
   forwardMflops: number | null;
-  /** the frozen part's time per image on this machine, at the best speed measured */
-  msPerImage: number | null;
+  /** the frozen part's speed on this machine: the measurement of its largest extraction (see modelSpeed) */
+  speed: ExtractionMeasurement | null;
   bestAccuracy: number;
 }
 
@@ -118,7 +123,6 @@ export function modelRows(runs: readonly RunRecord[]): ModelRow[] {
   const byModel = new Map<string, RunRecord[]>();
   for (const r of runs) byModel.set(r.model.name, [...(byModel.get(r.model.name) ?? []), r]);
   return [...byModel.entries()].map(([name, list]) => {
-    const speeds = list.map((r) => r.extractor.imagesPerSecond).filter((s): s is number => s !== null);
     const first = list[0]!;
     return {
       name,
@@ -126,7 +130,7 @@ export function modelRows(runs: readonly RunRecord[]): ModelRow[] {
       input: `${first.model.preprocessing.width}×${first.model.preprocessing.height}`,
       frozenParams: first.model.frozenParams ?? null,
       forwardMflops: first.model.forwardMflops ?? null,
-      msPerImage: speeds.length ? 1000 / Math.max(...speeds) : null,
+      speed: modelSpeed(list),
       bestAccuracy: Math.max(...list.map((r) => r.evaluation.accuracy)),
     };
   });

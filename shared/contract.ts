@@ -2,17 +2,14 @@ import { z } from 'zod';
 import { paperSizes } from './paper';
 import { transferLabErrorSchema } from './errors';
 import { projectSchema } from './project';
-import { sweepAxesSchema } from './sweepSchema';
-import { runRecordSchema } from './runSchema';
-import {
-  catalogEntrySchema,
-  datasetScanSchema,
-  engineEventSchema,
-  layerInfoSchema,
-  preprocessingSchema,
-  splitSchema,
-  trainConfigSchema,
-} from './schemas';
+import { sweepAxesSchema } from './sweep';
+import { runRecordSchema, trainConfigSchema } from './run';
+import { datasetScanSchema, splitSchema } from './dataset';
+import { engineEventSchema } from './events';
+import { catalogEntrySchema, layerInfoSchema, modelFormatSchema } from './model';
+import { preprocessingSchema } from './preprocessing';
+import { extractionMeasurementSchema } from './extraction';
+import { trainSettings } from './trainConfig';
 
 /**
  * The API between the renderer and the engine, in one place: every request
@@ -40,7 +37,7 @@ export const appInfoSchema = z.object({
 export const modelInspectionSchema = z.object({
   source: z.string(),
   name: z.string(),
-  format: z.enum(['layers', 'graph']),
+  format: modelFormatSchema,
   key: z.string(),
   preprocessing: preprocessingSchema,
   defaultCut: z.string(),
@@ -89,20 +86,42 @@ export const freezePlanSchema = z.object({
  */
 export const projectOwnerSchema = z.object({ draftId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/), file: absolutePath.nullable() });
 
+/** how a job, or one of its runs, ended */
+export const endStatusSchema = z.enum(['done', 'failed', 'cancelled']);
+export const jobStatusSchema = z.enum(['running', ...endStatusSchema.options]);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+/** a run of a job: queued, then running, then how it ended */
+export const runStatusSchema = z.enum(['queued', ...jobStatusSchema.options]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const jobRunSnapshotSchema = z.object({
+  index: z.number().int(),
+  label: z.string(),
+  status: runStatusSchema,
+  runDir: z.string().nullable(),
+  error: transferLabErrorSchema.nullable(),
+  /** a stopped run kept its checkpoint: it can be resumed */
+  resumable: z.boolean(),
+  /** the epochs it is set to train, known before its first epoch ends (null: a resumed run, told by its events) */
+  epochs: z.number().int().nullable().optional(),
+});
+export type JobRunSnapshot = z.infer<typeof jobRunSnapshotSchema>;
+
 export const jobSnapshotSchema = z.object({
   jobId: z.string(),
-  /** the project that started the job; absent for a job started without one */
+  /** the project that started the job (a window shows the job only beside it); absent for a job started without one */
   owner: projectOwnerSchema.nullable().optional(),
-  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  status: jobStatusSchema,
   startedAt: z.string(),
   /** every event so far, so a reloaded window can redraw the curves */
   events: z.array(engineEventSchema),
   runDir: z.string().nullable(),
   error: transferLabErrorSchema.nullable(),
   /** the job's runs: one for a training, the grid of a sweep */
-  runs: z.array(z.object({ index: z.number().int(), label: z.string(), status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), runDir: z.string().nullable(), error: transferLabErrorSchema.nullable(), resumable: z.boolean(), epochs: z.number().int().nullable().optional() })),
+  runs: z.array(jobRunSnapshotSchema),
   current: z.number().int(),
 });
+export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
 
 
 export const exportFormatSchema = z.enum(['tfjs', 'onnx']);
@@ -116,7 +135,18 @@ export const parityReportSchema = z.object({
   formats: z.array(z.object({ format: exportFormatSchema, disagreements: z.array(disagreementSchema), maxProbabilityDiff: z.number(), exportedAccuracy: z.number() })),
 });
 
-export const recentProjectSchema = z.object({ file: z.string(), name: z.string(), openedAt: z.string(), missing: z.boolean().optional() });
+/** an entry of the "open recent" list */
+export const recentProjectSchema = z.object({
+  file: z.string().min(1),
+  name: z.string(),
+  openedAt: z.string(),
+  /**
+   * the file is no longer there (moved, deleted, an unplugged drive): the entry stays, shown
+   * as missing, so the student sees where the project was and can remove it
+   */
+  missing: z.boolean(),
+});
+export type RecentProject = z.infer<typeof recentProjectSchema>;
 
 export const requests = {
   'app.info': { input: empty, output: appInfoSchema },
@@ -144,11 +174,11 @@ export const requests = {
     input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{8,64}$/), variants: z.number().int().min(1).max(8), size: z.number().int().min(32).max(256) }),
     output: z.object({ dataUrls: z.array(z.string()) }),
   },
-  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measuredImagesPerSecond: z.record(z.string(), z.number()) }) },
+  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measured: z.record(z.string(), z.record(z.string(), extractionMeasurementSchema)) }) },
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
   'freeze.plan': {
-    input: z.object({ source: z.string().min(1), cut: z.string().nullable(), classCount: z.number().int().min(2), head: trainConfigSchema.shape.head, batchSize: z.number().int().min(1), fineTuneLayers: z.number().int().min(0).max(1000).default(0) }),
+    input: z.object({ source: z.string().min(1), cut: z.string().nullable(), classCount: z.number().int().min(2), head: trainConfigSchema.shape.head, batchSize: trainSettings.batchSize, fineTuneLayers: trainSettings.fineTuneLayers.default(0) }),
     output: freezePlanSchema,
   },
   'train.start': {
@@ -213,13 +243,13 @@ export const events = {
     jobId: z.string(),
     index: z.number().int(),
     label: z.string(),
-    status: z.enum(['done', 'failed', 'cancelled']),
+    status: endStatusSchema,
     runDir: z.string().nullable(),
     run: runRecordSchema.nullable(),
     error: transferLabErrorSchema.nullable(),
     resumable: z.boolean(),
   }),
-  'job.finished': z.object({ jobId: z.string(), status: z.enum(['done', 'failed', 'cancelled']), runDir: z.string().nullable(), run: runRecordSchema.nullable(), error: transferLabErrorSchema.nullable() }),
+  'job.finished': z.object({ jobId: z.string(), status: endStatusSchema, runDir: z.string().nullable(), run: runRecordSchema.nullable(), error: transferLabErrorSchema.nullable() }),
   'download.progress': z.object({ source: z.string(), file: z.string(), bytesDone: z.number(), bytesTotal: z.number().nullable(), filesDone: z.number(), filesTotal: z.number() }),
   'scan.progress': z.object({ path: z.string(), done: z.number(), total: z.number() }),
   /** desktop app only: a menu item, a file opened from the OS, or a second launch asks the renderer to act */

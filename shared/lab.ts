@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { sweepAxesSchema } from './sweepSchema';
+import { sweepAxesSchema } from './sweep';
+import { trainSettings } from './trainConfig';
 import transferLearningLab from './labs/transfer-learning.lab.json';
 
 /**
@@ -30,7 +31,7 @@ export const labTaskSchema = z.object({
       /** models to compare: "$project" is the project's model; the student may edit the list */
       models: z.array(z.string().min(1)).optional(),
       /** settings for these runs over the Train step's */
-      config: z.object({ epochs: z.number().int().min(1).max(10_000).optional(), patience: z.number().int().min(0).optional() }).default({}),
+      config: z.object({ epochs: trainSettings.epochs.optional(), patience: trainSettings.patience.optional() }).default({}),
     })
     .nullable()
     .default(null),

@@ -1,12 +1,16 @@
+import { z } from 'zod';
+
 /** Classification metrics from true and predicted labels: pure maths, shared by engine and UI. */
 
-export interface ClassMetrics {
-  className: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
+export const classMetricsSchema = z.object({
+  className: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  /** test images of the class */
+  support: z.number(),
+});
+export type ClassMetrics = z.infer<typeof classMetricsSchema>;
 
 /** rows: true class, columns: predicted class */
 export function confusionMatrix(truth: readonly number[], predicted: readonly number[], classCount: number): number[][] {

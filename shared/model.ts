@@ -1,61 +1,50 @@
-import type { Preprocessing } from './preprocessing';
+import { z } from 'zod';
+import { preprocessingSchema } from './preprocessing';
 
 /** The two TF.js formats a backbone can come in. */
-export type ModelFormat = 'layers' | 'graph';
+export const modelFormatSchema = z.enum(['layers', 'graph']);
+export type ModelFormat = z.infer<typeof modelFormatSchema>;
 
 /** An entry of the catalog of public ImageNet backbones. */
-export interface CatalogEntry {
-  id: string;
-  name: string;
-  family: 'mobilenet_v1' | 'mobilenet_v2' | 'mobilenet_v3' | 'inception_v3' | 'efficientnet' | 'resnet' | 'other';
-  format: ModelFormat;
+export const catalogEntrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  family: z.enum(['mobilenet_v1', 'mobilenet_v2', 'mobilenet_v3', 'inception_v3', 'efficientnet', 'resnet', 'other']),
+  format: modelFormatSchema,
   /** model.json address, or a TF Hub / Kaggle handle loaded with fromTFHub */
-  url: string;
-  fromTFHub: boolean;
-  preprocessing: Preprocessing;
+  url: z.string(),
+  fromTFHub: z.boolean(),
+  preprocessing: preprocessingSchema,
   /** the layer whose output is the bottleneck (layers models); graph models are cut by their publisher */
-  defaultCut?: string;
-  featureDim: number;
+  defaultCut: z.string().optional(),
+  featureDim: z.number(),
   /** millions of parameters of the backbone: the layers up to the cut, the part the lab freezes */
-  paramsM: number;
+  paramsM: z.number(),
   /**
    * millions of parameters of the whole ImageNet classifier as its publisher gives it; the
    * figure papers and tables quote, so a student can match the card with what they read
    */
-  publishedParamsM?: number;
+  publishedParamsM: z.number().optional(),
   /** millions of multiply-adds per image */
-  macsM: number;
+  macsM: z.number(),
   /** ImageNet top-1 accuracy as published, percent */
-  imagenetTop1: number;
+  imagenetTop1: z.number(),
   /** where the figures and the address come from */
-  source: string;
-  notes?: string;
-}
+  source: z.string(),
+  notes: z.string().optional(),
+});
+export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
 
 /** One row of a model's layer list. */
-export interface LayerInfo {
-  index: number;
-  name: string;
-  className: string;
+export const layerInfoSchema = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  className: z.string(),
   /** output shape without the batch dimension; null where a dimension is free */
-  outputShape: (number | null)[];
-  params: number;
-  trainableParams: number;
+  outputShape: z.array(z.number().nullable()),
+  params: z.number(),
+  trainableParams: z.number(),
   /** names of the layers feeding this one */
-  inbound: string[];
-}
-
-/** What the engine knows of a loaded backbone. */
-export interface ModelDescriptor {
-  /** a stable identity for cache keys: catalog id, or a hash of the model files */
-  key: string;
-  name: string;
-  format: ModelFormat;
-  /** where it was loaded from: a folder or an address */
-  source: string;
-  preprocessing: Preprocessing;
-  /** the bottleneck layer; for graph models the output node */
-  cut: string;
-  featureShape: number[];
-  featureDim: number;
-}
+  inbound: z.array(z.string()),
+});
+export type LayerInfo = z.infer<typeof layerInfoSchema>;

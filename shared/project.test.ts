@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTrainConfig } from './run';
-import { runRecordSchema } from './runSchema';
+import { defaultTrainConfig, runRecordSchema } from './run';
 import { sampleRunRecord } from './project.fixtures';
 import { migrations, newProject, parseProject, projectFormatVersion, projectSchema, type Project } from './project';
 
@@ -63,7 +62,7 @@ describe('parseProject', () => {
     expect(r.ok && r.project.training).toMatchObject({ patience: defaultTrainConfig.patience, head: defaultTrainConfig.head });
 
     json.training['epochs'] = 0;
-    expect(expectError(json, 'PROJECT_INVALID').message).toContain('training.epochs: Too small');
+    expect(expectError(json, 'PROJECT_INVALID').message).toContain('training.epochs: Epochs must be a whole number from 1 to 10000.');
   });
 
   it('names the first wrong field as a readable path', () => {

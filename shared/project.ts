@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defaultSplit } from './dataset';
 import type { TransferLabErrorData } from './errors';
-import { defaultTrainConfig, type RunRecord, type TrainConfig } from './run';
-import { runRecordSchema } from './runSchema';
-import { preprocessingSchema, splitSchema, trainConfigSchema } from './schemas';
+import { splitSchema, defaultSplit } from './dataset';
+import { modelFormatSchema } from './model';
+import { preprocessingSchema } from './preprocessing';
+import { defaultTrainConfig, runRecordSchema, trainConfigSchema } from './run';
 import { labProgressSchema } from './lab';
 import { appVersion } from './version';
 
@@ -19,32 +19,6 @@ export const isProjectFileName = (file: string): boolean => file.toLowerCase().e
 /** `file` as a project file name: the extension added where it is missing */
 export const withProjectExtension = (file: string): string => (isProjectFileName(file) ? file : `${file}${projectFileExtension}`);
 export const defaultWizardStep = 'dataset';
-
-const t = trainConfigSchema.shape;
-const d = defaultTrainConfig;
-// a missing hyper-parameter takes its default, so adding one later needs no migration;
-// a present but wrong one is still an error
-const trainingSchema = z
-  .object({
-    epochs: t.epochs.default(d.epochs),
-    batchSize: t.batchSize.default(d.batchSize),
-    learningRate: t.learningRate.default(d.learningRate),
-    optimizer: t.optimizer.default(d.optimizer),
-    momentum: t.momentum.default(d.momentum),
-    seed: t.seed.default(d.seed),
-    patience: t.patience.default(d.patience),
-    head: z
-      .object({
-        hiddenUnits: t.head.shape.hiddenUnits.default(d.head.hiddenUnits),
-        dropout: t.head.shape.dropout.default(d.head.dropout),
-      })
-      .prefault({}),
-    fineTuneLayers: t.fineTuneLayers,
-    fineTuneLearningRateFactor: t.fineTuneLearningRateFactor,
-    augmentVariants: t.augmentVariants,
-    imagesPerClass: t.imagesPerClass,
-  })
-  .prefault({});
 
 export const projectRunSchema = runRecordSchema.extend({
   /** the run's stored head and run.json, relative to the project file's folder */
@@ -65,7 +39,7 @@ export const projectModelSchema = z.object({
   /** catalog id, address, or folder (relative to the project file's folder where possible) */
   source: z.string().min(1),
   name: z.string(),
-  format: z.enum(['layers', 'graph']),
+  format: modelFormatSchema,
   preprocessing: preprocessingSchema,
 });
 
@@ -85,7 +59,8 @@ export const projectSchema = z.object({
       fineTuneLayers: z.number().int().min(0).default(0),
     })
     .prefault({}),
-  training: trainingSchema,
+  /** the Train step's settings; a missing one takes its default, so adding one later needs no migration */
+  training: trainConfigSchema.prefault({}),
   runs: z.array(projectRunSchema),
   notes: z.string().default(''),
   /** the guided lab: the student's answers and the runs each task made (null: not started) */
@@ -98,13 +73,6 @@ export type Project = z.infer<typeof projectSchema>;
 export type ProjectRun = z.infer<typeof projectRunSchema>;
 export type ProjectDataset = z.infer<typeof projectDatasetSchema>;
 export type ProjectModel = z.infer<typeof projectModelSchema>;
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const check = <T extends true>(): T => true as T;
-export const projectSchemaChecks = [
-  check<Same<Project['training'], TrainConfig>>(),
-  check<Same<ProjectRun, RunRecord & { weightsDir: string; label?: string; notes?: string }>>(),
-];
 
 export function newProject(name: string, options: { now?: Date; appVersion?: string } = {}): Project {
   const now = (options.now ?? new Date()).toISOString();
@@ -230,7 +198,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   const first = issues[0];
   if (!first) return 'unknown problem';
   const where = issuePath(first.path);
-  let what = first.message.replace(/^Invalid (input|option): /, '');
+  // a schema's own message is a sentence: its full stop would end this one early
+  let what = first.message.replace(/^Invalid (input|option): /, '').replace(/\.$/, '');
   if (first.code === 'invalid_type' && /received undefined$/.test(first.message)) what = `missing (expected ${first.expected})`;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   return `${where}: ${what}${more}`;

@@ -1,156 +1,154 @@
-import type { ClassMetrics } from './metrics';
-import type { SkippedFile, SplitFractions } from './dataset';
-import type { Preprocessing } from './preprocessing';
+import { z } from 'zod';
+import { classMetricsSchema } from './metrics';
+import { skippedFileSchema, splitSchema } from './dataset';
+import { modelFormatSchema } from './model';
+import { preprocessingSchema } from './preprocessing';
+import { trainConfigSchema } from './trainConfig';
+import { runExtractionSchema } from './extraction';
 
-/** What a training run is asked to do and what it records. */
-export interface HeadConfig {
-  /** units of an optional hidden Dense layer (0: none) */
-  hiddenUnits: number;
-  /** dropout rate before the output layer (0: none) */
-  dropout: number;
-}
+export { defaultTrainConfig, trainConfigSchema, type HeadConfig, type TrainConfig } from './trainConfig';
 
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: 'adam' | 'sgd';
-  /** momentum for SGD */
-  momentum: number;
-  seed: number;
-  /** stop when validation loss has not improved for this many epochs (0: never) */
-  patience: number;
-  head: HeadConfig;
-  /**
-   * layers with weights just below the bottleneck that train with the head (0: the head
-   * alone). The layers under them stay frozen and cached; BatchNorm stays in inference mode.
-   */
-  fineTuneLayers: number;
-  /** the fine-tuned layers' learning rate, as a fraction of the head's */
-  fineTuneLearningRateFactor: number;
-  /** augmented variants of each training image, extracted once and cached (0: none) */
-  augmentVariants: number;
-  /** train on at most this many images of each class (null: all); validation and test stay whole */
-  imagesPerClass: number | null;
-}
+/**
+ * What a training run records (`run.json`): checked when a run folder is read or a project
+ * holding it is opened, instead of failing later in a chart.
+ */
 
-export const defaultTrainConfig: TrainConfig = {
-  epochs: 20,
-  batchSize: 32,
-  learningRate: 0.001,
-  optimizer: 'adam',
-  momentum: 0.9,
-  seed: 42,
-  patience: 5,
-  head: { hiddenUnits: 0, dropout: 0.2 },
-  fineTuneLayers: 0,
-  fineTuneLearningRateFactor: 0.1,
-  augmentVariants: 0,
-  imagesPerClass: null,
-};
+// JSON has no NaN: a diverged epoch's loss is written as null. Reading it back as NaN keeps
+// the run (and the project holding it) loadable, and the chart shows the gap it really was.
+// NaN itself is accepted too: Electron's IPC (structured clone) carries it unchanged.
+const lossValue = z.union([z.number(), z.nan(), z.null().transform(() => Number.NaN)]);
 
-export interface EpochMetrics {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  seconds: number;
-  samplesPerSecond: number;
-}
+export const epochMetricsSchema = z.object({
+  epoch: z.number().int(),
+  loss: lossValue,
+  accuracy: lossValue,
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  seconds: z.number(),
+  samplesPerSecond: z.number(),
+});
+export type EpochMetrics = z.infer<typeof epochMetricsSchema>;
 
-export interface Misclassified {
-  path: string;
-  trueClass: string;
-  predictedClass: string;
-  confidence: number;
-}
+export const misclassifiedSchema = z.object({
+  path: z.string(),
+  trueClass: z.string(),
+  predictedClass: z.string(),
+  confidence: z.number(),
+});
+export type Misclassified = z.infer<typeof misclassifiedSchema>;
 
 /** one test image's outcome: what a click on a confusion-matrix cell shows */
-export interface TestPrediction {
-  path: string;
-  trueLabel: number;
-  predictedLabel: number;
-  confidence: number;
-}
+export const testPredictionSchema = z.object({
+  path: z.string(),
+  trueLabel: z.number().int(),
+  predictedLabel: z.number().int(),
+  confidence: z.number(),
+});
+export type TestPrediction = z.infer<typeof testPredictionSchema>;
 
-export interface Evaluation {
-  accuracy: number;
-  confusionMatrix: number[][];
-  classes: string[];
-  perClass: ClassMetrics[];
-  macroF1: number;
-  misclassified: Misclassified[];
+export const evaluationSchema = z.object({
+  accuracy: z.number(),
+  confusionMatrix: z.array(z.array(z.number())),
+  classes: z.array(z.string()),
+  perClass: z.array(classMetricsSchema),
+  macroF1: z.number(),
+  misclassified: z.array(misclassifiedSchema),
   /** every test image, in test-split order */
-  predictions: TestPrediction[];
-  testCount: number;
-}
+  predictions: z.array(testPredictionSchema),
+  testCount: z.number().int(),
+});
+export type Evaluation = z.infer<typeof evaluationSchema>;
 
-export interface RunTimings {
-  scanSeconds: number;
-  modelLoadSeconds: number;
-  extractSeconds: number;
-  trainSeconds: number;
-  evaluateSeconds: number;
-  totalSeconds: number;
-}
+export const runTimingsSchema = z.object({
+  scanSeconds: z.number(),
+  modelLoadSeconds: z.number(),
+  extractSeconds: z.number(),
+  trainSeconds: z.number(),
+  evaluateSeconds: z.number(),
+  totalSeconds: z.number(),
+});
+export type RunTimings = z.infer<typeof runTimingsSchema>;
 
 /** where a fine-tuned run split the network: the cache holds `split`'s output; `layers` trained */
-export interface FineTuneRecord {
-  split: string;
-  splitShape: number[];
+export const fineTuneRecordSchema = z.object({
+  split: z.string(),
+  splitShape: z.array(z.number().int()),
   /** the layers with weights above the split that trained (BatchNorm stayed frozen) */
-  layers: string[];
-  trainableParams: number;
-}
+  layers: z.array(z.string()),
+  trainableParams: z.number().int(),
+});
+export type FineTuneRecord = z.infer<typeof fineTuneRecordSchema>;
 
-export interface ExtractorRecord {
+export const extractorRecordSchema = z.object({
   /** onnx (ONNX Runtime), fused / layers / graph (TF.js), or cache (nothing was extracted) */
-  runtime: string;
-  backend: string;
-  workers: number;
+  runtime: z.string(),
+  backend: z.string(),
+  workers: z.number(),
   /** threads of ONNX Runtime in each worker; 1 for TF.js */
-  threads?: number;
-  batchSize: number;
-  fallbackReason?: string;
+  threads: z.number().optional(),
+  batchSize: z.number(),
+  fallbackReason: z.string().optional(),
   /** largest difference from the plain TF.js model in the parity check, relative to the features' scale */
-  parityMaxDiff?: number;
-  imagesPerSecond: number | null;
-}
+  parityMaxDiff: z.number().optional(),
+  imagesPerSecond: z.number().nullable(),
+});
+export type ExtractorRecord = z.infer<typeof extractorRecordSchema>;
 
 /** Where one part of a run ran: the device, what ran it, and why no faster one did. */
-export interface DeviceUse {
-  device: 'gpu' | 'cpu' | 'none';
+export const deviceUseSchema = z.object({
+  device: z.enum(['gpu', 'cpu', 'none']),
   /** the runtime or package that ran it */
-  by: string;
+  by: z.string(),
   /** why a faster device was not used (absent when it ran on the GPU) */
-  why?: string;
-}
+  why: z.string().optional(),
+});
+export type DeviceUse = z.infer<typeof deviceUseSchema>;
 
-export interface RunDevices {
-  frozenPart: DeviceUse;
+export const runDevicesSchema = z.object({
+  frozenPart: deviceUseSchema,
   /** the fine-tuned top layers, when there are any */
-  topLayers?: DeviceUse;
-  head: DeviceUse;
-}
+  topLayers: deviceUseSchema.optional(),
+  head: deviceUseSchema,
+});
+export type RunDevices = z.infer<typeof runDevicesSchema>;
 
-export interface RunRecord {
-  formatVersion: 1;
-  id: string;
-  createdAt: string;
-  dataset: { root: string; classes: string[]; counts: { train: number; val: number; test: number }; split: SplitFractions };
-  model: { source: string; name: string; key: string; format: 'layers' | 'graph'; cut: string; pooling: 'avg' | 'none'; featureDim: number; preprocessing: Preprocessing; fineTune?: FineTuneRecord; frozenParams?: number; forwardMflops?: number | null };
-  config: TrainConfig;
-  backend: { name: string; provider: string; reason: string };
-  extractor: ExtractorRecord;
+export const runRecordSchema = z.object({
+  formatVersion: z.literal(1),
+  id: z.string().min(1),
+  createdAt: z.string(),
+  dataset: z.object({
+    root: z.string(),
+    classes: z.array(z.string()),
+    counts: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
+    split: splitSchema,
+  }),
+  model: z.object({
+    source: z.string(),
+    name: z.string(),
+    key: z.string(),
+    format: modelFormatSchema,
+    cut: z.string(),
+    pooling: z.enum(['avg', 'none']),
+    featureDim: z.number().int(),
+    preprocessing: preprocessingSchema,
+    fineTune: fineTuneRecordSchema.optional(),
+    frozenParams: z.number().optional(),
+    forwardMflops: z.number().nullable().optional(),
+  }),
+  config: trainConfigSchema,
+  backend: z.object({ name: z.string(), provider: z.string(), reason: z.string() }),
+  extractor: extractorRecordSchema,
+  /** where the features came from and the measured speed that made them (absent in older runs: see extractionOf) */
+  extraction: runExtractionSchema.optional(),
   /** which device ran each part (absent in runs made before it was recorded) */
-  devices?: RunDevices;
-  epochs: EpochMetrics[];
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  evaluation: Evaluation;
-  timings: RunTimings;
-  cache: { hits: number; misses: number; dir: string };
-  skipped: SkippedFile[];
-  peakRssMiB: number;
-}
+  devices: runDevicesSchema.optional(),
+  epochs: z.array(epochMetricsSchema),
+  bestEpoch: z.number().int(),
+  stoppedEarly: z.boolean(),
+  evaluation: evaluationSchema,
+  timings: runTimingsSchema,
+  cache: z.object({ hits: z.number(), misses: z.number(), dir: z.string() }),
+  skipped: z.array(skippedFileSchema),
+  peakRssMiB: z.number(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -26,9 +26,11 @@ describe('sweep planner', () => {
   });
 
   it('refuses bad values and oversized grids before anything runs', () => {
-    expect(() => planSweep(base, { learningRate: [0.01, -1] })).toThrow(/Learning rate -1/);
-    expect(() => planSweep(base, { batchSize: [0] })).toThrow(/Batch size 0/);
-    expect(() => planSweep(base, { perClass: [2.5] })).toThrow(/Images per class 2.5/);
+    // each value by its setting's rule, with the rule's message (shared/trainConfig.ts)
+    expect(() => planSweep(base, { learningRate: [0.01, -1] })).toThrow('The learning rate must be a number above 0 and at most 10.');
+    expect(() => planSweep(base, { learningRate: [11] })).toThrow('The learning rate must be a number above 0 and at most 10.');
+    expect(() => planSweep(base, { batchSize: [0] })).toThrow('The batch size must be a whole number from 1 to 65536.');
+    expect(() => planSweep(base, { perClass: [2.5] })).toThrow('Images per class must be a whole number, 1 or more (or all of them).');
     expect(() => planSweep(base, { learningRate: Array.from({ length: 9 }, (_, i) => (i + 1) / 100), batchSize: Array.from({ length: 8 }, (_, i) => i + 1) })).toThrow(new RegExp(`at most ${maxSweepRuns}`));
   });
 });

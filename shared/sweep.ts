@@ -1,18 +1,47 @@
-import type { TrainConfig } from './run';
+import { z } from 'zod';
+import { firstMessage, numberFromText, trainSettings, type TrainConfig } from './trainConfig';
 
 /**
  * A sweep: the grid of runs a student queues to see what one knob does — learning rates ×
- * batch sizes × images per class × models. Pure planning; the engine runs the plan.
+ * batch sizes × images per class × models. Pure planning; the engine runs the plan. Every
+ * value of an axis is checked by its setting's rule in shared/trainConfig.ts.
  */
-export interface SweepAxes {
-  learningRate?: number[];
-  batchSize?: number[];
+const axis = <T extends z.ZodType>(rule: T, most: number) => z.array(rule).max(most, { error: `A sweep takes at most ${most} values of one setting.` }).optional();
+
+/** a sweep's axes as they cross a process boundary or sit in a lab file */
+export const sweepAxesSchema = z.object({
+  learningRate: axis(trainSettings.learningRate, 16),
+  batchSize: axis(trainSettings.batchSize, 16),
   /** images per class for training (the test split stays whole); null: all of them */
-  perClass?: (number | null)[];
+  perClass: axis(trainSettings.imagesPerClass, 16),
   /** catalog ids, model folders or addresses */
-  model?: string[];
+  model: axis(z.string().min(1).max(4096), 8),
   /** top layers fine-tuned with the head (0: the head alone) */
-  fineTune?: number[];
+  fineTune: axis(trainSettings.fineTuneLayers, 8),
+});
+export type SweepAxes = z.infer<typeof sweepAxesSchema>;
+
+/** the axes whose values are numbers a student types as a list */
+export type NumberAxis = 'learningRate' | 'batchSize' | 'perClass' | 'fineTune';
+
+/**
+ * One axis as typed, "0.001, 0.01 1" or "1, 5, all": the values, or the rule's message naming
+ * what was refused. The sweep form and the CLI's options both read lists here. Empty: no values.
+ */
+export function parseAxisList<N extends NumberAxis>(name: N, text: string): { values: NonNullable<SweepAxes[N]> } | { error: string } {
+  const items = text
+    .split(/[,;\s]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const rule = sweepAxesSchema.shape[name].unwrap().element;
+  const values: (number | null)[] = [];
+  for (const item of items) {
+    const value = name === 'perClass' && /^all$/i.test(item) ? null : numberFromText(item);
+    const r = rule.safeParse(value);
+    if (!r.success) return { error: `${firstMessage(r.error).replace(/\.$/, '')}; "${item}" is not.` };
+    values.push(r.data);
+  }
+  return { values: values as NonNullable<SweepAxes[N]> };
 }
 
 export interface PlannedRun {
@@ -27,6 +56,12 @@ export interface PlannedRun {
 
 export const maxSweepRuns = 64;
 
+/**
+ * What a sweep run trains for where the sweep does not say (the CLI's `sweep`): the same
+ * epochs for every run and no early stopping, so the runs differ only in what the sweep varies.
+ */
+export const sweepDefaults = { epochs: 10, patience: 0 } as const;
+
 export class SweepPlanError extends Error {}
 
 function distinct<T>(values: readonly T[] | undefined, fallback: T): T[] {
@@ -39,7 +74,7 @@ const fmt = (x: number) => String(Number(x.toPrecision(6)));
 /**
  * The cartesian product of the axes, models outermost (each model's bottleneck cache is
  * filled by its first run and reused by the rest), then images per class, fine-tuning, batch
- * size and learning rate. Every value is checked before anything runs.
+ * size and learning rate. Every value is checked (by its setting's rule) before anything runs.
  */
 export function planSweep(base: { model: string; config: TrainConfig; perClass?: number | null; fineTune?: number }, axes: SweepAxes): PlannedRun[] {
   const models = distinct(axes.model, base.model);
@@ -48,10 +83,8 @@ export function planSweep(base: { model: string; config: TrainConfig; perClass?:
   const batch = distinct(axes.batchSize, base.config.batchSize);
   const lr = distinct(axes.learningRate, base.config.learningRate);
   for (const m of models) if (!m.trim()) throw new SweepPlanError('A model of the sweep is empty.');
-  for (const v of lr) if (!(v > 0) || !Number.isFinite(v)) throw new SweepPlanError(`Learning rate ${v} is not a positive number.`);
-  for (const v of batch) if (!Number.isInteger(v) || v < 1) throw new SweepPlanError(`Batch size ${v} is not a whole number of at least 1.`);
-  for (const v of perClass) if (v !== null && (!Number.isInteger(v) || v < 1)) throw new SweepPlanError(`Images per class ${v} is not a whole number of at least 1.`);
-  for (const v of fineTune) if (!Number.isInteger(v) || v < 0) throw new SweepPlanError(`Fine-tuned layers ${v} is not a whole number of at least 0.`);
+  const checked = sweepAxesSchema.safeParse({ learningRate: lr, batchSize: batch, perClass, fineTune });
+  if (!checked.success) throw new SweepPlanError(firstMessage(checked.error));
   const total = models.length * perClass.length * fineTune.length * batch.length * lr.length;
   if (total > maxSweepRuns) throw new SweepPlanError(`The sweep has ${total} runs; at most ${maxSweepRuns} can be queued at once.`);
 

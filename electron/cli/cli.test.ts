@@ -75,6 +75,12 @@ describe('transfer-lab CLI', () => {
   it('the second train reuses the cache; evaluate, export and predict work on the run', async () => {
     const again = jsonLines((await run(['train', dataset, '--model', model, '--epochs', '2', '--out', path.join(work, 'run2'), '--json'])).stdout).at(-1)!;
     expect(again.cache).toEqual({ hits: 40, misses: 0 });
+    // it extracted nothing, and says when the features were extracted and how fast: the first run's measurement
+    const first = JSON.parse(fs.readFileSync(path.join(work, 'run', 'run.json'), 'utf8')) as { extraction: { measurement: { imagesPerSecond: number } } };
+    expect(first.extraction.measurement.imagesPerSecond).toBeGreaterThan(0);
+    expect(again.extraction).toEqual({ source: 'cache', extracted: 0, cached: 40, measurement: first.extraction.measurement });
+    const text = await run(['train', dataset, '--model', model, '--epochs', '1', '--out', path.join(work, 'run3')]);
+    expect(text.stdout).toMatch(/^features: extracted once: [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since$/m);
     const ev = await run(['evaluate', path.join(work, 'run2'), '--json']);
     expect(ev.code).toBe(0);
     expect(jsonLines(ev.stdout).at(-1)!.testAccuracy).toBe(again.testAccuracy);
@@ -110,7 +116,11 @@ describe('transfer-lab CLI', () => {
   it.each([
     [['train', '/no/such/folder', '--model', 'x'], 1, /not found/],
     [['train', 'DATASET', '--model', '/no/such/model'], 1, /neither a catalog id/],
-    [['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'], 2, /--lr must be a positive number/],
+    // the options are checked by the settings' rules in shared/trainConfig.ts, with their messages
+    [['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'], 2, /'--lr <rate>' argument 'fast' is invalid\. The learning rate must be a number above 0 and at most 10\./],
+    [['train', 'DATASET', '--model', 'MODEL', '--lr', '11'], 2, /'--lr <rate>' argument '11' is invalid\. The learning rate must be a number above 0 and at most 10\./],
+    [['train', 'DATASET', '--model', 'MODEL', '--epochs', '10001'], 2, /Epochs must be a whole number from 1 to 10000\./],
+    [['train', 'DATASET', '--model', 'MODEL', '--val', '1'], 2, /The validation fraction must be a number from 0 up to \(not including\) 1\./],
     [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
     [['train', 'DATASET', '--model', 'MODEL', '--cut', 'nope'], 1, /no layer named "nope"/],
     [['evaluate', '/tmp'], 1, /not a run folder/],
@@ -144,7 +154,10 @@ describe('transfer-lab CLI', () => {
     expect(human.stdout).toMatch(/2 of 2 runs\nrun +what differed +accuracy/);
     const bad = await run(['sweep', dataset, '--model', model, '--lr', '0.1,fast']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/--lr: "fast" is not valid/);
+    expect(bad.stderr).toMatch(/The learning rate must be a number above 0 and at most 10; "fast" is not\./);
+    const tooHigh = await run(['sweep', dataset, '--model', model, '--lr', '0.1,11']);
+    expect(tooHigh.code).toBe(2);
+    expect(tooHigh.stderr).toMatch(/The learning rate must be a number above 0 and at most 10; "11" is not\./);
   });
 
   it('a dataset that is not a dataset says what layout is expected', async () => {

@@ -1,4 +1,5 @@
 import { describeDevices } from '../../shared/devices';
+import { describeExtraction, extractionOf } from '../../shared/extraction';
 import path from 'node:path';
 import type { SplitFractions } from '../../shared/dataset';
 import type { TrainResultLine } from '../../shared/events';
@@ -94,6 +95,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       backend: record.backend.provider,
       extractor: record.extractor,
       ...(record.devices ? { devices: record.devices } : {}),
+      extraction: extractionOf(record),
       classes: record.dataset.classes,
       counts: record.dataset.counts,
       skipped: record.skipped,
@@ -112,6 +114,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       printEvaluation(out, record.evaluation);
       const t = record.timings;
       out.info(`\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${record.peakRssMiB} MiB; backend ${record.backend.provider}`);
+      out.info(`features: ${describeExtraction(extractionOf(record))}`);
       if (record.devices) out.info(`devices: ${describeDevices(record.devices)}`);
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
       out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${path.relative(process.cwd(), runDir) || '.'} <folder>`);

@@ -8,10 +8,13 @@ import { createOutput, reportError, type Output } from './output';
 import { runEvaluate, runExport, runLayers, runPredict, runScan, runTrain } from './commands';
 import { runServe } from './serve';
 import { runSweep } from './sweep';
-import { defaultSplit } from '../../shared/dataset';
+import { defaultSplit, splitSchema } from '../../shared/dataset';
 import { defaultTrainConfig } from '../../shared/run';
+import { parseAxisList, sweepDefaults, type NumberAxis } from '../../shared/sweep';
+import { firstMessage, numberFromText, trainSettings as rule } from '../../shared/trainConfig';
 import { appVersion } from '../../shared/version';
 import path from 'node:path';
+import type { z } from 'zod';
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -27,18 +30,12 @@ function nonNegativeInt(name: string) {
     return n;
   };
 }
-function positiveNumber(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
-    return n;
-  };
-}
-function fraction(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`${name} must be a fraction from 0 up to (not including) 1.`);
-    return n;
+/** an option checked by its setting's rule in shared/: refused with the rule's own message */
+function setting<T>(rule: z.ZodType<T>) {
+  return (v: string): T => {
+    const r = rule.safeParse(numberFromText(v));
+    if (!r.success) throw new InvalidArgumentError(firstMessage(r.error));
+    return r.data;
   };
 }
 function valueRange(v: string): [number, number] {
@@ -70,8 +67,8 @@ program
   .command('scan')
   .description('list the classes, counts, split and problems of a dataset folder (one sub-folder per class)')
   .argument('<dataset>', 'dataset folder')
-  .option('--val <fraction>', 'validation fraction', fraction('--val'), defaultSplit.val)
-  .option('--test <fraction>', 'test fraction', fraction('--test'), defaultSplit.test)
+  .option('--val <fraction>', 'validation fraction', setting(splitSchema.shape.val), defaultSplit.val)
+  .option('--test <fraction>', 'test fraction', setting(splitSchema.shape.test), defaultSplit.test)
   .option('--json', 'one JSON object per line on stdout')
   .action((dataset, o) => run(Boolean(o.json), (out) => runScan(out, dataset, { val: o.val, test: o.test })));
 
@@ -130,21 +127,21 @@ program
   .option('--model <model>', 'catalog id, model folder or http(s) address')
   .option('--resume <run folder>', 'go on with a stopped or killed run from its last checkpoint (with what it was asked)')
   .option('--cut <layer>', 'the bottleneck layer (default: the layer that feeds the original classifier)')
-  .option('--epochs <n>', 'epochs', positiveInt('--epochs'), defaultTrainConfig.epochs)
-  .option('--batch-size <n>', 'training batch size', positiveInt('--batch-size'), defaultTrainConfig.batchSize)
-  .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), defaultTrainConfig.learningRate)
-  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd'] as const).default(defaultTrainConfig.optimizer))
-  .option('--momentum <m>', 'SGD momentum', fraction('--momentum'), defaultTrainConfig.momentum)
-  .option('--hidden <units>', 'units of a hidden dense layer in the head (0: none)', nonNegativeInt('--hidden'), defaultTrainConfig.head.hiddenUnits)
-  .option('--dropout <rate>', 'dropout before the output layer', fraction('--dropout'), defaultTrainConfig.head.dropout)
-  .option('--patience <epochs>', 'early stopping: epochs without a better validation loss (0: off)', nonNegativeInt('--patience'), defaultTrainConfig.patience)
-  .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
-  .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
-  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), defaultTrainConfig.seed)
-  .option('--fine-tune <layers>', 'also train this many layers with weights below the bottleneck (0: the head alone)', nonNegativeInt('--fine-tune'), defaultTrainConfig.fineTuneLayers)
-  .option('--fine-tune-lr <factor>', "the fine-tuned layers' learning rate, as a fraction of --lr", positiveNumber('--fine-tune-lr'), defaultTrainConfig.fineTuneLearningRateFactor)
-  .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', nonNegativeInt('--augment'), defaultTrainConfig.augmentVariants)
-  .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', positiveInt('--per-class'))
+  .option('--epochs <n>', 'epochs', setting(rule.epochs), defaultTrainConfig.epochs)
+  .option('--batch-size <n>', 'training batch size', setting(rule.batchSize), defaultTrainConfig.batchSize)
+  .option('--lr <rate>', 'learning rate', setting(rule.learningRate), defaultTrainConfig.learningRate)
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(rule.optimizer.options).default(defaultTrainConfig.optimizer))
+  .option('--momentum <m>', 'SGD momentum', setting(rule.momentum), defaultTrainConfig.momentum)
+  .option('--hidden <units>', 'units of a hidden dense layer in the head (0: none)', setting(rule.hiddenUnits), defaultTrainConfig.head.hiddenUnits)
+  .option('--dropout <rate>', 'dropout before the output layer', setting(rule.dropout), defaultTrainConfig.head.dropout)
+  .option('--patience <epochs>', 'early stopping: epochs without a better validation loss (0: off)', setting(rule.patience), defaultTrainConfig.patience)
+  .option('--val <fraction>', 'validation fraction', setting(splitSchema.shape.val), defaultSplit.val)
+  .option('--test <fraction>', 'test fraction', setting(splitSchema.shape.test), defaultSplit.test)
+  .option('--seed <n>', 'random seed', setting(rule.seed), defaultTrainConfig.seed)
+  .option('--fine-tune <layers>', 'also train this many layers with weights below the bottleneck (0: the head alone)', setting(rule.fineTuneLayers), defaultTrainConfig.fineTuneLayers)
+  .option('--fine-tune-lr <factor>', "the fine-tuned layers' learning rate, as a fraction of --lr", setting(rule.fineTuneLearningRateFactor), defaultTrainConfig.fineTuneLearningRateFactor)
+  .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', setting(rule.augmentVariants), defaultTrainConfig.augmentVariants)
+  .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', setting(rule.imagesPerClass.unwrap()))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers, webgpu (TF.js WebGPU through Dawn, parity-checked, else the CPU path)").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
   .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
@@ -187,19 +184,11 @@ program
     }),
   );
 
-const list = <T>(name: string, parse: (s: string) => T) => (v: string): T[] =>
-  v.split(',').map((s) => {
-    const t = s.trim();
-    try {
-      return parse(t);
-    } catch {
-      throw new InvalidArgumentError(`${name}: "${t}" is not valid`);
-    }
-  });
-const strictNumber = (ok: (n: number) => boolean) => (s: string) => {
-  const n = Number(s);
-  if (!s || !Number.isFinite(n) || !ok(n)) throw new Error(s);
-  return n;
+/** a sweep option's list, "0.001,0.01,1", read as the sweep form reads it: each value by its setting's rule */
+const list = <N extends NumberAxis>(name: N) => (v: string) => {
+  const r = parseAxisList(name, v);
+  if ('error' in r) throw new InvalidArgumentError(r.error);
+  return r.values;
 };
 
 program
@@ -208,17 +197,17 @@ program
   .argument('<dataset>', 'dataset folder (one sub-folder per class)')
   .requiredOption('--model <models>', 'catalog id, model folder or address; several separated by commas', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--cut <layer>', 'the bottleneck layer (of the first model)')
-  .option('--lr <rates>', 'learning rates, e.g. 0.001,0.01,1', list('--lr', strictNumber((n) => n > 0)))
-  .option('--batch-size <sizes>', 'batch sizes, e.g. 4,32', list('--batch-size', strictNumber((n) => Number.isInteger(n) && n >= 1)))
-  .option('--per-class <counts>', 'images per class, e.g. 1,2,5,10,all', list('--per-class', (s) => (/^all$/i.test(s) ? null : strictNumber((n) => Number.isInteger(n) && n >= 1)(s))))
-  .option('--fine-tune <layers>', 'fine-tuned layers, e.g. 0,4', list('--fine-tune', strictNumber((n) => Number.isInteger(n) && n >= 0)))
-  .option('--epochs <n>', 'epochs of each run', positiveInt('--epochs'), 10)
-  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd'] as const).default('adam' as const))
-  .option('--patience <epochs>', 'early stopping (0: off)', nonNegativeInt('--patience'), 0)
-  .option('--augment <variants>', 'augmented variants of each training image', nonNegativeInt('--augment'), 0)
-  .option('--val <fraction>', 'validation fraction', fraction('--val'), 0.1)
-  .option('--test <fraction>', 'test fraction', fraction('--test'), 0.2)
-  .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 42)
+  .option('--lr <rates>', 'learning rates, e.g. 0.001,0.01,1', list('learningRate'))
+  .option('--batch-size <sizes>', 'batch sizes, e.g. 4,32', list('batchSize'))
+  .option('--per-class <counts>', 'images per class, e.g. 1,2,5,10,all', list('perClass'))
+  .option('--fine-tune <layers>', 'fine-tuned layers, e.g. 0,4', list('fineTune'))
+  .option('--epochs <n>', 'epochs of each run', setting(rule.epochs), sweepDefaults.epochs)
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(rule.optimizer.options).default(defaultTrainConfig.optimizer))
+  .option('--patience <epochs>', 'early stopping (0: off)', setting(rule.patience), sweepDefaults.patience)
+  .option('--augment <variants>', 'augmented variants of each training image', setting(rule.augmentVariants), defaultTrainConfig.augmentVariants)
+  .option('--val <fraction>', 'validation fraction', setting(splitSchema.shape.val), defaultSplit.val)
+  .option('--test <fraction>', 'test fraction', setting(splitSchema.shape.test), defaultSplit.test)
+  .option('--seed <n>', 'random seed', setting(rule.seed), defaultTrainConfig.seed)
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .option('--cache-dir <dir>', 'bottleneck cache folder')
   .option('--out <dir>', 'folder for the run folders (default: ./runs/sweep-<time>)')

@@ -9,7 +9,7 @@ const click = (item: MenuItemConstructorOptions | undefined) => (item?.click as 
 
 describe('the application menu', () => {
   const recent = [
-    { file: '/home/u/flowers.tlab', name: 'flowers', openedAt: '2026-11-01T10:00:00Z' },
+    { file: '/home/u/flowers.tlab', name: 'flowers', openedAt: '2026-11-01T10:00:00Z', missing: false },
     { file: '/mnt/usb/birds.tlab', name: 'birds', openedAt: '2026-10-01T10:00:00Z', missing: true },
   ];
 

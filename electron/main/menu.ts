@@ -1,9 +1,8 @@
 import { Menu, type MenuItemConstructorOptions } from 'electron';
-import type { EventPayload, RequestOutput } from '../../shared/contract';
+import type { EventPayload, RecentProject, RequestOutput } from '../../shared/contract';
 import type { EngineCaller } from './ipc/router';
 
 export type AppCommand = EventPayload<'app.command'>;
-type RecentProject = RequestOutput<'project.recent'>['entries'][number];
 
 export interface MenuOptions {
   command(c: AppCommand): void;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { extractionMeasurementSchema, keptMeasurement, type ExtractionMeasurement } from '../../../shared/extraction';
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
 import { bottleneckCachePlace, diskError, writeFileAtomicSync } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
@@ -49,6 +50,36 @@ export class BottleneckCache {
     } catch (e) {
       throw diskError(e, this.dir, bottleneckCachePlace(path.dirname(this.dir)));
     }
+  }
+
+  /** the measurement of the extraction that made these features (see keptMeasurement); null when none was kept */
+  readMeasurement(): ExtractionMeasurement | null {
+    return BottleneckCache.measurementIn(this.dir);
+  }
+
+  /** the measurement kept in a cache entry's folder (a run record's cache.dir) */
+  static measurementIn(dir: string): ExtractionMeasurement | null {
+    try {
+      const r = extractionMeasurementSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, 'extraction.json'), 'utf8')));
+      return r.success ? r.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Keeps a new extraction's measurement beside the features, merged with the one kept (the
+   * larger extraction wins); returns what is kept. Derived data like the features: a write that
+   * fails loses a figure, never the run.
+   */
+  keepMeasurement(fresh: ExtractionMeasurement): ExtractionMeasurement {
+    const kept = keptMeasurement(this.readMeasurement(), fresh) ?? fresh;
+    try {
+      writeFileAtomicSync(path.join(this.dir, 'extraction.json'), JSON.stringify(kept, null, 2));
+    } catch {
+      // the features are what matter; the next extraction measures again
+    }
+    return kept;
   }
 
   fileFor(contentHash: string, variant = 0): string {

@@ -35,8 +35,6 @@ export type FrozenNode =
   | (NodeBase & { op: 'reshape'; shape: number[] })
   | (NodeBase & { op: 'rescale'; scale: number; offset: number });
 
-export type FrozenOp = FrozenNode['op'];
-
 export interface FrozenGraph {
   nodes: FrozenNode[];
   /** name of the node whose output is the bottleneck */

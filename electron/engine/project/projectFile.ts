@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/atomicWrite';
 import { syncDirectory } from './projectData';
 
 export { projectDataDir, storeRunWeights, syncDirectory } from './projectData';
-export { addRecent, maxRecent, readRecent, removeRecent, type RecentProject } from './recentProjects';
+export { addRecent, maxRecent, readRecent, removeRecent } from './recentProjects';
 
 /**
  * Reading and writing `.tlab` files. Paths inside a project are stored relative to the

@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectOwnerSchema, type ProjectOwner } from '../../../shared/contract';
-import type { RunRecord, TrainConfig } from '../../../shared/run';
-import { runRecordSchema } from '../../../shared/runSchema';
-import { trainConfigSchema } from '../../../shared/schemas';
+import { runRecordSchema, trainConfigSchema, type RunRecord, type TrainConfig } from '../../../shared/run';
 import { runLayout } from '../run/runLayout';
 import { writeFileAtomic } from '../util/atomicWrite';
 

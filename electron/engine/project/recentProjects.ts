@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { recentProjectSchema, type RecentProject } from '../../../shared/contract';
 import { writeFileAtomic } from '../util/atomicWrite';
 
 /**
@@ -11,17 +12,9 @@ import { writeFileAtomic } from '../util/atomicWrite';
 export const recentFileName = 'recent.json';
 export const maxRecent = 10;
 
-const recentEntrySchema = z.object({ file: z.string().min(1), name: z.string(), openedAt: z.string() });
+const recentEntrySchema = recentProjectSchema.omit({ missing: true });
 const recentFileSchema = z.object({ formatVersion: z.literal(1), projects: z.array(recentEntrySchema) });
 type RecentEntry = z.infer<typeof recentEntrySchema>;
-
-export interface RecentProject extends RecentEntry {
-  /**
-   * the file is no longer there (moved, deleted, an unplugged drive): the entry stays, shown
-   * as missing, so the student sees where the project was and can remove it
-   */
-  missing: boolean;
-}
 
 /** most recent first */
 export async function readRecent(configDir: string): Promise<RecentProject[]> {

@@ -55,6 +55,19 @@ describe('the lab report', () => {
     expect(html).toMatch(/The best run: number 2[\s\S]*<svg/);
   });
 
+  it("answers the timing question of a cached best run with the extraction its features came from, not 0.0 s", () => {
+    const p = labProject();
+    const once = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' as const };
+    const b = p.runs[1]!;
+    p.runs[1] = { ...b, timings: { ...b.timings, extractSeconds: 0 }, cache: { hits: 768, misses: 0, dir: '/c/k' }, extractor: { runtime: 'cache', backend: 'cpu', workers: 0, batchSize: 0, imagesPerSecond: null }, extraction: { source: 'cache', extracted: 0, cached: 768, measurement: once } };
+    const cached = buildLabReport(p, { generatedAt: new Date('2026-12-03T10:00:00Z'), appVersion: '0.1.0', machine: 'here' });
+    expect(cached).toContain('Bottlenecks extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since. Training took 12.3 s');
+    expect(cached).not.toContain('took 0.0 s');
+    // its row in the task's table: the extraction's time, reused, and the frozen part that made the features
+    expect(cached).toContain('12 s once, reused');
+    expect(cached).toContain('nothing now; extracted once by ONNX Runtime, 64.0 images/s (15.6 ms an image)');
+  });
+
   it('is marked as ours, keeps the best run’s heading with its matrix, and prints on the paper asked', () => {
     expect(html).toContain('<meta name="generator" content="Transfer Lab">');
     expect(html).toMatch(/<title>[^<]* — Transfer Lab<\/title>/);

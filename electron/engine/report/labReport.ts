@@ -1,4 +1,5 @@
 import { describeDevices } from '../../../shared/devices';
+import { describeExtraction, extractionCell, extractionOf, extractorName, formatSpeed, frozenPartLabel } from '../../../shared/extraction';
 import { describeRun, differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
@@ -44,10 +45,10 @@ function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): strin
       o.macroPrecision.toFixed(3),
       o.macroF1.toFixed(3),
       `${o.epochsRun} (${o.bestEpoch})`,
-      secs(o.extractSeconds),
+      esc(extractionCell(o.extraction)),
       secs(o.trainSeconds),
       `${o.peakRssMiB} MiB`,
-      esc(r.extractor.runtime === 'onnx' ? `ONNX Runtime${o.imagesPerSecond ? `, ${o.imagesPerSecond.toFixed(0)} img/s` : ''}` : r.extractor.runtime === 'cache' ? 'from the cache' : `TF.js ${r.extractor.runtime}`),
+      esc(frozenPartLabel(r)),
     ];
     return `<tr>${cells.map((c, i) => `<td${i > shown.length ? ' class="r"' : ''}>${c}</td>`).join('')}</tr>`;
   });
@@ -70,8 +71,8 @@ function perClassFigure(runs: readonly RunRecord[]): string {
 function modelsTable(runs: readonly RunRecord[]): string {
   const rows = modelRows(runs);
   if (rows.length < 2) return '';
-  return `<table class="runs"><thead><tr><th>model</th><th>input</th><th>frozen parameters</th><th>MFLOPs an image</th><th>ms an image (here)</th><th>best accuracy</th></tr></thead><tbody>${rows
-    .map((m) => `<tr><td>${esc(m.name)}</td><td class="r">${m.input}</td><td class="r">${m.frozenParams !== null ? (m.frozenParams / 1e6).toFixed(2) + ' M' : '—'}</td><td class="r">${m.forwardMflops ?? '—'}</td><td class="r">${m.msPerImage !== null ? m.msPerImage.toFixed(1) : '—'}</td><td class="r"><b>${pct(m.bestAccuracy)}</b></td></tr>`)
+  return `<table class="runs"><thead><tr><th>model</th><th>input</th><th>frozen parameters</th><th>MFLOPs an image</th><th>speed here</th><th>best accuracy</th></tr></thead><tbody>${rows
+    .map((m) => `<tr><td>${esc(m.name)}</td><td class="r">${m.input}</td><td class="r">${m.frozenParams !== null ? (m.frozenParams / 1e6).toFixed(2) + ' M' : '—'}</td><td class="r">${m.forwardMflops ?? '—'}</td><td class="r">${esc(formatSpeed(m.speed))}</td><td class="r"><b>${pct(m.bestAccuracy)}</b></td></tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -84,9 +85,15 @@ function bestRunSection(best: RunRecord, all: readonly RunRecord[]): string {
   return `<section class="task best"><div class="keep"><h2>The best run: number ${all.indexOf(best) + 1}</h2>
 <p>${esc(best.model.name)}, cut at <code>${esc(best.model.cut)}</code>${best.model.fineTune ? `, the top ${best.model.fineTune.layers.length} layers fine-tuned` : ''}; learning rate ${best.config.learningRate}, batch ${best.config.batchSize}, ${best.epochs.length} epochs.
 Accuracy <b>${pct(e.accuracy)}</b> on ${e.testCount} test images it never saw; macro F1 ${e.macroF1.toFixed(3)}.
-Extracting the bottlenecks took ${secs(best.timings.extractSeconds)}, training ${secs(best.timings.trainSeconds)}, the whole run ${secs(best.timings.totalSeconds)}.</p>
+${esc(extractionSentence(best))} Training took ${secs(best.timings.trainSeconds)}, the whole run ${secs(best.timings.totalSeconds)}.</p>
 <figure>${confusionSvg(e.classes, e.confusionMatrix)}<figcaption>Confusion matrix: rows are the true classes, columns what the model said.</figcaption></figure></div>
 ${perClass}</section>`;
+}
+
+/** the lab's timing question: a cached run answers with the extraction its features came from, not "0.0 s" */
+function extractionSentence(r: RunRecord): string {
+  const x = extractionOf(r);
+  return `Bottlenecks${x.source === 'mixed' ? ':' : ''} ${describeExtraction(x)}.`;
 }
 
 function taskRuns(task: LabTask, project: Project, all: readonly RunRecord[], best: RunRecord | null): RunRecord[] {
@@ -114,7 +121,7 @@ function taskSection(task: LabTask, project: Project, all: readonly RunRecord[],
 
 function backendsOf(all: readonly RunRecord[]): string {
   const backends = [...new Set(all.map((r) => r.backend.provider))].join(', ') || '—';
-  const runtimes = [...new Set(all.map((r) => r.extractor.runtime).filter((r) => r !== 'cache'))].map((r) => (r === 'onnx' ? 'ONNX Runtime' : `TF.js (${r})`)).join(', ') || '—';
+  const runtimes = [...new Set(all.map((r) => extractionOf(r).measurement?.extractor ?? r.extractor.runtime).filter((r) => r !== 'cache'))].map((r) => extractorName(r)).join(', ') || '—';
   const devices = [...new Set(all.flatMap((r) => (r.devices ? [describeDevices(r.devices)] : [])))];
   return `training on ${backends}; frozen part on ${runtimes}${devices.length ? `; devices — ${devices.join(' | ')}` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRecordSchema } from '../../../shared/runSchema';
+import { runRecordSchema } from '../../../shared/run';
 import { describeDevices, runDevices } from './devices';
 import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
 
@@ -8,7 +8,7 @@ const gpuBackend = { provider: '@tensorflow/tfjs-node-gpu', gpu: true };
 
 describe('which device ran each part of a run', () => {
   it('ONNX Runtime runs the frozen part on the CPU, and the head says why it is not on a GPU', () => {
-    const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null);
+    const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null, null);
     expect(d.frozenPart).toMatchObject({ device: 'cpu', by: "ONNX Runtime's CPU provider" });
     expect(d.frozenPart.why).toBeTruthy();
     expect(d.head).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-wasm', why: '@tensorflow/tfjs-node-gpu: not installed' });
@@ -16,27 +16,30 @@ describe('which device ran each part of a run', () => {
   });
 
   it('a GPU backend runs the head and the top layers on the GPU, with no excuse', () => {
-    const d = runDevices(gpuBackend, { runtime: 'fused', backend: 'tensorflow' }, { count: 4, switched: null });
+    const d = runDevices(gpuBackend, { runtime: 'fused', backend: 'tensorflow' }, null, { count: 4, switched: null });
     expect(d.head).toEqual({ device: 'gpu', by: '@tensorflow/tfjs-node-gpu' });
     expect(d.topLayers).toEqual({ device: 'gpu', by: '@tensorflow/tfjs-node-gpu' });
     expect(d.frozenPart.device).toBe('gpu');
   });
 
   it('top layers moved to the CPU for lack of gradient kernels say so; a cached run ran no frozen part', () => {
-    const d = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, { count: 2, switched: 'wasm has no convolution gradients' });
+    const once = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: '2026-12-05T08:00:00Z', extractor: 'onnx', device: 'cpu' as const };
+    const d = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, { source: 'cache', extracted: 0, cached: 768, measurement: once }, { count: 2, switched: 'wasm has no convolution gradients' });
     expect(d.topLayers).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: 'wasm has no convolution gradients' });
     expect(d.frozenPart.device).toBe('none');
     expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu — wasm has no convolution gradients; head: CPU by/);
+    // the Evaluate step's devices line names the extraction the cached features came from, with its figure
+    expect(describeDevices(d)).toContain('frozen part: not run by the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since');
   });
 
   it('the frozen part on WebGPU is recorded as the GPU', () => {
-    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null).frozenPart).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null, null).frozenPart).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
     // the desktop app's GPU window: Chromium's WebGPU, not Dawn for Node
-    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: gpuWindowBackend }, null).frozenPart).toEqual({ device: 'gpu', by: "Chromium's WebGPU in the app's GPU window" });
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: gpuWindowBackend }, null, null).frozenPart).toEqual({ device: 'gpu', by: "Chromium's WebGPU in the app's GPU window" });
   });
 
   it('the run record schema keeps the devices as typed fields', () => {
-    const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null);
+    const d = runDevices(cpuBackend, { runtime: 'onnx', backend: 'onnxruntime-node' }, null, null);
     const shape = runRecordSchema.shape.devices;
     expect(shape.parse(d)).toEqual(d);
     expect(() => shape.parse({ ...d, head: { device: 'tpu', by: 'x' } })).toThrow();

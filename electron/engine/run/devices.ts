@@ -1,3 +1,4 @@
+import { describeExtraction, type RunExtraction } from '../../../shared/extraction';
 import type { DeviceUse, RunDevices } from '../../../shared/run';
 import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
 export { describeDevices } from '../../../shared/devices';
@@ -18,12 +19,13 @@ interface ExtractorFacts {
  * Which device ran the frozen part and which trained the head (and the fine-tuned top layers),
  * and why a faster one was not used: typed facts for the run record, the run panel and the report.
  */
-export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, topLayers: { count: number; switched: string | null } | null): RunDevices {
+export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, extraction: RunExtraction | null, topLayers: { count: number; switched: string | null } | null): RunDevices {
   const onBackend = (): DeviceUse =>
     backend.gpu ? { device: 'gpu', by: backend.provider } : { device: 'cpu', by: backend.provider, ...(backend.noGpuReason ? { why: backend.noGpuReason } : {}) };
   let frozenPart: DeviceUse;
   if (extractor.runtime === 'cache') {
-    frozenPart = { device: 'none', by: 'the feature cache', why: 'every feature came from the cache: the frozen part did not run' };
+    // the frozen part did not run now: say when it did and how fast, not only that it did not
+    frozenPart = { device: 'none', by: 'the feature cache', why: extraction ? describeExtraction(extraction) : 'every feature came from the cache: the frozen part did not run' };
   } else if (extractor.runtime === 'webgpu') {
     frozenPart = { device: 'gpu', by: extractor.backend === gpuWindowBackend ? gpuWindowBackend : "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {

@@ -58,7 +58,7 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   // a fine-tuned run reads the features at its split, below the layers it trained
   const plan = ft ? await planBackbone(model, ft.split, { pooling: 'none' }) : await planBackbone(model, record.model.cut);
   const testAll = scan.images.filter((i) => i.split === 'test');
-  const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(), backend: backend.name, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
+  const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(), backend: backend.name, backendOnGpu: backend.gpu, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
   const failed = new Set(features.failed.map((f) => f.path));
   const testImages = testAll.filter((i) => !failed.has(i.relPath));
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });

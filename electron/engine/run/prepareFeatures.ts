@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DatasetImage, SkippedFile } from '../../../shared/dataset';
 import type { EngineEvent } from '../../../shared/events';
+import { describeExtraction, measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { ExtractorPool, type ExtractorInfo } from '../extract/extractorPool';
 import { planExtraction } from '../extract/memoryBudget';
@@ -17,6 +18,8 @@ export interface PrepareOptions {
   plan: BackbonePlan;
   cacheRoot: string;
   backend: BackendPreference;
+  /** whether that TF.js backend runs on a GPU: the device a TF.js extractor's measurement names */
+  backendOnGpu?: boolean;
   runtime: ExtractorRuntime;
   workers?: number;
   batchSize?: number;
@@ -35,6 +38,8 @@ export interface PreparedFeatures {
   extractor: ExtractorInfo | null;
   seconds: number;
   imagesPerSecond: number | null;
+  /** where the features came from, and the measured speed that made them (kept with the cache) */
+  extraction: RunExtraction;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
   }
   o.onEvent?.({ type: 'log', level: 'info', message: `bottleneck cache: ${hits} of ${seen.size} images already extracted (${cache.dir})` });
   const variantItems: JobItem[] = [];
+  let cachedVariants = 0;
   if (o.augment && o.augment.variants > 0) {
     const done = new Set<string>();
     for (const img of o.augment.images) {
@@ -71,9 +77,17 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
         variantItems.push({ absPath: path.join(o.root, img.relPath), hash: `${img.contentHash}#${k}`, file: cache.fileFor(img.contentHash, k), augment: augmentParams(img.contentHash, k) });
       }
     }
-    o.onEvent?.({ type: 'log', level: 'info', message: `augmentation: ${o.augment.variants} variant${o.augment.variants > 1 ? 's' : ''} of each training image, ${done.size * o.augment.variants - variantItems.length} already cached` });
+    cachedVariants = done.size * o.augment.variants - variantItems.length;
+    o.onEvent?.({ type: 'log', level: 'info', message: `augmentation: ${o.augment.variants} variant${o.augment.variants > 1 ? 's' : ''} of each training image, ${cachedVariants} already cached` });
   }
-  if (missing.length === 0 && variantItems.length === 0) return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null };
+  const cached = hits + cachedVariants;
+  if (missing.length === 0 && variantItems.length === 0) {
+    // nothing runs: the speed is the one measured when these features were extracted
+    const extraction: RunExtraction = { source: 'cache', extracted: 0, cached, measurement: cache.readMeasurement() };
+    // the run panel's "frozen part" line: when it ran for these features, and how fast
+    o.onEvent?.({ type: 'log', level: 'info', message: `extractor: ${describeExtraction(extraction)}` });
+    return { cache, hits, misses: 0, failed: [], extractor: null, seconds: 0, imagesPerSecond: null, extraction };
+  }
 
   const budget = planExtraction({
     items: missing.length + variantItems.length,
@@ -123,7 +137,14 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     // a variant of a broken image fails as the image itself does: report the image once
     const failed = outcome.failed.filter((f) => !f.hash.includes('#')).flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
     const good = outcome.extracted;
-    return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: outcome.seconds > 0 ? good / outcome.seconds : null };
+    const device = info.runtime === 'webgpu' || (info.runtime !== 'onnx' && o.backendOnGpu) ? 'gpu' : 'cpu';
+    const own = good > 0 ? measureExtraction({ images: good, seconds: outcome.seconds, extractor: info.runtime, device }) : null;
+    const before = cache.readMeasurement();
+    if (own) cache.keepMeasurement(own);
+    const extraction: RunExtraction = { source: cached > 0 ? 'mixed' : 'extracted', extracted: good, cached, measurement: runMeasurement(own, before) };
+    o.onEvent?.({ type: 'log', level: 'info', message: `extractor: ${where}${info.fallbackReason ? ` (fell back: ${info.fallbackReason})` : ''} — ${describeExtraction(extraction)}` });
+    // the run's own figure only when it timed enough images: 11 images say little about a model
+    return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: own?.imagesPerSecond ?? null, extraction };
   } finally {
     await pool.close();
   }

@@ -12,6 +12,9 @@ import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { loadClassifier, topK } from '../export/classifier';
 import { exportRun } from '../export/exportModel';
 import { checkExportParity } from '../export/parity';
+import { describeExtraction, formatSeconds, formatSpeed } from '../../../shared/extraction';
+import { newProject } from '../../../shared/project';
+import { buildLabReport } from '../report/labReport';
 import { initBackend } from '../tf/backend';
 import { evaluateRun } from './evaluateRun';
 import { readRun } from './runFolder';
@@ -97,12 +100,32 @@ describe('trainRun on real photos and a real pre-trained network', () => {
 
   it('a second run on the same data and model extracts nothing, and re-reads the same features', async () => {
     const tensorsBefore = tf.memory().numTensors;
-    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2') });
+    const secondEvents: EngineEvent[] = [];
+    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2'), onEvent: (e) => secondEvents.push(e) });
     expect(second.record.cache).toEqual({ hits: 60, misses: 0, dir: first.record.cache.dir });
     expect(second.record.extractor.runtime).toBe('cache');
     expect(second.record.devices?.frozenPart.device).toBe('none');
     expect(second.record.evaluation.confusionMatrix).toEqual(first.record.evaluation.confusionMatrix);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // the cached run carries the first run's measured extraction, kept with the cache, not "0.0 s" and no speed
+    const once = first.record.extraction!.measurement!;
+    expect(first.record.extraction).toMatchObject({ source: 'extracted', extracted: 60, cached: 0 });
+    expect(once).toMatchObject({ images: 60, extractor: 'onnx', device: 'cpu' });
+    expect(once.seconds).toBeGreaterThan(0);
+    expect(once.imagesPerSecond).toBeCloseTo(60 / once.seconds, 6);
+    expect(second.record.extraction).toEqual({ source: 'cache', extracted: 0, cached: 60, measurement: once });
+    expect(JSON.parse(fs.readFileSync(path.join(first.record.cache.dir, 'extraction.json'), 'utf8'))).toEqual(once);
+    expect(readRun(second.runDir).extraction).toEqual(second.record.extraction);
+    // the run panel's "frozen part" line, from the log, says the same
+    const note = (list: EngineEvent[]) => list.flatMap((e) => (e.type === 'log' && e.message.startsWith('extractor: ') ? [e.message] : [])).at(-1);
+    expect(note(secondEvents)).toBe(`extractor: ${describeExtraction(second.record.extraction!)}`);
+    expect(note(events)).toMatch(/^extractor: ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
+    expect(second.record.devices?.frozenPart.why).toBe(`extracted once: ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since`);
+    // and the lab report's timing answer for it gives that extraction's time
+    const project = newProject('cached');
+    project.runs = [{ ...second.record, weightsDir: second.runDir }];
+    const html = buildLabReport(project, { generatedAt: new Date(), appVersion: 'test', machine: 'here' });
+    expect(html).toContain(`Bottlenecks extracted once: ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since.`);
   });
 
   it("reports each run's own peak memory, not an earlier, bigger run's", async () => {
@@ -140,6 +163,11 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     try {
       const third = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 2 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run3') });
       expect(third.record.cache).toMatchObject({ hits: 59, misses: 1 });
+      // one image is too few to time: the speed stays the one the 60-image extraction measured, in the run and in the cache
+      const once = first.record.extraction!.measurement;
+      expect(third.record.extraction).toEqual({ source: 'mixed', extracted: 1, cached: 59, measurement: once });
+      expect(third.record.extractor.imagesPerSecond).toBeNull();
+      expect(JSON.parse(fs.readFileSync(path.join(first.record.cache.dir, 'extraction.json'), 'utf8'))).toEqual(once);
     } finally {
       fs.copyFileSync(copy, target);
     }

@@ -149,6 +149,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
     plan: fine?.cachePlan ?? plan,
     cacheRoot,
     backend: backend.name,
+    backendOnGpu: backend.gpu,
     runtime: o.extractor ?? 'auto',
     ...(o.workers ? { workers: o.workers } : {}),
     ...(o.extractBatchSize ? { batchSize: o.extractBatchSize } : {}),
@@ -223,7 +224,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
           ...(features.extractor.parityMaxDiff !== undefined ? { parityMaxDiff: features.extractor.parityMaxDiff } : {}),
         }
       : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null };
-  const devices = runDevices(backend, extractorRecord, fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null);
+  const devices = runDevices(backend, extractorRecord, features.extraction, fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null);
   emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });
   const record: RunRecord = {
     formatVersion: 1,
@@ -234,6 +235,7 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
     config,
     backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
     extractor: extractorRecord,
+    extraction: features.extraction,
     devices,
     epochs: trained.epochs,
     bestEpoch: trained.bestEpoch,

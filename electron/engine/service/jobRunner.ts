@@ -1,42 +1,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EventPayload, ProjectOwner } from '../../../shared/contract';
+import type { EventPayload, JobRunSnapshot, JobSnapshot, JobStatus, ProjectOwner } from '../../../shared/contract';
 import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import { toErrorData } from '../../../shared/rpc';
 import { defaultTrainConfig, type RunRecord } from '../../../shared/run';
 import { runLayout } from '../run/runLayout';
 import { trainRun, type TrainRunOptions } from '../run/trainRun';
-
-export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface JobRunSnapshot {
-  index: number;
-  label: string;
-  status: RunStatus;
-  runDir: string | null;
-  error: ReturnType<typeof toErrorData> | null;
-  /** a stopped run kept its checkpoint: it can be resumed */
-  resumable: boolean;
-  /** the epochs it is set to train, known before its first epoch ends (null: a resumed run, told by its events) */
-  epochs: number | null;
-}
-
-export interface JobSnapshot {
-  jobId: string;
-  /** the project that started the job: a window shows the job only beside that project */
-  owner: ProjectOwner | null;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
-  startedAt: string;
-  /** the events of the run in progress (or the last one), for a reloaded window's curves */
-  events: EngineEvent[];
-  runDir: string | null;
-  error: ReturnType<typeof toErrorData> | null;
-  /** every run of the job: one for a training, several for a sweep */
-  runs: JobRunSnapshot[];
-  current: number;
-}
 
 type Emit = <E extends 'job.event' | 'job.finished' | 'job.run'>(event: E, payload: EventPayload<E>) => void;
 
@@ -59,7 +30,7 @@ interface LiveRun extends JobRunSnapshot {
  * Progress events are thinned (the last one per phase is kept) so the history stays small.
  */
 export class JobRunner {
-  private job: { jobId: string; owner: ProjectOwner | null; startedAt: string; status: JobSnapshot['status']; runs: LiveRun[]; current: number; events: EngineEvent[]; stopping: boolean } | null = null;
+  private job: { jobId: string; owner: ProjectOwner | null; startedAt: string; status: JobStatus; runs: LiveRun[]; current: number; events: EngineEvent[]; stopping: boolean } | null = null;
 
   constructor(private readonly emit: Emit, private readonly runsDir: string) {}
 
@@ -70,7 +41,7 @@ export class JobRunner {
     if (queue.length === 0) throw new TransferLabError('BAD_ARGUMENT', 'There is nothing to run.');
     const jobId = crypto.randomUUID();
     const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, epochs: q.options.resume ? null : (q.options.config?.epochs ?? defaultTrainConfig.epochs), abort: new AbortController(), run: null }));
-    const job = { jobId, owner, startedAt: new Date().toISOString(), status: 'running' as JobSnapshot['status'], runs, current: 0, events: [] as EngineEvent[], stopping: false };
+    const job = { jobId, owner, startedAt: new Date().toISOString(), status: 'running' as JobStatus, runs, current: 0, events: [] as EngineEvent[], stopping: false };
     this.job = job;
     void this.drain(job, onDone);
     return jobId;

@@ -83,9 +83,11 @@ describe('lab service', () => {
     expect(snap.runs[0].epochs).toBe(4);
     const jobEvents = events.filter((e) => e.event === 'job.event');
     expect(jobEvents.length).toBeGreaterThan(10);
-    // the catalog now shows the speed measured on this machine
+    // the catalog now shows the speed measured on this machine: the one the cache keeps, the run's own here
     const cat = await call('models.catalog', {});
-    expect(cat.measuredImagesPerSecond[model]).toBeGreaterThan(0);
+    expect(cat.measured[model].flatten_1).toEqual(done.run.extraction.measurement);
+    expect(cat.measured[model].flatten_1).toMatchObject({ images: 40, extractor: 'onnx' });
+    expect(cat.measured[model].flatten_1.imagesPerSecond).toBeGreaterThan(0);
   });
 
   it('runs a sweep as one job over one cache; one run can be cancelled without the others', async () => {

@@ -31,6 +31,8 @@ import { defaultPaper } from '../report/paperLocale';
 import { planSweep, SweepPlanError } from '../../../shared/sweep';
 import type { RunRecord } from '../../../shared/run';
 import { MeasuredSpeeds } from './measuredSpeeds';
+import { BottleneckCache } from '../cache/bottleneckCache';
+import { extractionOf } from '../../../shared/extraction';
 import { projectHandlers } from './projectHandlers';
 import { ProjectRunLog } from '../project/projectRuns';
 import type { ProjectOwner } from '../../../shared/contract';
@@ -96,8 +98,10 @@ export function createLabService(o: LabServiceOptions): LabService {
   const jobs = new JobRunner(o.emit, path.join(dataDir, 'workspace', 'runs'));
   const backendReady = initBackend(o.backend ?? 'auto');
   const backendOpt = o.backend ? { backend: o.backend } : {};
+  // the card's figure is the one the cache keeps for this model and cut: its largest extraction
   const recordSpeed = (run: RunRecord) => {
-    if (run.extractor.imagesPerSecond) speeds.record(run.model.source, run.extractor.imagesPerSecond);
+    const m = BottleneckCache.measurementIn(run.cache.dir) ?? extractionOf(run).measurement;
+    if (m?.imagesPerSecond) speeds.record(run.model.source, run.model.fineTune?.split ?? run.model.cut, m);
   };
   const chosen = new ChosenFolders(configDir);
   const projectRuns = new ProjectRunLog(path.join(dataDir, 'workspace', 'project-runs.json'));
@@ -140,7 +144,7 @@ export function createLabService(o: LabServiceOptions): LabService {
       const jpegs = await augmentPreviewJpegs(file, contentHash, variants, size);
       return { dataUrls: jpegs.map((j) => `data:image/jpeg;base64,${j.toString('base64')}`) };
     },
-    'models.catalog': async () => ({ entries: modelCatalog, measuredImagesPerSecond: speeds.all() }),
+    'models.catalog': async () => ({ entries: modelCatalog, measured: speeds.all() }),
     'models.inspect': async ({ source }) => {
       await backendReady;
       const model = await inspect(source);

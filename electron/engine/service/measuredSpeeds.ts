@@ -1,18 +1,23 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
+import { extractionMeasurementSchema, type ExtractionMeasurement } from '../../../shared/extraction';
+import { writeFileAtomicSync } from '../util/atomicWrite';
 
 /**
- * Extraction speed measured on this machine, per model: the Model step shows it on the
- * catalog cards once a model has been used. Corrupt or missing files just mean "not measured".
+ * Extraction speed measured on this machine, per model source and cut: the measurement the
+ * bottleneck cache keeps for it (its largest extraction), so the Model step's cards show the
+ * same figure as the runs and the report. Corrupt or missing files just mean "not measured";
+ * the file of older versions (one bare number a model, from whichever run came last) reads
+ * as nothing measured, and the next run measures again.
  */
-const fileSchema = z.record(z.string(), z.number().positive());
+const fileSchema = z.record(z.string(), z.record(z.string(), extractionMeasurementSchema));
+export type MeasuredBySource = z.infer<typeof fileSchema>;
 
 export class MeasuredSpeeds {
-  private values: Record<string, number>;
+  private values: MeasuredBySource;
 
   constructor(private readonly file: string) {
-    let parsed: Record<string, number> = {};
+    let parsed: MeasuredBySource = {};
     try {
       const r = fileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
       if (r.success) parsed = r.data;
@@ -22,15 +27,14 @@ export class MeasuredSpeeds {
     this.values = parsed;
   }
 
-  all(): Record<string, number> {
-    return { ...this.values };
+  all(): MeasuredBySource {
+    return structuredClone(this.values);
   }
 
-  record(modelSource: string, imagesPerSecond: number): void {
-    this.values[modelSource] = Math.round(imagesPerSecond * 10) / 10;
+  record(modelSource: string, cut: string, measurement: ExtractionMeasurement): void {
+    this.values[modelSource] = { ...this.values[modelSource], [cut]: measurement };
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(this.file, JSON.stringify(this.values, null, 2));
+      writeFileAtomicSync(this.file, JSON.stringify(this.values, null, 2));
     } catch {
       // a figure we cannot keep is only a figure we show less often
     }

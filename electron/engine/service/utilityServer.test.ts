@@ -16,7 +16,7 @@ function setUp() {
       emit = e;
       return {
         handlers: {
-          'models.catalog': async () => ({ entries: [], measuredImagesPerSecond: {} }),
+          'models.catalog': async () => ({ entries: [], measured: {} }),
           'run.read': async () => {
             throw new TransferLabError('RUN_NOT_FOUND', 'No run at /runs/x.', 'Pick a run from the list.');
           },
@@ -40,7 +40,7 @@ describe('the engine’s side of the wire', () => {
     s.fromMain({ type: 'call', id: 4, name: 'app.info', input: {} });
     await vi.waitFor(() => expect(s.replies()).toHaveLength(4));
     const byId = Object.fromEntries(s.replies().map((r) => [r.type === 'result' ? r.id : -1, r]));
-    expect(byId[1]).toEqual({ type: 'result', id: 1, reply: { ok: true, result: { entries: [], measuredImagesPerSecond: {} } } });
+    expect(byId[1]).toEqual({ type: 'result', id: 1, reply: { ok: true, result: { entries: [], measured: {} } } });
     expect(byId[2]).toEqual({ type: 'result', id: 2, reply: { ok: false, error: { code: 'RUN_NOT_FOUND', message: 'No run at /runs/x.', hint: 'Pick a run from the list.' } } });
     expect(byId[3]).toMatchObject({ reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
     expect(byId[4]).toMatchObject({ reply: { ok: false, error: { code: 'UNSUPPORTED' } } });

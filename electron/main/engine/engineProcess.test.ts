@@ -16,7 +16,7 @@ function stubService(emit: Emit): EngineService {
   emitFromEngine = emit;
   return {
     handlers: {
-      'models.catalog': async () => ({ entries: [], measuredImagesPerSecond: { mobilenet_v2: 268 } }),
+      'models.catalog': async () => ({ entries: [], measured: { mobilenet_v2: { out_relu: { images: 768, seconds: 2.9, imagesPerSecond: 268, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' } } } }),
       'dataset.scan': async () => {
         throw new TransferLabError('DATASET_NOT_FOUND', 'Dataset folder not found: /gone', 'Choose the folder again.');
       },
@@ -60,7 +60,7 @@ describe('the engine in its utility process', () => {
 
   it('answers numbered requests, in any order', async () => {
     const [catalog, scan] = await Promise.all([engine.call('models.catalog', {}), engine.call('dataset.scan', { path: '/gone' })]);
-    expect(catalog).toEqual({ ok: true, result: { entries: [], measuredImagesPerSecond: { mobilenet_v2: 268 } } });
+    expect(catalog).toEqual({ ok: true, result: { entries: [], measured: { mobilenet_v2: { out_relu: { images: 768, seconds: 2.9, imagesPerSecond: 268, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' } } } } });
     expect(scan).toEqual({ ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /gone', hint: 'Choose the folder again.' } });
     expect(fakeEngine.forks).toHaveLength(1);
   });

@@ -23,6 +23,8 @@ export const useFreezeStore = defineStore('freeze', () => {
   const plan = ref<FreezePlan | null>(null);
   const planning = ref(false);
   const plannedFor = ref<string | null>(null);
+  /** the settings the engine could not plan: not asked again by itself until they change (a click on a cut still asks) */
+  const failedFor = ref<string | null>(null);
   let seq = 0;
 
   const request = computed<RequestInput<'freeze.plan'> | null>(() => {
@@ -39,6 +41,8 @@ export const useFreezeStore = defineStore('freeze', () => {
     };
   });
   const stale = computed(() => request.value !== null && JSON.stringify(request.value) !== plannedFor.value);
+  /** a plan is wanted for the settings as they are, none is on its way, and the engine has not refused these */
+  const due = computed(() => stale.value && !planning.value && JSON.stringify(request.value) !== failedFor.value);
   const effectiveCut = computed(() => cut.value ?? (stale.value ? null : plan.value?.cut) ?? model.inspection?.defaultCut ?? null);
   const cutIndex = computed(() => model.inspection?.layers.findIndex((l) => l.name === effectiveCut.value) ?? -1);
   const cacheBytes = computed(() => (plan.value ? plan.value.cacheBytesPerImage * dataset.imageCount : null));
@@ -48,16 +52,22 @@ export const useFreezeStore = defineStore('freeze', () => {
     const input = request.value;
     if (!input) return;
     const mine = ++seq;
+    const key = JSON.stringify(input);
     planning.value = true;
     try {
       const r = await api.call('freeze.plan', input);
       // a newer click wins: answers can come back out of order
       if (mine === seq) {
         plan.value = r;
-        plannedFor.value = JSON.stringify(input);
+        plannedFor.value = key;
+        failedFor.value = null;
+        useNoticeStore().resolve('Planning the cut');
       }
     } catch (e) {
-      if (mine === seq) useNoticeStore().report(e, 'Planning the cut');
+      if (mine === seq) {
+        failedFor.value = key;
+        useNoticeStore().report(e, 'Planning the cut');
+      }
     } finally {
       if (mine === seq) planning.value = false;
     }
@@ -80,6 +90,7 @@ export const useFreezeStore = defineStore('freeze', () => {
     plan: readonly(plan),
     planning: readonly(planning),
     stale,
+    due,
     effectiveCut,
     cutIndex,
     cacheBytes,

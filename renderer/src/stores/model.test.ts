@@ -16,11 +16,14 @@ describe('useModelStore', () => {
   });
 
   it('loads the catalog with the speeds measured on this machine', async () => {
-    handle('models.catalog', () => ({ entries: modelCatalog, measuredImagesPerSecond: { mobilenet_v2_100_224: 42 } }));
+    const m = (images: number, imagesPerSecond: number) => ({ images, seconds: images / imagesPerSecond, imagesPerSecond, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' as const });
+    handle('models.catalog', () => ({ entries: modelCatalog, measured: { mobilenet_v2_100_224: { out_relu: m(768, 64), block_16_project_BN: m(60, 90) } } }));
     const model = useModelStore();
     await model.loadCatalog();
     expect(model.catalog.length).toBe(modelCatalog.length);
-    expect(model.measuredSpeed('mobilenet_v2_100_224')).toBe(42);
+    // at the model's default cut when measured there; else where it was measured on most images
+    expect(model.measuredSpeed('mobilenet_v2_100_224', 'out_relu')).toEqual({ cut: 'out_relu', measurement: m(768, 64) });
+    expect(model.measuredSpeed('mobilenet_v2_100_224', 'block_5_add')).toEqual({ cut: 'out_relu', measurement: m(768, 64) });
     expect(model.measuredSpeed('inception_v3_tfhub')).toBeNull();
     expect(model.catalogLoading).toBe(false);
   });

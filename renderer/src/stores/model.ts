@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref } from 'vue';
+import type { ExtractionMeasurement } from '../../../shared/extraction';
 import type { CatalogEntry } from '../../../shared/model';
 import { api } from '../api/client';
 import type { DownloadProgress, ModelInspection } from '../api/types';
@@ -12,7 +13,8 @@ import { useNoticeStore } from './notices';
  */
 export const useModelStore = defineStore('model', () => {
   const catalog = ref<CatalogEntry[]>([]);
-  const measured = ref<Record<string, number>>({});
+  /** per source and cut, the extraction the bottleneck cache keeps (the same figure the runs and the report show) */
+  const measured = ref<Record<string, Record<string, ExtractionMeasurement>>>({});
   const catalogLoading = ref(false);
   const source = ref<string | null>(null);
   const inspection = ref<ModelInspection | null>(null);
@@ -33,7 +35,7 @@ export const useModelStore = defineStore('model', () => {
     try {
       const r = await api.call('models.catalog', {});
       catalog.value = r.entries;
-      measured.value = r.measuredImagesPerSecond;
+      measured.value = r.measured;
     } catch (e) {
       useNoticeStore().report(e, 'Loading the model catalog');
     } finally {
@@ -61,9 +63,16 @@ export const useModelStore = defineStore('model', () => {
     }
   }
 
-  /** images per second measured on this machine for a source, once a run has measured it */
-  function measuredSpeed(spec: string): number | null {
-    return measured.value[spec] ?? null;
+  /**
+   * the extraction speed measured on this machine for a source, once a run has measured it: at
+   * `cut` (the model's default) when measured there, else at the cut measured on most images
+   */
+  function measuredSpeed(spec: string, cut?: string | null): { cut: string; measurement: ExtractionMeasurement } | null {
+    const byCut = measured.value[spec];
+    if (!byCut) return null;
+    if (cut && byCut[cut]) return { cut, measurement: byCut[cut] };
+    const [other] = Object.entries(byCut).sort(([, a], [, b]) => b.images - a.images);
+    return other ? { cut: other[0], measurement: other[1] } : null;
   }
 
   function reset(): void {

@@ -5,7 +5,7 @@ import type { TrainConfig } from '../../../shared/run';
 import { plain } from '../util/clone';
 import { api } from '../api/client';
 import type { SweepAxes } from '../../../shared/sweep';
-import type { ProjectOwner } from '../../../shared/contract';
+import type { ProjectOwner, RunStatus } from '../../../shared/contract';
 import type { EpochEvent, JobEvent, JobFinished, JobSnapshot, JobStatus, LogEvent, PhaseEvent, ProgressEvent, RunRecord } from '../api/types';
 import { useDatasetStore } from './dataset';
 import { useFreezeStore } from './freeze';
@@ -19,7 +19,7 @@ const LOG_LIMIT = 200;
 export interface JobRunEntry {
   index: number;
   label: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  status: RunStatus;
   runDir: string | null;
   error: TransferLabErrorData | null;
   resumable: boolean;

@@ -66,16 +66,3 @@ export function dirName(p: string): string {
   const i = p.lastIndexOf(sep);
   return i <= 0 ? sep : p.slice(0, i);
 }
-
-/** where the frozen part of a run ran, in words */
-export function extractorLabel(x: { runtime: string; threads?: number; imagesPerSecond: number | null }): string {
-  const where: Record<string, string> = {
-    onnx: `ONNX Runtime${x.threads ? ` (${x.threads} thread${x.threads > 1 ? 's' : ''})` : ''}`,
-    fused: 'TF.js (fused graph)',
-    layers: 'TF.js',
-    graph: 'TF.js (graph model)',
-    cache: 'nothing: every feature came from the cache',
-  };
-  const speed = x.imagesPerSecond ? `, ${formatRate(x.imagesPerSecond, 'images')}` : '';
-  return `${where[x.runtime] ?? x.runtime}${speed}`;
-}

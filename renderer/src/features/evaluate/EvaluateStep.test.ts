@@ -1,0 +1,80 @@
+// @vitest-environment happy-dom
+import { flushPromises } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RunRecord } from '../../api/types';
+import { useProjectStore } from '../../stores/project';
+import { sampleRun } from '../../testing/fixtures';
+import { handle, resetApi } from '../../testing/mockApi';
+import { mountStep } from '../../testing/mountStep';
+import EvaluateStep from './EvaluateStep.vue';
+
+vi.mock('../../api/client', () => import('../../testing/mockApi'));
+
+/** a second, better run: 4 of 4 right */
+function laterRun(): RunRecord {
+  const r = sampleRun('run-2');
+  return { ...r, createdAt: '2026-01-02T12:00:00.000Z', evaluation: { ...r.evaluation, accuracy: 1, macroF1: 1, confusionMatrix: [[2, 0], [0, 2]] } };
+}
+
+describe('the Evaluate step', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    resetApi();
+    handle('dataset.thumbnail', () => ({ dataUrl: 'data:image/png;base64,' }));
+  });
+
+  it('with no run yet, says so and links to Train', async () => {
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    expect(w.get('.callout a[href="/train"]').text()).toBe('Train one in step 4');
+    expect(w.find('[data-testid="eval-accuracy"]').exists()).toBe(false);
+  });
+
+  it("shows the run's test figures: accuracy, macro F1, the test count, each class's precision and recall, and how it was trained", async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    expect(w.get('[data-testid="eval-accuracy"]').text()).toBe('75.0%');
+    expect(w.get('[data-testid="eval-macro-f1"]').text()).toBe('73.0%');
+    expect(w.text()).toMatch(/4\s*test images/);
+    const dog = w.get('[data-testid="metrics-row-dog"]').text();
+    expect(dog).toContain('100'); // precision
+    expect(dog).toContain('50'); // recall
+    expect(w.text()).toContain('mobilenet_v2, cut at out_relu (1280 features)');
+    expect(w.find('[data-testid="run-picker"]').exists()).toBe(false);
+  });
+
+  it('shows the latest run; the picker, or an address naming a run, opens another', async () => {
+    const project = useProjectStore();
+    project.addRun('/runs/run-1', sampleRun());
+    project.addRun('/runs/run-2', laterRun());
+    const { w, router } = await mountStep(EvaluateStep, '/evaluate');
+    expect(w.get('[data-testid="eval-accuracy"]').text()).toBe('100.0%');
+    await w.get('[data-testid="run-picker"]').setValue('run-1');
+    expect(w.get('[data-testid="eval-accuracy"]').text()).toBe('75.0%');
+    await router.push('/evaluate?run=run-2');
+    await flushPromises();
+    expect(w.get('[data-testid="eval-accuracy"]').text()).toBe('100.0%');
+  });
+
+  it('a click on a confusion opens its test images, named as what they were and what the model said', async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    await w.get('[data-testid="cm-cell-1-0"]').trigger('click');
+    await flushPromises();
+    const cell = w.get('[data-testid="cell-images"]');
+    expect(cell.text()).toContain('dog taken for cat');
+    const images = w.findAll('[data-testid="cell-image"]');
+    expect(images.map((i) => i.attributes('title'))).toEqual(['dog/3.jpg']);
+    expect(images[0]!.text()).toContain('61%');
+    await w.get('[data-testid="cm-cell-0-1"]').trigger('click');
+    expect(w.get('[data-testid="cell-images"]').text()).toContain('No test image falls in this cell.');
+  });
+
+  it('Next goes to Export', async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    const { w, router } = await mountStep(EvaluateStep, '/evaluate');
+    await w.get('[data-testid="evaluate-next"]').trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/export');
+  });
+});

@@ -1,0 +1,114 @@
+// @vitest-environment happy-dom
+import { flushPromises } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { useDatasetStore } from '../../stores/dataset';
+import { useModelStore } from '../../stores/model';
+import { useTrainConfigStore } from '../../stores/trainConfig';
+import { sampleInspection, sampleScan } from '../../testing/fixtures';
+import { emit, fail, handle, resetApi, sent } from '../../testing/mockApi';
+import { mountStep } from '../../testing/mountStep';
+import TrainForm from './TrainForm.vue';
+
+vi.mock('../../api/client', () => import('../../testing/mockApi'));
+
+async function ready() {
+  await useDatasetStore().scanFolder('/data/pets');
+  await useModelStore().use('/models/mnv2');
+  return mountStep(TrainForm, '/train');
+}
+
+describe('the Train form', () => {
+  beforeEach(() => {
+    sessionStorage.clear();
+    setActivePinia(createPinia());
+    resetApi();
+    handle('dataset.scan', ({ path }) => sampleScan(path));
+    handle('models.inspect', ({ source }) => sampleInspection(source));
+    handle('models.catalog', () => ({ entries: [], measuredImagesPerSecond: {} }));
+    handle('train.start', () => ({ jobId: 'j1' }));
+  });
+
+  it('cannot start before a dataset and a model are chosen', async () => {
+    const { w } = await mountStep(TrainForm, '/train');
+    expect(w.get('[data-testid="train-start"]').attributes('disabled')).toBeDefined();
+    await w.get('[data-testid="train-form"]').trigger('submit');
+    expect(sent('train.start')).toHaveLength(0);
+  });
+
+  it('Enter starts training with the dataset, the model and the settings typed', async () => {
+    const { w } = await ready();
+    await w.get('[data-testid="cfg-learning-rate"]').setValue('0.05');
+    await w.get('[data-testid="cfg-batch-size"]').setValue('16');
+    await w.get('[data-testid="cfg-optimizer"]').setValue('sgd');
+    await w.get('[data-testid="cfg-momentum"]').setValue('0.5');
+    await w.get('[data-testid="train-form"]').trigger('submit');
+    await flushPromises();
+    const [req] = sent('train.start');
+    expect(req).toMatchObject({ dataset: '/data/pets', split: { val: 0.1, test: 0.2 }, source: '/models/mnv2', cut: null });
+    expect(req?.config).toMatchObject({ learningRate: 0.05, batchSize: 16, optimizer: 'sgd', momentum: 0.5 });
+  });
+
+  it('puts back a value the engine would refuse (a learning rate of 20, 0 epochs, a batch of 2.5) and keeps the last good one', async () => {
+    const { w } = await ready();
+    const config = useTrainConfigStore();
+    const before = { ...config.config };
+    for (const [id, bad] of [['cfg-learning-rate', '20'], ['cfg-epochs', '0'], ['cfg-batch-size', '2.5'], ['cfg-dropout', '1']] as const) {
+      const input = w.get(`[data-testid="${id}"]`);
+      await input.setValue(bad);
+      expect((input.element as HTMLInputElement).value).not.toBe(bad);
+    }
+    expect(config.config).toEqual(before);
+  });
+
+  it('while a run trains, the settings are locked and Stop sends train.stop for that job; a stopped run can be resumed', async () => {
+    const { w } = await ready();
+    await w.get('[data-testid="train-form"]').trigger('submit');
+    await flushPromises();
+    expect(w.get('fieldset').attributes('disabled')).toBeDefined();
+    expect(w.find('[data-testid="train-start"]').exists()).toBe(false);
+    handle('train.stop', () => ({ stopped: true }));
+    await w.get('[data-testid="train-stop"]').trigger('click');
+    await flushPromises();
+    expect(sent('train.stop')).toEqual([{ jobId: 'j1' }]);
+    emit('job.finished', { jobId: 'j1', status: 'cancelled', runDir: '/runs/run-1', run: null, error: null });
+    await flushPromises();
+    expect(w.get('fieldset').attributes('disabled')).toBeUndefined();
+    handle('train.resume', () => ({ jobId: 'j2' }));
+    await w.get('[data-testid="train-resume"]').trigger('click');
+    await flushPromises();
+    expect(sent('train.resume')).toEqual([expect.objectContaining({ runDir: '/runs/run-1' })]);
+  });
+
+  it('says Starting… and takes no second click while the engine has not answered', async () => {
+    let answer!: (r: { jobId: string }) => void;
+    handle('train.start', () => new Promise((r) => (answer = r)));
+    const { w } = await ready();
+    await w.get('[data-testid="train-start"]').trigger('click');
+    await flushPromises();
+    const start = w.get('[data-testid="train-start"]');
+    expect(start.text()).toBe('Starting…');
+    expect(start.attributes('disabled')).toBeDefined();
+    await start.trigger('click');
+    expect(sent('train.start')).toHaveLength(1);
+    answer({ jobId: 'j1' });
+    await flushPromises();
+    expect(w.find('[data-testid="train-stop"]').exists()).toBe(true);
+  });
+
+  it("shows the engine's refusal to start, and a run that failed, as messages", async () => {
+    fail('train.start', { code: 'OUT_OF_MEMORY', message: 'Not enough memory for batch 4096.', hint: 'Lower the batch size.' });
+    const { w } = await ready();
+    await w.get('[data-testid="train-form"]').trigger('submit');
+    await flushPromises();
+    expect(w.get('[data-testid="error-message"]').text()).toBe('Not enough memory for batch 4096.');
+    expect(w.get('[data-testid="error-hint"]').text()).toBe('Lower the batch size.');
+    handle('train.start', () => ({ jobId: 'j1' }));
+    await w.get('[data-testid="train-form"]').trigger('submit');
+    await flushPromises();
+    emit('job.finished', { jobId: 'j1', status: 'failed', runDir: null, run: null, error: { code: 'INTERNAL', message: 'The engine stopped.' } });
+    await flushPromises();
+    expect(w.findAll('[data-testid="error-message"]').map((m) => m.text())).toContain('The engine stopped.');
+    expect(w.get('[data-testid="train-start"]').attributes('disabled')).toBeUndefined();
+  });
+});

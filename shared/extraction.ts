@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import type { RunRecord } from './run';
+
+/**
+ * One extraction speed per model. The frozen part runs once per image, so most runs read
+ * every feature from the bottleneck cache and extract nothing: timing *those* gives "0.0 s"
+ * and no speed. The cache therefore keeps, beside its features, the measurement of the
+ * extraction that made them, and every run, cached or not, carries the measurement its
+ * features came from. Every place that shows an extraction speed formats it here.
+ */
+export const extractionMeasurementSchema = z.object({
+  /** images (augmented variants included) the frozen part ran on */
+  images: z.number().int(),
+  /** the extraction itself, without starting the workers */
+  seconds: z.number(),
+  /** null when too few images were extracted to time (see minTimedImages) */
+  imagesPerSecond: z.number().nullable(),
+  measuredAt: z.string(),
+  /** what ran the frozen part: onnx, webgpu, or TF.js's fused / layers / graph */
+  extractor: z.string(),
+  device: z.enum(['cpu', 'gpu']),
+});
+export type ExtractionMeasurement = z.infer<typeof extractionMeasurementSchema>;
+
+export const runExtractionSchema = z.object({
+  /** extracted: every feature by this run; cache: none; mixed: some of each */
+  source: z.enum(['extracted', 'cache', 'mixed']),
+  /** images (and augmented variants) this run extracted itself */
+  extracted: z.number().int(),
+  /** features this run read from the cache */
+  cached: z.number().int(),
+  /**
+   * the measurement this run's speed comes from: its own when it extracted enough images to
+   * time, else the one the cache kept (the original extraction of a cached run); null when
+   * the features were extracted before the cache kept a measurement
+   */
+  measurement: extractionMeasurementSchema.nullable(),
+});
+export type RunExtraction = z.infer<typeof runExtractionSchema>;
+
+/**
+ * Below this many images a speed says more about the workers' first batch (caches warming,
+ * a batch half full) than about the model: 11 images measured 29 images/s where 768 measured 64.
+ */
+export const minTimedImages = 32;
+
+export function measureExtraction(o: { images: number; seconds: number; extractor: string; device: 'cpu' | 'gpu'; measuredAt?: string }): ExtractionMeasurement {
+  const timed = o.images >= minTimedImages && o.seconds > 0;
+  return { images: o.images, seconds: o.seconds, imagesPerSecond: timed ? o.images / o.seconds : null, measuredAt: o.measuredAt ?? new Date().toISOString(), extractor: o.extractor, device: o.device };
+}
+
+/**
+ * What the cache keeps when a later run extracts more for the same key: the measurement of
+ * the larger extraction (the newer one on a tie). A running total was the other choice; it
+ * would blend runs made by different extractors (ONNX Runtime, a TF.js fallback, WebGPU) into
+ * a rate none of them ran at, and "extracted once: 12 s" would name no extraction that
+ * happened. The larger extraction is the steadiest rate and the one that made most features.
+ */
+export function keptMeasurement(kept: ExtractionMeasurement | null, fresh: ExtractionMeasurement | null): ExtractionMeasurement | null {
+  if (!kept) return fresh;
+  if (!fresh) return kept;
+  return fresh.images >= kept.images ? fresh : kept;
+}
+
+/** the speed this run reports: its own measurement when timed, else the one the cache kept */
+export function runMeasurement(own: ExtractionMeasurement | null, cached: ExtractionMeasurement | null): ExtractionMeasurement | null {
+  if (own?.imagesPerSecond) return own;
+  if (cached?.imagesPerSecond) return cached;
+  return own ?? cached;
+}
+
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+const rate = (ips: number) => (ips >= 100 ? String(Math.round(ips)) : ips.toFixed(1));
+const ms = (ips: number) => {
+  const x = 1000 / ips;
+  return x >= 100 ? String(Math.round(x)) : x.toFixed(1);
+};
+
+/**
+ * A model's speed, the one way the app writes it: "64.0 images/s (15.6 ms an image)". The
+ * two figures are one measurement read two ways, so a card and a table never disagree.
+ */
+export function formatSpeed(m: Pick<ExtractionMeasurement, 'imagesPerSecond' | 'images'> | null | undefined): string {
+  if (!m) return 'not measured yet';
+  if (!m.imagesPerSecond) return `too few images to time (${m.images})`;
+  return `${rate(m.imagesPerSecond)} images/s (${ms(m.imagesPerSecond)} ms an image)`;
+}
+
+/** the time per image alone, for a table column headed "ms an image" */
+export function formatMsPerImage(m: Pick<ExtractionMeasurement, 'imagesPerSecond'> | null | undefined): string {
+  return m?.imagesPerSecond ? ms(m.imagesPerSecond) : '—';
+}
+
+const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+const timing = (m: ExtractionMeasurement) => `${formatSeconds(m.seconds)} for ${plural(m.images, 'image')}, ${m.imagesPerSecond ? formatSpeed(m) : 'too few to time'}`;
+
+/**
+ * A run's extraction in one line, e.g. "extracted once: 12 s for 768 images, 64.0 images/s
+ * (15.6 ms an image); reused since" for a run whose every feature came from the cache.
+ */
+export function describeExtraction(x: RunExtraction): string {
+  const m = x.measurement;
+  if (x.source === 'cache') return m ? `extracted once: ${timing(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
+  if (x.source === 'extracted') return m ? `extracted now: ${timing(m)}` : `extracted now: ${plural(x.extracted, 'image')}`;
+  const speed = m?.imagesPerSecond ? `; ${formatSpeed(m)}` : '';
+  return `${plural(x.extracted, 'image')} extracted now, ${x.cached.toLocaleString('en-US')} reused from the cache${speed}`;
+}
+
+/** a table cell: the extraction's time, and whether it was this run's or reused */
+export function extractionCell(x: RunExtraction): string {
+  const m = x.measurement;
+  if (x.source === 'cache') return m ? `${formatSeconds(m.seconds)} once, reused` : 'reused';
+  if (x.source === 'extracted') return m ? formatSeconds(m.seconds) : '–';
+  return `${plural(x.extracted, 'image')} now, rest reused`;
+}
+
+/**
+ * A run's extraction, from its record; a run.json written before the record carried it reads
+ * as well as it can: its own extraction when it extracted, no measurement when it did not.
+ */
+export function extractionOf(r: Pick<RunRecord, 'extraction' | 'extractor' | 'cache' | 'timings'>): RunExtraction {
+  if (r.extraction) return r.extraction;
+  const source = r.cache.misses === 0 ? 'cache' : r.cache.hits === 0 ? 'extracted' : 'mixed';
+  const ips = r.extractor.imagesPerSecond;
+  const measurement: ExtractionMeasurement | null =
+    r.extractor.runtime === 'cache' || r.cache.misses === 0
+      ? null
+      : { images: r.cache.misses, seconds: r.timings.extractSeconds, imagesPerSecond: ips && r.cache.misses >= minTimedImages ? ips : null, measuredAt: '', extractor: r.extractor.runtime, device: r.extractor.runtime === 'webgpu' ? 'gpu' : 'cpu' };
+  return { source, extracted: r.cache.misses, cached: r.cache.hits, measurement };
+}
+
+/**
+ * One speed for a model among runs: the measurement of its largest extraction, the one the
+ * cache keeps (so the Experiments table, the report and the model cards name one figure).
+ */
+export function modelSpeed(runs: readonly Pick<RunRecord, 'extraction' | 'extractor' | 'cache' | 'timings' | 'createdAt'>[]): ExtractionMeasurement | null {
+  let timed: ExtractionMeasurement | null = null;
+  let untimed: ExtractionMeasurement | null = null;
+  for (const r of [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+    const m = extractionOf(r).measurement;
+    if (m?.imagesPerSecond) timed = keptMeasurement(timed, m);
+    else if (m) untimed = keptMeasurement(untimed, m);
+  }
+  // a figure "too few images to time" says more than none
+  return timed ?? untimed;
+}
+
+/** what ran the frozen part, in words */
+export function extractorName(runtime: string, threads?: number): string {
+  const names: Record<string, string> = {
+    onnx: `ONNX Runtime${threads ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`,
+    fused: 'TF.js (fused graph)',
+    layers: 'TF.js',
+    graph: 'TF.js (graph model)',
+    webgpu: "TF.js's WebGPU backend",
+    cache: 'nothing: every feature came from the cache',
+  };
+  return names[runtime] ?? runtime;
+}
+
+/**
+ * Where a run's frozen part ran and at what speed: "ONNX Runtime (2 threads), 64.0 images/s
+ * (15.6 ms an image)"; for a cached run, the extraction its features came from.
+ */
+export function frozenPartLabel(r: Pick<RunRecord, 'extraction' | 'extractor' | 'cache' | 'timings'>): string {
+  const x = extractionOf(r);
+  const m = x.measurement;
+  if (x.source === 'cache') return m ? `nothing now; extracted once by ${extractorName(m.extractor)}, ${formatSpeed(m)}` : extractorName('cache');
+  return `${extractorName(r.extractor.runtime, r.extractor.threads)}${m ? `, ${formatSpeed(m)}` : ''}`;
+}

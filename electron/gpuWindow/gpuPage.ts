@@ -84,7 +84,8 @@ export function serveGpuPage(port: PagePort, gpu: GpuLike | undefined, { backend
         const y = tf.tidy(() => tf.reshape(run.run(tf.tensor4d(m.input, m.shape)), [n, -1]));
         try {
           const data = (await y.data()) as Float32Array;
-          port.postMessage({ type: 'features', id: m.id, data }, [data.buffer as ArrayBuffer]);
+          // copied, not transferred: a few KiB, and the far end is Electron's MessagePortMain
+          port.postMessage({ type: 'features', id: m.id, data });
         } finally {
           y.dispose();
         }

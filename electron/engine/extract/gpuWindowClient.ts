@@ -59,7 +59,9 @@ export class GpuWindowClient {
   }
 
   async run(input: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
-    return (await this.request({ type: 'run', input, shape }, 'features', this.timeouts.runMs, [input.buffer as ArrayBuffer])).data;
+    // moved, not copied, when the array owns its whole buffer (never a view into someone else's memory)
+    const own = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
+    return (await this.request({ type: 'run', input, shape }, 'features', this.timeouts.runMs, own ? [input.buffer as ArrayBuffer] : [])).data;
   }
 
   /** releases the graph in the window (best effort) and this end of the port */

@@ -28,7 +28,7 @@ describe('the Experiments step', () => {
     resetApi();
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measuredImagesPerSecond: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {} }));
     handle('sweep.start', () => ({ jobId: 's1', runs: planned }));
   });
 
@@ -54,7 +54,7 @@ describe('the Experiments step', () => {
   it('names a value it cannot read and will not queue', async () => {
     const { w } = await ready();
     await w.get('[data-testid="sweep-batch"]').setValue('4, lots');
-    expect(w.get('[data-testid="sweep-error"]').text()).toContain('batch size: "lots" is not valid');
+    expect(w.get('[data-testid="sweep-error"]').text()).toContain('The batch size must be a whole number from 1 to 65536; "lots" is not.');
     expect(w.get('[data-testid="sweep-start"]').attributes('disabled')).toBeDefined();
   });
 

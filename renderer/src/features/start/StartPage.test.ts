@@ -12,7 +12,7 @@ import StartPage from './StartPage.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
 
-const pets = { file: '/lab/pets.tlab', name: 'Pets', openedAt: '2026-01-02T10:00:00Z' };
+const pets = { file: '/lab/pets.tlab', name: 'Pets', openedAt: '2026-01-02T10:00:00Z', missing: false };
 const gone = { file: '/lab/old.tlab', name: 'Old', openedAt: '2026-01-01T10:00:00Z', missing: true };
 
 describe('the Start page', () => {

@@ -25,7 +25,7 @@ describe('the Train form', () => {
     resetApi();
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measuredImagesPerSecond: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {} }));
     handle('train.start', () => ({ jobId: 'j1' }));
   });
 

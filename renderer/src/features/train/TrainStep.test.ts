@@ -29,7 +29,7 @@ describe('the Train step', () => {
     handle('dataset.scan', ({ path }) => sampleScan(path));
     handle('dataset.augmentPreview', () => ({ dataUrls: [] }));
     handle('models.inspect', ({ source }) => sampleInspection(source));
-    handle('models.catalog', () => ({ entries: [], measuredImagesPerSecond: {} }));
+    handle('models.catalog', () => ({ entries: [], measured: {} }));
     handle('train.start', () => ({ jobId: 'j1' }));
   });
 

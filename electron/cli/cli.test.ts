@@ -145,6 +145,10 @@ describe('transfer-lab CLI', () => {
     // a run extracts only what earlier ones did not: the same images again, nothing
     expect((runs[1]!.cache as { misses: number }).misses).toBe(0);
     expect((runs[3]!.cache as { misses: number }).misses).toBe(0);
+    // and every run of the sweep names the one measured speed of its features, not "0.0 s"
+    const speeds = runs.map((l) => (l.extraction as { measurement: { imagesPerSecond: number } | null }).measurement?.imagesPerSecond);
+    expect(speeds[0]).toBeGreaterThan(0);
+    expect(new Set(speeds).size).toBe(1);
     const result = lines.at(-1)!;
     expect(result).toMatchObject({ type: 'result', planned: 4, finished: 4 });
     const run3 = JSON.parse(fs.readFileSync(path.join(runs[0]!.runDir as string, 'run.json'), 'utf8'));
@@ -152,6 +156,7 @@ describe('transfer-lab CLI', () => {
     const human = await run(['sweep', dataset, '--model', model, '--batch-size', '4,16', '--epochs', '1', '--out', path.join(work, 'sweep2')]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/2 of 2 runs\nrun +what differed +accuracy/);
+    expect(human.stdout).toMatch(/features extracted once: [\d.]+ s for \d+ images, [\d.]+ images\/s/);
     const bad = await run(['sweep', dataset, '--model', model, '--lr', '0.1,fast']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/The learning rate must be a number above 0 and at most 10; "fast" is not\./);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describeRun, outcomeOf } from '../../shared/compare';
+import { describeExtraction } from '../../shared/extraction';
 import { TransferLabError } from '../../shared/errors';
 import type { RunRecord, TrainConfig } from '../../shared/run';
 import { planSweep, SweepPlanError, type SweepAxes } from '../../shared/sweep';
@@ -57,8 +58,8 @@ export async function runSweep(out: Output, o: SweepOptions): Promise<void> {
         });
         done.push({ index: p.index, label: p.label, runDir, record });
         const x = outcomeOf(record);
-        if (out.json) process.stdout.write(`${JSON.stringify({ type: 'run', index: p.index, label: p.label, runDir, testAccuracy: x.accuracy, macroF1: x.macroF1, trainSeconds: x.trainSeconds, extractSeconds: x.extractSeconds, epochs: x.epochsRun, cache: { hits: record.cache.hits, misses: record.cache.misses } })}\n`);
-        else out.info(`  test accuracy ${(x.accuracy * 100).toFixed(1)}%, macro F1 ${x.macroF1.toFixed(3)}, train ${x.trainSeconds.toFixed(1)}s, extract ${x.extractSeconds.toFixed(1)}s (${record.cache.misses} extracted)`);
+        if (out.json) process.stdout.write(`${JSON.stringify({ type: 'run', index: p.index, label: p.label, runDir, testAccuracy: x.accuracy, macroF1: x.macroF1, trainSeconds: x.trainSeconds, extractSeconds: x.extractSeconds, extraction: x.extraction, epochs: x.epochsRun, cache: { hits: record.cache.hits, misses: record.cache.misses } })}\n`);
+        else out.info(`  test accuracy ${(x.accuracy * 100).toFixed(1)}%, macro F1 ${x.macroF1.toFixed(3)}, train ${x.trainSeconds.toFixed(1)}s, features ${describeExtraction(x.extraction)}`);
       } catch (e) {
         if (e instanceof TransferLabError && e.code === 'CANCELLED') break;
         throw e;

@@ -62,7 +62,8 @@ export default defineConfig({
       // a sandboxed preload can require only electron: everything else is bundled in
       externalizeDeps: false,
       rolldownOptions: {
-        input: { index: at('electron/preload/index.ts') },
+        // the hidden GPU window's preload beside the main window's
+        input: { index: at('electron/preload/index.ts'), gpuWindow: at('electron/preload/gpuWindow.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
@@ -75,7 +76,8 @@ export default defineConfig({
       // the same files also serve `transfer-lab serve` from a packaged app, in any current browser
       target: 'es2022',
       chunkSizeWarningLimit: 1500,
-      rolldownOptions: { input: at('renderer/index.html') },
+      // the app's page, and the hidden GPU window's (electron/gpuWindow/)
+      rolldownOptions: { input: { index: at('renderer/index.html'), gpu: at('renderer/gpu.html') } },
     },
   },
 });

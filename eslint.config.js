@@ -60,7 +60,7 @@ export default tseslint.config(
   {
     // main, the preload and the web host: which folders each may import, on resolved paths
     // (import-x resolves './engine/engineProcess' in main to main's own folder, not the engine)
-    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'electron/host/**/*.ts'],
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts', 'electron/host/**/*.ts', 'electron/gpuWindow/**/*.ts'],
     ignores: ['**/*.test.ts', 'electron/main/test/**'],
     plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json', '.node'] })] },
@@ -71,6 +71,9 @@ export default tseslint.config(
           { target: './electron/preload', from: ['./electron/engine', './electron/host', './electron/cli', './electron/main', './renderer'], message: 'the preload imports shared/ only (see DESIGN.md)' },
           { target: './electron/host', from: ['./electron/main', './electron/preload', './electron/cli', './renderer'], message: 'the web host imports shared/ and the engine\'s service (see DESIGN.md)' },
           { target: './electron/host', from: './electron/engine', except: ['./service'], message: 'the web host reaches the engine through its service (engine/service) only' },
+          // the GPU window's page runs in a browser: the engine's pure graph code and the window's wire, nothing else of ours
+          { target: './electron/gpuWindow', from: ['./electron/main', './electron/preload', './electron/host', './electron/cli', './renderer'], message: 'the GPU window page imports shared/, its own files and the engine\'s frozen graph (see README, The GPU in the desktop app)' },
+          { target: './electron/gpuWindow', from: './electron/engine', except: ['./frozen/frozenGraph.ts', './frozen/fusedExecutor.ts', './frozen/graphWire.ts', './extract/gpuWindowProtocol.ts'], message: 'the GPU window page runs in a browser: only the engine\'s frozen graph, its executor and the window\'s wire' },
         ],
       }],
     },
@@ -94,6 +97,16 @@ export default tseslint.config(
       'no-restricted-imports': restrict(['sharp', ...nodeBuiltins], [
         { group: ['node:*'], message: 'the preload runs sandboxed: no Node built-ins' },
         { group: ['@tensorflow/*'], message: 'the preload imports shared/ only' },
+      ]),
+    },
+  },
+  {
+    files: ['electron/gpuWindow/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['electron', 'sharp', ...nodeBuiltins], [
+        { group: ['node:*'], message: 'the GPU window page runs in a browser' },
+        { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'the GPU window page runs in a browser' },
       ]),
     },
   },

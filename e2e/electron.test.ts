@@ -84,6 +84,19 @@ describe.skipIf(skipReason !== null)('the desktop app', () => {
     expect(page.url()).toBe(before);
   });
 
+  it('keeps a hidden GPU window, sandboxed, with no Node, on its own page, after the app\'s window', async () => {
+    expect(app.windows()[0]).toBe(page);
+    const gpu = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().filter((w) => w.webContents.getURL().endsWith('/gpu.html')).map((w) => ({ url: w.webContents.getURL(), visible: w.isVisible() })));
+    expect(gpu).toEqual([{ url: 'app://transfer-lab/gpu.html', visible: false }]);
+    const gpuPage = app.windows().find((p) => p.url().endsWith('/gpu.html'))!;
+    const seen = await gpuPage.evaluate(() => {
+      const g = globalThis as unknown as PageGlobals & { navigator: { gpu?: unknown } };
+      return { require: typeof g.require, process: typeof g.process, transferLab: typeof g.transferLab, webgpu: typeof g.navigator.gpu };
+    });
+    // WebGPU itself depends on the machine's GPU and driver: what the engine then does is tested without Electron
+    expect(seen).toMatchObject({ require: 'undefined', process: 'undefined', transferLab: 'undefined' });
+  });
+
   it('sends the menu’s commands to the page', async () => {
     await page.evaluate(() => {
       const g = globalThis as unknown as PageGlobals;
@@ -101,9 +114,10 @@ describe.skipIf(skipReason !== null)('the desktop app', () => {
     await page.evaluate(() => void (globalThis as unknown as PageGlobals).transferLab.onDirtyQuery({ isDirty: () => true, save: async () => false }));
     await app.evaluate(({ BrowserWindow, dialog }) => {
       dialog.showMessageBox = (async () => ({ response: 2, checkboxChecked: false })) as typeof dialog.showMessageBox;
-      BrowserWindow.getAllWindows()[0]?.close();
+      // the app's window, not the hidden GPU window
+      BrowserWindow.getAllWindows().find((w) => !w.webContents.getURL().endsWith('/gpu.html'))?.close();
     });
     await page.waitForTimeout(500);
-    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().filter((w) => !w.webContents.getURL().endsWith('/gpu.html')).length)).toBe(1);
   });
 });

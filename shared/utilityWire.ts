@@ -11,6 +11,8 @@ export const toEngineSchema = z.discriminatedUnion('type', [
   requestEnvelopeSchema,
   /** stop a running job, let it write what it has, then exit */
   z.object({ type: z.literal('shutdown') }),
+  /** the desktop app's GPU window: its port comes with this message (the message's ports[0]) */
+  z.object({ type: z.literal('gpuWindowPort') }),
 ]);
 export type ToEngine = z.infer<typeof toEngineSchema>;
 

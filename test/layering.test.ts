@@ -39,6 +39,16 @@ describe('import layering', () => {
     expect(await lint('electron/preload/good.ts', use('ipcChannels', '../../shared/ipcChannels'))).toHaveLength(0);
   });
 
+  it('lets the GPU window page import shared/ and the engine\'s frozen graph and window wire, nothing of Node, Electron or the app', async () => {
+    expect(await lint('electron/gpuWindow/bad.ts', use('userCacheDir', '../engine/paths'))).not.toHaveLength(0);
+    expect(await lint('electron/gpuWindow/bad.ts', use('compileOnnx', '../engine/frozen/onnx/compileOnnx'))).not.toHaveLength(0);
+    expect(await lint('electron/gpuWindow/bad.ts', use('appFiles', '../main/appFiles'))).not.toHaveLength(0);
+    expect(await lint('electron/gpuWindow/bad.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).not.toHaveLength(0);
+    expect(await lint('electron/gpuWindow/bad.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n")).not.toHaveLength(0);
+    expect(await lint('electron/gpuWindow/good.ts', use('FusedExecutor', '../engine/frozen/fusedExecutor'))).toHaveLength(0);
+    expect(await lint('electron/gpuWindow/good.ts', use('gpuPortChannel', '../../shared/gpuWindow'))).toHaveLength(0);
+  });
+
   it('lets the web host import shared/ and the engine\'s service, not the rest of the engine or the app', async () => {
     expect(await lint('electron/host/bad.ts', use('userCacheDir', '../engine/paths'))).not.toHaveLength(0);
     expect(await lint('electron/host/bad.ts', use('menuTemplate', '../main/menu'))).not.toHaveLength(0);

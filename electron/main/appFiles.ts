@@ -15,6 +15,9 @@ export interface AppFiles {
   extractWorker: string;
   /** the window's icon, for Linux desktops that have no installed desktop entry (AppImage, npm start) */
   icon: string;
+  /** the hidden GPU window's preload (it passes the engine's port to the page) and page */
+  gpuPreload: string;
+  gpuPageUrl: URL;
 }
 
 export function appFiles(mainDir: string, devServerUrl?: string): AppFiles {
@@ -25,6 +28,8 @@ export function appFiles(mainDir: string, devServerUrl?: string): AppFiles {
     engineEntry: path.join(mainDir, 'engine.js'),
     extractWorker: path.join(mainDir, 'extractWorker.js'),
     icon: path.join(mainDir, 'icon.png'),
+    gpuPreload: path.join(mainDir, '..', 'preload', 'gpuWindow.cjs'),
+    gpuPageUrl: new URL('gpu.html', devServerUrl ? new URL(devServerUrl) : appEntryUrl),
   };
 }
 

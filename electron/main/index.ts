@@ -18,6 +18,7 @@ import { refuseForeignNavigation } from './security/navigation';
 import { denyAllPermissions } from './security/permissions';
 import { isTrustedSender, type SenderEvent } from './security/senderCheck';
 import { createMainWindow } from './window';
+import { gpuSwitches, gpuWindowWanted, linkGpuWindow } from './gpuWindow';
 
 /**
  * Transfer Lab's main process, booted as an ordered list of small steps. Main stays thin: it
@@ -34,6 +35,9 @@ const openProject = (file: string | null) => (file ? link.command({ command: 'op
 app.setPath('userData', path.join(app.getPath('appData'), 'Transfer Lab'));
 // app:// must be declared before the app is ready
 registerAppScheme();
+// Chromium's WebGPU for the GPU window, where it is behind a switch (Linux)
+const gpuWindowOn = gpuWindowWanted(process.env);
+if (gpuWindowOn) for (const [name, value] of gpuSwitches(process.platform)) app.commandLine.appendSwitch(name, value);
 
 if (!claimSingleInstance(openProject)) {
   app.quit();
@@ -51,11 +55,14 @@ function start(launchedWith: string | null): void {
   refuseForeignNavigation(files.rendererUrl);
   serveAppScheme(files.rendererDir);
 
-  const engine = new EngineProcess({
+  // the engine's link to the hidden GPU window (Chromium's WebGPU): main connects the two, nothing more
+  const gpu = gpuWindowOn ? linkGpuWindow(files, () => engine, log) : null;
+  const engine: EngineProcess = new EngineProcess({
     entry: files.engineEntry,
     env: { ...definedEnv(), TRANSFER_LAB_VERSION: app.getVersion(), TRANSFER_LAB_EXTRACT_WORKER: files.extractWorker },
     onEvent: (name, payload) => link.send(name, payload),
     log,
+    onStarted: () => gpu?.engineStarted(),
   });
   engine.start();
 
@@ -80,8 +87,12 @@ function start(launchedWith: string | null): void {
     const win = createMainWindow(files);
     link.attach(win);
     guardUnsavedChanges(win, dirty);
+    // the hidden GPU window must not keep the app open once the user's window has closed
+    win.once('closed', () => gpu?.close());
   };
   openWindow();
+  // after the app's window, so it stays the first window (tests and the window manager see it first)
+  gpu?.open();
   if (launchedWith) openProject(launchedWith);
 
   app.on('activate', () => {

@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSoftwareAdapter, probeAdapters, probeAdaptersIsolated } from './probeDevices';
+import { isSoftwareAdapter, nodeGpu, probeAdapters, probeAdaptersIsolated } from './probeDevices';
+import { dawnBlockedReason } from './dawnInElectron';
 
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) => fs.existsSync(p));
@@ -54,3 +55,13 @@ describe('transfer-lab devices', () => {
   });
 });
 if (!canSwiftShader) console.log(`SwiftShader test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+
+describe('Dawn for Node inside Electron', () => {
+  const inElectron = { ...process.versions, electron: '45.2.0' } as NodeJS.ProcessVersions;
+
+  it('is not loaded in an Electron process, and the reason names the memory cage and the window route', async () => {
+    expect(dawnBlockedReason(process.versions)).toBeNull();
+    expect(dawnBlockedReason(inElectron)).toMatch(/inside Electron 45\.2\.0 .*memory cage.*external buffers.*desktop app runs the GPU path in its GPU window/);
+    await expect(nodeGpu(inElectron)).rejects.toThrow(/not loaded inside Electron/);
+  });
+});

@@ -1,3 +1,5 @@
+import { dawnBlockedReason } from './dawnInElectron';
+
 /**
  * What compute is here: WebGPU adapters (through Dawn for Node, the `webgpu` package) and which
  * runtimes load, each with the reason when it does not. Nothing here switches the engine's backend.
@@ -49,8 +51,13 @@ interface AdapterLike {
 
 let gpuPromise: Promise<GpuLike> | null = null;
 
-/** navigator.gpu for Node through Dawn (`webgpu`); rejects with the reason when it cannot load. */
-export function nodeGpu(): Promise<GpuLike> {
+/**
+ * navigator.gpu for Node through Dawn (`webgpu`); rejects with the reason when it cannot load,
+ * and without trying inside Electron (dawnInElectron.ts).
+ */
+export function nodeGpu(versions: NodeJS.ProcessVersions = process.versions): Promise<GpuLike> {
+  const blocked = dawnBlockedReason(versions);
+  if (blocked) return Promise.reject(new Error(blocked));
   gpuPromise ??= (async () => {
     const mod = (await import('webgpu' as string)) as { create: (o: string[]) => GpuLike; globals: Record<string, unknown> };
     Object.assign(globalThis, mod.globals);

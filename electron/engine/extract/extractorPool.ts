@@ -2,6 +2,8 @@ import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
 import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, WorkerInit } from './protocol';
 import { WorkerHandle } from './workerHandle';
+import { openGpuWindowChannel } from './gpuWindowLink';
+import { gpuWindowBackend } from './gpuWindowProtocol';
 
 /**
  * The extractor the bottleneck cache calls: a pool of worker threads, each with its own
@@ -54,6 +56,9 @@ export class ExtractorPool {
   private batchSize: number;
   private closeGraceMs = defaultCloseGraceMs;
   info!: ExtractorInfo;
+  /** the first worker's TF.js backend, for the record should it leave the GPU window for the CPU */
+  private cpuBackend = '';
+  private switchedAtStart: Extract<FromWorker, { type: 'switched' }> | null = null;
   private onBackoff: ((size: number, reason: string) => void) | undefined;
 
   private constructor(batchSize: number) {
@@ -87,10 +92,17 @@ export class ExtractorPool {
     aborted.catch(() => undefined);
     // the others boot alongside the first (a worker's start is most of a second) and wait
     // for what it settles on
-    const first = pool.launch(init);
-    const others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
+    // in the desktop app, the first worker may run the frozen part in the app's GPU window
+    const gpuPort = init.runtime === 'auto' || init.runtime === 'webgpu' ? openGpuWindowChannel() : null;
+    const first = gpuPort ? pool.launch({ ...init, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(init);
+    let others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
     try {
       const ready = await Promise.race([pool.ready(first), aborted]);
+      if (gpuPort && ready.runtime === 'webgpu') {
+        // one window, one GPU queue: the first worker alone feeds it (its decoding overlaps the GPU's work)
+        await Promise.all(others.map((o) => o.close(pool.closeGraceMs)));
+        others = [];
+      }
       // the others take what the first settled on, so a fallback is not repeated in each; an
       // ONNX graph it compiled and checked they run as it is (no TF.js model, no second check:
       // on Inception v3 that is seconds of start and 400 MiB a worker)
@@ -99,8 +111,9 @@ export class ExtractorPool {
       for (const o of others) o.post({ type: 'start', settings });
       const readies = await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
       pool.slots = [first, ...others];
+      pool.cpuBackend = ready.backend;
       pool.info = {
-        backend: ready.backend,
+        backend: gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : ready.backend,
         runtime: ready.runtime,
         workers: pool.slots.length,
         threads: ready.runtime === 'onnx' ? init.threads : 1,
@@ -111,6 +124,8 @@ export class ExtractorPool {
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
         tfjsWorkers: [ready, ...readies].filter((r) => r.tfBackend !== null).length,
       };
+      const early = pool.switchedAtStart;
+      if (early) pool.info = { ...pool.info, runtime: early.runtime, backend: ready.backend, fallbackReason: early.reason };
     } catch (e) {
       await pool.close();
       throw e;
@@ -120,8 +135,8 @@ export class ExtractorPool {
     return pool;
   }
 
-  private launch(init: WorkerInit): WorkerHandle {
-    const w = new WorkerHandle(init);
+  private launch(init: WorkerInit, transfer: ConstructorParameters<typeof WorkerHandle>[1] = []): WorkerHandle {
+    const w = new WorkerHandle(init, transfer);
     this.launched.push(w);
     return w;
   }
@@ -132,6 +147,8 @@ export class ExtractorPool {
     return new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
       onMessage = (m: FromWorker) => {
         if (m.type === 'ready') resolve(m);
+        // the GPU window died during the parity check: the worker already runs on the CPU
+        else if (m.type === 'switched') this.switchedAtStart = m;
         else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
       };
       w.worker.on('message', onMessage);
@@ -206,6 +223,8 @@ export class ExtractorPool {
             opts.onProgress?.({ done, total, failed: failed.length, imagesPerSecond: ips, etaSeconds: ips > 0 ? (total - done) / ips : null });
             if (done >= total) settle();
             else feed(w);
+          } else if (m.type === 'switched') {
+            this.info = { ...this.info, runtime: m.runtime, backend: this.cpuBackend, fallbackReason: m.reason };
           } else if (m.type === 'backoff') {
             this.batchSize = Math.max(1, Math.min(this.batchSize, m.batchSize));
             this.onBackoff?.(m.batchSize, m.reason);

@@ -1,6 +1,7 @@
 import type { Preprocessing } from '../../../shared/preprocessing';
 import type { BackendPreference } from '../tf/backend';
 import type { AugmentParams } from '../images/augment';
+import type { MessagePort } from 'node:worker_threads';
 
 /** Messages between the extraction pool and its worker threads (plain data only). */
 
@@ -44,6 +45,11 @@ export interface WorkerInit {
    * how to run: the pool boots its other workers while the first one compiles and checks.
    */
   deferred?: boolean;
+  /**
+   * The desktop app's GPU window, bridged to this worker (gpuWindowLink.ts): `webgpu`, and
+   * `auto`, run the frozen part there. Only the pool's first worker gets it.
+   */
+  gpuWindowPort?: MessagePort;
 }
 
 /** how a deferred worker is to run, once the pool's first worker has settled it */
@@ -98,6 +104,8 @@ export type FromWorker =
   | { type: 'ready'; backend: string; /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null; runtime: RuntimeName; fallbackReason?: string; /** why this device (auto weighed the GPU), e.g. "the only GPU adapter is software (SwiftShader)…" */ deviceReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph; /** the compiled graph and its parity verdict came from the feature cache's folder (compiledCache.ts) */ compiledFromCache?: boolean }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
+  /** the worker left the GPU window for the CPU path in the middle of the extraction (gpuWindowRunner.ts) */
+  | { type: 'switched'; runtime: RuntimeName; reason: string }
   | { type: 'stopped'; dropped: number[] }
   | { type: 'closed' }
   | { type: 'fatal'; error: { code: string; message: string; hint?: string } };

@@ -15,6 +15,7 @@ import { enlargeToInput } from '../tf/enlarge';
 import { startWebgpuBackend } from '../tf/webgpu';
 import type { CompiledGraph, RuntimeName, WorkerInit } from './protocol';
 import { chooseFrozenDevice, type DeviceFacts } from './chooseDevice';
+import { continuingOnCpu, gpuWindowRunner } from './gpuWindowRunner';
 
 /**
  * The runtimes an extraction worker can run the frozen part on, behind one shape: the
@@ -103,6 +104,8 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
  * worker's own backend stays active between calls, so the parity reference runs on the CPU.
  */
 async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
+  // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
+  if (init.gpuWindowPort) return (await windowRunner(init, graph, init.runtime === 'webgpu')).runner;
   await startWebgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();
@@ -149,7 +152,29 @@ export async function adapterFacts(): Promise<DeviceFacts> {
   return { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
 }
 
+/** the frozen part in the desktop app's GPU window; should the window die later, TF.js's fused graph on this worker's backend takes over */
+async function windowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftware: boolean): Promise<{ runner: Runner; adapterName: string }> {
+  const gpu = await gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort!, { allowSoftware });
+  return { runner: continuingOnCpu(gpu, async () => (await buildRunner({ ...init, runtime: 'tfjs', gpuWindowPort: undefined })).runner), adapterName: gpu.adapterName };
+}
+
+/**
+ * `auto` in the desktop app: the GPU is the window's (Chromium's WebGPU), weighed like Dawn's
+ * in plain Node: its start here (a software adapter refuses to start unless a test lets it),
+ * then the worker's parity check and timing against the CPU path.
+ */
+async function windowCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
+  const adapter = { name: "the app window's GPU", vendor: '', architecture: '', software: false };
+  try {
+    const { runner, adapterName } = await windowRunner(init, graph, softwareAsHardware);
+    return { facts: { adapter: { ...adapter, name: adapterName }, gpuStart: { ok: true } }, runner };
+  } catch (e) {
+    return { facts: { adapter, gpuStart: { ok: false, error: firstLine(e) } } };
+  }
+}
+
 async function gpuCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
+  if (init.gpuWindowPort) return windowCandidate(init, graph);
   const facts = await adapterFacts();
   const step = chooseFrozenDevice(facts);
   if (!('next' in step) || step.next !== 'start') return { facts };

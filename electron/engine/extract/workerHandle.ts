@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type Transferable } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerData, WorkerInit } from './protocol';
 
 /**
@@ -30,8 +30,9 @@ export class WorkerHandle {
   /** native calls in flight inside the worker, counted by the worker itself */
   private readonly nativeCalls = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(init: WorkerInit) {
-    this.worker = new Worker(workerUrl(), { workerData: { ...init, nativeCalls: this.nativeCalls } satisfies WorkerData, stdout: false, stderr: false });
+  /** `transfer`: what in `init` moves to the worker rather than being copied (the GPU window's port) */
+  constructor(init: WorkerInit, transfer: Transferable[] = []) {
+    this.worker = new Worker(workerUrl(), { workerData: { ...init, nativeCalls: this.nativeCalls } satisfies WorkerData, transferList: transfer, stdout: false, stderr: false });
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
         this.exitCode = code;

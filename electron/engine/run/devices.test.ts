@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRecordSchema } from '../../../shared/run';
 import { describeDevices, runDevices } from './devices';
+import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
 
 const cpuBackend = { provider: '@tensorflow/tfjs-backend-wasm', gpu: false, noGpuReason: '@tensorflow/tfjs-node-gpu: not installed' };
 const gpuBackend = { provider: '@tensorflow/tfjs-node-gpu', gpu: true };
@@ -33,6 +34,8 @@ describe('which device ran each part of a run', () => {
 
   it('the frozen part on WebGPU is recorded as the GPU', () => {
     expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null, null).frozenPart).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
+    // the desktop app's GPU window: Chromium's WebGPU, not Dawn for Node
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: gpuWindowBackend }, null, null).frozenPart).toEqual({ device: 'gpu', by: "Chromium's WebGPU in the app's GPU window" });
   });
 
   it('the run record schema keeps the devices as typed fields', () => {

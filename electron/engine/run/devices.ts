@@ -1,5 +1,6 @@
 import { describeExtraction, type RunExtraction } from '../../../shared/extraction';
 import type { DeviceUse, RunDevices } from '../../../shared/run';
+import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
 export { describeDevices } from '../../../shared/devices';
 
 interface BackendFacts {
@@ -27,7 +28,7 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, ext
     // the frozen part did not run now: say when it did and how fast, not only that it did not
     frozenPart = { device: 'none', by: 'the feature cache', why: extraction ? describeExtraction(extraction) : 'every feature came from the cache: the frozen part did not run' };
   } else if (extractor.runtime === 'webgpu') {
-    frozenPart = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
+    frozenPart = { device: 'gpu', by: extractor.backend === gpuWindowBackend ? gpuWindowBackend : "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {
     frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: extractor.deviceReason ?? 'no GPU path for the frozen part was tried (--extractor onnx)' };
   } else {

@@ -2,6 +2,7 @@ import { backendPreferences, type BackendPreference } from '../tf/backend';
 import { createLabService } from './labService';
 import { appVersion } from '../../../shared/version';
 import { serveEngine, type ParentPortLike } from './utilityServer';
+import { setGpuWindowPort, type AppPortLike } from '../extract/gpuWindowLink';
 
 /**
  * The engine in the desktop app: Electron's main forks this file as a utility process, so
@@ -22,4 +23,6 @@ serveEngine(
   port,
   (emit) => createLabService({ host: 'electron', version: env.TRANSFER_LAB_VERSION ?? appVersion, emit, ...(backend ? { backend } : {}) }),
   (code) => process.exit(code),
+  // the app's GPU window (main sends its port): the frozen part runs on Chromium's WebGPU there
+  (gpuPort) => setGpuWindowPort(gpuPort as AppPortLike),
 );

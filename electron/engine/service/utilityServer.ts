@@ -9,7 +9,8 @@ import { toEngineSchema, type FromEngine } from '../../../shared/utilityWire';
  */
 /** What the engine needs of Electron's `process.parentPort`, so it never imports electron. */
 export interface ParentPortLike {
-  on(event: 'message', listener: (message: { data: unknown }) => void): unknown;
+  /** `ports`: the MessagePortMains that came with the message (the GPU window's) */
+  on(event: 'message', listener: (message: { data: unknown; ports?: unknown[] }) => void): unknown;
   postMessage(message: FromEngine): void;
 }
 
@@ -20,11 +21,12 @@ export interface EngineService {
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
-export function serveEngine(port: ParentPortLike, createService: (emit: Emit) => EngineService, exit: (code: number) => void): EngineService {
+/** `onGpuWindowPort`: what to do with the port of the desktop app's GPU window, when main sends one */
+export function serveEngine(port: ParentPortLike, createService: (emit: Emit) => EngineService, exit: (code: number) => void, onGpuWindowPort?: (port: unknown) => void): EngineService {
   const emit: Emit = (name, payload) => port.postMessage({ type: 'event', name, payload });
   const service = createService(emit);
   let closing = false;
-  port.on('message', ({ data }) => {
+  port.on('message', ({ data, ports }) => {
     const parsed = toEngineSchema.safeParse(data);
     if (!parsed.success) {
       process.stderr.write(`engine: ignored a malformed message from the app (${parsed.error.issues[0]?.message ?? 'invalid'})\n`);
@@ -33,6 +35,8 @@ export function serveEngine(port: ParentPortLike, createService: (emit: Emit) =>
     const m = parsed.data;
     if (m.type === 'request') {
       void dispatch(service.handlers, m.name, m.input).then((reply) => port.postMessage({ type: 'response', id: m.id, reply }));
+    } else if (m.type === 'gpuWindowPort') {
+      if (ports?.[0]) onGpuWindowPort?.(ports[0]);
     } else if (!closing) {
       closing = true;
       void service.close().finally(() => exit(0));

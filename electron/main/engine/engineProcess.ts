@@ -1,4 +1,4 @@
-import { utilityProcess, type UtilityProcess } from 'electron';
+import { utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
 import type { EventName, EventPayload, RequestName } from '../../../shared/contract';
 import type { TransferLabErrorData } from '../../../shared/errors';
 import { parseEvent, type RpcResult } from '../../../shared/rpc';
@@ -16,6 +16,8 @@ export interface EngineProcessOptions {
   env: Record<string, string>;
   onEvent: <E extends EventName>(name: E, payload: EventPayload<E>) => void;
   log?: (message: string) => void;
+  /** after each start, the first and every restart: a fresh engine has no link to the GPU window yet */
+  onStarted?: () => void;
 }
 
 const crashWindowMs = 60_000;
@@ -43,6 +45,19 @@ export class EngineProcess {
     this.child = child;
     child.on('message', (m: unknown) => this.receive(m));
     child.once('exit', (code) => this.exited(child, code));
+    this.o.onStarted?.();
+  }
+
+  /** hands the engine its end of the GPU window's channel; false when there is no engine to take it */
+  sendGpuWindowPort(port: MessagePortMain): boolean {
+    if (!this.child || this.stopping) return false;
+    try {
+      this.child.postMessage({ type: 'gpuWindowPort' } satisfies ToEngine, [port]);
+      return true;
+    } catch (e) {
+      this.o.log?.(`could not hand the engine the GPU window's port: ${(e as Error).message}`);
+      return false;
+    }
   }
 
   call(name: RequestName, input: unknown): Promise<RpcResult> {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
@@ -24,10 +25,11 @@ export class FakeUtilityProcess extends EventEmitter {
     this.port = port;
   }
 
-  postMessage(message: unknown): void {
+  /** `transfer`: message ports, which arrive beside the data as Electron's do */
+  postMessage(message: unknown, transfer: unknown[] = []): void {
     if (this.exited) throw new Error('the utility process has exited');
     const copy = structuredClone(message);
-    setImmediate(() => this.port.emit('message', { data: copy }));
+    setImmediate(() => this.port.emit('message', transfer.length ? { data: copy, ports: transfer } : { data: copy }));
   }
 
   /** the process ends: by its own hand, a crash, or kill() */
@@ -59,13 +61,49 @@ class FakeApp extends EventEmitter {
   requestSingleInstanceLock = vi.fn(() => true);
 }
 
+/**
+ * Electron's MessagePortMain over a real worker_threads port: an EventEmitter whose 'message'
+ * events carry `{ data, ports }`, quiet until start(), with a 'close' event. `raw` is the Node
+ * port underneath, for a test that plays the page's end.
+ */
+export class FakeMessagePortMain extends EventEmitter {
+  constructor(readonly raw: MessagePort) {
+    super();
+    raw.on('message', (data: unknown) => this.emit('message', { data, ports: [] }));
+    raw.on('close', () => this.emit('close'));
+  }
+  postMessage(message: unknown): void {
+    this.raw.postMessage(message);
+  }
+  start(): void {
+    this.raw.start();
+  }
+  close(): void {
+    this.raw.close();
+  }
+}
+
+class FakeMessageChannelMain {
+  static created: FakeMessageChannelMain[] = [];
+  readonly port1: FakeMessagePortMain;
+  readonly port2: FakeMessagePortMain;
+  constructor() {
+    const { port1, port2 } = new MessageChannel();
+    this.port1 = new FakeMessagePortMain(port1);
+    this.port2 = new FakeMessagePortMain(port2);
+    FakeMessageChannelMain.created.push(this);
+  }
+}
+
 /** records the options it was created with; loads nothing */
 class FakeBrowserWindow extends EventEmitter {
   static created: FakeBrowserWindow[] = [];
   readonly webContents = Object.assign(fakeWindow('about:blank').webContents, { printToPDF: vi.fn(async () => Buffer.from('%PDF-1.7 printed')) });
   readonly loadFile = vi.fn(async () => undefined);
   readonly loadURL = vi.fn(async () => undefined);
-  readonly destroy = vi.fn();
+  readonly destroy = vi.fn(() => void (this.destroyed = true));
+  destroyed = false;
+  readonly isDestroyed = () => this.destroyed;
   constructor(readonly options: unknown) {
     super();
     FakeBrowserWindow.created.push(this);
@@ -93,6 +131,7 @@ export const electronMock = {
     }),
   },
   BrowserWindow: FakeBrowserWindow,
+  MessageChannelMain: FakeMessageChannelMain,
   Menu: {
     buildFromTemplate: vi.fn((template: unknown) => template),
     setApplicationMenu: vi.fn(),

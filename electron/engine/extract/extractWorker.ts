@@ -367,6 +367,7 @@ async function boot(): Promise<void> {
         deviceReason = choice.why;
         if (choice.device === 'gpu' && built.gpu.runner) {
           runner = built.gpu.runner;
+          built.gpu.onChosen?.();
           fallbackReason = undefined;
           if (choice.parityMaxDiff !== undefined) parityMaxDiff = choice.parityMaxDiff;
         }

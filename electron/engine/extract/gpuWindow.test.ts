@@ -103,13 +103,33 @@ async function extract(runtime: ExtractorRuntime, workers = 1): Promise<{ info: 
   }
 }
 
+/** the pool's workers read the fault-injection variables when they start */
+async function withEnv<T>(vars: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('the engine runs the frozen part in the desktop app\'s GPU window', () => {
-  it('auto takes a hardware adapter there, after the parity check, with the CPU path\'s features, in one worker', async () => {
+  it('auto takes a hardware adapter there when it is faster than the CPU path, after the parity check, with the CPU path\'s features, in one worker', async () => {
     setGpuWindowPort(asAppPort(windowWith(hardware).enginePort));
-    const gpu = await extract('auto', 2);
+    // the page here runs on wasm, slower than ONNX Runtime: auto weighs it and keeps the CPU, saying why
+    const weighed = await extract('auto', 2);
+    expect(weighed.info.runtime).toBe('onnx');
+    expect(weighed.info.deviceReason).toMatch(/^WebGPU on NVIDIA H200 was slower than the CPU path on the first images \(.* against .* images\/s\)$/);
+    // the CPU path's speed counted as 0: the window wins, and alone feeds the GPU
+    const gpu = await withEnv({ TRANSFER_LAB_FAULT_CPU_RATE: '0' }, () => extract('auto', 2));
     expect(gpu.info).toMatchObject({ runtime: 'webgpu', backend: gpuWindowBackend, workers: 1 });
+    expect(gpu.info.deviceReason).toMatch(/^WebGPU on NVIDIA H200 was faster than the CPU path .* and passed the parity check$/);
     expect(gpu.info.fallbackReason).toBeUndefined();
     expect(gpu.info.parityMaxDiff).toBeLessThan(1e-5);
     clearGpuWindowPort();
@@ -122,18 +142,22 @@ describe('the engine runs the frozen part in the desktop app\'s GPU window', () 
     const r = await extract('webgpu');
     expect(r.info.runtime).not.toBe('webgpu');
     expect(r.info.fallbackReason).toMatch(/^webgpu failed the parity check against TF\.js \(relative difference .* on 2 of the dataset's images\)/);
+    setGpuWindowPort(asAppPort(windowWith(hardware, { skew: 0.5 }).enginePort));
+    const auto = await withEnv({ TRANSFER_LAB_FAULT_CPU_RATE: '0' }, () => extract('auto'));
+    expect(auto.info.runtime).toBe('onnx');
+    expect(auto.info.deviceReason).toMatch(/^WebGPU on NVIDIA H200 failed the parity check against TF\.js/);
   });
 
-  it('auto falls back with the reason when the window has no adapter, or only a software one; a forced webgpu takes the software one', async () => {
+  it('auto keeps the CPU path with the reason when the window has no adapter, or only a software one; a forced webgpu takes the software one', async () => {
     setGpuWindowPort(asAppPort(windowWith(noAdapter).enginePort));
     const none = await extract('auto');
     expect(none.info.runtime).toBe('onnx');
-    expect(none.info.fallbackReason).toMatch(/^WebGPU: the app window has no WebGPU adapter: Chromium found no WebGPU adapter/);
+    expect(none.info.deviceReason).toMatch(/did not start: the app window has no WebGPU adapter: Chromium found no WebGPU adapter/);
 
     setGpuWindowPort(asAppPort(windowWith(swiftshader).enginePort));
     const soft = await extract('auto');
     expect(soft.info.runtime).toBe('onnx');
-    expect(soft.info.fallbackReason).toMatch(/^WebGPU: the app window's WebGPU adapter is a software one \(swiftshader\), slower than the CPU path/);
+    expect(soft.info.deviceReason).toMatch(/did not start: the app window's WebGPU adapter is a software one \(swiftshader\), slower than the CPU path/);
 
     setGpuWindowPort(asAppPort(windowWith(swiftshader).enginePort));
     const forced = await extract('webgpu');
@@ -141,8 +165,9 @@ describe('the engine runs the frozen part in the desktop app\'s GPU window', () 
   });
 
   it('goes on with the CPU path, and says so, when the window dies in the middle of the extraction', async () => {
-    setGpuWindowPort(asAppPort(windowWith(hardware, { dieAtRun: 2 }).enginePort));
-    const r = await extract('auto');
+    // runs 1–3 weigh it (the parity check, a warm-up, the timing); the extraction's first batch is run 4
+    setGpuWindowPort(asAppPort(windowWith(hardware, { dieAtRun: 4 }).enginePort));
+    const r = await withEnv({ TRANSFER_LAB_FAULT_CPU_RATE: '0' }, () => extract('auto'));
     expect(r.info).toMatchObject({ runtime: 'fused', backend: '@tensorflow/tfjs-backend-wasm' });
     expect(r.info.fallbackReason).toMatch(/^the GPU window stopped in the middle of the extraction \(the GPU window went away .*\); the rest ran on the CPU$/);
     clearGpuWindowPort();
@@ -150,11 +175,11 @@ describe('the engine runs the frozen part in the desktop app\'s GPU window', () 
     expect(maxDiff(r.out, cpu.out)).toBeLessThan(1e-5);
   });
 
-  it('records the CPU when the window dies during the parity check itself', async () => {
+  it('keeps the CPU path when the window dies while it is weighed', async () => {
     setGpuWindowPort(asAppPort(windowWith(hardware, { dieAtRun: 1 }).enginePort));
-    const r = await extract('auto');
-    expect(r.info.runtime).toBe('fused');
-    expect(r.info.fallbackReason).toMatch(/^the GPU window stopped in the middle of the extraction/);
+    const r = await withEnv({ TRANSFER_LAB_FAULT_CPU_RATE: '0' }, () => extract('auto'));
+    expect(r.info.runtime).toBe('onnx');
+    expect(r.info.deviceReason).toMatch(/^WebGPU failed while checked: the GPU window went away/);
   });
 
   it('without a window (the CLI, the web host) auto runs as before', async () => {

@@ -53,6 +53,8 @@ export interface GpuCandidate {
   runner?: Runner;
   /** the plain TF.js model the GPU's features are checked against */
   reference: Runner;
+  /** told when the worker keeps the GPU: from then on a GPU that fails hands over to the CPU instead of failing the check */
+  onChosen?: () => void;
 }
 
 /**
@@ -105,7 +107,7 @@ function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor
  */
 async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runner> {
   // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
-  if (init.gpuWindowPort) return (await windowRunner(init, graph, init.runtime === 'webgpu')).runner;
+  if (init.gpuWindowPort) return continuingOnCpu(await rawWindowRunner(init, graph, true), cpuAfterWindow(init));
   await startWebgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();
@@ -152,25 +154,32 @@ export async function adapterFacts(): Promise<DeviceFacts> {
   return { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
 }
 
-/** the frozen part in the desktop app's GPU window; should the window die later, TF.js's fused graph on this worker's backend takes over */
-async function windowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftware: boolean): Promise<{ runner: Runner; adapterName: string }> {
-  const gpu = await gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort!, { allowSoftware });
-  return { runner: continuingOnCpu(gpu, async () => (await buildRunner({ ...init, runtime: 'tfjs', gpuWindowPort: undefined })).runner), adapterName: gpu.adapterName };
+/** the frozen part in the desktop app's GPU window, its failures its own */
+async function rawWindowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftware: boolean): Promise<Runner & { adapterName: string }> {
+  return gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort!, { allowSoftware });
 }
+
+/** should the window die in the middle of an extraction, TF.js's fused graph on this worker's backend takes over */
+const cpuAfterWindow = (init: WorkerInit) => async () => (await buildRunner({ ...init, runtime: 'tfjs', gpuWindowPort: undefined })).runner;
 
 /**
  * `auto` in the desktop app: the GPU is the window's (Chromium's WebGPU), weighed like Dawn's
  * in plain Node: its start here (a software adapter refuses to start unless a test lets it),
- * then the worker's parity check and timing against the CPU path.
+ * then the worker's parity check and timing against the CPU path. A window that fails while
+ * weighed loses; once kept, a window that dies hands the rest to the CPU.
  */
 async function windowCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {
   const adapter = { name: "the app window's GPU", vendor: '', architecture: '', software: false };
+  let gpu: Runner & { adapterName: string };
   try {
-    const { runner, adapterName } = await windowRunner(init, graph, softwareAsHardware);
-    return { facts: { adapter: { ...adapter, name: adapterName }, gpuStart: { ok: true } }, runner };
+    gpu = await rawWindowRunner(init, graph, softwareAsHardware);
   } catch (e) {
     return { facts: { adapter, gpuStart: { ok: false, error: firstLine(e) } } };
   }
+  let chosen = false;
+  const safe = continuingOnCpu(gpu, cpuAfterWindow(init));
+  const runner: Runner = { runtime: 'webgpu', infer: (pixels, n, size) => (chosen ? safe.infer(pixels, n, size) : gpu.infer(pixels, n, size)), dispose: () => safe.dispose() };
+  return { facts: { adapter: { ...adapter, name: gpu.adapterName }, gpuStart: { ok: true } }, runner, onChosen: () => (chosen = true) };
 }
 
 async function gpuCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Omit<GpuCandidate, 'reference'>> {

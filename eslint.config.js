@@ -5,8 +5,32 @@
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier/flat';
 
-const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'fs/promises', 'http', 'https', 'module', 'net', 'os', 'path', 'process', 'readline', 'stream', 'url', 'util', 'vm', 'worker_threads', 'zlib'];
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'module',
+  'net',
+  'os',
+  'path',
+  'process',
+  'readline',
+  'stream',
+  'url',
+  'util',
+  'vm',
+  'worker_threads',
+  'zlib',
+];
 
 const restrict = (paths, patterns) => ['error', { paths: paths.map((name) => ({ name, message: 'not allowed in this layer (see DESIGN.md)' })), patterns }];
 
@@ -42,19 +66,28 @@ export default tseslint.config(
   {
     files: ['electron/engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict(['electron'], [
-        { group: ['electron/*'], message: 'the engine runs without Electron (CLI, web host, utility process)' },
-        { group: ['**/renderer/**', '**/main/**', '**/preload/**', '**/host/**', '**/cli/**'], message: 'the engine does not reach into the app, the web host or the CLI' },
-      ]),
+      'no-restricted-imports': restrict(
+        ['electron'],
+        [
+          { group: ['electron/*'], message: 'the engine runs without Electron (CLI, web host, utility process)' },
+          {
+            group: ['**/renderer/**', '**/main/**', '**/preload/**', '**/host/**', '**/cli/**'],
+            message: 'the engine does not reach into the app, the web host or the CLI',
+          },
+        ],
+      ),
     },
   },
   {
     files: ['electron/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict(['electron'], [
-        { group: ['electron/*'], message: 'the CLI runs without Electron' },
-        { group: ['**/renderer/**', '**/main/**', '**/preload/**'], message: 'the CLI does not reach into the app' },
-      ]),
+      'no-restricted-imports': restrict(
+        ['electron'],
+        [
+          { group: ['electron/*'], message: 'the CLI runs without Electron' },
+          { group: ['**/renderer/**', '**/main/**', '**/preload/**'], message: 'the CLI does not reach into the app' },
+        ],
+      ),
     },
   },
   {
@@ -65,17 +98,46 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json', '.node'] })] },
     rules: {
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          { target: './electron/main', from: ['./electron/engine', './electron/host', './electron/cli', './electron/preload', './renderer'], message: 'main imports shared/ and its own files; it talks to the engine through shared/utilityWire (see DESIGN.md)' },
-          { target: './electron/preload', from: ['./electron/engine', './electron/host', './electron/cli', './electron/main', './renderer'], message: 'the preload imports shared/ only (see DESIGN.md)' },
-          { target: './electron/host', from: ['./electron/main', './electron/preload', './electron/cli', './renderer'], message: 'the web host imports shared/ and the engine\'s service (see DESIGN.md)' },
-          { target: './electron/host', from: './electron/engine', except: ['./service'], message: 'the web host reaches the engine through its service (engine/service) only' },
-          // the GPU window's page runs in a browser: the engine's pure graph code and the window's wire, nothing else of ours
-          { target: './electron/gpuWindow', from: ['./electron/main', './electron/preload', './electron/host', './electron/cli', './renderer'], message: 'the GPU window page imports shared/, its own files and the engine\'s frozen graph (see README, The GPU in the desktop app)' },
-          { target: './electron/gpuWindow', from: './electron/engine', except: ['./frozen/frozenGraph.ts', './frozen/fusedExecutor.ts', './frozen/graphWire.ts', './extract/gpuWindowProtocol.ts'], message: 'the GPU window page runs in a browser: only the engine\'s frozen graph, its executor and the window\'s wire' },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './electron/main',
+              from: ['./electron/engine', './electron/host', './electron/cli', './electron/preload', './renderer'],
+              message: 'main imports shared/ and its own files; it talks to the engine through shared/utilityWire (see DESIGN.md)',
+            },
+            {
+              target: './electron/preload',
+              from: ['./electron/engine', './electron/host', './electron/cli', './electron/main', './renderer'],
+              message: 'the preload imports shared/ only (see DESIGN.md)',
+            },
+            {
+              target: './electron/host',
+              from: ['./electron/main', './electron/preload', './electron/cli', './renderer'],
+              message: "the web host imports shared/ and the engine's service (see DESIGN.md)",
+            },
+            {
+              target: './electron/host',
+              from: './electron/engine',
+              except: ['./service'],
+              message: 'the web host reaches the engine through its service (engine/service) only',
+            },
+            // the GPU window's page runs in a browser: the engine's pure graph code and the window's wire, nothing else of ours
+            {
+              target: './electron/gpuWindow',
+              from: ['./electron/main', './electron/preload', './electron/host', './electron/cli', './renderer'],
+              message: "the GPU window page imports shared/, its own files and the engine's frozen graph (see README, The GPU in the desktop app)",
+            },
+            {
+              target: './electron/gpuWindow',
+              from: './electron/engine',
+              except: ['./frozen/frozenGraph.ts', './frozen/fusedExecutor.ts', './frozen/graphWire.ts', './extract/gpuWindowProtocol.ts'],
+              message: "the GPU window page runs in a browser: only the engine's frozen graph, its executor and the window's wire",
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -94,20 +156,26 @@ export default tseslint.config(
     files: ['electron/preload/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': restrict(['sharp', ...nodeBuiltins], [
-        { group: ['node:*'], message: 'the preload runs sandboxed: no Node built-ins' },
-        { group: ['@tensorflow/*'], message: 'the preload imports shared/ only' },
-      ]),
+      'no-restricted-imports': restrict(
+        ['sharp', ...nodeBuiltins],
+        [
+          { group: ['node:*'], message: 'the preload runs sandboxed: no Node built-ins' },
+          { group: ['@tensorflow/*'], message: 'the preload imports shared/ only' },
+        ],
+      ),
     },
   },
   {
     files: ['electron/gpuWindow/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': restrict(['electron', 'sharp', ...nodeBuiltins], [
-        { group: ['node:*'], message: 'the GPU window page runs in a browser' },
-        { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'the GPU window page runs in a browser' },
-      ]),
+      'no-restricted-imports': restrict(
+        ['electron', 'sharp', ...nodeBuiltins],
+        [
+          { group: ['node:*'], message: 'the GPU window page runs in a browser' },
+          { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'the GPU window page runs in a browser' },
+        ],
+      ),
     },
   },
   {
@@ -120,10 +188,13 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: {
-      'no-restricted-imports': restrict(['electron', 'sharp', ...nodeBuiltins], [
-        { group: ['node:*'], message: 'the renderer runs in a browser' },
-        { group: ['**/electron/**', '@tensorflow/*'], message: 'the renderer talks to the engine only through the contract' },
-      ]),
+      'no-restricted-imports': restrict(
+        ['electron', 'sharp', ...nodeBuiltins],
+        [
+          { group: ['node:*'], message: 'the renderer runs in a browser' },
+          { group: ['**/electron/**', '@tensorflow/*'], message: 'the renderer talks to the engine only through the contract' },
+        ],
+      ),
     },
   },
   {
@@ -135,4 +206,6 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  // formatting is Prettier's (npm run format); no lint rule argues with it
+  prettier,
 );

@@ -9,7 +9,15 @@ const testCache = path.join(os.tmpdir(), `transfer-lab-test-cache-${process.pid}
 export default defineConfig({
   plugins: [vue()],
   test: {
-    include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts', 'build/**/*.test.ts', 'e2e/**/*.test.ts', 'renderer/**/*.test.ts'],
+    include: [
+      'shared/**/*.test.ts',
+      'electron/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'test/**/*.test.ts',
+      'build/**/*.test.ts',
+      'e2e/**/*.test.ts',
+      'renderer/**/*.test.ts',
+    ],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

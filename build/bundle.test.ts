@@ -19,7 +19,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-bundle-'));
 const built = (p: string) => path.join(outDir, p);
 
 beforeAll(() => {
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'],
+    { cwd: root, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
 }, 300_000);
 afterAll(() => {
@@ -75,10 +79,18 @@ describe('the desktop build', () => {
 
   it('trains a real network with the bundled engine and its bundled extraction worker', async () => {
     const child = fork(path.join(root, 'electron', 'engine', 'service', 'testing', 'parentPortShim.mjs'), [built('main/engine.js')], {
-      env: { ...process.env, TRANSFER_LAB_CACHE: work, XDG_CONFIG_HOME: work, TRANSFER_LAB_EXTRACT_WORKER: built('main/extractWorker.js'), TRANSFER_LAB_BACKEND: 'wasm' },
+      env: {
+        ...process.env,
+        TRANSFER_LAB_CACHE: work,
+        XDG_CONFIG_HOME: work,
+        TRANSFER_LAB_EXTRACT_WORKER: built('main/extractWorker.js'),
+        TRANSFER_LAB_BACKEND: 'wasm',
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    const finished = new Promise<FromEngine>((resolve) => child.on('message', (m: FromEngine) => m.type === 'event' && m.name === 'job.finished' && resolve(m)));
+    const finished = new Promise<FromEngine>((resolve) =>
+      child.on('message', (m: FromEngine) => m.type === 'event' && m.name === 'job.finished' && resolve(m)),
+    );
     const { fashionMnistDataset } = await import('../test/fixtures/fashionMnist');
     const { pretrainedModelDir } = await import('../test/fixtures/pretrainedModels');
     child.send({

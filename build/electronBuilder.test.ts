@@ -36,7 +36,16 @@ const matchesAny = (file: string, globs: string[]) => globs.some((g) => minimatc
 /** whether electron-builder's `files` would take this path of the app directory */
 function packaged(file: string): boolean {
   const globs = patterns(config.files);
-  return matchesAny(file, globs.filter((g) => !g.startsWith('!'))) && !matchesAny(file, globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
+  return (
+    matchesAny(
+      file,
+      globs.filter((g) => !g.startsWith('!')),
+    ) &&
+    !matchesAny(
+      file,
+      globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)),
+    )
+  );
 }
 
 /** the installed production dependency tree: package name → its folder */
@@ -104,12 +113,21 @@ describe('electron-builder configuration', () => {
     expect(natives.filter((f) => !matchesAny(f, unpack))).toEqual([]);
     // the optional native backends are not installed here; they must be unpacked where they are
     // (the WebGPU backend is plain JavaScript; webgpu's dawn.node files are checked above where installed)
-    for (const name of Object.keys(pkg.optionalDependencies ?? {}).filter((n) => n.startsWith('@tensorflow/tfjs-node'))) expect(matchesAny(`node_modules/${name}/lib/binding.node`, unpack), name).toBe(true);
+    for (const name of Object.keys(pkg.optionalDependencies ?? {}).filter((n) => n.startsWith('@tensorflow/tfjs-node')))
+      expect(matchesAny(`node_modules/${name}/lib/binding.node`, unpack), name).toBe(true);
   });
 
   it('packages out/** and the app’s entry, and no devDependency', () => {
     expect(packaged(pkg.main)).toBe(true);
-    for (const f of ['out/main/index.js', 'out/main/engine.js', 'out/main/extractWorker.js', 'out/main/cli.js', 'out/preload/index.cjs', 'out/renderer/index.html']) expect(packaged(f), f).toBe(true);
+    for (const f of [
+      'out/main/index.js',
+      'out/main/engine.js',
+      'out/main/extractWorker.js',
+      'out/main/cli.js',
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+    ])
+      expect(packaged(f), f).toBe(true);
     for (const f of ['renderer/src/main.ts', 'electron/main/index.ts', 'shared/contract.ts', 'e2e/electron.test.ts']) expect(packaged(f), f).toBe(false);
     // electron-builder adds production dependencies itself; no pattern may pull in others
     for (const dev of ['vue', 'pinia', 'vite', 'vue-echarts', 'vue-router', 'electron', 'electron-vite']) {
@@ -119,7 +137,9 @@ describe('electron-builder configuration', () => {
     // a production dependency may declare a devDependency of ours (protobufjs 6 lists
     // @types/node): then `files` must keep it out
     const closure = productionClosure();
-    const negations = patterns(config.files).filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+    const negations = patterns(config.files)
+      .filter((g) => g.startsWith('!'))
+      .map((g) => g.slice(1));
     expect(Object.keys(pkg.devDependencies).filter((d) => closure.has(d) && !matchesAny(`node_modules/${d}/package.json`, negations))).toEqual([]);
   });
 

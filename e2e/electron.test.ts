@@ -24,7 +24,14 @@ const skipReason = electron.missing
 if (skipReason) console.log(`e2e/electron.test.ts skipped. ${skipReason}.`);
 
 /** the page's globals, for functions that Playwright runs in the page (they cannot close over ours) */
-type PageGlobals = { transferLab: DesktopApi; commands: unknown[]; require?: unknown; process?: unknown; open(url: string): unknown; location: { href: string } };
+type PageGlobals = {
+  transferLab: DesktopApi;
+  commands: unknown[];
+  require?: unknown;
+  process?: unknown;
+  open(url: string): unknown;
+  location: { href: string };
+};
 
 describe.skipIf(skipReason !== null)('the desktop app', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-electron-'));
@@ -32,7 +39,10 @@ describe.skipIf(skipReason !== null)('the desktop app', () => {
   let page: Page;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stderr}`);
     app = await _electron.launch({
       executablePath: electron.path!,
@@ -70,7 +80,9 @@ describe.skipIf(skipReason !== null)('the desktop app', () => {
 
   it('answers through main and the engine’s utility process', async () => {
     await expect(page.evaluate(() => (globalThis as unknown as PageGlobals).transferLab.call('app.info', {}))).resolves.toMatchObject({ host: 'electron' });
-    const refused = await page.evaluate(() => (globalThis as unknown as PageGlobals).transferLab.call('dataset.scan', { path: 42 } as never).catch((e: unknown) => e));
+    const refused = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).transferLab.call('dataset.scan', { path: 42 } as never).catch((e: unknown) => e),
+    );
     expect(refused).toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
@@ -84,9 +96,13 @@ describe.skipIf(skipReason !== null)('the desktop app', () => {
     expect(page.url()).toBe(before);
   });
 
-  it('keeps a hidden GPU window, sandboxed, with no Node, on its own page, after the app\'s window', async () => {
+  it("keeps a hidden GPU window, sandboxed, with no Node, on its own page, after the app's window", async () => {
     expect(app.windows()[0]).toBe(page);
-    const gpu = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().filter((w) => w.webContents.getURL().endsWith('/gpu.html')).map((w) => ({ url: w.webContents.getURL(), visible: w.isVisible() })));
+    const gpu = await app.evaluate(({ BrowserWindow }) =>
+      BrowserWindow.getAllWindows()
+        .filter((w) => w.webContents.getURL().endsWith('/gpu.html'))
+        .map((w) => ({ url: w.webContents.getURL(), visible: w.isVisible() })),
+    );
     expect(gpu).toEqual([{ url: 'app://transfer-lab/gpu.html', visible: false }]);
     const gpuPage = app.windows().find((p) => p.url().endsWith('/gpu.html'))!;
     const seen = await gpuPage.evaluate(() => {
@@ -115,9 +131,13 @@ describe.skipIf(skipReason !== null)('the desktop app', () => {
     await app.evaluate(({ BrowserWindow, dialog }) => {
       dialog.showMessageBox = (async () => ({ response: 2, checkboxChecked: false })) as typeof dialog.showMessageBox;
       // the app's window, not the hidden GPU window
-      BrowserWindow.getAllWindows().find((w) => !w.webContents.getURL().endsWith('/gpu.html'))?.close();
+      BrowserWindow.getAllWindows()
+        .find((w) => !w.webContents.getURL().endsWith('/gpu.html'))
+        ?.close();
     });
     await page.waitForTimeout(500);
-    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().filter((w) => !w.webContents.getURL().endsWith('/gpu.html')).length)).toBe(1);
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().filter((w) => !w.webContents.getURL().endsWith('/gpu.html')).length)).toBe(
+      1,
+    );
   });
 });

@@ -50,7 +50,10 @@ export async function startHarness(prefix: string): Promise<Harness> {
   fs.mkdirSync(artifacts, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const { url, server } = await serve(work);
-  const browser: Browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'] });
+  const browser: Browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'],
+  });
   const pageErrors: string[] = [];
   const open = async () => {
     const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });

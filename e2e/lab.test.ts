@@ -33,7 +33,11 @@ async function runExperiment(task: string, runs: number): Promise<string[]> {
   await h.id(`lab-task-${task}`).click();
   await h.id(`lab-body-${task}`).waitFor();
   await h.id('lab-run').click();
-  await h.until(`${runs} runs of ${task}`, async () => (await h.page.getByTestId('figure-row').count()) === runs && !(await h.id('lab-run').isDisabled()), 300_000);
+  await h.until(
+    `${runs} runs of ${task}`,
+    async () => (await h.page.getByTestId('figure-row').count()) === runs && !(await h.id('lab-run').isDisabled()),
+    300_000,
+  );
   const acc = await shownAccuracies();
   expect(acc).toHaveLength(runs);
   for (const a of acc) expect(a).toMatch(/^\d+(\.\d)?%$/);
@@ -81,10 +85,12 @@ describe('the guided lab', () => {
     const htmlFile = path.join(h.work, 'clothes-lab-report.html');
     await id('report-dest').fill(htmlFile);
     await id('report-write').click();
-    await id('report-result').waitFor({ timeout: 120_000 }).catch(async (e: unknown) => {
-      await h.shot('lab-04-report-failed');
-      throw new Error(`no report: ${(await page.locator('.notice, [role="alert"]').allTextContents()).join(' | ')} (${String(e)})`);
-    });
+    await id('report-result')
+      .waitFor({ timeout: 120_000 })
+      .catch(async (e: unknown) => {
+        await h.shot('lab-04-report-failed');
+        throw new Error(`no report: ${(await page.locator('.notice, [role="alert"]').allTextContents()).join(' | ')} (${String(e)})`);
+      });
     await h.shot('lab-04-report-written');
     const html = fs.readFileSync(htmlFile, 'utf8');
     const section = (task: string, next: string) => html.slice(html.indexOf(`data-task="${task}"`), html.indexOf(`data-task="${next}"`));

@@ -57,7 +57,9 @@ function slowModelServer(dir: string, bytesPerSecond: number): Promise<{ url: st
     }, 50);
     res.on('close', () => clearInterval(timer));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`, close: () => server.close() })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`, close: () => server.close() })),
+  );
 }
 
 /**
@@ -93,7 +95,10 @@ async function main(): Promise<void> {
   const dataset = await fashionMnistDataset({ perClass: 20 });
   const modelDir = pretrainedModelDir('mobilenet_v2');
   const { url, child } = await serve();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -122,7 +127,11 @@ async function main(): Promise<void> {
     await id('browser-choose').click();
     await id('class-row-0_tshirt_top').waitFor();
     await shot(page, '02b-dataset');
-    await page.locator('[data-testid^="problem-"] summary').first().click().catch(() => undefined);
+    await page
+      .locator('[data-testid^="problem-"] summary')
+      .first()
+      .click()
+      .catch(() => undefined);
 
     await id('nav-model').click();
     await id('step-model').waitFor();

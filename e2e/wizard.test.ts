@@ -178,7 +178,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     expect(h.pageErrors).toEqual([]);
   });
 
-  it('asks before another project replaces unsaved work: Cancel keeps it, Save saves then switches, Don\'t save switches', async () => {
+  it("asks before another project replaces unsaved work: Cancel keeps it, Save saves then switches, Don't save switches", async () => {
     const clothes = path.join(work, 'clothes.tlab');
     const other = path.join(work, 'other.tlab');
     await id('nav-train').click();
@@ -258,7 +258,11 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await setField('cfg-patience', '0');
     await setField('cfg-batch-size', '8');
     // the form shows what will be sent: each setting read back before the run starts
-    for (const [field, value] of [['cfg-epochs', '400'], ['cfg-patience', '0'], ['cfg-batch-size', '8']] as const) {
+    for (const [field, value] of [
+      ['cfg-epochs', '400'],
+      ['cfg-patience', '0'],
+      ['cfg-batch-size', '8'],
+    ] as const) {
       await until(`${field} = ${value}`, async () => {
         if ((await id(field).inputValue()) === value) return true;
         await setField(field, value);
@@ -275,8 +279,10 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await page.context().close();
     const log = path.join(work, 'cache', 'workspace', 'project-runs.json');
     // this run's entry: the engine's log may hold others (a run not yet saved into a project)
-    const logged = () => fs.existsSync(log) && (JSON.parse(fs.readFileSync(log, 'utf8')) as { entries: { form: { epochs: number } | null }[] }).entries.some((e) => e.form?.epochs === 400);
-    for (const deadline = Date.now() + 300_000; !logged(); ) {
+    const logged = () =>
+      fs.existsSync(log) &&
+      (JSON.parse(fs.readFileSync(log, 'utf8')) as { entries: { form: { epochs: number } | null }[] }).entries.some((e) => e.form?.epochs === 400);
+    for (const deadline = Date.now() + 300_000; !logged();) {
       if (Date.now() > deadline) throw new Error('timed out waiting for the run to finish with no window');
       await new Promise((r) => setTimeout(r, 200));
     }

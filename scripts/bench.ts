@@ -26,24 +26,52 @@ const intIn = (name: string, min: number, max: number) => (v: string) => {
 
 const program = new Command()
   .name('bench')
-  .description('Times our engine and the PyTorch peer on the same images and architecture: extraction speed, a six-run lab sweep, and peak memory at 1× and 10× the images.')
+  .description(
+    'Times our engine and the PyTorch peer on the same images and architecture: extraction speed, a six-run lab sweep, and peak memory at 1× and 10× the images.',
+  )
   .option('--data <dir>', 'dataset folder, one sub-folder per class (default: Fashion-MNIST, --per-class images per class)')
-  .option('--per-class <n>', 'images per class of the default Fashion-MNIST dataset, and of the memory runs (which use 10× that too)', intIn('--per-class', 1, 600), 40)
+  .option(
+    '--per-class <n>',
+    'images per class of the default Fashion-MNIST dataset, and of the memory runs (which use 10× that too)',
+    intIn('--per-class', 1, 600),
+    40,
+  )
   .option('--model <dir>', 'our model folder (default: the pre-trained MobileNetV2 test fixture)')
-  .addOption(new Option('--peer-model <name>', "the peer's torchvision twin of --model (default: guessed from the folder name)").choices(['mobilenet_v2', 'inception_v3'] as const))
-  .option('--peer-tutorial-runs <k>', 'tutorial-mode peer runs to time (each backbone pass per epoch is slow); fewer than 6 extrapolates by their mean', intIn('--peer-tutorial-runs', 0, 6), 6)
-  .option('--second-model <dir>', 'a second model whose extraction speed is compared too (default: the pre-trained Inception v3 test fixture, when --model is left as it is)')
+  .addOption(
+    new Option('--peer-model <name>', "the peer's torchvision twin of --model (default: guessed from the folder name)").choices([
+      'mobilenet_v2',
+      'inception_v3',
+    ] as const),
+  )
+  .option(
+    '--peer-tutorial-runs <k>',
+    'tutorial-mode peer runs to time (each backbone pass per epoch is slow); fewer than 6 extrapolates by their mean',
+    intIn('--peer-tutorial-runs', 0, 6),
+    6,
+  )
+  .option(
+    '--second-model <dir>',
+    'a second model whose extraction speed is compared too (default: the pre-trained Inception v3 test fixture, when --model is left as it is)',
+  )
   .option('--no-second-model', 'compare extraction on the main model only')
   .option('--second-per-class <n>', 'images per class of the Fashion-MNIST images for the second model', intIn('--second-per-class', 1, 600), 20)
   .option('--skip-peer', 'run ours only; ratios are null')
   .option('--skip-memory', 'skip the two peak-memory runs')
-  .option('--repeats <n>', 'times our extraction is measured (its best counts, as the peer\'s best batch size does)', intIn('--repeats', 1, 10), 3)
+  .option('--repeats <n>', "times our extraction is measured (its best counts, as the peer's best batch size does)", intIn('--repeats', 1, 10), 3)
   .option('--max-wait <s>', 'longest wait, before each step, for other processes to go quiet', intIn('--max-wait', 0, 3600), 180)
   .option('--attempts <n>', 'times a step is measured again when other processes used the machine during it', intIn('--attempts', 1, 10), 3)
   .option('--out <file>', 'also write the JSON line to this file')
-  .option('--gpu', 'GPU mode: our WebGPU path against PyTorch on CUDA (MobileNetV2 and Inception v3 extraction on the same images, and fine-tuning); needs a hardware GPU adapter and CUDA PyTorch')
+  .option(
+    '--gpu',
+    'GPU mode: our WebGPU path against PyTorch on CUDA (MobileNetV2 and Inception v3 extraction on the same images, and fine-tuning); needs a hardware GPU adapter and CUDA PyTorch',
+  )
   .option('--gpu-batch <n>', 'GPU mode: our extraction batch', intIn('--gpu-batch', 1, 1024), 32)
-  .option('--peer-batches <list>', 'GPU mode: the peer\'s batch sizes on CUDA (its best counts)', (v: string) => v.split(',').map((x) => intIn('--peer-batches', 1, 4096)(x.trim())), [8, 32, 64, 128])
+  .option(
+    '--peer-batches <list>',
+    "GPU mode: the peer's batch sizes on CUDA (its best counts)",
+    (v: string) => v.split(',').map((x) => intIn('--peer-batches', 1, 4096)(x.trim())),
+    [8, 32, 64, 128],
+  )
   .option('--fine-tune-layers <n>', 'GPU mode: top layers to fine-tune (0: skip fine-tuning)', intIn('--fine-tune-layers', 0, 50), 4)
   .option('--fine-tune-epochs <n>', 'GPU mode: epochs of fine-tuning; the last one is timed', intIn('--fine-tune-epochs', 1, 100), 2)
   .option('--peer-script <file>', 'the PyTorch peer script (default: ../shared/bench/peer_pytorch.py beside the repository)');
@@ -96,7 +124,8 @@ async function step<T>(label: string, work: () => Promise<T>): Promise<T | null>
     }
     const load = { step: label, waitedSeconds, othersCoresDuring: others === null ? null : Math.round(others * 100) / 100, attempts: attempt };
     if (disturbed || attempt > 1 || waitedSeconds > 0) loads.push(load);
-    if (disturbed) notes.push(`"${label}" shared the machine with other processes (${others.toFixed(2)} cores) in all ${attempt} attempts: its figure may be off`);
+    if (disturbed)
+      notes.push(`"${label}" shared the machine with other processes (${others.toFixed(2)} cores) in all ${attempt} attempts: its figure may be off`);
     return result;
   }
 }
@@ -119,7 +148,10 @@ async function bestExtraction(label: string, data: string, model: string): Promi
 async function main(): Promise<void> {
   const data = path.resolve(opts.data ?? (await fashionMnistDataset({ perClass: opts.perClass })));
   const model = path.resolve(opts.model ?? pretrainedModelDir('mobilenet_v2'));
-  for (const [flag, dir] of [['--data', data], ['--model', model]] as const) {
+  for (const [flag, dir] of [
+    ['--data', data],
+    ['--model', model],
+  ] as const) {
     if (!fs.existsSync(dir)) throw new InvalidArgumentError(`${flag}: ${dir} does not exist`);
   }
   if (opts.gpu) return gpuMain(data, model);
@@ -131,7 +163,9 @@ async function main(): Promise<void> {
 
   const peer = opts.skipPeer ? { ok: false as const, reason: 'skipped with --skip-peer' } : checkPeer(peerScript);
   if (!peer.ok) {
-    const msg = opts.skipPeer ? 'peer skipped (--skip-peer): ours alone, ratios are null' : `the PyTorch peer is missing: ${peer.reason}. Install it (as root) with: ${peerInstallHint}. Reporting ours alone, with null ratios.`;
+    const msg = opts.skipPeer
+      ? 'peer skipped (--skip-peer): ours alone, ratios are null'
+      : `the PyTorch peer is missing: ${peer.reason}. Install it (as root) with: ${peerInstallHint}. Reporting ours alone, with null ratios.`;
     log(msg);
     notes.push(msg);
   }
@@ -156,7 +190,14 @@ async function main(): Promise<void> {
 
   // a second architecture: how far ahead extraction is on a heavier network (Inception v3)
   let second: BenchLine['extractSecond'] = null;
-  const secondModel = opts.secondModel === false ? null : typeof opts.secondModel === 'string' ? path.resolve(opts.secondModel) : opts.model ? null : pretrainedModelDir('inception_v3');
+  const secondModel =
+    opts.secondModel === false
+      ? null
+      : typeof opts.secondModel === 'string'
+        ? path.resolve(opts.secondModel)
+        : opts.model
+          ? null
+          : pretrainedModelDir('inception_v3');
   if (secondModel) {
     const secondData = await fashionMnistDataset({ perClass: opts.secondPerClass });
     const secondPeer = guessPeerModel(secondModel);
@@ -172,8 +213,20 @@ async function main(): Promise<void> {
     }
     const best2 = Object.entries(byBatch).reduce<[string, number] | null>((acc, [b, v]) => (v !== null && (acc === null || v > acc[1]) ? [b, v] : acc), null);
     const ours2 = round(o2?.imagesPerSecond ?? null, 1);
-    second = { model: o2?.modelName ?? path.basename(secondModel), peerModel: peer.ok ? secondPeer : null, images: o2?.datasetImages ?? countImages(secondData), ours: ours2, peer: best2 ? best2[1] : null, peerBatch: best2 ? Number(best2[0]) : null, ratio: ratio(ours2, best2 ? best2[1] : null), peerByBatch: peer.ok ? byBatch : null };
-    if (o2) notes.push(`ours extraction, ${second.model}: ${o2.images} images in ${o2.extractSeconds.toFixed(1)} s including worker start and parity check (${(o2.images / o2.extractSeconds).toFixed(1)} images/s)`);
+    second = {
+      model: o2?.modelName ?? path.basename(secondModel),
+      peerModel: peer.ok ? secondPeer : null,
+      images: o2?.datasetImages ?? countImages(secondData),
+      ours: ours2,
+      peer: best2 ? best2[1] : null,
+      peerBatch: best2 ? Number(best2[0]) : null,
+      ratio: ratio(ours2, best2 ? best2[1] : null),
+      peerByBatch: peer.ok ? byBatch : null,
+    };
+    if (o2)
+      notes.push(
+        `ours extraction, ${second.model}: ${o2.images} images in ${o2.extractSeconds.toFixed(1)} s including worker start and parity check (${(o2.images / o2.extractSeconds).toFixed(1)} images/s)`,
+      );
   }
 
   let mem1: OursMemory | null = null;
@@ -181,8 +234,12 @@ async function main(): Promise<void> {
   if (!opts.skipMemory) {
     const n = opts.perClass;
     const [d1, d10] = [await fashionMnistDataset({ perClass: n }), await fashionMnistDataset({ perClass: 10 * n })];
-    mem1 = await step(`ours: peak memory, full train run of ${10 * n} images in a fresh CLI process`, () => oursMemory({ repoRoot, dataset: d1, model, workDir, label: '1x' }));
-    mem10 = await step(`ours: peak memory, full train run of ${100 * n} distinct images in a fresh CLI process`, () => oursMemory({ repoRoot, dataset: d10, model, workDir, label: '10x' }));
+    mem1 = await step(`ours: peak memory, full train run of ${10 * n} images in a fresh CLI process`, () =>
+      oursMemory({ repoRoot, dataset: d1, model, workDir, label: '1x' }),
+    );
+    mem10 = await step(`ours: peak memory, full train run of ${100 * n} distinct images in a fresh CLI process`, () =>
+      oursMemory({ repoRoot, dataset: d10, model, workDir, label: '10x' }),
+    );
   }
 
   const best = Object.entries(peerByBatch).reduce<[string, number] | null>((acc, [b, v]) => (v !== null && (acc === null || v > acc[1]) ? [b, v] : acc), null);
@@ -194,7 +251,13 @@ async function main(): Promise<void> {
     peerModel: peer.ok ? peerModel : null,
     dataset: data,
     images: extract?.datasetImages ?? countImages(data),
-    extract: { ours: oursX, peer: best ? best[1] : null, peerBatch: best ? Number(best[0]) : null, ratio: ratio(oursX, best ? best[1] : null), peerByBatch: peer.ok ? peerByBatch : null },
+    extract: {
+      ours: oursX,
+      peer: best ? best[1] : null,
+      peerBatch: best ? Number(best[0]) : null,
+      ratio: ratio(oursX, best ? best[1] : null),
+      peerByBatch: peer.ok ? peerByBatch : null,
+    },
     extractSecond: second,
     sweep: {
       runs: sweepPoints.length,
@@ -206,14 +269,37 @@ async function main(): Promise<void> {
       ratioTutorial: ratio(peerSweepResult?.tutorialSeconds ?? null, oursS),
       peerTutorialExtrapolatedFrom: peerSweepResult?.tutorialExtrapolatedFrom ?? null,
     },
-    memory: { rss1x: mem1?.peakRssMiB ?? null, rss10x: mem10?.peakRssMiB ?? null, ratio: ratio(mem10?.peakRssMiB ?? null, mem1?.peakRssMiB ?? null), images1x: mem1?.images ?? null, images10x: mem10?.images ?? null },
-    machine: { ...machine, backend: extract?.backend ?? null, extractor: extract ? `${extract.runtime === 'onnx' ? `ONNX Runtime, ${extract.threads} threads` : `TF.js ${extract.runtime}, ${extract.workers} workers`}, batch ${extract.batchSize}` : null, torch: peer.ok ? peer.torch : null, busy: loads },
+    memory: {
+      rss1x: mem1?.peakRssMiB ?? null,
+      rss10x: mem10?.peakRssMiB ?? null,
+      ratio: ratio(mem10?.peakRssMiB ?? null, mem1?.peakRssMiB ?? null),
+      images1x: mem1?.images ?? null,
+      images10x: mem10?.images ?? null,
+    },
+    machine: {
+      ...machine,
+      backend: extract?.backend ?? null,
+      extractor: extract
+        ? `${extract.runtime === 'onnx' ? `ONNX Runtime, ${extract.threads} threads` : `TF.js ${extract.runtime}, ${extract.workers} workers`}, batch ${extract.batchSize}`
+        : null,
+      torch: peer.ok ? peer.torch : null,
+      busy: loads,
+    },
     notes: [...notes, ...(peerSweepResult?.notes ?? [])],
   };
   const standIn = mem1?.viaStandIn ?? mem10?.viaStandIn;
-  if (standIn) line.notes.push(`memory measured by scripts/bench/trainChild.ts (trainRun with the CLI's defaults, a fresh process each) because transfer-lab train could not start: ${standIn}`);
-  if (sweep) line.notes.push(`ours per sweep run, s: ${sweep.runs.map((r) => `lr ${r.learningRate}/batch ${r.batchSize} ${r.seconds.toFixed(1)}${r.extracted ? ` (extracted ${r.extracted})` : ''}`).join('; ')}`);
-  if (extract) line.notes.push(`ours extraction: ${extract.images} images in ${extract.extractSeconds.toFixed(1)} s including worker start and parity check (${(extract.images / extract.extractSeconds).toFixed(1)} images/s); the figure above counts the extraction itself, as the peer's does`);
+  if (standIn)
+    line.notes.push(
+      `memory measured by scripts/bench/trainChild.ts (trainRun with the CLI's defaults, a fresh process each) because transfer-lab train could not start: ${standIn}`,
+    );
+  if (sweep)
+    line.notes.push(
+      `ours per sweep run, s: ${sweep.runs.map((r) => `lr ${r.learningRate}/batch ${r.batchSize} ${r.seconds.toFixed(1)}${r.extracted ? ` (extracted ${r.extracted})` : ''}`).join('; ')}`,
+    );
+  if (extract)
+    line.notes.push(
+      `ours extraction: ${extract.images} images in ${extract.extractSeconds.toFixed(1)} s including worker start and parity check (${(extract.images / extract.extractSeconds).toFixed(1)} images/s); the figure above counts the extraction itself, as the peer's does`,
+    );
 
   process.stdout.write(`${renderTable(line)}\n\n${JSON.stringify(line)}\n`);
   if (opts.out) {
@@ -224,10 +310,34 @@ async function main(): Promise<void> {
 
 /** GPU mode: both architectures on the same images, ours on WebGPU and the peer on CUDA (scripts/bench/gpu.ts). */
 async function gpuMain(data: string, model: string): Promise<void> {
-  const second = opts.secondModel === false ? null : typeof opts.secondModel === 'string' ? path.resolve(opts.secondModel) : opts.model ? null : pretrainedModelDir('inception_v3');
-  const models = [model, ...(second ? [second] : [])].map((dir) => ({ dir, peer: dir === model && opts.peerModel ? opts.peerModel : guessPeerModel(dir), dataset: data }));
+  const second =
+    opts.secondModel === false
+      ? null
+      : typeof opts.secondModel === 'string'
+        ? path.resolve(opts.secondModel)
+        : opts.model
+          ? null
+          : pretrainedModelDir('inception_v3');
+  const models = [model, ...(second ? [second] : [])].map((dir) => ({
+    dir,
+    peer: dir === model && opts.peerModel ? opts.peerModel : guessPeerModel(dir),
+    dataset: data,
+  }));
   log(`GPU mode: ${models.map((m) => path.basename(m.dir)).join(' and ')} on ${data}; scratch ${workDir}`);
-  const line = await gpuBench({ dataset: data, models, workDir, peerScript, skipPeer: Boolean(opts.skipPeer), repeats: opts.repeats, extractBatch: opts.gpuBatch, peerBatches: opts.peerBatches, fineTuneLayers: opts.fineTuneLayers, fineTuneEpochs: opts.fineTuneEpochs, step, log });
+  const line = await gpuBench({
+    dataset: data,
+    models,
+    workDir,
+    peerScript,
+    skipPeer: Boolean(opts.skipPeer),
+    repeats: opts.repeats,
+    extractBatch: opts.gpuBatch,
+    peerBatches: opts.peerBatches,
+    fineTuneLayers: opts.fineTuneLayers,
+    fineTuneEpochs: opts.fineTuneEpochs,
+    step,
+    log,
+  });
   line.notes.push(...notes);
   process.stdout.write(`${renderGpuTable(line)}\n\n${JSON.stringify(line)}\n`);
   if (opts.out) {
@@ -237,7 +347,10 @@ async function gpuMain(data: string, model: string): Promise<void> {
 }
 
 function countImages(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);
 }
 
 try {

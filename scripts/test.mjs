@@ -27,6 +27,7 @@ step('typecheck renderer', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.web.json
 // the end-to-end tests serve the built renderer
 step('build web renderer', bin('vite'), ['build', '--config', 'vite.config.web.ts', '--logLevel', 'warn']);
 step('lint', bin('eslint'), ['.']);
+step('format', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tl-vitest-')), 'report.json');
 process.stdout.write('\n=== vitest\n');

@@ -28,10 +28,13 @@ describe('modelCatalog', () => {
       expect([224, 299], where).toContain(p.height);
       expect(p.width, where).toBe(p.height);
       expect(['stretch', 'center-crop'], where).toContain(p.resize);
-      expect([
-        [-1, 1],
-        [0, 1],
-      ], where).toContainEqual(p.range);
+      expect(
+        [
+          [-1, 1],
+          [0, 1],
+        ],
+        where,
+      ).toContainEqual(p.range);
 
       if (e.format === 'layers') expect(e.defaultCut, where).toMatch(/\S/);
       else expect(e.defaultCut, where).toBeUndefined();
@@ -67,9 +70,7 @@ describe('modelCatalog', () => {
   it('offers the widths the lab compares', () => {
     const v1 = modelCatalog.filter((e) => e.family === 'mobilenet_v1').map((e) => e.id);
     expect(v1).toEqual(['mobilenet_v1_025_224', 'mobilenet_v1_050_224', 'mobilenet_v1_075_224', 'mobilenet_v1_100_224']);
-    expect(findCatalogEntry('mobilenet_v1_025_224')?.url).toBe(
-      'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.25_224/model.json',
-    );
+    expect(findCatalogEntry('mobilenet_v1_025_224')?.url).toBe('https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.25_224/model.json');
     expect(findCatalogEntry('mobilenet_v2_100_224')?.url).toBe(
       'https://storage.googleapis.com/teachable-machine-models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.00_224_no_top/model.json',
     );

@@ -34,11 +34,11 @@ interface WidthVariant {
 }
 
 const mobilenetV1Source =
-  'Address: the TF.js team\'s Keras MobileNet layers models (tfjs-examples webcam-transfer-learning ' +
+  "Address: the TF.js team's Keras MobileNet layers models (tfjs-examples webcam-transfer-learning " +
   'loads mobilenet_v1_0.25_224 and cuts at conv_pw_13_relu; public code loads the 0.50, 0.75 and ' +
   '1.0 files the same way). MACs, published parameters and top-1: ' +
   'TF-slim mobilenet_v1.md table for the 2017_06_14 checkpoints (tensorflow/models). Backbone ' +
-  'parameters: counted from the Keras MobileNet architecture (α 1.0 gives 3,228,864, Keras\' ' +
+  "parameters: counted from the Keras MobileNet architecture (α 1.0 gives 3,228,864, Keras' " +
   'include_top=False figure).';
 
 const mobilenetV1Variants: WidthVariant[] = [
@@ -49,7 +49,9 @@ const mobilenetV1Variants: WidthVariant[] = [
 ];
 
 function mobilenetV1(v: WidthVariant): CatalogEntry {
-  const pct = Math.round(v.alpha * 100).toString().padStart(3, '0');
+  const pct = Math.round(v.alpha * 100)
+    .toString()
+    .padStart(3, '0');
   return {
     id: `mobilenet_v1_${pct}_224`,
     name: `MobileNet v1 ${v.alpha.toFixed(2)} (224)`,
@@ -76,7 +78,7 @@ function mobilenetV1(v: WidthVariant): CatalogEntry {
 }
 
 const mobilenetV2Source =
-  'Address: Teachable Machine\'s image library (storage.googleapis.com/teachable-machine-models, ' +
+  "Address: Teachable Machine's image library (storage.googleapis.com/teachable-machine-models, " +
   'α written with toFixed(2); it cuts these models at out_relu). MACs, published parameters and ' +
   'top-1: TF-slim ' +
   'mobilenet/README.md table (tensorflow/models), the checkpoints the Keras weights were converted ' +
@@ -91,15 +93,15 @@ const mobilenetV2Variants: WidthVariant[] = [
 ];
 
 function mobilenetV2Keras(v: WidthVariant): CatalogEntry {
-  const pct = Math.round(v.alpha * 100).toString().padStart(3, '0');
+  const pct = Math.round(v.alpha * 100)
+    .toString()
+    .padStart(3, '0');
   return {
     id: `mobilenet_v2_${pct}_224`,
     name: `MobileNet v2 ${v.alpha.toFixed(2)} (224)`,
     family: 'mobilenet_v2',
     format: 'layers',
-    url:
-      'https://storage.googleapis.com/teachable-machine-models/' +
-      `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${v.alphaText}_224_no_top/model.json`,
+    url: 'https://storage.googleapis.com/teachable-machine-models/' + `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${v.alphaText}_224_no_top/model.json`,
     fromTFHub: false,
     preprocessing: keras224,
     defaultCut: 'out_relu',
@@ -113,7 +115,7 @@ function mobilenetV2Keras(v: WidthVariant): CatalogEntry {
     notes:
       'Keras no-top model ending at out_relu (7×7×1280: widths below 1.0 keep the last 1280 ' +
       'channels); the lab pools it to 1280. Keras reports 71.3% top-1 for α 1.00 against ' +
-      'TF-slim\'s 71.8%.',
+      "TF-slim's 71.8%.",
   };
 }
 
@@ -140,7 +142,7 @@ export const modelCatalog: CatalogEntry[] = [
       'MACs, published parameters, top-1: TF-slim mobilenet/README.md (mobilenet_v2_1.0_224).',
     notes:
       'A frozen graph that ends in the pooled 1280-d vector: a head-only backbone. Backbone ' +
-      'parameters taken from the same architecture\'s Keras no-top count; not counted in this file.',
+      "parameters taken from the same architecture's Keras no-top count; not counted in this file.",
   },
   {
     id: 'mobilenet_v3_small_100_224',
@@ -208,10 +210,10 @@ export const modelCatalog: CatalogEntry[] = [
       '2048 features, checkpoint inception_v3_2016_08_28: TF Hub imagenet/inception_v3/' +
       'feature_vector page. Top-1: TF-slim pre-trained models table (78.0). Backbone parameters: ' +
       '21,802,784 counted to mixed10 in a real Keras Inception v3 file (nsfwjs 4.4.0); published ' +
-      'total: Keras applications table (23.9 M). MACs: torchvision\'s count for Inception v3 ' +
+      "total: Keras applications table (23.9 M). MACs: torchvision's count for Inception v3 " +
       '(5.71 G); the paper says about 5 billion multiply-adds.',
     notes:
-      'The lab\'s default backbone: parallel branches of 1×1, 3×3 and factorised 5×5/7×7 ' +
+      "The lab's default backbone: parallel branches of 1×1, 3×3 and factorised 5×5/7×7 " +
       'convolutions. About twenty times the work of MobileNet v2 per image.',
   },
 ];

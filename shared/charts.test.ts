@@ -14,15 +14,34 @@ describe('the charts, one set of options for the app and the report', () => {
   });
 
   it('splits the confusion matrix into what is right (diagonal) and what is confused, empty cells blank', () => {
-    const o = confusionOption(['cat', 'dog'], [[5, 1], [0, 4]], { selected: { row: 0, col: 1 } });
+    const o = confusionOption(
+      ['cat', 'dog'],
+      [
+        [5, 1],
+        [0, 4],
+      ],
+      { selected: { row: 0, col: 1 } },
+    );
     const [right, confused] = o.series as { data: { value: number[]; itemStyle?: object }[] }[];
-    expect(right!.data.map((d) => d.value)).toEqual([[0, 0, 5], [1, 1, 4]]);
-    expect(confused!.data.map((d) => d.value)).toEqual([[1, 0, 1], [0, 1, 0]]);
+    expect(right!.data.map((d) => d.value)).toEqual([
+      [0, 0, 5],
+      [1, 1, 4],
+    ]);
+    expect(confused!.data.map((d) => d.value)).toEqual([
+      [1, 0, 1],
+      [0, 1, 0],
+    ]);
     expect(confused!.data[0]!.itemStyle).toBeDefined();
   });
 
   it('draws many runs as small multiples: one small chart a run on the same axes, its line in colour over the others in grey', () => {
-    const series = Array.from({ length: 23 }, (_, i) => ({ name: `${i + 1}: lr ${i}`, points: [[1, 1 + i], [2, 0.5 + i]] as [number, number][] }));
+    const series = Array.from({ length: 23 }, (_, i) => ({
+      name: `${i + 1}: lr ${i}`,
+      points: [
+        [1, 1 + i],
+        [2, 0.5 + i],
+      ] as [number, number][],
+    }));
     const { option, height } = smallMultiplesOption({ series, columns: 4 });
     expect((option.grid as object[]).length).toBe(23);
     expect((option.title as { text: string }[]).map((t) => t.text)).toEqual(series.map((s) => s.name));

@@ -90,7 +90,14 @@ export function curvesOption(
     textStyle: { fontFamily: m.fontFamily },
     color: [...chartColors.series],
     grid: { left: 50, right: 14, top: legendTop + 32, bottom: 34 },
-    legend: { top: legendTop, ...(o.legend === 'right' ? { right: 8 } : { left: 8, right: 8 }), type: 'scroll', itemWidth: 14, itemHeight: 8, textStyle: axisText(m) },
+    legend: {
+      top: legendTop,
+      ...(o.legend === 'right' ? { right: 8 } : { left: 8, right: 8 }),
+      type: 'scroll',
+      itemWidth: 14,
+      itemHeight: 8,
+      textStyle: axisText(m),
+    },
     tooltip: { trigger: o.logX ? 'item' : 'axis', valueFormatter: curveValue(!!o.percent) },
     xAxis: curveXAxis({ name: o.xName, log: o.logX, max: o.xMax }, m),
     yAxis: curveYAxis(!!o.percent, m),
@@ -134,7 +141,13 @@ export function smallMultiplesOption(
   const context = (o.context ?? n <= 30) && n > 1;
   const dotsUpTo = o.dotsUpTo ?? 12;
   const small = { color: chartColors.text, fontSize: m.fontSize - 1 };
-  const cells = o.series.map((s, i) => ({ s, i, row: Math.floor(i / columns), col: i % columns, color: s.color ?? chartColors.series[i % chartColors.series.length]! }));
+  const cells = o.series.map((s, i) => ({
+    s,
+    i,
+    row: Math.floor(i / columns),
+    col: i % columns,
+    color: s.color ?? chartColors.series[i % chartColors.series.length]!,
+  }));
   const option: EChartsOption = {
     animation: false,
     textStyle: { fontFamily: m.fontFamily },
@@ -145,16 +158,50 @@ export function smallMultiplesOption(
       top: c.row * cellHeight,
       textStyle: { fontSize: m.fontSize, fontWeight: 600 as const, color: c.color, width: Math.max(60, 1000 / columns), overflow: 'truncate' as const },
     })),
-    grid: cells.map((c) => ({ left: `${c.col * width + 5}%`, width: `${width - 7}%`, top: c.row * cellHeight + titleHeight + 6, height: cellHeight - titleHeight - 30 })),
+    grid: cells.map((c) => ({
+      left: `${c.col * width + 5}%`,
+      width: `${width - 7}%`,
+      top: c.row * cellHeight + titleHeight + 6,
+      height: cellHeight - titleHeight - 30,
+    })),
     xAxis: cells.map((c) => ({ ...curveXAxis({ log: o.logX, ...(xMax !== undefined ? { max: xMax } : {}) }, m), gridIndex: c.i, name: '', axisLabel: small })),
-    yAxis: cells.map((c) => ({ ...curveYAxis(!!o.percent, m), gridIndex: c.i, ...yRange, scale: false, splitNumber: 2, axisLabel: { ...small, formatter: o.percent ? (v: number) => `${Math.round(v * 100)}%` : (v: number) => String(Number(v.toPrecision(2))) } })),
+    yAxis: cells.map((c) => ({
+      ...curveYAxis(!!o.percent, m),
+      gridIndex: c.i,
+      ...yRange,
+      scale: false,
+      splitNumber: 2,
+      axisLabel: { ...small, formatter: o.percent ? (v: number) => `${Math.round(v * 100)}%` : (v: number) => String(Number(v.toPrecision(2))) },
+    })),
     series: cells.flatMap((c) => [
       ...(context
         ? o.series
             .filter((_, j) => j !== c.i)
-            .map((other) => ({ name: other.name, type: 'line' as const, xAxisIndex: c.i, yAxisIndex: c.i, data: other.points.map((p) => [...p]), color: '#c9ced6', showSymbol: false, silent: true, lineStyle: { width: 1, opacity: 0.6 }, z: 1 }))
+            .map((other) => ({
+              name: other.name,
+              type: 'line' as const,
+              xAxisIndex: c.i,
+              yAxisIndex: c.i,
+              data: other.points.map((p) => [...p]),
+              color: '#c9ced6',
+              showSymbol: false,
+              silent: true,
+              lineStyle: { width: 1, opacity: 0.6 },
+              z: 1,
+            }))
         : []),
-      { name: c.s.name, type: 'line' as const, xAxisIndex: c.i, yAxisIndex: c.i, data: c.s.points.map((p) => [...p]), color: c.color, showSymbol: c.s.points.length <= dotsUpTo, symbolSize: 4, lineStyle: { width: 2, ...(c.s.dashed ? { type: 'dashed' as const } : {}) }, z: 3 },
+      {
+        name: c.s.name,
+        type: 'line' as const,
+        xAxisIndex: c.i,
+        yAxisIndex: c.i,
+        data: c.s.points.map((p) => [...p]),
+        color: c.color,
+        showSymbol: c.s.points.length <= dotsUpTo,
+        symbolSize: 4,
+        lineStyle: { width: 2, ...(c.s.dashed ? { type: 'dashed' as const } : {}) },
+        z: 3,
+      },
     ]),
   };
   return { option, height: rows * cellHeight + 4 };
@@ -197,10 +244,15 @@ export function confusionOption(
       }
     }),
   );
-  const label = { show: true, fontSize: n > 15 ? m.fontSize - 2 : m.fontSize + 1, formatter: (p: { value?: unknown }) => {
+  const label = {
+    show: true,
+    fontSize: n > 15 ? m.fontSize - 2 : m.fontSize + 1,
+    formatter: (p: { value?: unknown }) => {
       const v = (p.value as number[] | undefined)?.[2];
       return v ? String(v) : '';
-    }, color: chartColors.ink };
+    },
+    color: chartColors.ink,
+  };
   const axis = {
     type: 'category' as const,
     data: [...classes],

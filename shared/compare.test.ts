@@ -13,18 +13,31 @@ function run(id: string, patch: Partial<RunRecord['config']>, accuracy = 0.5, mo
 
 describe('runs side by side', () => {
   it('names what differed and only that', () => {
-    const runs = [run('a', { learningRate: 0.001, batchSize: 4 }), run('b', { learningRate: 0.01, batchSize: 4 }), run('c', { learningRate: 1, batchSize: 32 })];
+    const runs = [
+      run('a', { learningRate: 0.001, batchSize: 4 }),
+      run('b', { learningRate: 0.01, batchSize: 4 }),
+      run('c', { learningRate: 1, batchSize: 32 }),
+    ];
     expect(differingKnobs(runs).map((k) => k.key)).toEqual(['learningRate', 'batchSize']);
     expect(describeRun(runs[2]!, runs)).toBe('lr 1 · batch 32');
     expect(outcomeOf(runs[0]!)).toMatchObject({ accuracy: 0.5, epochsRun: 2, bestEpoch: 2, peakRssMiB: 512 });
   });
 
   it('draws accuracy against images per class, one line per model, in order', () => {
-    const runs = [run('a', { imagesPerClass: 5 }, 0.6), run('b', { imagesPerClass: 1 }, 0.3), run('c', { imagesPerClass: 5 }, 0.7, 'inception_v3'), run('d', { imagesPerClass: null }, 0.8)];
+    const runs = [
+      run('a', { imagesPerClass: 5 }, 0.6),
+      run('b', { imagesPerClass: 1 }, 0.3),
+      run('c', { imagesPerClass: 5 }, 0.7, 'inception_v3'),
+      run('d', { imagesPerClass: null }, 0.8),
+    ];
     const curves = perClassCurves(runs);
     expect(curves.map((c) => c.model)).toEqual(['mobilenet_v2', 'inception_v3']);
     // "all" counts as the training split's images per class: 14 over 2 classes
-    expect(curves[0]!.points.map((p) => [p.perClass, p.accuracy])).toEqual([[1, 0.3], [5, 0.6], [7, 0.8]]);
+    expect(curves[0]!.points.map((p) => [p.perClass, p.accuracy])).toEqual([
+      [1, 0.3],
+      [5, 0.6],
+      [7, 0.8],
+    ]);
     // a run that differs in another knob is not drawn into the same line
     expect(perClassCurves([...runs, run('e', { imagesPerClass: 2, learningRate: 0.5 }, 0.9)])[0]!.points).toHaveLength(3);
   });
@@ -42,7 +55,11 @@ describe('runs side by side', () => {
     const data = [run('a', {}), run('b', {}), run('c', {})];
     data[1]!.dataset = { ...data[1]!.dataset, root: '/data/flowers' };
     data[2]!.dataset = { ...data[2]!.dataset, split: { val: 0.2, test: 0.2 } };
-    expect(data.map((r) => describeRun(r, data))).toEqual(['dataset pets · val / test 0.1 / 0.2', 'dataset flowers · val / test 0.1 / 0.2', 'dataset pets · val / test 0.2 / 0.2']);
+    expect(data.map((r) => describeRun(r, data))).toEqual([
+      'dataset pets · val / test 0.1 / 0.2',
+      'dataset flowers · val / test 0.1 / 0.2',
+      'dataset pets · val / test 0.2 / 0.2',
+    ]);
     const tuned = [run('a', { fineTuneLearningRateFactor: 0.1 }), run('b', { fineTuneLearningRateFactor: 0.5 })];
     for (const r of tuned) r.model.fineTune = { split: 'block_15_add', splitShape: [7, 7, 160], layers: ['Conv_1'], trainableParams: 409_600 };
     expect(tuned.map((r) => describeRun(r, tuned))).toEqual(['fine-tune lr 0.1×', 'fine-tune lr 0.5×']);
@@ -61,7 +78,10 @@ describe('runs side by side', () => {
       c[key] = typeof v === 'number' ? v + 1 : typeof v === 'object' && v !== null ? { ...v, hiddenUnits: 7 } : key === 'optimizer' ? 'sgd' : 3;
       if (key === 'momentum') b.config.optimizer = a.config.optimizer = 'sgd';
       if (key === 'fineTuneLearningRateFactor') a.model.fineTune = b.model.fineTune = { split: 's', splitShape: [1], layers: ['l'], trainableParams: 1 };
-      expect(knobs.some((k) => k.value(a) !== k.value(b)), key).toBe(true);
+      expect(
+        knobs.some((k) => k.value(a) !== k.value(b)),
+        key,
+      ).toBe(true);
       a.config.optimizer = 'adam';
       delete a.model.fineTune;
     }
@@ -78,7 +98,10 @@ describe('runs side by side', () => {
     const a = run('a', {});
     const b = run('b', {});
     b.evaluation.perClass = [{ className: 'cat', precision: 1, recall: 1, f1: 1, support: 2 }];
-    expect(perClassF1([a, b])).toEqual([{ className: 'cat', f1: [0.8, 1] }, { className: 'dog', f1: [2 / 3, null] }]);
+    expect(perClassF1([a, b])).toEqual([
+      { className: 'cat', f1: [0.8, 1] },
+      { className: 'dog', f1: [2 / 3, null] },
+    ]);
   });
 });
 
@@ -103,7 +126,13 @@ describe('learning curves', () => {
       ['valAccuracy', 'Validation accuracy', true],
     ]);
     expect(panels[0]!.series).toEqual([
-      { name: 'lr 0.01', points: [[1, 0.9], [2, 0.5]] },
+      {
+        name: 'lr 0.01',
+        points: [
+          [1, 0.9],
+          [2, 0.5],
+        ],
+      },
       { name: 'lr 1', points: [[1, 40]] },
     ]);
     expect(panels[1]!.series.map((s) => s.name)).toEqual(['lr 0.01']);

@@ -31,7 +31,11 @@ export const knobs: Knob[] = [
   { key: 'fineTune', label: 'fine-tuned layers', value: (r) => String(r.model.fineTune?.layers.length ?? 0) },
   { key: 'learningRate', label: 'learning rate', value: (r) => num(r.config.learningRate) },
   { key: 'batchSize', label: 'batch size', value: (r) => String(r.config.batchSize) },
-  { key: 'perClass', label: 'images per class', value: (r) => (r.config.imagesPerClass === null ? `all (${imagesPerClassOf(r)})` : String(r.config.imagesPerClass)) },
+  {
+    key: 'perClass',
+    label: 'images per class',
+    value: (r) => (r.config.imagesPerClass === null ? `all (${imagesPerClassOf(r)})` : String(r.config.imagesPerClass)),
+  },
   { key: 'epochs', label: 'epochs asked', value: (r) => String(r.config.epochs) },
   { key: 'patience', label: 'early-stopping patience', value: (r) => (r.config.patience > 0 ? String(r.config.patience) : 'off') },
   { key: 'augment', label: 'augmented copies', value: (r) => String(r.config.augmentVariants) },
@@ -49,11 +53,26 @@ export function differingKnobs(runs: readonly RunRecord[]): Knob[] {
   return knobs.filter((k) => new Set(runs.map((r) => k.value(r))).size > 1);
 }
 
-const shortLabel: Record<string, string> = { learningRate: 'lr', batchSize: 'batch', perClass: 'per class', fineTune: 'fine-tune', augment: 'augment', epochs: 'epochs', patience: 'patience', cut: 'cut', split: 'val / test', fineTuneLr: 'fine-tune lr' };
+const shortLabel: Record<string, string> = {
+  learningRate: 'lr',
+  batchSize: 'batch',
+  perClass: 'per class',
+  fineTune: 'fine-tune',
+  augment: 'augment',
+  epochs: 'epochs',
+  patience: 'patience',
+  cut: 'cut',
+  split: 'val / test',
+  fineTuneLr: 'fine-tune lr',
+};
 
 /** a dataset named by its folder: the full path only where two folders share a name */
 function datasetName(r: RunRecord, among: readonly RunRecord[]): string {
-  const base = (root: string) => root.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || root;
+  const base = (root: string) =>
+    root
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() || root;
   const name = base(r.dataset.root);
   return among.some((o) => o.dataset.root !== r.dataset.root && base(o.dataset.root) === name) ? r.dataset.root : name;
 }
@@ -117,7 +136,11 @@ export function outcomeOf(r: RunRecord): Outcome {
  * mixed into one line (they would not make a curve): the first run's other knobs decide.
  */
 export function perClassCurves(runs: readonly RunRecord[]): { model: string; points: { perClass: number; accuracy: number; runId: string }[] }[] {
-  const other = (r: RunRecord) => knobs.filter((k) => k.key !== 'perClass' && k.key !== 'model' && k.key !== 'epochs').map((k) => k.value(r)).join('|');
+  const other = (r: RunRecord) =>
+    knobs
+      .filter((k) => k.key !== 'perClass' && k.key !== 'model' && k.key !== 'epochs')
+      .map((k) => k.value(r))
+      .join('|');
   const byModel = new Map<string, RunRecord[]>();
   for (const r of runs) byModel.set(r.model.name, [...(byModel.get(r.model.name) ?? []), r]);
   return [...byModel.entries()].map(([model, list]) => {
@@ -190,7 +213,10 @@ export function learningCurvePanels(runs: readonly RunRecord[], name: (r: RunRec
       title,
       percent,
       series: runs
-        .map((r) => ({ name: name(r), points: r.epochs.flatMap((e) => (e[id] === null || !Number.isFinite(e[id]) ? [] : [[e.epoch, e[id]] as [number, number]])) }))
+        .map((r) => ({
+          name: name(r),
+          points: r.epochs.flatMap((e) => (e[id] === null || !Number.isFinite(e[id]) ? [] : [[e.epoch, e[id]] as [number, number]])),
+        }))
         .filter((s) => s.points.length > 0),
     }))
     .filter((p) => p.series.length > 0);

@@ -129,7 +129,6 @@ export const jobSnapshotSchema = z.object({
 });
 export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
 
-
 export const exportFormatSchema = z.enum(['tfjs', 'onnx']);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 /** an image the exported model and the engine classify differently; `format` says which export, in a report over several */
@@ -193,37 +192,92 @@ export const requests = {
     }),
   },
   /** native dialogs: only in the desktop app (the web host answers UNSUPPORTED) */
-  'dialog.pickFolder': { input: z.object({ title: z.string().optional(), defaultPath: z.string().optional() }), output: z.object({ path: z.string().nullable() }) },
-  'dialog.pickProjectFile': { input: z.object({ mode: z.enum(['open', 'save']), defaultPath: z.string().optional() }), output: z.object({ path: z.string().nullable() }) },
+  'dialog.pickFolder': {
+    input: z.object({ title: z.string().optional(), defaultPath: z.string().optional() }),
+    output: z.object({ path: z.string().nullable() }),
+  },
+  'dialog.pickProjectFile': {
+    input: z.object({ mode: z.enum(['open', 'save']), defaultPath: z.string().optional() }),
+    output: z.object({ path: z.string().nullable() }),
+  },
   'dataset.scan': { input: z.object({ path: absolutePath, split: splitSchema.optional() }), output: datasetScanSchema },
   /** a small JPEG of one dataset image, made and cached by the engine: never a raw file path */
-  'dataset.thumbnail': { input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), size: z.number().int().min(16).max(512) }), output: z.object({ dataUrl: z.string() }) },
+  'dataset.thumbnail': {
+    input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), size: z.number().int().min(16).max(512) }),
+    output: z.object({ dataUrl: z.string() }),
+  },
   /** one dataset image and its first augmented copies, as the extraction makes them */
   'dataset.augmentPreview': {
-    input: z.object({ root: absolutePath, relPath: z.string().min(1).max(4096), contentHash: z.string().regex(/^[0-9a-f]{8,64}$/), variants: z.number().int().min(1).max(8), size: z.number().int().min(32).max(256) }),
+    input: z.object({
+      root: absolutePath,
+      relPath: z.string().min(1).max(4096),
+      contentHash: z.string().regex(/^[0-9a-f]{8,64}$/),
+      variants: z.number().int().min(1).max(8),
+      size: z.number().int().min(32).max(256),
+    }),
     output: z.object({ dataUrls: z.array(z.string()) }),
   },
   // cached: the ids of the entries already in the model cache (usable offline, no download)
-  'models.catalog': { input: empty, output: z.object({ entries: z.array(catalogEntrySchema), measured: z.record(z.string(), z.record(z.string(), extractionMeasurementSchema)), cached: z.array(z.string()) }) },
+  'models.catalog': {
+    input: empty,
+    output: z.object({
+      entries: z.array(catalogEntrySchema),
+      measured: z.record(z.string(), z.record(z.string(), extractionMeasurementSchema)),
+      cached: z.array(z.string()),
+    }),
+  },
   /** resolve (download if needed) and describe a model: its layers and default cut */
   'models.inspect': { input: z.object({ source: z.string().min(1).max(4096) }), output: modelInspectionSchema },
   'freeze.plan': {
-    input: z.object({ source: z.string().min(1), cut: z.string().nullable(), classCount: z.number().int().min(2), head: trainConfigSchema.shape.head, batchSize: trainSettings.batchSize, fineTuneLayers: trainSettings.fineTuneLayers.default(0) }),
+    input: z.object({
+      source: z.string().min(1),
+      cut: z.string().nullable(),
+      classCount: z.number().int().min(2),
+      head: trainConfigSchema.shape.head,
+      batchSize: trainSettings.batchSize,
+      fineTuneLayers: trainSettings.fineTuneLayers.default(0),
+    }),
     output: freezePlanSchema,
   },
   'train.start': {
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
+    input: z.object({
+      dataset: absolutePath,
+      split: splitSchema,
+      source: z.string().min(1),
+      cut: z.string().nullable(),
+      config: trainConfigSchema,
+      owner: projectOwnerSchema.optional(),
+      jobId: jobIdSchema.optional(),
+    }),
     output: z.object({ jobId: z.string() }),
   },
   'train.stop': { input: z.object({ jobId: z.string() }), output: z.object({ stopped: z.boolean() }) },
   /** a stopped (or killed) run goes on from its last checkpoint */
-  'train.resume': { input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }), output: z.object({ jobId: z.string() }) },
+  'train.resume': {
+    input: z.object({ runDir: absolutePath, owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
+    output: z.object({ jobId: z.string() }),
+  },
   /** the grid of runs a student queues: models × images per class × fine-tuning × batch sizes × learning rates */
   'sweep.start': {
     // skip: indices of the plan not to run (the app reuses finished runs with the same settings); the job's runs are the rest, numbered from 0
-    input: z.object({ dataset: absolutePath, split: splitSchema, source: z.string().min(1), cut: z.string().nullable(), config: trainConfigSchema, axes: sweepAxesSchema, skip: z.array(z.number().int().min(0)).max(64).optional(), owner: projectOwnerSchema.optional(), jobId: jobIdSchema.optional() }),
+    input: z.object({
+      dataset: absolutePath,
+      split: splitSchema,
+      source: z.string().min(1),
+      cut: z.string().nullable(),
+      config: trainConfigSchema,
+      axes: sweepAxesSchema,
+      skip: z.array(z.number().int().min(0)).max(64).optional(),
+      owner: projectOwnerSchema.optional(),
+      jobId: jobIdSchema.optional(),
+    }),
     // planIndex: the run's place in the whole plan
-    output: z.object({ jobId: z.string(), runs: z.array(z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional(), planIndex: z.number().int().optional() })) }),
+    output: z.object({
+      jobId: z.string(),
+      runs: z.array(
+        z.object({ index: z.number().int(), label: z.string(), epochs: z.number().int().nullable().optional(), planIndex: z.number().int().optional() }),
+      ),
+    }),
   },
   /** one run of a sweep, without the others */
   'sweep.cancelRun': { input: z.object({ jobId: z.string(), index: z.number().int().min(0) }), output: z.object({ cancelled: z.boolean() }) },
@@ -257,7 +311,10 @@ export const requests = {
    * the project as the renderer holds it (absolute paths); the engine stores paths relative where it can.
    * `owner`: who the project was before this save, so runs still to finish follow it to its file
    */
-  'project.save': { input: z.object({ file: absolutePath, project: projectSchema, owner: projectOwnerSchema.optional() }), output: z.object({ file: z.string(), project: projectSchema }) },
+  'project.save': {
+    input: z.object({ file: absolutePath, project: projectSchema, owner: projectOwnerSchema.optional() }),
+    output: z.object({ file: z.string(), project: projectSchema }),
+  },
   /**
    * runs of this project that finished while no window had it open, and are not among `have` (run ids);
    * `form`: the Train step's settings when the run's job started, where known
@@ -281,8 +338,21 @@ export const events = {
     error: transferLabErrorSchema.nullable(),
     resumable: z.boolean(),
   }),
-  'job.finished': z.object({ jobId: z.string(), status: endStatusSchema, runDir: z.string().nullable(), run: runRecordSchema.nullable(), error: transferLabErrorSchema.nullable() }),
-  'download.progress': z.object({ source: z.string(), file: z.string(), bytesDone: z.number(), bytesTotal: z.number().nullable(), filesDone: z.number(), filesTotal: z.number() }),
+  'job.finished': z.object({
+    jobId: z.string(),
+    status: endStatusSchema,
+    runDir: z.string().nullable(),
+    run: runRecordSchema.nullable(),
+    error: transferLabErrorSchema.nullable(),
+  }),
+  'download.progress': z.object({
+    source: z.string(),
+    file: z.string(),
+    bytesDone: z.number(),
+    bytesTotal: z.number().nullable(),
+    filesDone: z.number(),
+    filesTotal: z.number(),
+  }),
   'scan.progress': z.object({ path: z.string(), done: z.number(), total: z.number() }),
   /** desktop app only: a menu item, a file opened from the OS, or a second launch asks the renderer to act */
   'app.command': z.object({ command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about']), file: z.string().optional() }),

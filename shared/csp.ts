@@ -24,7 +24,9 @@ const directives = [
 export const contentSecurityPolicy = [...directives, "frame-ancestors 'none'"].join('; ');
 
 /** the web host's page: the same, and its WebSocket to the engine (same host) */
-export const webHostContentSecurityPolicy = [...directives.map((d) => (d.startsWith('connect-src') ? `${d} ws: wss:` : d)), "frame-ancestors 'none'"].join('; ');
+export const webHostContentSecurityPolicy = [...directives.map((d) => (d.startsWith('connect-src') ? `${d} ws: wss:` : d)), "frame-ancestors 'none'"].join(
+  '; ',
+);
 
 /** browsers ignore frame-ancestors in a meta tag, and say so in the console */
 export const contentSecurityPolicyMeta = directives.join('; ');

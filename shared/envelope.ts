@@ -16,7 +16,11 @@ export const requestEnvelopeSchema = z.object({ type: z.literal('request'), id: 
 /** id null: an answer to something that was not a request (garbage, no id) */
 export const responseEnvelopeSchema = z.object({ type: z.literal('response'), id: z.number().int().nonnegative().nullable(), reply: replySchema });
 
-export const eventEnvelopeSchema = z.object({ type: z.literal('event'), name: z.string().refine((n) => Object.hasOwn(events, n), 'not an event of the contract'), payload: z.unknown() });
+export const eventEnvelopeSchema = z.object({
+  type: z.literal('event'),
+  name: z.string().refine((n) => Object.hasOwn(events, n), 'not an event of the contract'),
+  payload: z.unknown(),
+});
 
 export const envelopeSchema = z.discriminatedUnion('type', [requestEnvelopeSchema, responseEnvelopeSchema, eventEnvelopeSchema]);
 /** what a caller receives: responses and events */

@@ -49,9 +49,7 @@ export class TransferLabError extends Error {
   }
 
   toJSON(): TransferLabErrorData {
-    return this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+    return this.hint === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, hint: this.hint };
   }
 }
 

@@ -54,7 +54,13 @@ export function estimateExperiments(plan: readonly PlannedWork[], ctx: EstimateC
     const images = p.config.imagesPerClass === null ? ctx.trainImages : Math.min(ctx.trainImages, p.config.imagesPerClass * ctx.classes);
     const like = [...ctx.history].reverse().find((r) => r.model.source === p.model && fineTuneOf(r) === ft && secondsPerImageEpoch(r) !== null);
     if (!like) {
-      unknown.push({ index, reason: ft > 0 ? `fine-tuning ${ft} layers has not been timed on this machine yet: each epoch runs them forward and backward on every image, far slower than the head alone` : 'no run of this model has been timed on this machine yet' });
+      unknown.push({
+        index,
+        reason:
+          ft > 0
+            ? `fine-tuning ${ft} layers has not been timed on this machine yet: each epoch runs them forward and backward on every image, far slower than the head alone`
+            : 'no run of this model has been timed on this machine yet',
+      });
       return;
     }
     let s = p.config.epochs * images * secondsPerImageEpoch(like)!;

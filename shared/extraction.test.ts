@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { describeExtraction, extractionCell, extractionOf, formatMsPerImage, formatSpeed, frozenPartLabel, keptMeasurement, measureExtraction, modelSpeed, runMeasurement, type ExtractionMeasurement } from './extraction';
+import {
+  describeExtraction,
+  extractionCell,
+  extractionOf,
+  formatMsPerImage,
+  formatSpeed,
+  frozenPartLabel,
+  keptMeasurement,
+  measureExtraction,
+  modelSpeed,
+  runMeasurement,
+  type ExtractionMeasurement,
+} from './extraction';
 import { sampleRunRecord } from './project.fixtures';
 import { runRecordSchema } from './run';
 
@@ -33,10 +45,18 @@ describe('one extraction speed per model', () => {
   });
 
   it('describes a cached run by the extraction its features came from, not by "0.0 s"', () => {
-    expect(describeExtraction({ source: 'cache', extracted: 0, cached: 768, measurement: once })).toBe('extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since');
-    expect(describeExtraction({ source: 'extracted', extracted: 768, cached: 0, measurement: once })).toBe('extracted now: 12 s for 768 images, 64.0 images/s (15.6 ms an image)');
-    expect(describeExtraction({ source: 'extracted', extracted: 11, cached: 0, measurement: { ...once, images: 11, seconds: 0.4, imagesPerSecond: null } })).toBe('extracted now: 0.4 s for 11 images, too few to time');
-    expect(describeExtraction({ source: 'mixed', extracted: 1, cached: 767, measurement: once })).toBe('1 image extracted now, 767 reused from the cache; 64.0 images/s (15.6 ms an image)');
+    expect(describeExtraction({ source: 'cache', extracted: 0, cached: 768, measurement: once })).toBe(
+      'extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
+    );
+    expect(describeExtraction({ source: 'extracted', extracted: 768, cached: 0, measurement: once })).toBe(
+      'extracted now: 12 s for 768 images, 64.0 images/s (15.6 ms an image)',
+    );
+    expect(
+      describeExtraction({ source: 'extracted', extracted: 11, cached: 0, measurement: { ...once, images: 11, seconds: 0.4, imagesPerSecond: null } }),
+    ).toBe('extracted now: 0.4 s for 11 images, too few to time');
+    expect(describeExtraction({ source: 'mixed', extracted: 1, cached: 767, measurement: once })).toBe(
+      '1 image extracted now, 767 reused from the cache; 64.0 images/s (15.6 ms an image)',
+    );
     expect(describeExtraction({ source: 'cache', extracted: 0, cached: 60, measurement: null })).toMatch(/before the cache kept its time/);
     expect(extractionCell({ source: 'cache', extracted: 0, cached: 768, measurement: once })).toBe('12 s once, reused');
     expect(extractionCell({ source: 'extracted', extracted: 768, cached: 0, measurement: once })).toBe('12 s');
@@ -45,18 +65,37 @@ describe('one extraction speed per model', () => {
   it('reads an older run.json without the field: its own extraction when it extracted, none when cached', () => {
     const old = sampleRunRecord();
     expect(runRecordSchema.safeParse(JSON.parse(JSON.stringify(old))).success).toBe(true);
-    expect(extractionOf(old)).toEqual({ source: 'extracted', extracted: 20, cached: 0, measurement: { images: 20, seconds: 3.4, imagesPerSecond: null, measuredAt: '', extractor: 'tfjs', device: 'cpu' } });
+    expect(extractionOf(old)).toEqual({
+      source: 'extracted',
+      extracted: 20,
+      cached: 0,
+      measurement: { images: 20, seconds: 3.4, imagesPerSecond: null, measuredAt: '', extractor: 'tfjs', device: 'cpu' },
+    });
     // 20 images were too few to time: its 40.5 images/s is not shown as the model's speed
     const cached = { ...old, extractor: { ...old.extractor, runtime: 'cache', imagesPerSecond: null }, cache: { hits: 20, misses: 0, dir: '/c' } };
     expect(extractionOf(cached)).toEqual({ source: 'cache', extracted: 0, cached: 20, measurement: null });
   });
 
   it("a model's speed among runs is its largest extraction's, whichever run carries it", () => {
-    const a = { ...sampleRunRecord('a'), createdAt: '2026-01-01T00:00:00Z', extraction: { source: 'extracted' as const, extracted: 768, cached: 0, measurement: once } };
-    const b = { ...sampleRunRecord('b'), createdAt: '2026-01-02T00:00:00Z', extraction: { source: 'mixed' as const, extracted: 40, cached: 728, measurement: { ...once, images: 40, seconds: 1.37, imagesPerSecond: 29.3 } } };
-    const c = { ...sampleRunRecord('c'), createdAt: '2026-01-03T00:00:00Z', extraction: { source: 'cache' as const, extracted: 0, cached: 768, measurement: once } };
+    const a = {
+      ...sampleRunRecord('a'),
+      createdAt: '2026-01-01T00:00:00Z',
+      extraction: { source: 'extracted' as const, extracted: 768, cached: 0, measurement: once },
+    };
+    const b = {
+      ...sampleRunRecord('b'),
+      createdAt: '2026-01-02T00:00:00Z',
+      extraction: { source: 'mixed' as const, extracted: 40, cached: 728, measurement: { ...once, images: 40, seconds: 1.37, imagesPerSecond: 29.3 } },
+    };
+    const c = {
+      ...sampleRunRecord('c'),
+      createdAt: '2026-01-03T00:00:00Z',
+      extraction: { source: 'cache' as const, extracted: 0, cached: 768, measurement: once },
+    };
     expect(modelSpeed([c, b, a])).toBe(once);
     expect(frozenPartLabel(c)).toBe('nothing now; extracted once by ONNX Runtime, 64.0 images/s (15.6 ms an image)');
-    expect(frozenPartLabel({ ...a, extractor: { ...a.extractor, runtime: 'onnx', threads: 2 } })).toBe('ONNX Runtime (2 threads), 64.0 images/s (15.6 ms an image)');
+    expect(frozenPartLabel({ ...a, extractor: { ...a.extractor, runtime: 'onnx', threads: 2 } })).toBe(
+      'ONNX Runtime (2 threads), 64.0 images/s (15.6 ms an image)',
+    );
   });
 });

@@ -44,9 +44,22 @@ export type RunExtraction = z.infer<typeof runExtractionSchema>;
  */
 export const minTimedImages = 32;
 
-export function measureExtraction(o: { images: number; seconds: number; extractor: string; device: 'cpu' | 'gpu'; measuredAt?: string }): ExtractionMeasurement {
+export function measureExtraction(o: {
+  images: number;
+  seconds: number;
+  extractor: string;
+  device: 'cpu' | 'gpu';
+  measuredAt?: string;
+}): ExtractionMeasurement {
   const timed = o.images >= minTimedImages && o.seconds > 0;
-  return { images: o.images, seconds: o.seconds, imagesPerSecond: timed ? o.images / o.seconds : null, measuredAt: o.measuredAt ?? new Date().toISOString(), extractor: o.extractor, device: o.device };
+  return {
+    images: o.images,
+    seconds: o.seconds,
+    imagesPerSecond: timed ? o.images / o.seconds : null,
+    measuredAt: o.measuredAt ?? new Date().toISOString(),
+    extractor: o.extractor,
+    device: o.device,
+  };
 }
 
 /**
@@ -101,7 +114,8 @@ export function formatMsPerImage(m: Pick<ExtractionMeasurement, 'imagesPerSecond
 }
 
 const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
-const timing = (m: ExtractionMeasurement) => `${formatSeconds(m.seconds)} for ${plural(m.images, 'image')}, ${m.imagesPerSecond ? formatSpeed(m) : 'too few to time'}`;
+const timing = (m: ExtractionMeasurement) =>
+  `${formatSeconds(m.seconds)} for ${plural(m.images, 'image')}, ${m.imagesPerSecond ? formatSpeed(m) : 'too few to time'}`;
 
 /**
  * A run's extraction in one line, e.g. "extracted once: 12 s for 768 images, 64.0 images/s
@@ -134,7 +148,14 @@ export function extractionOf(r: Pick<RunRecord, 'extraction' | 'extractor' | 'ca
   const measurement: ExtractionMeasurement | null =
     r.extractor.runtime === 'cache' || r.cache.misses === 0
       ? null
-      : { images: r.cache.misses, seconds: r.timings.extractSeconds, imagesPerSecond: ips && r.cache.misses >= minTimedImages ? ips : null, measuredAt: '', extractor: r.extractor.runtime, device: r.extractor.runtime === 'webgpu' ? 'gpu' : 'cpu' };
+      : {
+          images: r.cache.misses,
+          seconds: r.timings.extractSeconds,
+          imagesPerSecond: ips && r.cache.misses >= minTimedImages ? ips : null,
+          measuredAt: '',
+          extractor: r.extractor.runtime,
+          device: r.extractor.runtime === 'webgpu' ? 'gpu' : 'cpu',
+        };
   return { source, extracted: r.cache.misses, cached: r.cache.hits, measurement };
 }
 

@@ -13,7 +13,21 @@ export const pictureIds = ['imagenet', 'depthwise-separable', 'inception-block',
 export type PictureId = (typeof pictureIds)[number];
 
 /** the figures a task shows of its runs */
-export const figureIds = ['accuracy', 'macroF1', 'trainSeconds', 'extractSeconds', 'totalSeconds', 'epochs', 'peakRssMiB', 'imagesPerSecond', 'curves', 'perClassCurve', 'models', 'confusion', 'machine'] as const;
+export const figureIds = [
+  'accuracy',
+  'macroF1',
+  'trainSeconds',
+  'extractSeconds',
+  'totalSeconds',
+  'epochs',
+  'peakRssMiB',
+  'imagesPerSecond',
+  'curves',
+  'perClassCurve',
+  'models',
+  'confusion',
+  'machine',
+] as const;
 export type FigureId = (typeof figureIds)[number];
 
 export const labTaskSchema = z.object({

@@ -43,10 +43,12 @@ export function perClassMetrics(matrix: readonly (readonly number[])[], classNam
 export function accuracyOf(matrix: readonly (readonly number[])[]): number {
   let correct = 0;
   let total = 0;
-  matrix.forEach((row, i) => row.forEach((v, j) => {
-    total += v;
-    if (i === j) correct += v;
-  }));
+  matrix.forEach((row, i) =>
+    row.forEach((v, j) => {
+      total += v;
+      if (i === j) correct += v;
+    }),
+  );
   return total ? correct / total : 0;
 }
 

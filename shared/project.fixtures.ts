@@ -30,7 +30,10 @@ export function sampleRunRecord(id = '20260101-120000Z-mobilenet-v2'): RunRecord
     stoppedEarly: false,
     evaluation: {
       accuracy: 0.75,
-      confusionMatrix: [[2, 0], [1, 1]],
+      confusionMatrix: [
+        [2, 0],
+        [1, 1],
+      ],
       classes,
       perClass: [
         { className: 'cat', precision: 2 / 3, recall: 1, f1: 0.8, support: 2 },

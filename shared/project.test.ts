@@ -8,7 +8,12 @@ const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 function projectWithRun(): Project {
   const p = newProject('Pets', { now: new Date('2026-01-02T00:00:00Z') });
   p.dataset = { path: 'data/pets', split: { val: 0.1, test: 0.2 }, classes: ['cat', 'dog'] };
-  p.model = { source: 'mobilenet_v2_100_224', name: 'MobileNet V2', format: 'layers', preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] } };
+  p.model = {
+    source: 'mobilenet_v2_100_224',
+    name: 'MobileNet V2',
+    format: 'layers',
+    preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] },
+  };
   p.runs.push({ ...sampleRunRecord(), weightsDir: 'pets.tlab.d/runs/20260101-120000Z-mobilenet-v2', label: 'first try' });
   return p;
 }
@@ -113,7 +118,13 @@ describe('migrations', () => {
     createdAt: '2025-10-01T09:00:00.000Z',
     datasetPath: '../photos/pets',
     split: { val: 0.15, test: 0.15 },
-    model: { source: 'mobilenet_v2_100_224', name: 'MobileNet V2', format: 'layers', preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] }, cut: 'block_16_project' },
+    model: {
+      source: 'mobilenet_v2_100_224',
+      name: 'MobileNet V2',
+      format: 'layers',
+      preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] },
+      cut: 'block_16_project',
+    },
     training: { epochs: 5, learningRate: 0.01 },
     runs: [{ ...sampleRunRecord(), runDir: '/home/student/runs/20260101-120000Z-mobilenet-v2' }],
     notes: 'first go',

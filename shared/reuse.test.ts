@@ -5,7 +5,13 @@ import type { RunRecord } from './run';
 
 function settingsOf(r: RunRecord): RunSettings {
   return {
-    dataset: { root: r.dataset.root, split: { ...r.dataset.split }, classes: [...r.dataset.classes], valCount: r.dataset.counts.val, testCount: r.dataset.counts.test },
+    dataset: {
+      root: r.dataset.root,
+      split: { ...r.dataset.split },
+      classes: [...r.dataset.classes],
+      valCount: r.dataset.counts.val,
+      testCount: r.dataset.counts.test,
+    },
     model: { source: r.model.source, key: r.model.key, cut: r.model.cut, preprocessing: { ...r.model.preprocessing } },
     config: structuredClone(r.config),
   };

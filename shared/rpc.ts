@@ -12,12 +12,15 @@ export type Handlers = { [N in RequestName]: (input: ParsedInput<N>) => Promise<
 export type RpcResult = { ok: true; result: unknown } | { ok: false; error: TransferLabErrorData };
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.slice(0, 3).map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ');
 }
 
 export function toErrorData(e: unknown): TransferLabErrorData {
   if (e instanceof TransferLabError) return e.toJSON();
-  const message = e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e);
+  const message = e instanceof Error ? (e.message.split('\n')[0] ?? String(e)) : String(e);
   return { code: 'INTERNAL', message: `Unexpected failure: ${message}`, hint: 'Try again; if it keeps happening, report it with what you were doing.' };
 }
 
@@ -32,7 +35,11 @@ export async function dispatch(handlers: Partial<Handlers>, name: unknown, rawIn
     const result = await handler(parsed.data);
     if (opts.checkOutput) {
       const out = spec.output.safeParse(result);
-      if (!out.success) return { ok: false, error: { code: 'INTERNAL', message: `The engine answered ${name} with data the contract does not allow: ${describeIssues(out.error.issues)}.` } };
+      if (!out.success)
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `The engine answered ${name} with data the contract does not allow: ${describeIssues(out.error.issues)}.` },
+        };
     }
     return { ok: true, result };
   } catch (e) {

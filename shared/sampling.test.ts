@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { perClassLadder, samplePerClass } from './sampling';
 
-const images = ['cat', 'dog', 'fox'].flatMap((c, label) => Array.from({ length: 30 }, (_, i) => ({ relPath: `${c}/${String(i).padStart(3, '0')}.jpg`, label })));
+const images = ['cat', 'dog', 'fox'].flatMap((c, label) =>
+  Array.from({ length: 30 }, (_, i) => ({ relPath: `${c}/${String(i).padStart(3, '0')}.jpg`, label })),
+);
 const paths = (xs: { relPath: string }[]) => xs.map((x) => x.relPath);
 
 describe('images-per-class sampler', () => {

@@ -34,7 +34,10 @@ export function samplingOrder<T extends Sampleable>(images: readonly T[], seed: 
   const out = new Map<number, T[]>();
   for (const [label, list] of byClass) {
     list.sort((a, b) => a.key - b.key || (a.img.relPath < b.img.relPath ? -1 : a.img.relPath > b.img.relPath ? 1 : 0));
-    out.set(label, list.map((x) => x.img));
+    out.set(
+      label,
+      list.map((x) => x.img),
+    );
   }
   return out;
 }

@@ -8,7 +8,14 @@ describe('sweep planner', () => {
   it('plans the lab sweep: 3 learning rates × 2 batch sizes, six runs labelled by what differs', () => {
     const runs = planSweep(base, { learningRate: [0.001, 0.01, 1], batchSize: [4, 32] });
     expect(runs).toHaveLength(6);
-    expect(runs.map((r) => r.label)).toEqual(['batch 4 · lr 0.001', 'batch 4 · lr 0.01', 'batch 4 · lr 1', 'batch 32 · lr 0.001', 'batch 32 · lr 0.01', 'batch 32 · lr 1']);
+    expect(runs.map((r) => r.label)).toEqual([
+      'batch 4 · lr 0.001',
+      'batch 4 · lr 0.01',
+      'batch 4 · lr 1',
+      'batch 32 · lr 0.001',
+      'batch 32 · lr 0.01',
+      'batch 32 · lr 1',
+    ]);
     expect(runs.map((r) => [r.config.batchSize, r.config.learningRate])).toContainEqual([32, 0.01]);
     // the rest of the configuration is the base's
     for (const r of runs) expect(r.config.epochs).toBe(defaultTrainConfig.epochs);
@@ -31,6 +38,8 @@ describe('sweep planner', () => {
     expect(() => planSweep(base, { learningRate: [11] })).toThrow('The learning rate must be a number above 0 and at most 10.');
     expect(() => planSweep(base, { batchSize: [0] })).toThrow('The batch size must be a whole number from 1 to 65536.');
     expect(() => planSweep(base, { perClass: [2.5] })).toThrow('Images per class must be a whole number, 1 or more (or all of them).');
-    expect(() => planSweep(base, { learningRate: Array.from({ length: 9 }, (_, i) => (i + 1) / 100), batchSize: Array.from({ length: 8 }, (_, i) => i + 1) })).toThrow(new RegExp(`at most ${maxSweepRuns}`));
+    expect(() =>
+      planSweep(base, { learningRate: Array.from({ length: 9 }, (_, i) => (i + 1) / 100), batchSize: Array.from({ length: 8 }, (_, i) => i + 1) }),
+    ).toThrow(new RegExp(`at most ${maxSweepRuns}`));
   });
 });

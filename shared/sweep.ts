@@ -6,7 +6,11 @@ import { firstMessage, numberFromText, trainSettings, type TrainConfig } from '.
  * batch sizes × images per class × models. Pure planning; the engine runs the plan. Every
  * value of an axis is checked by its setting's rule in shared/trainConfig.ts.
  */
-const axis = <T extends z.ZodType>(rule: T, most: number) => z.array(rule).max(most, { error: `A sweep takes at most ${most} values of one setting.` }).optional();
+const axis = <T extends z.ZodType>(rule: T, most: number) =>
+  z
+    .array(rule)
+    .max(most, { error: `A sweep takes at most ${most} values of one setting.` })
+    .optional();
 
 /** a sweep's axes as they cross a process boundary or sit in a lab file */
 export const sweepAxesSchema = z.object({

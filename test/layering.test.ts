@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 describe('import layering', () => {
   const eslint = new ESLint({ cwd: process.cwd() });
   const layering = new Set(['no-restricted-imports', 'import-x/no-restricted-paths', 'import-x/no-cycle']);
-  const lint = async (file: string, code: string) => (await eslint.lintText(code, { filePath: file }))[0]!.messages.filter((m) => m.ruleId !== null && layering.has(m.ruleId));
+  const lint = async (file: string, code: string) =>
+    (await eslint.lintText(code, { filePath: file }))[0]!.messages.filter((m) => m.ruleId !== null && layering.has(m.ruleId));
   const use = (what: string, from: string) => `import { ${what} } from '${from}';\nexport const a = ${what};\n`;
 
   it('keeps Node, the engine and native tfjs out of shared/', async () => {
@@ -39,7 +40,7 @@ describe('import layering', () => {
     expect(await lint('electron/preload/good.ts', use('ipcChannels', '../../shared/ipcChannels'))).toHaveLength(0);
   });
 
-  it('lets the GPU window page import shared/ and the engine\'s frozen graph and window wire, nothing of Node, Electron or the app', async () => {
+  it("lets the GPU window page import shared/ and the engine's frozen graph and window wire, nothing of Node, Electron or the app", async () => {
     expect(await lint('electron/gpuWindow/bad.ts', use('userCacheDir', '../engine/paths'))).not.toHaveLength(0);
     expect(await lint('electron/gpuWindow/bad.ts', use('compileOnnx', '../engine/frozen/onnx/compileOnnx'))).not.toHaveLength(0);
     expect(await lint('electron/gpuWindow/bad.ts', use('appFiles', '../main/appFiles'))).not.toHaveLength(0);
@@ -49,7 +50,7 @@ describe('import layering', () => {
     expect(await lint('electron/gpuWindow/good.ts', use('gpuPortChannel', '../../shared/gpuWindow'))).toHaveLength(0);
   });
 
-  it('lets the web host import shared/ and the engine\'s service, not the rest of the engine or the app', async () => {
+  it("lets the web host import shared/ and the engine's service, not the rest of the engine or the app", async () => {
     expect(await lint('electron/host/bad.ts', use('userCacheDir', '../engine/paths'))).not.toHaveLength(0);
     expect(await lint('electron/host/bad.ts', use('menuTemplate', '../main/menu'))).not.toHaveLength(0);
     expect(await lint('electron/host/bad.ts', "import { app } from 'electron';\nexport const a = app;\n")).not.toHaveLength(0);
@@ -58,12 +59,20 @@ describe('import layering', () => {
 
   it('finds an import cycle anywhere in the tree: the stores point one way (project → training → trainConfig)', async () => {
     // the ring the renderer's stores had: training imported project, which imports training
-    expect(await lint('renderer/src/stores/training.ts', use('useProjectStore', './project'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    expect(await lint('renderer/src/stores/training.ts', use('useProjectStore', './project'))).toEqual([
+      expect.objectContaining({ ruleId: 'import-x/no-cycle' }),
+    ]);
     // the leaf stores import no store that reads them
-    expect(await lint('renderer/src/stores/trainConfig.ts', use('useFreezeStore', './freeze'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
-    expect(await lint('renderer/src/stores/projectOwner.ts', use('useTrainingStore', './training'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    expect(await lint('renderer/src/stores/trainConfig.ts', use('useFreezeStore', './freeze'))).toEqual([
+      expect.objectContaining({ ruleId: 'import-x/no-cycle' }),
+    ]);
+    expect(await lint('renderer/src/stores/projectOwner.ts', use('useTrainingStore', './training'))).toEqual([
+      expect.objectContaining({ ruleId: 'import-x/no-cycle' }),
+    ]);
     // outside the renderer too: the engine's scanner importing the service that imports it
-    expect(await lint('electron/engine/dataset/scanDataset.ts', use('createLabService', '../service/labService'))).toEqual([expect.objectContaining({ ruleId: 'import-x/no-cycle' })]);
+    expect(await lint('electron/engine/dataset/scanDataset.ts', use('createLabService', '../service/labService'))).toEqual([
+      expect.objectContaining({ ruleId: 'import-x/no-cycle' }),
+    ]);
     // the way the arrows point is allowed
     expect(await lint('renderer/src/stores/good.ts', use('useProjectStore', './project'))).toHaveLength(0);
   });

@@ -17,7 +17,11 @@ for (let i = 0; i + 1 < layers.length; i++) {
   const a = layers[i];
   const b = layers[i + 1];
   const trained = i >= 1;
-  for (const ya of a.ys) for (const yb of b.ys) edges.push(`<line x1="${a.x}" y1="${ya}" x2="${b.x}" y2="${yb}" stroke="${trained ? '#ffd9a8' : '#6f86b3'}" stroke-width="${trained ? 7 : 5}" stroke-opacity="${trained ? 0.9 : 0.7}"/>`);
+  for (const ya of a.ys)
+    for (const yb of b.ys)
+      edges.push(
+        `<line x1="${a.x}" y1="${ya}" x2="${b.x}" y2="${yb}" stroke="${trained ? '#ffd9a8' : '#6f86b3'}" stroke-width="${trained ? 7 : 5}" stroke-opacity="${trained ? 0.9 : 0.7}"/>`,
+      );
 }
 const nodes = layers.flatMap((l) => l.ys.map((y) => `<circle cx="${l.x}" cy="${y}" r="26" fill="${l.fill}" stroke="#ffffff" stroke-width="6"/>`));
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}">

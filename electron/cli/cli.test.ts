@@ -24,7 +24,11 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 let dataset: string;
 let model: string;
@@ -33,7 +37,10 @@ beforeAll(async () => {
   const source = await fashionMnistDataset({ perClass: 20 });
   dataset = path.join(work, 'photos');
   for (const c of ['5_sandal', '1_trouser']) fs.cpSync(path.join(source, c), path.join(dataset, c), { recursive: true });
-  fs.writeFileSync(path.join(dataset, '5_sandal', 'truncated.png'), fs.readFileSync(path.join(source, '5_sandal', fs.readdirSync(path.join(source, '5_sandal'))[0]!)).subarray(0, 40));
+  fs.writeFileSync(
+    path.join(dataset, '5_sandal', 'truncated.png'),
+    fs.readFileSync(path.join(source, '5_sandal', fs.readdirSync(path.join(source, '5_sandal'))[0]!)).subarray(0, 40),
+  );
   model = pretrainedModelDir('mobilenet_v2');
 });
 
@@ -63,7 +70,8 @@ describe('transfer-lab CLI', () => {
     const lines = jsonLines(r.stdout);
     const result = lines.at(-1)!;
     expect(result.type).toBe('result');
-    for (const key of ['backend', 'classes', 'counts', 'skipped', 'testAccuracy', 'confusionMatrix', 'perClass', 'timings', 'cache', 'peakRssMiB', 'runDir']) expect(result).toHaveProperty(key);
+    for (const key of ['backend', 'classes', 'counts', 'skipped', 'testAccuracy', 'confusionMatrix', 'perClass', 'timings', 'cache', 'peakRssMiB', 'runDir'])
+      expect(result).toHaveProperty(key);
     expect(result.classes).toEqual(['1_trouser', '5_sandal']);
     expect(result.skipped).toEqual([expect.objectContaining({ path: '5_sandal/truncated.png' })]);
     expect(result.cache).toEqual({ hits: 0, misses: 40 });
@@ -87,7 +95,11 @@ describe('transfer-lab CLI', () => {
     const ex = await run(['export', path.join(work, 'run2'), path.join(work, 'exported')]);
     expect(ex.code).toBe(0);
     expect(ex.stdout).toMatch(/agrees with the engine on all \d+ test images/);
-    const sandal = path.join(dataset, '5_sandal', fs.readdirSync(path.join(dataset, '5_sandal')).find((f) => f.endsWith('.png'))!);
+    const sandal = path.join(
+      dataset,
+      '5_sandal',
+      fs.readdirSync(path.join(dataset, '5_sandal')).find((f) => f.endsWith('.png'))!,
+    );
     const pr = await run(['predict', path.join(work, 'exported'), sandal, '--json', '--top', '2']);
     expect(pr.code).toBe(0);
     const [p] = jsonLines(pr.stdout);
@@ -99,7 +111,10 @@ describe('transfer-lab CLI', () => {
     const r = await run(['scan', dataset, '--json']);
     expect(r.code).toBe(0);
     const res = jsonLines(r.stdout).at(-1)!;
-    expect((res.classes as { name: string; count: number }[]).map((c) => [c.name, c.count])).toEqual([['1_trouser', 20], ['5_sandal', 20]]);
+    expect((res.classes as { name: string; count: number }[]).map((c) => [c.name, c.count])).toEqual([
+      ['1_trouser', 20],
+      ['5_sandal', 20],
+    ]);
     expect(res.skipped).toEqual([expect.objectContaining({ path: '5_sandal/truncated.png' })]);
   });
 
@@ -121,8 +136,16 @@ describe('transfer-lab CLI', () => {
     [['train', '/no/such/folder', '--model', 'x'], 1, /not found/],
     [['train', 'DATASET', '--model', '/no/such/model'], 1, /neither a catalog id/],
     // the options are checked by the settings' rules in shared/trainConfig.ts, with their messages
-    [['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'], 2, /'--lr <rate>' argument 'fast' is invalid\. The learning rate must be a number above 0 and at most 10\./],
-    [['train', 'DATASET', '--model', 'MODEL', '--lr', '11'], 2, /'--lr <rate>' argument '11' is invalid\. The learning rate must be a number above 0 and at most 10\./],
+    [
+      ['train', 'DATASET', '--model', 'MODEL', '--lr', 'fast'],
+      2,
+      /'--lr <rate>' argument 'fast' is invalid\. The learning rate must be a number above 0 and at most 10\./,
+    ],
+    [
+      ['train', 'DATASET', '--model', 'MODEL', '--lr', '11'],
+      2,
+      /'--lr <rate>' argument '11' is invalid\. The learning rate must be a number above 0 and at most 10\./,
+    ],
     [['train', 'DATASET', '--model', 'MODEL', '--epochs', '10001'], 2, /Epochs must be a whole number from 1 to 10000\./],
     [['train', 'DATASET', '--model', 'MODEL', '--val', '1'], 2, /The validation fraction must be a number from 0 up to \(not including\) 1\./],
     [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
@@ -136,7 +159,12 @@ describe('transfer-lab CLI', () => {
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toHaveLength(1);
   });
 
   it('sweep runs the grid over one cache and lists the runs side by side; images per class reach the runs', async () => {

@@ -22,7 +22,10 @@ function printEvaluation(out: Output, ev: Evaluation): void {
   out.info(`\ntest accuracy ${pct(ev.accuracy)} on ${ev.testCount} images (macro F1 ${ev.macroF1.toFixed(3)})`);
   const w = Math.max(5, ...ev.classes.map((c) => c.length));
   out.info(`${'class'.padEnd(w)}  precision  recall  f1     support`);
-  for (const c of ev.perClass) out.info(`${c.className.padEnd(w)}  ${c.precision.toFixed(3).padStart(9)}  ${c.recall.toFixed(3).padStart(6)}  ${c.f1.toFixed(3)}  ${String(c.support).padStart(7)}`);
+  for (const c of ev.perClass)
+    out.info(
+      `${c.className.padEnd(w)}  ${c.precision.toFixed(3).padStart(9)}  ${c.recall.toFixed(3).padStart(6)}  ${c.f1.toFixed(3)}  ${String(c.support).padStart(7)}`,
+    );
   out.info('\nconfusion matrix (rows: true class, columns: predicted)');
   const cw = Math.max(3, ...ev.confusionMatrix.flat().map((v) => String(v).length));
   ev.confusionMatrix.forEach((row, i) => out.info(`${ev.classes[i]!.padEnd(w)}  ${row.map((v) => String(v).padStart(cw)).join(' ')}`));
@@ -33,16 +36,30 @@ function printEvaluation(out: Output, ev: Evaluation): void {
 }
 
 export async function runScan(out: Output, dataset: string, split: SplitFractions): Promise<void> {
-  const scan = await scanDataset(dataset, { split, onProgress: (done, total) => out.event({ type: 'progress', phase: 'scan', done, total, unit: 'files', perSecond: null, etaSeconds: null }) });
+  const scan = await scanDataset(dataset, {
+    split,
+    onProgress: (done, total) => out.event({ type: 'progress', phase: 'scan', done, total, unit: 'files', perSecond: null, etaSeconds: null }),
+  });
   if (out.json) {
-    out.result({ root: scan.root, classes: scan.classSummaries, images: scan.images.length, skipped: scan.skipped, hiddenCount: scan.hiddenCount, problems: scan.problems, split: scan.split });
+    out.result({
+      root: scan.root,
+      classes: scan.classSummaries,
+      images: scan.images.length,
+      skipped: scan.skipped,
+      hiddenCount: scan.hiddenCount,
+      problems: scan.problems,
+      split: scan.split,
+    });
     return;
   }
   out.info(`${scan.root}: ${scan.images.length} images in ${scan.classes.length} classes (split val ${scan.split.val}, test ${scan.split.test})`);
   const w = Math.max(5, ...scan.classSummaries.map((c) => c.name.length));
   const max = Math.max(1, ...scan.classSummaries.map((c) => c.count));
   out.info(`${'class'.padEnd(w)}  images  train  val  test`);
-  for (const c of scan.classSummaries) out.info(`${c.name.padEnd(w)}  ${String(c.count).padStart(6)}  ${String(c.train).padStart(5)}  ${String(c.val).padStart(3)}  ${String(c.test).padStart(4)}  ${'█'.repeat(Math.max(1, Math.round((c.count / max) * 30)))}`);
+  for (const c of scan.classSummaries)
+    out.info(
+      `${c.name.padEnd(w)}  ${String(c.count).padStart(6)}  ${String(c.train).padStart(5)}  ${String(c.val).padStart(3)}  ${String(c.test).padStart(4)}  ${'█'.repeat(Math.max(1, Math.round((c.count / max) * 30)))}`,
+    );
   if (scan.hiddenCount) out.info(`(${scan.hiddenCount} hidden or system files ignored)`);
   if (scan.skipped.length) {
     out.info(`\nskipped ${scan.skipped.length} files:`);
@@ -62,7 +79,12 @@ export async function runScan(out: Output, dataset: string, split: SplitFraction
 export async function runLayers(out: Output, spec: string): Promise<void> {
   await initBackend('auto');
   const model = await resolveModel(spec, {
-    onDownload: (p) => out.event(p.retry ? { type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) } : { type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null }),
+    onDownload: (p) =>
+      out.event(
+        p.retry
+          ? { type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) }
+          : { type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null },
+      ),
   });
   if (model.format === 'graph') {
     const msg = `${model.name} is a graph model (TF Hub format): a frozen feature extractor as published, with no layers to cut.`;
@@ -76,12 +98,24 @@ export async function runLayers(out: Output, spec: string): Promise<void> {
     const cut = model.catalog?.defaultCut ?? defaultCut(m);
     if (out.json) {
       for (const l of layers) process.stdout.write(`${JSON.stringify({ type: 'layer', ...l, defaultCut: l.name === cut })}\n`);
-      out.result({ format: 'layers', name: model.name, layerCount: layers.length, params: m.countParams(), defaultCut: cut, preprocessing: model.preprocessing });
+      out.result({
+        format: 'layers',
+        name: model.name,
+        layerCount: layers.length,
+        params: m.countParams(),
+        defaultCut: cut,
+        preprocessing: model.preprocessing,
+      });
       return;
     }
     const w = Math.max(...layers.map((l) => l.name.length));
-    for (const l of layers) out.info(`${String(l.index).padStart(4)}  ${l.name.padEnd(w)}  ${l.className.padEnd(22)}  ${JSON.stringify(l.outputShape).padEnd(18)}  ${String(l.params).padStart(9)}${l.name === cut ? '  ◀ default cut (bottleneck)' : ''}`);
-    out.info(`\n${layers.length} layers, ${m.countParams().toLocaleString('en')} parameters; input ${model.preprocessing.height}×${model.preprocessing.width}, values in [${model.preprocessing.range.join(', ')}]`);
+    for (const l of layers)
+      out.info(
+        `${String(l.index).padStart(4)}  ${l.name.padEnd(w)}  ${l.className.padEnd(22)}  ${JSON.stringify(l.outputShape).padEnd(18)}  ${String(l.params).padStart(9)}${l.name === cut ? '  ◀ default cut (bottleneck)' : ''}`,
+      );
+    out.info(
+      `\n${layers.length} layers, ${m.countParams().toLocaleString('en')} parameters; input ${model.preprocessing.height}×${model.preprocessing.width}, values in [${model.preprocessing.range.join(', ')}]`,
+    );
   } finally {
     m.dispose();
   }
@@ -113,7 +147,9 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
     if (!out.json) {
       printEvaluation(out, record.evaluation);
       const t = record.timings;
-      out.info(`\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${record.peakRssMiB} MiB; backend ${record.backend.provider}`);
+      out.info(
+        `\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${record.peakRssMiB} MiB; backend ${record.backend.provider}`,
+      );
       out.info(`features: ${describeExtraction(extractionOf(record))}`);
       if (record.devices) out.info(`devices: ${describeDevices(record.devices)}`);
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
@@ -124,11 +160,25 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
 
 export async function runEvaluate(out: Output, runDir: string, o: { backend: BackendPreference; cacheDir?: string }): Promise<void> {
   const r = await evaluateRun(runDir, { backend: o.backend, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), onEvent: (e) => out.event(e) });
-  if (out.json) out.result({ runDir: path.resolve(runDir), testAccuracy: r.evaluation.accuracy, confusionMatrix: r.evaluation.confusionMatrix, perClass: r.evaluation.perClass, misclassified: r.evaluation.misclassified, classes: r.evaluation.classes, testCount: r.evaluation.testCount });
+  if (out.json)
+    out.result({
+      runDir: path.resolve(runDir),
+      testAccuracy: r.evaluation.accuracy,
+      confusionMatrix: r.evaluation.confusionMatrix,
+      perClass: r.evaluation.perClass,
+      misclassified: r.evaluation.misclassified,
+      classes: r.evaluation.classes,
+      testCount: r.evaluation.testCount,
+    });
   else printEvaluation(out, r.evaluation);
 }
 
-export async function runExport(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }): Promise<void> {
+export async function runExport(
+  out: Output,
+  runDir: string,
+  dest: string,
+  o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] },
+): Promise<void> {
   await initBackend(o.backend);
   return withCtrlC((signal) => exportAndCheck(out, runDir, dest, o, signal));
 }
@@ -145,9 +195,17 @@ async function withCtrlC<T>(work: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
-async function exportAndCheck(out: Output, runDir: string, dest: string, o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] }, signal: AbortSignal): Promise<void> {
+async function exportAndCheck(
+  out: Output,
+  runDir: string,
+  dest: string,
+  o: { backend: BackendPreference; parity: boolean; formats: readonly ExportFormat[] },
+  signal: AbortSignal,
+): Promise<void> {
   const { dir, manifest } = await exportRun(runDir, dest, { formats: o.formats, onEvent: (e) => out.event(e), signal });
-  const written = [manifest.layout ? `TF.js (${manifest.layout})` : null, manifest.onnx ? `ONNX (${manifest.onnx.file}, opset ${manifest.onnx.opset})` : null].filter(Boolean).join(' and ');
+  const written = [manifest.layout ? `TF.js (${manifest.layout})` : null, manifest.onnx ? `ONNX (${manifest.onnx.file}, opset ${manifest.onnx.opset})` : null]
+    .filter(Boolean)
+    .join(' and ');
   out.info(`exported ${manifest.name} to ${dir}: ${written}`);
   if (manifest.onnxSkipped) out.info(`ONNX not written: ${manifest.onnxSkipped}`);
   let parity = null;
@@ -166,7 +224,12 @@ async function exportAndCheck(out: Output, runDir: string, dest: string, o: { ba
   if (parity && parity.disagreements.length) process.exitCode = 3;
 }
 
-export async function runPredict(out: Output, modelDir: string, images: string[], o: { top: number; backend: BackendPreference; format?: ExportFormat }): Promise<void> {
+export async function runPredict(
+  out: Output,
+  modelDir: string,
+  images: string[],
+  o: { top: number; backend: BackendPreference; format?: ExportFormat },
+): Promise<void> {
   await initBackend(o.backend);
   const classifier = await loadClassifier(modelDir, o.format);
   try {

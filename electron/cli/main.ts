@@ -41,7 +41,8 @@ function setting<T>(rule: z.ZodType<T>) {
 }
 function valueRange(v: string): [number, number] {
   const parts = v.split(',').map(Number);
-  if (parts.length !== 2 || parts.some((n) => !Number.isFinite(n)) || parts[0]! >= parts[1]!) throw new InvalidArgumentError('--input-range takes two numbers, low,high (e.g. -1,1 or 0,1).');
+  if (parts.length !== 2 || parts.some((n) => !Number.isFinite(n)) || parts[0]! >= parts[1]!)
+    throw new InvalidArgumentError('--input-range takes two numbers, low,high (e.g. -1,1 or 0,1).');
   return [parts[0]!, parts[1]!];
 }
 
@@ -87,7 +88,18 @@ program
       out.info(['id'.padEnd(30), 'format', 'input', 'params', 'MMACs', 'top-1', 'features', 'here'].join('  '));
       for (const m of modelCatalog) {
         const here = cached.has(m.id) ? 'cached' : `download ≈ ${m.downloadMB} MB`;
-        out.info([m.id.padEnd(30), m.format.padEnd(6), `${m.preprocessing.height}²`.padEnd(5), `${m.paramsM.toFixed(2)}M`.padEnd(6), String(m.macsM).padEnd(5), `${m.imagenetTop1.toFixed(1)}%`.padEnd(5), String(m.featureDim).padEnd(8), here].join('  '));
+        out.info(
+          [
+            m.id.padEnd(30),
+            m.format.padEnd(6),
+            `${m.preprocessing.height}²`.padEnd(5),
+            `${m.paramsM.toFixed(2)}M`.padEnd(6),
+            String(m.macsM).padEnd(5),
+            `${m.imagenetTop1.toFixed(1)}%`.padEnd(5),
+            String(m.featureDim).padEnd(8),
+            here,
+          ].join('  '),
+        );
       }
       out.info('\nTrain on one with: transfer-lab train <dataset> --model <id>  (downloaded once, then cached)');
     }),
@@ -107,8 +119,12 @@ program
       }
       if (!report.adapters.length) out.info(`WebGPU adapters: none — ${report.noAdapterReason ?? 'none found'}`);
       for (const a of report.adapters) {
-        out.info(`WebGPU adapter: ${a.name || '(unnamed)'} — vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, ${a.software ? 'SOFTWARE (never taken by auto)' : 'hardware'}`);
-        out.info(`  limits: max buffer ${a.limits.maxBufferSize}, max storage binding ${a.limits.maxStorageBufferBindingSize}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize}, invocations/workgroup ${a.limits.maxComputeInvocationsPerWorkgroup}`);
+        out.info(
+          `WebGPU adapter: ${a.name || '(unnamed)'} — vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, ${a.software ? 'SOFTWARE (never taken by auto)' : 'hardware'}`,
+        );
+        out.info(
+          `  limits: max buffer ${a.limits.maxBufferSize}, max storage binding ${a.limits.maxStorageBufferBindingSize}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize}, invocations/workgroup ${a.limits.maxComputeInvocationsPerWorkgroup}`,
+        );
         out.info(`  shader-f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}; features: ${a.features.join(', ')}`);
       }
       out.info('runtimes:');
@@ -141,12 +157,38 @@ program
   .option('--val <fraction>', 'validation fraction', setting(splitSchema.shape.val), defaultSplit.val)
   .option('--test <fraction>', 'test fraction', setting(splitSchema.shape.test), defaultSplit.test)
   .option('--seed <n>', 'random seed', setting(rule.seed), defaultTrainConfig.seed)
-  .option('--fine-tune <layers>', 'also train this many layers with weights below the bottleneck (0: the head alone)', setting(rule.fineTuneLayers), defaultTrainConfig.fineTuneLayers)
-  .option('--fine-tune-lr <factor>', "the fine-tuned layers' learning rate, as a fraction of --lr", setting(rule.fineTuneLearningRateFactor), defaultTrainConfig.fineTuneLearningRateFactor)
-  .option('--augment <variants>', 'augmented variants of each training image, extracted once and cached (0: none)', setting(rule.augmentVariants), defaultTrainConfig.augmentVariants)
-  .option('--per-class <n>', 'train on at most n images of each class (a stable, nested sample; validation and test stay whole)', setting(rule.imagesPerClass.unwrap()))
+  .option(
+    '--fine-tune <layers>',
+    'also train this many layers with weights below the bottleneck (0: the head alone)',
+    setting(rule.fineTuneLayers),
+    defaultTrainConfig.fineTuneLayers,
+  )
+  .option(
+    '--fine-tune-lr <factor>',
+    "the fine-tuned layers' learning rate, as a fraction of --lr",
+    setting(rule.fineTuneLearningRateFactor),
+    defaultTrainConfig.fineTuneLearningRateFactor,
+  )
+  .option(
+    '--augment <variants>',
+    'augmented variants of each training image, extracted once and cached (0: none)',
+    setting(rule.augmentVariants),
+    defaultTrainConfig.augmentVariants,
+  )
+  .option(
+    '--per-class <n>',
+    'train on at most n images of each class (a stable, nested sample; validation and test stay whole)',
+    setting(rule.imagesPerClass.unwrap()),
+  )
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
-  .addOption(new Option('--extractor <runtime>', "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers, webgpu (TF.js WebGPU through Dawn, parity-checked, else the CPU path)").choices(extractorRuntimes).default('auto' as ExtractorRuntime))
+  .addOption(
+    new Option(
+      '--extractor <runtime>',
+      "frozen-part runtime: auto (ONNX Runtime, else TF.js), onnx, tfjs (TF.js's fused graph, else the plain model), fused, layers, webgpu (TF.js WebGPU through Dawn, parity-checked, else the CPU path)",
+    )
+      .choices(extractorRuntimes)
+      .default('auto' as ExtractorRuntime),
+  )
   .option('--input-range <low,high>', "the model's pixel value range (default: from the model, else -1,1)", valueRange)
   .option('--workers <n>', 'extraction workers (default: by cores and free memory)', positiveInt('--workers'))
   .option('--extract-batch <n>', 'largest extraction batch (default: by free memory)', positiveInt('--extract-batch'))
@@ -157,7 +199,12 @@ program
     run(Boolean(o.json), (out) => {
       // a resumed run runs where and how it ran (its cache, its extractor) unless told otherwise here
       const given = (name: 'backend' | 'extractor') => !o.resume || cmd.getOptionValueSource(name) === 'cli';
-      if (!o.resume && (!dataset || !o.model)) throw new TransferLabError('BAD_ARGUMENT', 'train needs a dataset folder and --model (or --resume <run folder>).', 'e.g. transfer-lab train photos --model mobilenet_v2');
+      if (!o.resume && (!dataset || !o.model))
+        throw new TransferLabError(
+          'BAD_ARGUMENT',
+          'train needs a dataset folder and --model (or --resume <run folder>).',
+          'e.g. transfer-lab train photos --model mobilenet_v2',
+        );
       return runTrain(out, {
         ...(o.resume ? { resume: o.resume } : { dataset: dataset!, model: o.model! }),
         ...(o.cut ? { cut: o.cut } : {}),
@@ -188,17 +235,26 @@ program
   );
 
 /** a sweep option's list, "0.001,0.01,1", read as the sweep form reads it: each value by its setting's rule */
-const list = <N extends NumberAxis>(name: N) => (v: string) => {
-  const r = parseAxisList(name, v);
-  if ('error' in r) throw new InvalidArgumentError(r.error);
-  return r.values;
-};
+const list =
+  <N extends NumberAxis>(name: N) =>
+  (v: string) => {
+    const r = parseAxisList(name, v);
+    if ('error' in r) throw new InvalidArgumentError(r.error);
+    return r.values;
+  };
 
 program
   .command('sweep')
-  .description('train a grid of runs over one cached extraction and put them side by side: learning rates × batch sizes × images per class × fine-tuning × models')
+  .description(
+    'train a grid of runs over one cached extraction and put them side by side: learning rates × batch sizes × images per class × fine-tuning × models',
+  )
   .argument('<dataset>', 'dataset folder (one sub-folder per class)')
-  .requiredOption('--model <models>', 'catalog id, model folder or address; several separated by commas', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .requiredOption('--model <models>', 'catalog id, model folder or address; several separated by commas', (v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .option('--cut <layer>', 'the bottleneck layer (of the first model)')
   .option('--lr <rates>', 'learning rates, e.g. 0.001,0.01,1', list('learningRate'))
   .option('--batch-size <sizes>', 'batch sizes, e.g. 4,32', list('batchSize'))
@@ -222,11 +278,26 @@ program
         model: o.model[0]!,
         ...(o.cut ? { cut: o.cut } : {}),
         config: { ...defaultTrainConfig, epochs: o.epochs, optimizer: o.optimizer, patience: o.patience, augmentVariants: o.augment, seed: o.seed },
-        axes: { ...(o.lr ? { learningRate: o.lr } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.perClass ? { perClass: o.perClass } : {}), ...(o.fineTune ? { fineTune: o.fineTune } : {}), ...(o.model.length > 1 ? { model: o.model } : {}) },
+        axes: {
+          ...(o.lr ? { learningRate: o.lr } : {}),
+          ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+          ...(o.perClass ? { perClass: o.perClass } : {}),
+          ...(o.fineTune ? { fineTune: o.fineTune } : {}),
+          ...(o.model.length > 1 ? { model: o.model } : {}),
+        },
         split: { val: o.val, test: o.test },
         backend: o.backend,
         ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
-        outDir: path.resolve(o.out ?? path.join('runs', `sweep-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`)),
+        outDir: path.resolve(
+          o.out ??
+            path.join(
+              'runs',
+              `sweep-${new Date()
+                .toISOString()
+                .replace(/[-:]/g, '')
+                .replace(/\.\d+Z$/, 'Z')}`,
+            ),
+        ),
       }),
     ),
   );
@@ -242,7 +313,9 @@ program
 
 program
   .command('export')
-  .description('write the trained classifier (frozen part + head) with labels and preprocessing: a TF.js model and model.onnx (for TensorRT and other runtimes), and check them')
+  .description(
+    'write the trained classifier (frozen part + head) with labels and preprocessing: a TF.js model and model.onnx (for TensorRT and other runtimes), and check them',
+  )
   .argument('<run>', 'run folder')
   .argument('<destination>', 'folder to write')
   .addOption(new Option('--format <format>', 'what to write').choices(['tfjs', 'onnx', 'all'] as const).default('all' as const))
@@ -250,12 +323,14 @@ program
   .option('--no-parity', 'skip the check of the exported model against the engine on the test split')
   .option('--json', 'one JSON object per line on stdout')
   .action((runDir, dest, o) =>
-    run(Boolean(o.json), (out) => runExport(out, runDir, dest, { backend: o.backend, parity: o.parity, formats: o.format === 'all' ? exportFormats : [o.format] })),
+    run(Boolean(o.json), (out) =>
+      runExport(out, runDir, dest, { backend: o.backend, parity: o.parity, formats: o.format === 'all' ? exportFormats : [o.format] }),
+    ),
   );
 
 program
   .command('serve')
-  .description("serve the app to a browser: the wizard over HTTP and WebSocket (for a headless Jetson through an SSH tunnel)")
+  .description('serve the app to a browser: the wizard over HTTP and WebSocket (for a headless Jetson through an SSH tunnel)')
   .option('--port <n>', 'port (0: any free port)', nonNegativeInt('--port'), 7860)
   .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes your files to the network', '127.0.0.1')
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
@@ -272,7 +347,9 @@ program
   .addOption(new Option('--format <format>', 'which exported model to run (default: TF.js where there is one, else ONNX)').choices(exportFormats))
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(backendPreferences as BackendPreference[]).default('auto' as BackendPreference))
   .option('--json', 'one JSON object per line on stdout')
-  .action((model, images, o) => run(Boolean(o.json), (out) => runPredict(out, model, images, { top: o.top, backend: o.backend, ...(o.format ? { format: o.format } : {}) })));
+  .action((model, images, o) =>
+    run(Boolean(o.json), (out) => runPredict(out, model, images, { top: o.top, backend: o.backend, ...(o.format ? { format: o.format } : {}) })),
+  );
 
 try {
   await program.parseAsync(process.argv);

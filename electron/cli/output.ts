@@ -58,7 +58,9 @@ export function createOutput(json: boolean): Output {
           break;
         case 'epoch': {
           const val = e.valLoss === null ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy! * 100).toFixed(1)}%`;
-          err(`  epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}  acc ${(e.accuracy * 100).toFixed(1)}%${val}  ${e.samplesPerSecond.toFixed(0)} samples/s  rss ${e.rssMiB} MiB  tensors ${e.numTensors}`);
+          err(
+            `  epoch ${String(e.epoch).padStart(3)}/${e.epochs}  loss ${e.loss.toFixed(4)}  acc ${(e.accuracy * 100).toFixed(1)}%${val}  ${e.samplesPerSecond.toFixed(0)} samples/s  rss ${e.rssMiB} MiB  tensors ${e.numTensors}`,
+          );
           break;
         }
         case 'progress': {
@@ -67,7 +69,15 @@ export function createOutput(json: boolean): Output {
           if (tty) {
             if (!bar || barPhase !== e.phase) {
               stopBar();
-              bar = new cliProgress.SingleBar({ format: `  ${e.phase.padEnd(8)} [{bar}] {value}/{total} {rate} eta {etaText} {detail}`, hideCursor: true, stream: process.stderr, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+              bar = new cliProgress.SingleBar(
+                {
+                  format: `  ${e.phase.padEnd(8)} [{bar}] {value}/{total} {rate} eta {etaText} {detail}`,
+                  hideCursor: true,
+                  stream: process.stderr,
+                  clearOnComplete: false,
+                },
+                cliProgress.Presets.shades_classic,
+              );
               bar.start(Math.max(e.total, 1), e.done, { rate, etaText: fmtSeconds(e.etaSeconds), detail: e.detail ?? '' });
               barPhase = e.phase;
             }

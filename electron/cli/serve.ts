@@ -15,15 +15,27 @@ export async function runServe(o: { port: number; host: string; backend: Backend
   const staticDir = await ensureWebBuild();
   let host;
   try {
-    host = await startWebHost({ port: o.port, host: o.host, staticDir, version: appVersion, token: webToken({ renew: Boolean(o.newToken) }), allowHosts: o.allowHosts ?? [], service: { backend: o.backend } });
+    host = await startWebHost({
+      port: o.port,
+      host: o.host,
+      staticDir,
+      version: appVersion,
+      token: webToken({ renew: Boolean(o.newToken) }),
+      allowHosts: o.allowHosts ?? [],
+      service: { backend: o.backend },
+    });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new TransferLabError('BAD_ARGUMENT', `Port ${o.port} is already in use.`, 'Choose another with --port, or --port 0 for any free port.');
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new TransferLabError('BAD_ARGUMENT', `Cannot bind to ${o.host}.`, 'Use 127.0.0.1 (the default), or an address of this machine.');
+    if (code === 'EADDRINUSE')
+      throw new TransferLabError('BAD_ARGUMENT', `Port ${o.port} is already in use.`, 'Choose another with --port, or --port 0 for any free port.');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new TransferLabError('BAD_ARGUMENT', `Cannot bind to ${o.host}.`, 'Use 127.0.0.1 (the default), or an address of this machine.');
     throw e;
   }
   if (!loopback.has(o.host)) {
-    process.stderr.write(`warning: listening on ${o.host}: anyone who can reach this machine and has the token can browse its folders and train models, and the traffic (the token included) is plain HTTP that anyone on the network path can read. Prefer the default 127.0.0.1 with an SSH tunnel (ssh -L ${host.port}:127.0.0.1:${host.port} <jetson>).\n`);
+    process.stderr.write(
+      `warning: listening on ${o.host}: anyone who can reach this machine and has the token can browse its folders and train models, and the traffic (the token included) is plain HTTP that anyone on the network path can read. Prefer the default 127.0.0.1 with an SSH tunnel (ssh -L ${host.port}:127.0.0.1:${host.port} <jetson>).\n`,
+    );
   }
   process.stdout.write(`Transfer Lab is running. Open this address in a browser:\n\n  ${host.url}\n\nPress Ctrl+C to stop.\n`);
   await new Promise<void>((resolve) => {

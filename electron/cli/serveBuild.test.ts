@@ -12,7 +12,13 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-serve-build-'));
 describe('serve builds the web files it needs', () => {
   it('builds them once with a progress line, then serves the app', async () => {
     const web = path.join(work, 'web');
-    const env = { ...process.env, TRANSFER_LAB_WEB_DIR: web, TRANSFER_LAB_CACHE: path.join(work, 'cache'), XDG_CONFIG_HOME: path.join(work, 'config'), FORCE_COLOR: '0' };
+    const env = {
+      ...process.env,
+      TRANSFER_LAB_WEB_DIR: web,
+      TRANSFER_LAB_CACHE: path.join(work, 'cache'),
+      XDG_CONFIG_HOME: path.join(work, 'config'),
+      FORCE_COLOR: '0',
+    };
     const p = spawn(process.execPath, [cli, 'serve', '--port', '0'], { env, cwd: work });
     let stdout = '';
     let stderr = '';
@@ -45,7 +51,9 @@ describe('serve builds the web files it needs', () => {
   it('says in one line why it cannot build, and builds nothing', async () => {
     const dir = path.join(work, 'nowhere');
     await expect(ensureWebBuild({ dir, configFile: path.join(work, 'no-such.config.ts'), progress: () => undefined })).rejects.toMatchObject({
-      message: expect.stringMatching(/^The app's web files are not built \(.*nowhere has no index\.html\), and cannot be built here: .*no-such\.config\.ts is missing\.$/),
+      message: expect.stringMatching(
+        /^The app's web files are not built \(.*nowhere has no index\.html\), and cannot be built here: .*no-such\.config\.ts is missing\.$/,
+      ),
     });
     expect(fs.existsSync(dir)).toBe(false);
   });

@@ -58,8 +58,14 @@ export async function runSweep(out: Output, o: SweepOptions): Promise<void> {
         });
         done.push({ index: p.index, label: p.label, runDir, record });
         const x = outcomeOf(record);
-        if (out.json) process.stdout.write(`${JSON.stringify({ type: 'run', index: p.index, label: p.label, runDir, testAccuracy: x.accuracy, macroF1: x.macroF1, trainSeconds: x.trainSeconds, extractSeconds: x.extractSeconds, extraction: x.extraction, epochs: x.epochsRun, cache: { hits: record.cache.hits, misses: record.cache.misses } })}\n`);
-        else out.info(`  test accuracy ${(x.accuracy * 100).toFixed(1)}%, macro F1 ${x.macroF1.toFixed(3)}, train ${x.trainSeconds.toFixed(1)}s, features ${describeExtraction(x.extraction)}`);
+        if (out.json)
+          process.stdout.write(
+            `${JSON.stringify({ type: 'run', index: p.index, label: p.label, runDir, testAccuracy: x.accuracy, macroF1: x.macroF1, trainSeconds: x.trainSeconds, extractSeconds: x.extractSeconds, extraction: x.extraction, epochs: x.epochsRun, cache: { hits: record.cache.hits, misses: record.cache.misses } })}\n`,
+          );
+        else
+          out.info(
+            `  test accuracy ${(x.accuracy * 100).toFixed(1)}%, macro F1 ${x.macroF1.toFixed(3)}, train ${x.trainSeconds.toFixed(1)}s, features ${describeExtraction(x.extraction)}`,
+          );
       } catch (e) {
         if (e instanceof TransferLabError && e.code === 'CANCELLED') break;
         throw e;
@@ -75,7 +81,11 @@ export async function runSweep(out: Output, o: SweepOptions): Promise<void> {
     out.info(`\n${done.length} of ${plan.length} runs`);
     const w = Math.max('what differed'.length, ...rows.map((r) => r.label.length));
     out.info(`${'run'.padEnd(4)}${'what differed'.padEnd(w + 2)}accuracy  macro F1  train s  extract s`);
-    for (const r of rows) out.info(`${String(r.index + 1).padEnd(4)}${r.label.padEnd(w + 2)}${`${(r.accuracy * 100).toFixed(1)}%`.padStart(8)}  ${r.macroF1.toFixed(3).padStart(8)}  ${r.trainSeconds.toFixed(1).padStart(7)}  ${r.extractSeconds.toFixed(1).padStart(9)}`);
+    for (const r of rows)
+      out.info(
+        `${String(r.index + 1).padEnd(4)}${r.label.padEnd(w + 2)}${`${(r.accuracy * 100).toFixed(1)}%`.padStart(8)}  ${r.macroF1.toFixed(3).padStart(8)}  ${r.trainSeconds.toFixed(1).padStart(7)}  ${r.extractSeconds.toFixed(1).padStart(9)}`,
+      );
   }
-  if (ac.signal.aborted) throw new TransferLabError('CANCELLED', `The sweep was stopped after ${done.length} of ${plan.length} runs.`, `The finished runs are in ${o.outDir}.`);
+  if (ac.signal.aborted)
+    throw new TransferLabError('CANCELLED', `The sweep was stopped after ${done.length} of ${plan.length} runs.`, `The finished runs are in ${o.outDir}.`);
 }

@@ -35,8 +35,10 @@ export async function ensureWebBuild(o: EnsureWebBuildOptions = {}): Promise<str
   if (hasWebBuild(dir)) return dir;
   const progress = o.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const configFile = o.configFile ?? path.join(repoRoot, 'vite.config.web.ts');
-  const cannot = (why: string, hint: string) => new TransferLabError('INTERNAL', `The app's web files are not built (${dir} has no index.html), and cannot be built here: ${why}.`, hint);
-  if (!fs.existsSync(configFile)) throw cannot(`${configFile} is missing`, 'Reinstall Transfer Lab from its repository, or set TRANSFER_LAB_WEB_DIR to a built copy.');
+  const cannot = (why: string, hint: string) =>
+    new TransferLabError('INTERNAL', `The app's web files are not built (${dir} has no index.html), and cannot be built here: ${why}.`, hint);
+  if (!fs.existsSync(configFile))
+    throw cannot(`${configFile} is missing`, 'Reinstall Transfer Lab from its repository, or set TRANSFER_LAB_WEB_DIR to a built copy.');
   let vite: ViteApi;
   try {
     // a name, not a literal: the packaged CLI's bundler must not pull Vite (a dev tool) in
@@ -57,7 +59,11 @@ export async function ensureWebBuild(o: EnsureWebBuildOptions = {}): Promise<str
   } catch (e) {
     await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw cannot(`${path.dirname(dir)} is not writable (${code})`, 'Run `npm run build:web` as the user who installed Transfer Lab, or set TRANSFER_LAB_WEB_DIR to a built copy.');
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      throw cannot(
+        `${path.dirname(dir)} is not writable (${code})`,
+        'Run `npm run build:web` as the user who installed Transfer Lab, or set TRANSFER_LAB_WEB_DIR to a built copy.',
+      );
     if (code === 'ENOSPC') throw cannot('the disk is full', 'Free some space, then serve again.');
     throw cannot(`the build failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, 'Run `npm run build:web` to see the whole error.');
   }

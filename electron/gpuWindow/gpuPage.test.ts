@@ -46,7 +46,19 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
 
   beforeAll(async () => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-gpupage-'));
-    await build({ configFile: false, root: path.join(root, 'renderer'), base: './', logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 5000, rollupOptions: { input: path.join(root, 'renderer', 'gpu.html') } } });
+    await build({
+      configFile: false,
+      root: path.join(root, 'renderer'),
+      base: './',
+      logLevel: 'warn',
+      build: {
+        outDir: out,
+        emptyOutDir: true,
+        target: 'es2022',
+        chunkSizeWarningLimit: 5000,
+        rollupOptions: { input: path.join(root, 'renderer', 'gpu.html') },
+      },
+    });
     server = http.createServer((req, res) => {
       const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       const mem = files.get(name);
@@ -62,7 +74,10 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     // http://127.0.0.1 is a secure context: navigator.gpu is there
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gpu.html`;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--no-first-run'],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -96,37 +111,43 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
-    const seen = await page.evaluate(async ({ channel, shape }) => {
-      const bytes = async (name: string) => (await fetch(name)).arrayBuffer();
-      // the page's globals (this function runs in Chromium; the test is typed for Node)
-      type DomPort = { onmessage: ((e: { data: unknown }) => void) | null; postMessage(m: unknown, transfer?: unknown[]): void };
-      const g = globalThis as unknown as { MessageChannel: new () => { port1: DomPort; port2: unknown }; postMessage(m: unknown, origin: string, transfer: unknown[]): void };
-      const { port1, port2 } = new g.MessageChannel();
-      const answers: FromGpuPage[] = [];
-      const answered = (id: number) =>
-        new Promise<FromGpuPage>((resolve) => {
-          const check = () => {
-            const a = answers.find((m) => m.id === id);
-            if (a) resolve(a);
-            else setTimeout(check, 50);
-          };
-          check();
-        });
-      port1.onmessage = (e) => answers.push(e.data as FromGpuPage);
-      // as the window's preload does with the port main sends it
-      g.postMessage(channel, '*', [port2]);
-      port1.postMessage({ type: 'adapter', id: 1 });
-      const adapter = await answered(1);
-      const weights = await bytes('/weights.bin');
-      port1.postMessage({ type: 'load', id: 2, graph: { spec: await (await fetch('/graph.json')).text(), weights } }, [weights]);
-      const loaded = await answered(2);
-      const input = new Float32Array(await bytes('/input.bin'));
-      port1.postMessage({ type: 'run', id: 3, input, shape }, [input.buffer]);
-      const features = await answered(3);
-      port1.postMessage({ type: 'run', id: 4, input: new Float32Array(5), shape: [1, 224, 224, 3] });
-      const bad = await answered(4);
-      return { adapter, loaded, features: features.type === 'features' ? Array.from(features.data) : features, bad };
-    }, { channel: gpuPortChannel, shape: [2, pre.height, pre.width, 3] as [number, number, number, number] });
+    const seen = await page.evaluate(
+      async ({ channel, shape }) => {
+        const bytes = async (name: string) => (await fetch(name)).arrayBuffer();
+        // the page's globals (this function runs in Chromium; the test is typed for Node)
+        type DomPort = { onmessage: ((e: { data: unknown }) => void) | null; postMessage(m: unknown, transfer?: unknown[]): void };
+        const g = globalThis as unknown as {
+          MessageChannel: new () => { port1: DomPort; port2: unknown };
+          postMessage(m: unknown, origin: string, transfer: unknown[]): void;
+        };
+        const { port1, port2 } = new g.MessageChannel();
+        const answers: FromGpuPage[] = [];
+        const answered = (id: number) =>
+          new Promise<FromGpuPage>((resolve) => {
+            const check = () => {
+              const a = answers.find((m) => m.id === id);
+              if (a) resolve(a);
+              else setTimeout(check, 50);
+            };
+            check();
+          });
+        port1.onmessage = (e) => answers.push(e.data as FromGpuPage);
+        // as the window's preload does with the port main sends it
+        g.postMessage(channel, '*', [port2]);
+        port1.postMessage({ type: 'adapter', id: 1 });
+        const adapter = await answered(1);
+        const weights = await bytes('/weights.bin');
+        port1.postMessage({ type: 'load', id: 2, graph: { spec: await (await fetch('/graph.json')).text(), weights } }, [weights]);
+        const loaded = await answered(2);
+        const input = new Float32Array(await bytes('/input.bin'));
+        port1.postMessage({ type: 'run', id: 3, input, shape }, [input.buffer]);
+        const features = await answered(3);
+        port1.postMessage({ type: 'run', id: 4, input: new Float32Array(5), shape: [1, 224, 224, 3] });
+        const bad = await answered(4);
+        return { adapter, loaded, features: features.type === 'features' ? Array.from(features.data) : features, bad };
+      },
+      { channel: gpuPortChannel, shape: [2, pre.height, pre.width, 3] as [number, number, number, number] },
+    );
     await page.close();
 
     expect(errors).toEqual([]);

@@ -33,7 +33,8 @@ export interface GpuLike {
 }
 
 async function adapterFacts(gpu: GpuLike | undefined): Promise<{ adapter: GpuPageAdapter | null; reason?: string }> {
-  if (!gpu) return { adapter: null, reason: 'this window has no WebGPU (navigator.gpu is missing: Chromium was started without it, or its GPU process is blocked)' };
+  if (!gpu)
+    return { adapter: null, reason: 'this window has no WebGPU (navigator.gpu is missing: Chromium was started without it, or its GPU process is blocked)' };
   const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!a) return { adapter: null, reason: 'Chromium found no WebGPU adapter (no supported GPU, or its driver is on the block list)' };
   const i = a.info ?? {};

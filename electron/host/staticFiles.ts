@@ -28,7 +28,12 @@ export function answerPlain(res: http.ServerResponse, status: number, text: stri
     res.destroy();
     return;
   }
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': webHostContentSecurityPolicy, 'x-content-type-options': 'nosniff', ...headers });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-security-policy': webHostContentSecurityPolicy,
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
   res.end(`${text}\n`);
 }
 
@@ -101,10 +106,12 @@ export function hostAllowed(hostHeader: string | undefined, allowed: readonly st
 export function serveReport(file: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return answerPlain(res, 405, 'Method not allowed.', { allow: 'GET, HEAD' });
   const html = isReportHtmlName(file);
-  if (!path.isAbsolute(file) || file.includes('\0') || !(html || isPdfName(file))) return answerPlain(res, 400, 'Only a lab report (.html or .pdf, an absolute path) can be downloaded here.');
+  if (!path.isAbsolute(file) || file.includes('\0') || !(html || isPdfName(file)))
+    return answerPlain(res, 400, 'Only a lab report (.html or .pdf, an absolute path) can be downloaded here.');
   fs.readFile(file, (err, body) => {
     if (err) return answerPlain(res, 404, 'No such report: write it again from the lab page.');
-    const probe = body.length > 2 * ownershipProbeBytes ? Buffer.concat([body.subarray(0, ownershipProbeBytes), body.subarray(body.length - ownershipProbeBytes)]) : body;
+    const probe =
+      body.length > 2 * ownershipProbeBytes ? Buffer.concat([body.subarray(0, ownershipProbeBytes), body.subarray(body.length - ownershipProbeBytes)]) : body;
     const ours = html ? isOurReportHtml(probe.toString('utf8')) : isOurPdf(probe.toString('latin1'));
     if (!ours) return answerPlain(res, 403, 'Forbidden: that file is not a report Transfer Lab wrote.');
     const name = path.basename(file).replace(/[^\w.-]+/g, '_');

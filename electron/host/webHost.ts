@@ -47,7 +47,11 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   const server = http.createServer((req, res) => {
     try {
       if (!hostAllowed(req.headers.host, allowHosts)) {
-        answerPlain(res, 403, `Forbidden: this server does not answer to the name "${String(req.headers.host ?? '')}". Open it by its address, or start it with --allow-host <name>.`);
+        answerPlain(
+          res,
+          403,
+          `Forbidden: this server does not answer to the name "${String(req.headers.host ?? '')}". Open it by its address, or start it with --allow-host <name>.`,
+        );
         return;
       }
       const url = new URL(req.url ?? '/', 'http://localhost');

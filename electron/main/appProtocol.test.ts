@@ -17,7 +17,9 @@ fs.writeFileSync(path.join(work, 'secret.txt'), 'not for the page');
 describe('the app:// scheme', () => {
   it('is standard and secure, declared before the app is ready', () => {
     registerAppScheme();
-    expect(electronMock.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(electronMock.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
+    ]);
   });
 
   it('maps a request to a file inside the renderer folder', () => {
@@ -50,7 +52,12 @@ describe('the app:// scheme', () => {
     expect(page.headers.get('content-security-policy')).toBe(contentSecurityPolicy);
     expect(await page.text()).toContain('<div id="app">');
     expect((await handler(new Request('app://transfer-lab/assets/index-abc.js'))).status).toBe(200);
-    for (const url of ['app://transfer-lab/../secret.txt', 'app://transfer-lab/%2e%2e/secret.txt', 'app://transfer-lab/missing.js', 'app://elsewhere/index.html']) {
+    for (const url of [
+      'app://transfer-lab/../secret.txt',
+      'app://transfer-lab/%2e%2e/secret.txt',
+      'app://transfer-lab/missing.js',
+      'app://elsewhere/index.html',
+    ]) {
       const res = await handler(new Request(url));
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain('not for the page');

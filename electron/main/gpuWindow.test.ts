@@ -23,7 +23,14 @@ describe('the hidden GPU window', () => {
   it('is sandboxed, isolated, without Node, hidden and unthrottled, and loads app://transfer-lab/gpu.html with its own preload', () => {
     const win = createGpuWindow(files) as unknown as { options: { show: boolean; webPreferences: Record<string, unknown> }; loadURL: ReturnType<typeof vi.fn> };
     expect(win.options.show).toBe(false);
-    expect(win.options.webPreferences).toMatchObject({ preload: '/app/out/preload/gpuWindow.cjs', sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, backgroundThrottling: false });
+    expect(win.options.webPreferences).toMatchObject({
+      preload: '/app/out/preload/gpuWindow.cjs',
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      backgroundThrottling: false,
+    });
     expect(win.loadURL).toHaveBeenCalledWith('app://transfer-lab/gpu.html');
     expect(appFiles('/app/out/main', 'http://localhost:5173/').gpuPageUrl.href).toBe('http://localhost:5173/gpu.html');
   });
@@ -105,7 +112,9 @@ describe("main's link between the GPU window and the engine", () => {
 });
 
 describe('main, the engine and the GPU window together', () => {
-  const hardware: GpuLike = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' }, features: [], limits: {} }) };
+  const hardware: GpuLike = {
+    requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' }, features: [], limits: {} }),
+  };
   let engine: EngineProcess | undefined;
 
   beforeAll(async () => {
@@ -118,7 +127,13 @@ describe('main, the engine and the GPU window together', () => {
 
   it("hands each end of one channel to the window and the engine; the engine's requests reach the page and back without main", async () => {
     fakeEngine.forks.length = 0;
-    fakeEngine.child = (p: FakeUtilityProcess) => void serveEngine(p.port, () => ({ handlers: {}, close: async () => undefined }), (code) => p.exit(code), (gpuPort) => setGpuWindowPort(gpuPort as AppPortLike));
+    fakeEngine.child = (p: FakeUtilityProcess) =>
+      void serveEngine(
+        p.port,
+        () => ({ handlers: {}, close: async () => undefined }),
+        (code) => p.exit(code),
+        (gpuPort) => setGpuWindowPort(gpuPort as AppPortLike),
+      );
     const gpu = linkGpuWindow(files, () => engine ?? null, vi.fn());
     engine = new EngineProcess({ entry: '/app/out/main/engine.js', env: {}, onEvent: () => undefined, onStarted: () => gpu.engineStarted() });
     engine.start();

@@ -51,7 +51,11 @@ export function gpuSwitches(platform: NodeJS.Platform): [string, string?][] {
   return platform === 'linux' ? [['enable-unsafe-webgpu'], ['enable-features', 'Vulkan']] : [];
 }
 
-export function linkGpuWindow(files: Pick<AppFiles, 'gpuPreload' | 'gpuPageUrl'>, engine: () => EngineProcess | null, log: (m: string) => void): GpuWindowLink<MessagePortMain> {
+export function linkGpuWindow(
+  files: Pick<AppFiles, 'gpuPreload' | 'gpuPageUrl'>,
+  engine: () => EngineProcess | null,
+  log: (m: string) => void,
+): GpuWindowLink<MessagePortMain> {
   return new GpuWindowLink<MessagePortMain>({
     openWindow: () => createGpuWindow(files),
     newChannel: () => new MessageChannelMain(),

@@ -26,7 +26,10 @@ describe('the application menu', () => {
   it('lists recent projects, opening the one chosen; a missing one is greyed out', () => {
     const command = vi.fn();
     const items = submenu(find(submenu(find(menuTemplate({ command, recent, isMac: false, devTools: false }), 'File')), 'Open Recent'));
-    expect(items.map((i) => [i.label, i.enabled])).toEqual([['flowers', true], ['birds', false]]);
+    expect(items.map((i) => [i.label, i.enabled])).toEqual([
+      ['flowers', true],
+      ['birds', false],
+    ]);
     click(items[0]);
     expect(command).toHaveBeenCalledWith({ command: 'open', file: '/home/u/flowers.tlab' });
     const none = submenu(find(submenu(find(menuTemplate({ command, recent: [], isMac: false, devTools: false }), 'File')), 'Open Recent'));

@@ -38,7 +38,10 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
     ...(o.isMac ? [{ role: 'appMenu' as const }] : []),
     { label: '&File', submenu: file },
     { role: 'editMenu' },
-    { label: '&View', submenu: [...devTools, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    {
+      label: '&View',
+      submenu: [...devTools, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+    },
     { label: '&Help', role: 'help', submenu: [{ label: '&About Transfer Lab', click: send('about') }] },
   ];
 }

@@ -15,7 +15,11 @@ describe('the report as PDF in the desktop app', () => {
     await expect(reportPdfHandlers()['report.printPdf']({ htmlFile: html, pdfFile: pdf })).resolves.toEqual({ pdfFile: pdf });
     expect(fs.readFileSync(pdf, 'utf8')).toBe('%PDF-1.7 printed');
     expect(fs.readdirSync(dir).sort()).toEqual(['r.html', 'r.pdf']);
-    const win = (electronMock.BrowserWindow as unknown as { created: { options: unknown; loadURL: { mock: { calls: unknown[][] } }; destroy: { mock: { calls: unknown[] } } }[] }).created.at(-1)!;
+    const win = (
+      electronMock.BrowserWindow as unknown as {
+        created: { options: unknown; loadURL: { mock: { calls: unknown[][] } }; destroy: { mock: { calls: unknown[] } } }[];
+      }
+    ).created.at(-1)!;
     expect(win.options).toMatchObject({ show: false, webPreferences: { sandbox: true, javascript: false } });
     expect(win.loadURL.mock.calls[0]![0]).toBe(`file://${html}`);
     // the paper is the report's own (@page size, from the locale), not A4 everywhere
@@ -32,12 +36,18 @@ describe('the report as PDF in the desktop app', () => {
     const notOurs = path.join(dir, 'thesis.pdf');
     fs.writeFileSync(notOurs, '%PDF-1.7 my thesis');
     const handler = reportPdfHandlers()['report.printPdf'];
-    await expect(handler({ htmlFile: html, pdfFile: notOurs })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/not a PDF of a Transfer Lab report/) });
+    await expect(handler({ htmlFile: html, pdfFile: notOurs })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/not a PDF of a Transfer Lab report/),
+    });
     expect(fs.readFileSync(notOurs, 'utf8')).toBe('%PDF-1.7 my thesis');
     await expect(handler({ htmlFile: html, pdfFile: path.join(dir, '.bashrc') })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     const plain = path.join(dir, 'page.html');
     fs.writeFileSync(plain, '<p>someone else’s page</p>');
-    await expect(handler({ htmlFile: plain, pdfFile: path.join(dir, 'p.pdf') })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/not a Transfer Lab report/) });
+    await expect(handler({ htmlFile: plain, pdfFile: path.join(dir, 'p.pdf') })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/not a Transfer Lab report/),
+    });
     const ours = path.join(dir, 'again.pdf');
     fs.writeFileSync(ours, '%PDF-1.4\n<</Title (Lab \\(x\\) — Transfer Lab)>>');
     await expect(handler({ htmlFile: html, pdfFile: ours })).resolves.toEqual({ pdfFile: ours });

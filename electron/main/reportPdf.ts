@@ -15,15 +15,25 @@ export function reportPdfHandlers(): Pick<Handlers, 'report.printPdf'> {
   return {
     'report.printPdf': async ({ htmlFile, pdfFile }) => {
       if (!fs.existsSync(htmlFile)) throw new TransferLabError('BAD_ARGUMENT', `${htmlFile} does not exist.`, 'Write the report first.');
-      if (!isReportHtmlName(htmlFile) || !isOurReportHtml(readLatin1(htmlFile))) throw new TransferLabError('BAD_ARGUMENT', `${htmlFile} is not a Transfer Lab report.`, 'Write the report first.');
-      if (!isPdfName(pdfFile)) throw new TransferLabError('BAD_ARGUMENT', `Not writing ${pdfFile}: a PDF's name ends in .pdf.`, 'Choose a name ending in .pdf.');
+      if (!isReportHtmlName(htmlFile) || !isOurReportHtml(readLatin1(htmlFile)))
+        throw new TransferLabError('BAD_ARGUMENT', `${htmlFile} is not a Transfer Lab report.`, 'Write the report first.');
+      if (!isPdfName(pdfFile))
+        throw new TransferLabError('BAD_ARGUMENT', `Not writing ${pdfFile}: a PDF's name ends in .pdf.`, 'Choose a name ending in .pdf.');
       if (fs.existsSync(pdfFile) && !(fs.statSync(pdfFile).isFile() && isOurPdf(readLatin1(pdfFile)))) {
-        throw new TransferLabError('BAD_ARGUMENT', `Not writing ${pdfFile}: a file of that name exists and is not a PDF of a Transfer Lab report.`, 'Choose another name, or move that file away first.');
+        throw new TransferLabError(
+          'BAD_ARGUMENT',
+          `Not writing ${pdfFile}: a file of that name exists and is not a PDF of a Transfer Lab report.`,
+          'Choose another name, or move that file away first.',
+        );
       }
       const win = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
       try {
         await win.loadURL(pathToFileURL(htmlFile).href);
-        const pdf = await win.webContents.printToPDF({ printBackground: true, preferCSSPageSize: true, margins: { top: 0.6, bottom: 0.6, left: 0.55, right: 0.55 } });
+        const pdf = await win.webContents.printToPDF({
+          printBackground: true,
+          preferCSSPageSize: true,
+          margins: { top: 0.6, bottom: 0.6, left: 0.55, right: 0.55 },
+        });
         const partial = `${pdfFile}.part`;
         fs.writeFileSync(partial, pdf);
         fs.renameSync(partial, pdfFile);

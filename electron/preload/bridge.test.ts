@@ -38,7 +38,9 @@ describe('window.transferLab', () => {
   it('rejects with the plain { code, message, hint } of the contract', async () => {
     const ipc = fakeIpc();
     ipc.invoke.mockResolvedValue({ ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose it again.' } });
-    const e = await api(ipc).call('dataset.scan', { path: '/x' }).catch((err: unknown) => err);
+    const e = await api(ipc)
+      .call('dataset.scan', { path: '/x' })
+      .catch((err: unknown) => err);
     expect(e).toEqual({ code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose it again.' });
     expect(Object.getPrototypeOf(e)).toBe(Object.prototype);
   });
@@ -87,7 +89,14 @@ describe('the dirty query', () => {
 
   it('says "dirty" when the page cannot tell, and "not saved" when saving throws', async () => {
     const ipc = fakeIpc();
-    api(ipc).onDirtyQuery({ isDirty: () => { throw new Error('store not ready'); }, save: async () => { throw new Error('disk full'); } });
+    api(ipc).onDirtyQuery({
+      isDirty: () => {
+        throw new Error('store not ready');
+      },
+      save: async () => {
+        throw new Error('disk full');
+      },
+    });
     ipc.emit(ipcChannels.queryDirty, 1, 'isDirty');
     ipc.emit(ipcChannels.queryDirty, 2, 'save');
     await vi.waitFor(() => expect(ipc.send).toHaveBeenCalledTimes(2));

@@ -30,7 +30,8 @@ export type CudaCheck = { ok: true; torch: string; device: string } | { ok: fals
 /** Whether the peer can run on CUDA here: Python imports torch and torchvision, and torch sees a CUDA device. */
 export function checkCudaPeer(script: string): CudaCheck {
   if (!fs.existsSync(script)) return { ok: false, reason: `the peer script ${script} is missing` };
-  const code = 'import json, torch, torchvision; c = torch.cuda.is_available(); print(json.dumps({"torch": torch.__version__, "cuda": c, "device": torch.cuda.get_device_name(0) if c else None}))';
+  const code =
+    'import json, torch, torchvision; c = torch.cuda.is_available(); print(json.dumps({"torch": torch.__version__, "cuda": c, "device": torch.cuda.get_device_name(0) if c else None}))';
   const r = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
   if (r.error) return { ok: false, reason: `${PYTHON} cannot be run (${r.error.message})` };
   if (r.status !== 0) return { ok: false, reason: `${PYTHON} cannot import torch and torchvision` };
@@ -92,41 +93,71 @@ export interface GpuBenchOptions {
 }
 
 const countImages = (dir: string) =>
-  fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);
 
 /** Checks the machine, then measures: extraction per model (ours on WebGPU, the peer on CUDA at each batch), then fine-tuning. */
 export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
   const notes: string[] = [];
   const gpu = await checkGpuAdapter();
-  if (!gpu.ok) throw new Error(`bench --gpu needs a hardware GPU adapter, and ${gpu.reason}. Run it on a machine with an NVIDIA GPU and Vulkan (libvulkan1 and the driver's Vulkan ICD); \`transfer-lab devices\` shows what Dawn finds.`);
-  if (gpu.adapter.software) notes.push(`TEST ONLY: the software adapter ${adapterLabel(gpu.adapter)} stood in for a GPU (TRANSFER_LAB_TEST_SOFTWARE_GPU=1): these figures say the script works, nothing about speed`);
+  if (!gpu.ok)
+    throw new Error(
+      `bench --gpu needs a hardware GPU adapter, and ${gpu.reason}. Run it on a machine with an NVIDIA GPU and Vulkan (libvulkan1 and the driver's Vulkan ICD); \`transfer-lab devices\` shows what Dawn finds.`,
+    );
+  if (gpu.adapter.software)
+    notes.push(
+      `TEST ONLY: the software adapter ${adapterLabel(gpu.adapter)} stood in for a GPU (TRANSFER_LAB_TEST_SOFTWARE_GPU=1): these figures say the script works, nothing about speed`,
+    );
   let cuda: CudaCheck | null = null;
   if (!o.skipPeer) {
     cuda = checkCudaPeer(o.peerScript);
-    if (!cuda.ok) throw new Error(`bench --gpu compares with PyTorch on CUDA, and ${cuda.reason}. Run it where PyTorch has CUDA (python3 -c 'import torch; print(torch.cuda.is_available())'), or pass --skip-peer for ours alone.`);
+    if (!cuda.ok)
+      throw new Error(
+        `bench --gpu compares with PyTorch on CUDA, and ${cuda.reason}. Run it where PyTorch has CUDA (python3 -c 'import torch; print(torch.cuda.is_available())'), or pass --skip-peer for ours alone.`,
+      );
   } else notes.push('peer skipped (--skip-peer): ours alone, ratios are null');
-  o.log(`GPU: ${adapterLabel(gpu.adapter)} (${gpu.adapter.vendor}, ${gpu.adapter.software ? 'software' : 'hardware'}); peer: ${cuda?.ok ? `PyTorch ${cuda.torch} on ${cuda.device}` : 'not run'}`);
+  o.log(
+    `GPU: ${adapterLabel(gpu.adapter)} (${gpu.adapter.vendor}, ${gpu.adapter.software ? 'software' : 'hardware'}); peer: ${cuda?.ok ? `PyTorch ${cuda.torch} on ${cuda.device}` : 'not run'}`,
+  );
 
   const extracts: GpuExtract[] = [];
   for (const m of o.models) {
     const name = path.basename(m.dir);
     let best: OursExtraction | null = null;
     for (let i = 1; i <= o.repeats; i++) {
-      const r = await o.step(`ours: ${name} extraction on WebGPU, fresh cache, batch ${o.extractBatch}${o.repeats > 1 ? `, ${i} of ${o.repeats}` : ''}`, () => oursExtraction({ dataset: m.dataset, model: m.dir, workDir: o.workDir, extractor: 'webgpu', extractBatchSize: o.extractBatch }));
+      const r = await o.step(`ours: ${name} extraction on WebGPU, fresh cache, batch ${o.extractBatch}${o.repeats > 1 ? `, ${i} of ${o.repeats}` : ''}`, () =>
+        oursExtraction({ dataset: m.dataset, model: m.dir, workDir: o.workDir, extractor: 'webgpu', extractBatchSize: o.extractBatch }),
+      );
       if (r && (!best || r.imagesPerSecond > best.imagesPerSecond)) best = r;
     }
-    if (best) notes.push(`ours ${name} on WebGPU: ${best.images} images in ${best.extractSeconds.toFixed(1)} s including worker start and parity check; ${best.workers} worker(s), batch ${best.batchSize}`);
+    if (best)
+      notes.push(
+        `ours ${name} on WebGPU: ${best.images} images in ${best.extractSeconds.toFixed(1)} s including worker start and parity check; ${best.workers} worker(s), batch ${best.batchSize}`,
+      );
     const byBatch: Record<string, number | null> = {};
     if (cuda?.ok) {
       for (const b of o.peerBatches) {
-        const r = await o.step(`peer: ${m.peer} extraction on CUDA, cached mode, batch ${b}`, () => runPeer(o.peerScript, m.dataset, { model: m.peer, mode: 'cached', epochs: 1, batchSize: b, learningRate: 0.001, threads: 1, device: 'cuda' }));
+        const r = await o.step(`peer: ${m.peer} extraction on CUDA, cached mode, batch ${b}`, () =>
+          runPeer(o.peerScript, m.dataset, { model: m.peer, mode: 'cached', epochs: 1, batchSize: b, learningRate: 0.001, threads: 1, device: 'cuda' }),
+        );
         byBatch[b] = r?.imagesPerSecond ?? null;
       }
     }
     const top = Object.entries(byBatch).reduce<[string, number] | null>((acc, [b, v]) => (v !== null && (acc === null || v > acc[1]) ? [b, v] : acc), null);
     // a software stand-in makes a fraction of an image a second: keep its digits
     const ours = round(best?.imagesPerSecond ?? null, (best?.imagesPerSecond ?? 100) < 10 ? 3 : 1);
-    extracts.push({ model: best?.modelName ?? name, peerModel: cuda?.ok ? m.peer : null, images: best?.datasetImages ?? countImages(m.dataset), ours, peer: top ? top[1] : null, peerBatch: top ? Number(top[0]) : null, ratio: ratio(ours, top ? top[1] : null), peerByBatch: cuda?.ok ? byBatch : null });
+    extracts.push({
+      model: best?.modelName ?? name,
+      peerModel: cuda?.ok ? m.peer : null,
+      images: best?.datasetImages ?? countImages(m.dataset),
+      ours,
+      peer: top ? top[1] : null,
+      peerBatch: top ? Number(top[0]) : null,
+      ratio: ratio(ours, top ? top[1] : null),
+      peerByBatch: cuda?.ok ? byBatch : null,
+    });
   }
 
   // fine-tuning the top layers of the first model: on the GPU, then the same epochs on the CPU path from the same cache
@@ -135,20 +166,54 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
   if (ft && o.fineTuneLayers > 0) {
     const dir = fs.mkdtempSync(path.join(o.workDir, 'finetune-'));
     try {
-      const config = { epochs: o.fineTuneEpochs, batchSize: 32, learningRate: 0.001, fineTuneLayers: o.fineTuneLayers, patience: 0, head: { hiddenUnits: 0, dropout: 0 } };
+      const config = {
+        epochs: o.fineTuneEpochs,
+        batchSize: 32,
+        learningRate: 0.001,
+        fineTuneLayers: o.fineTuneLayers,
+        patience: 0,
+        head: { hiddenUnits: 0, dropout: 0 },
+      };
       const split = { val: 0, test: 0.2 };
       const cacheDir = path.join(dir, 'cache');
-      const gpuRun = await o.step(`ours: fine-tuning ${o.fineTuneLayers} layers of ${path.basename(ft.dir)} on WebGPU, ${o.fineTuneEpochs} epochs`, async () => {
-        const r = await trainRun({ dataset: ft.dataset, model: ft.dir, config, split, cacheDir, outDir: path.join(dir, 'gpu'), extractor: 'webgpu', extractBatchSize: o.extractBatch });
-        if (r.record.devices?.topLayers?.device !== 'gpu') throw new Error(`the top layers did not train on the GPU: ${r.record.devices?.topLayers?.why ?? 'no reason given'}`);
-        return r.record;
-      });
-      const cpuRun = await o.step(`ours: the same fine-tuning on the CPU path (wasm), from the same cache`, async () => (await trainRun({ dataset: ft.dataset, model: ft.dir, config, split, cacheDir, outDir: path.join(dir, 'cpu'), extractor: 'onnx' })).record);
+      const gpuRun = await o.step(
+        `ours: fine-tuning ${o.fineTuneLayers} layers of ${path.basename(ft.dir)} on WebGPU, ${o.fineTuneEpochs} epochs`,
+        async () => {
+          const r = await trainRun({
+            dataset: ft.dataset,
+            model: ft.dir,
+            config,
+            split,
+            cacheDir,
+            outDir: path.join(dir, 'gpu'),
+            extractor: 'webgpu',
+            extractBatchSize: o.extractBatch,
+          });
+          if (r.record.devices?.topLayers?.device !== 'gpu')
+            throw new Error(`the top layers did not train on the GPU: ${r.record.devices?.topLayers?.why ?? 'no reason given'}`);
+          return r.record;
+        },
+      );
+      const cpuRun = await o.step(
+        `ours: the same fine-tuning on the CPU path (wasm), from the same cache`,
+        async () => (await trainRun({ dataset: ft.dataset, model: ft.dir, config, split, cacheDir, outDir: path.join(dir, 'cpu'), extractor: 'onnx' })).record,
+      );
       const lastEpoch = (r: typeof gpuRun) => r?.epochs.at(-1)?.seconds ?? null;
       const g = round(lastEpoch(gpuRun), 3);
       const c = round(lastEpoch(cpuRun), 3);
-      fineTune = { model: gpuRun?.model.name ?? path.basename(ft.dir), layers: gpuRun?.model.fineTune?.layers.length ?? o.fineTuneLayers, images: gpuRun?.dataset.counts.train ?? 0, ours: g, cpu: c, ratio: ratio(c, g), peer: null };
-      if (gpuRun && cpuRun) notes.push(`fine-tuning: the last epoch's loss ${gpuRun.epochs.at(-1)!.loss.toFixed(5)} on the GPU, ${cpuRun.epochs.at(-1)!.loss.toFixed(5)} on the CPU path`);
+      fineTune = {
+        model: gpuRun?.model.name ?? path.basename(ft.dir),
+        layers: gpuRun?.model.fineTune?.layers.length ?? o.fineTuneLayers,
+        images: gpuRun?.dataset.counts.train ?? 0,
+        ours: g,
+        cpu: c,
+        ratio: ratio(c, g),
+        peer: null,
+      };
+      if (gpuRun && cpuRun)
+        notes.push(
+          `fine-tuning: the last epoch's loss ${gpuRun.epochs.at(-1)!.loss.toFixed(5)} on the GPU, ${cpuRun.epochs.at(-1)!.loss.toFixed(5)} on the CPU path`,
+        );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -160,7 +225,14 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
     extract: extracts[0] ?? null,
     extractSecond: extracts[1] ?? null,
     fineTune,
-    machine: { adapter: `${adapterLabel(gpu.adapter)} (${gpu.adapter.vendor})`, software: gpu.adapter.software, cuda: cuda?.ok ? cuda.device : null, torch: cuda?.ok ? cuda.torch : null, node: process.version, cpus: fs.existsSync('/proc/cpuinfo') ? (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 0) : 0 },
+    machine: {
+      adapter: `${adapterLabel(gpu.adapter)} (${gpu.adapter.vendor})`,
+      software: gpu.adapter.software,
+      cuda: cuda?.ok ? cuda.device : null,
+      torch: cuda?.ok ? cuda.torch : null,
+      node: process.version,
+      cpus: fs.existsSync('/proc/cpuinfo') ? (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 0) : 0,
+    },
     notes,
   };
 }
@@ -169,15 +241,22 @@ const show = (v: number | null, unit = '') => (v === null ? '—' : `${v}${unit}
 
 /** The human table: ours on the GPU beside the peer on CUDA, then the ratio. */
 export function renderGpuTable(b: GpuBenchLine): string {
-  const rows: string[] = [`Transfer Lab GPU bench on ${b.machine.adapter}; peer ${b.machine.torch ? `PyTorch ${b.machine.torch} on ${b.machine.cuda}` : 'not run'}`, ''];
+  const rows: string[] = [
+    `Transfer Lab GPU bench on ${b.machine.adapter}; peer ${b.machine.torch ? `PyTorch ${b.machine.torch} on ${b.machine.cuda}` : 'not run'}`,
+    '',
+  ];
   rows.push('| figure | ours (WebGPU) | peer (CUDA) | ratio |', '| --- | --- | --- | --- |');
   for (const e of [b.extract, b.extractSecond]) {
     if (!e) continue;
-    rows.push(`| extraction, ${e.model}, ${e.images} images, images/s | ${show(e.ours)} | ${show(e.peer)}${e.peerBatch ? ` (batch ${e.peerBatch})` : ''} | ${show(e.ratio, '×')} |`);
+    rows.push(
+      `| extraction, ${e.model}, ${e.images} images, images/s | ${show(e.ours)} | ${show(e.peer)}${e.peerBatch ? ` (batch ${e.peerBatch})` : ''} | ${show(e.ratio, '×')} |`,
+    );
   }
   if (b.fineTune) {
     const f = b.fineTune;
-    rows.push(`| fine-tuning ${f.layers} layers of ${f.model}, one epoch of ${f.images} images, s | ${show(f.ours)} | — (the peer trains a head alone) | our CPU path ${show(f.cpu, ' s')}: the GPU ${show(f.ratio, '×')} as fast |`);
+    rows.push(
+      `| fine-tuning ${f.layers} layers of ${f.model}, one epoch of ${f.images} images, s | ${show(f.ours)} | — (the peer trains a head alone) | our CPU path ${show(f.cpu, ' s')}: the GPU ${show(f.ratio, '×')} as fast |`,
+    );
   }
   if (b.notes.length) rows.push('', ...b.notes.map((n) => `- ${n}`));
   return rows.join('\n');

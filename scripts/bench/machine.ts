@@ -53,7 +53,10 @@ export function sampleCpu(): CpuSample | null {
     const machine = cpu.slice(0, 8).reduce((a, v, i) => (i === 3 || i === 4 ? a : a + v), 0);
     const stat = fs.readFileSync('/proc/self/stat', 'utf8');
     // the command name may hold spaces: count fields from the last ')'
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return { at: performance.now(), machine, ours: f[11]! + f[12]! + f[13]! + f[14]! };
   } catch {
     return null;

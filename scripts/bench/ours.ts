@@ -47,7 +47,13 @@ async function inScratch<T>(workDir: string, prefix: string, work: (dir: string)
 }
 
 /** One epoch on a fresh cache: every image goes through the frozen part exactly once. */
-export async function oursExtraction(o: { dataset: string; model: string; workDir: string; extractor?: ExtractorRuntime; extractBatchSize?: number }): Promise<OursExtraction> {
+export async function oursExtraction(o: {
+  dataset: string;
+  model: string;
+  workDir: string;
+  extractor?: ExtractorRuntime;
+  extractBatchSize?: number;
+}): Promise<OursExtraction> {
   const { record } = await inScratch(o.workDir, 'extract-', (dir) =>
     trainRun({
       dataset: o.dataset,
@@ -94,7 +100,14 @@ export function oursSweep(o: { dataset: string; model: string; workDir: string; 
     for (const [i, p] of sweepPoints.entries()) {
       o.onRun?.(i, p);
       const t = performance.now();
-      const { record } = await trainRun({ dataset: o.dataset, model: o.model, cacheDir, outDir: path.join(dir, `run-${i}`), config: peerLikeConfig(p, sweepEpochs), split: peerLikeSplit });
+      const { record } = await trainRun({
+        dataset: o.dataset,
+        model: o.model,
+        cacheDir,
+        outDir: path.join(dir, `run-${i}`),
+        config: peerLikeConfig(p, sweepEpochs),
+        split: peerLikeSplit,
+      });
       runs.push({ ...p, seconds: (performance.now() - t) / 1000, extracted: record.cache.misses, testAccuracy: record.evaluation.accuracy });
     }
     return { seconds: (performance.now() - t0) / 1000, runs };
@@ -117,14 +130,27 @@ export function oursMemory(o: { repoRoot: string; dataset: string; model: string
 async function memoryRun(o: { repoRoot: string; dataset: string; model: string }, dir: string): Promise<OursMemory> {
   const env = { ...process.env, TRANSFER_LAB_CACHE: path.join(dir, 'cache') };
   const cli = path.join(o.repoRoot, 'bin', 'transfer-lab.mjs');
-  const r = await runProcess(process.execPath, [cli, 'train', o.dataset, '--model', o.model, '--out', path.join(dir, 'run'), '--json'], { cwd: o.repoRoot, env });
+  const r = await runProcess(process.execPath, [cli, 'train', o.dataset, '--model', o.model, '--out', path.join(dir, 'run'), '--json'], {
+    cwd: o.repoRoot,
+    env,
+  });
   const result = lastJsonLine(r.stdout);
   if (r.code === 0 && result?.type === 'result' && typeof result.peakRssMiB === 'number') return memoryOf(result, r.wallSeconds);
   // a CLI that never got to print a JSON line did not start (a broken import, say); one that
   // failed while training is a real failure and is reported as such
   if (r.stdout.trim() === '') {
     const why = errorLine(r.stderr);
-    const s = await runProcess(process.execPath, [path.join(o.repoRoot, 'bin', 'run-ts.mjs'), path.join(o.repoRoot, 'scripts', 'bench', 'trainChild.ts'), o.dataset, o.model, path.join(dir, 'run-stand-in')], { cwd: o.repoRoot, env });
+    const s = await runProcess(
+      process.execPath,
+      [
+        path.join(o.repoRoot, 'bin', 'run-ts.mjs'),
+        path.join(o.repoRoot, 'scripts', 'bench', 'trainChild.ts'),
+        o.dataset,
+        o.model,
+        path.join(dir, 'run-stand-in'),
+      ],
+      { cwd: o.repoRoot, env },
+    );
     const sr = lastJsonLine(s.stdout);
     if (s.code === 0 && sr && typeof sr.peakRssMiB === 'number') return { ...memoryOf(sr, s.wallSeconds), viaStandIn: why };
     throw new Error(`neither transfer-lab train (${why}) nor the stand-in child ran: ${errorLine(s.stderr || s.stdout)}\n${tail(s.stderr || s.stdout)}`);

@@ -41,11 +41,29 @@ export interface PeerResult {
 }
 
 export async function runPeer(script: string, data: string, a: PeerArgs): Promise<PeerResult> {
-  const args = [script, data, '--model', a.model, '--mode', a.mode, '--epochs', String(a.epochs), '--batch-size', String(a.batchSize), '--lr', String(a.learningRate), '--threads', String(a.threads), ...(a.device ? ['--device', a.device] : [])];
+  const args = [
+    script,
+    data,
+    '--model',
+    a.model,
+    '--mode',
+    a.mode,
+    '--epochs',
+    String(a.epochs),
+    '--batch-size',
+    String(a.batchSize),
+    '--lr',
+    String(a.learningRate),
+    '--threads',
+    String(a.threads),
+    ...(a.device ? ['--device', a.device] : []),
+  ];
   const r = await runProcess(PYTHON, args);
   const j = lastJsonLine(r.stdout);
   if (r.code !== 0 || !j || typeof j.totalSeconds !== 'number') {
-    throw new Error(`the peer (${PYTHON} ${args.join(' ')}) exited ${r.code} without its result line: ${errorLine(r.stderr || r.stdout)}\n${tail(r.stderr || r.stdout)}`);
+    throw new Error(
+      `the peer (${PYTHON} ${args.join(' ')}) exited ${r.code} without its result line: ${errorLine(r.stderr || r.stdout)}\n${tail(r.stderr || r.stdout)}`,
+    );
   }
   return {
     imagesPerSecond: typeof j.imagesPerSecond === 'number' ? j.imagesPerSecond : null,

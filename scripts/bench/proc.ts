@@ -58,6 +58,10 @@ export function tail(text: string, lines = 8): string {
 
 /** The line of a failed child's output that says what went wrong, for a one-line note. */
 export function errorLine(text: string): string {
-  const lines = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /^(\w*Error\b|error:)/i.test(l)) ?? lines.at(-1) ?? '(no output)';
 }

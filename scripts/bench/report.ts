@@ -39,7 +39,8 @@ export interface BenchLine {
   notes: string[];
 }
 
-export const round = (v: number | null, digits: number): number | null => (v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+export const round = (v: number | null, digits: number): number | null =>
+  v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** a ratio where > 1 means we are ahead; null when either side is missing */
 export function ratio(better: number | null, worse: number | null): number | null {
@@ -76,11 +77,18 @@ export function renderTable(b: BenchLine): string {
     ['extraction, images/s', show(b.extract.ours), b.extract.peer === null ? '—' : `${b.extract.peer} (batch ${b.extract.peerBatch})`, times(b.extract.ratio)],
     ...(byBatch ? [['  peer by batch size', '', byBatch, '']] : []),
     ...secondRows,
-    [`lab sweep, ${b.sweep.runs} runs × ${b.sweep.epochs} epochs, s`, show(b.sweep.ours), b.sweep.peerCached === null ? '—' : `${b.sweep.peerCached} (cached mode)`, times(b.sweep.ratioCached)],
+    [
+      `lab sweep, ${b.sweep.runs} runs × ${b.sweep.epochs} epochs, s`,
+      show(b.sweep.ours),
+      b.sweep.peerCached === null ? '—' : `${b.sweep.peerCached} (cached mode)`,
+      times(b.sweep.ratioCached),
+    ],
     [
       '  same sweep, peer in tutorial mode',
       '',
-      b.sweep.peerTutorial === null ? '—' : `${b.sweep.peerTutorial}${b.sweep.peerTutorialExtrapolatedFrom ? ` (extrapolated from ${b.sweep.peerTutorialExtrapolatedFrom} run${b.sweep.peerTutorialExtrapolatedFrom > 1 ? 's' : ''})` : ''}`,
+      b.sweep.peerTutorial === null
+        ? '—'
+        : `${b.sweep.peerTutorial}${b.sweep.peerTutorialExtrapolatedFrom ? ` (extrapolated from ${b.sweep.peerTutorialExtrapolatedFrom} run${b.sweep.peerTutorialExtrapolatedFrom > 1 ? 's' : ''})` : ''}`,
       times(b.sweep.ratioTutorial),
     ],
     [`peak RSS, 1× (${show(b.memory.images1x)} images), MiB`, show(b.memory.rss1x), '', ''],
@@ -88,7 +96,11 @@ export function renderTable(b: BenchLine): string {
     ['  memory growth 10× / 1× (1.0: flat)', times(b.memory.ratio), '', ''],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const table = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   return [...head, ...table, ...(b.notes.length ? ['', ...b.notes.map((n) => `note: ${n}`)] : [])].join('\n');
 }

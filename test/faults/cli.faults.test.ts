@@ -11,7 +11,14 @@ import { newProject } from '../../shared/project';
 import { errorLines, jsonLines, processesNaming, runCli, runScript, type CliOptions, type CliResult } from './cliHarness';
 import { fullDiskSupport, onFullDisk } from './fullDisk';
 import { modelCacheFolder } from '../../electron/engine/models/download';
-import { makeTinyLayersModel, sendPartThenDrop, shardNames, startModelServer, type Override, type TestServer } from '../../electron/engine/models/testModelServer';
+import {
+  makeTinyLayersModel,
+  sendPartThenDrop,
+  shardNames,
+  startModelServer,
+  type Override,
+  type TestServer,
+} from '../../electron/engine/models/testModelServer';
 
 /**
  * Fault injection against the real CLI in a child process, on real photos and a real
@@ -73,7 +80,13 @@ describe('a run folder that is taken', () => {
     const before = contents(finished);
     expect(Object.keys(before)).toEqual(expect.arrayContaining(['run.json', 'head/model.json', 'head/weights.bin']));
     const r = await runCli(['train', dataset, '--model', model, '--epochs', '2', '--cache-dir', cache, '--out', finished], opts());
-    expectCleanFailure(r, 2, new RegExp(`^error: ${finished} already holds a finished run; training into it would overwrite its weights and record\\. Choose a new or empty folder for --out`));
+    expectCleanFailure(
+      r,
+      2,
+      new RegExp(
+        `^error: ${finished} already holds a finished run; training into it would overwrite its weights and record\\. Choose a new or empty folder for --out`,
+      ),
+    );
     expect(contents(finished)).toEqual(before);
   });
 
@@ -91,9 +104,18 @@ describe('Ctrl+C', () => {
   it.each(['auto', 'tfjs'])('during extraction (--extractor %s) stops between batches and exits 130 with one line', async (extractor) => {
     const fresh = path.join(work, `cache-stop-${extractor}`);
     const out = path.join(work, `run-stop-${extractor}`);
-    const r = await runCli(['train', dataset, '--model', model, '--extractor', extractor, '--extract-batch', '2', '--cache-dir', fresh, '--out', out, '--json'], opts({ interruptOn: /"phase":"extract","done":/ }));
+    const r = await runCli(
+      ['train', dataset, '--model', model, '--extractor', extractor, '--extract-batch', '2', '--cache-dir', fresh, '--out', out, '--json'],
+      opts({ interruptOn: /"phase":"extract","done":/ }),
+    );
     expect(r.stoppedAt).not.toBeNull();
-    expectCleanFailure(r, 130, new RegExp(`^error: Extraction was stopped; features extracted so far are kept in the cache\\. Resume it with \`transfer-lab train --resume ${out}\`.* It extracts only the rest\\.$`));
+    expectCleanFailure(
+      r,
+      130,
+      new RegExp(
+        `^error: Extraction was stopped; features extracted so far are kept in the cache\\. Resume it with \`transfer-lab train --resume ${out}\`.* It extracts only the rest\\.$`,
+      ),
+    );
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'CANCELLED' });
     // what was extracted before the stop is whole and stays: the next run extracts only the rest
     const kept = fs.readdirSync(fresh, { recursive: true }).filter((f) => String(f).endsWith('.f32'));
@@ -105,7 +127,12 @@ describe('Ctrl+C', () => {
     // the stopped run resumes where and how it ran (its cache, its extractor) without being told again
     const resumed = await runCli(['train', '--resume', out, '--json'], opts());
     expect(resumed.code).toBe(0);
-    expect(jsonLines(resumed.stdout).at(-1)).toMatchObject({ type: 'result', runDir: out, cache: { hits: kept.length, misses: 40 - kept.length }, extractor: { runtime: 'fused' } });
+    expect(jsonLines(resumed.stdout).at(-1)).toMatchObject({
+      type: 'result',
+      runDir: out,
+      cache: { hits: kept.length, misses: 40 - kept.length },
+      extractor: { runtime: 'fused' },
+    });
   });
 
   it.each([
@@ -113,17 +140,29 @@ describe('Ctrl+C', () => {
     ['load-model', /^error: Stopped while loading the model; nothing was trained yet\. Start the run again/],
   ])('while in phase %s (held there until the stop): exits 130, nothing written', async (phase, message) => {
     const out = path.join(work, `run-stop-${phase}`);
-    const r = await runCli(['train', dataset, '--model', model, '--cache-dir', cache, '--out', out, '--json'], opts({ env: { ...env, TRANSFER_LAB_FAULT_HOLD: phase }, interruptOn: new RegExp(`"type":"phase","phase":"${phase}"`) }));
+    const r = await runCli(
+      ['train', dataset, '--model', model, '--cache-dir', cache, '--out', out, '--json'],
+      opts({ env: { ...env, TRANSFER_LAB_FAULT_HOLD: phase }, interruptOn: new RegExp(`"type":"phase","phase":"${phase}"`) }),
+    );
     expectCleanFailure(r, 130, message);
     expect(fs.existsSync(out)).toBe(false);
   });
 
   it('during training writes a checkpoint at the stop; the stopped run is resumed, not trained over', async () => {
     const out = path.join(work, 'run-stop-train');
-    const r = await runCli(['train', dataset, '--model', model, '--epochs', '300', '--patience', '0', '--cache-dir', cache, '--out', out, '--json'], opts({ interruptOn: /"type":"epoch","epoch":5,/ }));
-    expectCleanFailure(r, 130, new RegExp(`^error: Training was stopped; the run is kept after epoch \\d+.* in ${out}\\. Resume it with \`transfer-lab train --resume ${out}\``));
+    const r = await runCli(
+      ['train', dataset, '--model', model, '--epochs', '300', '--patience', '0', '--cache-dir', cache, '--out', out, '--json'],
+      opts({ interruptOn: /"type":"epoch","epoch":5,/ }),
+    );
+    expectCleanFailure(
+      r,
+      130,
+      new RegExp(`^error: Training was stopped; the run is kept after epoch \\d+.* in ${out}\\. Resume it with \`transfer-lab train --resume ${out}\``),
+    );
     // nothing lost: the checkpoint holds the last epoch the run reported, not one up to a second older
-    const seen = jsonLines(r.stdout).filter((l) => l.type === 'epoch').map((l) => l.epoch as number);
+    const seen = jsonLines(r.stdout)
+      .filter((l) => l.type === 'epoch')
+      .map((l) => l.epoch as number);
     const kept = readCheckpoint(out)!;
     expect(kept.epoch).toBe(seen.at(-1));
     const over = await runCli(['train', dataset, '--model', model, '--cache-dir', cache, '--out', out], opts());
@@ -139,7 +178,10 @@ describe('Ctrl+C', () => {
 
   it('during evaluation keeps the trained run; --resume only evaluates and writes it', async () => {
     const out = path.join(work, 'run-stop-evaluate');
-    const r = await runCli(['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', out, '--json'], opts({ env: { ...env, TRANSFER_LAB_FAULT_HOLD: 'evaluate' }, interruptOn: /"type":"phase","phase":"evaluate"/ }));
+    const r = await runCli(
+      ['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', out, '--json'],
+      opts({ env: { ...env, TRANSFER_LAB_FAULT_HOLD: 'evaluate' }, interruptOn: /"type":"phase","phase":"evaluate"/ }),
+    );
     expectCleanFailure(r, 130, new RegExp(`^error: Stopped while evaluating; the run is kept after epoch 3 in ${out}\\.`));
     expect(fs.existsSync(path.join(out, 'run.json'))).toBe(false);
     const resumed = await runCli(['train', '--resume', out, '--json'], opts());
@@ -153,7 +195,11 @@ describe('Ctrl+C', () => {
     fs.cpSync(path.join(await earlierExport(), 'model'), dest, { recursive: true });
     const before = contents(dest);
     const r = await runCli(['export', finished, dest], opts({ interruptOn: /» exporting to/ }));
-    expectCleanFailure(r, 130, /^error: (The export was stopped; .* is as it was\.|Stopped during the parity check; the export in .* is written but not checked\.)/);
+    expectCleanFailure(
+      r,
+      130,
+      /^error: (The export was stopped; .* is as it was\.|Stopped during the parity check; the export in .* is written but not checked\.)/,
+    );
     if (/as it was/.test(r.stderr)) expect(contents(dest)).toEqual(before);
     expect(fs.readdirSync(work).filter((f) => f.includes('.exporting-'))).toEqual([]);
     const image = path.join(dataset, '7_sneaker', fs.readdirSync(path.join(dataset, '7_sneaker'))[0]!);
@@ -167,16 +213,34 @@ const skipDisk = disk.how === 'none' ? disk.why : false;
 describe.skipIf(skipDisk)('a full disk', () => {
   it('under the bottleneck cache: DISK_FULL naming the cache folder, the workers stopped cleanly', async () => {
     const full = path.join(work, 'cache-full');
-    const r = await runCli(['train', dataset, '--model', model, '--extract-batch', '2', '--cache-dir', full, '--out', path.join(work, 'run-cache-full'), '--json'], opts({ wrap: onFullDisk({ dir: full, freeKiB: 40, after: path.join(work, 'cache-full-after') }) }));
-    expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${full}/.+\\.f32\\. Free some space on the disk that holds ${full} \\(the bottleneck cache there is derived data and safe to delete`));
+    const r = await runCli(
+      ['train', dataset, '--model', model, '--extract-batch', '2', '--cache-dir', full, '--out', path.join(work, 'run-cache-full'), '--json'],
+      opts({ wrap: onFullDisk({ dir: full, freeKiB: 40, after: path.join(work, 'cache-full-after') }) }),
+    );
+    expectCleanFailure(
+      r,
+      1,
+      new RegExp(
+        `^error: The disk is full: could not write ${full}/.+\\.f32\\. Free some space on the disk that holds ${full} \\(the bottleneck cache there is derived data and safe to delete`,
+      ),
+    );
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'DISK_FULL' });
   });
 
   it('under the run folder: DISK_FULL naming the run folder, not the bottleneck cache', async () => {
     const disk = path.join(work, 'runs-full');
     const out = path.join(disk, 'run');
-    const r = await runCli(['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', out], opts({ wrap: onFullDisk({ dir: disk, freeKiB: 12, after: path.join(work, 'runs-full-after') }) }));
-    expectCleanFailure(r, 1, new RegExp(`^error: The disk is full: could not write ${out}/.+\\. Free some space on the disk that holds ${out} \\(run folders you no longer need can go`));
+    const r = await runCli(
+      ['train', dataset, '--model', model, '--epochs', '3', '--cache-dir', cache, '--out', out],
+      opts({ wrap: onFullDisk({ dir: disk, freeKiB: 12, after: path.join(work, 'runs-full-after') }) }),
+    );
+    expectCleanFailure(
+      r,
+      1,
+      new RegExp(
+        `^error: The disk is full: could not write ${out}/.+\\. Free some space on the disk that holds ${out} \\(run folders you no longer need can go`,
+      ),
+    );
     expect(errorLines(r.stderr)[0]).not.toMatch(/bottleneck cache/);
   });
 
@@ -197,7 +261,11 @@ describe.skipIf(skipDisk)('a full disk', () => {
     const before = fs.readFileSync(path.join(seed, 'lab.tlab'));
     const disk = path.join(work, 'project-full');
     const after = path.join(work, 'project-full-after');
-    const r = await runScript('test/faults/saveProjectScript.ts', [path.join(disk, 'lab.tlab'), finished, path.join(work, 'config')], opts({ wrap: onFullDisk({ dir: disk, seed, freeKiB: 4, after }) }));
+    const r = await runScript(
+      'test/faults/saveProjectScript.ts',
+      [path.join(disk, 'lab.tlab'), finished, path.join(work, 'config')],
+      opts({ wrap: onFullDisk({ dir: disk, seed, freeKiB: 4, after }) }),
+    );
     expectCleanFailure(r, 1, /^error: The disk is full: could not write/);
     expect(fs.readFileSync(path.join(after, 'lab.tlab'))).toEqual(before);
     expect((await loadProject(path.join(after, 'lab.tlab'))).project.notes).toBe('my notes');
@@ -217,7 +285,10 @@ describe('a model server that fails', () => {
     server = await startModelServer(tiny.files, override);
     const url = `${server.origin}/model/model.json`;
     const models = path.join(work, 'user-cache', 'models');
-    const r = await runCli(['train', dataset, '--model', url, '--cache-dir', cache, '--out', path.join(work, `run-${server.origin.split(':').pop()}`)], opts({ env: netEnv }));
+    const r = await runCli(
+      ['train', dataset, '--model', url, '--cache-dir', cache, '--out', path.join(work, `run-${server.origin.split(':').pop()}`)],
+      opts({ env: netEnv }),
+    );
     return { r, host: new URL(server.origin).host, url, models };
   }
   /** what the download left of itself in the model cache */
@@ -225,7 +296,11 @@ describe('a model server that fails', () => {
 
   it('that accepts and never answers: an error within our timeout that says so', async () => {
     const { r, host, url } = await trainFrom(() => true);
-    expectCleanFailure(r, 1, new RegExp(`^error: ${host} did not answer within 0\\.3 s \\(asked for ${url.replace(/[.?]/g, '\\$&')}\\)\\. The server may be down or overloaded`));
+    expectCleanFailure(
+      r,
+      1,
+      new RegExp(`^error: ${host} did not answer within 0\\.3 s \\(asked for ${url.replace(/[.?]/g, '\\$&')}\\)\\. The server may be down or overloaded`),
+    );
   });
 
   it('that dies mid-body: every retry says so, then one error; the part received is kept to resume', async () => {
@@ -235,8 +310,16 @@ describe('a model server that fails', () => {
       sendPartThenDrop(res, body, 700);
       return true;
     });
-    expectCleanFailure(r, 1, new RegExp(`^error: Downloading ${shardNames[0]} from ${host} failed after 4 attempts \\(it broke off 4 times\\): the connection broke off`));
-    expect(r.stderr.split('\n').filter((l) => l.includes('download: retrying'))).toEqual([2, 3, 4].map((n) => expect.stringMatching(new RegExp(`^  ! download: retrying ${shardNames[0]} \\(attempt ${n} of 4\\) in \\d\\.\\d s: the connection broke off`))));
+    expectCleanFailure(
+      r,
+      1,
+      new RegExp(`^error: Downloading ${shardNames[0]} from ${host} failed after 4 attempts \\(it broke off 4 times\\): the connection broke off`),
+    );
+    expect(r.stderr.split('\n').filter((l) => l.includes('download: retrying'))).toEqual(
+      [2, 3, 4].map((n) =>
+        expect.stringMatching(new RegExp(`^  ! download: retrying ${shardNames[0]} \\(attempt ${n} of 4\\) in \\d\\.\\d s: the connection broke off`)),
+      ),
+    );
     expect(left(url, models)).toEqual(['.staging']);
   });
 
@@ -257,7 +340,11 @@ describe('a model server that fails', () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Sign in</body></html>');
       return true;
     });
-    expectCleanFailure(r, 1, new RegExp(`^error: The address ${url.replace(/[.?]/g, '\\$&')} did not return a TensorFlow\\.js model: it returned an HTML page`));
+    expectCleanFailure(
+      r,
+      1,
+      new RegExp(`^error: The address ${url.replace(/[.?]/g, '\\$&')} did not return a TensorFlow\\.js model: it returned an HTML page`),
+    );
     expect(left(url, models)).toEqual([]);
   });
 });

@@ -37,7 +37,10 @@ export function fullDiskSupport(): FullDiskSupport {
   else {
     const ns = spawnSync('unshare', ['-rm', 'sh', '-c', probeMount], { encoding: 'utf8' });
     const why = (direct?.stderr || ns.stderr || ns.error?.message || '').trim();
-    support = ns.status === 0 ? { how: 'unshare' } : { how: 'none', why: `cannot mount a tmpfs (${why || 'not root'}): the full-disk cases need root or user namespaces` };
+    support =
+      ns.status === 0
+        ? { how: 'unshare' }
+        : { how: 'none', why: `cannot mount a tmpfs (${why || 'not root'}): the full-disk cases need root or user namespaces` };
   }
   fs.rmSync(probe, { recursive: true, force: true });
   return support;

@@ -12,7 +12,10 @@ const [file, runDir, configDir] = process.argv.slice(2) as [string, string, stri
 const handlers = projectHandlers(configDir);
 try {
   const { project } = await handlers['project.open']!({ file });
-  await handlers['project.save']!({ file, project: { ...project, notes: `${project.notes}\nand a trained run`, runs: [...project.runs, { ...readRun(runDir), weightsDir: runDir }] } });
+  await handlers['project.save']!({
+    file,
+    project: { ...project, notes: `${project.notes}\nand a trained run`, runs: [...project.runs, { ...readRun(runDir), weightsDir: runDir }] },
+  });
   process.stdout.write('saved\n');
 } catch (e) {
   process.exitCode = reportError(e, false);

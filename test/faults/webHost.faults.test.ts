@@ -124,11 +124,27 @@ describe('the web host survives any input', () => {
   it('answers garbage and requests without an id with an error, and keeps the socket', async () => {
     const ws = await socket();
     expect(await reply(ws, () => ws.send('{not json'))).toMatchObject({ type: 'response', id: null, reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
-    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', name: 'app.info' })))).toMatchObject({ type: 'response', id: null, reply: { ok: false } });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', name: 'app.info' })))).toMatchObject({
+      type: 'response',
+      id: null,
+      reply: { ok: false },
+    });
     // the envelope of before (method, params) is not the envelope
-    expect(await reply(ws, () => ws.send(JSON.stringify({ id: 6, method: 'app.info', params: {} })))).toMatchObject({ type: 'response', id: null, reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
-    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 7, name: 'no.such', input: {} })))).toMatchObject({ type: 'response', id: 7, reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
-    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 8, name: 'app.info', input: {} })))).toMatchObject({ type: 'response', id: 8, reply: { ok: true } });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ id: 6, method: 'app.info', params: {} })))).toMatchObject({
+      type: 'response',
+      id: null,
+      reply: { ok: false, error: { code: 'BAD_ARGUMENT' } },
+    });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 7, name: 'no.such', input: {} })))).toMatchObject({
+      type: 'response',
+      id: 7,
+      reply: { ok: false, error: { code: 'BAD_ARGUMENT' } },
+    });
+    expect(await reply(ws, () => ws.send(JSON.stringify({ type: 'request', id: 8, name: 'app.info', input: {} })))).toMatchObject({
+      type: 'response',
+      id: 8,
+      reply: { ok: true },
+    });
     ws.close();
   });
 

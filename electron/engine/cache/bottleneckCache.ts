@@ -36,7 +36,10 @@ export class BottleneckCache {
   readonly dir: string;
   readonly featureDim: number;
 
-  constructor(root: string, readonly spec: CacheSpec) {
+  constructor(
+    root: string,
+    readonly spec: CacheSpec,
+  ) {
     this.dir = path.join(root, cacheKey(spec));
     this.featureDim = spec.featureDim;
   }
@@ -46,7 +49,8 @@ export class BottleneckCache {
     try {
       await fsp.mkdir(this.dir, { recursive: true });
       const about = path.join(this.dir, 'about.json');
-      if (!fs.existsSync(about)) await fsp.writeFile(about, JSON.stringify({ ...this.spec, format: 'float32 little-endian, featureDim values per file' }, null, 2));
+      if (!fs.existsSync(about))
+        await fsp.writeFile(about, JSON.stringify({ ...this.spec, format: 'float32 little-endian, featureDim values per file' }, null, 2));
     } catch (e) {
       throw diskError(e, this.dir, bottleneckCachePlace(path.dirname(this.dir)));
     }

@@ -59,7 +59,13 @@ describe('scanDataset on a messy dataset', () => {
     await put(root, 'cats/nested/deeper/c.jpg', await noiseJpeg(50, 36, seed++));
     await put(root, 'cats/dup1.png', dup);
     await put(root, 'cats/dup2.png', dup);
-    await put(root, 'cats/tiny.png', await fromRgb(noise(8, 12, seed++), 8, 12).png().toBuffer());
+    await put(
+      root,
+      'cats/tiny.png',
+      await fromRgb(noise(8, 12, seed++), 8, 12)
+        .png()
+        .toBuffer(),
+    );
     await put(root, 'cats/notes.txt', 'remember to add more cats');
     await put(root, 'cats/.DS_Store', 'mac');
     await put(root, 'cats/._a.jpg', 'resource fork');
@@ -70,8 +76,20 @@ describe('scanDataset on a messy dataset', () => {
     await jpegs(root, 'dogs', 8);
     await put(root, 'dogs/shared.jpg', await shared);
     await symlink('../birds', path.join(root, 'dogs/alias'));
-    await put(root, 'birds/b1.webp', await fromRgb(noise(40, 40, seed++), 40, 40).webp().toBuffer());
-    await put(root, 'birds/b2.GIF', await fromRgb(noise(40, 40, seed++), 40, 40).gif().toBuffer());
+    await put(
+      root,
+      'birds/b1.webp',
+      await fromRgb(noise(40, 40, seed++), 40, 40)
+        .webp()
+        .toBuffer(),
+    );
+    await put(
+      root,
+      'birds/b2.GIF',
+      await fromRgb(noise(40, 40, seed++), 40, 40)
+        .gif()
+        .toBuffer(),
+    );
     await put(root, 'birds/b3.bmp', bmp24(40, 40, [1, 2, 3]));
     await put(root, 'birds/shared.jpg', await shared);
     await put(root, 'empty/readme.txt', 'nothing here yet');

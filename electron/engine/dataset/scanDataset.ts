@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  defaultSplit,
-  type ClassSummary,
-  type DatasetImage,
-  type DatasetScan,
-  type SkippedFile,
-  type SplitFractions,
-} from '../../../shared/dataset';
+import { defaultSplit, type ClassSummary, type DatasetImage, type DatasetScan, type SkippedFile, type SplitFractions } from '../../../shared/dataset';
 import { isTransferLabError, TransferLabError } from '../../../shared/errors';
 import { isNotAnImageReason, probeImage } from '../images/decodeImage';
 import { isImageFileName } from '../images/imageFiles';
@@ -171,7 +164,8 @@ function tooFewClasses(root: string, classes: string[], folders: number, topLeve
     );
   }
   const found = classes.length === 0 ? 'no class folders with images' : `only 1 class folder with images ("${classes[0]}")`;
-  const empty = folders > classes.length ? ` (${folders - classes.length} more folder${folders - classes.length === 1 ? ' is' : 's are'} empty or unreadable)` : '';
+  const empty =
+    folders > classes.length ? ` (${folders - classes.length} more folder${folders - classes.length === 1 ? ' is' : 's are'} empty or unreadable)` : '';
   return new TransferLabError(
     'DATASET_INVALID',
     `Found ${found} in ${root}${empty}; a classifier needs at least two classes.`,

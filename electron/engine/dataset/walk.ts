@@ -43,9 +43,13 @@ export async function openRoot(root: string): Promise<string> {
     st = await stat(abs);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') {
-      throw new TransferLabError('DATASET_NOT_FOUND', `Dataset folder not found: ${abs}`, `Check the path, or choose the folder again. ${layoutHint}`, { cause: e });
+      throw new TransferLabError('DATASET_NOT_FOUND', `Dataset folder not found: ${abs}`, `Check the path, or choose the folder again. ${layoutHint}`, {
+        cause: e,
+      });
     }
-    throw new TransferLabError('DATASET_UNREADABLE', `Cannot open the dataset folder ${abs} (${errCode(e)})`, 'Check that you have permission to read it.', { cause: e });
+    throw new TransferLabError('DATASET_UNREADABLE', `Cannot open the dataset folder ${abs} (${errCode(e)})`, 'Check that you have permission to read it.', {
+      cause: e,
+    });
   }
   if (!st.isDirectory()) {
     throw new TransferLabError('DATASET_UNREADABLE', `${abs} is a file, not a folder`, `Choose the folder that holds one sub-folder per class. ${layoutHint}`);
@@ -70,7 +74,9 @@ export async function walkDataset(root: string, signal?: AbortSignal): Promise<W
   try {
     top = await list(root);
   } catch (e) {
-    throw new TransferLabError('DATASET_UNREADABLE', `Cannot list the dataset folder ${root} (${errCode(e)})`, 'Check that you have permission to read it.', { cause: e });
+    throw new TransferLabError('DATASET_UNREADABLE', `Cannot list the dataset folder ${root} (${errCode(e)})`, 'Check that you have permission to read it.', {
+      cause: e,
+    });
   }
   const visited = new Set<string>([await realpath(root)]);
   const classDirs: Array<{ name: string; abs: string }> = [];

@@ -6,7 +6,9 @@ import { isSoftwareAdapter, nodeGpu, probeAdapters, probeAdaptersIsolated } from
 import { dawnBlockedReason } from './dawnInElectron';
 
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) => fs.existsSync(p));
+const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) =>
+  fs.existsSync(p),
+);
 const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
 
 describe('transfer-lab devices', () => {
@@ -25,8 +27,16 @@ describe('transfer-lab devices', () => {
 
   it.skipIf(!canSwiftShader)('finds the SwiftShader adapter, marked software, with its limits, and lists the runtimes', () => {
     const cli = path.resolve(__dirname, '../../../bin/transfer-lab.mjs');
-    const stdout = execFileSync(process.execPath, [cli, 'devices', '--json'], { env: { ...process.env, VK_DRIVER_FILES: swiftshader }, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { adapters: { architecture: string; software: boolean; limits: { maxBufferSize: number } }[]; runtimes: { name: string; loads: boolean; note?: string }[] };
+    const stdout = execFileSync(process.execPath, [cli, 'devices', '--json'], {
+      env: { ...process.env, VK_DRIVER_FILES: swiftshader },
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      adapters: { architecture: string; software: boolean; limits: { maxBufferSize: number } }[];
+      runtimes: { name: string; loads: boolean; note?: string }[];
+    };
     expect(report.adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
     expect(report.adapters[0]!.limits.maxBufferSize).toBeGreaterThan(0);
     const byName = Object.fromEntries(report.runtimes.map((r) => [r.name, r]));
@@ -36,23 +46,30 @@ describe('transfer-lab devices', () => {
     for (const r of report.runtimes) if (!r.loads) expect(r.note).toBeTruthy();
   });
 
-  it.skipIf(!canSwiftShader)("auto's probe runs in a child: SwiftShader found and marked software, no adapter said why, and Dawn's noise stays there", async () => {
-    const env = { ...process.env };
-    try {
-      process.env.VK_DRIVER_FILES = swiftshader;
-      expect((await probeAdaptersIsolated()).adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
-      process.env.VK_DRIVER_FILES = '/nonexistent/icd.json';
-      expect(await probeAdaptersIsolated()).toEqual({ adapters: [], noAdapterReason: expect.stringMatching(/no Vulkan adapter/) });
-    } finally {
-      process.env.VK_DRIVER_FILES = env.VK_DRIVER_FILES;
-      if (env.VK_DRIVER_FILES === undefined) delete process.env.VK_DRIVER_FILES;
-    }
-    // the same probe from a process of its own: nothing of the Vulkan loader's warnings on its stderr
-    const script = `import { probeAdaptersIsolated } from ${JSON.stringify(path.resolve(__dirname, 'probeDevices.ts'))}; console.log(JSON.stringify(await probeAdaptersIsolated()));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json' }, encoding: 'utf8', timeout: 60_000 });
-    expect(JSON.parse(r.stdout.trim()).adapters).toEqual([]);
-    expect(r.stderr).not.toMatch(/vkCreateInstance|Found no drivers/);
-  });
+  it.skipIf(!canSwiftShader)(
+    "auto's probe runs in a child: SwiftShader found and marked software, no adapter said why, and Dawn's noise stays there",
+    async () => {
+      const env = { ...process.env };
+      try {
+        process.env.VK_DRIVER_FILES = swiftshader;
+        expect((await probeAdaptersIsolated()).adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
+        process.env.VK_DRIVER_FILES = '/nonexistent/icd.json';
+        expect(await probeAdaptersIsolated()).toEqual({ adapters: [], noAdapterReason: expect.stringMatching(/no Vulkan adapter/) });
+      } finally {
+        process.env.VK_DRIVER_FILES = env.VK_DRIVER_FILES;
+        if (env.VK_DRIVER_FILES === undefined) delete process.env.VK_DRIVER_FILES;
+      }
+      // the same probe from a process of its own: nothing of the Vulkan loader's warnings on its stderr
+      const script = `import { probeAdaptersIsolated } from ${JSON.stringify(path.resolve(__dirname, 'probeDevices.ts'))}; console.log(JSON.stringify(await probeAdaptersIsolated()));`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env: { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(JSON.parse(r.stdout.trim()).adapters).toEqual([]);
+      expect(r.stderr).not.toMatch(/vkCreateInstance|Found no drivers/);
+    },
+  );
 });
 if (!canSwiftShader) console.log(`SwiftShader test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
 

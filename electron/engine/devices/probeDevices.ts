@@ -33,7 +33,10 @@ const firstLine = (e: unknown) => ((e instanceof Error ? e.message : String(e)).
 const why = (e: unknown) => (/Cannot find (module|package)/i.test(firstLine(e)) ? 'not installed' : firstLine(e));
 
 /** Software adapters: SwiftShader, Mesa's lavapipe/llvmpipe, or an adapter flagged as a fallback. */
-export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; device?: string; description?: string }, isFallback: boolean | undefined): boolean {
+export function isSoftwareAdapter(
+  info: { vendor?: string; architecture?: string; device?: string; description?: string },
+  isFallback: boolean | undefined,
+): boolean {
   if (isFallback) return true;
   const text = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
   return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/.test(text);
@@ -74,7 +77,7 @@ export async function probeAdapters(gpu?: GpuLike): Promise<{ adapters: AdapterF
     return { adapters: [], noAdapterReason: `webgpu (Dawn for Node): ${why(e)}` };
   }
   const adapter = await g.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-  if (!adapter) return { adapters: [], noAdapterReason: 'Dawn found no Vulkan adapter (install libvulkan1 and the GPU driver\'s Vulkan ICD)' };
+  if (!adapter) return { adapters: [], noAdapterReason: "Dawn found no Vulkan adapter (install libvulkan1 and the GPU driver's Vulkan ICD)" };
   const i = adapter.info;
   const l = adapter.limits;
   return {
@@ -129,14 +132,23 @@ export async function probeAdaptersIsolated(timeoutMs = 20_000): Promise<{ adapt
   }
   // Electron's binary runs as plain Node with ELECTRON_RUN_AS_NODE; Node ignores it
   const out = await new Promise<{ stdout: string; error?: string }>((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', childProbe, entry], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: timeoutMs, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) resolve({ stdout });
-      else {
-        const last = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ')).at(-1);
-        const how = err.killed ? `did not answer in ${timeoutMs / 1000} s` : `failed (${err.signal ?? `exit code ${String(err.code)}`})`;
-        resolve({ stdout, error: `the WebGPU adapter probe ${how}${last ? `: ${last.slice(0, 200)}` : ''}` });
-      }
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', childProbe, entry],
+      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: timeoutMs, maxBuffer: 1 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (!err) resolve({ stdout });
+        else {
+          const last = stderr
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l && !l.startsWith('at '))
+            .at(-1);
+          const how = err.killed ? `did not answer in ${timeoutMs / 1000} s` : `failed (${err.signal ?? `exit code ${String(err.code)}`})`;
+          resolve({ stdout, error: `the WebGPU adapter probe ${how}${last ? `: ${last.slice(0, 200)}` : ''}` });
+        }
+      },
+    );
   });
   if (out.error) return { adapters: [], noAdapterReason: out.error };
   const raw = JSON.parse(out.stdout.trim().split('\n').at(-1) || 'null') as AdapterLike | null;
@@ -156,25 +168,33 @@ async function loads(name: string, load: () => Promise<string | undefined>): Pro
 export async function probeDevices(): Promise<DevicesReport> {
   const { adapters, noAdapterReason } = await probeAdapters();
   const runtimes: RuntimeFacts[] = [];
-  runtimes.push(await loads('onnxruntime-node', async () => {
-    await import('onnxruntime-node');
-    return 'CPU provider';
-  }));
-  runtimes.push(await loads('webgpu', async () => {
-    await nodeGpu();
-    return adapters.length ? `${adapters[0]!.software ? 'software' : 'hardware'} adapter ${adapters[0]!.name || adapters[0]!.architecture}` : noAdapterReason;
-  }));
-  runtimes.push(await loads('@tensorflow/tfjs-backend-webgpu', async () => {
-    await import('@tensorflow/tfjs-backend-webgpu' as string);
-    return undefined;
-  }));
+  runtimes.push(
+    await loads('onnxruntime-node', async () => {
+      await import('onnxruntime-node');
+      return 'CPU provider';
+    }),
+  );
+  runtimes.push(
+    await loads('webgpu', async () => {
+      await nodeGpu();
+      return adapters.length ? `${adapters[0]!.software ? 'software' : 'hardware'} adapter ${adapters[0]!.name || adapters[0]!.architecture}` : noAdapterReason;
+    }),
+  );
+  runtimes.push(
+    await loads('@tensorflow/tfjs-backend-webgpu', async () => {
+      await import('@tensorflow/tfjs-backend-webgpu' as string);
+      return undefined;
+    }),
+  );
   // tfjs-node and tfjs-node-gpu: resolving tells whether they are installed without loading libtensorflow here
   for (const name of ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
-    runtimes.push(await loads(name, async () => {
-      const { createRequire } = await import('node:module');
-      createRequire(import.meta.url).resolve(name);
-      return name.endsWith('gpu') ? 'installed; it counts as a GPU only when TensorFlow finds a CUDA 11.2 device at run time' : 'installed';
-    }));
+    runtimes.push(
+      await loads(name, async () => {
+        const { createRequire } = await import('node:module');
+        createRequire(import.meta.url).resolve(name);
+        return name.endsWith('gpu') ? 'installed; it counts as a GPU only when TensorFlow finds a CUDA 11.2 device at run time' : 'installed';
+      }),
+    );
   }
   return { adapters, ...(noAdapterReason ? { noAdapterReason } : {}), runtimes };
 }

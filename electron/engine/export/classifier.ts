@@ -22,7 +22,12 @@ export interface Classifier {
 
 export function readExportManifest(dir: string): ExportManifest {
   const file = path.join(dir, exportManifestName);
-  if (!fs.existsSync(file)) throw new TransferLabError('MODEL_NOT_FOUND', `${dir} is not an exported Transfer Lab model (no ${exportManifestName}).`, 'Give the folder written by `transfer-lab export`.');
+  if (!fs.existsSync(file))
+    throw new TransferLabError(
+      'MODEL_NOT_FOUND',
+      `${dir} is not an exported Transfer Lab model (no ${exportManifestName}).`,
+      'Give the folder written by `transfer-lab export`.',
+    );
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportManifest;
     if (m.kind !== 'transfer-lab-classifier' || !Array.isArray(m.labels)) throw new Error('wrong kind');
@@ -37,7 +42,8 @@ export async function loadClassifier(dir: string, format?: ExportFormat): Promis
   const manifest = readExportManifest(dir);
   const use = format ?? (manifest.layout ? 'tfjs' : 'onnx');
   if (use === 'onnx') return loadOnnxClassifier(dir, manifest);
-  if (!manifest.layout) throw new TransferLabError('MODEL_NOT_FOUND', `${dir} holds no TF.js model, only ONNX.`, 'Use its model.onnx, or export again with the TF.js format.');
+  if (!manifest.layout)
+    throw new TransferLabError('MODEL_NOT_FOUND', `${dir} holds no TF.js model, only ONNX.`, 'Use its model.onnx, or export again with the TF.js format.');
   let forward: (x: tf.Tensor4D) => tf.Tensor;
   const owned: { dispose(): void }[] = [];
   if (manifest.layout === 'single-layers-model') {
@@ -59,7 +65,16 @@ export async function loadClassifier(dir: string, format?: ExportFormat): Promis
   return {
     manifest,
     classify: (files) =>
-      classifyFiles(files, manifest, (input, n) => Promise.resolve(tf.tidy(() => forward(tf.tensor4d(input, [n, manifest.preprocessing.height, manifest.preprocessing.width, 3])).dataSync() as Float32Array)), classes, false),
+      classifyFiles(
+        files,
+        manifest,
+        (input, n) =>
+          Promise.resolve(
+            tf.tidy(() => forward(tf.tensor4d(input, [n, manifest.preprocessing.height, manifest.preprocessing.width, 3])).dataSync() as Float32Array),
+          ),
+        classes,
+        false,
+      ),
     dispose() {
       for (const o of owned) o.dispose();
     },
@@ -67,9 +82,19 @@ export async function loadClassifier(dir: string, format?: ExportFormat): Promis
 }
 
 async function loadOnnxClassifier(dir: string, manifest: ExportManifest): Promise<Classifier> {
-  if (!manifest.onnx) throw new TransferLabError('MODEL_NOT_FOUND', `${dir} holds no ONNX model${manifest.onnxSkipped ? ` (${manifest.onnxSkipped})` : ''}.`, 'Use its TF.js model, or export again with the ONNX format.');
+  if (!manifest.onnx)
+    throw new TransferLabError(
+      'MODEL_NOT_FOUND',
+      `${dir} holds no ONNX model${manifest.onnxSkipped ? ` (${manifest.onnxSkipped})` : ''}.`,
+      'Use its TF.js model, or export again with the ONNX format.',
+    );
   const p = manifest.preprocessing;
-  const runner = await createOnnxRunner(fs.readFileSync(path.join(dir, manifest.onnx.file)), { inputName: manifest.onnx.input, outputName: manifest.onnx.output, height: p.height, width: p.width });
+  const runner = await createOnnxRunner(fs.readFileSync(path.join(dir, manifest.onnx.file)), {
+    inputName: manifest.onnx.input,
+    outputName: manifest.onnx.output,
+    height: p.height,
+    width: p.width,
+  });
   return {
     manifest,
     classify: (files) => classifyFiles(files, manifest, (input, n) => runner.run(input, n), manifest.labels.length, true),
@@ -100,14 +125,16 @@ async function classifyFiles(
   const batch = 8;
   for (let start = 0; start < files.length; start += batch) {
     const chunk = files.slice(start, start + batch);
-    const decoded = await Promise.all(chunk.map(async (f) => {
-      try {
-        return toModelInput(await decodeForModel(f, { width: p.width, height: p.height, resize: p.resize }), feed);
-      } catch (e) {
-        failures.push({ file: f, reason: (e as Error).message });
-        return null;
-      }
-    }));
+    const decoded = await Promise.all(
+      chunk.map(async (f) => {
+        try {
+          return toModelInput(await decodeForModel(f, { width: p.width, height: p.height, resize: p.resize }), feed);
+        } catch (e) {
+          failures.push({ file: f, reason: (e as Error).message });
+          return null;
+        }
+      }),
+    );
     const ok = decoded.map((d, i) => [d, i] as const).filter(([d]) => d !== null);
     if (!ok.length) continue;
     const input = new Float32Array(ok.length * p.height * p.width * 3);

@@ -65,7 +65,10 @@ async function buildCombinedModel(record: RunRecord, backboneDir: string, head: 
     const cfg = { ...(layer.getConfig() as Record<string, unknown>) };
     delete cfg.batchInputShape;
     delete cfg.inputShape;
-    const copy = layer.getClassName() === 'Dense' ? tfl.layers.dense(cfg as unknown as Parameters<typeof tfl.layers.dense>[0]) : tfl.layers.dropout(cfg as unknown as Parameters<typeof tfl.layers.dropout>[0]);
+    const copy =
+      layer.getClassName() === 'Dense'
+        ? tfl.layers.dense(cfg as unknown as Parameters<typeof tfl.layers.dense>[0])
+        : tfl.layers.dropout(cfg as unknown as Parameters<typeof tfl.layers.dropout>[0]);
     x = copy.apply(x) as tfl.SymbolicTensor;
     copies.push(copy);
   }
@@ -80,13 +83,21 @@ async function copyDir(src: string, dest: string): Promise<void> {
   }
 }
 
-export async function exportRun(runDir: string, dest: string, o: { formats?: readonly ExportFormat[]; onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<{ dir: string; manifest: ExportManifest }> {
+export async function exportRun(
+  runDir: string,
+  dest: string,
+  o: { formats?: readonly ExportFormat[]; onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {},
+): Promise<{ dir: string; manifest: ExportManifest }> {
   const formats = new Set(o.formats ?? exportFormats);
   if (formats.size === 0) throw new TransferLabError('BAD_ARGUMENT', 'No export format was chosen.', 'Choose tfjs, onnx or both.');
   const record = readRun(runDir);
   const out = path.resolve(dest);
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, exportManifestName))) {
-    throw new TransferLabError('EXPORT_FAILED', `${out} is not empty and is not an earlier export.`, 'Choose a new or empty folder, so nothing of yours is overwritten.');
+    throw new TransferLabError(
+      'EXPORT_FAILED',
+      `${out} is not empty and is not an earlier export.`,
+      'Choose a new or empty folder, so nothing of yours is overwritten.',
+    );
   }
   o.onEvent?.({ type: 'phase', phase: 'export', message: `exporting to ${out}` });
   const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
@@ -142,7 +153,12 @@ export async function exportRun(runDir: string, dest: string, o: { formats?: rea
       } catch (e) {
         if (!(e instanceof UnsupportedLayerError)) throw e;
         // the TF.js model still goes out; the manifest and the caller say why ONNX did not
-        if (!formats.has('tfjs')) throw new TransferLabError('EXPORT_FAILED', `The model cannot be written as ONNX: ${e.message}.`, 'Export it as a TF.js model (--format tfjs) instead.');
+        if (!formats.has('tfjs'))
+          throw new TransferLabError(
+            'EXPORT_FAILED',
+            `The model cannot be written as ONNX: ${e.message}.`,
+            'Export it as a TF.js model (--format tfjs) instead.',
+          );
         manifest.onnxSkipped = e.message;
         o.onEvent?.({ type: 'log', level: 'warn', message: `ONNX not written: ${e.message}` });
       }

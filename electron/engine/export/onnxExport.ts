@@ -55,7 +55,13 @@ function withHead(body: FrozenGraph, pooling: 'avg' | 'none', head: tfl.LayersMo
   return { nodes, output: prefix(headGraph.output), inputShape: body.inputShape };
 }
 
-export async function compileClassifierOnnx(record: RunRecord, backboneDir: string, head: tfl.LayersModel, top: tfl.LayersModel | null, meta: Record<string, string>): Promise<CompiledOnnx> {
+export async function compileClassifierOnnx(
+  record: RunRecord,
+  backboneDir: string,
+  head: tfl.LayersModel,
+  top: tfl.LayersModel | null,
+  meta: Record<string, string>,
+): Promise<CompiledOnnx> {
   const graph = optimizeFrozenGraph(withHead(await frozenPart(record, backboneDir, top), record.model.pooling, head));
   const p = record.model.preprocessing;
   return compileOnnx(graph, {

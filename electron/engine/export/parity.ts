@@ -11,9 +11,23 @@ import { TransferLabError } from '../../../shared/errors';
  * and compares its predictions with the engine's own (cached features + head). They should
  * agree on every image: the export is the same network, only assembled differently.
  */
-export async function checkExportParity(runDir: string, exportDir: string, o: { backend?: BackendPreference; cacheDir?: string; onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<ParityReport> {
-  const stopped = () => new TransferLabError('CANCELLED', `Stopped during the parity check; the export in ${exportDir} is written but not checked.`, 'Run the export again to check it.');
-  const engine = await evaluateRun(runDir, { ...(o.backend ? { backend: o.backend } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.signal ? { signal: o.signal } : {}) }).catch((e: unknown) => {
+export async function checkExportParity(
+  runDir: string,
+  exportDir: string,
+  o: { backend?: BackendPreference; cacheDir?: string; onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {},
+): Promise<ParityReport> {
+  const stopped = () =>
+    new TransferLabError(
+      'CANCELLED',
+      `Stopped during the parity check; the export in ${exportDir} is written but not checked.`,
+      'Run the export again to check it.',
+    );
+  const engine = await evaluateRun(runDir, {
+    ...(o.backend ? { backend: o.backend } : {}),
+    ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  }).catch((e: unknown) => {
     throw o.signal?.aborted ? stopped() : e;
   });
   const manifest = readExportManifest(exportDir);
@@ -24,7 +38,11 @@ export async function checkExportParity(runDir: string, exportDir: string, o: { 
   const formats: FormatParity[] = [];
   for (const format of present) {
     if (o.signal?.aborted) throw stopped();
-    o.onEvent?.({ type: 'phase', phase: 'parity', message: `checking the exported ${format === 'onnx' ? 'ONNX' : 'TF.js'} model on ${engine.testImages.length} test images` });
+    o.onEvent?.({
+      type: 'phase',
+      phase: 'parity',
+      message: `checking the exported ${format === 'onnx' ? 'ONNX' : 'TF.js'} model on ${engine.testImages.length} test images`,
+    });
     const classifier = await loadClassifier(exportDir, format);
     try {
       const { probabilities } = await classifier.classify(files);

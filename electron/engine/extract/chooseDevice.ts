@@ -38,10 +38,21 @@ export function chooseFrozenDevice(f: DeviceFacts): DeviceDecision {
   if (!f.gpuStart) return { next: 'start' };
   if (!f.gpuStart.ok) return { device: 'cpu', why: `WebGPU on ${adapterLabel(f.adapter)} did not start: ${f.gpuStart.error}` };
   if (!f.parity) return { next: 'parity' };
-  if (!f.parity.passed) return { device: 'cpu', why: `WebGPU on ${adapterLabel(f.adapter)} failed the parity check against TF.js (relative difference ${f.parity.maxDiff.toExponential(2)})` };
+  if (!f.parity.passed)
+    return {
+      device: 'cpu',
+      why: `WebGPU on ${adapterLabel(f.adapter)} failed the parity check against TF.js (relative difference ${f.parity.maxDiff.toExponential(2)})`,
+    };
   if (!f.timing) return { next: 'timing' };
   const { gpuImagesPerSecond: gpu, cpuImagesPerSecond: cpu } = f.timing;
   // a tie stays on the CPU: it is the path with the longer record
-  if (!(gpu > cpu)) return { device: 'cpu', why: `WebGPU on ${adapterLabel(f.adapter)} was slower than the CPU path on the first images (${speed(gpu)} against ${speed(cpu)} images/s)` };
-  return { device: 'gpu', why: `WebGPU on ${adapterLabel(f.adapter)} was faster than the CPU path on the first images (${speed(gpu)} against ${speed(cpu)} images/s) and passed the parity check` };
+  if (!(gpu > cpu))
+    return {
+      device: 'cpu',
+      why: `WebGPU on ${adapterLabel(f.adapter)} was slower than the CPU path on the first images (${speed(gpu)} against ${speed(cpu)} images/s)`,
+    };
+  return {
+    device: 'gpu',
+    why: `WebGPU on ${adapterLabel(f.adapter)} was faster than the CPU path on the first images (${speed(gpu)} against ${speed(cpu)} images/s) and passed the parity check`,
+  };
 }

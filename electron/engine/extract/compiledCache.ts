@@ -28,7 +28,10 @@ interface Verdict {
 }
 
 async function ortVersion(): Promise<string> {
-  const ort = (await import('onnxruntime-node')) as { env?: { versions?: { node?: string; common?: string } }; default?: { env?: { versions?: { node?: string } } } };
+  const ort = (await import('onnxruntime-node')) as {
+    env?: { versions?: { node?: string; common?: string } };
+    default?: { env?: { versions?: { node?: string } } };
+  };
   return ort.env?.versions?.node ?? ort.default?.env?.versions?.node ?? 'unknown';
 }
 
@@ -54,7 +57,14 @@ export async function readCompiled(cacheDir: string): Promise<CachedCompiled | n
 export async function writeCompiled(cacheDir: string, c: CachedCompiled): Promise<void> {
   const f = await files(cacheDir);
   writeFileAtomicSync(f.onnx, c.compiled.bytes);
-  const v: Verdict = { inputName: c.compiled.inputName, outputName: c.compiled.outputName, parityMaxDiff: c.parityMaxDiff, checkedOn: c.checkedOn, bytes: c.compiled.bytes.length, createdAt: new Date().toISOString() };
+  const v: Verdict = {
+    inputName: c.compiled.inputName,
+    outputName: c.compiled.outputName,
+    parityMaxDiff: c.parityMaxDiff,
+    checkedOn: c.checkedOn,
+    bytes: c.compiled.bytes.length,
+    createdAt: new Date().toISOString(),
+  };
   writeFileAtomicSync(f.json, JSON.stringify(v));
 }
 

@@ -147,7 +147,11 @@ async function checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number;
   const { input, n, size, fromDataset } = await paritySample();
   const maxDiff = relativeDiff(await native(() => ref.infer(input, n, size)), await native(() => own.infer(input, n, size)));
   if (maxDiff <= parityTolerance) return { maxDiff, images: fromDataset };
-  return { maxDiff, images: fromDataset, fallbackReason: `${own.runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})` };
+  return {
+    maxDiff,
+    images: fromDataset,
+    fallbackReason: `${own.runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})`,
+  };
 }
 
 /**
@@ -231,7 +235,12 @@ function writeFeatures(file: string, features: Float32Array): void {
   }
 }
 
-const fatal = (e: unknown): FromWorker => ({ type: 'fatal', error: isTransferLabError(e) ? e.toJSON() : { code: isOutOfMemory(e) ? 'OUT_OF_MEMORY' : 'INTERNAL', message: (e as Error).message.split('\n')[0] ?? String(e) } });
+const fatal = (e: unknown): FromWorker => ({
+  type: 'fatal',
+  error: isTransferLabError(e)
+    ? e.toJSON()
+    : { code: isOutOfMemory(e) ? 'OUT_OF_MEMORY' : 'INTERNAL', message: (e as Error).message.split('\n')[0] ?? String(e) },
+});
 
 async function runJobs(): Promise<void> {
   try {
@@ -322,7 +331,16 @@ async function bootFromCache(hit: { cached: CachedCompiled; deviceReason?: strin
     return false;
   }
   if (closing) return true;
-  send({ type: 'ready', backend: 'onnxruntime-node', tfBackend: null, runtime: runner.runtime, compiledFromCache: true, ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}), parityMaxDiff: hit.cached.parityMaxDiff, compiled: hit.cached.compiled });
+  send({
+    type: 'ready',
+    backend: 'onnxruntime-node',
+    tfBackend: null,
+    runtime: runner.runtime,
+    compiledFromCache: true,
+    ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}),
+    parityMaxDiff: hit.cached.parityMaxDiff,
+    compiled: hit.cached.compiled,
+  });
   return true;
 }
 
@@ -348,7 +366,12 @@ async function boot(): Promise<void> {
     runner = built.runner;
     reference = built.reference;
     // every runtime built and not kept is released once the choice is made
-    const candidates = new Set<Runner>([built.runner, ...(built.reference ? [built.reference] : []), ...(built.gpu ? [built.gpu.reference] : []), ...(built.gpu?.runner ? [built.gpu.runner] : [])]);
+    const candidates = new Set<Runner>([
+      built.runner,
+      ...(built.reference ? [built.reference] : []),
+      ...(built.gpu ? [built.gpu.reference] : []),
+      ...(built.gpu?.runner ? [built.gpu.runner] : []),
+    ]);
     let { fallbackReason, parityMaxDiff } = built;
     let deviceReason: string | undefined;
     try {
@@ -379,8 +402,18 @@ async function boot(): Promise<void> {
     if (closing) return;
     // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
     const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
-    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason) await keepCompiled({ compiled, parityMaxDiff, checkedOn: sample?.fromDataset ?? 0 });
-    send({ type: 'ready', backend: backend?.provider ?? 'onnxruntime-node', tfBackend: backend?.provider ?? null, runtime: runner.runtime, ...(fallbackReason ? { fallbackReason } : {}), ...(deviceReason ? { deviceReason } : {}), ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}), ...(compiled ? { compiled } : {}) });
+    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason)
+      await keepCompiled({ compiled, parityMaxDiff, checkedOn: sample?.fromDataset ?? 0 });
+    send({
+      type: 'ready',
+      backend: backend?.provider ?? 'onnxruntime-node',
+      tfBackend: backend?.provider ?? null,
+      runtime: runner.runtime,
+      ...(fallbackReason ? { fallbackReason } : {}),
+      ...(deviceReason ? { deviceReason } : {}),
+      ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}),
+      ...(compiled ? { compiled } : {}),
+    });
   } catch (e) {
     if (!closing) send(fatal(e));
   }

@@ -22,14 +22,33 @@ beforeAll(async () => {
 });
 
 function init(over: Partial<WorkerInit> = {}): { init: Omit<WorkerInit, 'threads'>; cache: BottleneckCache } {
-  const cache = new BottleneckCache(path.join(root, String(Math.random())), { modelKey: 'mnv2', cut: 'flatten_1', pooling: 'none', preprocessing: defaultPreprocessing, featureDim: 1280 });
+  const cache = new BottleneckCache(path.join(root, String(Math.random())), {
+    modelKey: 'mnv2',
+    cut: 'flatten_1',
+    pooling: 'none',
+    preprocessing: defaultPreprocessing,
+    featureDim: 1280,
+  });
   return {
     cache,
-    init: { modelDir: pretrainedModelDir('mobilenet_v2'), format: 'layers', cut: 'flatten_1', pooling: 'none', preprocessing: defaultPreprocessing, backend: 'wasm', runtime: 'auto', cacheDir: cache.dir, featureDim: 1280, parityCheck: true, ...over },
+    init: {
+      modelDir: pretrainedModelDir('mobilenet_v2'),
+      format: 'layers',
+      cut: 'flatten_1',
+      pooling: 'none',
+      preprocessing: defaultPreprocessing,
+      backend: 'wasm',
+      runtime: 'auto',
+      cacheDir: cache.dir,
+      featureDim: 1280,
+      parityCheck: true,
+      ...over,
+    },
   };
 }
 
-const itemsFor = (c: BottleneckCache, prefix: string, files = images) => files.map((p, i) => ({ absPath: p, hash: `${prefix}${i}`, file: c.fileFor(`${prefix}${i}`) }));
+const itemsFor = (c: BottleneckCache, prefix: string, files = images) =>
+  files.map((p, i) => ({ absPath: p, hash: `${prefix}${i}`, file: c.fileFor(`${prefix}${i}`) }));
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let d = 0;
@@ -96,7 +115,10 @@ describe('extraction worker pool', () => {
       await second.close();
     }
     // a file that does not load (same length, other bytes) is removed and the graph compiled and checked anew
-    const onnxFile = path.join(a.cache.dir, kept.find((f) => f.endsWith('.onnx'))!);
+    const onnxFile = path.join(
+      a.cache.dir,
+      kept.find((f) => f.endsWith('.onnx'))!,
+    );
     fs.writeFileSync(onnxFile, Buffer.alloc(fs.statSync(onnxFile).size, 7));
     const third = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
     try {
@@ -173,7 +195,21 @@ describe('extraction worker pool', () => {
     const pre = { height: 16, width: 16, resize: 'stretch' as const, range: [-1, 1] as [number, number] };
     const base = (runtime: 'auto' | 'onnx') => {
       const cache = new BottleneckCache(path.join(root, `up-${runtime}`), { modelKey: 'up', cut: 'gap', pooling: 'none', preprocessing: pre, featureDim: 4 });
-      return { cache, init: { modelDir: dir, format: 'layers' as const, cut: 'gap', pooling: 'none' as const, preprocessing: pre, backend: 'wasm' as const, runtime, cacheDir: cache.dir, featureDim: 4, parityCheck: true } };
+      return {
+        cache,
+        init: {
+          modelDir: dir,
+          format: 'layers' as const,
+          cut: 'gap',
+          pooling: 'none' as const,
+          preprocessing: pre,
+          backend: 'wasm' as const,
+          runtime,
+          cacheDir: cache.dir,
+          featureDim: 4,
+          parityCheck: true,
+        },
+      };
     };
     const auto = base('auto');
     const pool = await ExtractorPool.start(auto.init, { workers: 1, batchSize: 4 });
@@ -238,7 +274,10 @@ describe('extraction worker pool', () => {
     const { init: i } = init({ parityImages: images.slice(0, 2) });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 300);
-    await expect(ExtractorPool.start(i, { workers: 2, batchSize: 4, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED', message: 'Extraction was stopped.' });
+    await expect(ExtractorPool.start(i, { workers: 2, batchSize: 4, signal: ac.signal })).rejects.toMatchObject({
+      code: 'CANCELLED',
+      message: 'Extraction was stopped.',
+    });
     // a stop already given is not a start
     await expect(ExtractorPool.start(i, { workers: 1, batchSize: 4, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
   });

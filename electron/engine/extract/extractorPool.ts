@@ -43,7 +43,8 @@ export interface ExtractOutcome {
   inferSeconds: number;
 }
 
-const stoppedError = () => new TransferLabError('CANCELLED', 'Extraction was stopped.', 'Features extracted so far are kept in the cache; start again to continue.');
+const stoppedError = () =>
+  new TransferLabError('CANCELLED', 'Extraction was stopped.', 'Features extracted so far are kept in the cache; start again to continue.');
 
 /** how long a worker asked to close may take before the pool looks at ending it itself */
 export const defaultCloseGraceMs = 30_000;
@@ -83,7 +84,11 @@ export class ExtractorPool {
     if (opts.closeGraceMs !== undefined) pool.closeGraceMs = opts.closeGraceMs;
     if (opts.signal?.aborted) throw stoppedError();
     const workers = Math.max(1, opts.workers);
-    const init: WorkerInit = { ...base, threads: base.threads ?? Math.max(1, Math.floor(coreCount() / workers)), timing: { batch: Math.min(opts.batchSize, 32), workers } };
+    const init: WorkerInit = {
+      ...base,
+      threads: base.threads ?? Math.max(1, Math.floor(coreCount() / workers)),
+      timing: { batch: Math.min(opts.batchSize, 32), workers },
+    };
     let onAbort = () => undefined as void;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(stoppedError());
@@ -152,7 +157,9 @@ export class ExtractorPool {
         else if (m.type === 'fatal') reject(new TransferLabError(m.error.code as ErrorCode, m.error.message, m.error.hint));
       };
       w.worker.on('message', onMessage);
-      void w.exited.then((code) => reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (${w.error ? w.error.message : `exit code ${code}`}).`)));
+      void w.exited.then((code) =>
+        reject(new TransferLabError('INTERNAL', `An extraction worker stopped while starting (${w.error ? w.error.message : `exit code ${code}`}).`)),
+      );
     }).finally(() => w.worker.off('message', onMessage));
   }
 
@@ -235,7 +242,14 @@ export class ExtractorPool {
         const onExit = (code: number) => {
           if (settled) return;
           if (w.error) stopAll(new TransferLabError('INTERNAL', `An extraction worker failed: ${w.error.message}`));
-          else stopAll(new TransferLabError(code === 0 ? 'INTERNAL' : 'OUT_OF_MEMORY', `An extraction worker ended unexpectedly (exit code ${code}).`, 'Try a smaller --extract-batch, or close other programs.'));
+          else
+            stopAll(
+              new TransferLabError(
+                code === 0 ? 'INTERNAL' : 'OUT_OF_MEMORY',
+                `An extraction worker ended unexpectedly (exit code ${code}).`,
+                'Try a smaller --extract-batch, or close other programs.',
+              ),
+            );
         };
         w.worker.on('message', onMessage);
         void w.exited.then(onExit);

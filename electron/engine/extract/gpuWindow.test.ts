@@ -22,7 +22,13 @@ import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
  * backend (there is no WebGPU in Node; gpuPage.test.ts runs it on WebGPU in Chromium), and a
  * Node port dressed as Electron's MessagePortMain stands for the port main hands the engine.
  */
-const hardware: GpuLike = { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' }, features: ['shader-f16'], limits: { maxBufferSize: 1 << 30 } }) };
+const hardware: GpuLike = {
+  requestAdapter: async () => ({
+    info: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' },
+    features: ['shader-f16'],
+    limits: { maxBufferSize: 1 << 30 },
+  }),
+};
 const swiftshader: GpuLike = { requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader' }, features: [], limits: {} }) };
 const noAdapter: GpuLike = { requestAdapter: async () => null };
 
@@ -92,8 +98,29 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 afterEach(() => clearGpuWindowPort());
 
 async function extract(runtime: ExtractorRuntime, workers = 1): Promise<{ info: ExtractorPool['info']; out: Float32Array }> {
-  const cache = new BottleneckCache(path.join(root, `${runtime}-${Math.random()}`), { modelKey: 'tiny', cut: 'gap', pooling: 'none', preprocessing: pre, featureDim: 8 });
-  const pool = await ExtractorPool.start({ modelDir: path.join(root, 'tiny'), format: 'layers', cut: 'gap', pooling: 'none', preprocessing: pre, backend: 'wasm', runtime, cacheDir: cache.dir, featureDim: 8, parityCheck: true, parityImages: images.slice(0, 2) }, { workers, batchSize: 2 });
+  const cache = new BottleneckCache(path.join(root, `${runtime}-${Math.random()}`), {
+    modelKey: 'tiny',
+    cut: 'gap',
+    pooling: 'none',
+    preprocessing: pre,
+    featureDim: 8,
+  });
+  const pool = await ExtractorPool.start(
+    {
+      modelDir: path.join(root, 'tiny'),
+      format: 'layers',
+      cut: 'gap',
+      pooling: 'none',
+      preprocessing: pre,
+      backend: 'wasm',
+      runtime,
+      cacheDir: cache.dir,
+      featureDim: 8,
+      parityCheck: true,
+      parityImages: images.slice(0, 2),
+    },
+    { workers, batchSize: 2 },
+  );
   try {
     const items = images.map((p, i) => ({ absPath: p, hash: `i${i}`, file: cache.fileFor(`i${i}`) }));
     expect((await pool.extract(items)).extracted).toBe(images.length);
@@ -119,8 +146,8 @@ async function withEnv<T>(vars: Record<string, string>, f: () => Promise<T>): Pr
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
-describe('the engine runs the frozen part in the desktop app\'s GPU window', () => {
-  it('auto takes a hardware adapter there when it is faster than the CPU path, after the parity check, with the CPU path\'s features, in one worker', async () => {
+describe("the engine runs the frozen part in the desktop app's GPU window", () => {
+  it("auto takes a hardware adapter there when it is faster than the CPU path, after the parity check, with the CPU path's features, in one worker", async () => {
     setGpuWindowPort(asAppPort(windowWith(hardware).enginePort));
     // the page here runs on wasm, slower than ONNX Runtime: auto weighs it and keeps the CPU, saying why
     const weighed = await extract('auto', 2);
@@ -137,7 +164,7 @@ describe('the engine runs the frozen part in the desktop app\'s GPU window', () 
     expect(maxDiff(gpu.out, cpu.out)).toBeLessThan(1e-5);
   });
 
-  it('falls back to the CPU path with the reason when the window\'s features fail the parity check', async () => {
+  it("falls back to the CPU path with the reason when the window's features fail the parity check", async () => {
     setGpuWindowPort(asAppPort(windowWith(hardware, { skew: 0.5 }).enginePort));
     const r = await extract('webgpu');
     expect(r.info.runtime).not.toBe('webgpu');
@@ -190,9 +217,19 @@ describe('the engine runs the frozen part in the desktop app\'s GPU window', () 
 });
 
 describe('the GPU window client', () => {
-  const graph = { spec: JSON.stringify({ nodes: [{ op: 'input', name: 'x', inputs: [] }, { op: 'globalAvgPool', name: 'p', inputs: ['x'], keepDims: false }], output: 'p', inputShape: [2, 2, 3] }), weights: new ArrayBuffer(0) };
+  const graph = {
+    spec: JSON.stringify({
+      nodes: [
+        { op: 'input', name: 'x', inputs: [] },
+        { op: 'globalAvgPool', name: 'p', inputs: ['x'], keepDims: false },
+      ],
+      output: 'p',
+      inputShape: [2, 2, 3],
+    }),
+    weights: new ArrayBuffer(0),
+  };
 
-  it('rejects every request with the reason once the window\'s port closes, the one in flight included', async () => {
+  it("rejects every request with the reason once the window's port closes, the one in flight included", async () => {
     const { port1, port2 } = new MessageChannel();
     // a window that takes the request and dies before answering
     port2.on('message', (m: ToGpuPage) => {
@@ -203,12 +240,15 @@ describe('the GPU window client', () => {
     await expect(client.adapter()).rejects.toThrow(/GPU window went away/);
   });
 
-  it('rejects with the page\'s own message when it fails, and keeps serving', async () => {
+  it("rejects with the page's own message when it fails, and keeps serving", async () => {
     const { enginePort } = windowWith(hardware);
     const client = new GpuWindowClient(enginePort);
     await expect(client.run(new Float32Array(12), [1, 2, 2, 3])).rejects.toThrow(/^the GPU window failed: no graph is loaded in the GPU window$/);
     expect(await client.load(graph)).toBe('wasm');
-    const y = await client.run(Float32Array.from({ length: 12 }, (_, i) => i), [1, 2, 2, 3]);
+    const y = await client.run(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [1, 2, 2, 3],
+    );
     expect([...y]).toEqual([4.5, 5.5, 6.5]);
     await client.close();
   });
@@ -224,7 +264,9 @@ describe('the GPU window client', () => {
   it('a runner is refused, and its port closed, when the window has no adapter', async () => {
     const { enginePort, pagePort } = windowWith(noAdapter);
     const closed = new Promise<void>((resolve) => pagePort.once('close', () => resolve()));
-    await expect(gpuWindowRunner(pre, { nodes: [], output: 'x', inputShape: [16, 16, 3] }, enginePort, { allowSoftware: true })).rejects.toThrow(/no WebGPU adapter/);
+    await expect(gpuWindowRunner(pre, { nodes: [], output: 'x', inputShape: [16, 16, 3] }, enginePort, { allowSoftware: true })).rejects.toThrow(
+      /no WebGPU adapter/,
+    );
     await closed;
   });
 });

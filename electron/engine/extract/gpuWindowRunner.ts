@@ -35,7 +35,12 @@ export interface GpuWindowRunnerOptions {
 }
 
 /** `graph`: the frozen part with the bottleneck's pooling on top, as the cache stores it */
-export async function gpuWindowRunner(pre: Preprocessing, graph: FrozenGraph, port: ClientPort, o: GpuWindowRunnerOptions): Promise<Runner & { adapterName: string }> {
+export async function gpuWindowRunner(
+  pre: Preprocessing,
+  graph: FrozenGraph,
+  port: ClientPort,
+  o: GpuWindowRunnerOptions,
+): Promise<Runner & { adapterName: string }> {
   const client = new GpuWindowClient(port, o.timeouts);
   let adapterName: string;
   try {

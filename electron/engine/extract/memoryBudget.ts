@@ -28,7 +28,9 @@ export function availableMemoryBytes(): number {
 
 export function isOutOfMemory(e: unknown): boolean {
   const msg = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  return /out of memory|OOM|Array buffer allocation failed|Cannot allocate|RangeError: .*(allocation|Invalid typed array length)|memory access out of bounds/i.test(msg);
+  return /out of memory|OOM|Array buffer allocation failed|Cannot allocate|RangeError: .*(allocation|Invalid typed array length)|memory access out of bounds/i.test(
+    msg,
+  );
 }
 
 export interface BatchPlan {

@@ -101,7 +101,17 @@ export interface ItemResult {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null; runtime: RuntimeName; fallbackReason?: string; /** why this device (auto weighed the GPU), e.g. "the only GPU adapter is software (SwiftShader)…" */ deviceReason?: string; parityMaxDiff?: number; compiled?: CompiledGraph; /** the compiled graph and its parity verdict came from the feature cache's folder (compiledCache.ts) */ compiledFromCache?: boolean }
+  | {
+      type: 'ready';
+      backend: string;
+      /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null;
+      runtime: RuntimeName;
+      fallbackReason?: string;
+      /** why this device (auto weighed the GPU), e.g. "the only GPU adapter is software (SwiftShader)…" */ deviceReason?: string;
+      parityMaxDiff?: number;
+      compiled?: CompiledGraph;
+      /** the compiled graph and its parity verdict came from the feature cache's folder (compiledCache.ts) */ compiledFromCache?: boolean;
+    }
   | { type: 'done'; id: number; results: ItemResult[]; inferSeconds: number; decodeSeconds: number }
   | { type: 'backoff'; batchSize: number; reason: string }
   /** the worker left the GPU window for the CPU path in the middle of the extraction (gpuWindowRunner.ts) */

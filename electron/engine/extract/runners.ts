@@ -120,7 +120,9 @@ async function webgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<Runne
       const back = tf.getBackend();
       await tf.setBackend('webgpu');
       try {
-        const y = tf.tidy(() => tf.reshape(executor.run(enlargeToInput(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]), height, width)), [n, -1]));
+        const y = tf.tidy(() =>
+          tf.reshape(executor.run(enlargeToInput(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]), height, width)), [n, -1]),
+        );
         try {
           return (await y.data()) as Float32Array;
         } finally {
@@ -178,7 +180,11 @@ async function windowCandidate(init: WorkerInit, graph: FrozenGraph): Promise<Om
   }
   let chosen = false;
   const safe = continuingOnCpu(gpu, cpuAfterWindow(init));
-  const runner: Runner = { runtime: 'webgpu', infer: (pixels, n, size) => (chosen ? safe.infer(pixels, n, size) : gpu.infer(pixels, n, size)), dispose: () => safe.dispose() };
+  const runner: Runner = {
+    runtime: 'webgpu',
+    infer: (pixels, n, size) => (chosen ? safe.infer(pixels, n, size) : gpu.infer(pixels, n, size)),
+    dispose: () => safe.dispose(),
+  };
   return { facts: { adapter: { ...adapter, name: gpu.adapterName }, gpuStart: { ok: true } }, runner, onChosen: () => (chosen = true) };
 }
 
@@ -210,14 +216,25 @@ function withPooling(g: FrozenGraph, pooling: 'avg' | 'none'): FrozenGraph {
 const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
 
 async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<{ runner: Runner; compiled: CompiledGraph }> {
-  const { bytes, inputName, outputName } = compileOnnx(withPooling(graph, init.pooling), { preprocessing: init.preprocessing, outputDim: init.featureDim, pixelType: 'uint8', resizeInside: true });
+  const { bytes, inputName, outputName } = compileOnnx(withPooling(graph, init.pooling), {
+    preprocessing: init.preprocessing,
+    outputDim: init.featureDim,
+    pixelType: 'uint8',
+    resizeInside: true,
+  });
   const compiled = { bytes, inputName, outputName };
   return { runner: await compiledRunner(init, compiled), compiled };
 }
 
 async function compiledRunner(init: WorkerInit, compiled: CompiledGraph): Promise<Runner> {
   const { height, width } = init.preprocessing;
-  const session = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height, width, threads: init.threads });
+  const session = await createOnnxRunner(compiled.bytes, {
+    inputName: compiled.inputName,
+    outputName: compiled.outputName,
+    height,
+    width,
+    threads: init.threads,
+  });
   return {
     runtime: 'onnx',
     infer: async (pixels, n, size) => {
@@ -229,7 +246,12 @@ async function compiledRunner(init: WorkerInit, compiled: CompiledGraph): Promis
   };
 }
 
-const cannotOnnx = (e: unknown) => new TransferLabError('UNSUPPORTED', `ONNX Runtime cannot run this model: ${firstLine(e)}.`, 'Use --extractor auto or tfjs: TF.js runs every layer it can load.');
+const cannotOnnx = (e: unknown) =>
+  new TransferLabError(
+    'UNSUPPORTED',
+    `ONNX Runtime cannot run this model: ${firstLine(e)}.`,
+    'Use --extractor auto or tfjs: TF.js runs every layer it can load.',
+  );
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
 
@@ -273,7 +295,11 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
     return withGpu(init, graph, plain, { runner, compiled, reference: init.parityCheck ? plain : null, ...(gpuFailure ? { fallbackReason: gpuFailure } : {}) });
   } catch (e) {
     if (init.runtime === 'onnx') throw cannotOnnx(e);
-    return withGpu(init, graph, plain, { runner: plain, reference: null, fallbackReason: [gpuFailure, `ONNX Runtime: ${firstLine(e)}`].filter(Boolean).join('; ') });
+    return withGpu(init, graph, plain, {
+      runner: plain,
+      reference: null,
+      fallbackReason: [gpuFailure, `ONNX Runtime: ${firstLine(e)}`].filter(Boolean).join('; '),
+    });
   }
 }
 
@@ -289,7 +315,12 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
   if (init.format === 'graph') return buildGraphRunner(init);
   const model = await loadLayersBackbone(init.modelDir);
   const cutModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(init.cut).output as tfl.SymbolicTensor });
-  const plain = tfRunner(init, 'layers', (x) => cutModel.predict(x) as tf.Tensor, () => model.dispose());
+  const plain = tfRunner(
+    init,
+    'layers',
+    (x) => cutModel.predict(x) as tf.Tensor,
+    () => model.dispose(),
+  );
   if (init.runtime === 'layers') return { runner: plain, reference: null };
 
   let graph: FrozenGraph;
@@ -297,7 +328,12 @@ export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
     graph = optimizeFrozenGraph(frozenGraphFromLayers(model, init.cut));
   } catch (e) {
     if (init.runtime === 'onnx') throw cannotOnnx(e);
-    if (init.runtime === 'fused') throw new TransferLabError('UNSUPPORTED', `TF.js's fused graph cannot run this model: ${firstLine(e)}.`, 'Use --extractor auto or tfjs: the plain TF.js model runs every layer.');
+    if (init.runtime === 'fused')
+      throw new TransferLabError(
+        'UNSUPPORTED',
+        `TF.js's fused graph cannot run this model: ${firstLine(e)}.`,
+        'Use --extractor auto or tfjs: the plain TF.js model runs every layer.',
+      );
     return { runner: plain, reference: null, fallbackReason: firstLine(e) };
   }
   return withGpu(init, graph, plain, await buildCpuOrForced(init, graph, plain));
@@ -326,11 +362,17 @@ async function buildCpuOrForced(init: WorkerInit, graph: FrozenGraph, plain: Run
 
   const executor = new FusedExecutor(graph);
   // the executor holds weights of its own; the model goes with the plain runner (disposing twice is a no-op)
-  const fused = tfRunner(init, 'fused', (x) => executor.run(x), () => {
-    executor.dispose();
-    plain.dispose();
-  });
-  const withOnnxReason = (r: BuiltRunner): BuiltRunner => (onnxFailure ? { ...r, fallbackReason: r.fallbackReason ? `${onnxFailure}; ${r.fallbackReason}` : onnxFailure } : r);
+  const fused = tfRunner(
+    init,
+    'fused',
+    (x) => executor.run(x),
+    () => {
+      executor.dispose();
+      plain.dispose();
+    },
+  );
+  const withOnnxReason = (r: BuiltRunner): BuiltRunner =>
+    onnxFailure ? { ...r, fallbackReason: r.fallbackReason ? `${onnxFailure}; ${r.fallbackReason}` : onnxFailure } : r;
   if (!init.parityCheck) return withOnnxReason({ runner: fused, reference: null });
   const { height, width } = init.preprocessing;
   const n = 2;
@@ -339,7 +381,12 @@ async function buildCpuOrForced(init: WorkerInit, graph: FrozenGraph, plain: Run
   if (!(diff <= parityTolerance)) {
     executor.dispose();
     if (init.runtime === 'fused') throw new Error(`the fused graph differs from the model by ${diff.toExponential(2)}`);
-    return withOnnxReason({ runner: plain, reference: null, fallbackReason: `fused graph failed the parity check (relative difference ${diff.toExponential(2)})`, parityMaxDiff: diff });
+    return withOnnxReason({
+      runner: plain,
+      reference: null,
+      fallbackReason: `fused graph failed the parity check (relative difference ${diff.toExponential(2)})`,
+      parityMaxDiff: diff,
+    });
   }
   return withOnnxReason({ runner: fused, reference: null, parityMaxDiff: diff });
 }

@@ -40,8 +40,29 @@ async function features(runtime: ExtractorRuntime, icd: string, env: Record<stri
   // the workers read these as they start (process.env is copied into each)
   for (const k of ['TRANSFER_LAB_TEST_SOFTWARE_GPU', 'TRANSFER_LAB_FAULT_CPU_RATE']) delete process.env[k];
   Object.assign(process.env, env);
-  const cache = new BottleneckCache(path.join(root, `${runtime}-${Math.random()}`), { modelKey: 'tiny', cut: 'gap', pooling: 'none', preprocessing: pre, featureDim: 8 });
-  const pool = await ExtractorPool.start({ modelDir: path.join(root, 'tiny'), format: 'layers', cut: 'gap', pooling: 'none', preprocessing: pre, backend: 'wasm', runtime, cacheDir: cache.dir, featureDim: 8, parityCheck: true, parityImages: images.slice(0, 2) }, { workers: runtime === 'auto' ? 2 : 1, batchSize: 4 });
+  const cache = new BottleneckCache(path.join(root, `${runtime}-${Math.random()}`), {
+    modelKey: 'tiny',
+    cut: 'gap',
+    pooling: 'none',
+    preprocessing: pre,
+    featureDim: 8,
+  });
+  const pool = await ExtractorPool.start(
+    {
+      modelDir: path.join(root, 'tiny'),
+      format: 'layers',
+      cut: 'gap',
+      pooling: 'none',
+      preprocessing: pre,
+      backend: 'wasm',
+      runtime,
+      cacheDir: cache.dir,
+      featureDim: 8,
+      parityCheck: true,
+      parityImages: images.slice(0, 2),
+    },
+    { workers: runtime === 'auto' ? 2 : 1, batchSize: 4 },
+  );
   try {
     const items = images.map((p, i) => ({ absPath: p, hash: `i${i}`, file: cache.fileFor(`i${i}`) }));
     expect((await pool.extract(items)).extracted).toBe(images.length);
@@ -52,7 +73,7 @@ async function features(runtime: ExtractorRuntime, icd: string, env: Record<stri
 }
 
 describe.skipIf(!canSwiftShader)('the frozen part on WebGPU (SwiftShader)', () => {
-  it('--extractor webgpu runs it on TF.js WebGPU after the parity check, with the CPU path\'s features', async () => {
+  it("--extractor webgpu runs it on TF.js WebGPU after the parity check, with the CPU path's features", async () => {
     const gpu = await features('webgpu', swiftshader);
     expect(gpu.info.runtime).toBe('webgpu');
     expect(gpu.info.fallbackReason).toBeUndefined();
@@ -76,7 +97,7 @@ describe.skipIf(!canSwiftShader)('the frozen part on WebGPU (SwiftShader)', () =
     expect(r.info.fallbackReason).toBeUndefined();
   });
 
-  it('auto with no adapter: the CPU path, with Dawn\'s reason', async () => {
+  it("auto with no adapter: the CPU path, with Dawn's reason", async () => {
     const r = await features('auto', path.join(root, 'no-such-icd.json'));
     expect(r.info.runtime).toBe('onnx');
     expect(r.info.deviceReason).toMatch(/^no GPU adapter: Dawn found no Vulkan adapter/);
@@ -88,7 +109,7 @@ describe.skipIf(!canSwiftShader)('the frozen part on WebGPU (SwiftShader)', () =
     expect(r.info.deviceReason).toMatch(/^WebGPU on SwiftShader was slower than the CPU path on the first images \([\d.]+ against [\d.]+ images\/s\)$/);
   });
 
-  it('auto takes the GPU when it passes parity and measures faster, in every worker, with the CPU path\'s features', async () => {
+  it("auto takes the GPU when it passes parity and measures faster, in every worker, with the CPU path's features", async () => {
     const gpu = await features('auto', swiftshader, { TRANSFER_LAB_TEST_SOFTWARE_GPU: '1', TRANSFER_LAB_FAULT_CPU_RATE: '0' });
     expect(gpu.info.runtime).toBe('webgpu');
     expect(gpu.info.workers).toBe(2);

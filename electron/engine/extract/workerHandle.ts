@@ -32,7 +32,12 @@ export class WorkerHandle {
 
   /** `transfer`: what in `init` moves to the worker rather than being copied (the GPU window's port) */
   constructor(init: WorkerInit, transfer: Transferable[] = []) {
-    this.worker = new Worker(workerUrl(), { workerData: { ...init, nativeCalls: this.nativeCalls } satisfies WorkerData, transferList: transfer, stdout: false, stderr: false });
+    this.worker = new Worker(workerUrl(), {
+      workerData: { ...init, nativeCalls: this.nativeCalls } satisfies WorkerData,
+      transferList: transfer,
+      stdout: false,
+      stderr: false,
+    });
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
         this.exitCode = code;
@@ -93,4 +98,3 @@ export class WorkerHandle {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-

@@ -54,10 +54,12 @@ describe('graph models (TF Hub format) as a frozen graph', () => {
   });
 
   it('names an op it cannot translate', () => {
-    const topology = { node: [
-      { name: 'x', op: 'Placeholder' },
-      { name: 'y', op: 'ResizeBilinear', input: ['x', 'size'] },
-    ] };
+    const topology = {
+      node: [
+        { name: 'x', op: 'Placeholder' },
+        { name: 'y', op: 'ResizeBilinear', input: ['x', 'size'] },
+      ],
+    };
     const size = tf.tensor1d([4, 4], 'int32');
     expect(() => frozenGraphFromGraphModel(topology, { size: [size] }, 'y', [2, 2, 3])).toThrow(UnsupportedLayerError);
     expect(() => frozenGraphFromGraphModel(topology, { size: [size] }, 'y', [2, 2, 3])).toThrow(/y \(ResizeBilinear\) has no translation outside TF\.js/);

@@ -20,9 +20,24 @@ const ints = (n: GraphNode, key: string) => (n.attr?.[key]?.list?.i ?? []).map(N
 /** a node's input names without the ":k" output index and "^" control marks */
 const source = (i: string) => i.replace(/^\^/, '').replace(/:\d+$/, '');
 
-const activations: Record<string, Activation> = { Relu: 'relu', Relu6: 'relu6', Elu: 'elu', Selu: 'selu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softmax: 'softmax', Softplus: 'softplus', Softsign: 'softsign' };
+const activations: Record<string, Activation> = {
+  Relu: 'relu',
+  Relu6: 'relu6',
+  Elu: 'elu',
+  Selu: 'selu',
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  Softmax: 'softmax',
+  Softplus: 'softplus',
+  Softsign: 'softsign',
+};
 
-export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weights: tf.NamedTensorMap | Record<string, tf.Tensor[]>, outputName: string, inputShape: number[]): FrozenGraph {
+export function frozenGraphFromGraphModel(
+  topology: { node: GraphNode[] },
+  weights: tf.NamedTensorMap | Record<string, tf.Tensor[]>,
+  outputName: string,
+  inputShape: number[],
+): FrozenGraph {
   const consts = new Map<string, tf.Tensor>();
   for (const [name, t] of Object.entries(weights)) consts.set(name, Array.isArray(t) ? t[0]! : t);
   const byName = new Map(topology.node.map((n) => [n.name, n]));
@@ -59,7 +74,10 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
     if (p === 'VALID') return 'valid';
     if (p === 'EXPLICIT') {
       const e = ints(n, 'explicit_paddings');
-      return [[e[2]!, e[3]!], [e[4]!, e[5]!]];
+      return [
+        [e[2]!, e[3]!],
+        [e[4]!, e[5]!],
+      ];
     }
     throw new UnsupportedLayerError(n.name, n.op, `uses padding ${p}`);
   };
@@ -69,7 +87,10 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
   };
 
   /** the converter's fused ops: BiasAdd or FusedBatchNorm, then at most one activation */
-  const fusedTail = (n: GraphNode, args: string[]): { bias: WeightArray | null; activation: Activation; bn: { scale: Float32Array; shift: Float32Array } | null } => {
+  const fusedTail = (
+    n: GraphNode,
+    args: string[],
+  ): { bias: WeightArray | null; activation: Activation; bn: { scale: Float32Array; shift: Float32Array } | null } => {
     const ops = (n.attr?.fused_ops?.list?.s ?? []).map(decode);
     let bias: WeightArray | null = null;
     let bn: { scale: Float32Array; shift: Float32Array } | null = null;
@@ -85,7 +106,8 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
       } else if (activations[op]) activation = activations[op];
       else throw new UnsupportedLayerError(n.name, n.op, `fuses ${op}`);
     }
-    if (ops.length && !bias && !bn && (ops[0] === 'BiasAdd' || ops[0] === 'Add')) throw new UnsupportedLayerError(n.name, n.op, 'has a bias that is not a constant');
+    if (ops.length && !bias && !bn && (ops[0] === 'BiasAdd' || ops[0] === 'Add'))
+      throw new UnsupportedLayerError(n.name, n.op, 'has a bias that is not a constant');
     return { bias, activation, bn };
   };
 
@@ -99,7 +121,13 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
     }
     if (c.shape.slice(0, -1).some((d) => d !== 1)) throw new UnsupportedLayerError(n.name, n.op, 'combines with a constant that is not per channel');
     const len = c.data.length;
-    emit({ op: 'scaleShift', name: n.name, inputs: [x], scale: { shape: [len], data: kind === 'mul' ? c.data : new Float32Array(len).fill(1) }, shift: { shape: [len], data: kind === 'add' ? c.data : new Float32Array(len) } });
+    emit({
+      op: 'scaleShift',
+      name: n.name,
+      inputs: [x],
+      scale: { shape: [len], data: kind === 'mul' ? c.data : new Float32Array(len).fill(1) },
+      shift: { shape: [len], data: kind === 'add' ? c.data : new Float32Array(len) },
+    });
   };
 
   for (const n of order) {
@@ -120,14 +148,31 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
         nhwcOnly(n);
         const filter = constOf(all[1]!);
         if (!filter) throw new UnsupportedLayerError(n.name, n.op, 'has a filter that is not a constant');
-        const { bias, activation, bn } = n.op.startsWith('_Fused') || n.op.startsWith('Fused') ? fusedTail(n, all.slice(2)) : { bias: null, activation: 'linear' as Activation, bn: null };
+        const { bias, activation, bn } =
+          n.op.startsWith('_Fused') || n.op.startsWith('Fused') ? fusedTail(n, all.slice(2)) : { bias: null, activation: 'linear' as Activation, bn: null };
         const s = ints(n, 'strides');
         const d = ints(n, 'dilations');
         const depthwise = n.op.includes('Depthwise');
-        const conv: FrozenNode = { op: depthwise ? 'depthwise' : 'conv2d', name: bn ? `${n.name}/conv` : n.name, inputs: ins, filter, bias, strides: [s[1] ?? 1, s[2] ?? 1], dilations: [d[1] ?? 1, d[2] ?? 1], pad: padding(n), activation: bn ? 'linear' : activation };
+        const conv: FrozenNode = {
+          op: depthwise ? 'depthwise' : 'conv2d',
+          name: bn ? `${n.name}/conv` : n.name,
+          inputs: ins,
+          filter,
+          bias,
+          strides: [s[1] ?? 1, s[2] ?? 1],
+          dilations: [d[1] ?? 1, d[2] ?? 1],
+          pad: padding(n),
+          activation: bn ? 'linear' : activation,
+        };
         emit(conv);
         if (bn) {
-          emit({ op: 'scaleShift', name: `${n.name}/bn`, inputs: [conv.name], scale: { shape: [bn.scale.length], data: bn.scale }, shift: { shape: [bn.shift.length], data: bn.shift } });
+          emit({
+            op: 'scaleShift',
+            name: `${n.name}/bn`,
+            inputs: [conv.name],
+            scale: { shape: [bn.scale.length], data: bn.scale },
+            shift: { shape: [bn.shift.length], data: bn.shift },
+          });
           emit({ op: 'activation', name: n.name, inputs: [`${n.name}/bn`], activation });
         }
         break;
@@ -168,7 +213,8 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
         else if (n.op === 'RealDiv' && !constFirst) withConstant(n, ins[0]!, { shape: c.shape, data: c.data.map((v) => 1 / v) }, 'mul');
         else if (n.op === 'Mul') withConstant(n, ins[0]!, c, 'mul');
         else if (n.op === 'Add' || n.op === 'AddV2' || n.op === 'BiasAdd') withConstant(n, ins[0]!, c, 'add');
-        else if ((n.op === 'Maximum' || n.op === 'Minimum') && c.data.length === 1 && c.data[0] === 0 && n.op === 'Maximum') emit({ op: 'activation', name: n.name, inputs: ins, activation: 'relu' });
+        else if ((n.op === 'Maximum' || n.op === 'Minimum') && c.data.length === 1 && c.data[0] === 0 && n.op === 'Maximum')
+          emit({ op: 'activation', name: n.name, inputs: ins, activation: 'relu' });
         else throw new UnsupportedLayerError(n.name, n.op, 'combines with a constant this way');
         break;
       }
@@ -178,7 +224,13 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
         if (!s || !o || !m || !v) throw new UnsupportedLayerError(n.name, n.op, 'has statistics that are not constants');
         const eps = Number(n.attr?.epsilon?.f ?? 1e-3);
         const scale = s.map((g, c) => g / Math.sqrt(v[c]! + eps));
-        emit({ op: 'scaleShift', name: n.name, inputs: ins.slice(0, 1), scale: { shape: [scale.length], data: scale }, shift: { shape: [scale.length], data: o.map((b, c) => b - m[c]! * scale[c]!) } });
+        emit({
+          op: 'scaleShift',
+          name: n.name,
+          inputs: ins.slice(0, 1),
+          scale: { shape: [scale.length], data: scale },
+          shift: { shape: [scale.length], data: o.map((b, c) => b - m[c]! * scale[c]!) },
+        });
         break;
       }
       case 'AvgPool':
@@ -215,7 +267,15 @@ export function frozenGraphFromGraphModel(topology: { node: GraphNode[] }, weigh
         const p = constOf(all[1]!)?.data;
         if (!p || p.length !== 8 || p[0] || p[1] || p[6] || p[7]) throw new UnsupportedLayerError(n.name, n.op, 'pads other than height and width');
         if (n.op === 'PadV2' && scalarOf(all[2]!) !== 0) throw new UnsupportedLayerError(n.name, n.op, 'pads with a value other than zero');
-        emit({ op: 'pad', name: n.name, inputs: ins, paddings: [[p[2]!, p[3]!], [p[4]!, p[5]!]] });
+        emit({
+          op: 'pad',
+          name: n.name,
+          inputs: ins,
+          paddings: [
+            [p[2]!, p[3]!],
+            [p[4]!, p[5]!],
+          ],
+        });
         break;
       }
       case 'Reshape': {

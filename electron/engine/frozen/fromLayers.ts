@@ -17,8 +17,20 @@ function pair(v: unknown, fallback: number): [number, number] {
 
 // TF.js's names of activations (its serialized class names, and Keras's snake_case spellings)
 const knownActivations: Record<string, Activation> = {
-  linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', elu: 'elu', selu: 'selu', softmax: 'softmax',
-  softplus: 'softplus', softsign: 'softsign', swish: 'swish', silu: 'swish', hardSigmoid: 'hardSigmoid', hard_sigmoid: 'hardSigmoid',
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  elu: 'elu',
+  selu: 'selu',
+  softmax: 'softmax',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  swish: 'swish',
+  silu: 'swish',
+  hardSigmoid: 'hardSigmoid',
+  hard_sigmoid: 'hardSigmoid',
 };
 
 function activationOf(layer: tfl.layers.Layer, name: unknown): Activation {
@@ -70,11 +82,28 @@ function nodeFor(layer: tfl.layers.Layer, inputs: string[]): FrozenNode | Frozen
       const pad = cfg.padding === 'same' ? 'same' : 'valid';
       return [
         { op: 'depthwise', name: `${name}/depthwise`, inputs, filter: weight(w[0]!), bias: null, strides, dilations, pad, activation: 'linear' },
-        { op: 'conv2d', name, inputs: [`${name}/depthwise`], filter: weight(w[1]!), bias: cfg.useBias && w[2] ? weight(w[2]) : null, strides: [1, 1], dilations: [1, 1], pad: 'valid', activation: activationOf(layer, cfg.activation) },
+        {
+          op: 'conv2d',
+          name,
+          inputs: [`${name}/depthwise`],
+          filter: weight(w[1]!),
+          bias: cfg.useBias && w[2] ? weight(w[2]) : null,
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: 'valid',
+          activation: activationOf(layer, cfg.activation),
+        },
       ];
     }
     case 'Dense':
-      return { op: 'dense', name, inputs, kernel: weight(w[0]!), bias: cfg.useBias && w[1] ? weight(w[1]) : null, activation: activationOf(layer, cfg.activation) };
+      return {
+        op: 'dense',
+        name,
+        inputs,
+        kernel: weight(w[0]!),
+        bias: cfg.useBias && w[1] ? weight(w[1]) : null,
+        activation: activationOf(layer, cfg.activation),
+      };
     case 'BatchNormalization': {
       const axis = Number(cfg.axis ?? -1);
       const rank = (layer.outputShape as number[]).length;
@@ -107,7 +136,8 @@ function nodeFor(layer: tfl.layers.Layer, inputs: string[]): FrozenNode | Frozen
       return { op: 'activation', name, inputs, activation: 'elu' };
     case 'Softmax': {
       const axis = Number(cfg.axis ?? -1);
-      if (axis !== -1 && axis !== (layer.outputShape as number[]).length - 1) throw new UnsupportedLayerError(name, cls, `normalises axis ${axis}, not the channels`);
+      if (axis !== -1 && axis !== (layer.outputShape as number[]).length - 1)
+        throw new UnsupportedLayerError(name, cls, `normalises axis ${axis}, not the channels`);
       return { op: 'activation', name, inputs, activation: 'softmax' };
     }
     case 'Activation':

@@ -16,7 +16,13 @@ beforeAll(async () => {
 function randomizeBatchNorms(model: tfl.LayersModel, seed: number): void {
   for (const l of model.layers) {
     if (l.getClassName() !== 'BatchNormalization') continue;
-    l.setWeights(l.getWeights().map((w, i) => tf.tidy(() => (i === 3 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i)))));
+    l.setWeights(
+      l
+        .getWeights()
+        .map((w, i) =>
+          tf.tidy(() => (i === 3 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i))),
+        ),
+    );
   }
 }
 
@@ -55,8 +61,18 @@ describe('frozen graph: each layer type matches TF.js layers', () => {
 
   it('ZeroPadding2D + DepthwiseConv2D (valid) + BatchNorm without scale + relu', () => {
     const x = input();
-    let y = tfl.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'pad' }).apply(x) as tfl.SymbolicTensor;
-    y = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', depthMultiplier: 2, useBias: false, name: 'dw' }).apply(y) as tfl.SymbolicTensor;
+    let y = tfl.layers
+      .zeroPadding2d({
+        padding: [
+          [0, 1],
+          [0, 1],
+        ],
+        name: 'pad',
+      })
+      .apply(x) as tfl.SymbolicTensor;
+    y = tfl.layers
+      .depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', depthMultiplier: 2, useBias: false, name: 'dw' })
+      .apply(y) as tfl.SymbolicTensor;
     y = tfl.layers.batchNormalization({ scale: false, name: 'bn' }).apply(y) as tfl.SymbolicTensor;
     y = tfl.layers.activation({ activation: 'relu', name: 'act' }).apply(y) as tfl.SymbolicTensor;
     const m = tfl.model({ inputs: x, outputs: y });

@@ -22,7 +22,15 @@ interface NodeBase {
 
 export type FrozenNode =
   | (NodeBase & { op: 'input' })
-  | (NodeBase & { op: 'conv2d' | 'depthwise'; filter: WeightArray; bias: WeightArray | null; strides: [number, number]; dilations: [number, number]; pad: Padding; activation: Activation })
+  | (NodeBase & {
+      op: 'conv2d' | 'depthwise';
+      filter: WeightArray;
+      bias: WeightArray | null;
+      strides: [number, number];
+      dilations: [number, number];
+      pad: Padding;
+      activation: Activation;
+    })
   | (NodeBase & { op: 'dense'; kernel: WeightArray; bias: WeightArray | null; activation: Activation })
   | (NodeBase & { op: 'scaleShift'; scale: WeightArray; shift: WeightArray })
   | (NodeBase & { op: 'activation'; activation: Activation })
@@ -44,7 +52,11 @@ export interface FrozenGraph {
 }
 
 export class UnsupportedLayerError extends Error {
-  constructor(readonly layerName: string, readonly className: string, detail?: string) {
+  constructor(
+    readonly layerName: string,
+    readonly className: string,
+    detail?: string,
+  ) {
     super(`layer ${layerName} (${className}) ${detail ?? 'has no translation outside TF.js'}`);
   }
 }

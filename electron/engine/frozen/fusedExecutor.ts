@@ -95,8 +95,13 @@ export class FusedExecutor {
         // Keras's Dense acts on the last axis whatever the rank
         const y = tf.tidy(() => {
           const kernel = this.w(`${n.name}/kernel`) as tf.Tensor2D;
-          const flat = a.rank === 2 ? (a as tf.Tensor2D) : tf.reshape(a, [-1, a.shape[a.rank - 1]!]) as tf.Tensor2D;
-          const out = tf.fused.matMul({ a: flat, b: kernel, bias: n.bias ? this.w(`${n.name}/bias`) : undefined, activation: (fusable ? n.activation : 'linear') as tf.fused.Activation });
+          const flat = a.rank === 2 ? (a as tf.Tensor2D) : (tf.reshape(a, [-1, a.shape[a.rank - 1]!]) as tf.Tensor2D);
+          const out = tf.fused.matMul({
+            a: flat,
+            b: kernel,
+            bias: n.bias ? this.w(`${n.name}/bias`) : undefined,
+            activation: (fusable ? n.activation : 'linear') as tf.fused.Activation,
+          });
           return a.rank === 2 ? out : tf.reshape(out, [...a.shape.slice(0, -1), kernel.shape[1]]);
         });
         if (fusable) return y;

@@ -8,7 +8,9 @@ async function photo(): Promise<Buffer> {
   const h = 48;
   const px = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set(x < w / 3 ? [220, 30, 30] : [30, 30, 200], (y * w + x) * 3);
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 const target = { width: 32, height: 32, resize: 'stretch' as const };

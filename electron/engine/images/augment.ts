@@ -51,7 +51,10 @@ export async function decodeAugmented(input: ImageInput, target: ResizeTarget, p
   const raw = { raw: { width: full.width, height: full.height, channels: 3 as const } };
   let step = sharp(full.data, raw);
   if (p.flip) step = step.flop();
-  const turned = await step.rotate(p.rotate, { background: { r: mean, g: mean, b: mean } }).raw().toBuffer({ resolveWithObject: true });
+  const turned = await step
+    .rotate(p.rotate, { background: { r: mean, g: mean, b: mean } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   // the rotated frame is larger; crop back inside the original's size first
   const side = (n: number) => Math.max(1, Math.round(n * p.crop.scale));
   const w = side(full.width);
@@ -78,5 +81,11 @@ export async function augmentPreviewJpegs(file: string, contentHash: string, var
   const target = { width: size, height: size, resize: 'center-crop' as const };
   const images = [await decodeToRgb(file, target)];
   for (let k = 1; k <= variants; k++) images.push(await decodeAugmented(file, target, augmentParams(contentHash, k)));
-  return Promise.all(images.map((img) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer()));
+  return Promise.all(
+    images.map((img) =>
+      sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .jpeg({ quality: 82 })
+        .toBuffer(),
+    ),
+  );
 }

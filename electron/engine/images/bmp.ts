@@ -50,11 +50,7 @@ export function readBmpHeader(b: Uint8Array): BmpHeader {
   // fast-bmp reads colour masks at offset 54 for every 32-bit file and rejects anything but
   // the standard BGRA layout, even where the format says masks are absent.
   if (bitsPerPixel === 32) {
-    const standard =
-      b.length >= 66 &&
-      v.getUint32(54, true) === 0x00ff0000 &&
-      v.getUint32(58, true) === 0x0000ff00 &&
-      v.getUint32(62, true) === 0x000000ff;
+    const standard = b.length >= 66 && v.getUint32(54, true) === 0x00ff0000 && v.getUint32(58, true) === 0x0000ff00 && v.getUint32(62, true) === 0x000000ff;
     if (!standard) {
       throw new BmpError('unsupported BMP variant (32-bit without colour masks); re-save it as PNG or JPEG');
     }

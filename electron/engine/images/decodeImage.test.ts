@@ -6,16 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferLabError } from '../../../shared/errors';
 import { defaultPreprocessing } from '../../../shared/preprocessing';
-import {
-  bmp24,
-  fromRgb,
-  noiseJpeg,
-  noisePng,
-  paletteBmp8,
-  solid,
-  withCorner,
-  type Rgb,
-} from '../../../test/fixtures/syntheticImages';
+import { bmp24, fromRgb, noiseJpeg, noisePng, paletteBmp8, solid, withCorner, type Rgb } from '../../../test/fixtures/syntheticImages';
 import { fashionMnistClasses, fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
 import { decodeToRgb, isNotAnImageReason, probeImage } from './decodeImage';
 import { isHiddenOrSystemFile, isImageFileName } from './imageFiles';
@@ -64,19 +55,34 @@ beforeAll(async () => {
   await writeFile(file('red.bmp'), bmp24(16, 12, RED));
   await writeFile(file('RED.BMP'), bmp24(16, 12, RED));
   // 40×20 landscape as stored, red square at the stored top-left, EXIF says "rotate 90° clockwise"
-  await fromRgb(withCorner(40, 20, BLUE, RED, 10), 40, 20).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(file('exif6.jpg'));
+  await fromRgb(withCorner(40, 20, BLUE, RED, 10), 40, 20)
+    .jpeg({ quality: 95 })
+    .withMetadata({ orientation: 6 })
+    .toFile(file('exif6.jpg'));
   await red().toColourspace('cmyk').jpeg().toFile(file('cmyk.jpg'));
   await red().toColourspace('rgb16').png().toFile(file('deep.png'));
-  await fromRgb(solid(16, 12, [100, 100, 100]), 16, 12).toColourspace('b-w').png().toFile(file('grey.png'));
+  await fromRgb(solid(16, 12, [100, 100, 100]), 16, 12)
+    .toColourspace('b-w')
+    .png()
+    .toFile(file('grey.png'));
   await red().png({ palette: true }).toFile(file('palette.png'));
   // left half fully transparent black, right half opaque red
   const rgba = Buffer.alloc(16 * 12 * 4);
   for (let i = 0; i < 16 * 12; i++) if (i % 16 >= 8) rgba.set([...RED, 255], i * 4);
-  await sharp(rgba, { raw: { width: 16, height: 12, channels: 4 } }).png().toFile(file('rgba.png'));
-  const frame = (c: Rgb) => fromRgb(solid(8, 6, c), 8, 6).png().toBuffer();
+  await sharp(rgba, { raw: { width: 16, height: 12, channels: 4 } })
+    .png()
+    .toFile(file('rgba.png'));
+  const frame = (c: Rgb) =>
+    fromRgb(solid(8, 6, c), 8, 6)
+      .png()
+      .toBuffer();
   const frames = [await frame(RED), await frame(BLUE)];
-  await sharp(frames, { join: { animated: true } }).gif().toFile(file('anim.gif'));
-  await sharp(frames, { join: { animated: true } }).webp({ lossless: true }).toFile(file('anim.webp'));
+  await sharp(frames, { join: { animated: true } })
+    .gif()
+    .toFile(file('anim.gif'));
+  await sharp(frames, { join: { animated: true } })
+    .webp({ lossless: true })
+    .toFile(file('anim.webp'));
 
   const jpg = await noiseJpeg(64, 48, 1);
   await writeFile(file('whole.jpg'), jpg);
@@ -303,7 +309,7 @@ describe('decodeToRgb', () => {
 /** the PNG without its chunks of one type */
 function withoutPngChunk(png: Buffer, type: string): Buffer {
   const parts = [png.subarray(0, 8)];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const end = at + 12 + png.readUInt32BE(at);
     if (png.subarray(at + 4, at + 8).toString('latin1') !== type) parts.push(png.subarray(at, end));
     at = end;
@@ -326,7 +332,13 @@ describe('decodeForModel', () => {
     expect(Buffer.from(img.data).equals(Buffer.from((await decodeToRgb(noise)).data))).toBe(true);
     // a square PNG that EXIF turns: the red corner moves from the top left to the top right
     // (sharp adds a colour profile too, which alone would send it to libvips: dropped here)
-    const turned = withoutPngChunk(await fromRgb(withCorner(20, 20, BLUE, RED, 5), 20, 20).png().withMetadata({ orientation: 6 }).toBuffer(), 'iCCP');
+    const turned = withoutPngChunk(
+      await fromRgb(withCorner(20, 20, BLUE, RED, 5), 20, 20)
+        .png()
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
+      'iCCP',
+    );
     const t = await decodeForModel(turned, square);
     expectColour(pixel(t, 19, 0), RED);
     expectColour(pixel(t, 0, 0), BLUE);

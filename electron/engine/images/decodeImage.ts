@@ -132,7 +132,11 @@ export async function probeImage(input: ImageInput): Promise<ImageInfo> {
 export async function decodeToRgb(input: ImageInput, target?: ResizeTarget | BoundTarget): Promise<RgbImage> {
   const bytes = await loadBytes(input);
   const format = identify(bytes);
-  if (target && 'maxSide' in target ? !(Number.isInteger(target.maxSide) && target.maxSide > 0) : target && !(Number.isInteger(target.width) && target.width > 0 && Number.isInteger(target.height) && target.height > 0)) {
+  if (
+    target && 'maxSide' in target
+      ? !(Number.isInteger(target.maxSide) && target.maxSide > 0)
+      : target && !(Number.isInteger(target.width) && target.width > 0 && Number.isInteger(target.height) && target.height > 0)
+  ) {
     throw new TransferLabError('BAD_ARGUMENT', `resize target must be positive whole pixels, got ${JSON.stringify(target)}`);
   }
   try {

@@ -37,7 +37,7 @@ function plainPngPixels(b: Uint8Array): RgbImage | null {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const [depth, colourType, interlace] = [b[24], b[25], b[28]];
   if (depth !== 8 || (colourType !== 0 && colourType !== 2) || interlace !== 0) return null;
-  for (let at = 8; at + 8 <= b.length; ) {
+  for (let at = 8; at + 8 <= b.length;) {
     const type = String.fromCharCode(b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
     if (!inertPngChunks.has(type)) return null;
     if (type === 'IEND') break;
@@ -47,7 +47,14 @@ function plainPngPixels(b: Uint8Array): RgbImage | null {
     const png = decodePng(b);
     if (png.depth !== 8 || (png.channels !== 1 && png.channels !== 3)) return null;
     const px = png.data as Uint8Array;
-    return { data: png.channels === 3 ? new Uint8Array(px.buffer, px.byteOffset, px.byteLength) : toRgb(Buffer.from(px.buffer, px.byteOffset, px.byteLength), png.width, png.height, 1), width: png.width, height: png.height };
+    return {
+      data:
+        png.channels === 3
+          ? new Uint8Array(px.buffer, px.byteOffset, px.byteLength)
+          : toRgb(Buffer.from(px.buffer, px.byteOffset, px.byteLength), png.width, png.height, 1),
+      width: png.width,
+      height: png.height,
+    };
   } catch {
     // a damaged file: libvips names what is wrong with it
     return null;

@@ -12,7 +12,10 @@ import { decodeToRgb } from './decodeImage';
  */
 export async function thumbnailJpeg(file: string, size: number, cacheDir: string): Promise<Buffer> {
   const st = await fsp.stat(file);
-  const key = crypto.createHash('sha1').update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}\0${size}`).digest('hex');
+  const key = crypto
+    .createHash('sha1')
+    .update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}\0${size}`)
+    .digest('hex');
   const cached = path.join(cacheDir, key.slice(0, 2), `${key}.jpg`);
   try {
     return await fsp.readFile(cached);
@@ -20,7 +23,9 @@ export async function thumbnailJpeg(file: string, size: number, cacheDir: string
     // not made yet
   }
   const img = await decodeToRgb(file, { width: size, height: size, resize: 'center-crop' });
-  const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 82 }).toBuffer();
+  const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality: 82 })
+    .toBuffer();
   try {
     writeFileAtomicSync(cached, jpeg);
   } catch {

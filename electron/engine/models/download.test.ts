@@ -109,9 +109,7 @@ describe('downloadModel', () => {
     const err = await failure(downloadModel(`http://127.0.0.1:${port}/model/model.json`, { cacheDir }));
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(err.message).toMatch(new RegExp(`^Could not reach 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
-    expect(err.hint).toBe(
-      'Check the address and your network connection; models downloaded before stay available offline.',
-    );
+    expect(err.hint).toBe('Check the address and your network connection; models downloaded before stay available offline.');
   });
 
   it('resumes a shard whose connection broke off, with a Range request', async () => {
@@ -171,9 +169,7 @@ describe('downloadModel', () => {
     const url = `${server.origin}/model/model.json`;
     const err = await failure(downloadModel(url, { cacheDir }));
     expect(err.code).toBe('MODEL_INVALID');
-    expect(err.message).toBe(
-      `The address ${url} did not return a TensorFlow.js model: it returned an HTML page, perhaps a sign-in, error or landing page.`,
-    );
+    expect(err.message).toBe(`The address ${url} did not return a TensorFlow.js model: it returned an HTML page, perhaps a sign-in, error or landing page.`);
     expect(await fs.readdir(cacheDir)).toEqual([]);
   });
 
@@ -204,7 +200,7 @@ describe('downloadModel', () => {
     const url = `${server.origin}/model/model.json`;
     const err = await failure(downloadModel(url, { cacheDir, ...fast }));
     expect(err.code).toBe('DOWNLOAD_FAILED');
-    expect(err.message).toContain('hold 6368 bytes, but the model\'s weights manifest needs 6464');
+    expect(err.message).toContain("hold 6368 bytes, but the model's weights manifest needs 6464");
     expect(await isModelCached(url, { cacheDir })).toBe(false);
     await expect(fs.stat(modelCacheFolder(url, { cacheDir }))).rejects.toThrow();
     // the damaged shard is not kept to poison the next try

@@ -74,10 +74,7 @@ export function modelCacheFolder(url: string, opts: { cacheDir?: string; fromTFH
   return path.join(opts.cacheDir ?? modelCacheDir(), key);
 }
 
-export async function isModelCached(
-  url: string,
-  opts: { cacheDir?: string; fromTFHub?: boolean } = {},
-): Promise<boolean> {
+export async function isModelCached(url: string, opts: { cacheDir?: string; fromTFHub?: boolean } = {}): Promise<boolean> {
   return (await readModelSource(modelCacheFolder(url, opts))) !== null;
 }
 
@@ -120,7 +117,12 @@ export async function downloadModel(url: string, opts: DownloadModelOptions = {}
   if (await readModelSource(dir)) return { dir, fromCache: true };
 
   await removeStaleStaging(path.dirname(dir), `${dir}.staging`);
-  const ctx: HttpContext = { fetchImpl: opts.fetchImpl ?? fetch, signal: opts.signal, answerTimeoutMs: opts.answerTimeoutMs, stallTimeoutMs: opts.stallTimeoutMs };
+  const ctx: HttpContext = {
+    fetchImpl: opts.fetchImpl ?? fetch,
+    signal: opts.signal,
+    answerTimeoutMs: opts.answerTimeoutMs,
+    stallTimeoutMs: opts.stallTimeoutMs,
+  };
   const modelUrl = modelJsonAddress(url, fromTFHub);
   const staging = `${dir}.staging`;
 

@@ -36,10 +36,11 @@ async function failure(p: Promise<unknown>): Promise<TransferLabError> {
   return err as TransferLabError;
 }
 
-const exists = (p: string) => fs.stat(p).then(
-  () => true,
-  () => false,
-);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 describe('network timeouts of our own', () => {
   it('a server that accepts and never answers is an error that says so', async () => {
@@ -48,7 +49,11 @@ describe('network timeouts of our own', () => {
     const host = new URL(server.origin).host;
     const url = `${server.origin}/model/model.json`;
     const err = await failure(downloadModel(url, { cacheDir, ...quick }));
-    expect(err).toMatchObject({ code: 'DOWNLOAD_FAILED', message: `${host} did not answer within 0.3 s (asked for ${url}).`, hint: expect.stringMatching(/down or overloaded: try again later/) });
+    expect(err).toMatchObject({
+      code: 'DOWNLOAD_FAILED',
+      message: `${host} did not answer within 0.3 s (asked for ${url}).`,
+      hint: expect.stringMatching(/down or overloaded: try again later/),
+    });
     expect(await fs.readdir(cacheDir)).toEqual([]);
   }, 20_000);
 
@@ -64,7 +69,9 @@ describe('network timeouts of our own', () => {
     const events: DownloadProgress[] = [];
     const err = await failure(downloadModel(url, { cacheDir, ...quick, maxAttempts: 3, onProgress: (p) => events.push(p) }));
     expect(err.code).toBe('DOWNLOAD_FAILED');
-    expect(err.message).toBe(`Downloading ${shardNames[0]} from ${host} failed after 3 attempts (it broke off 3 times): ${host} stopped sending ${server.origin}${shard1}: no data for 0.3 s. 1000 of 4096 bytes are kept.`);
+    expect(err.message).toBe(
+      `Downloading ${shardNames[0]} from ${host} failed after 3 attempts (it broke off 3 times): ${host} stopped sending ${server.origin}${shard1}: no data for 0.3 s. 1000 of 4096 bytes are kept.`,
+    );
     const retries = events.filter((e) => e.retry).map((e) => ({ file: e.file, ...e.retry }));
     expect(retries).toEqual([
       { file: shardNames[0], attempt: 2, attempts: 3, delayMs: 5, reason: `${host} stopped sending ${server.origin}${shard1}: no data for 0.3 s` },

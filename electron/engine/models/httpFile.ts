@@ -1,6 +1,17 @@
 import fs from 'node:fs/promises';
 import { TransferLabError } from '../../../shared/errors';
-import { bodyChunks, cancelledError, fetchResponse, hostOf, InterruptedDownloadError, rootCause, StalledError, statusError, throwIfCancelled, type HttpContext } from './httpRequest';
+import {
+  bodyChunks,
+  cancelledError,
+  fetchResponse,
+  hostOf,
+  InterruptedDownloadError,
+  rootCause,
+  StalledError,
+  statusError,
+  throwIfCancelled,
+  type HttpContext,
+} from './httpRequest';
 
 export * from './httpRequest';
 

@@ -41,8 +41,7 @@ export class StalledError extends TransferLabError {
   }
 }
 
-const offlineHint =
-  'Check the address and your network connection; models downloaded before stay available offline.';
+const offlineHint = 'Check the address and your network connection; models downloaded before stay available offline.';
 
 export function hostOf(url: string): string {
   try {
@@ -53,11 +52,7 @@ export function hostOf(url: string): string {
 }
 
 export function cancelledError(): TransferLabError {
-  return new TransferLabError(
-    'CANCELLED',
-    'The model download was cancelled.',
-    'Start it again to resume: the parts already downloaded are kept.',
-  );
+  return new TransferLabError('CANCELLED', 'The model download was cancelled.', 'Start it again to resume: the parts already downloaded are kept.');
 }
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
@@ -147,4 +142,3 @@ export async function bodyBytes(url: string, res: Response, ctx: HttpContext): P
   for await (const chunk of bodyChunks(url, res, ctx)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
-

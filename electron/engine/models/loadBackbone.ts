@@ -73,7 +73,9 @@ interface LayerJson {
  * model's Placeholder. Null where it leaves the size open.
  */
 export function declaredInputShape(topology: unknown): Dims | null {
-  const t = topology as { model_config?: LayerJson; config?: LayerJson['config']; node?: { op: string; attr?: { shape?: { shape?: { dim?: { size?: string | number }[] } } } }[] } | undefined;
+  const t = topology as
+    | { model_config?: LayerJson; config?: LayerJson['config']; node?: { op: string; attr?: { shape?: { shape?: { dim?: { size?: string | number }[] } } } }[] }
+    | undefined;
   if (Array.isArray(t?.node)) {
     const dims = t.node.find((n) => n.op === 'Placeholder')?.attr?.shape?.shape?.dim;
     return dims ? dims.map((d) => (Number(d.size ?? -1) > 0 ? Number(d.size) : null)) : null;
@@ -92,7 +94,11 @@ export function declaredInputShape(topology: unknown): Dims | null {
 
 export function describeBackboneFolder(dir: string, override: Partial<Preprocessing> = {}): BackboneInfo {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new TransferLabError('MODEL_NOT_FOUND', `The model folder ${dir} does not exist.`, 'Give a folder with model.json, a catalog id (see `transfer-lab models`) or an http(s) address.');
+    throw new TransferLabError(
+      'MODEL_NOT_FOUND',
+      `The model folder ${dir} does not exist.`,
+      'Give a folder with model.json, a catalog id (see `transfer-lab models`) or an http(s) address.',
+    );
   }
   const format = detectFormat(dir);
   const fromFile = readPreprocessingFile(dir);
@@ -109,7 +115,11 @@ export async function loadLayersBackbone(dir: string): Promise<tfl.LayersModel> 
     return await tfl.loadLayersModel(fileSystemLoader(dir));
   } catch (e) {
     if (e instanceof TransferLabError) throw e;
-    throw new TransferLabError('MODEL_INVALID', `Could not load the layers model in ${dir}: ${(e as Error).message.split('\n')[0]}`, 'Check that the folder holds a complete TensorFlow.js layers model.');
+    throw new TransferLabError(
+      'MODEL_INVALID',
+      `Could not load the layers model in ${dir}: ${(e as Error).message.split('\n')[0]}`,
+      'Check that the folder holds a complete TensorFlow.js layers model.',
+    );
   }
 }
 
@@ -118,7 +128,11 @@ export async function loadGraphBackbone(dir: string): Promise<tfconv.GraphModel>
     return await tfconv.loadGraphModel(fileSystemLoader(dir));
   } catch (e) {
     if (e instanceof TransferLabError) throw e;
-    throw new TransferLabError('MODEL_INVALID', `Could not load the graph model in ${dir}: ${(e as Error).message.split('\n')[0]}`, 'Check that the folder holds a complete TensorFlow.js graph model.');
+    throw new TransferLabError(
+      'MODEL_INVALID',
+      `Could not load the graph model in ${dir}: ${(e as Error).message.split('\n')[0]}`,
+      'Check that the folder holds a complete TensorFlow.js graph model.',
+    );
   }
 }
 
@@ -159,7 +173,10 @@ export function listLayers(model: tfl.LayersModel): LayerInfo[] {
 export function requireLayer(model: tfl.LayersModel, name: string): tfl.layers.Layer {
   const layer = model.layers.find((l) => l.name === name);
   if (!layer) {
-    const near = model.layers.filter((l) => l.name.includes(name) || name.includes(l.name)).map((l) => l.name).slice(0, 5);
+    const near = model.layers
+      .filter((l) => l.name.includes(name) || name.includes(l.name))
+      .map((l) => l.name)
+      .slice(0, 5);
     throw new TransferLabError(
       'MODEL_LAYER_NOT_FOUND',
       `The model has no layer named "${name}".`,

@@ -26,9 +26,7 @@ describe('model addresses', () => {
 
   it('puts shards beside model.json and carries its query over, like tfjs-core parseUrl', () => {
     expect(shardUrl('https://h/a/b/model.json', 'group1-shard1of2.bin')).toBe('https://h/a/b/group1-shard1of2.bin');
-    expect(shardUrl('https://h/x/1/model.json?tfjs-format=file', 'group1-shard1of1.bin')).toBe(
-      'https://h/x/1/group1-shard1of1.bin?tfjs-format=file',
-    );
+    expect(shardUrl('https://h/x/1/model.json?tfjs-format=file', 'group1-shard1of1.bin')).toBe('https://h/x/1/group1-shard1of1.bin?tfjs-format=file');
   });
 });
 
@@ -58,9 +56,7 @@ describe('expectedGroupBytes', () => {
     const json = require(`${dir}/model.min.js`) as { weightsManifest: WeightsGroup[] };
     const info = parseModelJson(JSON.stringify(json), name, 'application/json');
     for (const group of info.groups) {
-      const bytes = group.paths
-        .map((p) => Buffer.from(require(`${dir}/${p}.min.js`) as string, 'base64').length)
-        .reduce((a, b) => a + b, 0);
+      const bytes = group.paths.map((p) => Buffer.from(require(`${dir}/${p}.min.js`) as string, 'base64').length).reduce((a, b) => a + b, 0);
       expect(expectedGroupBytes(group)).toBe(bytes);
     }
   });
@@ -93,18 +89,13 @@ describe('parseModelJson', () => {
     expect(code(() => parse([1, 2]))).toMatch(/not an object/);
     expect(code(() => parse({ modelTopology: {} }))).toMatch(/no weightsManifest/);
     expect(code(() => parse({ modelTopology: {}, weightsManifest: [{ paths: 'x' }] }))).toMatch(/no list of paths/);
-    expect(code(() => parse({ modelTopology: {}, weightsManifest: [{ paths: ['a'], weights: [{}] }] }))).toMatch(
-      /no valid list of weights/,
-    );
+    expect(code(() => parse({ modelTopology: {}, weightsManifest: [{ paths: ['a'], weights: [{}] }] }))).toMatch(/no valid list of weights/);
   });
 
-  it.each(['../x.bin', '/etc/passwd', 'a/../../b', 'C:\\w.bin', 'source.json', 'model.json', 'a.part', ''])(
-    'refuses the shard path "%s"',
-    (bad) => {
-      const weightsManifest = [{ paths: [bad], weights: [] }];
-      expect(code(() => parse({ modelTopology: {}, weightsManifest }))).toMatch(/^MODEL_INVALID: .*unsafe file path/);
-    },
-  );
+  it.each(['../x.bin', '/etc/passwd', 'a/../../b', 'C:\\w.bin', 'source.json', 'model.json', 'a.part', ''])('refuses the shard path "%s"', (bad) => {
+    const weightsManifest = [{ paths: [bad], weights: [] }];
+    expect(code(() => parse({ modelTopology: {}, weightsManifest }))).toMatch(/^MODEL_INVALID: .*unsafe file path/);
+  });
 
   it('allows shards in sub-folders and refuses a path named twice', () => {
     const ok = parse({ modelTopology: {}, weightsManifest: [{ paths: ['weights/g1.bin'], weights: [] }] });

@@ -94,12 +94,7 @@ function isSafeRelativePath(p: string): boolean {
 function isWeightSpec(w: unknown): w is WeightSpec {
   if (typeof w !== 'object' || w === null) return false;
   const o = w as Record<string, unknown>;
-  return (
-    typeof o.name === 'string' &&
-    typeof o.dtype === 'string' &&
-    Array.isArray(o.shape) &&
-    o.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)
-  );
+  return typeof o.name === 'string' && typeof o.dtype === 'string' && Array.isArray(o.shape) && o.shape.every((d) => Number.isInteger(d) && (d as number) >= 0);
 }
 
 /**

@@ -104,4 +104,3 @@ export async function commitStaging(staging: string, dir: string): Promise<strin
   }
   return dir;
 }
-

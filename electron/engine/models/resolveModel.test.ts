@@ -82,7 +82,13 @@ describe('resolving a model the user names', () => {
 describe('the addresses the engine fetches', () => {
   it('fetches only a model.json or a hub handle: any other address is refused before a request is sent', async () => {
     const before = requests.length;
-    for (const address of [`${base}/`, `${base}/admin/secrets.txt`, `${base}/model.json.bak`, 'http://169.254.169.254/latest/meta-data/', 'https://tfhub.dev/']) {
+    for (const address of [
+      `${base}/`,
+      `${base}/admin/secrets.txt`,
+      `${base}/model.json.bak`,
+      'http://169.254.169.254/latest/meta-data/',
+      'https://tfhub.dev/',
+    ]) {
       await expect(resolveModel(address, { cacheDir })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: `${address} is not a model address.` });
     }
     expect(requests.length).toBe(before);
@@ -101,7 +107,13 @@ describe('the addresses the engine fetches', () => {
 
 describe('a local model folder', () => {
   it('takes its input size from the model itself: 299 for Inception v3, 224 for MobileNetV2, and from a graph model', async () => {
-    const sizes = await Promise.all((['inception_v3', 'mobilenet_v2', 'mobilenet_v2_mid'] as const).map(async (m) => (await resolveModel(pretrainedModelDir(m))).preprocessing));
-    expect(sizes.map((p) => [p.height, p.width])).toEqual([[299, 299], [224, 224], [224, 224]]);
+    const sizes = await Promise.all(
+      (['inception_v3', 'mobilenet_v2', 'mobilenet_v2_mid'] as const).map(async (m) => (await resolveModel(pretrainedModelDir(m))).preprocessing),
+    );
+    expect(sizes.map((p) => [p.height, p.width])).toEqual([
+      [299, 299],
+      [224, 224],
+      [224, 224],
+    ]);
   });
 });

@@ -60,7 +60,11 @@ function parseUrl(spec: string): URL | null {
  */
 export async function resolveModel(spec: string, opts: ResolveOptions = {}): Promise<ResolvedModel> {
   const entry = findCatalogEntry(spec);
-  const dlOpts = { ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(opts.onDownload ? { onProgress: opts.onDownload } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const dlOpts = {
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.onDownload ? { onProgress: opts.onDownload } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   if (entry) {
     const dl = await downloadModel(entry.url, { ...dlOpts, fromTFHub: entry.fromTFHub });
     const info = describeBackboneFolder(dl.dir, { ...entry.preprocessing, ...opts.preprocessing });
@@ -68,7 +72,11 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
   }
   if (looksLikeUrl(spec)) {
     if (!isModelAddress(spec)) {
-      throw new TransferLabError('BAD_ARGUMENT', `${spec} is not a model address.`, 'Give the address of a model.json file (https://…/model.json), a TF Hub or Kaggle TF.js handle, a catalog id or a folder.');
+      throw new TransferLabError(
+        'BAD_ARGUMENT',
+        `${spec} is not a model address.`,
+        'Give the address of a model.json file (https://…/model.json), a TF Hub or Kaggle TF.js handle, a catalog id or a folder.',
+      );
     }
     // TF Hub and Kaggle handles are not model.json addresses: tfjs appends the file name
     const fromTFHub = isHubHandle(spec);
@@ -78,7 +86,11 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
   }
   const dir = path.resolve(spec);
   if (!fs.existsSync(dir)) {
-    throw new TransferLabError('MODEL_NOT_FOUND', `"${spec}" is neither a catalog id, an http(s) address nor an existing folder.`, 'See `transfer-lab models` for catalog ids, or give a folder with model.json.');
+    throw new TransferLabError(
+      'MODEL_NOT_FOUND',
+      `"${spec}" is neither a catalog id, an http(s) address nor an existing folder.`,
+      'See `transfer-lab models` for catalog ids, or give a folder with model.json.',
+    );
   }
   const folder = fs.statSync(dir).isDirectory() ? dir : path.dirname(dir);
   return { ...describeBackboneFolder(folder, opts.preprocessing), spec, downloaded: false, fromCache: false };

@@ -25,7 +25,14 @@ let run: TrainRunResult;
 beforeAll(async () => {
   await initBackend('wasm');
   const dataset = await fashionMnistCopy({ perClass: 10, classes: ['1_trouser', '7_sneaker', '8_bag'], dest: path.join(work, 'photos') });
-  run = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 1, batchSize: 8, learningRate: 0.01, fineTuneLayers: 1, patience: 0 }, split: { val: 0.15, test: 0.3 }, cacheDir, outDir: path.join(work, 'engine-runs', 'run') });
+  run = await trainRun({
+    dataset,
+    model: pretrainedModelDir('mobilenet_v2'),
+    config: { epochs: 1, batchSize: 8, learningRate: 0.01, fineTuneLayers: 1, patience: 0 },
+    split: { val: 0.15, test: 0.3 },
+    cacheDir,
+    outDir: path.join(work, 'engine-runs', 'run'),
+  });
 });
 
 describe('a fine-tuned run saved into a project', () => {

@@ -21,7 +21,11 @@ function readRunShape(runDir: string): RunShape {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new TransferLabError('RUN_NOT_FOUND', `${runDir} holds no finished run (no ${runLayout.record}).`, 'Give the folder that training printed as runDir, once the run has finished.');
+    throw new TransferLabError(
+      'RUN_NOT_FOUND',
+      `${runDir} holds no finished run (no ${runLayout.record}).`,
+      'Give the folder that training printed as runDir, once the run has finished.',
+    );
   }
   try {
     const record = JSON.parse(text) as Partial<RunShape> | null;
@@ -47,7 +51,11 @@ export async function storeRunWeights(projectFile: string, runDir: string, runId
   for (const entry of entries) {
     const kind = kindOf(path.join(runDir, entry.name));
     if (kind !== entry.kind) {
-      throw new TransferLabError('RUN_NOT_FOUND', `${runDir} is not a whole finished run: its ${entry.name}${entry.kind === 'folder' ? '/' : ''} is missing.`, 'Train the run again; the bottleneck cache makes that quick.');
+      throw new TransferLabError(
+        'RUN_NOT_FOUND',
+        `${runDir} is not a whole finished run: its ${entry.name}${entry.kind === 'folder' ? '/' : ''} is missing.`,
+        'Train the run again; the bottleneck cache makes that quick.',
+      );
     }
   }
   const runsDir = path.join(projectDataDir(projectFile), 'runs');

@@ -45,7 +45,9 @@ async function expectLoadError(file: string, code: string): Promise<string> {
   const before = await fsp.readFile(file);
   const mtime = (await fsp.stat(file)).mtimeMs;
   const error = await loadProject(file).then(
-    () => { throw new Error('expected the load to fail'); },
+    () => {
+      throw new Error('expected the load to fail');
+    },
     (e: unknown) => e,
   );
   if (!isTransferLabError(error)) throw error;
@@ -105,7 +107,10 @@ describe('saveProject and loadProject', () => {
   it('stores absolute paths relative on save, and Save As elsewhere keeps them right', async () => {
     const { file, project, dataset } = await makeProject();
     const model = path.join(path.dirname(file), 'models', 'mine');
-    const absolute: Project = { ...resolveProjectPaths(file, project), model: { source: model, name: 'Mine', format: 'layers', preprocessing: sampleRunRecord().model.preprocessing } };
+    const absolute: Project = {
+      ...resolveProjectPaths(file, project),
+      model: { source: model, name: 'Mine', format: 'layers', preprocessing: sampleRunRecord().model.preprocessing },
+    };
     expect(absolute.dataset?.path).toBe(dataset);
     expect(absolute.runs[0]!.weightsDir).toBe(path.join(projectDataDir(file), 'runs', 'run-1'));
 
@@ -201,7 +206,10 @@ describe('saveProject and loadProject', () => {
   });
 
   it('says when the file does not exist', async () => {
-    await expect(loadProject(path.join(root, 'nope.tlab'))).rejects.toMatchObject({ code: 'PROJECT_INVALID', message: expect.stringContaining('does not exist') });
+    await expect(loadProject(path.join(root, 'nope.tlab'))).rejects.toMatchObject({
+      code: 'PROJECT_INVALID',
+      message: expect.stringContaining('does not exist'),
+    });
   });
 
   it('upgrades a v0 file in memory only', async () => {
@@ -296,10 +304,16 @@ describe('storeRunWeights', () => {
     expect(fs.readdirSync(path.dirname(stored))).toEqual(['run-1']);
   });
 
-  it('copies a fine-tuned run\'s top/ too, and refuses one whose top/ is missing', async () => {
+  it("copies a fine-tuned run's top/ too, and refuses one whose top/ is missing", async () => {
     const { file } = await makeProject();
     const runDir = await makeRunDir('run-ft', 'head weights');
-    await fsp.writeFile(path.join(runDir, 'run.json'), JSON.stringify({ ...sampleRunRecord('run-ft'), model: { ...sampleRunRecord().model, fineTune: { split: 'block_15_add', splitShape: [7, 7, 160], layers: ['Conv_1'], trainableParams: 1 } } }));
+    await fsp.writeFile(
+      path.join(runDir, 'run.json'),
+      JSON.stringify({
+        ...sampleRunRecord('run-ft'),
+        model: { ...sampleRunRecord().model, fineTune: { split: 'block_15_add', splitShape: [7, 7, 160], layers: ['Conv_1'], trainableParams: 1 } },
+      }),
+    );
     await expect(storeRunWeights(file, runDir, 'run-ft')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', message: expect.stringContaining('top/') });
     await fsp.mkdir(path.join(runDir, 'top'));
     await fsp.writeFile(path.join(runDir, 'top', 'weights.bin'), 'top weights');

@@ -99,7 +99,11 @@ export async function saveProject(file: string, project: Project, now = new Date
   // check the text, not the object: it is the text that must load again (NaN becomes null)
   const check = projectSchema.safeParse(JSON.parse(text));
   if (!check.success) {
-    throw new TransferLabError('PROJECT_INVALID', `Not saving ${file}: the project is not valid (${formatIssues(check.error.issues)}).`, 'This is a bug in Transfer Lab; the file on disk was left as it was.');
+    throw new TransferLabError(
+      'PROJECT_INVALID',
+      `Not saving ${file}: the project is not valid (${formatIssues(check.error.issues)}).`,
+      'This is a bug in Transfer Lab; the file on disk was left as it was.',
+    );
   }
   await writeFileAtomic(file, text);
   await syncDirectory(path.dirname(path.resolve(file)));
@@ -117,7 +121,12 @@ export async function loadProject(file: string): Promise<LoadedProject> {
     text = await fsp.readFile(absolute, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'it does not exist (moved or deleted?)' : code === 'EISDIR' ? 'it is a folder, not a file' : `it cannot be read (${code ?? String(e)})`;
+    const what =
+      code === 'ENOENT'
+        ? 'it does not exist (moved or deleted?)'
+        : code === 'EISDIR'
+          ? 'it is a folder, not a file'
+          : `it cannot be read (${code ?? String(e)})`;
     throw new TransferLabError('PROJECT_INVALID', `${absolute} cannot be opened: ${what}.`, 'Choose the .tlab file again.', { cause: e });
   }
   // an editor on Windows may have added a byte-order mark
@@ -126,7 +135,12 @@ export async function loadProject(file: string): Promise<LoadedProject> {
   try {
     json = JSON.parse(body);
   } catch (e) {
-    throw new TransferLabError('PROJECT_INVALID', `${absolute} cannot be opened: ${jsonProblem(body, e)}.`, 'The file was left exactly as it was. It may have been cut short or edited by hand; open a backup copy if you have one.', { cause: e });
+    throw new TransferLabError(
+      'PROJECT_INVALID',
+      `${absolute} cannot be opened: ${jsonProblem(body, e)}.`,
+      'The file was left exactly as it was. It may have been cut short or edited by hand; open a backup copy if you have one.',
+      { cause: e },
+    );
   }
   const result = parseProject(json, absolute);
   if (!result.ok) throw new TransferLabError(result.error.code, result.error.message, result.error.hint);

@@ -47,7 +47,10 @@ export class ProjectRunLog {
   /** a job of `owner` finished a run */
   add(owner: ProjectOwner, record: Pick<RunRecord, 'id'>, runDir: string, form: TrainConfig | null, now = new Date()): Promise<void> {
     return this.change((log) => {
-      log.entries = [...log.entries.filter((e) => e.runId !== record.id), { owner, runId: record.id, runDir: path.resolve(runDir), finishedAt: now.toISOString(), form }];
+      log.entries = [
+        ...log.entries.filter((e) => e.runId !== record.id),
+        { owner, runId: record.id, runDir: path.resolve(runDir), finishedAt: now.toISOString(), form },
+      ];
     });
   }
 
@@ -59,7 +62,10 @@ export class ProjectRunLog {
     const target = path.resolve(file);
     const held = new Set(runIds);
     return this.change((log) => {
-      if (owner) log.aliases = [...log.aliases.filter((a) => a.draftId !== owner.draftId), { draftId: owner.draftId, file: target, at: now.toISOString() }].slice(-maxAliases);
+      if (owner)
+        log.aliases = [...log.aliases.filter((a) => a.draftId !== owner.draftId), { draftId: owner.draftId, file: target, at: now.toISOString() }].slice(
+          -maxAliases,
+        );
       const mine = matcher(log, { draftId: owner?.draftId ?? '', file: target });
       log.entries = log.entries.filter((e) => !(held.has(e.runId) && mine(e)));
     });
@@ -81,13 +87,15 @@ export class ProjectRunLog {
   }
 
   private change(edit: (log: Log) => void): Promise<void> {
-    const next = this.queue.catch(() => undefined).then(async () => {
-      const log = this.read();
-      edit(log);
-      const cutoff = Date.now() - keepDays * 86_400_000;
-      log.entries = log.entries.filter((e) => Date.parse(e.finishedAt) > cutoff && fs.existsSync(path.join(e.runDir, runLayout.record)));
-      await writeFileAtomic(this.file, JSON.stringify(log));
-    });
+    const next = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        const log = this.read();
+        edit(log);
+        const cutoff = Date.now() - keepDays * 86_400_000;
+        log.entries = log.entries.filter((e) => Date.parse(e.finishedAt) > cutoff && fs.existsSync(path.join(e.runDir, runLayout.record)));
+        await writeFileAtomic(this.file, JSON.stringify(log));
+      });
     this.queue = next;
     return next;
   }

@@ -53,7 +53,10 @@ describe('recent projects', () => {
     await addRecent(configDir, a, 'A');
     await addRecent(configDir, b, 'B');
     await fsp.rm(a);
-    expect((await readRecent(configDir)).map((e) => [e.name, e.missing])).toEqual([['B', false], ['A', true]]);
+    expect((await readRecent(configDir)).map((e) => [e.name, e.missing])).toEqual([
+      ['B', false],
+      ['A', true],
+    ]);
     expect((await removeRecent(configDir, a)).map((e) => e.name)).toEqual(['B']);
     expect((await readRecent(configDir)).map((e) => e.name)).toEqual(['B']);
   });

@@ -30,7 +30,10 @@ export async function addRecent(configDir: string, file: string, name: string, n
 
 export async function removeRecent(configDir: string, file: string): Promise<RecentProject[]> {
   const absolute = path.resolve(file);
-  return writeEntries(configDir, (await readEntries(configDir)).filter((e) => e.file !== absolute));
+  return writeEntries(
+    configDir,
+    (await readEntries(configDir)).filter((e) => e.file !== absolute),
+  );
 }
 
 async function readEntries(configDir: string): Promise<RecentEntry[]> {

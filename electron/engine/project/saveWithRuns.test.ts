@@ -24,15 +24,16 @@ async function workspaceRun(id: string, bytes = 64): Promise<Project['runs'][num
   return { ...sampleRunRecord(id), weightsDir: dir };
 }
 
-const tree = (dir: string): string[] =>
-  fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort() : [];
+const tree = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort() : []);
 
 describe('a save that fails', () => {
   it('leaves no <name>.tlab.d/runs/ and no folder it made behind', async () => {
     const file = path.join(root, 'lab', 'new', 'pets.tlab');
     await fsp.mkdir(path.join(root, 'lab'));
     // a project that would not load back: refused after its run was copied
-    await expect(saveProjectWithRuns(file, { ...newProject('x'), name: '', runs: [await workspaceRun('run-1')] })).rejects.toMatchObject({ code: 'PROJECT_INVALID' });
+    await expect(saveProjectWithRuns(file, { ...newProject('x'), name: '', runs: [await workspaceRun('run-1')] })).rejects.toMatchObject({
+      code: 'PROJECT_INVALID',
+    });
     expect(tree(path.join(root, 'lab'))).toEqual([]);
     // the run itself is where training left it
     expect(fs.existsSync(path.join(root, 'workspace', 'run-1', 'head', 'weights.bin'))).toBe(true);
@@ -44,13 +45,15 @@ describe('a save that fails', () => {
     const saved = await saveProjectWithRuns(file, { ...newProject('Pets'), runs: [await workspaceRun('run-1')] });
     const before = await fsp.readFile(file);
     const stored = saved.runs.map((r) => ({ ...r, weightsDir: path.join(path.dirname(file), r.weightsDir) }));
-    await expect(saveProjectWithRuns(file, { ...newProject('x'), name: '', runs: [...stored, await workspaceRun('run-2')] })).rejects.toMatchObject({ code: 'PROJECT_INVALID' });
+    await expect(saveProjectWithRuns(file, { ...newProject('x'), name: '', runs: [...stored, await workspaceRun('run-2')] })).rejects.toMatchObject({
+      code: 'PROJECT_INVALID',
+    });
     expect(await fsp.readFile(file)).toEqual(before);
     expect(fs.readdirSync(path.join(root, 'lab', 'pets.tlab.d', 'runs'))).toEqual(['run-1']);
     expect(fs.existsSync(path.join(root, 'lab', 'pets.tlab.d', 'runs', 'run-1', 'head', 'weights.bin'))).toBe(true);
   });
 
-  it('on a really full disk (tmpfs): a clear DISK_FULL, nothing left of the save, the disk\'s other files kept', async (ctx) => {
+  it("on a really full disk (tmpfs): a clear DISK_FULL, nothing left of the save, the disk's other files kept", async (ctx) => {
     const mountPoint = path.join(root, 'tiny');
     await fsp.mkdir(mountPoint);
     try {
@@ -61,7 +64,9 @@ describe('a save that fails', () => {
     try {
       await fsp.writeFile(path.join(mountPoint, 'notes.txt'), 'mine');
       const file = path.join(mountPoint, 'pets.tlab');
-      await expect(saveProjectWithRuns(file, { ...newProject('Pets'), runs: [await workspaceRun('run-big', 1024 * 1024)] })).rejects.toMatchObject({ code: 'DISK_FULL' });
+      await expect(saveProjectWithRuns(file, { ...newProject('Pets'), runs: [await workspaceRun('run-big', 1024 * 1024)] })).rejects.toMatchObject({
+        code: 'DISK_FULL',
+      });
       expect(tree(mountPoint)).toEqual(['notes.txt']);
     } finally {
       execFileSync('umount', [mountPoint], { stdio: 'ignore' });

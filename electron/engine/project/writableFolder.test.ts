@@ -32,7 +32,10 @@ describe('where a project can be saved', () => {
     const file = path.join(root, 'notes.txt');
     fs.writeFileSync(file, 'not a folder');
     await expect(assertWritableFolder(file)).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/is a file, not a folder/) });
-    await expect(save({ file: path.join(file, 'lab', 'pets.tlab'), project: newProject('Pets') })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/file, not a folder/) });
+    await expect(save({ file: path.join(file, 'lab', 'pets.tlab'), project: newProject('Pets') })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/file, not a folder/),
+    });
     expect(fs.readFileSync(file, 'utf8')).toBe('not a folder');
   });
 

@@ -33,7 +33,8 @@ const pseudoFilesystems = new Map<number, string>([
 /** devtmpfs reports tmpfs's type, which a real tmpfs folder also has: /dev is known by its place */
 const pseudoRoots = ['/proc', '/sys', '/dev'];
 
-const refuse = (dir: string, why: string) => new TransferLabError('BAD_ARGUMENT', `Cannot save in ${dir}: ${why}.`, 'Choose a folder in your home folder, or another folder on a disk.');
+const refuse = (dir: string, why: string) =>
+  new TransferLabError('BAD_ARGUMENT', `Cannot save in ${dir}: ${why}.`, 'Choose a folder in your home folder, or another folder on a disk.');
 
 export async function assertWritableFolder(folder: string): Promise<void> {
   const dir = path.resolve(folder);
@@ -56,7 +57,8 @@ export async function assertWritableFolder(folder: string): Promise<void> {
   if (!stat.isDirectory()) throw refuse(dir, `${existing} is a file, not a folder`);
   const real = await fsp.realpath(existing).catch(() => existing);
   if (process.platform === 'linux') {
-    if (pseudoRoots.some((root) => real === root || real.startsWith(root + path.sep))) throw refuse(dir, `${pseudoRoots.find((root) => real === root || real.startsWith(root + path.sep))} is the system's, not a disk`);
+    if (pseudoRoots.some((root) => real === root || real.startsWith(root + path.sep)))
+      throw refuse(dir, `${pseudoRoots.find((root) => real === root || real.startsWith(root + path.sep))} is the system's, not a disk`);
     const kind = pseudoFilesystems.get(Number((await fsp.statfs(real)).type));
     if (kind) throw refuse(dir, `it is on the system's ${kind} filesystem, not a disk`);
   }

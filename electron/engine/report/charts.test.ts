@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { lineChartSvg } from './charts';
 
-const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `${i + 1}: lr ${i}`, points: [[1, 0.4], [2, 0.5 + i / 50]] as [number, number][] }));
+const runs = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `${i + 1}: lr ${i}`,
+    points: [
+      [1, 0.4],
+      [2, 0.5 + i / 50],
+    ] as [number, number][],
+  }));
 const count = (svg: string, text: string) => svg.split(`>${text}<`).length - 1;
 
 describe("the report's curves", () => {

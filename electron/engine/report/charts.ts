@@ -3,7 +3,15 @@ import { HeatmapChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TitleComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { EChartsOption } from 'echarts';
-import { confusionHeight, confusionOption, curvesOption, reportMedium, smallMultiplesAbove, smallMultiplesOption, type CurveSeries } from '../../../shared/charts';
+import {
+  confusionHeight,
+  confusionOption,
+  curvesOption,
+  reportMedium,
+  smallMultiplesAbove,
+  smallMultiplesOption,
+  type CurveSeries,
+} from '../../../shared/charts';
 
 /**
  * The report's charts: the app's own options (shared/charts.ts), rendered to SVG strings on the
@@ -32,7 +40,11 @@ export function lineChartSvg(o: { series: readonly CurveSeries[]; percent?: bool
     const m = smallMultiplesOption({ series: o.series, percent: o.percent, logX: o.logX, columns: 4, cellHeight: 120, dotsUpTo: 30 }, reportMedium);
     return render(m.option, o.width ?? 640, m.height);
   }
-  return render(curvesOption({ series: o.series, percent: o.percent, xName: o.xName, logX: o.logX, xMax: 'dataMax', dotsUpTo: 30, legend: 'top' }, reportMedium), o.width ?? 640, o.height ?? 240);
+  return render(
+    curvesOption({ series: o.series, percent: o.percent, xName: o.xName, logX: o.logX, xMax: 'dataMax', dotsUpTo: 30, legend: 'top' }, reportMedium),
+    o.width ?? 640,
+    o.height ?? 240,
+  );
 }
 
 /** the confusion matrix as in the app: rows the true class, columns the prediction, right in blue, confusions in red */

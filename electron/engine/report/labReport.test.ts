@@ -15,16 +15,28 @@ function labProject(): Project {
   b.config = { ...b.config, batchSize: 32 };
   b.evaluation = { ...b.evaluation, accuracy: 0.9125 };
   b.timings = { ...b.timings, trainSeconds: 12.34 };
-  b.devices = { frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' }, head: { device: 'cpu', by: 'tfjs-backend-cpu', why: '@tensorflow/tfjs-node-gpu: not installed' } };
+  b.devices = {
+    frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU path for the frozen part loads here' },
+    head: { device: 'cpu', by: 'tfjs-backend-cpu', why: '@tensorflow/tfjs-node-gpu: not installed' },
+  };
   p.runs = [a, b];
   p.dataset = { path: '/data/pets', split: { val: 0.1, test: 0.2 }, classes: ['cat', 'dog'] };
   p.notes = 'Tried the <script> tag trick: nothing.';
-  p.lab = { labId: 'transfer-learning', answers: { 'batch-size-why': 'Batch 32 was faster:\n12.3 s against more.', 'images-enough': '' }, runs: { 'batch-size': ['run-a', 'run-b'] }, task: null };
+  p.lab = {
+    labId: 'transfer-learning',
+    answers: { 'batch-size-why': 'Batch 32 was faster:\n12.3 s against more.', 'images-enough': '' },
+    runs: { 'batch-size': ['run-a', 'run-b'] },
+    task: null,
+  };
   return p;
 }
 
 describe('the lab report', () => {
-  const html = buildLabReport(labProject(), { generatedAt: new Date('2026-12-03T10:00:00Z'), appVersion: '0.1.0', machine: '2 × AMD EPYC, 23.5 GiB, linux x64' });
+  const html = buildLabReport(labProject(), {
+    generatedAt: new Date('2026-12-03T10:00:00Z'),
+    appVersion: '0.1.0',
+    machine: '2 × AMD EPYC, 23.5 GiB, linux x64',
+  });
 
   it('holds the answers, escaped, and says which questions are open', () => {
     expect(html).toContain('Batch 32 was faster:<br>12.3 s against more.');
@@ -43,7 +55,8 @@ describe('the lab report', () => {
     expect(batch).toContain('12.3 s');
     expect(batch).toMatch(/<svg[^>]*>/);
     // the curves the task asks about: training and validation loss and accuracy, not validation accuracy alone
-    for (const caption of ['Training loss', 'Validation loss', 'Training accuracy', 'Validation accuracy']) expect(batch).toContain(`<figcaption>${caption} after each epoch.</figcaption>`);
+    for (const caption of ['Training loss', 'Validation loss', 'Training accuracy', 'Validation accuracy'])
+      expect(batch).toContain(`<figcaption>${caption} after each epoch.</figcaption>`);
     expect(html).toContain('2 × AMD EPYC');
     expect(html).toContain('tfjs-backend-cpu');
     // which device ran each part, and why not a GPU
@@ -55,11 +68,17 @@ describe('the lab report', () => {
     expect(html).toMatch(/The best run: number 2[\s\S]*<svg/);
   });
 
-  it("answers the timing question of a cached best run with the extraction its features came from, not 0.0 s", () => {
+  it('answers the timing question of a cached best run with the extraction its features came from, not 0.0 s', () => {
     const p = labProject();
     const once = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' as const };
     const b = p.runs[1]!;
-    p.runs[1] = { ...b, timings: { ...b.timings, extractSeconds: 0 }, cache: { hits: 768, misses: 0, dir: '/c/k' }, extractor: { runtime: 'cache', backend: 'cpu', workers: 0, batchSize: 0, imagesPerSecond: null }, extraction: { source: 'cache', extracted: 0, cached: 768, measurement: once } };
+    p.runs[1] = {
+      ...b,
+      timings: { ...b.timings, extractSeconds: 0 },
+      cache: { hits: 768, misses: 0, dir: '/c/k' },
+      extractor: { runtime: 'cache', backend: 'cpu', workers: 0, batchSize: 0, imagesPerSecond: null },
+      extraction: { source: 'cache', extracted: 0, cached: 768, measurement: once },
+    };
     const cached = buildLabReport(p, { generatedAt: new Date('2026-12-03T10:00:00Z'), appVersion: '0.1.0', machine: 'here' });
     expect(cached).toContain('Bottlenecks extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since. Training took 12.3 s');
     expect(cached).not.toContain('took 0.0 s');
@@ -78,14 +97,18 @@ describe('the lab report', () => {
     expect(letter).toContain('@page { size: letter;');
   });
 
-  it.skipIf(!findChromium())('prints to PDF with Chromium', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-report-'));
-    const file = path.join(dir, 'report.html');
-    fs.writeFileSync(file, html);
-    await printPdf(file, path.join(dir, 'report.pdf'));
-    const pdf = fs.readFileSync(path.join(dir, 'report.pdf'));
-    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(pdf.length).toBeGreaterThan(20_000);
-    expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'report.pdf']);
-  }, 90_000);
+  it.skipIf(!findChromium())(
+    'prints to PDF with Chromium',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-report-'));
+      const file = path.join(dir, 'report.html');
+      fs.writeFileSync(file, html);
+      await printPdf(file, path.join(dir, 'report.pdf'));
+      const pdf = fs.readFileSync(path.join(dir, 'report.pdf'));
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdf.length).toBeGreaterThan(20_000);
+      expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'report.pdf']);
+    },
+    90_000,
+  );
 });

@@ -36,7 +36,18 @@ const paragraphs = (text: string) =>
 
 function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): string {
   const shown = differingKnobs(runs);
-  const head = ['run', ...shown.map((k) => k.label), 'accuracy', 'precision', 'macro F1', 'epochs (best)', 'extracting', 'training', 'peak memory', 'frozen part'];
+  const head = [
+    'run',
+    ...shown.map((k) => k.label),
+    'accuracy',
+    'precision',
+    'macro F1',
+    'epochs (best)',
+    'extracting',
+    'training',
+    'peak memory',
+    'frozen part',
+  ];
   const rows = runs.map((r) => {
     const o = outcomeOf(r);
     const cells = [
@@ -58,14 +69,22 @@ function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): strin
 
 function curvesFigure(runs: readonly RunRecord[], all: readonly RunRecord[]): string {
   return learningCurvePanels(runs, (r) => runLabel(r, runs, all))
-    .map((p) => `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch${p.series.length > smallMultiplesAbove ? ': one chart a run on the same axes, the other runs in grey' : ''}.</figcaption></figure>`)
+    .map(
+      (p) =>
+        `<figure>${lineChartSvg({ series: p.series, percent: p.percent, xName: 'epoch' })}<figcaption>${p.title} after each epoch${p.series.length > smallMultiplesAbove ? ': one chart a run on the same axes, the other runs in grey' : ''}.</figcaption></figure>`,
+    )
     .join('');
 }
 
 function perClassFigure(runs: readonly RunRecord[]): string {
   const curves = perClassCurves(runs).filter((c) => c.points.length >= 2);
   if (!curves.length) return '';
-  const svg = lineChartSvg({ series: curves.map((c) => ({ name: c.model, points: c.points.map((p) => [p.perClass, p.accuracy] as [number, number]) })), percent: true, xName: 'training images per class', logX: true });
+  const svg = lineChartSvg({
+    series: curves.map((c) => ({ name: c.model, points: c.points.map((p) => [p.perClass, p.accuracy] as [number, number]) })),
+    percent: true,
+    xName: 'training images per class',
+    logX: true,
+  });
   return `<figure>${svg}<figcaption>Accuracy on the same test images, against the training images per class.</figcaption></figure>`;
 }
 
@@ -73,14 +92,20 @@ function modelsTable(runs: readonly RunRecord[]): string {
   const rows = modelRows(runs);
   if (rows.length < 2) return '';
   return `<table class="runs"><thead><tr><th>model</th><th>input</th><th>frozen parameters</th><th>MFLOPs an image</th><th>speed here</th><th>best accuracy</th></tr></thead><tbody>${rows
-    .map((m) => `<tr><td>${esc(m.name)}</td><td class="r">${m.input}</td><td class="r">${m.frozenParams !== null ? (m.frozenParams / 1e6).toFixed(2) + ' M' : '—'}</td><td class="r">${m.forwardMflops ?? '—'}</td><td class="r">${esc(formatSpeed(m.speed))}</td><td class="r"><b>${pct(m.bestAccuracy)}</b></td></tr>`)
+    .map(
+      (m) =>
+        `<tr><td>${esc(m.name)}</td><td class="r">${m.input}</td><td class="r">${m.frozenParams !== null ? (m.frozenParams / 1e6).toFixed(2) + ' M' : '—'}</td><td class="r">${m.forwardMflops ?? '—'}</td><td class="r">${esc(formatSpeed(m.speed))}</td><td class="r"><b>${pct(m.bestAccuracy)}</b></td></tr>`,
+    )
     .join('')}</tbody></table>`;
 }
 
 function bestRunSection(best: RunRecord, all: readonly RunRecord[]): string {
   const e = best.evaluation;
   const perClass = `<table class="runs"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${e.perClass
-    .map((c) => `<tr><td>${esc(c.className)}</td><td class="r">${c.precision.toFixed(3)}</td><td class="r">${c.recall.toFixed(3)}</td><td class="r">${c.f1.toFixed(3)}</td><td class="r">${c.support}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.className)}</td><td class="r">${c.precision.toFixed(3)}</td><td class="r">${c.recall.toFixed(3)}</td><td class="r">${c.f1.toFixed(3)}</td><td class="r">${c.support}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
   // the heading, its summary and the matrix stay on one page: a heading alone at a page's foot says nothing
   return `<section class="task best"><div class="keep"><h2>The best run: number ${all.indexOf(best) + 1}</h2>
@@ -113,7 +138,12 @@ function taskSection(task: LabTask, project: Project, all: readonly RunRecord[],
     })
     .join('');
   const figures = runs.length
-    ? [runsTable(runs, all), task.figures.includes('models') ? modelsTable(runs) : '', task.figures.includes('curves') ? curvesFigure(runs, all) : '', task.figures.includes('perClassCurve') ? perClassFigure(runs) : ''].join('')
+    ? [
+        runsTable(runs, all),
+        task.figures.includes('models') ? modelsTable(runs) : '',
+        task.figures.includes('curves') ? curvesFigure(runs, all) : '',
+        task.figures.includes('perClassCurve') ? perClassFigure(runs) : '',
+      ].join('')
     : task.experiment
       ? `<p class="none">The experiment (“${esc(task.experiment.label)}”) was not run.</p>`
       : '';
@@ -122,7 +152,10 @@ function taskSection(task: LabTask, project: Project, all: readonly RunRecord[],
 
 function backendsOf(all: readonly RunRecord[]): string {
   const backends = [...new Set(all.map((r) => r.backend.provider))].join(', ') || '—';
-  const runtimes = [...new Set(all.map((r) => extractionOf(r).measurement?.extractor ?? r.extractor.runtime).filter((r) => r !== 'cache'))].map((r) => extractorName(r)).join(', ') || '—';
+  const runtimes =
+    [...new Set(all.map((r) => extractionOf(r).measurement?.extractor ?? r.extractor.runtime).filter((r) => r !== 'cache'))]
+      .map((r) => extractorName(r))
+      .join(', ') || '—';
   const devices = [...new Set(all.flatMap((r) => (r.devices ? [describeDevices(r.devices)] : [])))];
   return `training on ${backends}; frozen part on ${runtimes}${devices.length ? `; devices — ${devices.join(' | ')}` : ''}`;
 }
@@ -131,7 +164,9 @@ export function buildLabReport(project: Project, ctx: ReportContext): string {
   const lab: Lab | undefined = project.lab ? findLab(project.lab.labId) : undefined;
   const all: RunRecord[] = project.runs;
   const best = [...all].sort((a, b) => b.evaluation.accuracy - a.evaluation.accuracy)[0] ?? null;
-  const dataset = project.dataset ? `${esc(project.dataset.path)} — ${project.dataset.classes.length} classes (${project.dataset.classes.map(esc).join(', ')})` : '—';
+  const dataset = project.dataset
+    ? `${esc(project.dataset.path)} — ${project.dataset.classes.length} classes (${project.dataset.classes.map(esc).join(', ')})`
+    : '—';
   const title = lab ? lab.title : 'Transfer learning report';
   const tasks = lab ? lab.tasks.map((t) => taskSection(t, project, all, best, ctx)).join('\n') : '';
   const answered = lab ? lab.tasks.flatMap((t) => t.questions).filter((q) => (project.lab?.answers[q.id] ?? '').trim()).length : 0;

@@ -10,7 +10,14 @@ import { pathToFileURL } from 'node:url';
  * Electron window instead (report.printPdf in main); this is for the web host and the CLI.
  */
 export function findChromium(): string | null {
-  const candidates = [process.env.TRANSFER_LAB_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+  const candidates = [
+    process.env.TRANSFER_LAB_CHROMIUM,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/snap/bin/chromium',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+  ];
   return candidates.find((c): c is string => Boolean(c) && fs.existsSync(c!)) ?? null;
 }
 
@@ -20,7 +27,19 @@ export async function printPdf(htmlFile: string, pdfFile: string, o: { timeoutMs
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'transfer-lab-print-'));
   // printed beside the destination, then renamed: a failed print leaves no half PDF behind
   const partial = `${pdfFile}.${process.pid}.part`;
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--no-pdf-header-footer', `--print-to-pdf=${partial}`, pathToFileURL(htmlFile).href];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+    '--no-pdf-header-footer',
+    `--print-to-pdf=${partial}`,
+    pathToFileURL(htmlFile).href,
+  ];
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(chromium, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -20,13 +20,26 @@ const split = { val: 0.2, test: 0.2 };
 beforeAll(async () => {
   await initBackend('wasm');
   dataset = await fashionMnistCopy({ perClass: 10, classes: ['1_trouser', '7_sneaker', '8_bag'], dest: path.join(work, 'photos') });
-  run = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 4, augmentVariants: 2 }, split, cacheDir, outDir: path.join(work, 'run') });
+  run = await trainRun({
+    dataset,
+    model: pretrainedModelDir('mobilenet_v2'),
+    config: { epochs: 4, augmentVariants: 2 },
+    split,
+    cacheDir,
+    outDir: path.join(work, 'run'),
+  });
 });
 
 describe('augmentation that keeps the cache', () => {
   it('caches two variants of each training image and none of the validation or test images', async () => {
     const scan = await scanDataset(dataset, { split });
-    const cache = new BottleneckCache(cacheDir, { modelKey: run.record.model.key, cut: run.record.model.cut, pooling: run.record.model.pooling, preprocessing: run.record.model.preprocessing, featureDim: run.record.model.featureDim });
+    const cache = new BottleneckCache(cacheDir, {
+      modelKey: run.record.model.key,
+      cut: run.record.model.cut,
+      pooling: run.record.model.pooling,
+      preprocessing: run.record.model.preprocessing,
+      featureDim: run.record.model.featureDim,
+    });
     expect(cache.dir).toBe(run.record.cache.dir);
     for (const img of scan.images) {
       expect(cache.has(img.contentHash, 0)).toBe(true);
@@ -40,7 +53,13 @@ describe('augmentation that keeps the cache', () => {
 
   it('draws among the variants from epoch to epoch, the same way for the same seed', async () => {
     const scan = await scanDataset(dataset, { split });
-    const cache = new BottleneckCache(cacheDir, { modelKey: run.record.model.key, cut: run.record.model.cut, pooling: run.record.model.pooling, preprocessing: run.record.model.preprocessing, featureDim: run.record.model.featureDim });
+    const cache = new BottleneckCache(cacheDir, {
+      modelKey: run.record.model.key,
+      cut: run.record.model.cut,
+      pooling: run.record.model.pooling,
+      preprocessing: run.record.model.preprocessing,
+      featureDim: run.record.model.featureDim,
+    });
     const trainImages = scan.images.filter((i) => i.split === 'train');
     const src = cachedFeatureSource(cache, trainImages, { variants: 2, seed: 42 });
     const all = trainImages.map((_, i) => i);
@@ -53,7 +72,14 @@ describe('augmentation that keeps the cache', () => {
   });
 
   it('a second run with the same augmentation extracts nothing', async () => {
-    const again = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 1, augmentVariants: 2 }, split, cacheDir, outDir: path.join(work, 'run2') });
+    const again = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      config: { epochs: 1, augmentVariants: 2 },
+      split,
+      cacheDir,
+      outDir: path.join(work, 'run2'),
+    });
     expect(again.record.cache.misses).toBe(0);
     expect(again.record.extractor.runtime).toBe('cache');
   });

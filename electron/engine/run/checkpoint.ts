@@ -67,7 +67,13 @@ export async function inRunFolder<T>(dir: string, write: () => Promise<T>): Prom
   }
 }
 
-const tensorEntry = z.object({ group: z.string(), name: z.string(), shape: z.array(z.number().int().min(0)), offset: z.number().int().min(0), length: z.number().int().min(0) });
+const tensorEntry = z.object({
+  group: z.string(),
+  name: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  offset: z.number().int().min(0),
+  length: z.number().int().min(0),
+});
 const checkpointSchema = z.object({
   formatVersion: z.literal(1),
   /** the last finished epoch (0 for a stop inside the first) */
@@ -94,14 +100,17 @@ export async function writeRequest(dir: string, request: RunRequest): Promise<vo
 
 export function readRequest(dir: string): RunRequest {
   const file = path.join(dir, requestFileName);
-  if (!fs.existsSync(file)) throw new TransferLabError('RUN_NOT_FOUND', `${dir} holds no run to resume (no ${requestFileName}).`, 'Give the folder of a stopped run.');
-  const parsed = requestSchema.safeParse((() => {
-    try {
-      return JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch {
-      return null;
-    }
-  })());
+  if (!fs.existsSync(file))
+    throw new TransferLabError('RUN_NOT_FOUND', `${dir} holds no run to resume (no ${requestFileName}).`, 'Give the folder of a stopped run.');
+  const parsed = requestSchema.safeParse(
+    (() => {
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch {
+        return null;
+      }
+    })(),
+  );
   if (!parsed.success) throw new TransferLabError('RUN_INVALID', `${file} is damaged.`, 'Start the run again.');
   return parsed.data;
 }
@@ -131,7 +140,19 @@ export async function writeCheckpoint(dir: string, epoch: number, s: TrainState)
   const file = checkpointBinName(sha256);
   const place = runFolderPlace(dir);
   await writeFileAtomic(path.join(dir, file), bin, place);
-  const json = { formatVersion: 1, epoch, epochs: s.epochs, best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch }, sinceBest: s.sinceBest, optimizerCount: s.optimizers.length, bytes: bin.length, sha256, file, tensors: entries, ...(s.partial ? { partial: s.partial } : {}) };
+  const json = {
+    formatVersion: 1,
+    epoch,
+    epochs: s.epochs,
+    best: { loss: Number.isFinite(s.best.loss) ? s.best.loss : null, epoch: s.best.epoch },
+    sinceBest: s.sinceBest,
+    optimizerCount: s.optimizers.length,
+    bytes: bin.length,
+    sha256,
+    file,
+    tensors: entries,
+    ...(s.partial ? { partial: s.partial } : {}),
+  };
   await writeFileAtomic(path.join(dir, checkpointJson), JSON.stringify(json), place);
   for (const old of await fs.promises.readdir(dir)) if (isCheckpointBin(old) && old !== file) await fs.promises.rm(path.join(dir, old), { force: true });
 }
@@ -159,7 +180,13 @@ export function readCheckpoint(dir: string): (TrainState & { epoch: number }) | 
   const m = meta!;
   if (bin.length !== m.bytes || crypto.createHash('sha256').update(bin).digest('hex') !== m.sha256) throw bad();
   const group = (g: string): SavedTensor[] =>
-    m.tensors.filter((e) => e.group === g).map((e) => ({ name: e.name, shape: e.shape, data: new Float32Array(bin.buffer.slice(bin.byteOffset + e.offset, bin.byteOffset + e.offset + e.length * 4)) }));
+    m.tensors
+      .filter((e) => e.group === g)
+      .map((e) => ({
+        name: e.name,
+        shape: e.shape,
+        data: new Float32Array(bin.buffer.slice(bin.byteOffset + e.offset, bin.byteOffset + e.offset + e.length * 4)),
+      }));
   const optimizers = Array.from({ length: m.optimizerCount }, (_, i) => group(`optimizer${i}`));
   const best = group('best');
   return {

@@ -28,9 +28,16 @@ beforeAll(async () => {
   await initBackend('wasm');
   const dataset = await fashionMnistDataset({ perClass: 20 });
   // no config at all: what `transfer-lab train <folder> --model <m>` and a new project get
-  run = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), cacheDir: path.join(work, 'cache'), outDir: path.join(work, 'run'), backend: 'wasm', onEvent: (e) => {
-    if (e.type === 'log') logs.push(e.message);
-  } });
+  run = await trainRun({
+    dataset,
+    model: pretrainedModelDir('mobilenet_v2'),
+    cacheDir: path.join(work, 'cache'),
+    outDir: path.join(work, 'run'),
+    backend: 'wasm',
+    onEvent: (e) => {
+      if (e.type === 'log') logs.push(e.message);
+    },
+  });
   probe = await probeRun(run.record, { l2Grid: [0.01] });
 });
 
@@ -39,7 +46,7 @@ describe('the default training settings', () => {
     expect(run.record.config).toEqual(defaultTrainConfig);
   });
 
-  it('reach a linear probe\'s test accuracy, within 4 of the 40 test images', () => {
+  it("reach a linear probe's test accuracy, within 4 of the 40 test images", () => {
     expect(probe.counts.test).toBe(40);
     expect(run.record.evaluation.accuracy).toBeGreaterThanOrEqual(probe.testAccuracy - 0.1);
   });
@@ -52,14 +59,18 @@ describe('the default training settings', () => {
     const best = Math.min(...r.epochs.map((e) => e.valLoss!));
     expect(r.epochs[r.bestEpoch - 1]!.valLoss).toBe(best);
     // and the user is told so, not left wondering why "epoch 44/200" was the last
-    expect(logs).toContain(`stopped early after epoch ${r.epochs.length} of 200: the validation loss had not improved for 20 epochs; keeping epoch ${r.bestEpoch}'s weights, where it was lowest`);
+    expect(logs).toContain(
+      `stopped early after epoch ${r.epochs.length} of 200: the validation loss had not improved for 20 epochs; keeping epoch ${r.bestEpoch}'s weights, where it was lowest`,
+    );
   });
 });
 
 describe('the line that says how training ended', () => {
   const epochs = (n: number) => Array.from({ length: n }, (_, i) => ({ epoch: i + 1 }));
   it('says a run that used every epoch was still improving, so more may help', () => {
-    expect(trainingEnd({ epochs: epochs(20), bestEpoch: 20, stoppedEarly: false }, { ...defaultTrainConfig, epochs: 20 }, true)).toBe('trained all 20 epochs (still improving: more epochs may help); keeping epoch 20');
+    expect(trainingEnd({ epochs: epochs(20), bestEpoch: 20, stoppedEarly: false }, { ...defaultTrainConfig, epochs: 20 }, true)).toBe(
+      'trained all 20 epochs (still improving: more epochs may help); keeping epoch 20',
+    );
   });
   it('names the training loss when there were no validation images to watch', () => {
     expect(trainingEnd({ epochs: epochs(30), bestEpoch: 10, stoppedEarly: true }, defaultTrainConfig, false)).toBe(

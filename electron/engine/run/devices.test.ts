@@ -24,18 +24,33 @@ describe('which device ran each part of a run', () => {
 
   it('top layers moved to the CPU for lack of gradient kernels say so; a cached run ran no frozen part', () => {
     const once = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: '2026-12-05T08:00:00Z', extractor: 'onnx', device: 'cpu' as const };
-    const d = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, { source: 'cache', extracted: 0, cached: 768, measurement: once }, { count: 2, switched: 'wasm has no convolution gradients' });
+    const d = runDevices(
+      cpuBackend,
+      { runtime: 'cache', backend: 'wasm' },
+      { source: 'cache', extracted: 0, cached: 768, measurement: once },
+      { count: 2, switched: 'wasm has no convolution gradients' },
+    );
     expect(d.topLayers).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: 'wasm has no convolution gradients' });
     expect(d.frozenPart.device).toBe('none');
-    expect(describeDevices(d)).toMatch(/^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu, because wasm has no convolution gradients; head: CPU by/);
+    expect(describeDevices(d)).toMatch(
+      /^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu, because wasm has no convolution gradients; head: CPU by/,
+    );
     // the Evaluate step's devices line names the extraction the cached features came from, with its figure
-    expect(describeDevices(d)).toContain('frozen part: not run by the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since');
+    expect(describeDevices(d)).toContain(
+      'frozen part: not run by the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
+    );
   });
 
   it('the frozen part on WebGPU is recorded as the GPU', () => {
-    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null, null).frozenPart).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: 'wasm' }, null, null).frozenPart).toEqual({
+      device: 'gpu',
+      by: "TF.js's WebGPU backend (Dawn)",
+    });
     // the desktop app's GPU window: Chromium's WebGPU, not Dawn for Node
-    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: gpuWindowBackend }, null, null).frozenPart).toEqual({ device: 'gpu', by: "Chromium's WebGPU in the app's GPU window" });
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: gpuWindowBackend }, null, null).frozenPart).toEqual({
+      device: 'gpu',
+      by: "Chromium's WebGPU in the app's GPU window",
+    });
   });
 
   it('the run record schema keeps the devices as typed fields', () => {

@@ -20,17 +20,33 @@ interface ExtractorFacts {
  * Which device ran the frozen part and which trained the head (and the fine-tuned top layers),
  * and why a faster one was not used: typed facts for the run record, the run panel and the report.
  */
-export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, extraction: RunExtraction | null, topLayers: { count: number; switched: string | null } | null, training: { gpu: true } | { gpu: false; why: string } | null = null): RunDevices {
+export function runDevices(
+  backend: BackendFacts,
+  extractor: ExtractorFacts,
+  extraction: RunExtraction | null,
+  topLayers: { count: number; switched: string | null } | null,
+  training: { gpu: true } | { gpu: false; why: string } | null = null,
+): RunDevices {
   const onBackend = (): DeviceUse =>
-    backend.gpu ? { device: 'gpu', by: backend.provider } : { device: 'cpu', by: backend.provider, ...(backend.noGpuReason ? { why: backend.noGpuReason } : {}) };
+    backend.gpu
+      ? { device: 'gpu', by: backend.provider }
+      : { device: 'cpu', by: backend.provider, ...(backend.noGpuReason ? { why: backend.noGpuReason } : {}) };
   let frozenPart: DeviceUse;
   if (extractor.runtime === 'cache') {
     // the frozen part did not run now: say when it did and how fast, not only that it did not
-    frozenPart = { device: 'none', by: 'the feature cache', why: extraction ? describeExtraction(extraction) : 'every feature came from the cache: the frozen part did not run' };
+    frozenPart = {
+      device: 'none',
+      by: 'the feature cache',
+      why: extraction ? describeExtraction(extraction) : 'every feature came from the cache: the frozen part did not run',
+    };
   } else if (extractor.runtime === 'webgpu') {
     frozenPart = { device: 'gpu', by: extractor.backend === gpuWindowBackend ? gpuWindowBackend : "TF.js's WebGPU backend (Dawn)" };
   } else if (extractor.runtime === 'onnx') {
-    frozenPart = { device: 'cpu', by: "ONNX Runtime's CPU provider", why: extractor.deviceReason ?? 'no GPU path for the frozen part was tried (--extractor onnx)' };
+    frozenPart = {
+      device: 'cpu',
+      by: "ONNX Runtime's CPU provider",
+      why: extractor.deviceReason ?? 'no GPU path for the frozen part was tried (--extractor onnx)',
+    };
   } else {
     const use = onBackend();
     frozenPart = { ...use, by: `${backend.provider} (TF.js ${extractor.runtime})` };
@@ -45,9 +61,7 @@ export function runDevices(backend: BackendFacts, extractor: ExtractorFacts, ext
   const withTrainingWhy = (u: DeviceUse): DeviceUse => (training && u.device === 'cpu' ? { ...u, why: [training.why, u.why].filter(Boolean).join('; ') } : u);
   const devices: RunDevices = { frozenPart, head: withTrainingWhy(onBackend()) };
   if (topLayers && topLayers.count > 0) {
-    devices.topLayers = withTrainingWhy(topLayers.switched
-      ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched }
-      : onBackend());
+    devices.topLayers = withTrainingWhy(topLayers.switched ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched } : onBackend());
   }
   return devices;
 }

@@ -31,7 +31,12 @@ export function predictSource(net: ClassifierNet, src: FeatureSource, classCount
 }
 
 /** Confusion matrix, per-class precision/recall/F1 and the misclassified images, worst first. */
-export function evaluateNet(net: ClassifierNet, src: FeatureSource, images: readonly DatasetImage[], classes: readonly string[]): Evaluation & { raw: Predictions } {
+export function evaluateNet(
+  net: ClassifierNet,
+  src: FeatureSource,
+  images: readonly DatasetImage[],
+  classes: readonly string[],
+): Evaluation & { raw: Predictions } {
   const predictions = predictSource(net, src, classes.length);
   const truth = images.map((i) => i.label);
   const matrix = confusionMatrix(truth, predictions.predicted, classes.length);
@@ -39,10 +44,16 @@ export function evaluateNet(net: ClassifierNet, src: FeatureSource, images: read
   const misclassified: Misclassified[] = [];
   images.forEach((img, i) => {
     const p = predictions.predicted[i]!;
-    if (p !== img.label) misclassified.push({ path: img.relPath, trueClass: classes[img.label]!, predictedClass: classes[p]!, confidence: predictions.confidence[i]! });
+    if (p !== img.label)
+      misclassified.push({ path: img.relPath, trueClass: classes[img.label]!, predictedClass: classes[p]!, confidence: predictions.confidence[i]! });
   });
   misclassified.sort((a, b) => b.confidence - a.confidence);
-  const perImage = images.map((img, i) => ({ path: img.relPath, trueLabel: img.label, predictedLabel: predictions.predicted[i]!, confidence: predictions.confidence[i]! }));
+  const perImage = images.map((img, i) => ({
+    path: img.relPath,
+    trueLabel: img.label,
+    predictedLabel: predictions.predicted[i]!,
+    confidence: predictions.confidence[i]!,
+  }));
   return {
     accuracy: accuracyOf(matrix),
     confusionMatrix: matrix,

@@ -44,13 +44,21 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   const emit = o.onEvent ?? (() => undefined);
   const backend = await initBackend(o.backend ?? 'auto');
   if (!fs.existsSync(record.dataset.root)) {
-    throw new TransferLabError('DATASET_NOT_FOUND', `The run's dataset folder ${record.dataset.root} is gone.`, 'Move the dataset back, or train again on its new location.');
+    throw new TransferLabError(
+      'DATASET_NOT_FOUND',
+      `The run's dataset folder ${record.dataset.root} is gone.`,
+      'Move the dataset back, or train again on its new location.',
+    );
   }
   emit({ type: 'phase', phase: 'scan', message: `scanning ${record.dataset.root}` });
   const scan = await scanDataset(record.dataset.root, { split: record.dataset.split, ...(o.signal ? { signal: o.signal } : {}) });
   const sameClasses = scan.classes.length === record.dataset.classes.length && scan.classes.every((c, i) => c === record.dataset.classes[i]);
   if (!sameClasses) {
-    throw new TransferLabError('DATASET_INVALID', `The dataset's classes changed since the run (${record.dataset.classes.join(', ')} → ${scan.classes.join(', ')}).`, 'Train a new run on the dataset as it is now.');
+    throw new TransferLabError(
+      'DATASET_INVALID',
+      `The dataset's classes changed since the run (${record.dataset.classes.join(', ')} → ${scan.classes.join(', ')}).`,
+      'Train a new run on the dataset as it is now.',
+    );
   }
   const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
   if (model.key !== record.model.key) emit({ type: 'log', level: 'warn', message: `the model files at ${record.model.source} changed since the run` });
@@ -58,7 +66,18 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   // a fine-tuned run reads the features at its split, below the layers it trained
   const plan = ft ? await planBackbone(model, ft.split, { pooling: 'none' }) : await planBackbone(model, record.model.cut);
   const testAll = scan.images.filter((i) => i.split === 'test');
-  const features = await prepareFeatures({ root: scan.root, images: testAll, model, plan, cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(), backend: backend.name, backendOnGpu: backend.gpu, runtime: 'auto', onEvent: emit, ...(o.signal ? { signal: o.signal } : {}) });
+  const features = await prepareFeatures({
+    root: scan.root,
+    images: testAll,
+    model,
+    plan,
+    cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(),
+    backend: backend.name,
+    backendOnGpu: backend.gpu,
+    runtime: 'auto',
+    onEvent: emit,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   const failed = new Set(features.failed.map((f) => f.path));
   const testImages = testAll.filter((i) => !failed.has(i.relPath));
   emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });

@@ -18,7 +18,10 @@ export function cachedFeatureSource(cache: BottleneckCache, images: readonly Dat
     labels: images.map((i) => i.label),
     read: (indices, epoch) => {
       const variants = k > 0 && epoch !== undefined ? indices.map((i) => fnv1a(`${augment!.seed}:${epoch}:${hashes[i]}`) % (k + 1)) : undefined;
-      return cache.readBatch(indices.map((i) => hashes[i]!), variants);
+      return cache.readBatch(
+        indices.map((i) => hashes[i]!),
+        variants,
+      );
     },
   };
 }

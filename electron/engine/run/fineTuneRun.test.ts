@@ -25,14 +25,25 @@ let run: TrainRunResult;
 beforeAll(async () => {
   await initBackend('wasm');
   dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '7_sneaker', '8_bag'], dest: path.join(work, 'photos') });
-  run = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 3, batchSize: 8, learningRate: 0.01, fineTuneLayers: 4, patience: 0 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run') });
+  run = await trainRun({
+    dataset,
+    model: pretrainedModelDir('mobilenet_v2'),
+    config: { epochs: 3, batchSize: 8, learningRate: 0.01, fineTuneLayers: 4, patience: 0 },
+    split: { val: 0.15, test: 0.25 },
+    cacheDir,
+    outDir: path.join(work, 'run'),
+  });
 });
 
-const weightsOf = (m: tfl.LayersModel, layer: string) => m.getLayer(layer).getWeights().map((w) => Float32Array.from(w.dataSync()));
+const weightsOf = (m: tfl.LayersModel, layer: string) =>
+  m
+    .getLayer(layer)
+    .getWeights()
+    .map((w) => Float32Array.from(w.dataSync()));
 const changed = (a: Float32Array[], b: Float32Array[]) => a.some((w, i) => w.some((v, k) => v !== b[i]![k]));
 
 describe('fine-tuning the top layers of a real network', () => {
-  it('records the split, the layers it trained, and caches the split layer\'s output', () => {
+  it("records the split, the layers it trained, and caches the split layer's output", () => {
     const ft = run.record.model.fineTune!;
     expect(ft.split).toBe('block_15_add');
     expect(ft.splitShape).toEqual([7, 7, 160]);
@@ -48,7 +59,8 @@ describe('fine-tuning the top layers of a real network', () => {
     const top = await tfl.loadLayersModel(fileSystemLoader(path.join(run.runDir, 'top')));
     try {
       for (const name of run.record.model.fineTune!.layers) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(true);
-      for (const name of ['block_16_expand_BN', 'block_16_depthwise_BN', 'block_16_project_BN', 'Conv_1_bn']) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(false);
+      for (const name of ['block_16_expand_BN', 'block_16_depthwise_BN', 'block_16_project_BN', 'Conv_1_bn'])
+        expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(false);
       // below the split nothing is even in the top model
       expect(top.layers.some((l) => l.name === 'block_15_project')).toBe(false);
     } finally {
@@ -61,7 +73,14 @@ describe('fine-tuning the top layers of a real network', () => {
     const again = await evaluateRun(run.runDir, { cacheDir });
     expect(again.evaluation.confusionMatrix).toEqual(run.record.evaluation.confusionMatrix);
     const tensors = tf.memory().numTensors;
-    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 1, fineTuneLayers: 4 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2') });
+    const second = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      config: { epochs: 1, fineTuneLayers: 4 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir,
+      outDir: path.join(work, 'run2'),
+    });
     expect(second.record.cache).toMatchObject({ hits: 60, misses: 0 });
     expect(tf.memory().numTensors).toBe(tensors);
   });
@@ -76,6 +95,14 @@ describe('fine-tuning the top layers of a real network', () => {
   });
 
   it('refuses to fine-tune a graph model, which is frozen as published', async () => {
-    await expect(trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2_mid'), config: { epochs: 1, fineTuneLayers: 2 }, cacheDir, outDir: path.join(work, 'run-graph') })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(
+      trainRun({
+        dataset,
+        model: pretrainedModelDir('mobilenet_v2_mid'),
+        config: { epochs: 1, fineTuneLayers: 2 },
+        cacheDir,
+        outDir: path.join(work, 'run-graph'),
+      }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED' });
   });
 });

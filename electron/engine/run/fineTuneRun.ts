@@ -18,14 +18,23 @@ export interface OpenFineTune {
 /** Where to split the network for "fine-tune the top N layers", and the top model to train. */
 export async function openFineTune(model: ResolvedModel, plan: BackbonePlan, layers: number): Promise<OpenFineTune> {
   if (model.format !== 'layers') {
-    throw new TransferLabError('UNSUPPORTED', `${model.name} is a graph model (TF Hub format): its layers are frozen as published and cannot be fine-tuned.`, 'Train the head alone (fine-tune 0), or pick a Keras (layers) model.');
+    throw new TransferLabError(
+      'UNSUPPORTED',
+      `${model.name} is a graph model (TF Hub format): its layers are frozen as published and cannot be fine-tuned.`,
+      'Train the head alone (fine-tune 0), or pick a Keras (layers) model.',
+    );
   }
   const backbone = await loadLayersBackbone(model.dir);
   try {
     const point = chooseSplit(backbone, plan.cut, layers);
     const top = buildTop(backbone, point.split, plan.cut);
     const cachePlan = await planBackbone(model, point.split, { pooling: 'none' });
-    return { backbone, top, cachePlan, record: { split: point.split, splitShape: cachePlan.cutShape, layers: point.trainable, trainableParams: trainableParams(top) } };
+    return {
+      backbone,
+      top,
+      cachePlan,
+      record: { split: point.split, splitShape: cachePlan.cutShape, layers: point.trainable, trainableParams: trainableParams(top) },
+    };
   } catch (e) {
     backbone.dispose();
     throw e;

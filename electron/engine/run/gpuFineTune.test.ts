@@ -25,7 +25,10 @@ describe('where fine-tuning trains', () => {
   it('on the GPU where the frozen part went there (auto chose it, or --extractor webgpu), else off it with the reason', () => {
     expect(chooseTrainingDevice('webgpu', null)).toEqual({ gpu: true });
     expect(chooseTrainingDevice('auto', { runtime: 'webgpu', deviceReason: 'faster' })).toEqual({ gpu: true });
-    expect(chooseTrainingDevice('auto', { runtime: 'onnx', deviceReason: 'the only GPU adapter is software (SwiftShader)' })).toEqual({ gpu: false, why: 'the frozen part stayed on the CPU: the only GPU adapter is software (SwiftShader)' });
+    expect(chooseTrainingDevice('auto', { runtime: 'onnx', deviceReason: 'the only GPU adapter is software (SwiftShader)' })).toEqual({
+      gpu: false,
+      why: 'the frozen part stayed on the CPU: the only GPU adapter is software (SwiftShader)',
+    });
     expect(chooseTrainingDevice('auto', null)).toMatchObject({ gpu: false, why: expect.stringMatching(/^every feature came from the cache/) });
     expect(chooseTrainingDevice('onnx', { runtime: 'onnx' })).toEqual({ gpu: false, why: '--extractor onnx keeps the run off the GPU' });
   });
@@ -54,14 +57,21 @@ describe.skipIf(!canSwiftShader)('fine-tuning on WebGPU (SwiftShader)', () => {
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const weightsOf = (m: tfl.LayersModel, layer: string) => m.getLayer(layer).getWeights().map((w) => Float32Array.from(w.dataSync()));
+  const weightsOf = (m: tfl.LayersModel, layer: string) =>
+    m
+      .getLayer(layer)
+      .getWeights()
+      .map((w) => Float32Array.from(w.dataSync()));
   const changed = (a: Float32Array[], b: Float32Array[]) => a.some((w, i) => w.some((v, k) => v !== b[i]![k]));
 
   it('records the top layers and the head on the GPU, and the CPU run says why it stayed off it', () => {
     expect(gpu.record.cache.misses).toBe(0);
     expect(gpu.record.devices?.topLayers).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
     expect(gpu.record.devices?.head).toEqual({ device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" });
-    expect(cpu.record.devices?.topLayers).toMatchObject({ device: 'cpu', why: expect.stringMatching(/^the frozen part stayed on the CPU: the only GPU adapter is software \(SwiftShader\)/) });
+    expect(cpu.record.devices?.topLayers).toMatchObject({
+      device: 'cpu',
+      why: expect.stringMatching(/^the frozen part stayed on the CPU: the only GPU adapter is software \(SwiftShader\)/),
+    });
     expect(cpu.record.devices?.frozenPart.why).toMatch(/^the only GPU adapter is software \(SwiftShader\)/);
   });
 
@@ -71,7 +81,8 @@ describe.skipIf(!canSwiftShader)('fine-tuning on WebGPU (SwiftShader)', () => {
     try {
       expect(gpu.record.model.fineTune!.layers).toEqual(['block_16_expand', 'block_16_depthwise', 'block_16_project', 'Conv_1']);
       for (const name of gpu.record.model.fineTune!.layers) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(true);
-      for (const name of ['block_16_expand_BN', 'block_16_depthwise_BN', 'block_16_project_BN', 'Conv_1_bn']) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(false);
+      for (const name of ['block_16_expand_BN', 'block_16_depthwise_BN', 'block_16_project_BN', 'Conv_1_bn'])
+        expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(false);
       expect(top.layers.some((l) => l.name === 'block_15_project')).toBe(false);
     } finally {
       original.dispose();

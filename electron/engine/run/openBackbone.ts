@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Preprocessing } from '../../../shared/preprocessing';
-import {
-  cutOutputShape,
-  defaultCut,
-  featureDimOf,
-  graphFeatureShape,
-  loadGraphBackbone,
-  loadLayersBackbone,
-  requireLayer,
-} from '../models/loadBackbone';
+import { cutOutputShape, defaultCut, featureDimOf, graphFeatureShape, loadGraphBackbone, loadLayersBackbone, requireLayer } from '../models/loadBackbone';
 import type { ResolvedModel } from '../models/resolveModel';
 import { forwardFlops } from '../train/fineTune';
 
@@ -43,7 +35,17 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
       const { dim, pooling } = featureDimOf(shape);
       const weightsBytes = Object.values(g.weights).reduce((s, ts) => s + ts.reduce((a, t) => a + t.size * 4, 0), 0);
       // a graph model hides its activations; MobileNet-like nets peak near 40× the input
-      return { cut: g.outputs[0]?.name ?? 'output', cutShape: shape, pooling, featureDim: dim, weightsBytes, frozenParams: weightsBytes / 4, forwardMflops: null, peakActivationFloats: inputFloats * 40, inputFloats };
+      return {
+        cut: g.outputs[0]?.name ?? 'output',
+        cutShape: shape,
+        pooling,
+        featureDim: dim,
+        weightsBytes,
+        frozenParams: weightsBytes / 4,
+        forwardMflops: null,
+        peakActivationFloats: inputFloats * 40,
+        inputFloats,
+      };
     } finally {
       g.dispose();
     }
@@ -58,12 +60,21 @@ export async function planBackbone(model: ResolvedModel, cutWanted: string | und
     let peak = inputFloats;
     for (const l of m.layers) {
       const s = l.outputShape as (number | null)[];
-      if (Array.isArray(s) && !Array.isArray(s[0])) peak = Math.max(peak, s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1));
+      if (Array.isArray(s) && !Array.isArray(s[0]))
+        peak = Math.max(
+          peak,
+          s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1),
+        );
       if (l.name === cut) break;
     }
     const cutModel = tfl.model({ inputs: m.inputs, outputs: m.getLayer(cut).output as tfl.SymbolicTensor });
     const frozenParams = cutModel.countParams();
-    const forwardMflops = Math.round(forwardFlops(m, cutModel.layers.map((l) => l.name)) / 1e6);
+    const forwardMflops = Math.round(
+      forwardFlops(
+        m,
+        cutModel.layers.map((l) => l.name),
+      ) / 1e6,
+    );
     return { cut, cutShape, pooling, featureDim: dim, weightsBytes: frozenParams * 4, frozenParams, forwardMflops, peakActivationFloats: peak, inputFloats };
   } finally {
     m.dispose();

@@ -74,11 +74,20 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
       done.add(img.contentHash);
       for (let k = 1; k <= o.augment.variants; k++) {
         if (cache.has(img.contentHash, k)) continue;
-        variantItems.push({ absPath: path.join(o.root, img.relPath), hash: `${img.contentHash}#${k}`, file: cache.fileFor(img.contentHash, k), augment: augmentParams(img.contentHash, k) });
+        variantItems.push({
+          absPath: path.join(o.root, img.relPath),
+          hash: `${img.contentHash}#${k}`,
+          file: cache.fileFor(img.contentHash, k),
+          augment: augmentParams(img.contentHash, k),
+        });
       }
     }
     cachedVariants = done.size * o.augment.variants - variantItems.length;
-    o.onEvent?.({ type: 'log', level: 'info', message: `augmentation: ${o.augment.variants} variant${o.augment.variants > 1 ? 's' : ''} of each training image, ${cachedVariants} already cached` });
+    o.onEvent?.({
+      type: 'log',
+      level: 'info',
+      message: `augmentation: ${o.augment.variants} variant${o.augment.variants > 1 ? 's' : ''} of each training image, ${cachedVariants} already cached`,
+    });
   }
   const cached = hits + cachedVariants;
   if (missing.length === 0 && variantItems.length === 0) {
@@ -97,7 +106,11 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     ...(o.workers ? { maxWorkers: o.workers } : {}),
     ...(o.batchSize ? { maxBatch: o.batchSize } : {}),
   });
-  o.onEvent?.({ type: 'phase', phase: 'extract', message: `extracting bottleneck features of ${missing.length} image${missing.length === 1 ? '' : 's'}${variantItems.length ? ` and ${variantItems.length} augmented variants` : ''} (batches of ${budget.batchSize})` });
+  o.onEvent?.({
+    type: 'phase',
+    phase: 'extract',
+    message: `extracting bottleneck features of ${missing.length} image${missing.length === 1 ? '' : 's'}${variantItems.length ? ` and ${variantItems.length} augmented variants` : ''} (batches of ${budget.batchSize})`,
+  });
   const pool = await ExtractorPool.start(
     {
       modelDir: o.model.dir,
@@ -137,14 +150,25 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     const outcome = await pool.extract(
       [...missing.map((img) => ({ absPath: path.join(o.root, img.relPath), hash: img.contentHash, file: cache.fileFor(img.contentHash) })), ...variantItems],
       {
-        onProgress: (p) => o.onEvent?.({ type: 'progress', phase: 'extract', done: p.done, total: p.total, unit: 'images', perSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds }),
+        onProgress: (p) =>
+          o.onEvent?.({
+            type: 'progress',
+            phase: 'extract',
+            done: p.done,
+            total: p.total,
+            unit: 'images',
+            perSecond: p.imagesPerSecond,
+            etaSeconds: p.etaSeconds,
+          }),
         ...(o.signal ? { signal: o.signal } : {}),
       },
     );
     const pathsByHash = new Map<string, string[]>();
     for (const img of o.images) pathsByHash.set(img.contentHash, [...(pathsByHash.get(img.contentHash) ?? []), img.relPath]);
     // a variant of a broken image fails as the image itself does: report the image once
-    const failed = outcome.failed.filter((f) => !f.hash.includes('#')).flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
+    const failed = outcome.failed
+      .filter((f) => !f.hash.includes('#'))
+      .flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
     const good = outcome.extracted;
     const device = info.runtime === 'webgpu' || (info.runtime !== 'onnx' && o.backendOnGpu) ? 'gpu' : 'cpu';
     const own = good > 0 ? measureExtraction({ images: good, seconds: outcome.seconds, extractor: info.runtime, device }) : null;
@@ -153,7 +177,16 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
     const extraction: RunExtraction = { source: cached > 0 ? 'mixed' : 'extracted', extracted: good, cached, measurement: runMeasurement(own, before) };
     o.onEvent?.({ type: 'facts', extraction });
     // the run's own figure only when it timed enough images: 11 images say little about a model
-    return { cache, hits, misses: missing.length, failed, extractor: info, seconds: outcome.seconds, imagesPerSecond: own?.imagesPerSecond ?? null, extraction };
+    return {
+      cache,
+      hits,
+      misses: missing.length,
+      failed,
+      extractor: info,
+      seconds: outcome.seconds,
+      imagesPerSecond: own?.imagesPerSecond ?? null,
+      extraction,
+    };
   } finally {
     await pool.close();
   }

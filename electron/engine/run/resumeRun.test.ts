@@ -30,7 +30,16 @@ describe('stop and resume', () => {
     const dir = path.join(work, 'stopped');
     const ac = new AbortController();
     await expect(
-      trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config, split, cacheDir, outDir: dir, signal: ac.signal, onEvent: (e) => e.type === 'epoch' && e.epoch === 12 && ac.abort() }),
+      trainRun({
+        dataset,
+        model: pretrainedModelDir('mobilenet_v2'),
+        config,
+        split,
+        cacheDir,
+        outDir: dir,
+        signal: ac.signal,
+        onEvent: (e) => e.type === 'epoch' && e.epoch === 12 && ac.abort(),
+      }),
     ).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/kept after epoch \d+/), hint: expect.stringContaining('--resume') });
     const kept = readCheckpoint(dir)!;
     expect(kept.epoch).toBeGreaterThanOrEqual(1);
@@ -57,7 +66,28 @@ describe('stop and resume', () => {
     const dir = path.join(work, 'killed');
     const cli = path.join(root, 'bin', 'transfer-lab.mjs');
     const env = { ...process.env, TRANSFER_LAB_CACHE: cacheDir };
-    const child = spawn(process.execPath, [cli, 'train', dataset, '--model', pretrainedModelDir('mobilenet_v2'), '--epochs', '4000', '--patience', '0', '--backend', 'wasm', '--cache-dir', cacheDir, '--out', dir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        dataset,
+        '--model',
+        pretrainedModelDir('mobilenet_v2'),
+        '--epochs',
+        '4000',
+        '--patience',
+        '0',
+        '--backend',
+        'wasm',
+        '--cache-dir',
+        cacheDir,
+        '--out',
+        dir,
+        '--json',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
         const cp = fs.existsSync(path.join(dir, 'checkpoint.json')) ? readCheckpoint(dir) : null;
@@ -74,7 +104,10 @@ describe('stop and resume', () => {
     });
     const kept = readCheckpoint(dir)!.epoch;
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const c = spawn(process.execPath, [cli, 'train', '--resume', dir, '--backend', 'wasm', '--cache-dir', cacheDir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [cli, 'train', '--resume', dir, '--backend', 'wasm', '--cache-dir', cacheDir, '--json'], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.once('exit', (code) => resolve({ code, out }));

@@ -21,8 +21,17 @@ export function defaultRunDir(record: Pick<RunRecord, 'id'>, base = path.resolve
 }
 
 export function newRunId(modelName: string, date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
-  const slug = modelName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 32) || 'model';
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
+  const slug =
+    modelName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 32) || 'model';
   // a sweep finishes several runs a second: the suffix keeps their ids (and folders) apart
   return `${stamp}-${slug}-${crypto.randomBytes(3).toString('hex')}`;
 }
@@ -43,9 +52,24 @@ export function assertNewRunFolder(dir: string): void {
     if (code === 'ENOTDIR') throw new TransferLabError('BAD_ARGUMENT', `${dir} is a file, not a run folder.`, 'Choose a new or empty folder for --out.');
     throw e;
   }
-  if (entries.includes(runFileName)) throw new TransferLabError('BAD_ARGUMENT', `${dir} already holds a finished run; training into it would overwrite its weights and record.`, 'Choose a new or empty folder for --out (without --out, each run gets a new folder under ./runs).');
-  if (entries.includes(requestFileName)) throw new TransferLabError('BAD_ARGUMENT', `${dir} holds a stopped run.`, `Resume it with \`transfer-lab train --resume ${dir}\`, or choose a new or empty folder for --out.`);
-  if (entries.length) throw new TransferLabError('BAD_ARGUMENT', `${dir} is not empty and is not a run folder.`, 'Choose a new or empty folder for --out, so nothing of yours is overwritten.');
+  if (entries.includes(runFileName))
+    throw new TransferLabError(
+      'BAD_ARGUMENT',
+      `${dir} already holds a finished run; training into it would overwrite its weights and record.`,
+      'Choose a new or empty folder for --out (without --out, each run gets a new folder under ./runs).',
+    );
+  if (entries.includes(requestFileName))
+    throw new TransferLabError(
+      'BAD_ARGUMENT',
+      `${dir} holds a stopped run.`,
+      `Resume it with \`transfer-lab train --resume ${dir}\`, or choose a new or empty folder for --out.`,
+    );
+  if (entries.length)
+    throw new TransferLabError(
+      'BAD_ARGUMENT',
+      `${dir} is not empty and is not a run folder.`,
+      'Choose a new or empty folder for --out, so nothing of yours is overwritten.',
+    );
 }
 
 export async function writeRun(dir: string, record: RunRecord, net: ClassifierNet): Promise<void> {
@@ -61,7 +85,11 @@ export async function writeRun(dir: string, record: RunRecord, net: ClassifierNe
 export function readRun(dir: string): RunRecord {
   const file = path.join(dir, runFileName);
   if (!fs.existsSync(file)) {
-    throw new TransferLabError('RUN_NOT_FOUND', `${dir} is not a run folder (no ${runFileName}).`, 'Give the folder that `transfer-lab train` printed as runDir.');
+    throw new TransferLabError(
+      'RUN_NOT_FOUND',
+      `${dir} is not a run folder (no ${runFileName}).`,
+      'Give the folder that `transfer-lab train` printed as runDir.',
+    );
   }
   let record: RunRecord;
   try {
@@ -79,7 +107,12 @@ async function readPart(dir: string, part: RunPart): Promise<tfl.LayersModel> {
   try {
     return await tfl.loadLayersModel(fileSystemLoader(path.join(dir, runLayout[part])));
   } catch (e) {
-    if (e instanceof TransferLabError) throw new TransferLabError('RUN_INVALID', `The trained ${part === 'head' ? 'head' : 'top layers'} in ${dir} cannot be read: ${e.message}`, 'Train the run again.');
+    if (e instanceof TransferLabError)
+      throw new TransferLabError(
+        'RUN_INVALID',
+        `The trained ${part === 'head' ? 'head' : 'top layers'} in ${dir} cannot be read: ${e.message}`,
+        'Train the run again.',
+      );
     throw e;
   }
 }

@@ -20,15 +20,26 @@ export async function resumableAfterStop<T>(runDir: string, work: () => Promise<
     return await work();
   } catch (e) {
     if (!(e instanceof TransferLabError) || e.code !== 'CANCELLED') throw e;
-    throw new TransferLabError('CANCELLED', `${e.message.replace(/\.$/, '')}; features extracted so far are kept in the cache.`, `${resumeHint(runDir)} It extracts only the rest.`);
+    throw new TransferLabError(
+      'CANCELLED',
+      `${e.message.replace(/\.$/, '')}; features extracted so far are kept in the cache.`,
+      `${resumeHint(runDir)} It extracts only the rest.`,
+    );
   }
 }
 
 /** training stopped (or the evaluation after it): the run is kept as far as its checkpoint goes */
 export function stoppedTraining(runDir: string, what = 'Training was stopped'): TransferLabError {
   const kept = readCheckpoint(runDir);
-  if (!kept) return new TransferLabError('CANCELLED', `${what} before it finished a batch.`, 'The extracted features stay in the cache, so the next run starts training at once.');
-  const where = kept.partial ? `after epoch ${kept.epoch} and ${kept.partial.batches} batch${kept.partial.batches > 1 ? 'es' : ''} of epoch ${kept.partial.epoch}` : `after epoch ${kept.epoch}`;
+  if (!kept)
+    return new TransferLabError(
+      'CANCELLED',
+      `${what} before it finished a batch.`,
+      'The extracted features stay in the cache, so the next run starts training at once.',
+    );
+  const where = kept.partial
+    ? `after epoch ${kept.epoch} and ${kept.partial.batches} batch${kept.partial.batches > 1 ? 'es' : ''} of epoch ${kept.partial.epoch}`
+    : `after epoch ${kept.epoch}`;
   return new TransferLabError('CANCELLED', `${what}; the run is kept ${where} in ${runDir}.`, resumeHint(runDir));
 }
 

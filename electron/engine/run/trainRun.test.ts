@@ -103,7 +103,12 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   it('states the backend and the extractor as typed facts, not as log lines to parse back', () => {
     const facts = events.filter((e) => e.type === 'facts');
     expect(facts.find((e) => e.backend)?.backend).toEqual(first.record.backend);
-    expect(facts.find((e) => e.extractor)?.extractor).toMatchObject({ runtime: 'onnx', backend: first.record.extractor.backend, workers: first.record.extractor.workers, threads: expect.any(Number) });
+    expect(facts.find((e) => e.extractor)?.extractor).toMatchObject({
+      runtime: 'onnx',
+      backend: first.record.extractor.backend,
+      workers: first.record.extractor.workers,
+      threads: expect.any(Number),
+    });
     for (const e of facts) expect(engineEventSchema.parse(e)).toEqual(e);
     expect(events.filter((e) => e.type === 'log' && /^(backend|extractor): /.test(e.message))).toEqual([]);
   });
@@ -111,7 +116,15 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   it('a second run on the same data and model extracts nothing, and re-reads the same features', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const secondEvents: EngineEvent[] = [];
-    const second = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run2'), onEvent: (e) => secondEvents.push(e) });
+    const second = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      config: { epochs: 8, batchSize: 8, learningRate: 0.01, seed: 3 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir,
+      outDir: path.join(work, 'run2'),
+      onEvent: (e) => secondEvents.push(e),
+    });
     expect(second.record.cache).toEqual({ hits: 60, misses: 0, dir: first.record.cache.dir });
     expect(second.record.extractor.runtime).toBe('cache');
     expect(second.record.devices?.frozenPart.device).toBe('none');
@@ -146,7 +159,13 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     let held: Buffer | null = null;
-    const opts = { dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 2, batchSize: 8, learningRate: 0.01, seed: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir };
+    const opts = {
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      config: { epochs: 2, batchSize: 8, learningRate: 0.01, seed: 3 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir,
+    };
     const big = await trainRun({
       ...opts,
       outDir: path.join(work, 'run-big'),
@@ -168,13 +187,24 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   });
 
   it('re-extracts only an image whose content changed', async () => {
-    const target = path.join(dataset, '1_trouser', fs.readdirSync(path.join(dataset, '1_trouser')).find((f) => f.endsWith('.png'))!);
+    const target = path.join(
+      dataset,
+      '1_trouser',
+      fs.readdirSync(path.join(dataset, '1_trouser')).find((f) => f.endsWith('.png'))!,
+    );
     const copy = path.join(work, 'backup.png');
     fs.copyFileSync(target, copy);
     const sharp = (await import('sharp')).default;
     await sharp(copy).negate().png().toFile(target);
     try {
-      const third = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), config: { epochs: 2 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run3') });
+      const third = await trainRun({
+        dataset,
+        model: pretrainedModelDir('mobilenet_v2'),
+        config: { epochs: 2 },
+        split: { val: 0.15, test: 0.25 },
+        cacheDir,
+        outDir: path.join(work, 'run3'),
+      });
       expect(third.record.cache).toMatchObject({ hits: 59, misses: 1 });
       // one image is too few to time: the speed stays the one the 60-image extraction measured, in the run and in the cache
       const once = first.record.extraction!.measurement;
@@ -218,7 +248,12 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     for (const [i, img] of engine.testImages.entries()) {
       // the 28×28 photo enlarged as the model's doc string says: bilinear, half-pixel centres
       const { data, info } = await sharp(path.join(dataset, img.relPath)).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      const px = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(data), [info.height, info.width, 3]), [p.height, p.width], false, true).dataSync() as Float32Array);
+      const px = tf.tidy(
+        () =>
+          tf.image
+            .resizeBilinear(tf.tensor3d(Float32Array.from(data), [info.height, info.width, 3]), [p.height, p.width], false, true)
+            .dataSync() as Float32Array,
+      );
       const out = await session.run({ pixels: new ort.Tensor('float32', px, [1, p.height, p.width, 3]) });
       const probs = out.probabilities!.data as Float32Array;
       expect(probs.indexOf(Math.max(...probs))).toBe(engine.predictions.predicted[i]);
@@ -227,7 +262,11 @@ describe('trainRun on real photos and a real pre-trained network', () => {
 
     const classifier = await loadClassifier(dest);
     try {
-      const bag = path.join(dataset, '8_bag', fs.readdirSync(path.join(dataset, '8_bag')).find((f) => f.endsWith('.png'))!);
+      const bag = path.join(
+        dataset,
+        '8_bag',
+        fs.readdirSync(path.join(dataset, '8_bag')).find((f) => f.endsWith('.png'))!,
+      );
       const { probabilities, failures } = await classifier.classify([bag, path.join(dataset, '8_bag', 'broken.jpg')]);
       expect(failures.map((f) => path.basename(f.file))).toEqual(['broken.jpg']);
       const top = topK(probabilities, 0, classes, 3);
@@ -238,7 +277,7 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     }
   });
 
-  it('refuses to export over a folder of the user\'s that is not an earlier export', async () => {
+  it("refuses to export over a folder of the user's that is not an earlier export", async () => {
     const dest = path.join(work, 'precious');
     fs.mkdirSync(dest);
     fs.writeFileSync(path.join(dest, 'thesis.txt'), 'do not lose me');
@@ -259,7 +298,14 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   });
 
   it('trains on a graph model (TF Hub format) as a frozen feature extractor', async () => {
-    const r = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2_mid'), config: { epochs: 3 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run-graph') });
+    const r = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2_mid'),
+      config: { epochs: 3 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir,
+      outDir: path.join(work, 'run-graph'),
+    });
     expect(r.record.model.format).toBe('graph');
     expect(r.record.extractor.runtime).toBe('onnx');
     expect(r.record.cache.misses).toBe(60);
@@ -273,11 +319,21 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   });
 
   it('cuts where the user asks and caches that cut separately', async () => {
-    const r = await trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), cut: 'block_16_project_BN', config: { epochs: 2 }, split: { val: 0.15, test: 0.25 }, cacheDir, outDir: path.join(work, 'run-cut') });
+    const r = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      cut: 'block_16_project_BN',
+      config: { epochs: 2 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir,
+      outDir: path.join(work, 'run-cut'),
+    });
     expect(r.record.model.cut).toBe('block_16_project_BN');
     expect(r.record.model.pooling).toBe('avg');
     expect(r.record.model.featureDim).toBe(320);
     expect(r.record.cache.misses).toBe(60);
-    await expect(trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), cut: 'no_such_layer', cacheDir })).rejects.toMatchObject({ code: 'MODEL_LAYER_NOT_FOUND' });
+    await expect(trainRun({ dataset, model: pretrainedModelDir('mobilenet_v2'), cut: 'no_such_layer', cacheDir })).rejects.toMatchObject({
+      code: 'MODEL_LAYER_NOT_FOUND',
+    });
   });
 });

@@ -90,12 +90,31 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const request = options.resume ? readRequest(options.resume) : null;
   const resumeFrom = options.resume ? readCheckpoint(options.resume) : null;
   // what it was asked comes from the request; where and how it ran too, unless told otherwise now
-  const o = (request
-    ? { ...request.runtime, ...definedOnly(options), dataset: request.dataset, model: request.model, ...(request.cut ? { cut: request.cut } : {}), config: request.config, split: request.split, preprocessing: request.preprocessing, outDir: options.resume! }
-    : options) as TrainRunOptions & { dataset: string; model: string };
+  const o = (
+    request
+      ? {
+          ...request.runtime,
+          ...definedOnly(options),
+          dataset: request.dataset,
+          model: request.model,
+          ...(request.cut ? { cut: request.cut } : {}),
+          config: request.config,
+          split: request.split,
+          preprocessing: request.preprocessing,
+          outDir: options.resume!,
+        }
+      : options
+  ) as TrainRunOptions & { dataset: string; model: string };
   if (!o.dataset || !o.model) throw new TransferLabError('BAD_ARGUMENT', 'A run needs a dataset folder and a model, or a stopped run to resume.');
   if (!request && o.outDir) assertNewRunFolder(path.resolve(o.outDir));
-  if (request) emit({ type: 'log', level: 'info', message: resumeFrom ? `resuming ${request.id} after epoch ${resumeFrom.epoch} of ${request.config.epochs}` : `restarting ${request.id}: it had not finished an epoch` });
+  if (request)
+    emit({
+      type: 'log',
+      level: 'info',
+      message: resumeFrom
+        ? `resuming ${request.id} after epoch ${resumeFrom.epoch} of ${request.config.epochs}`
+        : `restarting ${request.id}: it had not finished an epoch`,
+    });
   const config = readTrainConfig(o.config);
   const tStart = performance.now();
 
@@ -117,7 +136,12 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
     }));
   const scanSeconds = since(t);
   for (const p of scan.problems) if (p.severity === 'error' || p.kind !== 'small-image') emit({ type: 'log', level: 'warn', message: p.message });
-  if (scan.classes.length < 2) throw new TransferLabError('DATASET_INVALID', `Training needs at least two classes with images; ${scan.root} has ${scan.classes.length}.`, 'Put each class in its own sub-folder: dataset/<class>/<image>.');
+  if (scan.classes.length < 2)
+    throw new TransferLabError(
+      'DATASET_INVALID',
+      `Training needs at least two classes with images; ${scan.root} has ${scan.classes.length}.`,
+      'Put each class in its own sub-folder: dataset/<class>/<image>.',
+    );
 
   stopIfAsked(o.signal, 'scanning the dataset');
   emit({ type: 'phase', phase: 'load-model', message: `loading model ${o.model}` });
@@ -130,7 +154,16 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
     onDownload: (p) =>
       p.retry
         ? emit({ type: 'log', level: 'warn', message: describeRetry(p.file, p.retry) })
-        : emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? 0, unit: 'bytes', perSecond: null, etaSeconds: null, detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})` }),
+        : emit({
+            type: 'progress',
+            phase: 'download',
+            done: p.bytesDone,
+            total: p.bytesTotal ?? 0,
+            unit: 'bytes',
+            perSecond: null,
+            etaSeconds: null,
+            detail: `${p.file} (${p.filesDone + 1}/${p.filesTotal})`,
+          }),
   });
   const plan = await planBackbone(model, o.cut ?? model.catalog?.defaultCut);
   const fine = config.fineTuneLayers > 0 ? await openFineTune(model, plan, config.fineTuneLayers) : null;
@@ -141,10 +174,37 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const createdAt = request?.createdAt ?? new Date().toISOString();
   const runDir = path.resolve(o.outDir ?? defaultRunDir({ id }));
   const cacheRoot = path.resolve(o.cacheDir ?? bottleneckCacheDir());
-  const runtime = definedOnly({ backend: o.backend, extractor: o.extractor, workers: o.workers, extractBatchSize: o.extractBatchSize, cacheDir: cacheRoot, modelCacheDir: o.modelCacheDir && path.resolve(o.modelCacheDir) });
-  await writeRequest(runDir, { formatVersion: 1, id, createdAt, dataset: o.dataset, model: o.model, cut: o.cut ?? null, config, split: o.split ?? defaultSplit, ...(o.preprocessing ? { preprocessing: o.preprocessing } : {}), runtime });
-  emit({ type: 'log', level: 'info', message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}` });
-  if (fine) emit({ type: 'log', level: 'info', message: `fine-tuning ${fine.record.layers.length} layers above ${fine.record.split} (${fine.record.trainableParams.toLocaleString('en')} parameters, learning rate ×${config.fineTuneLearningRateFactor}); the cache holds ${fine.record.split}'s output ${JSON.stringify(fine.record.splitShape)}` });
+  const runtime = definedOnly({
+    backend: o.backend,
+    extractor: o.extractor,
+    workers: o.workers,
+    extractBatchSize: o.extractBatchSize,
+    cacheDir: cacheRoot,
+    modelCacheDir: o.modelCacheDir && path.resolve(o.modelCacheDir),
+  });
+  await writeRequest(runDir, {
+    formatVersion: 1,
+    id,
+    createdAt,
+    dataset: o.dataset,
+    model: o.model,
+    cut: o.cut ?? null,
+    config,
+    split: o.split ?? defaultSplit,
+    ...(o.preprocessing ? { preprocessing: o.preprocessing } : {}),
+    runtime,
+  });
+  emit({
+    type: 'log',
+    level: 'info',
+    message: `model ${model.name} (${model.format}), bottleneck ${plan.cut} ${JSON.stringify(plan.cutShape)} → ${plan.featureDim} features${plan.pooling === 'avg' ? ' after global average pooling' : ''}`,
+  });
+  if (fine)
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `fine-tuning ${fine.record.layers.length} layers above ${fine.record.split} (${fine.record.trainableParams.toLocaleString('en')} parameters, learning rate ×${config.fineTuneLearningRateFactor}); the cache holds ${fine.record.split}'s output ${JSON.stringify(fine.record.splitShape)}`,
+    });
 
   // "how many images are enough": a stable, nested subset of the training images only
   const trainAll = scan.images.filter((i) => i.split === 'train');
@@ -153,21 +213,23 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const wanted = scan.images.filter((i) => i.split !== 'train' || chosen.has(i));
 
   t = performance.now();
-  const features = await resumableAfterStop(runDir, () => prepareFeatures({
-    root: scan.root,
-    images: wanted,
-    ...(config.augmentVariants > 0 ? { augment: { variants: config.augmentVariants, images: trainChosen } } : {}),
-    model,
-    plan: fine?.cachePlan ?? plan,
-    cacheRoot,
-    backend: backend.name,
-    backendOnGpu: backend.gpu,
-    runtime: o.extractor ?? 'auto',
-    ...(o.workers ? { workers: o.workers } : {}),
-    ...(o.extractBatchSize ? { batchSize: o.extractBatchSize } : {}),
-    onEvent: emit,
-    ...(o.signal ? { signal: o.signal } : {}),
-  }));
+  const features = await resumableAfterStop(runDir, () =>
+    prepareFeatures({
+      root: scan.root,
+      images: wanted,
+      ...(config.augmentVariants > 0 ? { augment: { variants: config.augmentVariants, images: trainChosen } } : {}),
+      model,
+      plan: fine?.cachePlan ?? plan,
+      cacheRoot,
+      backend: backend.name,
+      backendOnGpu: backend.gpu,
+      runtime: o.extractor ?? 'auto',
+      ...(o.workers ? { workers: o.workers } : {}),
+      ...(o.extractBatchSize ? { batchSize: o.extractBatchSize } : {}),
+      onEvent: emit,
+      ...(o.signal ? { signal: o.signal } : {}),
+    }),
+  );
   const extractSeconds = since(t);
   const failedPaths = new Set(features.failed.map((f) => f.path));
   for (const f of features.failed) emit({ type: 'log', level: 'warn', message: `skipped ${f.path}: ${f.reason}` });
@@ -177,7 +239,11 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const valImages = bySplit('val');
   const testImages = bySplit('test');
 
-  emit({ type: 'phase', phase: 'train', message: `training a new head${fine ? ` and ${fine.record.layers.length} fine-tuned layers` : ''} on ${trainImages.length} images (${valImages.length} for validation)` });
+  emit({
+    type: 'phase',
+    phase: 'train',
+    message: `training a new head${fine ? ` and ${fine.record.layers.length} fine-tuned layers` : ''} on ${trainImages.length} images (${valImages.length} for validation)`,
+  });
   t = performance.now();
   let lastCheckpoint = 0;
   // a resumed run's curves start with the epochs it had
@@ -196,48 +262,62 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
   const gradients = fine && !training?.gpu ? await ensureConvolutionGradients() : null;
   if (gradients?.switched) emit({ type: 'log', level: 'info', message: gradients.switched });
   try {
-  const train = () => trainHead({
-    ...(fine ? { net: { headInputDim: plan.featureDim, wrap: (head) => fineTunedNet(fine.top, plan.pooling, head, config.fineTuneLearningRateFactor) } } : {}),
-    classCount: scan.classes.length,
-    config,
-    train: cachedFeatureSource(features.cache, trainImages, { variants: config.augmentVariants, seed: config.seed }),
-    val: valImages.length ? cachedFeatureSource(features.cache, valImages) : null,
-    onEpoch: (m) => emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() }),
-    onBatch: (p) => emit({ type: 'progress', phase: 'train', done: (p.epoch - 1) * p.batches + p.batch, total: p.epochs * p.batches, unit: 'samples', perSecond: p.samplesPerSecond, etaSeconds: p.etaSeconds, detail: `epoch ${p.epoch}/${p.epochs}` }),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(resumeFrom ? { resume: resumeFrom } : {}),
-    onCheckpoint: async (epoch, state, stopped) => {
-      // a head trains hundreds of epochs a second: write at most once a second, the last, and at a stop
-      if (!stopped && epoch < config.epochs && performance.now() - lastCheckpoint < 1000) return;
-      lastCheckpoint = performance.now();
-      const s = await state();
-      if (stopped && epoch === 0 && !s.partial) return;
-      await writeCheckpoint(runDir, epoch, s);
-    },
-  });
-  const trained = training?.gpu ? await trainOnWebgpu(train) : await train();
-  const trainSeconds = since(t);
-  if (!trained.cancelled) emit({ type: 'log', level: 'info', message: trainingEnd(trained, config, valImages.length > 0) });
-  if (trained.cancelled) {
-    trained.net.dispose();
-    fine?.backbone.dispose();
-    throw stoppedTraining(runDir);
-  }
+    const train = () =>
+      trainHead({
+        ...(fine
+          ? { net: { headInputDim: plan.featureDim, wrap: (head) => fineTunedNet(fine.top, plan.pooling, head, config.fineTuneLearningRateFactor) } }
+          : {}),
+        classCount: scan.classes.length,
+        config,
+        train: cachedFeatureSource(features.cache, trainImages, { variants: config.augmentVariants, seed: config.seed }),
+        val: valImages.length ? cachedFeatureSource(features.cache, valImages) : null,
+        onEpoch: (m) => emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() }),
+        onBatch: (p) =>
+          emit({
+            type: 'progress',
+            phase: 'train',
+            done: (p.epoch - 1) * p.batches + p.batch,
+            total: p.epochs * p.batches,
+            unit: 'samples',
+            perSecond: p.samplesPerSecond,
+            etaSeconds: p.etaSeconds,
+            detail: `epoch ${p.epoch}/${p.epochs}`,
+          }),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(resumeFrom ? { resume: resumeFrom } : {}),
+        onCheckpoint: async (epoch, state, stopped) => {
+          // a head trains hundreds of epochs a second: write at most once a second, the last, and at a stop
+          if (!stopped && epoch < config.epochs && performance.now() - lastCheckpoint < 1000) return;
+          lastCheckpoint = performance.now();
+          const s = await state();
+          if (stopped && epoch === 0 && !s.partial) return;
+          await writeCheckpoint(runDir, epoch, s);
+        },
+      });
+    const trained = training?.gpu ? await trainOnWebgpu(train) : await train();
+    const trainSeconds = since(t);
+    if (!trained.cancelled) emit({ type: 'log', level: 'info', message: trainingEnd(trained, config, valImages.length > 0) });
+    if (trained.cancelled) {
+      trained.net.dispose();
+      fine?.backbone.dispose();
+      throw stoppedTraining(runDir);
+    }
 
-  emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
-  await holdForFault('evaluate', o.signal);
-  if (o.signal?.aborted) {
-    // trained to the end, and its last epoch checkpointed: a resume only evaluates and writes
-    trained.net.dispose();
-    fine?.backbone.dispose();
-    throw stoppedTraining(runDir, 'Stopped while evaluating');
-  }
-  t = performance.now();
-  const { raw: _raw, ...evaluation } = evaluateNet(trained.net, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
-  const evaluateSeconds = since(t);
-  if (testImages.length === 0) emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
+    emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${testImages.length} test images` });
+    await holdForFault('evaluate', o.signal);
+    if (o.signal?.aborted) {
+      // trained to the end, and its last epoch checkpointed: a resume only evaluates and writes
+      trained.net.dispose();
+      fine?.backbone.dispose();
+      throw stoppedTraining(runDir, 'Stopped while evaluating');
+    }
+    t = performance.now();
+    const { raw: _raw, ...evaluation } = evaluateNet(trained.net, cachedFeatureSource(features.cache, testImages), testImages, scan.classes);
+    const evaluateSeconds = since(t);
+    if (testImages.length === 0)
+      emit({ type: 'log', level: 'warn', message: 'the test split is empty: accuracy cannot be measured (raise --test or add images)' });
 
-  const extractorRecord: RunRecord['extractor'] = features.extractor
+    const extractorRecord: RunRecord['extractor'] = features.extractor
       ? {
           runtime: features.extractor.runtime,
           backend: features.extractor.backend,
@@ -250,38 +330,61 @@ async function runJob(options: TrainRunOptions, memory: PeakSampler): Promise<Tr
           ...(features.extractor.parityMaxDiff !== undefined ? { parityMaxDiff: features.extractor.parityMaxDiff } : {}),
         }
       : { runtime: 'cache', backend: backend.provider, workers: 0, batchSize: 0, imagesPerSecond: null };
-  const devices = runDevices(backend, extractorRecord, features.extraction, fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null, training);
-  emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });
-  const record: RunRecord = {
-    formatVersion: 1,
-    id,
-    createdAt,
-    dataset: { root: scan.root, classes: scan.classes, counts: { train: trainImages.length, val: valImages.length, test: testImages.length }, split: scan.split },
-    model: { source: model.spec, name: model.name, key: model.key, format: model.format, cut: plan.cut, pooling: plan.pooling, featureDim: plan.featureDim, preprocessing: model.preprocessing, ...(fine ? { fineTune: fine.record } : {}), frozenParams: plan.frozenParams, forwardMflops: plan.forwardMflops },
-    config,
-    backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
-    extractor: extractorRecord,
-    extraction: features.extraction,
-    devices,
-    epochs: trained.epochs,
-    bestEpoch: trained.bestEpoch,
-    stoppedEarly: trained.stoppedEarly,
-    evaluation,
-    timings: { scanSeconds, modelLoadSeconds, extractSeconds, trainSeconds, evaluateSeconds, totalSeconds: since(tStart) },
-    cache: { hits: features.hits, misses: features.misses, dir: features.cache.dir },
-    skipped: [...scan.skipped, ...features.failed],
-    peakRssMiB: memory.peakMiB(),
-  };
-  emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
-  try {
-    await writeRun(runDir, record, trained.net);
-    await removeCheckpoint(runDir);
-  } finally {
-    trained.net.dispose();
-    fine?.backbone.dispose();
-  }
-  record.timings.totalSeconds = since(tStart);
-  return { runDir, record };
+    const devices = runDevices(
+      backend,
+      extractorRecord,
+      features.extraction,
+      fine ? { count: fine.record.layers.length, switched: gradients?.switched ?? null } : null,
+      training,
+    );
+    emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });
+    const record: RunRecord = {
+      formatVersion: 1,
+      id,
+      createdAt,
+      dataset: {
+        root: scan.root,
+        classes: scan.classes,
+        counts: { train: trainImages.length, val: valImages.length, test: testImages.length },
+        split: scan.split,
+      },
+      model: {
+        source: model.spec,
+        name: model.name,
+        key: model.key,
+        format: model.format,
+        cut: plan.cut,
+        pooling: plan.pooling,
+        featureDim: plan.featureDim,
+        preprocessing: model.preprocessing,
+        ...(fine ? { fineTune: fine.record } : {}),
+        frozenParams: plan.frozenParams,
+        forwardMflops: plan.forwardMflops,
+      },
+      config,
+      backend: { name: backend.name, provider: backend.provider, reason: backend.reason },
+      extractor: extractorRecord,
+      extraction: features.extraction,
+      devices,
+      epochs: trained.epochs,
+      bestEpoch: trained.bestEpoch,
+      stoppedEarly: trained.stoppedEarly,
+      evaluation,
+      timings: { scanSeconds, modelLoadSeconds, extractSeconds, trainSeconds, evaluateSeconds, totalSeconds: since(tStart) },
+      cache: { hits: features.hits, misses: features.misses, dir: features.cache.dir },
+      skipped: [...scan.skipped, ...features.failed],
+      peakRssMiB: memory.peakMiB(),
+    };
+    emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
+    try {
+      await writeRun(runDir, record, trained.net);
+      await removeCheckpoint(runDir);
+    } finally {
+      trained.net.dispose();
+      fine?.backbone.dispose();
+    }
+    record.timings.totalSeconds = since(tStart);
+    return { runDir, record };
   } finally {
     await gradients?.restore();
   }

@@ -77,7 +77,8 @@ export class ChosenFolders {
    * elsewhere on the disk serves nothing.
    */
   async datasetImage(root: string, relPath: string): Promise<string> {
-    const refuse = (why: string) => new TransferLabError('BAD_ARGUMENT', `${relPath} is not shown: ${why}.`, 'Only images inside a dataset folder you scanned are shown.');
+    const refuse = (why: string) =>
+      new TransferLabError('BAD_ARGUMENT', `${relPath} is not shown: ${why}.`, 'Only images inside a dataset folder you scanned are shown.');
     if (!isImageFileName(relPath)) return Promise.reject(refuse('it is not an image file'));
     const realRoot = await fsp.realpath(path.resolve(root)).catch(() => null);
     const chosen = await this.load();

@@ -26,7 +26,12 @@ describe('the contract', () => {
 
   it('refuses what does not parse before any handler runs, with a typed error', async () => {
     let called = false;
-    const handlers = { 'dataset.scan': async () => { called = true; throw new Error('must not run'); } };
+    const handlers = {
+      'dataset.scan': async () => {
+        called = true;
+        throw new Error('must not run');
+      },
+    };
     const r = await dispatch(handlers as never, 'dataset.scan', { path: '' });
     expect(r).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT', message: expect.stringMatching(/Invalid dataset.scan request: path/) } });
     expect(called).toBe(false);
@@ -34,7 +39,15 @@ describe('the contract', () => {
   });
 
   it('turns a thrown error into plain data a UI can show, never a stack', async () => {
-    const r = await dispatch({ 'app.info': async () => { throw new TypeError('x is undefined\n    at foo (bar.js:1:1)'); } } as never, 'app.info', {});
+    const r = await dispatch(
+      {
+        'app.info': async () => {
+          throw new TypeError('x is undefined\n    at foo (bar.js:1:1)');
+        },
+      } as never,
+      'app.info',
+      {},
+    );
     expect(r).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     expect(JSON.stringify(r)).not.toMatch(/bar\.js/);
   });

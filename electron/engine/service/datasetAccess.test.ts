@@ -39,17 +39,27 @@ afterAll(() => service.close());
 
 describe('what the token grants on the disk', () => {
   it('serves no image of a folder that was not scanned', async () => {
-    await expect(call('dataset.thumbnail', { root: outside, relPath: 'passport.png', size: 32 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/not a dataset scanned here/) });
+    await expect(call('dataset.thumbnail', { root: outside, relPath: 'passport.png', size: 32 })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/not a dataset scanned here/),
+    });
     await expect(call('dataset.thumbnail', { root: dataset, relPath: 'cats/0.png', size: 32 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
   it('serves a scanned dataset’s images, but not a symlink out of it nor a path climbing out', async () => {
     await call('dataset.scan', { path: dataset });
     expect((await call('dataset.thumbnail', { root: dataset, relPath: 'cats/0.png', size: 32 })).dataUrl).toMatch(/^data:image\/jpeg;base64,/);
-    await expect(call('dataset.thumbnail', { root: dataset, relPath: 'cats/link.png', size: 32 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/outside/) });
+    await expect(call('dataset.thumbnail', { root: dataset, relPath: 'cats/link.png', size: 32 })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/outside/),
+    });
     await expect(call('dataset.thumbnail', { root: dataset, relPath: '../private/passport.png', size: 32 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
-    await expect(call('dataset.augmentPreview', { root: dataset, relPath: 'cats/link.png', contentHash: 'abcdef12', variants: 1, size: 32 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
-    await expect(call('dataset.thumbnail', { root: dataset, relPath: 'cats/../../private/passport.png', size: 32 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(
+      call('dataset.augmentPreview', { root: dataset, relPath: 'cats/link.png', contentHash: 'abcdef12', variants: 1, size: 32 }),
+    ).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(call('dataset.thumbnail', { root: dataset, relPath: 'cats/../../private/passport.png', size: 32 })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+    });
   });
 
   it('a scanned root reached through a symlink is the same dataset', async () => {

@@ -8,7 +8,9 @@ import { isHiddenOrSystemFile, isImageFileName } from '../images/imageFiles';
  * The web host's folder browser: the browser cannot see the engine's disk, so the engine
  * lists folders for it. Folders and image files only; hidden entries left out.
  */
-export async function listFolder(dir: string | undefined): Promise<{ path: string; parent: string | null; entries: { name: string; kind: 'dir' | 'file'; image: boolean }[] }> {
+export async function listFolder(
+  dir: string | undefined,
+): Promise<{ path: string; parent: string | null; entries: { name: string; kind: 'dir' | 'file'; image: boolean }[] }> {
   const target = path.resolve(dir ?? os.homedir());
   let dirents;
   try {
@@ -17,7 +19,11 @@ export async function listFolder(dir: string | undefined): Promise<{ path: strin
     const code = (e as NodeJS.ErrnoException).code;
     throw new TransferLabError(
       code === 'ENOENT' ? 'DATASET_NOT_FOUND' : 'DATASET_UNREADABLE',
-      code === 'ENOENT' ? `The folder ${target} does not exist.` : code === 'ENOTDIR' ? `${target} is a file, not a folder.` : `The folder ${target} cannot be read (${code ?? 'error'}).`,
+      code === 'ENOENT'
+        ? `The folder ${target} does not exist.`
+        : code === 'ENOTDIR'
+          ? `${target} is a file, not a folder.`
+          : `The folder ${target} cannot be read (${code ?? 'error'}).`,
       'Choose another folder.',
     );
   }
@@ -25,7 +31,11 @@ export async function listFolder(dir: string | undefined): Promise<{ path: strin
   for (const d of dirents) {
     if (isHiddenOrSystemFile(d.name)) continue;
     let isDir = d.isDirectory();
-    if (d.isSymbolicLink()) isDir = await fsp.stat(path.join(target, d.name)).then((s) => s.isDirectory()).catch(() => false);
+    if (d.isSymbolicLink())
+      isDir = await fsp
+        .stat(path.join(target, d.name))
+        .then((s) => s.isDirectory())
+        .catch(() => false);
     if (isDir) entries.push({ name: d.name, kind: 'dir', image: false });
     else if (d.isFile() || d.isSymbolicLink()) entries.push({ name: d.name, kind: 'file', image: isImageFileName(d.name) });
   }

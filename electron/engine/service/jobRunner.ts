@@ -30,19 +30,56 @@ interface LiveRun extends JobRunSnapshot {
  * Progress events are thinned (the last one per phase is kept) so the history stays small.
  */
 export class JobRunner {
-  private job: { jobId: string; owner: ProjectOwner | null; startedAt: string; status: JobStatus; runs: LiveRun[]; current: number; events: EngineEvent[]; stopping: boolean } | null = null;
+  private job: {
+    jobId: string;
+    owner: ProjectOwner | null;
+    startedAt: string;
+    status: JobStatus;
+    runs: LiveRun[];
+    current: number;
+    events: EngineEvent[];
+    stopping: boolean;
+  } | null = null;
 
-  constructor(private readonly emit: Emit, private readonly runsDir: string) {}
+  constructor(
+    private readonly emit: Emit,
+    private readonly runsDir: string,
+  ) {}
 
   /** `jobId`: the caller's name for the job (it listens for that id before it asks); one is made up without it */
-  start(queue: QueuedRun[], onDone?: (run: RunRecord, runDir: string, index: number) => void, owner: ProjectOwner | null = null, jobId: string = crypto.randomUUID()): string {
+  start(
+    queue: QueuedRun[],
+    onDone?: (run: RunRecord, runDir: string, index: number) => void,
+    owner: ProjectOwner | null = null,
+    jobId: string = crypto.randomUUID(),
+  ): string {
     if (this.job?.status === 'running') {
       throw new TransferLabError('BAD_ARGUMENT', 'A training run is already in progress.', 'Wait for it to finish, or stop it first.');
     }
     if (queue.length === 0) throw new TransferLabError('BAD_ARGUMENT', 'There is nothing to run.');
     if (jobId === this.job?.jobId) throw new TransferLabError('BAD_ARGUMENT', `Job ${jobId} was started already.`, 'Start a new job under a new id.');
-    const runs: LiveRun[] = queue.map((q, index) => ({ index, label: q.label, options: q.options, status: 'queued', runDir: null, error: null, resumable: false, epochs: q.options.resume ? null : (q.options.config?.epochs ?? defaultTrainConfig.epochs), abort: new AbortController(), run: null }));
-    const job = { jobId, owner, startedAt: new Date().toISOString(), status: 'running' as JobStatus, runs, current: 0, events: [] as EngineEvent[], stopping: false };
+    const runs: LiveRun[] = queue.map((q, index) => ({
+      index,
+      label: q.label,
+      options: q.options,
+      status: 'queued',
+      runDir: null,
+      error: null,
+      resumable: false,
+      epochs: q.options.resume ? null : (q.options.config?.epochs ?? defaultTrainConfig.epochs),
+      abort: new AbortController(),
+      run: null,
+    }));
+    const job = {
+      jobId,
+      owner,
+      startedAt: new Date().toISOString(),
+      status: 'running' as JobStatus,
+      runs,
+      current: 0,
+      events: [] as EngineEvent[],
+      stopping: false,
+    };
     this.job = job;
     void this.drain(job, onDone);
     return jobId;
@@ -78,7 +115,16 @@ export class JobRunner {
         r.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
         r.error = error;
         r.resumable = r.status === 'cancelled' && fs.existsSync(path.join(outDir, runLayout.request)) && fs.existsSync(path.join(outDir, runLayout.checkpoint));
-        this.emit('job.run', { jobId: job.jobId, index: r.index, label: r.label, status: r.status, runDir: r.resumable ? outDir : null, run: null, error, resumable: r.resumable });
+        this.emit('job.run', {
+          jobId: job.jobId,
+          index: r.index,
+          label: r.label,
+          status: r.status,
+          runDir: r.resumable ? outDir : null,
+          run: null,
+          error,
+          resumable: r.resumable,
+        });
       }
     }
     const last = job.runs[job.runs.length - 1]!;
@@ -112,7 +158,16 @@ export class JobRunner {
     if (!r || (r.status !== 'queued' && r.status !== 'running')) return false;
     if (r.status === 'queued') {
       r.status = 'cancelled';
-      this.emit('job.run', { jobId, index, label: r.label, status: 'cancelled', runDir: null, run: null, error: { code: 'CANCELLED', message: 'Cancelled before it started.' }, resumable: false });
+      this.emit('job.run', {
+        jobId,
+        index,
+        label: r.label,
+        status: 'cancelled',
+        runDir: null,
+        run: null,
+        error: { code: 'CANCELLED', message: 'Cancelled before it started.' },
+        resumable: false,
+      });
     } else r.abort.abort();
     return true;
   }

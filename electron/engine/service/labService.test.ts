@@ -72,12 +72,23 @@ describe('lab service', () => {
 
   it('trains as a job that outlives its caller, streams events, and can be picked up again', async () => {
     // a job id that could name a folder elsewhere is refused before anything starts
-    await expect(call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: defaultTrainConfig, jobId: '../../escape' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(
+      call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: defaultTrainConfig, jobId: '../../escape' }),
+    ).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     // the caller names the job, so it knows every event of it, the first included, before the answer
     const named = 'window-named-job-1';
-    const { jobId } = await call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: { ...defaultTrainConfig, epochs: 4, batchSize: 8 }, jobId: named });
+    const { jobId } = await call('train.start', {
+      dataset,
+      split: { val: 0.15, test: 0.25 },
+      source: model,
+      cut: null,
+      config: { ...defaultTrainConfig, epochs: 4, batchSize: 8 },
+      jobId: named,
+    });
     expect(jobId).toBe(named);
-    await expect(call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: defaultTrainConfig })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(
+      call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config: defaultTrainConfig }),
+    ).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     const done = await finished();
     expect(done).toMatchObject({ jobId: named, status: 'done', runDir: expect.stringMatching(/window-named-job-1$/) });
     expect(events.filter((e) => e.event === 'job.event' && (e.payload as { jobId: string }).jobId !== named)).toEqual([]);
@@ -98,27 +109,51 @@ describe('lab service', () => {
 
   it('runs a sweep as one job over one cache; one run can be cancelled without the others', async () => {
     const config = { ...defaultTrainConfig, epochs: 3, batchSize: 8, patience: 0 };
-    const { jobId, runs } = await call('sweep.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: [0.01, 0.1], batchSize: [4, 16] } });
+    const { jobId, runs } = await call('sweep.start', {
+      dataset,
+      split: { val: 0.15, test: 0.25 },
+      source: model,
+      cut: null,
+      config,
+      axes: { learningRate: [0.01, 0.1], batchSize: [4, 16] },
+    });
     expect(runs.map((r: { label: string }) => r.label)).toEqual(['batch 4 · lr 0.01', 'batch 4 · lr 0.1', 'batch 16 · lr 0.01', 'batch 16 · lr 0.1']);
     expect(runs.map((r: { epochs: number }) => r.epochs)).toEqual([3, 3, 3, 3]);
     expect(await call('sweep.cancelRun', { jobId, index: 2 })).toEqual({ cancelled: true });
     const done = await finishedFor(jobId);
     expect(done.status).toBe('done');
     const perRun = events.filter((e) => e.event === 'job.run' && (e.payload as { jobId: string }).jobId === jobId).map((e) => e.payload as any);
-    expect(perRun.map((r) => [r.index, r.status])).toEqual([[2, 'cancelled'], [0, 'done'], [1, 'done'], [3, 'done']]);
+    expect(perRun.map((r) => [r.index, r.status])).toEqual([
+      [2, 'cancelled'],
+      [0, 'done'],
+      [1, 'done'],
+      [3, 'done'],
+    ]);
     const [first, second] = perRun.filter((r) => r.status === 'done');
     expect(first.run.config).toMatchObject({ learningRate: 0.01, batchSize: 4 });
     expect(second.run.config).toMatchObject({ learningRate: 0.1, batchSize: 4 });
     // the first run filled the cache; the rest read it
     expect(second.run.cache.misses).toBe(0);
     expect((await call('train.current', {})).job.runs.map((r: { status: string }) => r.status)).toEqual(['done', 'done', 'cancelled', 'done']);
-    await expect(call('sweep.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: Array.from({ length: 9 }, (_, i) => i + 1), batchSize: [1, 2, 3, 4, 5, 6, 7, 8] } })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(
+      call('sweep.start', {
+        dataset,
+        split: { val: 0.15, test: 0.25 },
+        source: model,
+        cut: null,
+        config,
+        axes: { learningRate: Array.from({ length: 9 }, (_, i) => i + 1), batchSize: [1, 2, 3, 4, 5, 6, 7, 8] },
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
   it('trains only the runs of a sweep the app does not reuse, numbered from 0, each with its place in the plan', async () => {
     const config = { ...defaultTrainConfig, epochs: 2, batchSize: 8, patience: 0 };
     const sweep = { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config, axes: { learningRate: [0.01, 0.1], batchSize: [4, 16] } };
-    await expect(call('sweep.start', { ...sweep, skip: [0, 1, 2, 3] })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/nothing to train/) });
+    await expect(call('sweep.start', { ...sweep, skip: [0, 1, 2, 3] })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/nothing to train/),
+    });
     const { jobId, runs } = await call('sweep.start', { ...sweep, skip: [0, 1, 3] });
     expect(runs).toEqual([{ index: 0, label: 'batch 16 · lr 0.01', epochs: 2, planIndex: 2 }]);
     const done = await finishedFor(jobId);
@@ -131,7 +166,15 @@ describe('lab service', () => {
     const { jobId } = await call('train.start', { dataset, split: { val: 0.15, test: 0.25 }, source: model, cut: null, config });
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
-        if (events.some((e) => e.event === 'job.event' && (e.payload as any).jobId === jobId && (e.payload as any).event.type === 'epoch' && (e.payload as any).event.epoch >= 200)) {
+        if (
+          events.some(
+            (e) =>
+              e.event === 'job.event' &&
+              (e.payload as any).jobId === jobId &&
+              (e.payload as any).event.type === 'epoch' &&
+              (e.payload as any).event.epoch >= 200,
+          )
+        ) {
           clearInterval(t);
           resolve();
         }
@@ -152,7 +195,11 @@ describe('lab service', () => {
   it('saves a project with its run weights beside it and opens it again', async () => {
     const snap = (await call('train.current', {})).job;
     const run = await call('run.read', { runDir: snap.runDir });
-    const project = { ...newProject('Trousers and bags'), dataset: { path: dataset, split: { val: 0.15, test: 0.25 }, classes: run.dataset.classes }, runs: [{ ...run, weightsDir: snap.runDir }] };
+    const project = {
+      ...newProject('Trousers and bags'),
+      dataset: { path: dataset, split: { val: 0.15, test: 0.25 }, classes: run.dataset.classes },
+      runs: [{ ...run, weightsDir: snap.runDir }],
+    };
     const file = path.join(dataDir, 'projects', 'lab1.tlab');
     fs.mkdirSync(path.dirname(file));
     const saved = await call('project.save', { file, project });
@@ -176,7 +223,11 @@ describe('lab service', () => {
   it('writes the lab report from a project, HTML and PDF', async () => {
     const snap = (await call('train.current', {})).job;
     const run = await call('run.read', { runDir: snap.runDir });
-    const project = { ...newProject('Report'), runs: [{ ...run, weightsDir: snap.runDir }], lab: { labId: 'transfer-learning', answers: { 'results-time': 'Quick.' }, runs: {}, task: null } };
+    const project = {
+      ...newProject('Report'),
+      runs: [{ ...run, weightsDir: snap.runDir }],
+      lab: { labId: 'transfer-learning', answers: { 'results-time': 'Quick.' }, runs: {}, task: null },
+    };
     const htmlFile = path.join(dataDir, 'report', 'lab.html');
     const r = await call('report.export', { project, htmlFile, pdf: true });
     expect(r.htmlFile).toBe(htmlFile);

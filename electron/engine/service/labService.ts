@@ -78,7 +78,18 @@ async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, layers: nu
     const cacheFloats = splitShape.reduce((a, b) => a * b, 1);
     // weights, gradients and two Adam moments; a batch of cached features and the top's activations (×3 for backward)
     const bytes = params * 4 * 4 + batchSize * cacheFloats * 4 * 3 * Math.max(1, top.length) + headBytes;
-    return { fineTune: { split: point.split, splitShape, layers: top, trainableParams: params, mflopsPerImage: Math.round(flops / 1e6), cacheBytesPerImage: cacheFloats * 4, trainMemoryMiB: Math.max(1, Math.round(bytes / MiB)) }, fineTuneUnavailable: null };
+    return {
+      fineTune: {
+        split: point.split,
+        splitShape,
+        layers: top,
+        trainableParams: params,
+        mflopsPerImage: Math.round(flops / 1e6),
+        cacheBytesPerImage: cacheFloats * 4,
+        trainMemoryMiB: Math.max(1, Math.round(bytes / MiB)),
+      },
+      fineTuneUnavailable: null,
+    };
   } catch (e) {
     return { fineTune: null, fineTuneUnavailable: e instanceof Error ? e.message : String(e) };
   } finally {
@@ -93,7 +104,12 @@ async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, layers: nu
  */
 export function createLabService(o: LabServiceOptions): LabService {
   const dataDir = o.dataDir ?? userCacheDir();
-  const configDir = o.configDir ?? path.join(process.env.XDG_CONFIG_HOME && path.isAbsolute(process.env.XDG_CONFIG_HOME) ? process.env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config'), 'transfer-lab');
+  const configDir =
+    o.configDir ??
+    path.join(
+      process.env.XDG_CONFIG_HOME && path.isAbsolute(process.env.XDG_CONFIG_HOME) ? process.env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config'),
+      'transfer-lab',
+    );
   const speeds = new MeasuredSpeeds(path.join(dataDir, 'measured-speeds.json'));
   const jobs = new JobRunner(o.emit, path.join(dataDir, 'workspace', 'runs'));
   const backendReady = initBackend(o.backend ?? 'auto');
@@ -110,8 +126,7 @@ export function createLabService(o: LabServiceOptions): LabService {
     recordSpeed(run);
     if (owner) projectRuns.add(owner, run, runDir, form).catch(() => undefined);
   };
-  const inspect = async (source: string) =>
-    resolveModel(source, { onDownload: (p) => o.emit('download.progress', { source, ...p }) });
+  const inspect = async (source: string) => resolveModel(source, { onDownload: (p) => o.emit('download.progress', { source, ...p }) });
 
   const handlers: Partial<Handlers> = {
     'app.info': async () => {
@@ -150,11 +165,33 @@ export function createLabService(o: LabServiceOptions): LabService {
       const model = await inspect(source);
       if (model.format === 'graph') {
         const plan = await planBackbone(model, undefined);
-        return { source, name: model.name, format: model.format, key: model.key, preprocessing: model.preprocessing, defaultCut: plan.cut, layers: [], totalParams: plan.frozenParams, fromCache: model.fromCache, downloaded: model.downloaded };
+        return {
+          source,
+          name: model.name,
+          format: model.format,
+          key: model.key,
+          preprocessing: model.preprocessing,
+          defaultCut: plan.cut,
+          layers: [],
+          totalParams: plan.frozenParams,
+          fromCache: model.fromCache,
+          downloaded: model.downloaded,
+        };
       }
       const m = await loadLayersBackbone(model.dir);
       try {
-        return { source, name: model.name, format: model.format, key: model.key, preprocessing: model.preprocessing, defaultCut: model.catalog?.defaultCut ?? defaultCut(m), layers: listLayers(m), totalParams: m.countParams(), fromCache: model.fromCache, downloaded: model.downloaded };
+        return {
+          source,
+          name: model.name,
+          format: model.format,
+          key: model.key,
+          preprocessing: model.preprocessing,
+          defaultCut: model.catalog?.defaultCut ?? defaultCut(m),
+          layers: listLayers(m),
+          totalParams: m.countParams(),
+          fromCache: model.fromCache,
+          downloaded: model.downloaded,
+        };
       } finally {
         m.dispose();
       }
@@ -163,8 +200,16 @@ export function createLabService(o: LabServiceOptions): LabService {
       await backendReady;
       const model = await inspect(source);
       const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
-      const trainableParams = head.hiddenUnits > 0 ? plan.featureDim * head.hiddenUnits + head.hiddenUnits + head.hiddenUnits * classCount + classCount : plan.featureDim * classCount + classCount;
-      const budget = planExtraction({ items: 1000, weightsBytes: plan.weightsBytes, peakActivationFloats: plan.peakActivationFloats, inputFloats: plan.inputFloats });
+      const trainableParams =
+        head.hiddenUnits > 0
+          ? plan.featureDim * head.hiddenUnits + head.hiddenUnits + head.hiddenUnits * classCount + classCount
+          : plan.featureDim * classCount + classCount;
+      const budget = planExtraction({
+        items: 1000,
+        weightsBytes: plan.weightsBytes,
+        peakActivationFloats: plan.peakActivationFloats,
+        inputFloats: plan.inputFloats,
+      });
       const extractBytes = budget.workers * (plan.weightsBytes * 2 + 96 * MiB + budget.batchSize * budget.bytesPerImage);
       // weights, gradients and two Adam moments, plus a batch of features and activations
       const trainBytes = trainableParams * 4 * 4 + batchSize * (plan.featureDim + Math.max(head.hiddenUnits, classCount)) * 4 * 3;
@@ -183,7 +228,12 @@ export function createLabService(o: LabServiceOptions): LabService {
     },
     'train.start': async ({ dataset, split, source, cut, config, owner, jobId: named }) => {
       await backendReady;
-      const jobId = jobs.start([{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }], onRunDone(owner, config), owner ?? null, named);
+      const jobId = jobs.start(
+        [{ label: 'one run', options: { dataset, split, model: source, ...(cut ? { cut } : {}), config, ...backendOpt } }],
+        onRunDone(owner, config),
+        owner ?? null,
+        named,
+      );
       return { jobId };
     },
     'train.resume': async ({ runDir, owner, jobId: named }) => {
@@ -201,7 +251,12 @@ export function createLabService(o: LabServiceOptions): LabService {
       }
       // runs the app reuses instead (finished before with the same settings) are not trained again
       const toRun = plan.filter((p) => !skip?.includes(p.index));
-      if (!toRun.length) throw new TransferLabError('BAD_ARGUMENT', 'Every run of these experiments is skipped: nothing to train.', 'Their finished runs are already in the project.');
+      if (!toRun.length)
+        throw new TransferLabError(
+          'BAD_ARGUMENT',
+          'Every run of these experiments is skipped: nothing to train.',
+          'Their finished runs are already in the project.',
+        );
       const queue = toRun.map((p) => ({
         label: p.label,
         // the bottleneck the user chose belongs to the model it was chosen on
@@ -246,7 +301,11 @@ export function createLabService(o: LabServiceOptions): LabService {
         await printPdf(htmlFile, pdfFile);
         return { htmlFile, pdfFile, pdfUnavailable: null };
       } catch (e) {
-        return { htmlFile, pdfFile: null, pdfUnavailable: `${e instanceof Error ? e.message : String(e)}. Open the HTML report in a browser and print it to PDF.` };
+        return {
+          htmlFile,
+          pdfFile: null,
+          pdfUnavailable: `${e instanceof Error ? e.message : String(e)}. Open the HTML report in a browser and print it to PDF.`,
+        };
       }
     },
     ...projectHandlers(configDir, projectRuns, (folder) => chosen.choose('project', folder)),

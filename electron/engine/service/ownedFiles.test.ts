@@ -23,7 +23,14 @@ const call = async (name: string, input: unknown) => {
 };
 
 beforeAll(() => {
-  service = createLabService({ host: 'web', version: 'test', backend: 'cpu', dataDir: path.join(work, 'data'), configDir: path.join(work, 'config'), emit: () => undefined });
+  service = createLabService({
+    host: 'web',
+    version: 'test',
+    backend: 'cpu',
+    dataDir: path.join(work, 'data'),
+    configDir: path.join(work, 'config'),
+    emit: () => undefined,
+  });
 });
 afterAll(() => service.close());
 
@@ -31,7 +38,10 @@ describe('files that are not ours', () => {
   it('a report is not written over an unrelated file, and the file is left as it was', async () => {
     const thesis = path.join(work, 'thesis.html');
     fs.writeFileSync(thesis, '<html><body>three years of work</body></html>');
-    await expect(call('report.export', { project, htmlFile: thesis, pdf: false })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: `Not writing ${thesis}: a file of that name exists and is not a Transfer Lab report.` });
+    await expect(call('report.export', { project, htmlFile: thesis, pdf: false })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: `Not writing ${thesis}: a file of that name exists and is not a Transfer Lab report.`,
+    });
     expect(fs.readFileSync(thesis, 'utf8')).toBe('<html><body>three years of work</body></html>');
   });
 
@@ -52,26 +62,36 @@ describe('files that are not ours', () => {
     expect(fs.readFileSync(html, 'utf8')).toContain('second go');
 
     fs.writeFileSync(path.join(work, 'lab.pdf'), '%PDF-1.5 someone else’s PDF');
-    await expect(call('report.export', { project: { ...project, notes: 'third go' }, htmlFile: html, pdf: true })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/lab\.pdf: a file of that name exists and is not a PDF of a Transfer Lab report/) });
+    await expect(call('report.export', { project: { ...project, notes: 'third go' }, htmlFile: html, pdf: true })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/lab\.pdf: a file of that name exists and is not a PDF of a Transfer Lab report/),
+    });
     expect(fs.readFileSync(html, 'utf8')).not.toContain('third go');
     expect(fs.readFileSync(path.join(work, 'lab.pdf'), 'utf8')).toBe('%PDF-1.5 someone else’s PDF');
   });
 
-  it.skipIf(!findChromium())('a PDF it printed is known as its own and replaced; Letter paper when asked', async () => {
-    const html = path.join(work, 'printed.html');
-    const r = await call('report.export', { project, htmlFile: html, pdf: true, paper: 'letter' });
-    expect(r.pdfFile).toBe(path.join(work, 'printed.pdf'));
-    const pdf = fs.readFileSync(r.pdfFile).toString('latin1');
-    expect(pdf).toMatch(/\/MediaBox \[0 0 612 792\]/);
-    const again = await call('report.export', { project, htmlFile: html, pdf: true, paper: 'a4' });
-    expect(again.pdfUnavailable).toBeNull();
-    expect(fs.readFileSync(r.pdfFile).toString('latin1')).toMatch(/\/MediaBox \[0 0 594\.\d+ 841\.\d+\]/);
-  }, 120_000);
+  it.skipIf(!findChromium())(
+    'a PDF it printed is known as its own and replaced; Letter paper when asked',
+    async () => {
+      const html = path.join(work, 'printed.html');
+      const r = await call('report.export', { project, htmlFile: html, pdf: true, paper: 'letter' });
+      expect(r.pdfFile).toBe(path.join(work, 'printed.pdf'));
+      const pdf = fs.readFileSync(r.pdfFile).toString('latin1');
+      expect(pdf).toMatch(/\/MediaBox \[0 0 612 792\]/);
+      const again = await call('report.export', { project, htmlFile: html, pdf: true, paper: 'a4' });
+      expect(again.pdfUnavailable).toBeNull();
+      expect(fs.readFileSync(r.pdfFile).toString('latin1')).toMatch(/\/MediaBox \[0 0 594\.\d+ 841\.\d+\]/);
+    },
+    120_000,
+  );
 
   it('a project is saved only as .tlab and never over a file that is not a project', async () => {
     const notes = path.join(work, 'notes.tlab');
     fs.writeFileSync(notes, 'my notes, not a project');
-    await expect(call('project.save', { file: notes, project: newProject('x') })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/is not a Transfer Lab project/) });
+    await expect(call('project.save', { file: notes, project: newProject('x') })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/is not a Transfer Lab project/),
+    });
     expect(fs.readFileSync(notes, 'utf8')).toBe('my notes, not a project');
     expect(fs.existsSync(`${notes}.d`)).toBe(false);
     const saved = await call('project.save', { file: path.join(work, 'essay.txt'), project: newProject('x') });

@@ -12,7 +12,11 @@ import { saveProjectWithRuns } from '../project/saveWithRuns';
  * Runs that finished while no window had the project open are handed over by
  * project.finishedRuns (see projectRuns.ts).
  */
-export function projectHandlers(configDir: string, projectRuns?: ProjectRunLog, chooseFolder: (folder: string) => Promise<void> = async () => undefined): Partial<Handlers> {
+export function projectHandlers(
+  configDir: string,
+  projectRuns?: ProjectRunLog,
+  chooseFolder: (folder: string) => Promise<void> = async () => undefined,
+): Partial<Handlers> {
   return {
     'project.finishedRuns': async ({ owner, have }) => ({ runs: projectRuns ? await projectRuns.finished(owner, have) : [] }),
     'project.recent': async () => ({ entries: await readRecent(configDir) }),
@@ -32,7 +36,13 @@ export function projectHandlers(configDir: string, projectRuns?: ProjectRunLog, 
       const saved = await saveProjectWithRuns(target, project);
       await addRecent(configDir, target, saved.name).catch(() => undefined);
       await chooseFolder(path.dirname(target));
-      await projectRuns?.saved(owner, target, saved.runs.map((r) => r.id)).catch(() => undefined);
+      await projectRuns
+        ?.saved(
+          owner,
+          target,
+          saved.runs.map((r) => r.id),
+        )
+        .catch(() => undefined);
       return { file: target, project: resolveProjectPaths(target, saved) };
     },
   };

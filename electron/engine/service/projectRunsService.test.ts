@@ -38,7 +38,14 @@ const finishedFor = (jobId: string) =>
 
 beforeAll(async () => {
   dataset = await fashionMnistCopy({ perClass: 10, classes: ['1_trouser', '8_bag'], dest: path.join(dataDir, 'photos') });
-  service = createLabService({ host: 'web', version: 'test', backend: 'wasm', dataDir, configDir: path.join(dataDir, 'config'), emit: <E extends EventName>(event: E, payload: EventPayload<E>) => events.push({ event, payload }) });
+  service = createLabService({
+    host: 'web',
+    version: 'test',
+    backend: 'wasm',
+    dataDir,
+    configDir: path.join(dataDir, 'config'),
+    emit: <E extends EventName>(event: E, payload: EventPayload<E>) => events.push({ event, payload }),
+  });
 });
 afterAll(() => service.close());
 
@@ -77,7 +84,15 @@ describe('a run that finishes with no window open', () => {
 
   it('of an untitled project joins its draft, and each run of a sweep does', async () => {
     const draft = { draftId: 'untitled-draft-1', file: null };
-    const { jobId } = await call('sweep.start', { dataset, split, source: model, cut: null, config: { ...form, epochs: 2 }, axes: { learningRate: [0.01, 0.1] }, owner: draft });
+    const { jobId } = await call('sweep.start', {
+      dataset,
+      split,
+      source: model,
+      cut: null,
+      config: { ...form, epochs: 2 },
+      axes: { learningRate: [0.01, 0.1] },
+      owner: draft,
+    });
     const done = await finishedFor(jobId);
     expect(done.status).toBe('done');
     const { runs } = await call('project.finishedRuns', { owner: draft, have: [] });

@@ -49,7 +49,10 @@ describe('the engine’s utility-process entry', () => {
     const send = (m: ToEngine) => engine.child.send(m);
     send({ type: 'request', id: 1, name: 'app.info', input: {} });
     send({ type: 'request', id: 2, name: 'dataset.scan', input: { path: path.join(home, 'no-such-folder') } });
-    await expect(reply(engine.messages, 1)).resolves.toMatchObject({ ok: true, result: { host: 'electron', version: '4.5.6', backend: '@tensorflow/tfjs-backend-cpu' } });
+    await expect(reply(engine.messages, 1)).resolves.toMatchObject({
+      ok: true,
+      result: { host: 'electron', version: '4.5.6', backend: '@tensorflow/tfjs-backend-cpu' },
+    });
     await expect(reply(engine.messages, 2)).resolves.toMatchObject({ ok: false, error: { code: 'DATASET_NOT_FOUND' } });
   });
 

@@ -6,7 +6,8 @@ import { serveEngine, type ParentPortLike } from './utilityServer';
 
 /** The engine's message handler on its own, with a port the test plays main on. */
 function setUp() {
-  const port = Object.assign(new EventEmitter(), { postMessage: vi.fn<(m: FromEngine) => void>() }) as ParentPortLike & EventEmitter & { postMessage: ReturnType<typeof vi.fn> };
+  const port = Object.assign(new EventEmitter(), { postMessage: vi.fn<(m: FromEngine) => void>() }) as ParentPortLike &
+    EventEmitter & { postMessage: ReturnType<typeof vi.fn> };
   const close = vi.fn(async () => undefined);
   const exit = vi.fn();
   let emit!: Parameters<Parameters<typeof serveEngine>[1]>[0];
@@ -41,7 +42,11 @@ describe('the engine’s side of the wire', () => {
     await vi.waitFor(() => expect(s.replies()).toHaveLength(4));
     const byId = Object.fromEntries(s.replies().map((r) => [r.type === 'response' ? r.id : -1, r]));
     expect(byId[1]).toEqual({ type: 'response', id: 1, reply: { ok: true, result: { entries: [], measured: {}, cached: [] } } });
-    expect(byId[2]).toEqual({ type: 'response', id: 2, reply: { ok: false, error: { code: 'RUN_NOT_FOUND', message: 'No run at /runs/x.', hint: 'Pick a run from the list.' } } });
+    expect(byId[2]).toEqual({
+      type: 'response',
+      id: 2,
+      reply: { ok: false, error: { code: 'RUN_NOT_FOUND', message: 'No run at /runs/x.', hint: 'Pick a run from the list.' } },
+    });
     expect(byId[3]).toMatchObject({ reply: { ok: false, error: { code: 'BAD_ARGUMENT' } } });
     expect(byId[4]).toMatchObject({ reply: { ok: false, error: { code: 'UNSUPPORTED' } } });
   });
@@ -56,7 +61,14 @@ describe('the engine’s side of the wire', () => {
     const s = setUp();
     const stderr = vi.spyOn(process.stderr, 'write').mockReturnValue(true);
     // the wire's old call/result shape is not the envelope any more
-    for (const junk of [null, 'call', { type: 'request', id: 'x', name: 'app.info' }, { type: 'eval', code: '1' }, { type: 'call', id: 1, name: 'app.info', input: {} }]) s.fromMain(junk);
+    for (const junk of [
+      null,
+      'call',
+      { type: 'request', id: 'x', name: 'app.info' },
+      { type: 'eval', code: '1' },
+      { type: 'call', id: 1, name: 'app.info', input: {} },
+    ])
+      s.fromMain(junk);
     await new Promise((r) => setTimeout(r, 10));
     expect(s.replies()).toEqual([]);
     expect(stderr).toHaveBeenCalledTimes(5);

@@ -22,7 +22,12 @@ export interface EngineService {
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 /** `onGpuWindowPort`: what to do with the port of the desktop app's GPU window, when main sends one */
-export function serveEngine(port: ParentPortLike, createService: (emit: Emit) => EngineService, exit: (code: number) => void, onGpuWindowPort?: (port: unknown) => void): EngineService {
+export function serveEngine(
+  port: ParentPortLike,
+  createService: (emit: Emit) => EngineService,
+  exit: (code: number) => void,
+  onGpuWindowPort?: (port: unknown) => void,
+): EngineService {
   const emit: Emit = (name, payload) => port.postMessage({ type: 'event', name, payload });
   const service = createService(emit);
   let closing = false;

@@ -229,7 +229,8 @@ export async function ensureConvolutionGradients(): Promise<{ switched: string |
   const active = tf.getBackend();
   if (active === 'wasm') registerWasmConvGradients();
   const has = (k: string) => tf.getKernel(k, active) !== undefined;
-  if (has('Conv2DBackpropFilter') && has('DepthwiseConv2dNativeBackpropFilter') && has('DepthwiseConv2dNativeBackpropInput')) return { switched: null, restore: async () => undefined };
+  if (has('Conv2DBackpropFilter') && has('DepthwiseConv2dNativeBackpropFilter') && has('DepthwiseConv2dNativeBackpropInput'))
+    return { switched: null, restore: async () => undefined };
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   return {

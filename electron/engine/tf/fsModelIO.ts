@@ -33,7 +33,11 @@ export function readModelJson(dir: string): ModelJSON {
   }
   const j = json as Partial<ModelJSON>;
   if (!j || typeof j !== 'object' || !j.modelTopology || !Array.isArray(j.weightsManifest)) {
-    throw new TransferLabError('MODEL_INVALID', `${file} is not a TensorFlow.js model (no modelTopology or weightsManifest).`, 'Convert the model with tensorflowjs_converter, or pick another folder.');
+    throw new TransferLabError(
+      'MODEL_INVALID',
+      `${file} is not a TensorFlow.js model (no modelTopology or weightsManifest).`,
+      'Convert the model with tensorflowjs_converter, or pick another folder.',
+    );
   }
   return j as ModelJSON;
 }
@@ -51,7 +55,11 @@ export function fileSystemLoader(dir: string): tf.io.IOHandler {
           try {
             buffers.push(await fsp.readFile(file));
           } catch {
-            throw new TransferLabError('MODEL_INVALID', `The model in ${dir} is missing its weight file ${p}.`, 'Download or copy the whole model folder again.');
+            throw new TransferLabError(
+              'MODEL_INVALID',
+              `The model in ${dir} is missing its weight file ${p}.`,
+              'Download or copy the whole model folder again.',
+            );
           }
         }
       }

@@ -15,11 +15,30 @@ beforeAll(async () => {
   registerWasmConvGradients();
 });
 
-type Case = { name: string; x: [number, number, number, number]; f: [number, number, number, number]; strides: number; pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]; depthwise: boolean };
+type Case = {
+  name: string;
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: number;
+  pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+  depthwise: boolean;
+};
 const cases: Case[] = [
   { name: '1×1 conv', x: [2, 7, 7, 6], f: [1, 1, 6, 5], strides: 1, pad: 'same', depthwise: false },
   { name: '3×3 conv, stride 2, same, odd size', x: [2, 9, 7, 3], f: [3, 3, 3, 4], strides: 2, pad: 'same', depthwise: false },
-  { name: '3×3 conv, valid, explicit padding', x: [1, 8, 8, 2], f: [3, 3, 2, 3], strides: 1, pad: [[0, 0], [0, 1], [1, 0], [0, 0]], depthwise: false },
+  {
+    name: '3×3 conv, valid, explicit padding',
+    x: [1, 8, 8, 2],
+    f: [3, 3, 2, 3],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [0, 0],
+    ],
+    depthwise: false,
+  },
   { name: '3×3 depthwise, stride 1, same', x: [2, 7, 7, 5], f: [3, 3, 5, 1], strides: 1, pad: 'same', depthwise: true },
   { name: '3×3 depthwise, stride 2, same, odd size', x: [2, 9, 8, 4], f: [3, 3, 4, 1], strides: 2, pad: 'same', depthwise: true },
   { name: '5×5 depthwise, stride 2, valid', x: [1, 11, 11, 3], f: [5, 5, 3, 1], strides: 2, pad: 'valid', depthwise: true },
@@ -31,11 +50,15 @@ async function gradientsOn(backend: 'wasm' | 'cpu', c: Case): Promise<Float32Arr
     const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
     const f = tf.randomNormal(c.f, 0, 1, 'float32', 2) as tf.Tensor4D;
     const loss = (xx: tf.Tensor, ff: tf.Tensor) => {
-      const y = c.depthwise ? tf.depthwiseConv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.strides, c.pad) : tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.strides, c.pad);
+      const y = c.depthwise
+        ? tf.depthwiseConv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.strides, c.pad)
+        : tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.strides, c.pad);
       // a non-uniform upstream gradient, so a misplaced tap shows
       return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
     };
-    return tf.grads(loss)([x, f]).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(loss)([x, f])
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 
@@ -44,7 +67,10 @@ describe('convolution gradients on wasm', () => {
     it(c.name, async () => {
       const cpu = await gradientsOn('cpu', c);
       const wasm = await gradientsOn('wasm', c);
-      for (const [k, label] of [[0, 'dx'], [1, 'dW']] as const) {
+      for (const [k, label] of [
+        [0, 'dx'],
+        [1, 'dW'],
+      ] as const) {
         expect(wasm[k]!.length, label).toBe(cpu[k]!.length);
         const scale = Math.max(...cpu[k]!.map(Math.abs));
         const diff = Math.max(...cpu[k]!.map((v, i) => Math.abs(v - wasm[k]![i]!)));

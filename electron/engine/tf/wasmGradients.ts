@@ -36,8 +36,24 @@ function scoped(backend: Backend, work: (make: (name: string, inputs: Record<str
 
 const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
-function convGeometry(xShape: number[], filterShape: [number, number, number, number], strides: number | [number, number], pad: unknown, dimRoundingMode: unknown, dilations: number | [number, number] = 1, depthwise = false) {
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, dilations, pad as 'same', dimRoundingMode as 'floor' | undefined, depthwise);
+function convGeometry(
+  xShape: number[],
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: unknown,
+  dimRoundingMode: unknown,
+  dilations: number | [number, number] = 1,
+  depthwise = false,
+) {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad as 'same',
+    dimRoundingMode as 'floor' | undefined,
+    depthwise,
+  );
   return info;
 }
 
@@ -56,13 +72,38 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: { x: Info; d
   const [n] = x.shape as [number];
   const p = n * g.outHeight * g.outWidth;
   return scoped(backend, (make) => {
-    const xp = make('PadV2', { x }, { paddings: [[0, 0], [g.padInfo.top, g.padInfo.bottom], [g.padInfo.left, g.padInfo.right], [0, 0]], constantValue: 0 });
+    const xp = make(
+      'PadV2',
+      { x },
+      {
+        paddings: [
+          [0, 0],
+          [g.padInfo.top, g.padInfo.bottom],
+          [g.padInfo.left, g.padInfo.right],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     const dy3 = make('Reshape', { x: dy }, { shape: [1, p, co] });
     const taps: Info[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const end = [n, i + (g.outHeight - 1) * g.strideHeight + 1, j + (g.outWidth - 1) * g.strideWidth + 1, ci];
-        const patch = make('StridedSlice', { x: xp }, { begin: [0, i, j, 0], end, strides: [1, g.strideHeight, g.strideWidth, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+        const patch = make(
+          'StridedSlice',
+          { x: xp },
+          {
+            begin: [0, i, j, 0],
+            end,
+            strides: [1, g.strideHeight, g.strideWidth, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        );
         const patch3 = make('Reshape', { x: patch }, { shape: [1, p, ci] });
         taps.push(make('BatchMatMul', { a: patch3, b: dy3 }, { transposeA: true, transposeB: false }));
       }
@@ -82,17 +123,49 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: { x: Info
   const [kh, kw, c] = filterShape;
   const [n] = x.shape as [number];
   return scoped(backend, (make) => {
-    const xp = make('PadV2', { x }, { paddings: [[0, 0], [g.padInfo.top, g.padInfo.bottom], [g.padInfo.left, g.padInfo.right], [0, 0]], constantValue: 0 });
+    const xp = make(
+      'PadV2',
+      { x },
+      {
+        paddings: [
+          [0, 0],
+          [g.padInfo.top, g.padInfo.bottom],
+          [g.padInfo.left, g.padInfo.right],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     const taps: Info[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const end = [n, i + (g.outHeight - 1) * g.strideHeight + 1, j + (g.outWidth - 1) * g.strideWidth + 1, c];
-        const patch = make('StridedSlice', { x: xp }, { begin: [0, i, j, 0], end, strides: [1, g.strideHeight, g.strideWidth, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+        const patch = make(
+          'StridedSlice',
+          { x: xp },
+          {
+            begin: [0, i, j, 0],
+            end,
+            strides: [1, g.strideHeight, g.strideWidth, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        );
         const prod = make('Multiply', { a: patch, b: dy });
         taps.push(make('Sum', { x: prod }, { axis: [0, 1, 2], keepDims: false }));
       }
     }
-    const all = taps.length === 1 ? taps[0]! : make('Concat', taps.map((t) => make('Reshape', { x: t }, { shape: [1, c] })), { axis: 0 });
+    const all =
+      taps.length === 1
+        ? taps[0]!
+        : make(
+            'Concat',
+            taps.map((t) => make('Reshape', { x: t }, { shape: [1, c] })),
+            { axis: 0 },
+          );
     return make('Reshape', { x: all }, { shape: filterShape });
   });
 }
@@ -117,7 +190,21 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: { dy: Info
     let spread = dy;
     if (sh > 1 || sw > 1) {
       const six = make('Reshape', { x: dy }, { shape: [n, g.outHeight, 1, g.outWidth, 1, c] });
-      const padded = make('PadV2', { x: six }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+      const padded = make(
+        'PadV2',
+        { x: six },
+        {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [0, sh - 1],
+            [0, 0],
+            [0, sw - 1],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
       const flat = make('Reshape', { x: padded }, { shape: [n, g.outHeight * sh, g.outWidth * sw, c] });
       spread = make('Slice', { x: flat }, { begin: [0, 0, 0, 0], size: [n, hu, wu, c] });
     }
@@ -126,7 +213,19 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: { dy: Info
       for (let j = 0; j < kw; j++) {
         const tap = make('Reshape', { x: make('Slice', { x: filter }, { begin: [i, j, 0, 0], size: [1, 1, c, 1] }) }, { shape: [c] });
         const share = make('Multiply', { a: spread, b: tap });
-        const placed = make('PadV2', { x: share }, { paddings: [[0, 0], [i, hp - i - hu], [j, wp - j - wu], [0, 0]], constantValue: 0 });
+        const placed = make(
+          'PadV2',
+          { x: share },
+          {
+            paddings: [
+              [0, 0],
+              [i, hp - i - hu],
+              [j, wp - j - wu],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        );
         sum = sum ? make('Add', { a: sum, b: placed }) : placed;
       }
     }

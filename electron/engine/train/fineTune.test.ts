@@ -26,12 +26,15 @@ describe('where a network can be split for fine-tuning', () => {
     expect(chooseSplit(mobilenet, 'flatten_1', 1)).toEqual({ split: 'block_16_project_BN', trainable: ['Conv_1'] });
     // block 16 widens 160 → 320 channels, so it has no skip connection and splits inside
     expect(chooseSplit(mobilenet, 'flatten_1', 2)).toEqual({ split: 'block_16_depthwise_relu', trainable: ['block_16_project', 'Conv_1'] });
-    expect(chooseSplit(mobilenet, 'flatten_1', 4)).toEqual({ split: 'block_15_add', trainable: ['block_16_expand', 'block_16_depthwise', 'block_16_project', 'Conv_1'] });
+    expect(chooseSplit(mobilenet, 'flatten_1', 4)).toEqual({
+      split: 'block_15_add',
+      trainable: ['block_16_expand', 'block_16_depthwise', 'block_16_project', 'Conv_1'],
+    });
     // block 15's three layers cannot be split from its skip connection: 5 takes all of block 15
     expect(chooseSplit(mobilenet, 'flatten_1', 5).split).toBe('block_14_add');
   });
 
-  it('builds the top on a new input shaped like the split, sharing the backbone\'s layers, BatchNorm frozen', () => {
+  it("builds the top on a new input shaped like the split, sharing the backbone's layers, BatchNorm frozen", () => {
     const top = buildTop(mobilenet, 'block_15_add', 'out_relu');
     expect(top.inputs[0]!.shape).toEqual([null, 7, 7, 160]);
     expect(top.outputs[0]!.shape).toEqual([null, 7, 7, 1280]);

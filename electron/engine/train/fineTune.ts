@@ -52,7 +52,13 @@ export function splitPoints(model: tfl.LayersModel, cut: string): SplitPoint[] {
   for (let i = order.length - 2; i >= 1; i--) {
     // every layer above i reads i or something above it
     if (lowestRead[i + 1]! < i) continue;
-    points.push({ split: order[i]!.name, trainable: order.slice(i + 1).filter(weighted).map((l) => l.name) });
+    points.push({
+      split: order[i]!.name,
+      trainable: order
+        .slice(i + 1)
+        .filter(weighted)
+        .map((l) => l.name),
+    });
   }
   return points.filter((p) => p.trainable.length > 0);
 }
@@ -63,7 +69,12 @@ export function splitPoints(model: tfl.LayersModel, cut: string): SplitPoint[] {
  */
 export function chooseSplit(model: tfl.LayersModel, cut: string, layers: number): SplitPoint {
   const points = splitPoints(model, cut);
-  if (!points.length) throw new TransferLabError('UNSUPPORTED', `No layer below ${cut} can be fine-tuned on its own: the network has no split point there.`, 'Train the head alone (fine-tune 0), or cut the network elsewhere.');
+  if (!points.length)
+    throw new TransferLabError(
+      'UNSUPPORTED',
+      `No layer below ${cut} can be fine-tuned on its own: the network has no split point there.`,
+      'Train the head alone (fine-tune 0), or cut the network elsewhere.',
+    );
   return points.find((p) => p.trainable.length >= layers) ?? points[points.length - 1]!;
 }
 
@@ -102,7 +113,12 @@ export function applyTopWeights(backbone: tfl.LayersModel, top: tfl.LayersModel)
     const w = l.getWeights();
     if (!w.length) continue;
     const target = backbone.layers.find((b) => b.name === l.name);
-    if (!target) throw new TransferLabError('RUN_INVALID', `The fine-tuned layer ${l.name} is not in the backbone any more.`, 'Train the run again on the model as it is now.');
+    if (!target)
+      throw new TransferLabError(
+        'RUN_INVALID',
+        `The fine-tuned layer ${l.name} is not in the backbone any more.`,
+        'Train the run again on the model as it is now.',
+      );
     target.setWeights(w);
   }
 }

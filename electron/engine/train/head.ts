@@ -9,13 +9,23 @@ export function buildHead(featureDim: number, classCount: number, cfg: HeadConfi
   const head = tfl.sequential({ name: 'head' });
   let inputShape: number[] | undefined = [featureDim];
   if (cfg.hiddenUnits > 0) {
-    head.add(tfl.layers.dense({ units: cfg.hiddenUnits, activation: 'relu', inputShape, name: 'head_hidden', kernelInitializer: tfl.initializers.heNormal({ seed }) }));
+    head.add(
+      tfl.layers.dense({ units: cfg.hiddenUnits, activation: 'relu', inputShape, name: 'head_hidden', kernelInitializer: tfl.initializers.heNormal({ seed }) }),
+    );
     inputShape = undefined;
   }
   if (cfg.dropout > 0) {
     head.add(tfl.layers.dropout({ rate: cfg.dropout, seed: seed + 1, name: 'head_dropout', ...(inputShape ? { inputShape } : {}) }));
     inputShape = undefined;
   }
-  head.add(tfl.layers.dense({ units: classCount, activation: 'softmax', name: 'head_output', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 2 }), ...(inputShape ? { inputShape } : {}) }));
+  head.add(
+    tfl.layers.dense({
+      units: classCount,
+      activation: 'softmax',
+      name: 'head_output',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 2 }),
+      ...(inputShape ? { inputShape } : {}),
+    }),
+  );
   return head;
 }

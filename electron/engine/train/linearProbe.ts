@@ -125,7 +125,13 @@ function subset(x: Float32Array, y: Int32Array, d: number, keep: (i: number) => 
   const idx = Array.from({ length: y.length }, (_, i) => i).filter(keep);
   const xs = new Float32Array(idx.length * d);
   idx.forEach((i, r) => xs.set(x.subarray(i * d, (i + 1) * d), r * d));
-  return [tf.tensor2d(xs, [idx.length, d]), tf.tensor1d(idx.map((i) => y[i]!), 'int32')];
+  return [
+    tf.tensor2d(xs, [idx.length, d]),
+    tf.tensor1d(
+      idx.map((i) => y[i]!),
+      'int32',
+    ),
+  ];
 }
 
 export function fitLinearProbe(train: FeatureSource, o: ProbeOptions): ProbeFit {
@@ -146,15 +152,18 @@ export function fitLinearProbe(train: FeatureSource, o: ProbeOptions): ProbeFit 
     return out;
   });
   // one strength given: nothing to choose, no folds to fit
-  const cvAccuracy = grid.length === 1 ? [{ l2: grid[0]!, accuracy: Number.NaN }] : grid.map((l2) => {
-    let hits = 0;
-    for (const f of folds) {
-      const m = fit(f.ft, f.yt, o.classCount, l2, steps, lr);
-      hits += accuracy(m, f.fv, f.yv) * f.yv.shape[0];
-      tf.dispose([m.w, m.b]);
-    }
-    return { l2, accuracy: hits / y.length };
-  });
+  const cvAccuracy =
+    grid.length === 1
+      ? [{ l2: grid[0]!, accuracy: Number.NaN }]
+      : grid.map((l2) => {
+          let hits = 0;
+          for (const f of folds) {
+            const m = fit(f.ft, f.yt, o.classCount, l2, steps, lr);
+            hits += accuracy(m, f.fv, f.yv) * f.yv.shape[0];
+            tf.dispose([m.w, m.b]);
+          }
+          return { l2, accuracy: hits / y.length };
+        });
   for (const f of folds) tf.dispose([f.ft, f.yt, f.fv, f.yv]);
   // the strongest penalty among the best: the simpler model where the folds cannot tell them apart
   const top = Math.max(...cvAccuracy.map((c) => c.accuracy));
@@ -176,7 +185,10 @@ export function probeAccuracy(p: ProbeFit, src: FeatureSource): number {
   const { x, y } = readAll(src);
   const classCount = p.weights.b.length;
   return tf.tidy(() => {
-    const logits = tf.add(tf.matMul(tf.tensor2d(x, [src.size, p.weights.featureDim]), tf.tensor2d(p.weights.w, [p.weights.featureDim, classCount])), tf.tensor1d(p.weights.b));
+    const logits = tf.add(
+      tf.matMul(tf.tensor2d(x, [src.size, p.weights.featureDim]), tf.tensor2d(p.weights.w, [p.weights.featureDim, classCount])),
+      tf.tensor1d(p.weights.b),
+    );
     return tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.tensor1d(y, 'int32')), 'float32')).dataSync()[0]!;
   });
 }

@@ -39,7 +39,13 @@ const cfg = (over: Partial<TrainConfig> = {}): TrainConfig => ({ ...defaultTrain
 describe('training a new head on bottleneck features', () => {
   it('learns separable classes and reports every epoch', async () => {
     const epochs: number[] = [];
-    const r = await trainHead({ classCount: 3, config: cfg({ learningRate: 0.01 }), train: blobs(300, 1), val: blobs(60, 2), onEpoch: (m) => epochs.push(m.epoch) });
+    const r = await trainHead({
+      classCount: 3,
+      config: cfg({ learningRate: 0.01 }),
+      train: blobs(300, 1),
+      val: blobs(60, 2),
+      onEpoch: (m) => epochs.push(m.epoch),
+    });
     expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     const last = r.epochs.at(-1)!;
     expect(last.valAccuracy).toBeGreaterThan(0.95);
@@ -50,7 +56,13 @@ describe('training a new head on bottleneck features', () => {
 
   it('does not grow the tensor count across epochs', async () => {
     const counts: number[] = [];
-    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 8, head: { hiddenUnits: 32, dropout: 0.3 } }), train: blobs(200, 4), val: blobs(40, 5), onEpoch: () => counts.push(tf.memory().numTensors) });
+    const r = await trainHead({
+      classCount: 3,
+      config: cfg({ epochs: 8, head: { hiddenUnits: 32, dropout: 0.3 } }),
+      train: blobs(200, 4),
+      val: blobs(40, 5),
+      onEpoch: () => counts.push(tf.memory().numTensors),
+    });
     // the first epoch creates the optimizer's slots and the kept best weights; after that, flat
     expect(new Set(counts.slice(1)).size).toBe(1);
     r.net.dispose();
@@ -79,7 +91,12 @@ describe('training a new head on bottleneck features', () => {
 
   it('stops early when the validation loss stops improving and keeps the best epoch', async () => {
     // tiny training set, long run, big learning rate: validation loss turns up quickly
-    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 200, patience: 3, learningRate: 0.05, batchSize: 4, head: { hiddenUnits: 64, dropout: 0 } }), train: blobs(12, 8), val: blobs(60, 9) });
+    const r = await trainHead({
+      classCount: 3,
+      config: cfg({ epochs: 200, patience: 3, learningRate: 0.05, batchSize: 4, head: { hiddenUnits: 64, dropout: 0 } }),
+      train: blobs(12, 8),
+      val: blobs(60, 9),
+    });
     expect(r.stoppedEarly).toBe(true);
     expect(r.epochs.length).toBeLessThan(200);
     const best = r.epochs[r.bestEpoch - 1]!;
@@ -97,17 +114,33 @@ describe('training a new head on bottleneck features', () => {
   });
 
   it('refuses a learning rate or batch size that makes no sense, with a clear message', async () => {
-    await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/learning rate/) });
+    await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/learning rate/),
+    });
     await expect(trainHead({ classCount: 3, config: cfg({ batchSize: 0 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     // the engine's last guard is the settings' schema: what the forms refuse, it refuses with the same words
-    await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 11 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: 'The learning rate must be a number above 0 and at most 10.' });
-    await expect(trainHead({ classCount: 3, config: cfg({ head: { hiddenUnits: -1, dropout: 0 } }), train: blobs(10, 1), val: null })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: 'Hidden units must be a whole number from 0 to 65536.' });
+    await expect(trainHead({ classCount: 3, config: cfg({ learningRate: 11 }), train: blobs(10, 1), val: null })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: 'The learning rate must be a number above 0 and at most 10.',
+    });
+    await expect(trainHead({ classCount: 3, config: cfg({ head: { hiddenUnits: -1, dropout: 0 } }), train: blobs(10, 1), val: null })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: 'Hidden units must be a whole number from 0 to 65536.',
+    });
     await expect(trainHead({ classCount: 3, config: cfg(), train: blobs(0, 1), val: null })).rejects.toMatchObject({ code: 'DATASET_INVALID' });
   });
 
   it('can be stopped between batches', async () => {
     const ac = new AbortController();
-    const r = await trainHead({ classCount: 3, config: cfg({ epochs: 50 }), train: blobs(100, 12), val: null, onEpoch: (m) => m.epoch === 2 && ac.abort(), signal: ac.signal });
+    const r = await trainHead({
+      classCount: 3,
+      config: cfg({ epochs: 50 }),
+      train: blobs(100, 12),
+      val: null,
+      onEpoch: (m) => m.epoch === 2 && ac.abort(),
+      signal: ac.signal,
+    });
     expect(r.cancelled).toBe(true);
     expect(r.epochs.length).toBe(2);
     r.net.dispose();

@@ -87,7 +87,12 @@ function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
 }
 
 /** loss and accuracy of the net over a whole source, batch by batch */
-export async function evaluateSource(net: ClassifierNet | tfl.Sequential, src: FeatureSource, classCount: number, batchSize = 256): Promise<{ loss: number; accuracy: number }> {
+export async function evaluateSource(
+  net: ClassifierNet | tfl.Sequential,
+  src: FeatureSource,
+  classCount: number,
+  batchSize = 256,
+): Promise<{ loss: number; accuracy: number }> {
   const model = 'predict' in net && 'groups' in net ? net : headNet(net);
   let lossSum = 0;
   let correct = 0;
@@ -96,7 +101,10 @@ export async function evaluateSource(net: ClassifierNet | tfl.Sequential, src: F
     const x = src.read(idx);
     const both = tf.tidy(() => {
       const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
-      const labels = tf.tensor1d(idx.map((i) => src.labels[i]!), 'int32');
+      const labels = tf.tensor1d(
+        idx.map((i) => src.labels[i]!),
+        'int32',
+      );
       const probs = model.predict(xs, false);
       const loss = crossEntropy(tf.oneHot(labels, classCount) as tf.Tensor2D, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32'));
@@ -119,7 +127,8 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   const { train, val, classCount } = opts;
   // every setting by its rule in shared/trainConfig.ts, before anything is built
   const config = readTrainConfig(opts.config);
-  if (train.size === 0) throw new TransferLabError('DATASET_INVALID', 'There are no training images.', 'Add images, or lower the validation and test fractions.');
+  if (train.size === 0)
+    throw new TransferLabError('DATASET_INVALID', 'There are no training images.', 'Add images, or lower the validation and test fractions.');
   const head = buildHead(opts.net?.headInputDim ?? train.featureDim, classCount, config.head, config.seed);
   const net = (opts.net?.wrap ?? headNet)(head);
   // one optimizer a group: fine-tuned layers learn at a fraction of the head's rate
@@ -189,7 +198,10 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
         const idx = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
         const x = train.read(idx, epoch);
         const xs = tf.tensor2d(x, [idx.length, train.featureDim]);
-        const labels = tf.tensor1d(idx.map((i) => train.labels[i]!), 'int32');
+        const labels = tf.tensor1d(
+          idx.map((i) => train.labels[i]!),
+          'int32',
+        );
         const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;
         let hits: tf.Tensor | undefined;
         const { value: loss, grads } = tf.variableGrads(() => {

@@ -14,7 +14,10 @@ describe('a failed write', () => {
   it('is WRITE_FAILED, whatever was being written, when permission is missing or the disk is read-only', () => {
     // a project save is not an export: the code says what went wrong, the message where
     expect(diskError(errno('EACCES'), '/lab/pets.tlab')).toMatchObject({ code: 'WRITE_FAILED', message: 'No permission: could not write /lab/pets.tlab.' });
-    expect(diskError(errno('EROFS'), '/media/cd/pets.tlab')).toMatchObject({ code: 'WRITE_FAILED', message: 'The disk is read-only: could not write /media/cd/pets.tlab.' });
+    expect(diskError(errno('EROFS'), '/media/cd/pets.tlab')).toMatchObject({
+      code: 'WRITE_FAILED',
+      message: 'The disk is read-only: could not write /media/cd/pets.tlab.',
+    });
   });
 
   it('leaves the old file whole, and no temporary file, when the write cannot finish', async () => {

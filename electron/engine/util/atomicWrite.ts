@@ -4,7 +4,8 @@ import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
 
 /** the temporary sibling a write goes to before its rename: hidden, and unique to this process and moment */
-const temporaryFor = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+const temporaryFor = (file: string) =>
+  path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`);
 
 /**
  * Write a file so that a reader sees the old content or the new, never half: a temporary
@@ -67,7 +68,8 @@ export function bottleneckCachePlace(folder: string): DiskPlace {
   return { folder, safeToDelete: 'the bottleneck cache there is derived data and safe to delete: it costs only a new extraction' };
 }
 
-const fullDiskHint = (where: DiskPlace) => `Free some space on the disk that holds ${where.folder}${where.safeToDelete ? ` (${where.safeToDelete})` : ''}, then try again.`;
+const fullDiskHint = (where: DiskPlace) =>
+  `Free some space on the disk that holds ${where.folder}${where.safeToDelete ? ` (${where.safeToDelete})` : ''}, then try again.`;
 
 /** Turns ENOSPC/EDQUOT/EACCES into messages a user can act on; anything else passes through. */
 export function diskError(e: unknown, file: string, place?: DiskPlace): unknown {
@@ -76,7 +78,12 @@ export function diskError(e: unknown, file: string, place?: DiskPlace): unknown 
     return new TransferLabError('DISK_FULL', `The disk is full: could not write ${file}.`, fullDiskHint(place ?? { folder: path.dirname(file) }), { cause: e });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new TransferLabError('WRITE_FAILED', `${code === 'EROFS' ? 'The disk is read-only' : 'No permission'}: could not write ${file}.`, 'Choose a folder you can write to.', { cause: e });
+    return new TransferLabError(
+      'WRITE_FAILED',
+      `${code === 'EROFS' ? 'The disk is read-only' : 'No permission'}: could not write ${file}.`,
+      'Choose a folder you can write to.',
+      { cause: e },
+    );
   }
   return e;
 }

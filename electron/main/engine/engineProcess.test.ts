@@ -16,12 +16,26 @@ function stubService(emit: Emit): EngineService {
   emitFromEngine = emit;
   return {
     handlers: {
-      'models.catalog': async () => ({ entries: [], measured: { mobilenet_v2: { out_relu: { images: 768, seconds: 2.9, imagesPerSecond: 268, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' } } }, cached: [] }),
+      'models.catalog': async () => ({
+        entries: [],
+        measured: {
+          mobilenet_v2: {
+            out_relu: { images: 768, seconds: 2.9, imagesPerSecond: 268, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' },
+          },
+        },
+        cached: [],
+      }),
       'dataset.scan': async () => {
         throw new TransferLabError('DATASET_NOT_FOUND', 'Dataset folder not found: /gone', 'Choose the folder again.');
       },
       'train.start': async () => ({ jobId: 'job-1' }),
-      'sweep.start': async () => ({ jobId: 'sweep-1', runs: [{ index: 0, label: 'lr 0.001' }, { index: 1, label: 'lr 0.01' }] }),
+      'sweep.start': async () => ({
+        jobId: 'sweep-1',
+        runs: [
+          { index: 0, label: 'lr 0.001' },
+          { index: 1, label: 'lr 0.01' },
+        ],
+      }),
       'train.resume': async () => ({ jobId: 'resumed-1' }),
       // never answers: a request in flight when the engine dies
       'models.inspect': () => new Promise(() => undefined),
@@ -46,7 +60,12 @@ beforeEach(() => {
   events.length = 0;
   fakeEngine.forks.length = 0;
   fakeEngine.child = (p: FakeUtilityProcess) => void serveEngine(p.port, stubService, (code) => p.exit(code));
-  engine = new EngineProcess({ entry: '/app/out/main/engine.js', env: { TRANSFER_LAB_VERSION: '1.2.3' }, onEvent: (name, payload) => events.push({ name, payload }), log });
+  engine = new EngineProcess({
+    entry: '/app/out/main/engine.js',
+    env: { TRANSFER_LAB_VERSION: '1.2.3' },
+    onEvent: (name, payload) => events.push({ name, payload }),
+    log,
+  });
 });
 afterEach(async () => {
   await engine.stop();
@@ -55,12 +74,27 @@ afterEach(async () => {
 describe('the engine in its utility process', () => {
   it('is forked from the engine entry with main’s environment', () => {
     engine.start();
-    expect(electronMock.utilityProcess.fork).toHaveBeenCalledWith('/app/out/main/engine.js', [], expect.objectContaining({ env: { TRANSFER_LAB_VERSION: '1.2.3' }, serviceName: 'Transfer Lab engine' }));
+    expect(electronMock.utilityProcess.fork).toHaveBeenCalledWith(
+      '/app/out/main/engine.js',
+      [],
+      expect.objectContaining({ env: { TRANSFER_LAB_VERSION: '1.2.3' }, serviceName: 'Transfer Lab engine' }),
+    );
   });
 
   it('answers numbered requests, in any order', async () => {
     const [catalog, scan] = await Promise.all([engine.call('models.catalog', {}), engine.call('dataset.scan', { path: '/gone' })]);
-    expect(catalog).toEqual({ ok: true, result: { entries: [], measured: { mobilenet_v2: { out_relu: { images: 768, seconds: 2.9, imagesPerSecond: 268, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' } } }, cached: [] } });
+    expect(catalog).toEqual({
+      ok: true,
+      result: {
+        entries: [],
+        measured: {
+          mobilenet_v2: {
+            out_relu: { images: 768, seconds: 2.9, imagesPerSecond: 268, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' },
+          },
+        },
+        cached: [],
+      },
+    });
     expect(scan).toEqual({ ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /gone', hint: 'Choose the folder again.' } });
     expect(fakeEngine.forks).toHaveLength(1);
   });
@@ -81,7 +115,13 @@ describe('the engine in its utility process', () => {
 
     await expect(inFlight).resolves.toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringMatching(/models\.inspect.*137/) } });
     await vi.waitFor(() => expect(events.map((e) => e.name)).toContain('job.finished'));
-    expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({ jobId: 'job-1', status: 'failed', runDir: null, run: null, error: { code: 'INTERNAL' } });
+    expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({
+      jobId: 'job-1',
+      status: 'failed',
+      runDir: null,
+      run: null,
+      error: { code: 'INTERNAL' },
+    });
 
     await vi.waitFor(() => expect(fakeEngine.forks).toHaveLength(2), { timeout: 3000 });
     await expect(engine.call('models.catalog', {})).resolves.toMatchObject({ ok: true });
@@ -94,7 +134,11 @@ describe('the engine in its utility process', () => {
     await expect(engine.call(request, input)).resolves.toMatchObject({ ok: true, result: { jobId } });
     fakeEngine.forks[0]!.exit(137);
     await vi.waitFor(() => expect(events.map((e) => e.name)).toContain('job.finished'));
-    expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({ jobId, status: 'failed', error: { code: 'INTERNAL', message: expect.stringMatching(/137/) } });
+    expect(events.find((e) => e.name === 'job.finished')?.payload).toMatchObject({
+      jobId,
+      status: 'failed',
+      error: { code: 'INTERNAL', message: expect.stringMatching(/137/) },
+    });
   });
 
   it('when it dies before it answered the start, the job its events named ends as failed', async () => {

@@ -134,7 +134,9 @@ export class EngineProcess {
     this.o.log?.(`the engine stopped unexpectedly (exit code ${code})`);
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      p.resolve(failure({ code: 'INTERNAL', message: `The engine stopped while answering ${p.name} (exit code ${code}).`, hint: 'It has been restarted: try again.' }));
+      p.resolve(
+        failure({ code: 'INTERNAL', message: `The engine stopped while answering ${p.name} (exit code ${code}).`, hint: 'It has been restarted: try again.' }),
+      );
     }
     if (this.runningJob) {
       const jobId = this.runningJob;

@@ -20,7 +20,10 @@ beforeEach(() => {
   vi.clearAllMocks();
   uninstall = installRouter({
     isTrustedSender: (e) => isTrustedSender(e as SenderEvent, win, entry),
-    handlers: routerHandlers(dialogHandlers(() => win), engine),
+    handlers: routerHandlers(
+      dialogHandlers(() => win),
+      engine,
+    ),
     afterCall,
   });
 });
@@ -56,7 +59,10 @@ describe('the tl:call chokepoint', () => {
   });
 
   it('passes the engine’s failure on as plain data, code and hint intact', async () => {
-    engine.call.mockResolvedValueOnce({ ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose the folder again.' } });
+    engine.call.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose the folder again.' },
+    });
     await expect(call(fromApp, 'dataset.scan', { path: '/x' })).resolves.toEqual({
       ok: false,
       error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose the folder again.' },
@@ -98,7 +104,10 @@ describe('native dialogs, answered in main', () => {
 
   it('saves under the chosen name, adding .tlab when the dialog did not', async () => {
     showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: '/home/u/flowers' });
-    await expect(call(fromApp, 'dialog.pickProjectFile', { mode: 'save', defaultPath: '/home/u' })).resolves.toEqual({ ok: true, result: { path: '/home/u/flowers.tlab' } });
+    await expect(call(fromApp, 'dialog.pickProjectFile', { mode: 'save', defaultPath: '/home/u' })).resolves.toEqual({
+      ok: true,
+      result: { path: '/home/u/flowers.tlab' },
+    });
     showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: '/home/u/flowers.TLAB' });
     await expect(call(fromApp, 'dialog.pickProjectFile', { mode: 'save' })).resolves.toEqual({ ok: true, result: { path: '/home/u/flowers.TLAB' } });
   });

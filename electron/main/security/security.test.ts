@@ -55,7 +55,11 @@ describe('the main window', () => {
   it('gives its page no Node, a sandbox and an isolated world, and loads the built page through app://, not file://', () => {
     const files = appFiles('/opt/app/out/main');
     expect(files.rendererDir).toBe('/opt/app/out/renderer');
-    const win = createMainWindow(files) as unknown as { options: { webPreferences: object }; loadFile: ReturnType<typeof vi.fn>; loadURL: ReturnType<typeof vi.fn> };
+    const win = createMainWindow(files) as unknown as {
+      options: { webPreferences: object };
+      loadFile: ReturnType<typeof vi.fn>;
+      loadURL: ReturnType<typeof vi.fn>;
+    };
     expect(win.options.webPreferences).toMatchObject({
       preload: '/opt/app/out/preload/index.cjs',
       contextIsolation: true,

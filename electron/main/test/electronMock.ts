@@ -18,7 +18,10 @@ export class FakeUtilityProcess extends EventEmitter {
   readonly port: ParentPortLike & EventEmitter;
   exited = false;
 
-  constructor(readonly entry: string, readonly options: unknown) {
+  constructor(
+    readonly entry: string,
+    readonly options: unknown,
+  ) {
     super();
     const port = new EventEmitter() as ParentPortLike & EventEmitter;
     port.postMessage = (m) => setImmediate(() => !this.exited && this.emit('message', structuredClone(m)));
@@ -147,7 +150,10 @@ export const electronMock = {
     fetch: vi.fn(async (url: string) => {
       try {
         const body = await readFile(fileURLToPath(url));
-        return new Response(body, { status: 200, headers: { 'content-type': url.endsWith('.html') ? 'text/html' : url.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' } });
+        return new Response(body, {
+          status: 200,
+          headers: { 'content-type': url.endsWith('.html') ? 'text/html' : url.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' },
+        });
       } catch {
         return new Response('', { status: 404 });
       }

@@ -52,7 +52,11 @@ describe('the WebSocket client', () => {
 
     const refused = client.api.call('dataset.scan', { path: '/gone' });
     await vi.waitFor(() => expect(socket.sent).toHaveLength(2));
-    socket.deliver({ type: 'response', id: 2, reply: { ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /gone', hint: 'Choose it again.' } } });
+    socket.deliver({
+      type: 'response',
+      id: 2,
+      reply: { ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /gone', hint: 'Choose it again.' } },
+    });
     await expect(refused).rejects.toMatchObject({ name: 'ApiError', code: 'DATASET_NOT_FOUND', hint: 'Choose it again.' });
   });
 

@@ -84,7 +84,14 @@ class WebSocketApi implements TransferLabApi {
       ws.onclose = () => {
         this.setState('closed');
         this.ws = null;
-        for (const p of this.pending.values()) p.reject(new ApiError({ code: 'INTERNAL', message: 'The connection to the engine was lost.', hint: 'Reload the page; a training run in progress carries on.' }));
+        for (const p of this.pending.values())
+          p.reject(
+            new ApiError({
+              code: 'INTERNAL',
+              message: 'The connection to the engine was lost.',
+              hint: 'Reload the page; a training run in progress carries on.',
+            }),
+          );
         this.pending.clear();
       };
       ws.onmessage = (m) => this.receive(String(m.data));
@@ -179,12 +186,22 @@ function tokenFromPage(): string | null {
 async function whyNoConnection(token: string): Promise<ApiError> {
   try {
     const r = await fetch('/api/session', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
-    if (r.status === 401) return new ApiError({ code: 'INTERNAL', message: "This page's token is not the server's: it was opened with an old or no token.", hint: 'Open the address `transfer-lab serve` printed (with its token); a training run in progress carries on.' });
-    if (r.ok) return new ApiError({ code: 'INTERNAL', message: 'The engine refused the connection.', hint: 'Reload the page; a training run in progress carries on.' });
+    if (r.status === 401)
+      return new ApiError({
+        code: 'INTERNAL',
+        message: "This page's token is not the server's: it was opened with an old or no token.",
+        hint: 'Open the address `transfer-lab serve` printed (with its token); a training run in progress carries on.',
+      });
+    if (r.ok)
+      return new ApiError({ code: 'INTERNAL', message: 'The engine refused the connection.', hint: 'Reload the page; a training run in progress carries on.' });
   } catch {
     // nothing answers at all
   }
-  return new ApiError({ code: 'INTERNAL', message: 'Cannot reach the Transfer Lab engine: `transfer-lab serve` is not running.', hint: 'Start it again; it keeps its token, so this page then works after a reload.' });
+  return new ApiError({
+    code: 'INTERNAL',
+    message: 'Cannot reach the Transfer Lab engine: `transfer-lab serve` is not running.',
+    hint: 'Start it again; it keeps its token, so this page then works after a reload.',
+  });
 }
 
 let socket: WebSocketApi | null = null;

@@ -9,7 +9,14 @@ vi.mock('vue-echarts', () => ({ default: { name: 'VChart', props: ['option'], re
 
 type FigureProps = { option: { grid: object | object[]; legend?: object; title?: { text: string }[] }; height: number; title: string };
 const figureOf = (w: ReturnType<typeof mount>) => w.getComponent(ChartFigure).props() as unknown as FigureProps;
-const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `${i + 1}: batch ${i + 1}`, points: [[1, 0.5], [2, 0.6 + i / 100]] as [number, number][] }));
+const runs = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `${i + 1}: batch ${i + 1}`,
+    points: [
+      [1, 0.5],
+      [2, 0.6 + i / 100],
+    ] as [number, number][],
+  }));
 
 describe('curves of several runs', () => {
   it('stay one chart with a legend for a few runs', () => {

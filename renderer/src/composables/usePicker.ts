@@ -23,7 +23,10 @@ export function usePicker() {
     if (!isDesktop()) return 'fallback';
     try {
       const defaultPath = start ?? undefined;
-      const r = kind === 'folder' ? await api.call('dialog.pickFolder', { title, ...(defaultPath ? { defaultPath } : {}) }) : await api.call('dialog.pickProjectFile', { mode: kind, ...(defaultPath ? { defaultPath } : {}) });
+      const r =
+        kind === 'folder'
+          ? await api.call('dialog.pickFolder', { title, ...(defaultPath ? { defaultPath } : {}) })
+          : await api.call('dialog.pickProjectFile', { mode: kind, ...(defaultPath ? { defaultPath } : {}) });
       return r.path;
     } catch (e) {
       if (e instanceof ApiError && e.code === 'UNSUPPORTED') return 'fallback';

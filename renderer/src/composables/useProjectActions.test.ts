@@ -29,7 +29,13 @@ const Shell = defineComponent({
 const other: ProjectFile = { ...newProjectFile('Birds'), runs: [] };
 
 async function mountShell() {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: { render: () => null } }, { path: '/:step', component: { render: () => null } }] });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: { render: () => null } },
+      { path: '/:step', component: { render: () => null } },
+    ],
+  });
   await router.push('/');
   const w = mount(Shell, { attachTo: document.body, global: { plugins: [router] } });
   await flushPromises();

@@ -42,7 +42,10 @@ export const useExportStore = defineStore('export', () => {
     exporting.value = true;
     result.value = null;
     try {
-      result.value = { ...(await api.call('run.export', { runDir: run.runDir, dest: target, parity: parity.value, formats: [...formats.value] })), runId: run.id };
+      result.value = {
+        ...(await api.call('run.export', { runDir: run.runDir, dest: target, parity: parity.value, formats: [...formats.value] })),
+        runId: run.id,
+      };
       return true;
     } catch (e) {
       useNoticeStore().report(e, 'Exporting the model');
@@ -52,5 +55,15 @@ export const useExportStore = defineStore('export', () => {
     }
   }
 
-  return { dest: readonly(dest), parity: readonly(parity), formats: readonly(formats), exporting: readonly(exporting), result: readonly(result), setDest, setParity, setFormat, exportRun };
+  return {
+    dest: readonly(dest),
+    parity: readonly(parity),
+    formats: readonly(formats),
+    exporting: readonly(exporting),
+    result: readonly(result),
+    setDest,
+    setParity,
+    setFormat,
+    exportRun,
+  };
 });

@@ -11,7 +11,19 @@ import { useTrainConfigStore } from './trainConfig';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
 
-const plan = (cut: string): FreezePlan => ({ cut, cutShape: [7, 7, 1280], pooling: 'avg', featureDim: 1280, frozenParams: 2_257_984, trainableParams: 2562, cacheBytesPerImage: 5120, extractMemoryMiB: 700, trainMemoryMiB: 1, fineTune: null, fineTuneUnavailable: null });
+const plan = (cut: string): FreezePlan => ({
+  cut,
+  cutShape: [7, 7, 1280],
+  pooling: 'avg',
+  featureDim: 1280,
+  frozenParams: 2_257_984,
+  trainableParams: 2562,
+  cacheBytesPerImage: 5120,
+  extractMemoryMiB: 700,
+  trainMemoryMiB: 1,
+  fineTune: null,
+  fineTuneUnavailable: null,
+});
 
 describe('useFreezeStore', () => {
   beforeEach(async () => {
@@ -29,7 +41,9 @@ describe('useFreezeStore', () => {
     useTrainConfigStore().setHead({ hiddenUnits: 64 });
     expect(freeze.stale).toBe(true);
     await freeze.refreshPlan();
-    expect(sent('freeze.plan')).toEqual([{ source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32, fineTuneLayers: 0 }]);
+    expect(sent('freeze.plan')).toEqual([
+      { source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32, fineTuneLayers: 0 },
+    ]);
     expect(freeze.effectiveCut).toBe('out_relu');
     expect(freeze.cutIndex).toBe(2);
     expect(freeze.cacheBytes).toBe(5120 * 6);

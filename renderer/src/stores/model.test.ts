@@ -16,8 +16,19 @@ describe('useModelStore', () => {
   });
 
   it('loads the catalog with the speeds measured on this machine', async () => {
-    const m = (images: number, imagesPerSecond: number) => ({ images, seconds: images / imagesPerSecond, imagesPerSecond, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' as const });
-    handle('models.catalog', () => ({ entries: modelCatalog, measured: { mobilenet_v2_100_224: { out_relu: m(768, 64), block_16_project_BN: m(60, 90) } }, cached: [] }));
+    const m = (images: number, imagesPerSecond: number) => ({
+      images,
+      seconds: images / imagesPerSecond,
+      imagesPerSecond,
+      measuredAt: '2026-12-05T08:00:00.000Z',
+      extractor: 'onnx',
+      device: 'cpu' as const,
+    });
+    handle('models.catalog', () => ({
+      entries: modelCatalog,
+      measured: { mobilenet_v2_100_224: { out_relu: m(768, 64), block_16_project_BN: m(60, 90) } },
+      cached: [],
+    }));
     const model = useModelStore();
     await model.loadCatalog();
     expect(model.catalog.length).toBe(modelCatalog.length);

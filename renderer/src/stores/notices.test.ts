@@ -12,7 +12,9 @@ describe('useNoticeStore', () => {
   it('shows an API error as the engine worded it: message, hint, code', () => {
     const notices = useNoticeStore();
     notices.report(new ApiError({ code: 'DATASET_NOT_FOUND', message: 'No such folder.', hint: 'Check the path.' }), 'Scanning');
-    expect(notices.notices).toEqual([expect.objectContaining({ context: 'Scanning', code: 'DATASET_NOT_FOUND', message: 'No such folder.', hint: 'Check the path.' })]);
+    expect(notices.notices).toEqual([
+      expect.objectContaining({ context: 'Scanning', code: 'DATASET_NOT_FOUND', message: 'No such folder.', hint: 'Check the path.' }),
+    ]);
   });
 
   it('takes the plain error data a finished job carries', () => {
@@ -61,7 +63,7 @@ describe('useNoticeStore', () => {
     expect(notices.notices.map((n) => n.context)).toEqual(['Runs added']);
   });
 
-  it('opening another project takes the last one\'s notices away, even those about the whole project', () => {
+  it("opening another project takes the last one's notices away, even those about the whole project", () => {
     const notices = useNoticeStore();
     notices.enterProject('project-a');
     notices.enterStep('train');

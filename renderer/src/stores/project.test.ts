@@ -46,7 +46,19 @@ describe('useProjectStore', () => {
     const project = useProjectStore();
     await useDatasetStore().scanFolder('/data/pets');
     await useModelStore().use('/models/mnv2');
-    handle('freeze.plan', () => ({ cut: 'Conv1', cutShape: [112, 112, 32], pooling: 'avg', featureDim: 32, frozenParams: 864, trainableParams: 66, cacheBytesPerImage: 128, extractMemoryMiB: 10, trainMemoryMiB: 1, fineTune: null, fineTuneUnavailable: null }));
+    handle('freeze.plan', () => ({
+      cut: 'Conv1',
+      cutShape: [112, 112, 32],
+      pooling: 'avg',
+      featureDim: 32,
+      frozenParams: 864,
+      trainableParams: 66,
+      cacheBytesPerImage: 128,
+      extractMemoryMiB: 10,
+      trainMemoryMiB: 1,
+      fineTune: null,
+      fineTuneUnavailable: null,
+    }));
     await useFreezeStore().selectCut('Conv1');
     useTrainConfigStore().setConfig({ epochs: 7 });
     project.addRun('/work/runs/run-1', sampleRun('run-1'));

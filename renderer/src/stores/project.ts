@@ -74,7 +74,17 @@ export const useProjectStore = defineStore('project', () => {
   const owns = (o: ProjectOwner): boolean => identity.owns(o);
 
   function emptyState(): ProjectState {
-    return { name: UNTITLED, dataset: null, model: null, freeze: { cut: null }, training: plain(defaultTrainConfig), runs: [], notes: '', lab: null, ui: { step: 'dataset' } };
+    return {
+      name: UNTITLED,
+      dataset: null,
+      model: null,
+      freeze: { cut: null },
+      training: plain(defaultTrainConfig),
+      runs: [],
+      notes: '',
+      lab: null,
+      ui: { step: 'dataset' },
+    };
   }
 
   function saveContext(): SaveContext {
@@ -168,7 +178,15 @@ export const useProjectStore = defineStore('project', () => {
       hydrate(s, r.file, signatureOf(s), newDraftId(), !r.datasetMissing);
       useNoticeStore().resolve('Opening the project');
       if (r.datasetMissing && s.dataset) {
-        useNoticeStore().report({ code: 'DATASET_NOT_FOUND', message: `The project's dataset folder ${s.dataset.root} is missing.`, hint: 'Choose the folder again in step 1; the rest of the project is kept.' }, 'Opening the project', { scope: 'project' });
+        useNoticeStore().report(
+          {
+            code: 'DATASET_NOT_FOUND',
+            message: `The project's dataset folder ${s.dataset.root} is missing.`,
+            hint: 'Choose the folder again in step 1; the rest of the project is kept.',
+          },
+          'Opening the project',
+          { scope: 'project' },
+        );
       }
       await joinFinishedRuns();
       void useRecentProjectsStore().load();
@@ -240,7 +258,11 @@ export const useProjectStore = defineStore('project', () => {
     // settings the user changed while the project was opening are theirs: kept
     if (form && JSON.stringify(trainConfig.config) === hydratedConfig) trainConfig.restoreConfig(form);
     const n = found.length;
-    useNoticeStore().inform(`${n} run${n === 1 ? '' : 's'} finished while the app was closed and ${n === 1 ? 'was' : 'were'} added; save to keep ${n === 1 ? 'it' : 'them'}.`, 'Runs added', { scope: 'project' });
+    useNoticeStore().inform(
+      `${n} run${n === 1 ? '' : 's'} finished while the app was closed and ${n === 1 ? 'was' : 'were'} added; save to keep ${n === 1 ? 'it' : 'them'}.`,
+      'Runs added',
+      { scope: 'project' },
+    );
   }
 
   async function finishedRunsOf() {
@@ -262,7 +284,14 @@ export const useProjectStore = defineStore('project', () => {
   }
 
   async function restore(draft: Draft): Promise<void> {
-    const read = await Promise.all(draft.state.runs.map((run) => api.call('run.read', { runDir: run.runDir }).then((record) => ({ ...run, record })).catch(() => null)));
+    const read = await Promise.all(
+      draft.state.runs.map((run) =>
+        api
+          .call('run.read', { runDir: run.runDir })
+          .then((record) => ({ ...run, record }))
+          .catch(() => null),
+      ),
+    );
     base.value = draft.base;
     hydrate({ ...draft.state, runs: read.filter((r): r is ProjectRun => r !== null) }, draft.file, draft.savedSignature, draft.id);
     await joinFinishedRuns();

@@ -27,7 +27,21 @@ const snapshot = (owner: JobSnapshot['owner'], status: JobSnapshot['status'] = '
   owner,
   status,
   startedAt: '2026-01-01T00:00:00Z',
-  events: [{ type: 'epoch', epoch: 1, epochs: 3, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 0.1, samplesPerSecond: 100, rssMiB: 300, numTensors: 5 }],
+  events: [
+    {
+      type: 'epoch',
+      epoch: 1,
+      epochs: 3,
+      loss: 1,
+      accuracy: 0.5,
+      valLoss: 1,
+      valAccuracy: 0.5,
+      seconds: 0.1,
+      samplesPerSecond: 100,
+      rssMiB: 300,
+      numTensors: 5,
+    },
+  ],
   runDir: '/work/runs/run-late',
   error: null,
   runs: [{ index: 0, label: 'one run', status, runDir: '/work/runs/run-late', error: null, resumable: false }],
@@ -49,7 +63,17 @@ describe('runs that finished while no window had their project open', () => {
 
   it('join the project when it is opened: dirty, the Train form as the run started, a notice to save', async () => {
     handle('project.finishedRuns', ({ owner }) => ({
-      runs: owner.file === '/lab/pets.tlab' ? [{ runDir: '/work/runs/run-late', record: sampleRun('run-late'), finishedAt: '2026-01-02T00:00:00Z', form: { ...defaultTrainConfig, learningRate: 0.02 } }] : [],
+      runs:
+        owner.file === '/lab/pets.tlab'
+          ? [
+              {
+                runDir: '/work/runs/run-late',
+                record: sampleRun('run-late'),
+                finishedAt: '2026-01-02T00:00:00Z',
+                form: { ...defaultTrainConfig, learningRate: 0.02 },
+              },
+            ]
+          : [],
     }));
     handle('train.current', () => ({ job: snapshot({ draftId: 'the-closed-tab', file: '/lab/pets.tlab' }) }));
     const project = useProjectStore();
@@ -58,7 +82,9 @@ describe('runs that finished while no window had their project open', () => {
     expect(project.runs.map((r) => r.record.id)).toEqual(['run-late']);
     expect(project.dirty).toBe(true);
     expect(useTrainConfigStore().config.learningRate).toBe(0.02);
-    expect(useNoticeStore().notices).toEqual([expect.objectContaining({ level: 'info', message: '1 run finished while the app was closed and was added; save to keep it.' })]);
+    expect(useNoticeStore().notices).toEqual([
+      expect.objectContaining({ level: 'info', message: '1 run finished while the app was closed and was added; save to keep it.' }),
+    ]);
     // the job's curves are shown, beside the project they belong to
     await vi.waitFor(() => expect(useTrainingStore().jobId).toBe('job-1'));
     expect(useTrainingStore().epochs).toHaveLength(1);
@@ -73,13 +99,15 @@ describe('runs that finished while no window had their project open', () => {
     await vi.waitFor(() => expect(sent('project.finishedRuns')).toHaveLength(1));
     // the project is shown; the user edits the form before the engine's answer arrives
     useTrainConfigStore().setConfig({ epochs: 400 });
-    answer({ runs: [{ runDir: '/work/runs/run-late', record: sampleRun('run-late'), finishedAt: '2026-01-02T00:00:00Z', form: { ...defaultTrainConfig, epochs: 14 } }] });
+    answer({
+      runs: [{ runDir: '/work/runs/run-late', record: sampleRun('run-late'), finishedAt: '2026-01-02T00:00:00Z', form: { ...defaultTrainConfig, epochs: 14 } }],
+    });
     expect(await opening).toBe(true);
     expect(project.runs.map((r) => r.record.id)).toEqual(['run-late']);
     expect(useTrainConfigStore().config.epochs).toBe(400);
   });
 
-  it('another project\'s job is not shown, and its run does not join this project', async () => {
+  it("another project's job is not shown, and its run does not join this project", async () => {
     handle('project.finishedRuns', () => ({ runs: [] }));
     handle('train.current', () => ({ job: snapshot({ draftId: 'another-tab-xyz', file: '/lab/birds.tlab' }, 'running') }));
     const project = useProjectStore();

@@ -14,7 +14,19 @@ import { useTrainingStore } from './training';
 
 vi.mock('../api/client', () => import('../testing/mockApi'));
 
-const epoch = (n: number): EpochEvent => ({ type: 'epoch', epoch: n, epochs: 3, loss: 1 / n, accuracy: 0.3 * n, valLoss: 1.1 / n, valAccuracy: 0.25 * n, seconds: 0.2, samplesPerSecond: 500, rssMiB: 300, numTensors: 10 });
+const epoch = (n: number): EpochEvent => ({
+  type: 'epoch',
+  epoch: n,
+  epochs: 3,
+  loss: 1 / n,
+  accuracy: 0.3 * n,
+  valLoss: 1.1 / n,
+  valAccuracy: 0.25 * n,
+  seconds: 0.2,
+  samplesPerSecond: 500,
+  rssMiB: 300,
+  numTensors: 10,
+});
 
 describe('useTrainingStore', () => {
   beforeEach(async () => {
@@ -32,7 +44,13 @@ describe('useTrainingStore', () => {
     const training = useTrainingStore();
     useTrainConfigStore().setConfig({ epochs: 3, learningRate: 0.01 });
     expect(await training.start()).toBe(true);
-    expect(sent('train.start')[0]).toMatchObject({ dataset: '/data/pets', split: { val: 0.1, test: 0.2 }, source: '/models/mnv2', cut: null, config: { epochs: 3, learningRate: 0.01 } });
+    expect(sent('train.start')[0]).toMatchObject({
+      dataset: '/data/pets',
+      split: { val: 0.1, test: 0.2 },
+      source: '/models/mnv2',
+      cut: null,
+      config: { epochs: 3, learningRate: 0.01 },
+    });
     expect(training.running).toBe(true);
     expect(training.starting).toBe(false);
   });
@@ -42,7 +60,10 @@ describe('useTrainingStore', () => {
     handle('train.start', ({ jobId }) => {
       named = jobId!;
       // the engine emits at once: these arrive before the answer
-      emit('job.event', { jobId: named, event: { type: 'facts', backend: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'wasm, the fastest' } } });
+      emit('job.event', {
+        jobId: named,
+        event: { type: 'facts', backend: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'wasm, the fastest' } },
+      });
       emit('job.event', { jobId: named, event: { type: 'phase', phase: 'extract', message: 'extracting' } });
       return { jobId: named };
     });
@@ -67,7 +88,13 @@ describe('useTrainingStore', () => {
 
   it('a job that ends before start answered ends in the view too', async () => {
     handle('train.start', ({ jobId }) => {
-      emit('job.finished', { jobId: jobId!, status: 'failed', runDir: null, run: null, error: { code: 'DATASET_INVALID', message: 'No classes.', hint: 'Add folders.' } });
+      emit('job.finished', {
+        jobId: jobId!,
+        status: 'failed',
+        runDir: null,
+        run: null,
+        error: { code: 'DATASET_INVALID', message: 'No classes.', hint: 'Add folders.' },
+      });
       return { jobId: jobId! };
     });
     const training = useTrainingStore();
@@ -94,19 +121,48 @@ describe('useTrainingStore', () => {
 
   it("lists a sweep's runs as the engine plans them, and a run that ended before the answer keeps its status", async () => {
     handle('sweep.start', ({ jobId }) => {
-      emit('job.run', { jobId: jobId!, index: 0, label: 'lr 0.01', status: 'failed', runDir: null, run: null, error: { code: 'INTERNAL', message: 'boom' }, resumable: false });
-      return { jobId: jobId!, runs: [{ index: 0, label: 'lr 0.01', epochs: 4 }, { index: 1, label: 'lr 0.1', epochs: 4 }] };
+      emit('job.run', {
+        jobId: jobId!,
+        index: 0,
+        label: 'lr 0.01',
+        status: 'failed',
+        runDir: null,
+        run: null,
+        error: { code: 'INTERNAL', message: 'boom' },
+        resumable: false,
+      });
+      return {
+        jobId: jobId!,
+        runs: [
+          { index: 0, label: 'lr 0.01', epochs: 4 },
+          { index: 1, label: 'lr 0.1', epochs: 4 },
+        ],
+      };
     });
     const training = useTrainingStore();
     const started = training.startSweep({ learningRate: [0.01, 0.1] }, { config: { epochs: 4 } });
     // planned here with the engine's own function, before it answers
     expect(training.runs.map((r) => r.label)).toEqual(['lr 0.01', 'lr 0.1']);
     expect(await started).toBe(true);
-    expect(training.runs.map((r) => [r.label, r.status, r.epochs])).toEqual([['lr 0.01', 'failed', 4], ['lr 0.1', 'queued', 4]]);
+    expect(training.runs.map((r) => [r.label, r.status, r.epochs])).toEqual([
+      ['lr 0.01', 'failed', 4],
+      ['lr 0.1', 'queued', 4],
+    ]);
   });
 
-  it('a refused start shows the engine\'s job again, as it was', async () => {
-    handle('train.current', () => ({ job: { jobId: 'j0', status: 'done', startedAt: '2026-01-01T00:00:00Z', events: [epoch(1), epoch(2)], runDir: '/work/runs/j0', error: null, runs: [{ index: 0, label: 'one run', status: 'done', runDir: '/work/runs/j0', error: null, resumable: false }], current: 0 } }));
+  it("a refused start shows the engine's job again, as it was", async () => {
+    handle('train.current', () => ({
+      job: {
+        jobId: 'j0',
+        status: 'done',
+        startedAt: '2026-01-01T00:00:00Z',
+        events: [epoch(1), epoch(2)],
+        runDir: '/work/runs/j0',
+        error: null,
+        runs: [{ index: 0, label: 'one run', status: 'done', runDir: '/work/runs/j0', error: null, resumable: false }],
+        current: 0,
+      },
+    }));
     const training = useTrainingStore();
     await training.resume();
     fail('train.start', { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found.', hint: 'Choose it again.' });
@@ -124,15 +180,29 @@ describe('useTrainingStore', () => {
     const j1 = training.jobId!;
     emit('job.event', { jobId: j1, event: { type: 'log', level: 'info', message: 'backend: from a log line' } });
     expect(training.backendNote).toBeNull();
-    emit('job.event', { jobId: training.jobId!, event: { type: 'facts', backend: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'wasm: XNNPACK with SIMD' } } });
-    emit('job.event', { jobId: training.jobId!, event: { type: 'facts', extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 1 } } });
+    emit('job.event', {
+      jobId: training.jobId!,
+      event: { type: 'facts', backend: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'wasm: XNNPACK with SIMD' } },
+    });
+    emit('job.event', {
+      jobId: training.jobId!,
+      event: { type: 'facts', extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 1 } },
+    });
     expect(training.backendNote).toBe('wasm: XNNPACK with SIMD');
     expect(training.extractorNote).toBe('ONNX Runtime on the CPU, 2 workers of 1 thread');
     // a fallback comes later and wins
-    emit('job.event', { jobId: training.jobId!, event: { type: 'facts', extractor: { runtime: 'fused', backend: 'wasm', workers: 1, threads: 1, fallbackReason: 'parity check failed' } } });
+    emit('job.event', {
+      jobId: training.jobId!,
+      event: { type: 'facts', extractor: { runtime: 'fused', backend: 'wasm', workers: 1, threads: 1, fallbackReason: 'parity check failed' } },
+    });
     expect(training.extractorNote).toBe('TF.js fused graph on wasm, 1 worker (fell back: parity check failed)');
     // where the features came from follows, once they are there
-    const extraction = { source: 'extracted' as const, extracted: 60, cached: 0, measurement: { images: 60, seconds: 2, imagesPerSecond: 30, measuredAt: '2026-12-05T00:00:00Z', extractor: 'fused', device: 'cpu' as const } };
+    const extraction = {
+      source: 'extracted' as const,
+      extracted: 60,
+      cached: 0,
+      measurement: { images: 60, seconds: 2, imagesPerSecond: 30, measuredAt: '2026-12-05T00:00:00Z', extractor: 'fused', device: 'cpu' as const },
+    };
     emit('job.event', { jobId: training.jobId!, event: { type: 'facts', extraction } });
     expect(training.extractorNote).toBe(`TF.js fused graph on wasm, 1 worker (fell back: parity check failed) — ${describeExtraction(extraction)}`);
     expect(training.logs.map((l) => l.message)).toEqual(['backend: from a log line']);
@@ -152,7 +222,13 @@ describe('useTrainingStore', () => {
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
     const training = useTrainingStore();
     await training.start();
-    emit('job.finished', { jobId: training.jobId!, status: 'failed', runDir: null, run: null, error: { code: 'OUT_OF_MEMORY', message: 'Ran out of memory.', hint: 'Lower the batch size.' } });
+    emit('job.finished', {
+      jobId: training.jobId!,
+      status: 'failed',
+      runDir: null,
+      run: null,
+      error: { code: 'OUT_OF_MEMORY', message: 'Ran out of memory.', hint: 'Lower the batch size.' },
+    });
     expect(training.status).toBe('failed');
     expect(useNoticeStore().notices[0]).toMatchObject({ context: 'Training', message: 'Ran out of memory.', hint: 'Lower the batch size.' });
     expect(useProjectStore().runs).toHaveLength(0);
@@ -162,7 +238,18 @@ describe('useTrainingStore', () => {
     const events: JobEvent[] = [{ type: 'phase', phase: 'train', message: 'training' }, epoch(1), epoch(2)];
     handle('train.current', () => {
       emit('job.event', { jobId: 'j7', event: epoch(2) });
-      return { job: { jobId: 'j7', status: 'running', startedAt: '2026-01-01T00:00:00Z', events, runDir: null, error: null, runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false }], current: 0 } };
+      return {
+        job: {
+          jobId: 'j7',
+          status: 'running',
+          startedAt: '2026-01-01T00:00:00Z',
+          events,
+          runDir: null,
+          error: null,
+          runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false }],
+          current: 0,
+        },
+      };
     });
     const training = useTrainingStore();
     await training.resume();
@@ -175,7 +262,13 @@ describe('useTrainingStore', () => {
 
   it("counts epochs against the job's own plan before its first epoch ends, not the Train step's form", async () => {
     // a lab experiment of 20 epochs while the form says 10: "epoch 0 / 10" was shown until epoch 1
-    handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: [{ index: 0, label: 'lr 0.01', epochs: 20 }, { index: 1, label: 'lr 0.1', epochs: 20 }] }));
+    handle('sweep.start', ({ jobId }) => ({
+      jobId: jobId!,
+      runs: [
+        { index: 0, label: 'lr 0.01', epochs: 20 },
+        { index: 1, label: 'lr 0.1', epochs: 20 },
+      ],
+    }));
     const training = useTrainingStore();
     useTrainConfigStore().setConfig({ epochs: 10 });
     expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { config: { epochs: 20 } })).toBe(true);
@@ -226,7 +319,13 @@ describe('useTrainingStore', () => {
     expect(training.reused.map((r) => r.runId)).toEqual(['run-0.01', 'run-0.1']);
     expect(training.running).toBe(false);
 
-    handle('sweep.start', () => ({ jobId: 'j5', runs: [{ index: 0, label: 'lr 0.01', epochs: 20, planIndex: 0 }, { index: 1, label: 'lr 0.1', epochs: 20, planIndex: 1 }] }));
+    handle('sweep.start', () => ({
+      jobId: 'j5',
+      runs: [
+        { index: 0, label: 'lr 0.01', epochs: 20, planIndex: 0 },
+        { index: 1, label: 'lr 0.1', epochs: 20, planIndex: 1 },
+      ],
+    }));
     useTrainConfigStore().setConfig({ seed: 7 });
     expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { reuse })).toBe(true);
     expect(sent('sweep.start')[0]!.skip).toBeUndefined();
@@ -234,7 +333,18 @@ describe('useTrainingStore', () => {
   });
 
   it("a reloaded window counts against the job's plan too", async () => {
-    handle('train.current', () => ({ job: { jobId: 'j8', status: 'running', startedAt: '2026-01-01T00:00:00Z', events: [{ type: 'phase', phase: 'extract', message: 'extracting' }], runDir: null, error: null, runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false, epochs: 40 }], current: 0 } }));
+    handle('train.current', () => ({
+      job: {
+        jobId: 'j8',
+        status: 'running',
+        startedAt: '2026-01-01T00:00:00Z',
+        events: [{ type: 'phase', phase: 'extract', message: 'extracting' }],
+        runDir: null,
+        error: null,
+        runs: [{ index: 0, label: 'one run', status: 'running', runDir: null, error: null, resumable: false, epochs: 40 }],
+        current: 0,
+      },
+    }));
     const training = useTrainingStore();
     await training.resume();
     expect(training.plannedEpochs).toBe(40);

@@ -114,7 +114,9 @@ export const useTrainingStore = defineStore('training', () => {
   });
   api.on('job.run', (p) => {
     if (p.jobId !== jobId.value) return;
-    runs.value = runs.value.map((r) => (r.index === p.index ? { ...r, status: p.status, runDir: p.runDir, error: p.error, resumable: p.resumable, runId: p.run?.id ?? null } : r));
+    runs.value = runs.value.map((r) =>
+      r.index === p.index ? { ...r, status: p.status, runDir: p.runDir, error: p.error, resumable: p.resumable, runId: p.run?.id ?? null } : r,
+    );
     // each finished run of a sweep joins the project as it ends
     if (p.run && p.runDir && ownedHere()) runFinished({ runDir: p.runDir, run: p.run, labTask: labTask.value });
   });
@@ -231,7 +233,14 @@ export const useTrainingStore = defineStore('training', () => {
       return false;
     }
     const config = plain(trainConfig.config) as TrainConfig;
-    const input = { dataset: dataset.scan.root, split: { ...dataset.split }, source: model.source, cut: useFreezeStore().cut, config, owner: { ...identity.owner } };
+    const input = {
+      dataset: dataset.scan.root,
+      split: { ...dataset.split },
+      source: model.source,
+      cut: useFreezeStore().cut,
+      config,
+      owner: { ...identity.owner },
+    };
     return launch([{ index: 0, label: 'one run', epochs: config.epochs }], null, 'Starting training', (id) => api.call('train.start', { ...input, jobId: id }));
   }
 
@@ -242,7 +251,12 @@ export const useTrainingStore = defineStore('training', () => {
    * the engine is asked, so its first events, even its end, land on it whenever they come. A
    * refused start shows the engine's job again, as a reload would.
    */
-  async function launch(planned: Planned[], task: string | null, context: string, ask: (id: string) => Promise<{ jobId: string; runs?: Planned[] }>): Promise<boolean> {
+  async function launch(
+    planned: Planned[],
+    task: string | null,
+    context: string,
+    ask: (id: string) => Promise<{ jobId: string; runs?: Planned[] }>,
+  ): Promise<boolean> {
     const id = newJobId();
     starting.value = true;
     begin(id, planned);
@@ -250,7 +264,8 @@ export const useTrainingStore = defineStore('training', () => {
     try {
       const r = await ask(id);
       // the engine's plan of the runs is the word: the statuses heard so far stay
-      if (r.runs && jobId.value === id) runs.value = r.runs.map((p) => ({ ...entry(p), ...runs.value.find((e) => e.index === p.index), label: p.label, epochs: p.epochs ?? null }));
+      if (r.runs && jobId.value === id)
+        runs.value = r.runs.map((p) => ({ ...entry(p), ...runs.value.find((e) => e.index === p.index), label: p.label, epochs: p.epochs ?? null }));
       return true;
     } catch (e) {
       useNoticeStore().report(e, context);
@@ -308,14 +323,23 @@ export const useTrainingStore = defineStore('training', () => {
     if (p.model === model.source && model.inspection?.source === p.model) {
       const cut = useFreezeStore().effectiveCut;
       if (!cut) return null;
-      m = { source: p.model, key: model.inspection.key, cut: model.inspection.format === 'graph' ? null : cut, preprocessing: plain(model.inspection.preprocessing) as Preprocessing };
+      m = {
+        source: p.model,
+        key: model.inspection.key,
+        cut: model.inspection.format === 'graph' ? null : cut,
+        preprocessing: plain(model.inspection.preprocessing) as Preprocessing,
+      };
     } else {
       const entry = findCatalogEntry(p.model);
       if (!entry || (entry.format === 'layers' && !entry.defaultCut)) return null;
       m = { source: p.model, key: null, cut: entry.format === 'layers' ? entry.defaultCut! : null, preprocessing: plain(entry.preprocessing) };
     }
     const count = (split: 'val' | 'test') => scan.images.filter((i) => i.split === split).length;
-    return { dataset: { root: scan.root, split: { ...scan.split }, classes: [...scan.classes], valCount: count('val'), testCount: count('test') }, model: m, config: plannedConfig(p) };
+    return {
+      dataset: { root: scan.root, split: { ...scan.split }, classes: [...scan.classes], valCount: count('val'), testCount: count('test') },
+      model: m,
+      config: plannedConfig(p),
+    };
   }
 
   /** the experiments a sweep would run, planned here as the engine plans them */
@@ -340,7 +364,10 @@ export const useTrainingStore = defineStore('training', () => {
    * the runs as they finish. A planned run whose settings match a finished run in `reuse`
    * (the project's) is not trained again: that run is taken, and said to be reused.
    */
-  async function startSweep(axes: SweepAxes, o: { config?: Partial<TrainConfig>; labTask?: string; reuse?: readonly { runDir: string; record: RunRecord }[] } = {}): Promise<boolean> {
+  async function startSweep(
+    axes: SweepAxes,
+    o: { config?: Partial<TrainConfig>; labTask?: string; reuse?: readonly { runDir: string; record: RunRecord }[] } = {},
+  ): Promise<boolean> {
     const dataset = useDatasetStore();
     const model = useModelStore();
     const notices = useNoticeStore();

@@ -30,7 +30,15 @@ export function sampleScan(root = '/data/pets'): DatasetScan {
 }
 
 export function sampleInspection(source = '/models/mnv2'): ModelInspection {
-  const layer = (index: number, name: string, className: string, outputShape: number[], params = 0) => ({ index, name, className, outputShape, params, trainableParams: params, inbound: [] });
+  const layer = (index: number, name: string, className: string, outputShape: number[], params = 0) => ({
+    index,
+    name,
+    className,
+    outputShape,
+    params,
+    trainableParams: params,
+    inbound: [],
+  });
   return {
     source,
     name: 'mobilenet_v2',
@@ -38,7 +46,12 @@ export function sampleInspection(source = '/models/mnv2'): ModelInspection {
     key: 'k1',
     preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] },
     defaultCut: 'out_relu',
-    layers: [layer(0, 'input_1', 'InputLayer', [224, 224, 3]), layer(1, 'Conv1', 'Conv2D', [112, 112, 32], 864), layer(2, 'out_relu', 'ReLU', [7, 7, 1280]), layer(3, 'predictions', 'Dense', [1000], 1281000)],
+    layers: [
+      layer(0, 'input_1', 'InputLayer', [224, 224, 3]),
+      layer(1, 'Conv1', 'Conv2D', [112, 112, 32], 864),
+      layer(2, 'out_relu', 'ReLU', [7, 7, 1280]),
+      layer(3, 'predictions', 'Dense', [1000], 1281000),
+    ],
     totalParams: 3_500_000,
     fromCache: false,
     downloaded: false,
@@ -52,7 +65,16 @@ export function sampleRun(id = 'run-1', runDir = `/work/runs/${id}`): RunRecord 
     id,
     createdAt: '2026-01-01T12:00:00.000Z',
     dataset: { root: '/data/pets', classes, counts: { train: 2, val: 2, test: 4 }, split: { val: 0.1, test: 0.2 } },
-    model: { source: '/models/mnv2', name: 'mobilenet_v2', key: 'k1', format: 'layers', cut: 'out_relu', pooling: 'avg', featureDim: 1280, preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] } },
+    model: {
+      source: '/models/mnv2',
+      name: 'mobilenet_v2',
+      key: 'k1',
+      format: 'layers',
+      cut: 'out_relu',
+      pooling: 'avg',
+      featureDim: 1280,
+      preprocessing: { height: 224, width: 224, resize: 'stretch', range: [-1, 1] },
+    },
     config: structuredClone(defaultTrainConfig),
     backend: { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'test' },
     extractor: { runtime: 'tfjs', backend: 'wasm', workers: 1, batchSize: 8, imagesPerSecond: 10 },
@@ -61,7 +83,10 @@ export function sampleRun(id = 'run-1', runDir = `/work/runs/${id}`): RunRecord 
     stoppedEarly: false,
     evaluation: {
       accuracy: 0.75,
-      confusionMatrix: [[2, 0], [1, 1]],
+      confusionMatrix: [
+        [2, 0],
+        [1, 1],
+      ],
       classes,
       perClass: [
         { className: 'cat', precision: 2 / 3, recall: 1, f1: 0.8, support: 2 },

@@ -18,7 +18,13 @@ export async function mountStep(page: Component, at = '/step') {
   mounted?.box.remove();
   mounted = null;
   const path = at.split('?')[0]!;
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path, component: page }, { path: '/:any(.*)*', component: { render: () => null } }] });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path, component: page },
+      { path: '/:any(.*)*', component: { render: () => null } },
+    ],
+  });
   await router.push(at);
   await router.isReady();
   const shell = defineComponent({ render: () => [h(NoticeBanner), h(RouterView)] });

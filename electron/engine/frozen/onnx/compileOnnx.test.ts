@@ -21,7 +21,11 @@ function randomizeBatchNorms(model: tfl.LayersModel, seed: number): void {
     if (l.getClassName() !== 'BatchNormalization') continue;
     // the moving variance is the last weight, whether or not the layer has gamma and beta
     const ws = l.getWeights();
-    l.setWeights(ws.map((w, i) => tf.tidy(() => (i === ws.length - 1 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i)))));
+    l.setWeights(
+      ws.map((w, i) =>
+        tf.tidy(() => (i === ws.length - 1 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i))),
+      ),
+    );
   }
 }
 
@@ -74,7 +78,14 @@ describe('ONNX compiler: each layer type matches TF.js', () => {
 
   it('ZeroPadding2D + DepthwiseConv2D (valid, multiplier 2) + BatchNorm without scale + ReLU', async () => {
     const x = input();
-    let y = tfl.layers.zeroPadding2d({ padding: [[0, 1], [1, 2]] }).apply(x) as ST;
+    let y = tfl.layers
+      .zeroPadding2d({
+        padding: [
+          [0, 1],
+          [1, 2],
+        ],
+      })
+      .apply(x) as ST;
     y = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', depthMultiplier: 2, useBias: false }).apply(y) as ST;
     y = tfl.layers.batchNormalization({ scale: false }).apply(y) as ST;
     y = tfl.layers.activation({ activation: 'relu', name: 'out' }).apply(y) as ST;
@@ -172,7 +183,11 @@ describe('ONNX compiler: a small image enlarged inside the graph', () => {
     const compiled = compileOnnx(optimizeFrozenGraph(frozenGraphFromLayers(m, 'out')), { preprocessing: p, pixelType: 'uint8', resizeInside: true });
     const runner = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height: 24, width: 20 });
     try {
-      for (const [h, w] of [[7, 5], [24, 20], [3, 11]] as const) {
+      for (const [h, w] of [
+        [7, 5],
+        [24, 20],
+        [3, 11],
+      ] as const) {
         const pixels = Uint8Array.from(tf.tidy(() => tf.randomUniform([2, h, w, 3], 0, 255, 'float32', h).dataSync()));
         const ours = await runner.run(pixels, 2, [h, w]);
         const theirs = tf.tidy(() => {

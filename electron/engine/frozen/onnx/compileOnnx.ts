@@ -61,9 +61,12 @@ const toNhwc = [0, 2, 3, 1];
 function convWeights(f: WeightArray): { data: Float32Array; dims: number[] } {
   const [kh, kw, cin, cout] = f.shape as [number, number, number, number];
   const out = new Float32Array(f.data.length);
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) {
-    out[((o * cin + i) * kh + y) * kw + x] = f.data[((y * kw + x) * cin + i) * cout + o]!;
-  }
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) {
+          out[((o * cin + i) * kh + y) * kw + x] = f.data[((y * kw + x) * cin + i) * cout + o]!;
+        }
   return { data: out, dims: [cout, cin, kh, kw] };
 }
 
@@ -71,9 +74,12 @@ function convWeights(f: WeightArray): { data: Float32Array; dims: number[] } {
 function depthwiseWeights(f: WeightArray): { data: Float32Array; dims: number[] } {
   const [kh, kw, cin, mult] = f.shape as [number, number, number, number];
   const out = new Float32Array(f.data.length);
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < cin; c++) for (let m = 0; m < mult; m++) {
-    out[((c * mult + m) * kh + y) * kw + x] = f.data[((y * kw + x) * cin + c) * mult + m]!;
-  }
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let c = 0; c < cin; c++)
+        for (let m = 0; m < mult; m++) {
+          out[((c * mult + m) * kh + y) * kw + x] = f.data[((y * kw + x) * cin + c) * mult + m]!;
+        }
   return { data: out, dims: [cin * mult, 1, kh, kw] };
 }
 
@@ -83,7 +89,13 @@ function depthwiseWeights(f: WeightArray): { data: Float32Array; dims: number[] 
  * spelled out rather than left to auto_pad, which ONNX Runtime refuses with dilations and
  * TensorRT handles less well.
  */
-function windowPads(pad: Padding, hw: [number, number], kernel: [number, number], strides: [number, number], dilations: [number, number] = [1, 1]): { pads: number[]; out: [number, number] } {
+function windowPads(
+  pad: Padding,
+  hw: [number, number],
+  kernel: [number, number],
+  strides: [number, number],
+  dilations: [number, number] = [1, 1],
+): { pads: number[]; out: [number, number] } {
   const pads = [0, 0, 0, 0];
   const out: [number, number] = [0, 0];
   for (const d of [0, 1]) {
@@ -126,7 +138,8 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
     return v.hw;
   };
   const nhwc = (v: Value) => (v.rank === 4 ? b.node('Transpose', [v.name], { perm: toNhwc }, `${v.name}/nhwc`) : v.name);
-  const backToNchw = (name: string, rank: number, hint: string): Value => (rank === 4 ? { name: b.node('Transpose', [name], { perm: toNchw }, hint), rank } : { name, rank });
+  const backToNchw = (name: string, rank: number, hint: string): Value =>
+    rank === 4 ? { name: b.node('Transpose', [name], { perm: toNchw }, hint), rank } : { name, rank };
 
   const activate = (v: Value, a: Activation, hint: string): Value => {
     const x = v.name;
@@ -172,7 +185,12 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         const nchw = b.node('Transpose', [shifted], { perm: toNchw }, 'preprocess/nchw');
         if (!o.resizeInside) return { name: nchw, rank: 4, hw: inputHw };
         // the value range is applied first, on the smaller image: it commutes with interpolation
-        const batchAndChannels = b.node('Slice', [b.node('Shape', [nchw], {}, 'preprocess/shape'), b.int64s('preprocess/from', [0]), b.int64s('preprocess/to', [2])], {}, 'preprocess/nc');
+        const batchAndChannels = b.node(
+          'Slice',
+          [b.node('Shape', [nchw], {}, 'preprocess/shape'), b.int64s('preprocess/from', [0]), b.int64s('preprocess/to', [2])],
+          {},
+          'preprocess/nc',
+        );
         const sizes = b.node('Concat', [batchAndChannels, b.int64s('preprocess/hw', inputHw)], { axis: 0 }, 'preprocess/sizes');
         const resized = b.node('Resize', [nchw, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'preprocess/resize');
         return { name: resized, rank: 4, hw: inputHw };
@@ -184,7 +202,12 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         if (n.bias) inputs.push(b.floats(`${n.name}/B`, n.bias.data, [n.bias.data.length]));
         const kernel = w.dims.slice(2) as [number, number];
         const { pads, out } = windowPads(n.pad, hwOf(a, n.name), kernel, n.strides, n.dilations);
-        const y = b.node('Conv', inputs, { kernel_shape: kernel, strides: n.strides, dilations: n.dilations, group: n.op === 'depthwise' ? n.filter.shape[2]! : 1, pads }, n.name);
+        const y = b.node(
+          'Conv',
+          inputs,
+          { kernel_shape: kernel, strides: n.strides, dilations: n.dilations, group: n.op === 'depthwise' ? n.filter.shape[2]! : 1, pads },
+          n.name,
+        );
         return activate({ name: y, rank: 4, hw: out }, n.activation, `${n.name}/act`);
       }
       case 'dense': {
@@ -219,26 +242,43 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         // broadcasting (a squeeze-and-excitation scale of 1×1) keeps the largest size
         const hw = ins.map((v) => v.hw).reduce<[number, number] | undefined>((p, q) => (q && (!p || q[0] * q[1] > p[0] * p[1]) ? q : p), undefined);
         const shaped = (name: string): Value => ({ name, rank: a.rank, ...(hw ? { hw } : {}) });
-        if (n.op === 'multiply') return shaped(names.slice(1).reduce((p, q, i) => b.node('Mul', [p, q], {}, i === names.length - 2 ? n.name : `${n.name}/${i}`), names[0]!));
+        if (n.op === 'multiply')
+          return shaped(names.slice(1).reduce((p, q, i) => b.node('Mul', [p, q], {}, i === names.length - 2 ? n.name : `${n.name}/${i}`), names[0]!));
         const op = { add: 'Sum', maximum: 'Max', minimum: 'Min', average: 'Mean' }[n.op];
         return shaped(b.node(op, names, {}, n.name));
       }
       case 'concat': {
         if (ins.some((v) => v.rank !== a.rank)) throw new UnsupportedLayerError(n.name, 'Concatenate', 'joins inputs of different ranks');
         const axis = a.rank === 4 ? toNchw.indexOf(n.axis) : n.axis;
-        return { ...a, name: b.node('Concat', ins.map((v) => v.name), { axis }, n.name) };
+        return {
+          ...a,
+          name: b.node(
+            'Concat',
+            ins.map((v) => v.name),
+            { axis },
+            n.name,
+          ),
+        };
       }
       case 'pad': {
         const [[t, bottom], [l, r]] = n.paddings;
         const [h, w] = hwOf(a, n.name);
-        return { name: b.node('Pad', [a.name, b.int64s(`${n.name}/pads`, [0, 0, t, l, 0, 0, bottom, r])], { mode: 'constant' }, n.name), rank: 4, hw: [h + t + bottom, w + l + r] };
+        return {
+          name: b.node('Pad', [a.name, b.int64s(`${n.name}/pads`, [0, 0, t, l, 0, 0, bottom, r])], { mode: 'constant' }, n.name),
+          rank: 4,
+          hw: [h + t + bottom, w + l + r],
+        };
       }
       case 'maxPool':
       case 'avgPool': {
         const { pads, out } = windowPads(n.pad, hwOf(a, n.name), n.pool, n.strides);
         const attrs = { kernel_shape: n.pool, strides: n.strides, pads };
         // TF leaves the padding out of an average, as ONNX does with count_include_pad 0
-        return { name: b.node(n.op === 'maxPool' ? 'MaxPool' : 'AveragePool', [a.name], n.op === 'avgPool' ? { ...attrs, count_include_pad: 0 } : attrs, n.name), rank: 4, hw: out };
+        return {
+          name: b.node(n.op === 'maxPool' ? 'MaxPool' : 'AveragePool', [a.name], n.op === 'avgPool' ? { ...attrs, count_include_pad: 0 } : attrs, n.name),
+          rank: 4,
+          hw: out,
+        };
       }
       case 'globalAvgPool':
       case 'globalMaxPool': {

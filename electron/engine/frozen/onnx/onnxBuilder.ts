@@ -84,10 +84,22 @@ export class OnnxBuilder {
     return out;
   }
 
-  encode(o: { graphName: string; input: ValueShape; output: ValueShape; metadata?: Record<string, string>; producerVersion?: string; docString?: string }): Uint8Array {
+  encode(o: {
+    graphName: string;
+    input: ValueShape;
+    output: ValueShape;
+    metadata?: Record<string, string>;
+    producerVersion?: string;
+    docString?: string;
+  }): Uint8Array {
     const valueInfo = (v: ValueShape): onnxProto.onnx.IValueInfoProto => ({
       name: v.name,
-      type: { tensorType: { elemType: v.type === 'uint8' ? onnx.TensorProto.DataType.UINT8 : onnx.TensorProto.DataType.FLOAT, shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) } } },
+      type: {
+        tensorType: {
+          elemType: v.type === 'uint8' ? onnx.TensorProto.DataType.UINT8 : onnx.TensorProto.DataType.FLOAT,
+          shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) },
+        },
+      },
     });
     const model: onnxProto.onnx.IModelProto = {
       irVersion,

@@ -30,7 +30,10 @@ export function coreCount(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-export async function createOnnxRunner(model: Uint8Array, o: { inputName: string; outputName: string; height: number; width: number; threads?: number }): Promise<OnnxRunner> {
+export async function createOnnxRunner(
+  model: Uint8Array,
+  o: { inputName: string; outputName: string; height: number; width: number; threads?: number },
+): Promise<OnnxRunner> {
   const rt = await loadOnnxRuntime();
   const threads = Math.max(1, o.threads ?? coreCount());
   const session = await rt.InferenceSession.create(model, {
@@ -51,7 +54,8 @@ export async function createOnnxRunner(model: Uint8Array, o: { inputName: string
       const per = height * width * 3;
       if (n > subBatch) {
         const parts: Float32Array[] = [];
-        for (let i = 0; i < n; i += subBatch) parts.push(await runner.run(pixels.subarray(i * per, Math.min(n, i + subBatch) * per), Math.min(subBatch, n - i), size));
+        for (let i = 0; i < n; i += subBatch)
+          parts.push(await runner.run(pixels.subarray(i * per, Math.min(n, i + subBatch) * per), Math.min(subBatch, n - i), size));
         const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
         let at = 0;
         for (const p of parts) {
@@ -60,7 +64,8 @@ export async function createOnnxRunner(model: Uint8Array, o: { inputName: string
         }
         return out;
       }
-      const input = pixels instanceof Uint8Array ? new rt.Tensor('uint8', pixels, [n, height, width, 3]) : new rt.Tensor('float32', pixels, [n, height, width, 3]);
+      const input =
+        pixels instanceof Uint8Array ? new rt.Tensor('uint8', pixels, [n, height, width, 3]) : new rt.Tensor('float32', pixels, [n, height, width, 3]);
       const out = await session.run({ [o.inputName]: input });
       const y = out[o.outputName]!;
       const data = y.data as Float32Array;

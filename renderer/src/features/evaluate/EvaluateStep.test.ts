@@ -14,7 +14,19 @@ vi.mock('../../api/client', () => import('../../testing/mockApi'));
 /** a second, better run: 4 of 4 right */
 function laterRun(): RunRecord {
   const r = sampleRun('run-2');
-  return { ...r, createdAt: '2026-01-02T12:00:00.000Z', evaluation: { ...r.evaluation, accuracy: 1, macroF1: 1, confusionMatrix: [[2, 0], [0, 2]] } };
+  return {
+    ...r,
+    createdAt: '2026-01-02T12:00:00.000Z',
+    evaluation: {
+      ...r.evaluation,
+      accuracy: 1,
+      macroF1: 1,
+      confusionMatrix: [
+        [2, 0],
+        [0, 2],
+      ],
+    },
+  };
 }
 
 describe('the Evaluate step', () => {

@@ -65,7 +65,16 @@ describe('the Experiments step', () => {
     await flushPromises();
     expect(w.get('[data-testid="sweep-run-status-0"]').text()).toBe('running');
     expect(w.get('[data-testid="sweep-run-status-2"]').text()).toBe('queued');
-    emit('job.run', { jobId: sent('sweep.start')[0]!.jobId!, index: 0, label: 'lr 0.001', status: 'done', runDir: '/runs/a', run: sampleRun('a'), error: null, resumable: false });
+    emit('job.run', {
+      jobId: sent('sweep.start')[0]!.jobId!,
+      index: 0,
+      label: 'lr 0.001',
+      status: 'done',
+      runDir: '/runs/a',
+      run: sampleRun('a'),
+      error: null,
+      resumable: false,
+    });
     await flushPromises();
     expect(w.get('[data-testid="sweep-run-0"]').text()).toContain('75.0%');
     expect(w.get('[data-testid="compare-accuracy-1"]').text()).toBe('75.0%');

@@ -5,7 +5,9 @@ const empty = { learningRate: '', batchSize: '', perClass: '', fineTune: '', mod
 
 describe('the sweep form', () => {
   it('reads lists as students type them', () => {
-    expect(parseSweep({ ...empty, learningRate: '0.001, 0.01 1', batchSize: '4;32', perClass: '1, 2, 5, all', models: 'a/mobilenet\n\n b/inception ' })).toEqual({
+    expect(
+      parseSweep({ ...empty, learningRate: '0.001, 0.01 1', batchSize: '4;32', perClass: '1, 2, 5, all', models: 'a/mobilenet\n\n b/inception ' }),
+    ).toEqual({
       axes: { learningRate: [0.001, 0.01, 1], batchSize: [4, 32], perClass: [1, 2, 5, null], model: ['a/mobilenet', 'b/inception'] },
       errors: [],
     });

@@ -54,7 +54,7 @@ describe('the Export step', () => {
     expect(sent('run.export')).toEqual([{ runDir: '/runs/run-1', dest: '/out/pets-export', parity: false, formats: ['onnx'] }]);
   });
 
-  it('shows the folder written and each format\'s agreement with the engine, and names the images they disagree on', async () => {
+  it("shows the folder written and each format's agreement with the engine, and names the images they disagree on", async () => {
     useProjectStore().addRun('/runs/run-1', sampleRun());
     handle('run.export', () => written);
     const { w } = await mountStep(ExportStep);

@@ -11,7 +11,19 @@ import FreezeStep from './FreezeStep.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
 
-const plan = (cut: string): FreezePlan => ({ cut, cutShape: [7, 7, 1280], pooling: 'avg', featureDim: 1280, frozenParams: 2_257_984, trainableParams: 2562, cacheBytesPerImage: 5120, extractMemoryMiB: 700, trainMemoryMiB: 1, fineTune: null, fineTuneUnavailable: null });
+const plan = (cut: string): FreezePlan => ({
+  cut,
+  cutShape: [7, 7, 1280],
+  pooling: 'avg',
+  featureDim: 1280,
+  frozenParams: 2_257_984,
+  trainableParams: 2562,
+  cacheBytesPerImage: 5120,
+  extractMemoryMiB: 700,
+  trainMemoryMiB: 1,
+  fineTune: null,
+  fineTuneUnavailable: null,
+});
 
 async function withModel(inspection = sampleInspection()) {
   handle('models.inspect', () => inspection);

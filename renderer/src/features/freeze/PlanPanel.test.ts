@@ -15,15 +15,48 @@ vi.mock('../../api/client', () => import('../../testing/mockApi'));
 /** MobileNetV2's top, with its real shapes: block_16_project is 7×7×320, out_relu 7×7×1280 */
 function mobilenet(): ModelInspection {
   const i = sampleInspection();
-  const layer = (index: number, name: string, className: string, outputShape: number[], params = 0) => ({ index, name, className, outputShape, params, trainableParams: params, inbound: [] });
-  i.layers = [layer(0, 'input_1', 'InputLayer', [224, 224, 3]), layer(1, 'block_16_project', 'Conv2D', [7, 7, 320], 307_200), layer(2, 'Conv_1', 'Conv2D', [7, 7, 1280], 409_600), layer(3, 'out_relu', 'ReLU', [7, 7, 1280])];
+  const layer = (index: number, name: string, className: string, outputShape: number[], params = 0) => ({
+    index,
+    name,
+    className,
+    outputShape,
+    params,
+    trainableParams: params,
+    inbound: [],
+  });
+  i.layers = [
+    layer(0, 'input_1', 'InputLayer', [224, 224, 3]),
+    layer(1, 'block_16_project', 'Conv2D', [7, 7, 320], 307_200),
+    layer(2, 'Conv_1', 'Conv2D', [7, 7, 1280], 409_600),
+    layer(3, 'out_relu', 'ReLU', [7, 7, 1280]),
+  ];
   return i;
 }
 
-const headOnly = (cut: string, shape: number[]): FreezePlan => ({ cut, cutShape: shape, pooling: 'avg', featureDim: shape[2]!, frozenParams: 2_257_984, trainableParams: 2562, cacheBytesPerImage: shape[2]! * 4, extractMemoryMiB: 700, trainMemoryMiB: 1, fineTune: null, fineTuneUnavailable: null });
+const headOnly = (cut: string, shape: number[]): FreezePlan => ({
+  cut,
+  cutShape: shape,
+  pooling: 'avg',
+  featureDim: shape[2]!,
+  frozenParams: 2_257_984,
+  trainableParams: 2562,
+  cacheBytesPerImage: shape[2]! * 4,
+  extractMemoryMiB: 700,
+  trainMemoryMiB: 1,
+  fineTune: null,
+  fineTuneUnavailable: null,
+});
 const fineTuned = (): FreezePlan => ({
   ...headOnly('out_relu', [7, 7, 1280]),
-  fineTune: { split: 'block_16_project', splitShape: [7, 7, 320], layers: ['Conv_1', 'Conv_1_bn', 'out_relu'], trainableParams: 412_160, mflopsPerImage: 60, cacheBytesPerImage: 7 * 7 * 320 * 4, trainMemoryMiB: 42 },
+  fineTune: {
+    split: 'block_16_project',
+    splitShape: [7, 7, 320],
+    layers: ['Conv_1', 'Conv_1_bn', 'out_relu'],
+    trainableParams: 412_160,
+    mflopsPerImage: 60,
+    cacheBytesPerImage: 7 * 7 * 320 * 4,
+    trainMemoryMiB: 42,
+  },
 });
 
 async function mountWith(answer: FreezePlan) {

@@ -8,7 +8,14 @@ import { formatCount, formatShape } from '../../util/format';
  * holds the split's output instead of the bottleneck's, and the training memory is the
  * fine-tune estimate (which already includes the head's).
  */
-export function planTotals(plan: DeepReadonly<FreezePlan>): { frozen: number; headParams: number; tunedParams: number; trained: number; cacheBytesPerImage: number; trainMemoryMiB: number } {
+export function planTotals(plan: DeepReadonly<FreezePlan>): {
+  frozen: number;
+  headParams: number;
+  tunedParams: number;
+  trained: number;
+  cacheBytesPerImage: number;
+  trainMemoryMiB: number;
+} {
   const ft = plan.fineTune;
   const tunedParams = ft?.trainableParams ?? 0;
   return {

@@ -15,10 +15,18 @@ import LabPage from './LabPage.vue';
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
 
 async function openLab(at: string, withSideBar = false) {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/lab', component: LabPage }, { path: '/:any', component: { render: () => null } }] });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/lab', component: LabPage },
+      { path: '/:any', component: { render: () => null } },
+    ],
+  });
   await router.push(at);
   await router.isReady();
-  const w = mount(withSideBar ? { components: { SideBar }, template: '<div><SideBar /><router-view /></div>' } : { template: '<router-view />' }, { global: { plugins: [router] } });
+  const w = mount(withSideBar ? { components: { SideBar }, template: '<div><SideBar /><router-view /></div>' } : { template: '<router-view />' }, {
+    global: { plugins: [router] },
+  });
   await flushPromises();
   return { w, router };
 }
@@ -62,7 +70,13 @@ describe('the lab page', () => {
     expect(w.findAll('[data-testid="figure-row"]')).toHaveLength(1);
     expect(w.get('[data-testid="nav-lab"]').text()).toContain('1 run');
 
-    handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: [{ index: 0, label: 'lr 0.001', epochs: 20, planIndex: 0 }, { index: 1, label: 'lr 1', epochs: 20, planIndex: 2 }] }));
+    handle('sweep.start', ({ jobId }) => ({
+      jobId: jobId!,
+      runs: [
+        { index: 0, label: 'lr 0.001', epochs: 20, planIndex: 0 },
+        { index: 1, label: 'lr 1', epochs: 20, planIndex: 2 },
+      ],
+    }));
     await w.get('[data-testid="lab-run"]').trigger('click');
     await flushPromises();
     expect(sent('sweep.start')[0]).toMatchObject({ skip: [1] });
@@ -87,7 +101,13 @@ describe('the lab page', () => {
     expect(said).toMatch(/fine-tune 4: fine-tuning 4 layers has not been timed on this machine yet/);
     expect(said).toContain('stop it at any time');
 
-    handle('sweep.start', ({ jobId }) => ({ jobId: jobId!, runs: [{ index: 0, label: 'head only', epochs: 15, planIndex: 0 }, { index: 1, label: 'fine-tune 4', epochs: 15, planIndex: 1 }] }));
+    handle('sweep.start', ({ jobId }) => ({
+      jobId: jobId!,
+      runs: [
+        { index: 0, label: 'head only', epochs: 15, planIndex: 0 },
+        { index: 1, label: 'fine-tune 4', epochs: 15, planIndex: 1 },
+      ],
+    }));
     handle('train.stop', () => ({ stopped: true }));
     await w.get('[data-testid="lab-run"]').trigger('click');
     await flushPromises();

@@ -23,7 +23,13 @@ describe("the lab's best run", () => {
   beforeEach(() => setActivePinia(createPinia()));
 
   it('links to that run, and the Evaluate step opens it rather than the latest', async () => {
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/evaluate', component: EvaluateStep }, { path: '/:any', component: { render: () => null } }] });
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/evaluate', component: EvaluateStep },
+        { path: '/:any', component: { render: () => null } },
+      ],
+    });
     const [best, latest] = runs();
     const figures = mount(TaskFigures, { props: { figures: ['confusion'], runs: [best!, latest!] }, global: { plugins: [router] } });
     const link = figures.get('[data-testid="figure-best-link"]');
@@ -43,7 +49,10 @@ describe("the lab's best run", () => {
     const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
     const [a, b] = runs();
     b!.model = { ...b!.model, name: 'inception_v3' };
-    const w = mount(TaskFigures, { props: { figures: ['accuracy', 'macroF1', 'extractSeconds', 'trainSeconds', 'totalSeconds', 'models'], runs: [a!, b!] }, global: { plugins: [router] } });
+    const w = mount(TaskFigures, {
+      props: { figures: ['accuracy', 'macroF1', 'extractSeconds', 'trainSeconds', 'totalSeconds', 'models'], runs: [a!, b!] },
+      global: { plugins: [router] },
+    });
     expect(w.get('[data-testid="figure-table-wrap"]').find('[data-testid="figure-table"]').exists()).toBe(true);
     expect(w.get('[data-testid="model-table-wrap"]').find('[data-testid="model-table"]').exists()).toBe(true);
   });

@@ -38,7 +38,10 @@ function runs() {
   cached.cache = { hits: 768, misses: 0, dir: '/c/k' };
   cached.extractor = { runtime: 'cache', backend: 'wasm', workers: 0, batchSize: 0, imagesPerSecond: null };
   cached.extraction = { source: 'cache', extracted: 0, cached: 768, measurement: once };
-  cached.devices = { frozenPart: { device: 'none', by: 'the feature cache', why: 'extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since' }, head: { device: 'cpu', by: 'wasm' } };
+  cached.devices = {
+    frozenPart: { device: 'none', by: 'the feature cache', why: 'extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since' },
+    head: { device: 'cpu', by: 'wasm' },
+  };
   return [first, few, cached];
 }
 
@@ -69,6 +72,8 @@ describe('one extraction speed per model, everywhere', () => {
     await flushPromises();
     expect(page.get('[data-testid="eval-extraction"]').text()).toBe(`extracted once: 12 s for 768 images, ${figure}; reused since`);
     expect(page.get('[data-testid="eval-extractor"]').text()).toContain(figure);
-    expect(page.get('[data-testid="eval-devices"]').text()).toContain(`frozen part: not run by the feature cache — extracted once: 12 s for 768 images, ${figure}; reused since`);
+    expect(page.get('[data-testid="eval-devices"]').text()).toContain(
+      `frozen part: not run by the feature cache — extracted once: 12 s for 768 images, ${figure}; reused since`,
+    );
   });
 });

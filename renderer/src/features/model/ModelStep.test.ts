@@ -16,7 +16,10 @@ const offlineId = 'inception_v3_tfhub';
 async function mountStep() {
   handle('models.catalog', () => ({ entries: modelCatalog, measured: {}, cached: [cachedId] }));
   // the page and its top banner, as App.vue places them
-  const w = mount({ components: { ModelStep, NoticeBanner }, template: '<div><NoticeBanner /><ModelStep /></div>' }, { global: { stubs: { RouterLink: true } } });
+  const w = mount(
+    { components: { ModelStep, NoticeBanner }, template: '<div><NoticeBanner /><ModelStep /></div>' },
+    { global: { stubs: { RouterLink: true } } },
+  );
   await flushPromises();
   return w;
 }

@@ -28,7 +28,10 @@ describe('the run panel', () => {
     await training.start();
     const w = mount(RunProgress);
     emit('job.event', { jobId: training.jobId!, event: { type: 'phase', phase: 'extract', message: 'extracting' } });
-    emit('job.event', { jobId: training.jobId!, event: { type: 'progress', phase: 'extract', done: 32, total: 400, unit: 'images', perSecond: 64, etaSeconds: 6, rssMiB: 612.4, numTensors: 321 } });
+    emit('job.event', {
+      jobId: training.jobId!,
+      event: { type: 'progress', phase: 'extract', done: 32, total: 400, unit: 'images', perSecond: 64, etaSeconds: 6, rssMiB: 612.4, numTensors: 321 },
+    });
     await flushPromises();
     expect(w.get('[data-testid="train-rss"]').text()).toBe('612 MiB');
     expect(w.get('[data-testid="train-tensors"]').text()).toBe('321');

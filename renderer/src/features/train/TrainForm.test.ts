@@ -53,7 +53,12 @@ describe('the Train form', () => {
     const { w } = await ready();
     const config = useTrainConfigStore();
     const before = { ...config.config };
-    for (const [id, bad] of [['cfg-learning-rate', '20'], ['cfg-epochs', '0'], ['cfg-batch-size', '2.5'], ['cfg-dropout', '1']] as const) {
+    for (const [id, bad] of [
+      ['cfg-learning-rate', '20'],
+      ['cfg-epochs', '0'],
+      ['cfg-batch-size', '2.5'],
+      ['cfg-dropout', '1'],
+    ] as const) {
       const input = w.get(`[data-testid="${id}"]`);
       await input.setValue(bad);
       expect((input.element as HTMLInputElement).value).not.toBe(bad);
@@ -110,7 +115,13 @@ describe('the Train form', () => {
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
     await w.get('[data-testid="train-form"]').trigger('submit');
     await flushPromises();
-    emit('job.finished', { jobId: sent('train.start').at(-1)!.jobId!, status: 'failed', runDir: null, run: null, error: { code: 'INTERNAL', message: 'The engine stopped.' } });
+    emit('job.finished', {
+      jobId: sent('train.start').at(-1)!.jobId!,
+      status: 'failed',
+      runDir: null,
+      run: null,
+      error: { code: 'INTERNAL', message: 'The engine stopped.' },
+    });
     await flushPromises();
     expect(w.findAll('[data-testid="error-message"]').map((m) => m.text())).toContain('The engine stopped.');
     expect(w.get('[data-testid="train-start"]').attributes('disabled')).toBeUndefined();

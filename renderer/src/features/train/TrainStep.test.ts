@@ -43,12 +43,27 @@ describe('the Train step', () => {
   it('counts the epochs as the engine reports them', async () => {
     const { w } = await trainingStarted();
     expect(w.find('.callout').exists()).toBe(false);
-    emit('job.event', { jobId: sent('train.start')[0]!.jobId!, event: { type: 'epoch', epoch: 3, epochs: 20, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.7, seconds: 0.1, samplesPerSecond: 100, rssMiB: 300, numTensors: 5 } });
+    emit('job.event', {
+      jobId: sent('train.start')[0]!.jobId!,
+      event: {
+        type: 'epoch',
+        epoch: 3,
+        epochs: 20,
+        loss: 0.5,
+        accuracy: 0.8,
+        valLoss: 0.6,
+        valAccuracy: 0.7,
+        seconds: 0.1,
+        samplesPerSecond: 100,
+        rssMiB: 300,
+        numTensors: 5,
+      },
+    });
     await flushPromises();
     expect(w.get('[data-testid="epoch-counter"]').text()).toBe('epoch 3 / 20');
   });
 
-  it("when the run finishes, gives its test accuracy and best epoch, adds it to the project, and Evaluate goes to step 5", async () => {
+  it('when the run finishes, gives its test accuracy and best epoch, adds it to the project, and Evaluate goes to step 5', async () => {
     const { w, router } = await trainingStarted();
     const run = { ...sampleRun('run-7'), bestEpoch: 4, stoppedEarly: true };
     emit('job.finished', { jobId: sent('train.start')[0]!.jobId!, status: 'done', runDir: '/work/runs/run-7', run, error: null });

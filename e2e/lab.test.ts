@@ -67,10 +67,10 @@ describe('the guided lab', () => {
     const batchAnswer = `Batch 32 and batch 4 reached ${batch.join(' and ')}; the bigger batch took fewer, smoother steps.`;
     await id('lab-answer-batch-size-why').fill(batchAnswer);
 
-    // its lr 0.001 run is the batch-size task's batch 32 run, setting for setting: reused, not trained again
+    // its lr 0.01 run (the default rate) is the batch-size task's batch 32 run, setting for setting: reused, not trained again
     const lr = await runExperiment('learning-rate', 3);
-    expect(await h.text('lab-run-reused')).toMatch(/^lr 0\.001 — reused \(run 2, same settings\)$/);
-    expect(lr[0]).toBe(batch[1]);
+    expect(await h.text('lab-run-reused')).toMatch(/^lr 0\.01 — reused \(run 2, same settings\)$/);
+    expect(lr[1]).toBe(batch[1]);
     await h.shot('lab-03-learning-rate');
     await id('lab-answer-learning-rate-small').fill(`0.001 learnt slowly: ${lr[0]} against ${lr[1]} at 0.01.`);
     await id('lab-answer-learning-rate-large').fill(`1.0 jumps about: ${lr[2]}.`);

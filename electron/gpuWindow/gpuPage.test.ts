@@ -16,7 +16,7 @@ import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { isSoftwareAdapter } from '../engine/devices/probeDevices';
 import type { FromGpuPage, GpuPageAdapter } from '../engine/extract/gpuWindowProtocol';
 import { preprocessForWindow } from '../engine/extract/gpuWindowRunner';
-import { parityTolerance, relativeDiff } from '../engine/extract/runners';
+import { parityTolerance, relativeDiff } from '../engine/extract/parity';
 import { frozenGraphFromLayers } from '../engine/frozen/fromLayers';
 import { optimizeFrozenGraph } from '../engine/frozen/frozenGraph';
 import { packGraph } from '../engine/frozen/graphWire';

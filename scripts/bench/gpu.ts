@@ -11,7 +11,7 @@ import { oursExtraction, type OursExtraction } from './ours';
 import { PYTHON, runPeer, type PeerModel } from './peer';
 import { ratio, round } from './report';
 
-/** For tests only: a software adapter (SwiftShader) stands in for a GPU, as in the engine (runners.ts). */
+/** For tests only: a software adapter (SwiftShader) stands in for a GPU, as in the engine (gpuRunners.ts). */
 export const softwareStandIn = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
 
 export type GpuCheck = { ok: true; adapter: AdapterFacts } | { ok: false; reason: string };

@@ -9,7 +9,10 @@ import { BottleneckCache } from '../cache/bottleneckCache';
 import { isOutOfMemory } from './memoryBudget';
 import { bottleneckCachePlace, inPlace } from '../util/atomicWrite';
 import type { FromWorker, ItemResult, JobItem, StartSettings, ToWorker, WorkerData, WorkerInit } from './protocol';
-import { adapterFacts, buildRunner, parityTolerance, relativeDiff, type GpuCandidate, type Runner } from './runners';
+import { buildRunner } from './runners';
+import { adapterFacts } from './gpuRunners';
+import { parityTolerance, relativeDiff } from './parity';
+import type { GpuCandidate, Runner } from './runner';
 import { readCompiled, removeCompiled, writeCompiled, type CachedCompiled } from './compiledCache';
 import { chooseFrozenDevice } from './chooseDevice';
 
@@ -169,7 +172,7 @@ async function imagesPerSecond(r: Runner): Promise<number> {
   return batch / Math.max((performance.now() - t0) / 1000, 1e-6);
 }
 
-/** fault injection for tests of the GPU's win (runners.ts says more): the CPU path's speed × this */
+/** fault injection for tests of the GPU's win (gpuRunners.ts says more): the CPU path's speed × this */
 const simulatedCpuRate = Number(process.env.TRANSFER_LAB_FAULT_CPU_RATE ?? 1);
 
 /**

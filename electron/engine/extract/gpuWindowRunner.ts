@@ -7,7 +7,7 @@ import { isSoftwareAdapter } from '../devices/probeDevices';
 import { enlargeToInput } from '../tf/enlarge';
 import { GpuWindowClient, type ClientPort, type ClientTimeouts } from './gpuWindowClient';
 import type { FromWorker } from './protocol';
-import type { Runner } from './runners';
+import type { Runner } from './runner';
 
 /**
  * The frozen part on the desktop app's GPU window: Chromium's own WebGPU under TF.js, the same

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { FrozenGraph } from '../frozen/frozenGraph';
+import { FusedExecutor } from '../frozen/fusedExecutor';
+import { pixelsToFloat } from '../images/modelPixels';
+import { enlargeToInput } from '../tf/enlarge';
+import { startWebgpuBackend } from '../tf/webgpu';
+import type { WorkerInit } from './protocol';
+import { chooseFrozenDevice, type DeviceFacts } from './chooseDevice';
+import { continuingOnCpu, gpuWindowRunner } from './gpuWindowRunner';
+import { firstLine, withPooling, type GpuCandidate, type Runner } from './runner';
+
+/**
+ * The GPU runtimes: Dawn's WebGPU under TF.js in plain Node, or Chromium's in the desktop app's
+ * GPU window; and what `auto` knows of the GPU before it weighs it (gpuCandidate).
+ * `cpuAfter`: the CPU path that takes over should the window die once it was kept.
+ */
+type CpuAfter = () => Promise<Runner>;
+
+/**
+ * The frozen graph on TF.js's WebGPU backend, fused executor. Synchronous reads throw there in
+ * Node (`OffscreenCanvas is not defined`): features come back through `await data()`. The
+ * worker's own backend stays active between calls, so the parity reference runs on the CPU.
+ */
+export async function webgpuRunner(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<Runner> {
+  // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
+  if (init.gpuWindowPort) return continuingOnCpu(await rawWindowRunner(init, graph, true), cpuAfter);
+  await startWebgpuBackend();
+  const { height, width } = init.preprocessing;
+  const previous = tf.getBackend();
+  await tf.setBackend('webgpu');
+  const executor = new FusedExecutor(withPooling(graph, init.pooling));
+  await tf.setBackend(previous);
+  return {
+    runtime: 'webgpu',
+    infer: async (pixels, n, [h, w] = [height, width]) => {
+      const back = tf.getBackend();
+      await tf.setBackend('webgpu');
+      try {
+        const y = tf.tidy(() =>
+          tf.reshape(executor.run(enlargeToInput(tf.tensor4d(pixelsToFloat(pixels, init.preprocessing), [n, h, w, 3]), height, width)), [n, -1]),
+        );
+        try {
+          return (await y.data()) as Float32Array;
+        } finally {
+          y.dispose();
+        }
+      } finally {
+        await tf.setBackend(back);
+      }
+    },
+    dispose: () => executor.dispose(),
+  };
+}
+
+/**
+ * For tests only (SwiftShader in CI, the bench's dry run): TRANSFER_LAB_TEST_SOFTWARE_GPU=1
+ * lets `auto` weigh a software adapter as if it were hardware, so the start, parity check and
+ * timing run end to end without a GPU; TRANSFER_LAB_FAULT_CPU_RATE=x multiplies the CPU path's
+ * measured speed by x (0: the GPU wins). Unset in normal use.
+ */
+const softwareAsHardware = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
+
+/**
+ * What `auto` knows of the GPU before checking it: the adapter Dawn finds (none, or a
+ * software one, ends it there: no model goes to the GPU), else the WebGPU runtime started.
+ */
+export async function adapterFacts(): Promise<DeviceFacts> {
+  const { probeAdaptersIsolated } = await import('../devices/probeDevices');
+  const probe = await probeAdaptersIsolated();
+  const found = probe.adapters[0];
+  const adapter = found && softwareAsHardware ? { ...found, software: false } : found;
+  return { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
+}
+
+/** the frozen part in the desktop app's GPU window, its failures its own */
+async function rawWindowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftware: boolean): Promise<Runner & { adapterName: string }> {
+  return gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort!, { allowSoftware });
+}
+
+/**
+ * `auto` in the desktop app: the GPU is the window's (Chromium's WebGPU), weighed like Dawn's
+ * in plain Node: its start here (a software adapter refuses to start unless a test lets it),
+ * then the worker's parity check and timing against the CPU path. A window that fails while
+ * weighed loses; once kept, a window that dies hands the rest to the CPU.
+ */
+async function windowCandidate(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<Omit<GpuCandidate, 'reference'>> {
+  const adapter = { name: "the app window's GPU", vendor: '', architecture: '', software: false };
+  let gpu: Runner & { adapterName: string };
+  try {
+    gpu = await rawWindowRunner(init, graph, softwareAsHardware);
+  } catch (e) {
+    return { facts: { adapter, gpuStart: { ok: false, error: firstLine(e) } } };
+  }
+  let chosen = false;
+  const safe = continuingOnCpu(gpu, cpuAfter);
+  const runner: Runner = {
+    runtime: 'webgpu',
+    infer: (pixels, n, size) => (chosen ? safe.infer(pixels, n, size) : gpu.infer(pixels, n, size)),
+    dispose: () => safe.dispose(),
+  };
+  return { facts: { adapter: { ...adapter, name: gpu.adapterName }, gpuStart: { ok: true } }, runner, onChosen: () => (chosen = true) };
+}
+
+export async function gpuCandidate(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<Omit<GpuCandidate, 'reference'>> {
+  if (init.gpuWindowPort) return windowCandidate(init, graph, cpuAfter);
+  const facts = await adapterFacts();
+  const step = chooseFrozenDevice(facts);
+  if (!('next' in step) || step.next !== 'start') return { facts };
+  try {
+    const runner = await webgpuRunner(init, graph, cpuAfter);
+    return { facts: { ...facts, gpuStart: { ok: true } }, runner };
+  } catch (e) {
+    return { facts: { ...facts, gpuStart: { ok: false, error: firstLine(e) } } };
+  }
+}

@@ -1,0 +1,131 @@
+import { initBackend } from '../tf/backend';
+import type { StartSettings } from './protocol';
+import { buildRunner } from './runners';
+import { adapterFacts } from './gpuRunners';
+import type { Runner } from './runner';
+import { readCompiled, removeCompiled, writeCompiled, type CachedCompiled } from './compiledCache';
+import { chooseFrozenDevice } from './chooseDevice';
+import { RuntimeWeighing } from './weighRuntimes';
+import { fatal, type WorkerContext } from './workerContext';
+
+/**
+ * A compiled graph the cache folder already holds, checked when it was made: taken as it is
+ * where the user asked for ONNX Runtime, or for auto where there is no GPU auto would weigh
+ * (no adapter, a software one). Else null: the runtime is built and checked as on a first run.
+ */
+async function cachedCompiled({ init }: WorkerContext): Promise<{ cached: CachedCompiled; deviceReason?: string } | null> {
+  if (init.compiled || !init.parityCheck || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
+  const cached = await readCompiled(init.cacheDir);
+  if (!cached) return null;
+  if (init.runtime === 'onnx') return { cached };
+  const d = chooseFrozenDevice(await adapterFacts());
+  return 'next' in d ? null : { cached, deviceReason: d.why };
+}
+
+/** a graph that passed its check is kept for the next run; a full disk only costs that run its shortcut */
+async function keepCompiled({ init }: WorkerContext, c: CachedCompiled): Promise<void> {
+  await writeCompiled(init.cacheDir, c).catch(() => undefined);
+}
+
+/** the cached graph as the runtime, or null (and the file removed) where it does not load */
+async function bootFromCache(ctx: WorkerContext, hit: { cached: CachedCompiled; deviceReason?: string }): Promise<boolean> {
+  let runner: Runner;
+  try {
+    const built = await ctx.native(() => buildRunner({ ...ctx.init, compiled: hit.cached.compiled }));
+    runner = ctx.runner = built.runner;
+  } catch {
+    await removeCompiled(ctx.init.cacheDir).catch(() => undefined);
+    return false;
+  }
+  if (ctx.closing) return true;
+  ctx.send({
+    type: 'ready',
+    backend: 'onnxruntime-node',
+    tfBackend: null,
+    runtime: runner.runtime,
+    compiledFromCache: true,
+    ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}),
+    parityMaxDiff: hit.cached.parityMaxDiff,
+    compiled: hit.cached.compiled,
+  });
+  return true;
+}
+
+/**
+ * Boots the worker's runtime (ctx.runner) and answers 'ready', or 'fatal'. A deferred worker
+ * first waits for its settings (`started`; null: closed before they came). Between its steps
+ * a 'close' that came meanwhile is honoured, so a stop while the graph compiles or the parity
+ * check runs waits for that step alone.
+ */
+export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSettings | null>): Promise<void> {
+  try {
+    if (ctx.init.deferred) {
+      const settings = await started;
+      if (!settings || ctx.closing) return;
+      ctx.init = { ...ctx.init, ...settings, deferred: false };
+    }
+    const { init } = ctx;
+    const hit = await cachedCompiled(ctx).catch(() => null);
+    if (ctx.closing) return;
+    if (hit && (await bootFromCache(ctx, hit))) return;
+    // a worker that runs a compiled graph on ONNX Runtime needs no TF.js at all: it loads no
+    // TensorFlow binding (tfjs-node(-gpu) would take memory, and a GPU context, for nothing)
+    const backend = init.compiled ? null : await initBackend(init.backend);
+    if (ctx.closing) return;
+    const built = await ctx.native(() => buildRunner(init));
+    let runner = (ctx.runner = built.runner);
+    const reference = (ctx.reference = built.reference);
+    const weighing = new RuntimeWeighing(ctx);
+    // every runtime built and not kept is released once the choice is made
+    const candidates = new Set<Runner>([
+      built.runner,
+      ...(built.reference ? [built.reference] : []),
+      ...(built.gpu ? [built.gpu.reference] : []),
+      ...(built.gpu?.runner ? [built.gpu.runner] : []),
+    ]);
+    let { fallbackReason, parityMaxDiff } = built;
+    let deviceReason: string | undefined;
+    try {
+      if (ctx.closing) return;
+      if (reference) {
+        const parity = await weighing.checkParity(reference, runner);
+        parityMaxDiff = parity.maxDiff;
+        // the loser of the check goes: the compiled runtime if it failed, else the TF.js model
+        if (parity.fallbackReason) {
+          fallbackReason = parity.fallbackReason;
+          runner = ctx.runner = reference;
+        }
+      }
+      if (built.gpu && !ctx.closing) {
+        const choice = await weighing.weighGpu(built.gpu, runner);
+        deviceReason = choice.why;
+        if (choice.device === 'gpu' && built.gpu.runner) {
+          runner = ctx.runner = built.gpu.runner;
+          built.gpu.onChosen?.();
+          fallbackReason = undefined;
+          if (choice.parityMaxDiff !== undefined) parityMaxDiff = choice.parityMaxDiff;
+        }
+      }
+    } finally {
+      ctx.reference = null;
+      for (const c of candidates) if (c !== runner) await c.dispose();
+    }
+    if (ctx.closing) return;
+    // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
+    const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
+    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason)
+      await keepCompiled(ctx, { compiled, parityMaxDiff, checkedOn: weighing.checkedOn });
+    ctx.send({
+      type: 'ready',
+      backend: backend?.provider ?? 'onnxruntime-node',
+      tfBackend: backend?.provider ?? null,
+      runtime: runner.runtime,
+      ...(fallbackReason ? { fallbackReason } : {}),
+      ...(deviceReason ? { deviceReason } : {}),
+      ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}),
+      ...(compiled ? { compiled } : {}),
+    });
+  } catch (e) {
+    if (!ctx.closing) ctx.send(fatal(e));
+  }
+}

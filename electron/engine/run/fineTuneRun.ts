@@ -25,9 +25,10 @@ export async function openFineTune(model: ResolvedModel, plan: BackbonePlan, lay
     );
   }
   const backbone = await loadLayersBackbone(model.dir);
+  let top: tfl.LayersModel | null = null;
   try {
     const point = chooseSplit(backbone, plan.cut, layers);
-    const top = buildTop(backbone, point.split, plan.cut);
+    top = buildTop(backbone, point.split, plan.cut);
     const cachePlan = await planBackbone(model, point.split, { pooling: 'none' });
     return {
       backbone,
@@ -36,6 +37,8 @@ export async function openFineTune(model: ResolvedModel, plan: BackbonePlan, lay
       record: { split: point.split, splitShape: cachePlan.cutShape, layers: point.trainable, trainableParams: trainableParams(top) },
     };
   } catch (e) {
+    // the top shares the backbone's layers: their weights go only when both are disposed
+    top?.dispose();
     backbone.dispose();
     throw e;
   }

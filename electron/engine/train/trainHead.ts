@@ -118,41 +118,84 @@ export async function evaluateSource(
   return { loss: src.size ? lossSum / src.size : 0, accuracy: src.size ? correct / src.size : 0 };
 }
 
+type Groups = ReturnType<ClassifierNet['groups']>;
+
+/** one mini-batch: the forward pass, the gradients, each group's optimizer step; its tensors are freed even when a step throws */
+async function trainStep(
+  net: ClassifierNet,
+  groups: Groups,
+  optimizers: tf.Optimizer[],
+  src: FeatureSource,
+  idx: number[],
+  epoch: number,
+  classCount: number,
+): Promise<{ loss: number; hits: number }> {
+  const x = src.read(idx, epoch);
+  const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
+  const labels = tf.tensor1d(
+    idx.map((i) => src.labels[i]!),
+    'int32',
+  );
+  const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;
+  let hits: tf.Tensor | undefined;
+  let loss: tf.Scalar | undefined;
+  try {
+    const step = tf.variableGrads(
+      () => {
+        const probs = net.predict(xs, true);
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32')));
+        return crossEntropy(oneHot, probs);
+      },
+      groups.flatMap((g) => g.variables),
+    );
+    loss = step.value;
+    try {
+      groups.forEach((g, i) => {
+        const mine: tf.NamedTensorMap = {};
+        for (const v of g.variables) if (step.grads[v.name]) mine[v.name] = step.grads[v.name]!;
+        optimizers[i]!.applyGradients(mine);
+      });
+    } finally {
+      tf.dispose(step.grads);
+    }
+    return { loss: (await loss.data())[0]!, hits: hits ? (await hits.data())[0]! : 0 };
+  } finally {
+    tf.dispose([xs, labels, oneHot, loss, hits] as tf.Tensor[]);
+  }
+}
+
 /**
  * Trains a new head with mini-batches read from the cache. Early stopping watches the
  * validation loss; the best epoch's weights are restored at the end, so what is saved is
  * the model that generalised best, not the last one.
  */
 export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
-  const { train, val, classCount } = opts;
+  const { train, classCount } = opts;
   // every setting by its rule in shared/trainConfig.ts, before anything is built
   const config = readTrainConfig(opts.config);
   if (train.size === 0)
     throw new TransferLabError('DATASET_INVALID', 'There are no training images.', 'Add images, or lower the validation and test fractions.');
   const head = buildHead(opts.net?.headInputDim ?? train.featureDim, classCount, config.head, config.seed);
-  const net = (opts.net?.wrap ?? headNet)(head);
+  try {
+    return await trainNet((opts.net?.wrap ?? headNet)(head), opts, config);
+  } catch (e) {
+    // the head is this function's own; what the caller's `wrap` put around it (a fine-tuned top) stays the caller's
+    head.dispose();
+    throw e;
+  }
+}
+
+/** the training loop itself: the caller frees the net if this throws */
+async function trainNet(net: ClassifierNet, opts: TrainOptions, config: TrainConfig): Promise<TrainResult> {
+  const { train, val, classCount } = opts;
   // one optimizer a group: fine-tuned layers learn at a fraction of the head's rate
   const groups = net.groups().filter((g) => g.variables.length);
   const optimizers = groups.map((g) => makeOptimizer(config, g.learningRateFactor));
-  const allVars = groups.flatMap((g) => g.variables);
   const order = Array.from({ length: train.size }, (_, i) => i);
   const batches = Math.ceil(train.size / config.batchSize);
   const epochs: EpochMetrics[] = [...(opts.resume?.epochs ?? [])];
   let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: null as tf.Tensor[] | null };
   let sinceBest = 0;
-  if (opts.resume) {
-    const r = opts.resume;
-    tf.tidy(() => net.setWeights(r.weights.map(load)));
-    for (const [i, o] of optimizers.entries()) {
-      if (!r.optimizers[i]?.length) continue;
-      const named = r.optimizers[i]!.map((s) => ({ name: s.name, tensor: load(s) }));
-      // the optimizer makes its own variables of these
-      await o.setWeights(named);
-      tf.dispose(named.map((n) => n.tensor));
-    }
-    best = { loss: r.best.loss, epoch: r.best.epoch, weights: r.best.weights ? r.best.weights.map(load) : null };
-    sinceBest = r.sinceBest;
-  }
   // a stop inside an epoch goes on from the batch after it: each epoch's order and each
   // batch's dropout mask depend on the seed, the epoch and the batch alone
   let partial = opts.resume?.partial ?? null;
@@ -177,6 +220,19 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   let samplesSeen = 0;
   try {
+    if (opts.resume) {
+      const r = opts.resume;
+      tf.tidy(() => net.setWeights(r.weights.map(load)));
+      for (const [i, o] of optimizers.entries()) {
+        if (!r.optimizers[i]?.length) continue;
+        const named = r.optimizers[i]!.map((s) => ({ name: s.name, tensor: load(s) }));
+        // the optimizer makes its own variables of these
+        await o.setWeights(named);
+        tf.dispose(named.map((n) => n.tensor));
+      }
+      best = { loss: r.best.loss, epoch: r.best.epoch, weights: r.best.weights ? r.best.weights.map(load) : null };
+      sinceBest = r.sinceBest;
+    }
     for (let epoch = epochs.length + 1; epoch <= config.epochs; epoch++) {
       const te = performance.now();
       // each epoch's order depends on the seed and the epoch alone, so a resumed run goes on
@@ -196,28 +252,9 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
           break;
         }
         const idx = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
-        const x = train.read(idx, epoch);
-        const xs = tf.tensor2d(x, [idx.length, train.featureDim]);
-        const labels = tf.tensor1d(
-          idx.map((i) => train.labels[i]!),
-          'int32',
-        );
-        const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;
-        let hits: tf.Tensor | undefined;
-        const { value: loss, grads } = tf.variableGrads(() => {
-          const probs = net.predict(xs, true);
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32')));
-          return crossEntropy(oneHot, probs);
-        }, allVars);
-        groups.forEach((g, i) => {
-          const mine: tf.NamedTensorMap = {};
-          for (const v of g.variables) if (grads[v.name]) mine[v.name] = grads[v.name]!;
-          optimizers[i]!.applyGradients(mine);
-        });
-        tf.dispose(grads);
-        lossSum += (await loss.data())[0]! * idx.length;
-        correct += hits ? (await hits.data())[0]! : 0;
-        tf.dispose([xs, labels, oneHot, loss, hits as tf.Tensor]);
+        const step = await trainStep(net, groups, optimizers, train, idx, epoch, classCount);
+        lossSum += step.loss * idx.length;
+        correct += step.hits;
         samplesSeen += idx.length;
         const elapsed = (performance.now() - t0) / 1000;
         const sps = samplesSeen / Math.max(elapsed, 1e-3);

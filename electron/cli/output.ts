@@ -121,3 +121,15 @@ export function reportError(e: unknown, json: boolean): number {
   if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return 1;
 }
+
+/** runs a command's work with its output, which is closed after; a failure becomes one line and the exit code */
+export async function withOutput(json: boolean, work: (out: Output) => Promise<void>): Promise<void> {
+  const out = createOutput(json);
+  try {
+    await work(out);
+    out.close();
+  } catch (e) {
+    out.close();
+    process.exitCode = reportError(e, json);
+  }
+}

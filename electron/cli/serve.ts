@@ -1,7 +1,10 @@
+import type { Command } from '@commander-js/extra-typings';
 import { TransferLabError } from '../../shared/errors';
 import { appVersion } from '../../shared/version';
 import { startWebHost } from '../host/webHost';
 import type { BackendPreference } from '../engine/tf/backend';
+import { backendOption, nonNegativeInt } from './cliOptions';
+import { withOutput } from './output';
 import { ensureWebBuild } from './webBuild';
 import { webToken } from './webToken';
 
@@ -46,4 +49,19 @@ export async function runServe(o: { port: number; host: string; backend: Backend
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** `transfer-lab serve`'s options */
+export function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the app to a browser: the wizard over HTTP and WebSocket (for a headless Jetson through an SSH tunnel)')
+    .option('--port <n>', 'port (0: any free port)', nonNegativeInt('--port'), 7860)
+    .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes your files to the network', '127.0.0.1')
+    .addOption(backendOption())
+    .option('--new-token', 'replace the kept token (~/.config/transfer-lab/web-token): pages with the old one are shut out')
+    .option('--allow-host <name...>', 'a name besides localhost and IP addresses that browsers may reach this server by (e.g. jetson.local)')
+    .action((o) =>
+      withOutput(false, () => runServe({ port: o.port, host: o.host, backend: o.backend, newToken: Boolean(o.newToken), allowHosts: o.allowHost ?? [] })),
+    );
 }

@@ -179,3 +179,30 @@ describe('training a new head on bottleneck features', () => {
     resumed.net.dispose();
   });
 });
+
+describe('a training that fails part way', () => {
+  it('frees its head, its optimizers, the best weights and the batch it was on', async () => {
+    const before = tf.memory().numTensors;
+    const src = blobs(64, 7);
+    const read = src.read.bind(src);
+    // the cache goes bad in the second epoch, after the first epoch's best weights were kept
+    src.read = (idx, epoch) => {
+      if (epoch === 2) throw new Error('the cache went away');
+      return read(idx);
+    };
+    await expect(
+      trainHead({ classCount: 3, config: cfg({ optimizer: 'adam', head: { hiddenUnits: 8, dropout: 0.2 } }), train: src, val: null }),
+    ).rejects.toThrow('the cache went away');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('frees them when a checkpoint cannot be written', async () => {
+    const before = tf.memory().numTensors;
+    const onCheckpoint = async (epoch: number, state: () => Promise<TrainState>) => {
+      await state();
+      if (epoch === 2) throw new Error('disk full');
+    };
+    await expect(trainHead({ classCount: 3, config: cfg(), train: blobs(64, 8), val: blobs(30, 9), onCheckpoint })).rejects.toThrow('disk full');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,29 +1,28 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref, shallowRef } from 'vue';
-import { api, isDesktop } from '../api/client';
 import type { ProjectOwner } from '../../../shared/contract';
-import type { ProjectFile, RunRecord } from '../api/types';
+import { api, isDesktop } from '../api/client';
+import type { ProjectFile } from '../api/types';
 import { plain } from '../util/clone';
 import { useNoticeStore } from './notices';
-import { useProjectOwnerStore } from './projectOwner';
-import { useRecentProjectsStore } from './recentProjects';
-import { emptyState, nameOnSave, signatureOf, UNTITLED, type ProjectRun, type ProjectState } from './projectDocument';
-import type { LabProgress } from '../../../shared/lab';
-import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
-import { startedLab, withLabAnswer, withLabRun } from './projectLab';
-import { joinedMessage, lastForm, rereadRuns, runsFinishedElsewhere, withRun, withSavedDirs } from './projectRuns';
-import { currentSaveContext } from './projectSaveContext';
-import { currentSettings, restoreSettings } from './projectSettings';
+import { createProjectContent } from './projectContent';
+import { emptyState, nameOnSave, signatureOf, type ProjectState } from './projectDocument';
 import { draftState, newDraftId, readDraft, removeDraft, thisTabDraft, writeDraft, type Draft } from './projectDrafts';
+import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
+import { useProjectOwnerStore } from './projectOwner';
+import { joinedMessage, lastForm, rereadRuns, runsFinishedElsewhere, withSavedDirs } from './projectRuns';
+import { currentSaveContext } from './projectSaveContext';
+import { restoreSettings } from './projectSettings';
+import { useRecentProjectsStore } from './recentProjects';
 import { useTrainConfigStore } from './trainConfig';
 import { useTrainingStore, type FinishedRun } from './training';
 
 /**
  * The project: a name, notes, the runs so far, and the file it lives in. The other stores hold
  * the dataset, model, cut and hyper-parameters (projectSettings.ts reads and restores them);
- * this one assembles them into one document (projectDocument.ts), knows whether it changed
- * since the last save, and restores every store from a file. Its runs and the lab's progress
- * change by the rules of projectRuns.ts and projectLab.ts.
+ * projectContent.ts holds what the project holds itself and assembles the two into one
+ * document (projectDocument.ts). This store opens, saves and restores it, and knows whether it
+ * changed since the last save; its runs and the lab's progress follow projectRuns.ts and projectLab.ts.
  *
  * Each project a window opens gets a draft id: its work is kept under it in the browser
  * (projectDrafts.ts), and jobs it starts carry it with the file (`owner`), so a run that ends
@@ -35,26 +34,14 @@ export const useProjectStore = defineStore('project', () => {
   const draftId = computed(() => identity.draftId);
   useNoticeStore().enterProject(draftId.value);
   const file = computed(() => identity.file);
-  const name = ref(UNTITLED);
-  const notes = ref('');
-  const runs = ref<ProjectRun[]>([]);
-  const step = ref('dataset');
-  /** the guided lab's progress: answers, the runs each task made, the task open last */
-  const lab = ref<LabProgress | null>(null);
+  const content = createProjectContent();
+  const { name, runs, state, addRun, addLabRun } = content;
   /** the file as last opened or saved: what the renderer does not edit is kept from it */
   const base = shallowRef<Omit<ProjectFile, 'runs'> | null>(null);
   const savedSignature = ref<string | null>(null);
   const saving = ref(false);
   const opening = ref(false);
 
-  const state = computed<ProjectState>(() => ({
-    name: name.value,
-    ...currentSettings(),
-    runs: runs.value,
-    notes: notes.value,
-    lab: lab.value,
-    ui: { step: step.value },
-  }));
   const signature = computed(() => signatureOf(state.value));
   /** a project never saved counts as changed once it holds anything */
   const dirty = computed(() => signature.value !== (savedSignature.value ?? signatureOf(emptyState())));
@@ -66,34 +53,6 @@ export const useProjectStore = defineStore('project', () => {
 
   function saveContext(): SaveContext {
     return currentSaveContext(base.value);
-  }
-
-  function setName(n: string): void {
-    name.value = n.trim() || UNTITLED;
-  }
-  function setNotes(n: string): void {
-    notes.value = n;
-  }
-  function setStep(s: string): void {
-    step.value = s;
-  }
-
-  function startLab(labId: string): void {
-    lab.value = startedLab(lab.value, labId);
-  }
-  function setLabAnswer(questionId: string, text: string): void {
-    if (lab.value) lab.value = withLabAnswer(lab.value, questionId, text);
-  }
-  function setLabTask(taskId: string): void {
-    // where the student is is not a change worth saving on its own
-    if (lab.value) lab.value.task = taskId;
-  }
-  function addLabRun(taskId: string, runId: string): void {
-    if (lab.value) lab.value = withLabRun(lab.value, taskId, runId);
-  }
-
-  function addRun(runDir: string, record: RunRecord): void {
-    runs.value = withRun(runs.value, runDir, record);
   }
 
   /** the job store's finished runs (this project's) join it, a lab task's with its task: the arrow points from here to training */
@@ -113,11 +72,7 @@ export const useProjectStore = defineStore('project', () => {
     if (id !== draftId.value) removeDraft(draftId.value);
     identity.enter(id, where);
     useNoticeStore().enterProject(id);
-    name.value = s.name;
-    notes.value = s.notes;
-    runs.value = s.runs;
-    lab.value = s.lab ? { ...s.lab } : null;
-    step.value = s.ui.step;
+    content.put(s);
     loading = restoreSettings(s, rescan);
     hydratedConfig = JSON.stringify(trainConfig.config);
     savedSignature.value = saved;
@@ -261,24 +216,24 @@ export const useProjectStore = defineStore('project', () => {
   return {
     file,
     name: readonly(name),
-    notes: readonly(notes),
-    lab: readonly(lab),
+    notes: readonly(content.notes),
+    lab: readonly(content.lab),
     document,
-    startLab,
-    setLabAnswer,
-    setLabTask,
+    startLab: content.startLab,
+    setLabAnswer: content.setLabAnswer,
+    setLabTask: content.setLabTask,
     addLabRun,
     runs: readonly(runs),
-    step: readonly(step),
+    step: readonly(content.step),
     saving: readonly(saving),
     opening: readonly(opening),
     desktop: isDesktop(),
     state,
     dirty,
     title,
-    setName,
-    setNotes,
-    setStep,
+    setName: content.setName,
+    setNotes: content.setNotes,
+    setStep: content.setStep,
     addRun,
     newProject,
     open,

@@ -1,31 +1,28 @@
 import { defineStore } from 'pinia';
 import { computed, readonly, ref, shallowRef } from 'vue';
-import { defaultTrainConfig } from '../../../shared/run';
-import { api, isDesktop } from '../api/client';
 import type { ProjectOwner } from '../../../shared/contract';
-import type { ProjectFile, RunRecord } from '../api/types';
+import { api, isDesktop } from '../api/client';
+import type { ProjectFile } from '../api/types';
 import { plain } from '../util/clone';
-import { baseName } from '../util/format';
-import { useDatasetStore } from './dataset';
-import { useFreezeStore } from './freeze';
-import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
-import { useProjectOwnerStore } from './projectOwner';
-import { useRecentProjectsStore } from './recentProjects';
-import { signatureOf, type ProjectRun, type ProjectState } from './projectDocument';
-import type { LabProgress } from '../../../shared/lab';
+import { createProjectContent } from './projectContent';
+import { emptyState, nameOnSave, signatureOf, type ProjectState } from './projectDocument';
+import { draftState, newDraftId, readDraft, removeDraft, thisTabDraft, writeDraft, type Draft } from './projectDrafts';
 import { fromProjectFile, toProjectFile, type SaveContext } from './projectFile';
+import { useProjectOwnerStore } from './projectOwner';
+import { joinedMessage, lastForm, rereadRuns, runsFinishedElsewhere, withSavedDirs } from './projectRuns';
 import { currentSaveContext } from './projectSaveContext';
-import { newDraftId, readDraft, removeDraft, thisTabDraft, writeDraft, type Draft } from './projectDrafts';
+import { restoreSettings } from './projectSettings';
+import { useRecentProjectsStore } from './recentProjects';
 import { useTrainConfigStore } from './trainConfig';
 import { useTrainingStore, type FinishedRun } from './training';
 
-const UNTITLED = 'Untitled project';
-
 /**
  * The project: a name, notes, the runs so far, and the file it lives in. The other stores hold
- * the dataset, model, cut and hyper-parameters; this one assembles them into one document,
- * knows whether it changed since the last save, and restores every store from a file.
+ * the dataset, model, cut and hyper-parameters (projectSettings.ts reads and restores them);
+ * projectContent.ts holds what the project holds itself and assembles the two into one
+ * document (projectDocument.ts). This store opens, saves and restores it, and knows whether it
+ * changed since the last save; its runs and the lab's progress follow projectRuns.ts and projectLab.ts.
  *
  * Each project a window opens gets a draft id: its work is kept under it in the browser
  * (projectDrafts.ts), and jobs it starts carry it with the file (`owner`), so a run that ends
@@ -37,33 +34,14 @@ export const useProjectStore = defineStore('project', () => {
   const draftId = computed(() => identity.draftId);
   useNoticeStore().enterProject(draftId.value);
   const file = computed(() => identity.file);
-  const name = ref(UNTITLED);
-  const notes = ref('');
-  const runs = ref<ProjectRun[]>([]);
-  const step = ref('dataset');
-  /** the guided lab's progress: answers, the runs each task made, the task open last */
-  const lab = ref<LabProgress | null>(null);
+  const content = createProjectContent();
+  const { name, runs, state, addRun, addLabRun } = content;
   /** the file as last opened or saved: what the renderer does not edit is kept from it */
   const base = shallowRef<Omit<ProjectFile, 'runs'> | null>(null);
   const savedSignature = ref<string | null>(null);
   const saving = ref(false);
   const opening = ref(false);
 
-  const state = computed<ProjectState>(() => {
-    const dataset = useDatasetStore();
-    const model = useModelStore();
-    return {
-      name: name.value,
-      dataset: dataset.root ? { root: dataset.root, split: { ...dataset.split } } : null,
-      model: model.source ? { source: model.source } : null,
-      freeze: { cut: useFreezeStore().cut },
-      training: plain(trainConfig.config) as ProjectState['training'],
-      runs: runs.value,
-      notes: notes.value,
-      lab: lab.value,
-      ui: { step: step.value },
-    };
-  });
   const signature = computed(() => signatureOf(state.value));
   /** a project never saved counts as changed once it holds anything */
   const dirty = computed(() => signature.value !== (savedSignature.value ?? signatureOf(emptyState())));
@@ -73,53 +51,8 @@ export const useProjectStore = defineStore('project', () => {
   /** whether a job started by `o` is this project's */
   const owns = (o: ProjectOwner): boolean => identity.owns(o);
 
-  function emptyState(): ProjectState {
-    return {
-      name: UNTITLED,
-      dataset: null,
-      model: null,
-      freeze: { cut: null },
-      training: plain(defaultTrainConfig),
-      runs: [],
-      notes: '',
-      lab: null,
-      ui: { step: 'dataset' },
-    };
-  }
-
   function saveContext(): SaveContext {
     return currentSaveContext(base.value);
-  }
-
-  function setName(n: string): void {
-    name.value = n.trim() || UNTITLED;
-  }
-  function setNotes(n: string): void {
-    notes.value = n;
-  }
-  function setStep(s: string): void {
-    step.value = s;
-  }
-
-  function startLab(labId: string): void {
-    if (lab.value?.labId !== labId) lab.value = { labId, answers: {}, runs: {}, task: null };
-  }
-  function setLabAnswer(questionId: string, text: string): void {
-    if (lab.value) lab.value = { ...lab.value, answers: { ...lab.value.answers, [questionId]: text } };
-  }
-  function setLabTask(taskId: string): void {
-    // where the student is is not a change worth saving on its own
-    if (lab.value) lab.value.task = taskId;
-  }
-  function addLabRun(taskId: string, runId: string): void {
-    if (!lab.value) return;
-    const have = lab.value.runs[taskId] ?? [];
-    if (!have.includes(runId)) lab.value = { ...lab.value, runs: { ...lab.value.runs, [taskId]: [...have, runId] } };
-  }
-
-  function addRun(runDir: string, record: RunRecord): void {
-    if (runs.value.some((r) => r.record.id === record.id)) return;
-    runs.value = [...runs.value, { runDir, record }];
   }
 
   /** the job store's finished runs (this project's) join it, a lab task's with its task: the arrow points from here to training */
@@ -135,25 +68,14 @@ export const useProjectStore = defineStore('project', () => {
 
   /** every store put in the state a project describes; scanning and model loading follow in the background */
   function hydrate(s: ProjectState, where: string | null, saved: string | null, id: string, rescan = true): void {
-    const dataset = useDatasetStore();
     // the project this window showed is saved or given up: its draft has nothing left to recover
     if (id !== draftId.value) removeDraft(draftId.value);
     identity.enter(id, where);
     useNoticeStore().enterProject(id);
-    name.value = s.name;
-    notes.value = s.notes;
-    runs.value = s.runs;
-    lab.value = s.lab ? { ...s.lab } : null;
-    step.value = s.ui.step;
-    if (s.dataset) dataset.restore(s.dataset);
-    else dataset.reset();
-    useFreezeStore().restore(s.model?.source ?? null, s.freeze.cut);
-    trainConfig.restoreConfig(s.training);
+    content.put(s);
+    loading = restoreSettings(s, rescan);
     hydratedConfig = JSON.stringify(trainConfig.config);
     savedSignature.value = saved;
-    const pending: Promise<unknown>[] = [useModelStore().restore(s.model?.source ?? null)];
-    if (s.dataset && rescan) pending.push(dataset.scanFolder(s.dataset.root));
-    loading = Promise.all(pending);
     // the job's curves show only beside the project that started it
     void useTrainingStore().followProject();
   }
@@ -210,13 +132,12 @@ export const useProjectStore = defineStore('project', () => {
     saving.value = true;
     // an untitled project takes its file's name the first time it is saved
     const nameBefore = name.value;
-    if (name.value === UNTITLED) name.value = baseName(target).replace(/\.tlab$/i, '') || UNTITLED;
+    name.value = nameOnSave(name.value, target);
     try {
       const sent = signature.value;
       const r = await api.call('project.save', { file: target, project: plain(toProjectFile(state.value, saveContext())), owner: { ...owner.value } });
       // saving copies new runs beside the project: follow them there
-      const moved = new Map(r.project.runs.map((run) => [run.id, run.weightsDir]));
-      runs.value = runs.value.map((run) => ({ ...run, runDir: moved.get(run.record.id) ?? run.runDir }));
+      runs.value = withSavedDirs(runs.value, r.project.runs);
       const { runs: _runs, ...rest } = r.project;
       base.value = rest;
       identity.setFile(r.file);
@@ -245,55 +166,34 @@ export const useProjectStore = defineStore('project', () => {
    * the ones those runs started with, and a notice says to save.
    */
   async function joinFinishedRuns(): Promise<void> {
-    let found: Awaited<ReturnType<typeof finishedRunsOf>>;
-    try {
-      found = await finishedRunsOf();
-    } catch {
-      // an engine without the request, or gone: nothing joins, nothing is lost (the runs stay on disk)
-      return;
-    }
+    const found = await runsFinishedElsewhere(
+      owner.value,
+      runs.value.map((run) => run.record.id),
+    );
     if (!found.length) return;
     for (const run of found) addRun(run.runDir, run.record);
-    const form = [...found].reverse().find((r) => r.form)?.form;
+    const form = lastForm(found);
     // settings the user changed while the project was opening are theirs: kept
     if (form && JSON.stringify(trainConfig.config) === hydratedConfig) trainConfig.restoreConfig(form);
-    const n = found.length;
-    useNoticeStore().inform(
-      `${n} run${n === 1 ? '' : 's'} finished while the app was closed and ${n === 1 ? 'was' : 'were'} added; save to keep ${n === 1 ? 'it' : 'them'}.`,
-      'Runs added',
-      { scope: 'project' },
-    );
-  }
-
-  async function finishedRunsOf() {
-    const r = await api.call('project.finishedRuns', { owner: { ...owner.value }, have: runs.value.map((run) => run.record.id) });
-    return r.runs;
+    useNoticeStore().inform(joinedMessage(found.length), 'Runs added', { scope: 'project' });
   }
 
   function saveDraft(): void {
-    const { runs: draftRuns, ...rest } = state.value;
     writeDraft({
       id: draftId.value,
       file: file.value,
       savedSignature: savedSignature.value,
       dirty: dirty.value,
       savedAt: new Date().toISOString(),
-      state: plain({ ...rest, runs: draftRuns.map(({ record: _r, ...run }) => run) }) as Draft['state'],
+      state: draftState(state.value),
       base: base.value,
     });
   }
 
   async function restore(draft: Draft): Promise<void> {
-    const read = await Promise.all(
-      draft.state.runs.map((run) =>
-        api
-          .call('run.read', { runDir: run.runDir })
-          .then((record) => ({ ...run, record }))
-          .catch(() => null),
-      ),
-    );
+    const read = await rereadRuns(draft.state.runs);
     base.value = draft.base;
-    hydrate({ ...draft.state, runs: read.filter((r): r is ProjectRun => r !== null) }, draft.file, draft.savedSignature, draft.id);
+    hydrate({ ...draft.state, runs: read }, draft.file, draft.savedSignature, draft.id);
     await joinFinishedRuns();
   }
 
@@ -316,24 +216,24 @@ export const useProjectStore = defineStore('project', () => {
   return {
     file,
     name: readonly(name),
-    notes: readonly(notes),
-    lab: readonly(lab),
+    notes: readonly(content.notes),
+    lab: readonly(content.lab),
     document,
-    startLab,
-    setLabAnswer,
-    setLabTask,
+    startLab: content.startLab,
+    setLabAnswer: content.setLabAnswer,
+    setLabTask: content.setLabTask,
     addLabRun,
     runs: readonly(runs),
-    step: readonly(step),
+    step: readonly(content.step),
     saving: readonly(saving),
     opening: readonly(opening),
     desktop: isDesktop(),
     state,
     dirty,
     title,
-    setName,
-    setNotes,
-    setStep,
+    setName: content.setName,
+    setNotes: content.setNotes,
+    setStep: content.setStep,
     addRun,
     newProject,
     open,

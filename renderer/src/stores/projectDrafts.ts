@@ -1,4 +1,5 @@
 import type { ProjectFile } from '../api/types';
+import { plain } from '../util/clone';
 import type { ProjectRun, ProjectState } from './projectDocument';
 
 /**
@@ -50,6 +51,12 @@ function writeAll(drafts: Record<string, Draft>): void {
   } catch {
     // a full or disabled storage costs only the recovery, never the work in the window
   }
+}
+
+/** a project's state as a draft keeps it: plain data, each run by its folder only (it is re-read on restore) */
+export function draftState(state: ProjectState): Draft['state'] {
+  const { runs, ...rest } = state;
+  return plain({ ...rest, runs: runs.map(({ record: _r, ...run }) => run) });
 }
 
 export function writeDraft(draft: Draft): void {

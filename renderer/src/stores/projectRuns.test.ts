@@ -4,13 +4,14 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultTrainConfig } from '../../../shared/run';
 import type { JobSnapshot, ProjectFile } from '../api/types';
 import { sampleInspection, sampleRun, sampleScan } from '../testing/fixtures';
-import { emit, handle, resetApi, sent } from '../testing/mockApi';
+import { emit, fail, handle, resetApi, sent } from '../testing/mockApi';
 import { newProject } from '../../../shared/project';
 import { useDatasetStore } from './dataset';
 import { useModelStore } from './model';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 import { recoverableDrafts } from './projectDrafts';
+import { joinedMessage, lastForm, rereadRuns, runsFinishedElsewhere, withRun, withSavedDirs } from './projectRuns';
 import { useTrainConfigStore } from './trainConfig';
 import { useTrainingStore } from './training';
 
@@ -161,5 +162,52 @@ describe('runs that finished while no window had their project open', () => {
     expect(again.owner.draftId).toBe(id);
     expect(again.runs.map((r) => r.record.id)).toEqual(['run-1', 'run-2']);
     expect(again.dirty).toBe(true);
+  });
+});
+
+describe("the project's runs", () => {
+  beforeEach(() => resetApi());
+  const record = (id: string) => sampleRun(id);
+
+  it('holds a run once, by its id', () => {
+    const runs = withRun([], '/work/runs/r1', record('r1'));
+    expect(withRun(runs, '/elsewhere/r1', record('r1'))).toBe(runs);
+    expect(withRun(runs, '/work/runs/r2', record('r2')).map((r) => r.runDir)).toEqual(['/work/runs/r1', '/work/runs/r2']);
+  });
+
+  it('follows runs to where saving put them, and leaves the others', () => {
+    const runs = [
+      { runDir: '/work/runs/r1', record: record('r1') },
+      { runDir: '/lab/p.tlab.d/runs/r0', record: record('r0') },
+    ];
+    const saved = withSavedDirs(runs, [{ id: 'r1', weightsDir: '/lab/p.tlab.d/runs/r1' }]);
+    expect(saved.map((r) => r.runDir)).toEqual(['/lab/p.tlab.d/runs/r1', '/lab/p.tlab.d/runs/r0']);
+  });
+
+  it('takes the Train settings of the latest run that said them, and says how many runs joined', () => {
+    const found = (id: string, lr: number | null) => ({
+      runDir: `/work/runs/${id}`,
+      record: record(id),
+      finishedAt: '2026-01-02T00:00:00Z',
+      form: lr === null ? null : { ...defaultTrainConfig, learningRate: lr },
+    });
+    expect(lastForm([found('a', 0.1), found('b', 0.2), found('c', null)])?.learningRate).toBe(0.2);
+    expect(lastForm([found('c', null)])).toBeNull();
+    expect(joinedMessage(1)).toBe('1 run finished while the app was closed and was added; save to keep it.');
+    expect(joinedMessage(3)).toBe('3 runs finished while the app was closed and were added; save to keep them.');
+  });
+
+  it("re-reads a draft's runs from their folders, leaving out a folder that is gone", async () => {
+    handle('run.read', ({ runDir }) => {
+      if (runDir.endsWith('gone')) throw new Error('no such folder');
+      return sampleRun(runDir.split('/').pop());
+    });
+    const read = await rereadRuns([{ runDir: '/work/runs/r1', label: 'one' }, { runDir: '/work/runs/gone' }]);
+    expect(read).toEqual([{ runDir: '/work/runs/r1', label: 'one', record: expect.objectContaining({ id: 'r1' }) }]);
+  });
+
+  it('hears of no runs from an engine that cannot tell', async () => {
+    fail('project.finishedRuns', { code: 'INTERNAL', message: 'The engine is not answering.' });
+    expect(await runsFinishedElsewhere({ draftId: 'd', file: null }, [])).toEqual([]);
   });
 });

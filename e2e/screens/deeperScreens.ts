@@ -25,7 +25,10 @@ export async function experimentScreens(w: Walk): Promise<void> {
   await id('sweep-progress').waitFor();
   await page.waitForTimeout(1500);
   await shot('13b-experiments-running');
-  await w.waitText('sweep-run-status-5', /done|failed|cancelled/, 600_000);
+  // the project's own run with the same settings (batch 32 · lr 0.01) is reused, not trained again:
+  // the rows are the runs trained, one after another, so the last row ending ends the sweep
+  const last = (await page.locator('[data-testid^="sweep-run-status-"]').count()) - 1;
+  await w.waitText(`sweep-run-status-${last}`, /done|failed|cancelled/, 600_000);
   await page.waitForTimeout(800);
   await shot('13c-experiments-compare');
   await id('compare-curves').scrollIntoViewIfNeeded();

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+
+/**
+ * What every screen group of the walk works with: the page, the scratch folder, the input
+ * data, and the few helpers the groups share.
+ */
+export interface Walk {
+  page: Page;
+  /** scratch folder: the caches, the saved project, the export */
+  work: string;
+  /** the Fashion-MNIST folder the wizard scans */
+  dataset: string;
+  /** the pre-trained MobileNetV2 folder */
+  modelDir: string;
+  id(testid: string): ReturnType<Page['getByTestId']>;
+  shot(name: string): Promise<void>;
+  waitText(testid: string, pattern: RegExp, timeout?: number): Promise<void>;
+  setField(testid: string, value: string): Promise<void>;
+  epochAtLeast(n: number): Promise<void>;
+}
+
+/**
+ * Waits until an element's text (or an input's value) matches, polling from here: the page's
+ * CSP forbids the string evaluation a page-side predicate would need, and this file is
+ * type-checked for Node, without DOM types.
+ */
+async function waitText(page: Page, testid: string, pattern: RegExp, timeout = 60_000): Promise<void> {
+  const el = page.getByTestId(testid);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const text = (await el.count()) ? await el.evaluate((e) => ('value' in e ? String(e.value) : (e.textContent ?? ''))) : '';
+    if (pattern.test(text)) return;
+    if (Date.now() > deadline) throw new Error(`${testid} never showed ${pattern}; last: ${text}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+/** the number in "epoch N / M" */
+async function epochShown(page: Page): Promise<number> {
+  const text = (await page.getByTestId('epoch-counter').textContent()) ?? '';
+  return Number(/epoch (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+export function makeWalk(page: Page, o: { outDir: string; work: string; dataset: string; modelDir: string }): Walk {
+  const id = (t: string) => page.getByTestId(t);
+  return {
+    page,
+    work: o.work,
+    dataset: o.dataset,
+    modelDir: o.modelDir,
+    id,
+    async shot(name) {
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(o.outDir, `${name}.png`), fullPage: false });
+      console.log(`screenshot ${name}.png`);
+    },
+    waitText: (testid, pattern, timeout) => waitText(page, testid, pattern, timeout),
+    async setField(testid, value) {
+      await id(testid).fill(value);
+      await id(testid).press('Tab');
+    },
+    async epochAtLeast(n) {
+      const deadline = Date.now() + 300_000;
+      while ((await epochShown(page)) < n) {
+        if (Date.now() > deadline) throw new Error(`training did not reach epoch ${n}`);
+        await page.waitForTimeout(200);
+      }
+    },
+  };
+}

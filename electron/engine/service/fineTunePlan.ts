@@ -1,0 +1,39 @@
+import { loadLayersBackbone } from '../models/loadBackbone';
+import type { ResolvedModel } from '../models/resolveModel';
+import type { BackbonePlan } from '../run/openBackbone';
+import { chooseSplit, forwardFlops } from '../train/fineTune';
+import { MiB } from './serviceContext';
+
+/** what fine-tuning the top `layers` would train and cost, for the Freeze step */
+export async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, layers: number, batchSize: number, headBytes: number) {
+  if (layers <= 0) return { fineTune: null, fineTuneUnavailable: null };
+  if (model.format !== 'layers') return { fineTune: null, fineTuneUnavailable: `${model.name} is a graph model: its layers are frozen as published.` };
+  const m = await loadLayersBackbone(model.dir);
+  try {
+    const point = chooseSplit(m, plan.cut, layers);
+    const splitShape = (m.getLayer(point.split).outputShape as number[]).slice(1);
+    const top = point.trainable;
+    const params = top.reduce((s, n) => s + m.getLayer(n).countParams(), 0);
+    // forward, then backward at about twice that
+    const flops = 3 * forwardFlops(m, top);
+    const cacheFloats = splitShape.reduce((a, b) => a * b, 1);
+    // weights, gradients and two Adam moments; a batch of cached features and the top's activations (×3 for backward)
+    const bytes = params * 4 * 4 + batchSize * cacheFloats * 4 * 3 * Math.max(1, top.length) + headBytes;
+    return {
+      fineTune: {
+        split: point.split,
+        splitShape,
+        layers: top,
+        trainableParams: params,
+        mflopsPerImage: Math.round(flops / 1e6),
+        cacheBytesPerImage: cacheFloats * 4,
+        trainMemoryMiB: Math.max(1, Math.round(bytes / MiB)),
+      },
+      fineTuneUnavailable: null,
+    };
+  } catch (e) {
+    return { fineTune: null, fineTuneUnavailable: e instanceof Error ? e.message : String(e) };
+  } finally {
+    m.dispose();
+  }
+}

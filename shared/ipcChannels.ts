@@ -4,9 +4,9 @@
  * dirty-query channels carry the only question main itself asks the renderer.
  */
 export const ipcChannels = {
-  /** renderer → main, invoke: (name, input) → RpcResult */
+  /** renderer → main, invoke: a request envelope → its response envelope (shared/envelope.ts) */
   call: 'tl:call',
-  /** main → renderer: (name, payload), an event of the contract */
+  /** main → renderer: an event envelope */
   event: 'tl:event',
   /** main → renderer: (id, question) */
   queryDirty: 'tl:query-dirty',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestEnvelopeSchema, toCallerSchema, type ToCaller } from './envelope';
+import { requestEnvelopeSchema, type ToCaller } from './envelope';
 
 /**
  * The desktop app's wire between Electron's main and the engine's utility process: the API's
@@ -16,5 +16,4 @@ export const toEngineSchema = z.discriminatedUnion('type', [
 ]);
 export type ToEngine = z.infer<typeof toEngineSchema>;
 
-export const fromEngineSchema = toCallerSchema;
 export type FromEngine = ToCaller;

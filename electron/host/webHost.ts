@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventPayload } from '../../shared/contract';
-import { dispatch } from '../../shared/rpc';
-import { requestEnvelopeSchema, type EventEnvelope, type ResponseEnvelope } from '../../shared/envelope';
+import { answerRequest } from '../../shared/rpcServer';
+import type { EventEnvelope, ResponseEnvelope } from '../../shared/envelope';
 import { createLabService, type LabService, type LabServiceOptions } from '../engine/service/labService';
 import { answerPlain, hostAllowed, serveReport, serveStatic } from './staticFiles';
 
@@ -116,10 +116,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
         } catch {
           return refuse('The message is not JSON.');
         }
-        // the envelope first (shared/envelope.ts), then the request's input by the contract (dispatch)
-        const msg = requestEnvelopeSchema.safeParse(raw);
-        if (!msg.success) return refuse('A request is { "type": "request", "id": <number>, "name": <request>, "input": <its input> }.');
-        respond({ type: 'response', id: msg.data.id, reply: await dispatch(service.handlers, msg.data.name, msg.data.input) });
+        respond(await answerRequest(service.handlers, raw));
       });
     });
   });

@@ -1,5 +1,6 @@
 import type { BrowserWindow } from 'electron';
 import type { EventName, EventPayload } from '../../shared/contract';
+import type { EventEnvelope } from '../../shared/envelope';
 import { ipcChannels } from '../../shared/ipcChannels';
 import type { AppCommand } from './menu';
 
@@ -36,7 +37,7 @@ export class RendererLink {
 
   send<E extends EventName>(name: E, payload: EventPayload<E>): void {
     const win = this.window();
-    if (win && this.loaded) win.webContents.send(ipcChannels.event, name, payload);
+    if (win && this.loaded) win.webContents.send(ipcChannels.event, { type: 'event', name, payload } satisfies EventEnvelope);
   }
 
   command(c: AppCommand): void {

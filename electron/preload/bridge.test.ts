@@ -21,6 +21,10 @@ function fakeIpc() {
 }
 
 type Ipc = ReturnType<typeof fakeIpc>;
+/** main's side of invoke: the response envelope to the request envelope it got */
+const answerWith = (ipc: Ipc, reply: unknown) =>
+  ipc.invoke.mockImplementation(async (_channel: string, request: { id: number }) => ({ type: 'response', id: request.id, reply }));
+const event = (name: string, payload: unknown) => ({ type: 'event', name, payload });
 const api = (ipc: Ipc) => createDesktopApi(ipc as unknown as Parameters<typeof createDesktopApi>[0]);
 
 describe('window.transferLab', () => {
@@ -28,16 +32,16 @@ describe('window.transferLab', () => {
     expect(Object.keys(api(fakeIpc())).sort()).toEqual(['call', 'on', 'onDirtyQuery']);
   });
 
-  it('calls through the one channel and resolves with the result', async () => {
+  it('calls through the one channel with a request envelope and resolves with the result', async () => {
     const ipc = fakeIpc();
-    ipc.invoke.mockResolvedValue({ ok: true, result: { path: '/data' } });
+    answerWith(ipc, { ok: true, result: { path: '/data' } });
     await expect(api(ipc).call('dialog.pickFolder', {})).resolves.toEqual({ path: '/data' });
-    expect(ipc.invoke).toHaveBeenCalledWith(ipcChannels.call, 'dialog.pickFolder', {});
+    expect(ipc.invoke).toHaveBeenCalledWith(ipcChannels.call, { type: 'request', id: 1, name: 'dialog.pickFolder', input: {} });
   });
 
   it('rejects with the plain { code, message, hint } of the contract', async () => {
     const ipc = fakeIpc();
-    ipc.invoke.mockResolvedValue({ ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose it again.' } });
+    answerWith(ipc, { ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset folder not found: /x', hint: 'Choose it again.' } });
     const e = await api(ipc)
       .call('dataset.scan', { path: '/x' })
       .catch((err: unknown) => err);
@@ -55,13 +59,33 @@ describe('window.transferLab', () => {
     const ipc = fakeIpc();
     const listener = vi.fn();
     const off = api(ipc).on('scan.progress', listener);
-    ipc.emit(ipcChannels.event, 'scan.progress', { path: '/d', done: 1, total: 2 });
-    ipc.emit(ipcChannels.event, 'download.progress', { source: 'x' });
+    ipc.emit(ipcChannels.event, event('scan.progress', { path: '/d', done: 1, total: 2 }));
+    ipc.emit(ipcChannels.event, event('download.progress', { source: 'x', received: 1, total: 2 }));
     expect(listener).toHaveBeenCalledExactlyOnceWith({ path: '/d', done: 1, total: 2 });
     off();
-    ipc.emit(ipcChannels.event, 'scan.progress', { path: '/d', done: 2, total: 2 });
+    ipc.emit(ipcChannels.event, event('scan.progress', { path: '/d', done: 2, total: 2 }));
     expect(listener).toHaveBeenCalledOnce();
-    expect(ipc.count(ipcChannels.event)).toBe(0);
+  });
+
+  it('parses what main sends: an event the contract does not allow, or no envelope at all, is dropped', () => {
+    const ipc = fakeIpc();
+    const listener = vi.fn();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    api(ipc).on('scan.progress', listener);
+    ipc.emit(ipcChannels.event, event('scan.progress', { path: '/d', done: 'one' }));
+    ipc.emit(ipcChannels.event, 'scan.progress', { path: '/d', done: 1, total: 2 });
+    ipc.emit(ipcChannels.event, { type: 'event', name: 'no.such.event', payload: {} });
+    expect(listener).not.toHaveBeenCalled();
+    expect(warn).toHaveBeenCalledTimes(3);
+    warn.mockRestore();
+  });
+
+  it('a reply that is not the request’s response envelope fails the call instead of leaving it waiting', async () => {
+    const ipc = fakeIpc();
+    ipc.invoke.mockResolvedValueOnce({ ok: true, result: {} });
+    await expect(api(ipc).call('app.info', {})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/app\.info.*not its reply/) });
+    ipc.invoke.mockResolvedValueOnce({ type: 'response', id: 99, reply: { ok: true, result: {} } });
+    await expect(api(ipc).call('app.info', {})).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });
 

@@ -1,16 +1,38 @@
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput } from '../../shared/contract';
 import type { TransferLabErrorData } from '../../shared/errors';
-import type { RpcResult } from '../../shared/rpc';
+import { responseEnvelopeSchema } from '../../shared/envelope';
+import { EventListeners, RpcClient } from '../../shared/rpcClient';
 import { dirtyQuestions, ipcChannels, type DirtyQuestion } from '../../shared/ipcChannels';
 import type { DesktopApi, DirtyQueryHandler } from './desktopApi';
 
 /**
  * The object the preload exposes, built over an IpcRenderer so it can be tested without a
- * window. Errors reach the page as the plain `{ code, message, hint }` of the contract.
+ * window: the API's one client (shared/rpcClient.ts) over IPC, so what main sends is parsed
+ * here, as the web page parses what its WebSocket brings. Errors reach the page as the plain
+ * `{ code, message, hint }` of the contract.
  */
 export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener' | 'send'>): DesktopApi {
   let dirtyHandler: DirtyQueryHandler | null = null;
+  const listeners = new EventListeners();
+  // the envelope's client; IPC's invoke pairs each request with its response, events come on their own channel
+  const rpc: RpcClient = new RpcClient({
+    post: (envelope) => {
+      const fail = (message: string) => rpc.receive({ type: 'response', id: envelope.id, reply: { ok: false, error: { code: 'INTERNAL', message } } });
+      ipc.invoke(ipcChannels.call, envelope).then(
+        (response: unknown) => {
+          // invoke answers this request alone: anything but its response would leave the call waiting forever
+          const r = responseEnvelopeSchema.safeParse(response);
+          if (r.success && r.data.id === envelope.id) rpc.receive(r.data);
+          else fail(`The app answered ${envelope.name} with something that is not its reply.`);
+        },
+        (e: unknown) => fail(`The app refused ${envelope.name}: ${(e as Error).message}`),
+      );
+    },
+    onEvent: (name, payload) => listeners.emit(name, payload),
+    onDropped: (why) => console.warn(`Transfer Lab: dropped ${why}`),
+  });
+  ipc.on(ipcChannels.event, (_event: IpcRendererEvent, envelope: unknown) => rpc.receive(envelope));
 
   ipc.on(ipcChannels.queryDirty, (_event: IpcRendererEvent, id: unknown, question: unknown) => {
     if (typeof id !== 'number' || !dirtyQuestions.includes(question as DirtyQuestion)) return;
@@ -19,23 +41,12 @@ export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'remov
 
   return {
     async call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>> {
-      let reply: RpcResult;
-      try {
-        reply = (await ipc.invoke(ipcChannels.call, name, input)) as RpcResult;
-      } catch (e) {
-        throw plainError({ code: 'INTERNAL', message: `The app refused ${name}: ${(e as Error).message}` });
-      }
+      const reply = await rpc.request(name, input);
       if (reply.ok) return reply.result as RequestOutput<N>;
       throw plainError(reply.error);
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
-      const relay = (_event: IpcRendererEvent, name: unknown, payload: unknown) => {
-        if (name === event) listener(payload as EventPayload<E>);
-      };
-      ipc.on(ipcChannels.event, relay);
-      return () => {
-        ipc.removeListener(ipcChannels.event, relay);
-      };
+      return listeners.on(event, listener);
     },
     onDirtyQuery(handler: DirtyQueryHandler): () => void {
       dirtyHandler = handler;

@@ -1,5 +1,6 @@
 import type { EventName, EventPayload } from '../../../shared/contract';
-import { dispatch, type Handlers } from '../../../shared/rpc';
+import type { Handlers } from '../../../shared/rpc';
+import { answerRequest } from '../../../shared/rpcServer';
 import { toEngineSchema, type FromEngine } from '../../../shared/utilityWire';
 
 /**
@@ -39,7 +40,7 @@ export function serveEngine(
     }
     const m = parsed.data;
     if (m.type === 'request') {
-      void dispatch(service.handlers, m.name, m.input).then((reply) => port.postMessage({ type: 'response', id: m.id, reply }));
+      void answerRequest(service.handlers, m).then((r) => port.postMessage(r));
     } else if (m.type === 'gpuWindowPort') {
       if (ports?.[0]) onGpuWindowPort?.(ports[0]);
     } else if (!closing) {

@@ -1,8 +1,9 @@
 import { utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
 import type { EventName, EventPayload, RequestName } from '../../../shared/contract';
 import type { TransferLabErrorData } from '../../../shared/errors';
-import { parseEvent, type RpcResult } from '../../../shared/rpc';
-import { fromEngineSchema, type ToEngine } from '../../../shared/utilityWire';
+import type { RpcResult } from '../../../shared/rpc';
+import { RpcClient } from '../../../shared/rpcClient';
+import type { ToEngine } from '../../../shared/utilityWire';
 
 /**
  * The engine as a utility process: numbered requests out, replies and events back. If the
@@ -27,8 +28,15 @@ const shutdownGraceMs = 5_000;
 
 export class EngineProcess {
   private child: UtilityProcess | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { name: RequestName; resolve: (r: RpcResult) => void }>();
+  /** the envelope's client (shared/rpcClient.ts) over the utility port: it parses what the engine sends */
+  private readonly rpc = new RpcClient({
+    post: (envelope) => {
+      if (!this.child) throw new Error('the engine is not running');
+      this.child.postMessage(envelope satisfies ToEngine);
+    },
+    onEvent: (name, payload) => this.event(name, payload),
+    onDropped: (why) => this.o.log?.(`dropped ${why} from the engine`),
+  });
   private runningJob: string | null = null;
   private crashes: number[] = [];
   private stopping: Promise<void> | null = null;
@@ -43,7 +51,7 @@ export class EngineProcess {
     if (this.child || this.stopping) return;
     const child = utilityProcess.fork(this.o.entry, [], { serviceName: 'Transfer Lab engine', stdio: 'inherit', env: this.o.env });
     this.child = child;
-    child.on('message', (m: unknown) => this.receive(m));
+    child.on('message', (m: unknown) => this.rpc.receive(m));
     child.once('exit', (code) => this.exited(child, code));
     this.o.onStarted?.();
   }
@@ -60,20 +68,14 @@ export class EngineProcess {
     }
   }
 
-  call(name: RequestName, input: unknown): Promise<RpcResult> {
-    if (this.stopping) return Promise.resolve(failure({ code: 'INTERNAL', message: 'Transfer Lab is closing.' }));
+  async call(name: RequestName, input: unknown): Promise<RpcResult> {
+    if (this.stopping) return failure({ code: 'INTERNAL', message: 'Transfer Lab is closing.' });
     this.start();
-    const child = this.child!;
-    const id = this.nextId++;
-    return new Promise<RpcResult>((resolve) => {
-      this.pending.set(id, { name, resolve });
-      try {
-        child.postMessage({ type: 'request', id, name, input } satisfies ToEngine);
-      } catch (e) {
-        this.pending.delete(id);
-        resolve(failure({ code: 'INTERNAL', message: `Could not reach the engine: ${(e as Error).message}` }));
-      }
-    });
+    const reply = await this.rpc.request(name, input);
+    // whatever the request was called (train.start, train.resume, sweep.start, …): a reply that names a job started one
+    const jobId = reply.ok ? jobIdOf(reply.result) : null;
+    if (jobId) this.runningJob = jobId;
+    return reply;
   }
 
   /** asks the engine to stop its job and exit; kills it if it does not within a few seconds */
@@ -97,30 +99,7 @@ export class EngineProcess {
     return this.stopping;
   }
 
-  private receive(message: unknown): void {
-    const parsed = fromEngineSchema.safeParse(message);
-    if (!parsed.success) {
-      this.o.log?.('ignored a malformed message from the engine');
-      return;
-    }
-    const m = parsed.data;
-    if (m.type === 'response') {
-      if (m.id === null) return;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      // whatever the request was called (train.start, train.resume, sweep.start, …): a reply that names a job started one
-      const jobId = m.reply.ok ? jobIdOf(m.reply.result) : null;
-      if (jobId) this.runningJob = jobId;
-      p.resolve(m.reply as RpcResult);
-      return;
-    }
-    const name = m.name as EventName;
-    const payload = parseEvent(name, m.payload);
-    if (!payload) {
-      this.o.log?.(`dropped a ${name} event the contract does not allow`);
-      return;
-    }
+  private event<E extends EventName>(name: E, payload: EventPayload<E>): void {
     // a job is known by its reply or by any event of it (the caller names a job, so its events can come first)
     if (name === 'job.event' || name === 'job.run') this.runningJob = (payload as EventPayload<'job.event'>).jobId;
     if (name === 'job.finished' && (payload as EventPayload<'job.finished'>).jobId === this.runningJob) this.runningJob = null;
@@ -132,12 +111,11 @@ export class EngineProcess {
     this.child = null;
     if (this.stopping) return;
     this.o.log?.(`the engine stopped unexpectedly (exit code ${code})`);
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.resolve(
-        failure({ code: 'INTERNAL', message: `The engine stopped while answering ${p.name} (exit code ${code}).`, hint: 'It has been restarted: try again.' }),
-      );
-    }
+    this.rpc.failPending((name) => ({
+      code: 'INTERNAL',
+      message: `The engine stopped while answering ${name} (exit code ${code}).`,
+      hint: 'It has been restarted: try again.',
+    }));
     if (this.runningJob) {
       const jobId = this.runningJob;
       this.runningJob = null;

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserWindow } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RpcResult } from '../../../shared/rpc';
+import type { ResponseEnvelope } from '../../../shared/envelope';
 import { dialogHandlers } from '../dialogs';
 import { isTrustedSender, type SenderEvent } from '../security/senderCheck';
 import { ipcChannels } from '../../../shared/ipcChannels';
@@ -29,7 +30,14 @@ beforeEach(() => {
 });
 afterEach(() => uninstall());
 
-const call = (event: unknown, name: string, input: unknown) => invoke(ipcChannels.call, event, name, input);
+let nextId = 1;
+/** what the preload does: a request envelope in, the reply out of the response envelope, whose id must be the request's */
+const call = async (event: unknown, name: string, input: unknown) => {
+  const id = nextId++;
+  const response = (await invoke(ipcChannels.call, event, { type: 'request', id, name, input })) as ResponseEnvelope;
+  expect(response).toMatchObject({ type: 'response', id });
+  return response.reply;
+};
 
 describe('the tl:call chokepoint', () => {
   it('forwards a request from the app’s own page to the engine and reports it answered', async () => {
@@ -56,6 +64,18 @@ describe('the tl:call chokepoint', () => {
     await expect(call(fromApp, 'fs.delete', {})).resolves.toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } });
     await expect(call(fromApp, 'train.start', 'not an object')).resolves.toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } });
     expect(engine.call).not.toHaveBeenCalled();
+  });
+
+  it('answers what is not a request envelope with BAD_ARGUMENT to id null, before the engine', async () => {
+    for (const raw of ['models.catalog', null, { type: 'request', id: -1, name: 'models.catalog', input: {} }, { name: 'models.catalog' }]) {
+      await expect(invoke(ipcChannels.call, fromApp, raw)).resolves.toMatchObject({
+        type: 'response',
+        id: null,
+        reply: { ok: false, error: { code: 'BAD_ARGUMENT' } },
+      });
+    }
+    expect(engine.call).not.toHaveBeenCalled();
+    expect(afterCall).not.toHaveBeenCalled();
   });
 
   it('passes the engine’s failure on as plain data, code and hint intact', async () => {

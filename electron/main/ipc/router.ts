@@ -1,7 +1,9 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { requestNames, type RequestName } from '../../../shared/contract';
+import { isRequestName, requestNames, type RequestName } from '../../../shared/contract';
+import type { ResponseEnvelope } from '../../../shared/envelope';
 import { TransferLabError } from '../../../shared/errors';
-import { dispatch, type Handlers, type RpcResult } from '../../../shared/rpc';
+import type { Handlers, RpcResult } from '../../../shared/rpc';
+import { answerRequest } from '../../../shared/rpcServer';
 import { ipcChannels } from '../../../shared/ipcChannels';
 
 /** what the router needs of the engine process */
@@ -37,20 +39,22 @@ export interface RouterOptions {
 }
 
 /**
- * The chokepoint: every request from a renderer enters main here, on one channel. The sender
- * is checked first; then `dispatch` parses the input with the contract (BAD_ARGUMENT when it
- * does not fit) and runs the handler. The reply is plain data, `{ ok, result | error }`,
- * because an exception thrown across IPC loses its code and hint.
+ * The chokepoint: every request from a renderer enters main here, on one channel, as the API's
+ * request envelope (shared/envelope.ts). The sender is checked first; then `answerRequest`
+ * parses the envelope, and `dispatch` the input by the contract (BAD_ARGUMENT when it does not
+ * fit), and the handler runs. The answer is the response envelope, plain data, because an
+ * exception thrown across IPC loses its code and hint.
  */
 export function installRouter(o: RouterOptions): () => void {
-  ipcMain.handle(ipcChannels.call, async (event, name: unknown, input: unknown) => {
+  ipcMain.handle(ipcChannels.call, async (event, raw: unknown): Promise<ResponseEnvelope> => {
     if (!o.isTrustedSender(event)) {
-      o.log?.(`refused ${String(name)} from a frame that is not the app (${event.senderFrame?.url ?? 'gone'})`);
+      o.log?.(`refused a request from a frame that is not the app (${event.senderFrame?.url ?? 'gone'})`);
       throw new Error('Refused: this frame may not call Transfer Lab.');
     }
-    const reply = await dispatch(o.handlers, name, input);
-    o.afterCall?.(name as RequestName, reply);
-    return reply;
+    const response = await answerRequest(o.handlers, raw);
+    const name = (raw as { name?: unknown } | null)?.name;
+    if (response.id !== null && isRequestName(name)) o.afterCall?.(name, response.reply);
+    return response;
   });
   return () => ipcMain.removeHandler(ipcChannels.call);
 }

@@ -1,7 +1,6 @@
 import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput, TransferLabApi } from '../../../shared/contract';
-import { toCallerSchema, type RequestEnvelope } from '../../../shared/envelope';
 import type { TransferLabErrorData } from '../../../shared/errors';
-import { parseEvent } from '../../../shared/rpc';
+import { EventListeners, RpcClient } from '../../../shared/rpcClient';
 
 /**
  * The only module that talks to the engine. In the desktop app the preload exposes the API
@@ -35,18 +34,23 @@ export class ApiError extends Error implements TransferLabErrorData {
   }
 }
 
-type Listener = (payload: unknown) => void;
-
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 type ConnectionListener = (state: ConnectionState) => void;
 
+/** The API over the web host's WebSocket: the one client of the envelope (shared/rpcClient.ts), carried as JSON text. */
 class WebSocketApi implements TransferLabApi {
   private ws: WebSocket | null = null;
   private opening: Promise<WebSocket> | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly listeners = new EventListeners();
   private readonly connectionListeners = new Set<ConnectionListener>();
+  private readonly rpc = new RpcClient({
+    post: (envelope) => {
+      if (!this.ws) throw new Error('the connection is not open');
+      this.ws.send(JSON.stringify(envelope));
+    },
+    onEvent: (name, payload) => this.listeners.emit(name, payload),
+    onDropped: (why) => console.warn(`engine: dropped ${why}`),
+  });
   state: ConnectionState = 'connecting';
 
   constructor(
@@ -84,22 +88,17 @@ class WebSocketApi implements TransferLabApi {
       ws.onclose = () => {
         this.setState('closed');
         this.ws = null;
-        for (const p of this.pending.values())
-          p.reject(
-            new ApiError({
-              code: 'INTERNAL',
-              message: 'The connection to the engine was lost.',
-              hint: 'Reload the page; a training run in progress carries on.',
-            }),
-          );
-        this.pending.clear();
+        this.rpc.failPending(() => ({
+          code: 'INTERNAL',
+          message: 'The connection to the engine was lost.',
+          hint: 'Reload the page; a training run in progress carries on.',
+        }));
       };
       ws.onmessage = (m) => this.receive(String(m.data));
     });
     return this.opening;
   }
 
-  /** the envelope parsed (shared/envelope.ts), and an event's payload by the contract: what does not fit is dropped, said in the console */
   private receive(text: string): void {
     let raw: unknown;
     try {
@@ -108,46 +107,19 @@ class WebSocketApi implements TransferLabApi {
       console.warn('engine: dropped a message that is not JSON');
       return;
     }
-    const parsed = toCallerSchema.safeParse(raw);
-    if (!parsed.success) {
-      console.warn('engine: dropped a message that is not the envelope');
-      return;
-    }
-    const msg = parsed.data;
-    if (msg.type === 'response') {
-      const p = msg.id === null ? undefined : this.pending.get(msg.id);
-      if (!p || msg.id === null) {
-        if (!msg.reply.ok) console.warn(`engine: ${msg.reply.error.message}`);
-        return;
-      }
-      this.pending.delete(msg.id);
-      if (msg.reply.ok) p.resolve(msg.reply.result);
-      else p.reject(new ApiError(msg.reply.error));
-      return;
-    }
-    const payload = parseEvent(msg.name as EventName, msg.payload);
-    if (payload === null) {
-      console.warn(`engine: dropped a ${msg.name} event the contract does not allow`);
-      return;
-    }
-    for (const l of this.listeners.get(msg.name) ?? []) l(payload);
+    this.rpc.receive(raw);
   }
 
   async call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>> {
-    const ws = await this.open();
-    const id = this.nextId++;
-    return new Promise<RequestOutput<N>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      ws.send(JSON.stringify({ type: 'request', id, name, input } satisfies RequestEnvelope));
-    });
+    await this.open();
+    const reply = await this.rpc.request(name, input);
+    if (reply.ok) return reply.result as RequestOutput<N>;
+    throw new ApiError(reply.error);
   }
 
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
     void this.open().catch(() => undefined);
-    const set = this.listeners.get(event) ?? new Set<Listener>();
-    set.add(listener as Listener);
-    this.listeners.set(event, set);
-    return () => set.delete(listener as Listener);
+    return this.listeners.on(event, listener);
   }
 }
 

@@ -91,6 +91,8 @@ export const extractorRecordSchema = z.object({
   deviceReason: z.string().optional(),
   /** largest difference from the plain TF.js model in the parity check, relative to the features' scale */
   parityMaxDiff: z.number().optional(),
+  /** the compiled graph and its parity verdict (parityMaxDiff) came from an earlier run's check, kept in the cache */
+  compiledFromCache: z.boolean().optional(),
   imagesPerSecond: z.number().nullable(),
 });
 

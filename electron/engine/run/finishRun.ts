@@ -38,6 +38,7 @@ function extractorRecord(data: RunFeatures, backend: BackendChoice): RunRecord['
     ...(extractor.fallbackReason ? { fallbackReason: extractor.fallbackReason } : {}),
     ...(extractor.deviceReason ? { deviceReason: extractor.deviceReason } : {}),
     ...(extractor.parityMaxDiff !== undefined ? { parityMaxDiff: extractor.parityMaxDiff } : {}),
+    ...(extractor.compiledFromCache ? { compiledFromCache: true } : {}),
   };
 }
 

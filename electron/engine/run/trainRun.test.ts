@@ -210,6 +210,9 @@ describe('trainRun on real photos and a real pre-trained network', () => {
       const once = first.record.extraction!.measurement;
       expect(third.record.extraction).toEqual({ source: 'mixed', extracted: 1, cached: 59, measurement: once });
       expect(third.record.extractor.imagesPerSecond).toBeNull();
+      // the one image went through the graph the first run compiled and checked: the record says whose check its parity figure is
+      expect(first.record.extractor.compiledFromCache).toBeUndefined();
+      expect(third.record.extractor).toMatchObject({ runtime: 'onnx', compiledFromCache: true, parityMaxDiff: first.record.extractor.parityMaxDiff });
       expect(JSON.parse(fs.readFileSync(path.join(first.record.cache.dir, 'extraction.json'), 'utf8'))).toEqual(once);
     } finally {
       fs.copyFileSync(copy, target);

@@ -46,29 +46,50 @@ async function inScratch<T>(workDir: string, prefix: string, work: (dir: string)
   }
 }
 
-/** One epoch on a fresh cache: every image goes through the frozen part exactly once. */
-export async function oursExtraction(o: {
+export interface ExtractionOptions {
   dataset: string;
   model: string;
   workDir: string;
   extractor?: ExtractorRuntime;
   extractBatchSize?: number;
-}): Promise<OursExtraction> {
-  const { record } = await inScratch(o.workDir, 'extract-', (dir) =>
-    trainRun({
-      dataset: o.dataset,
-      model: o.model,
-      ...(o.extractor ? { extractor: o.extractor } : {}),
-      ...(o.extractBatchSize ? { extractBatchSize: o.extractBatchSize } : {}),
-      cacheDir: path.join(dir, 'cache'),
-      outDir: path.join(dir, 'run'),
-      config: peerLikeConfig({ learningRate: 0.001, batchSize: 32 }, 1),
-      split: peerLikeSplit,
-    }),
-  );
+}
+
+/** One epoch on a fresh cache: every image goes through the frozen part exactly once. */
+export function oursExtraction(o: ExtractionOptions): Promise<OursExtraction> {
+  return inScratch(o.workDir, 'extract-', (dir) => extractOnce(o, path.join(dir, 'cache'), path.join(dir, 'run')));
+}
+
+/**
+ * The same extraction where an earlier run of this model kept its compiled graph and parity
+ * verdict (a user's second dataset, or a cleared feature cache): a first run fills the cache,
+ * its features are removed, and the second run, in the same process as the app or the web
+ * host would be, is measured. It must find the graph kept, and extract every image again.
+ */
+export function oursExtractionKept(o: ExtractionOptions): Promise<OursExtraction> {
+  return inScratch(o.workDir, 'extract-kept-', async (dir) => {
+    const cacheDir = path.join(dir, 'cache');
+    await extractOnce(o, cacheDir, path.join(dir, 'run-first'));
+    for (const f of fs.readdirSync(cacheDir, { recursive: true, withFileTypes: true }))
+      if (f.isFile() && !f.name.startsWith('frozen-ort')) fs.rmSync(path.join(f.parentPath, f.name));
+    return extractOnce(o, cacheDir, path.join(dir, 'run'), { kept: true });
+  });
+}
+
+async function extractOnce(o: ExtractionOptions, cacheDir: string, outDir: string, expect: { kept?: boolean } = {}): Promise<OursExtraction> {
+  const { record } = await trainRun({
+    dataset: o.dataset,
+    model: o.model,
+    ...(o.extractor ? { extractor: o.extractor } : {}),
+    ...(o.extractBatchSize ? { extractBatchSize: o.extractBatchSize } : {}),
+    cacheDir,
+    outDir,
+    config: peerLikeConfig({ learningRate: 0.001, batchSize: 32 }, 1),
+    split: peerLikeSplit,
+  });
   const x = record.extractor;
   if (o.extractor === 'webgpu' && x.runtime !== 'webgpu') throw new Error(`our GPU path fell back to ${x.runtime}: ${x.fallbackReason ?? 'no reason given'}`);
   if (record.cache.misses === 0) throw new Error('the extraction run found a warm cache: the measurement needs a fresh one');
+  if (expect.kept && !x.compiledFromCache) throw new Error('the second run did not reuse the compiled graph the first one kept');
   if (!(record.timings.extractSeconds > 0)) throw new Error('the extraction run recorded no extraction time');
   const c = record.dataset.counts;
   return {

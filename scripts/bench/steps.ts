@@ -1,10 +1,10 @@
 import { BUSY_CORES, othersCores, sampleCpu, waitForQuiet, type StepLoad } from './machine';
-import { oursExtraction, type OursExtraction } from './ours';
+import { oursExtraction, type ExtractionOptions, type OursExtraction } from './ours';
 import type { Step } from './peerSweep';
 
 export interface Steps {
   step: Step;
-  bestExtraction(label: string, data: string, model: string): Promise<OursExtraction | null>;
+  bestExtraction(label: string, data: string, model: string, measure?: (o: ExtractionOptions) => Promise<OursExtraction>): Promise<OursExtraction | null>;
   /** the steps that waited, were measured again, or shared the machine anyway */
   loads: StepLoad[];
   /** what the closing line says besides the figures: failures, disturbed steps, every repeat's figure */
@@ -60,10 +60,15 @@ export function benchSteps(o: { maxWait: number; attempts: number; repeats: numb
    * Our extraction, measured --repeats times on a fresh cache each: the best counts, as the
    * peer's best batch size does (a 2-core VM's figures wander by ±15 % from run to run).
    */
-  async function bestExtraction(label: string, data: string, model: string): Promise<OursExtraction | null> {
+  async function bestExtraction(
+    label: string,
+    data: string,
+    model: string,
+    measure: (o: ExtractionOptions) => Promise<OursExtraction> = oursExtraction,
+  ): Promise<OursExtraction | null> {
     const all: OursExtraction[] = [];
     for (let i = 1; i <= o.repeats; i++) {
-      const r = await step(`${label}${o.repeats > 1 ? `, ${i} of ${o.repeats}` : ''}`, () => oursExtraction({ dataset: data, model, workDir: o.workDir }));
+      const r = await step(`${label}${o.repeats > 1 ? `, ${i} of ${o.repeats}` : ''}`, () => measure({ dataset: data, model, workDir: o.workDir }));
       if (r) all.push(r);
     }
     if (!all.length) return null;

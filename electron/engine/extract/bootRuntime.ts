@@ -1,8 +1,7 @@
-import { initBackend } from '../tf/backend';
 import type { StartSettings } from './protocol';
-import { buildRunner } from './runners';
-import { adapterFacts } from './gpuRunners';
-import type { Runner } from './runner';
+import { adapterFacts } from './adapterFacts';
+import type { BuiltRunner, Runner } from './runner';
+import { compiledRunner } from './compiledRunner';
 import { readCompiled, removeCompiled, writeCompiled, type CachedCompiled } from './compiledCache';
 import { chooseFrozenDevice } from './chooseDevice';
 import { RuntimeWeighing } from './weighRuntimes';
@@ -12,14 +11,31 @@ import { fatal, type WorkerContext } from './workerContext';
  * A compiled graph the cache folder already holds, checked when it was made: taken as it is
  * where the user asked for ONNX Runtime, or for auto where there is no GPU auto would weigh
  * (no adapter, a software one). Else null: the runtime is built and checked as on a first run.
+ * The file is read while the adapter probe (a child process) runs.
  */
 async function cachedCompiled({ init }: WorkerContext): Promise<{ cached: CachedCompiled; deviceReason?: string } | null> {
   if (init.compiled || !init.parityCheck || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
+  const facts = init.runtime === 'auto' ? adapterFacts() : null;
+  facts?.catch(() => undefined);
   const cached = await readCompiled(init.cacheDir);
   if (!cached) return null;
-  if (init.runtime === 'onnx') return { cached };
-  const d = chooseFrozenDevice(await adapterFacts());
+  if (!facts) return { cached };
+  const d = chooseFrozenDevice(await facts);
   return 'next' in d ? null : { cached, deviceReason: d.why };
+}
+
+/**
+ * The runtime as the settings ask. A graph the pool's first worker compiled and checked needs
+ * nothing but ONNX Runtime, so TF.js and the translators are imported only on the other paths.
+ */
+async function build(ctx: WorkerContext): Promise<BuiltRunner> {
+  const { init } = ctx;
+  if (init.compiled) {
+    const compiled = init.compiled;
+    return { runner: await ctx.native(() => compiledRunner(init, compiled)), reference: null };
+  }
+  const { buildRunner } = await import('./runners');
+  return ctx.native(() => buildRunner(init));
 }
 
 /** a graph that passed its check is kept for the next run; a full disk only costs that run its shortcut */
@@ -31,8 +47,7 @@ async function keepCompiled({ init }: WorkerContext, c: CachedCompiled): Promise
 async function bootFromCache(ctx: WorkerContext, hit: { cached: CachedCompiled; deviceReason?: string }): Promise<boolean> {
   let runner: Runner;
   try {
-    const built = await ctx.native(() => buildRunner({ ...ctx.init, compiled: hit.cached.compiled }));
-    runner = ctx.runner = built.runner;
+    runner = ctx.runner = await ctx.native(() => compiledRunner(ctx.init, hit.cached.compiled));
   } catch {
     await removeCompiled(ctx.init.cacheDir).catch(() => undefined);
     return false;
@@ -70,9 +85,9 @@ export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSett
     if (hit && (await bootFromCache(ctx, hit))) return;
     // a worker that runs a compiled graph on ONNX Runtime needs no TF.js at all: it loads no
     // TensorFlow binding (tfjs-node(-gpu) would take memory, and a GPU context, for nothing)
-    const backend = init.compiled ? null : await initBackend(init.backend);
+    const backend = init.compiled ? null : await (await import('../tf/backend')).initBackend(init.backend);
     if (ctx.closing) return;
-    const built = await ctx.native(() => buildRunner(init));
+    const built = await build(ctx);
     let runner = (ctx.runner = built.runner);
     const reference = (ctx.reference = built.reference);
     const weighing = new RuntimeWeighing(ctx);

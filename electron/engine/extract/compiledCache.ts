@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomicWrite';
-import { onnxCompilerRevision } from '../frozen/onnx/compileOnnx';
+import { onnxCompilerRevision } from '../frozen/onnx/revision';
 import type { CompiledGraph } from './protocol';
 
 /**

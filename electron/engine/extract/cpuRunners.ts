@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FrozenGraph } from '../frozen/frozenGraph';
 import { compileOnnx } from '../frozen/onnx/compileOnnx';
-import { createOnnxRunner } from '../frozen/onnx/onnxSession';
+import { compiledRunner } from './compiledRunner';
 import { TransferLabError } from '../../../shared/errors';
 import { pixelsToFloat } from '../images/modelPixels';
 import { enlargeToInput } from '../tf/enlarge';
@@ -10,7 +10,8 @@ import { firstLine, withPooling, type Runner } from './runner';
 
 /**
  * The CPU runtimes: a TF.js model or fused graph on the worker's own backend (tfRunner), and
- * the frozen part compiled to ONNX and run by ONNX Runtime (onnxRunner, compiledRunner).
+ * the frozen part compiled to ONNX and run by ONNX Runtime (onnxRunner; the compiled graph's
+ * runner alone is compiledRunner.ts).
  */
 export function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf.Tensor4D) => tf.Tensor, release: () => void): Runner {
   const { height, width } = init.preprocessing;
@@ -34,13 +35,6 @@ export function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf
   };
 }
 
-/**
- * Fault injection for tests of the parity fallback: TRANSFER_LAB_FAULT_ONNX_SKEW=x adds x to
- * every feature ONNX Runtime computes, as a mistranslated graph would skew them. Unset in
- * normal use.
- */
-const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
-
 export async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<{ runner: Runner; compiled: CompiledGraph }> {
   const { bytes, inputName, outputName } = compileOnnx(withPooling(graph, init.pooling), {
     preprocessing: init.preprocessing,
@@ -50,26 +44,6 @@ export async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<
   });
   const compiled = { bytes, inputName, outputName };
   return { runner: await compiledRunner(init, compiled), compiled };
-}
-
-export async function compiledRunner(init: WorkerInit, compiled: CompiledGraph): Promise<Runner> {
-  const { height, width } = init.preprocessing;
-  const session = await createOnnxRunner(compiled.bytes, {
-    inputName: compiled.inputName,
-    outputName: compiled.outputName,
-    height,
-    width,
-    threads: init.threads,
-  });
-  return {
-    runtime: 'onnx',
-    infer: async (pixels, n, size) => {
-      const y = await session.run(pixels, n, size);
-      if (simulatedSkew) for (let i = 0; i < y.length; i++) y[i]! += simulatedSkew;
-      return y;
-    },
-    dispose: () => session.dispose(),
-  };
 }
 
 export const cannotOnnx = (e: unknown) =>

@@ -3,6 +3,7 @@ import type { FromWorker, StartSettings, ToWorker, WorkerData } from './protocol
 import { nativeCounter, type WorkerContext } from './workerContext';
 import { JobQueue } from './jobQueue';
 import { bootRuntime } from './bootRuntime';
+import { useAdapterProbe, type AdapterProbe } from './adapterFacts';
 
 /**
  * One extraction worker: decodes its batch (sharp, on libuv's threads), runs the frozen part
@@ -46,13 +47,26 @@ async function close(booting: Promise<void>): Promise<void> {
  * ours would. Unset in normal use.
  */
 const ignoreClose = process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE === '1';
+/**
+ * Fault injection for tests of workers that join late: TRANSFER_LAB_FAULT_DEFERRED=stall makes
+ * a deferred worker ignore its 'start' (it stays starting until closed), =fail makes it fail
+ * to start. Unset in normal use.
+ */
+const deferredFault = init.deferred ? process.env.TRANSFER_LAB_FAULT_DEFERRED : undefined;
+
+let adapterWith: ((p: AdapterProbe) => void) | null = null;
+if (init.adapterFromPool) useAdapterProbe(new Promise<AdapterProbe>((resolve) => (adapterWith = resolve)));
 
 const booting = bootRuntime(ctx, started);
 // listening from the first moment, so a 'close' during boot is heard
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'start':
-      startWith?.(m.settings);
+      if (deferredFault === 'fail') ctx.send({ type: 'fatal', error: { code: 'INTERNAL', message: 'a worker failed to start (fault injection)' } });
+      else if (deferredFault !== 'stall') startWith?.(m.settings);
+      break;
+    case 'adapter':
+      adapterWith?.(m.probe);
       break;
     case 'job':
       if (!ctx.closing) jobs.add(m.id, m.items);

@@ -282,6 +282,32 @@ describe('extraction worker pool', () => {
     await expect(ExtractorPool.start(i, { workers: 1, batchSize: 4, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
+  it('extraction starts on the first worker without waiting for the others: one that never comes up costs nothing, one that fails to start fails the extraction', async () => {
+    const { init: i, cache } = init();
+    process.env.TRANSFER_LAB_FAULT_DEFERRED = 'stall';
+    const pool = await ExtractorPool.start(i, { workers: 2, batchSize: 4 });
+    delete process.env.TRANSFER_LAB_FAULT_DEFERRED;
+    try {
+      expect(pool.info.workers).toBe(2);
+      const items = itemsFor(cache, 's', images.slice(0, 12));
+      const r = await pool.extract(items);
+      expect(r.extracted).toBe(12);
+      expect(items.every((it) => cache.has(it.hash))).toBe(true);
+    } finally {
+      expect(await pool.close()).toEqual({ terminated: 0 });
+    }
+
+    const { init: j, cache: c2 } = init();
+    process.env.TRANSFER_LAB_FAULT_DEFERRED = 'fail';
+    const failing = await ExtractorPool.start(j, { workers: 2, batchSize: 2 });
+    delete process.env.TRANSFER_LAB_FAULT_DEFERRED;
+    try {
+      await expect(failing.extract(itemsFor(c2, 'f'))).rejects.toThrow('a worker failed to start (fault injection)');
+    } finally {
+      expect(await failing.close()).toEqual({ terminated: 0 });
+    }
+  });
+
   it('a worker that ignores close is ended after the grace, being outside native code', async () => {
     process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE = '1';
     const { init: i, cache } = init();

@@ -2,6 +2,8 @@ import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
 import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, WorkerInit } from './protocol';
 import { WorkerHandle } from './workerHandle';
+import { workerEntry } from './workerEntry';
+import { probeAdapter } from './adapterFacts';
 import { openGpuWindowChannel } from './gpuWindowLink';
 import { gpuWindowBackend } from './gpuWindowProtocol';
 
@@ -53,6 +55,7 @@ export class ExtractorPool {
   private slots: WorkerHandle[] = [];
   /** every worker started, the ones that failed to start included, until each has ended */
   private launched: WorkerHandle[] = [];
+  private entry!: URL;
   private nextId = 1;
   private batchSize: number;
   private closeGraceMs = defaultCloseGraceMs;
@@ -61,6 +64,11 @@ export class ExtractorPool {
   private cpuBackend = '';
   private switchedAtStart: Extract<FromWorker, { type: 'switched' }> | null = null;
   private onBackoff: ((size: number, reason: string) => void) | undefined;
+  /** while an extraction runs: how it takes in a worker that has just joined, or learns one failed to start */
+  private onJoin: ((w: WorkerHandle) => void) | null = null;
+  private onJoinFailure: ((e: unknown) => void) | null = null;
+  /** a worker that failed to start after the pool did: the next extraction fails with it */
+  private startFailure: unknown = null;
 
   private constructor(batchSize: number) {
     this.batchSize = batchSize;
@@ -95,11 +103,24 @@ export class ExtractorPool {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
+    pool.entry = await workerEntry();
     // the others boot alongside the first (a worker's start is most of a second) and wait
     // for what it settles on
     // in the desktop app, the first worker may run the frozen part in the app's GPU window
     const gpuPort = init.runtime === 'auto' || init.runtime === 'webgpu' ? openGpuWindowChannel() : null;
-    const first = gpuPort ? pool.launch({ ...init, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(init);
+    // auto asks for the GPU adapter here, while the workers start (a child process, once per
+    // process): the first worker gets the answer instead of probing itself
+    const probe = init.runtime === 'auto' ? probeAdapter() : null;
+    const firstInit: WorkerInit = { ...init, ...(probe ? { adapterFromPool: true } : {}) };
+    const first = gpuPort ? pool.launch({ ...firstInit, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(firstInit);
+    void probe?.then(
+      (p) => first.post({ type: 'adapter', probe: p }),
+      (e: unknown) =>
+        first.post({
+          type: 'adapter',
+          probe: { adapter: null, noAdapterReason: `the WebGPU adapter probe failed: ${e instanceof Error ? e.message : String(e)}` },
+        }),
+    );
     let others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
     try {
       const ready = await Promise.race([pool.ready(first), aborted]);
@@ -114,20 +135,22 @@ export class ExtractorPool {
       const runtime = ready.runtime === 'graph' ? 'tfjs' : ready.runtime;
       const settings: StartSettings = ready.compiled ? { runtime, compiled: ready.compiled, parityCheck: false } : { runtime, parityCheck: init.parityCheck };
       for (const o of others) o.post({ type: 'start', settings });
-      const readies = await Promise.race([Promise.all(others.map((o) => pool.ready(o))), aborted]);
-      pool.slots = [first, ...others];
+      // extraction starts on the first worker at once; the others join as each is up
+      pool.slots = [first];
+      for (const o of others) pool.joinWhenReady(o);
       pool.cpuBackend = ready.backend;
       pool.info = {
         backend: gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : ready.backend,
         runtime: ready.runtime,
-        workers: pool.slots.length,
+        workers: 1 + others.length,
         threads: ready.runtime === 'onnx' ? init.threads : 1,
         batchSize: opts.batchSize,
         ...(ready.fallbackReason ? { fallbackReason: ready.fallbackReason } : {}),
         ...(ready.deviceReason ? { deviceReason: ready.deviceReason } : {}),
         ...(ready.compiledFromCache ? { compiledFromCache: true } : {}),
         ...(ready.parityMaxDiff !== undefined ? { parityMaxDiff: ready.parityMaxDiff } : {}),
-        tfjsWorkers: [ready, ...readies].filter((r) => r.tfBackend !== null).length,
+        // the others load TF.js only where they do not run the first's compiled graph
+        tfjsWorkers: (ready.tfBackend !== null ? 1 : 0) + (settings.compiled ? 0 : others.length),
       };
       const early = pool.switchedAtStart;
       if (early) pool.info = { ...pool.info, runtime: early.runtime, backend: ready.backend, fallbackReason: early.reason };
@@ -140,8 +163,28 @@ export class ExtractorPool {
     return pool;
   }
 
-  private launch(init: WorkerInit, transfer: ConstructorParameters<typeof WorkerHandle>[1] = []): WorkerHandle {
-    const w = new WorkerHandle(init, transfer);
+  /**
+   * A worker that joins once it is up: fed from then on by the extraction running, if any. One
+   * that fails to start fails the extraction running, or else the next one, as it would have
+   * failed the pool's start.
+   */
+  private joinWhenReady(w: WorkerHandle): void {
+    this.ready(w).then(
+      () => {
+        if (!this.launched.includes(w)) return;
+        this.slots.push(w);
+        this.onJoin?.(w);
+      },
+      (e: unknown) => {
+        if (!this.launched.includes(w)) return;
+        this.startFailure ??= e;
+        this.onJoinFailure?.(e);
+      },
+    );
+  }
+
+  private launch(init: WorkerInit, transfer: ConstructorParameters<typeof WorkerHandle>[2] = []): WorkerHandle {
+    const w = new WorkerHandle(this.entry, init, transfer);
     this.launched.push(w);
     return w;
   }
@@ -184,6 +227,10 @@ export class ExtractorPool {
         reject(stoppedError());
         return;
       }
+      if (this.startFailure) {
+        reject(this.startFailure);
+        return;
+      }
       if (total === 0) {
         resolve({ extracted: 0, failed, seconds: 0, decodeSeconds: 0, inferSeconds: 0 });
         return;
@@ -195,6 +242,7 @@ export class ExtractorPool {
         if (settled) return;
         settled = true;
         for (const off of detachers) off();
+        this.onJoin = this.onJoinFailure = null;
         opts.signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve({ extracted: done - failed.length, failed, seconds: (performance.now() - t0) / 1000, decodeSeconds, inferSeconds });
@@ -215,7 +263,7 @@ export class ExtractorPool {
           w.post({ type: 'job', id: this.nextId++, items: batch });
         }
       };
-      for (const w of this.slots) {
+      const attach = (w: WorkerHandle) => {
         const onMessage = (m: FromWorker) => {
           if (m.type === 'done') {
             w.inFlight--;
@@ -255,7 +303,10 @@ export class ExtractorPool {
         void w.exited.then(onExit);
         detachers.push(() => w.worker.off('message', onMessage));
         feed(w);
-      }
+      };
+      for (const w of this.slots) attach(w);
+      this.onJoin = attach;
+      this.onJoinFailure = stopAll;
     });
   }
 

@@ -5,7 +5,8 @@ import { pixelsToFloat } from '../images/modelPixels';
 import { enlargeToInput } from '../tf/enlarge';
 import { startWebgpuBackend } from '../tf/webgpu';
 import type { WorkerInit } from './protocol';
-import { chooseFrozenDevice, type DeviceFacts } from './chooseDevice';
+import { chooseFrozenDevice } from './chooseDevice';
+import { adapterFacts, softwareAsHardware } from './adapterFacts';
 import { continuingOnCpu, gpuWindowRunner } from './gpuWindowRunner';
 import { firstLine, withPooling, type GpuCandidate, type Runner } from './runner';
 
@@ -50,26 +51,6 @@ export async function webgpuRunner(init: WorkerInit, graph: FrozenGraph, cpuAfte
     },
     dispose: () => executor.dispose(),
   };
-}
-
-/**
- * For tests only (SwiftShader in CI, the bench's dry run): TRANSFER_LAB_TEST_SOFTWARE_GPU=1
- * lets `auto` weigh a software adapter as if it were hardware, so the start, parity check and
- * timing run end to end without a GPU; TRANSFER_LAB_FAULT_CPU_RATE=x multiplies the CPU path's
- * measured speed by x (0: the GPU wins). Unset in normal use.
- */
-const softwareAsHardware = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
-
-/**
- * What `auto` knows of the GPU before checking it: the adapter Dawn finds (none, or a
- * software one, ends it there: no model goes to the GPU), else the WebGPU runtime started.
- */
-export async function adapterFacts(): Promise<DeviceFacts> {
-  const { probeAdaptersIsolated } = await import('../devices/probeDevices');
-  const probe = await probeAdaptersIsolated();
-  const found = probe.adapters[0];
-  const adapter = found && softwareAsHardware ? { ...found, software: false } : found;
-  return { adapter: adapter ?? null, ...(probe.noAdapterReason ? { noAdapterReason: probe.noAdapterReason } : {}) };
 }
 
 /** the frozen part in the desktop app's GPU window, its failures its own */

@@ -2,6 +2,7 @@ import type { Preprocessing } from '../../../shared/preprocessing';
 import type { BackendPreference } from '../tf/backend';
 import type { AugmentParams } from '../images/augment';
 import type { MessagePort } from 'node:worker_threads';
+import type { AdapterProbe } from './adapterFacts';
 
 /** Messages between the extraction pool and its worker threads (plain data only). */
 
@@ -50,6 +51,8 @@ export interface WorkerInit {
    * `auto`, run the frozen part there. Only the pool's first worker gets it.
    */
   gpuWindowPort?: MessagePort;
+  /** the pool probes the GPU adapter itself and sends what it found ('adapter'): this worker waits for that instead of probing */
+  adapterFromPool?: boolean;
 }
 
 /** how a deferred worker is to run, once the pool's first worker has settled it */
@@ -84,7 +87,12 @@ export interface JobItem {
  * - 'close': the same, then release the runtime, answer 'closed' and let the thread end. A
  *   worker still booting finishes the step it is in first, then closes.
  */
-export type ToWorker = { type: 'job'; id: number; items: JobItem[] } | { type: 'start'; settings: StartSettings } | { type: 'stop' } | { type: 'close' };
+export type ToWorker =
+  | { type: 'job'; id: number; items: JobItem[] }
+  | { type: 'start'; settings: StartSettings }
+  | { type: 'adapter'; probe: AdapterProbe }
+  | { type: 'stop' }
+  | { type: 'close' };
 
 /**
  * Beside its WorkerInit, each worker gets one shared counter: how many native calls it has in

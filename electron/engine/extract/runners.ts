@@ -10,7 +10,8 @@ import { FusedExecutor } from '../frozen/fusedExecutor';
 import { TransferLabError } from '../../../shared/errors';
 import type { WorkerInit } from './protocol';
 import { firstLine, type BuiltRunner, type Runner } from './runner';
-import { cannotOnnx, compiledRunner, onnxRunner, tfRunner } from './cpuRunners';
+import { cannotOnnx, onnxRunner, tfRunner } from './cpuRunners';
+import { compiledRunner } from './compiledRunner';
 import { gpuCandidate, webgpuRunner } from './gpuRunners';
 import { parityTolerance, relativeDiff } from './parity';
 

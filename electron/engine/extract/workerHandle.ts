@@ -1,17 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerData, WorkerInit } from './protocol';
-
-/**
- * Where the worker's code is. From the sources it boots through tsx (extractWorker.boot.mjs).
- * The bundled desktop app and its packaged CLI have no tsx at run time: their build emits the
- * worker as a file of its own (out/main/extractWorker.js), and whoever starts them names it in
- * TRANSFER_LAB_EXTRACT_WORKER (Electron's main for the engine process, the CLI's wrapper).
- */
-function workerUrl(): URL {
-  const built = process.env.TRANSFER_LAB_EXTRACT_WORKER;
-  return built ? pathToFileURL(built) : new URL('./extractWorker.boot.mjs', import.meta.url);
-}
 
 /**
  * One worker thread and what the pool knows of it. It is ended only by asking ('close'), and
@@ -30,9 +18,12 @@ export class WorkerHandle {
   /** native calls in flight inside the worker, counted by the worker itself */
   private readonly nativeCalls = new Int32Array(new SharedArrayBuffer(4));
 
-  /** `transfer`: what in `init` moves to the worker rather than being copied (the GPU window's port) */
-  constructor(init: WorkerInit, transfer: Transferable[] = []) {
-    this.worker = new Worker(workerUrl(), {
+  /**
+   * `entry`: the worker's code (workerEntry.ts); `transfer`: what in `init` moves to the worker
+   * rather than being copied (the GPU window's port)
+   */
+  constructor(entry: URL, init: WorkerInit, transfer: Transferable[] = []) {
+    this.worker = new Worker(entry, {
       workerData: { ...init, nativeCalls: this.nativeCalls } satisfies WorkerData,
       transferList: transfer,
       stdout: false,

@@ -118,12 +118,6 @@ function windowPads(
   return { pads, out };
 }
 
-/**
- * The translator's revision: a compiled graph kept in the feature cache (compiledCache.ts) is
- * reused only by the revision that made it. Bump it with any change to what compileOnnx emits.
- */
-export const onnxCompilerRevision = 1;
-
 export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
   const b = new OnnxBuilder();
   const ranks = valueRanks(g);

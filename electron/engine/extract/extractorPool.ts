@@ -1,9 +1,10 @@
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
-import type { FromWorker, ItemResult, JobItem, RuntimeName, StartSettings, WorkerInit } from './protocol';
+import type { FromWorker, ItemResult, JobItem, StartSettings, WorkerInit } from './protocol';
 import { WorkerHandle } from './workerHandle';
 import { workerEntry } from './workerEntry';
 import { probeAdapter } from './adapterFacts';
+import { defaultCloseGraceMs, stoppedError, type ExtractOutcome, type ExtractProgress, type ExtractorInfo } from './poolFacts';
 import { openGpuWindowChannel } from './gpuWindowLink';
 import { gpuWindowBackend } from './gpuWindowProtocol';
 
@@ -12,45 +13,6 @@ import { gpuWindowBackend } from './gpuWindowProtocol';
  * runtime, fed batches of images. The runtime behind it (a compiled ONNX graph, TF.js's fused
  * graph, the plain TF.js model or graph model) is the worker's business (runners.ts).
  */
-export interface ExtractorInfo {
-  backend: string;
-  runtime: RuntimeName;
-  workers: number;
-  /** threads of each worker's runtime, where it has its own (ONNX Runtime) */
-  threads: number;
-  batchSize: number;
-  fallbackReason?: string;
-  /** the compiled graph and its parity verdict came from the cache: nothing was compiled or checked */
-  compiledFromCache?: boolean;
-  /** why the frozen part runs on this device, where `auto` weighed the GPU (chooseDevice.ts) */
-  deviceReason?: string;
-  parityMaxDiff?: number;
-  /** how many of the workers loaded a TF.js backend (those running a compiled ONNX graph load none) */
-  tfjsWorkers: number;
-}
-
-export interface ExtractProgress {
-  done: number;
-  total: number;
-  failed: number;
-  imagesPerSecond: number;
-  etaSeconds: number | null;
-}
-
-export interface ExtractOutcome {
-  extracted: number;
-  failed: { hash: string; absPath: string; reason: string }[];
-  seconds: number;
-  decodeSeconds: number;
-  inferSeconds: number;
-}
-
-const stoppedError = () =>
-  new TransferLabError('CANCELLED', 'Extraction was stopped.', 'Features extracted so far are kept in the cache; start again to continue.');
-
-/** how long a worker asked to close may take before the pool looks at ending it itself */
-export const defaultCloseGraceMs = 30_000;
-
 export class ExtractorPool {
   private slots: WorkerHandle[] = [];
   /** every worker started, the ones that failed to start included, until each has ended */

@@ -7,6 +7,7 @@ import { RunResources } from './runResources';
 import { describeModel, featuresPhase, modelPhase, scanPhase } from './runPhases';
 import { openRunFolder, resolveRequest, type TrainRunOptions } from './runRequest';
 import { trainPhase } from './trainPhase';
+import { warmExtraction } from '../extract/poolFacts';
 
 export type { TrainRunOptions } from './runRequest';
 export { trainingEnd } from './trainPhase';
@@ -36,6 +37,8 @@ async function runJob(options: TrainRunOptions, resources: RunResources): Promis
   const emit = (e: EngineEvent) => send(e.type === 'progress' ? { ...e, rssMiB: rssMiB(), numTensors: numTensors() } : e);
   const ctx = resolveRequest(options, emit, resources);
   const start = performance.now();
+  // what the extraction's start needs is made while the dataset is scanned and the model loads
+  warmExtraction(ctx.o.extractor ?? 'auto');
 
   const backend = await initBackend(ctx.o.backend ?? 'auto');
   emit({ type: 'facts', backend: { name: backend.name, provider: backend.provider, reason: backend.reason } });

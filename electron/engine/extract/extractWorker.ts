@@ -26,11 +26,16 @@ const jobs = new JobQueue(ctx);
 
 let startWith: ((s: StartSettings | null) => void) | null = null;
 const started = new Promise<StartSettings | null>((resolve) => (startWith = resolve));
+// where the pool probes the GPU adapter itself, its answer comes in an 'adapter' message
+let adapterWith: ((p: AdapterProbe) => void) | null = null;
+if (init.adapterFromPool) useAdapterProbe(new Promise<AdapterProbe>((resolve) => (adapterWith = resolve)));
 
 /** a 'close' ends the worker on its own: nothing of it is in native code when the thread ends */
 async function close(booting: Promise<void>): Promise<void> {
   ctx.closing = true;
   startWith?.(null);
+  // a boot waiting for the pool's adapter probe goes on at once to its end
+  adapterWith?.({ adapter: null, noAdapterReason: 'the extraction was closed' });
   await booting;
   await jobs.stop();
   ctx.reference?.dispose();
@@ -53,9 +58,6 @@ const ignoreClose = process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE === '1';
  * to start. Unset in normal use.
  */
 const deferredFault = init.deferred ? process.env.TRANSFER_LAB_FAULT_DEFERRED : undefined;
-
-let adapterWith: ((p: AdapterProbe) => void) | null = null;
-if (init.adapterFromPool) useAdapterProbe(new Promise<AdapterProbe>((resolve) => (adapterWith = resolve)));
 
 const booting = bootRuntime(ctx, started);
 // listening from the first moment, so a 'close' during boot is heard

@@ -1,7 +1,7 @@
 import type { StartSettings } from './protocol';
 import { adapterFacts } from './adapterFacts';
 import type { BuiltRunner, Runner } from './runner';
-import { compiledRunner } from './compiledRunner';
+import { compiledRunner, sharedCompiled } from './compiledRunner';
 import { readCompiled, removeCompiled, writeCompiled, type CachedCompiled } from './compiledCache';
 import { chooseFrozenDevice } from './chooseDevice';
 import { RuntimeWeighing } from './weighRuntimes';
@@ -61,7 +61,7 @@ async function bootFromCache(ctx: WorkerContext, hit: { cached: CachedCompiled; 
     compiledFromCache: true,
     ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}),
     parityMaxDiff: hit.cached.parityMaxDiff,
-    compiled: hit.cached.compiled,
+    compiled: sharedCompiled(hit.cached.compiled),
   });
   return true;
 }
@@ -128,8 +128,6 @@ export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSett
     if (ctx.closing) return;
     // a graph that passed is handed to the pool, so its other workers need not load the TF.js model
     const compiled = runner.runtime === 'onnx' && built.compiled && !init.compiled ? built.compiled : undefined;
-    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason)
-      await keepCompiled(ctx, { compiled, parityMaxDiff, checkedOn: weighing.checkedOn });
     ctx.send({
       type: 'ready',
       backend: backend?.provider ?? 'onnxruntime-node',
@@ -138,8 +136,12 @@ export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSett
       ...(fallbackReason ? { fallbackReason } : {}),
       ...(deviceReason ? { deviceReason } : {}),
       ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}),
-      ...(compiled ? { compiled } : {}),
+      ...(compiled ? { compiled: sharedCompiled(compiled) } : {}),
     });
+    // kept once 'ready' is out: the pool hands the graph to its other workers meanwhile, and this
+    // worker takes jobs while the file is written (Inception v3's is 95 MB); a close waits for it
+    if (compiled && built.reference && parityMaxDiff !== undefined && !fallbackReason)
+      await keepCompiled(ctx, { compiled, parityMaxDiff, checkedOn: weighing.checkedOn });
   } catch (e) {
     if (!ctx.closing) ctx.send(fatal(e));
   }

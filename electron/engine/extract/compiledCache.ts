@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from '../util/atomicWrite';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { onnxCompilerRevision } from '../frozen/onnx/revision';
 import type { CompiledGraph } from './protocol';
 
@@ -56,7 +56,8 @@ export async function readCompiled(cacheDir: string): Promise<CachedCompiled | n
 
 export async function writeCompiled(cacheDir: string, c: CachedCompiled): Promise<void> {
   const f = await files(cacheDir);
-  writeFileAtomicSync(f.onnx, c.compiled.bytes);
+  // written without blocking the worker's thread, which is extracting meanwhile; the verdict goes last, so a graph without one is never read
+  await writeFileAtomic(f.onnx, c.compiled.bytes);
   const v: Verdict = {
     inputName: c.compiled.inputName,
     outputName: c.compiled.outputName,
@@ -65,7 +66,7 @@ export async function writeCompiled(cacheDir: string, c: CachedCompiled): Promis
     bytes: c.compiled.bytes.length,
     createdAt: new Date().toISOString(),
   };
-  writeFileAtomicSync(f.json, JSON.stringify(v));
+  await writeFileAtomic(f.json, JSON.stringify(v));
 }
 
 export async function removeCompiled(cacheDir: string): Promise<void> {

@@ -17,7 +17,9 @@ const simulatedSkew = Number(process.env.TRANSFER_LAB_FAULT_ONNX_SKEW ?? 0);
 
 export async function compiledRunner(init: WorkerInit, compiled: CompiledGraph): Promise<Runner> {
   const { height, width } = init.preprocessing;
-  const session = await createOnnxRunner(compiled.bytes, {
+  // ONNX Runtime takes only memory of its own: a graph shared between threads is copied first
+  const bytes = compiled.bytes.buffer instanceof SharedArrayBuffer ? compiled.bytes.slice() : compiled.bytes;
+  const session = await createOnnxRunner(bytes, {
     inputName: compiled.inputName,
     outputName: compiled.outputName,
     height,
@@ -33,4 +35,16 @@ export async function compiledRunner(init: WorkerInit, compiled: CompiledGraph):
     },
     dispose: () => session.dispose(),
   };
+}
+
+/**
+ * The graph in memory the pool's threads share: posted to the pool and from it to the other
+ * workers, it is not copied at each hop. A structured clone of Inception v3's 87 MB graph took
+ * 0.7 s here, twice on the way; a copy into shared memory and one out of it take a few tens of ms.
+ */
+export function sharedCompiled(c: CompiledGraph): CompiledGraph {
+  if (c.bytes.buffer instanceof SharedArrayBuffer) return c;
+  const bytes = new Uint8Array(new SharedArrayBuffer(c.bytes.byteLength));
+  bytes.set(c.bytes);
+  return { ...c, bytes };
 }

@@ -24,19 +24,20 @@ let probed: { key: string; probe: Promise<AdapterProbe> } | null = null;
  * Dawn's adapter, probed in a short-lived child process (probeAdaptersIsolated: about 0.3 s
  * here) once per thread and Vulkan setting. The pool asks in the engine's own thread as its
  * workers start, so the answer is there by the time the first worker needs it, and a later
- * run in the same process (the app, the web host, a sweep) asks no more.
+ * run in the same process (the app, the web host, a sweep) asks no more. It never rejects.
  */
 export function probeAdapter(): Promise<AdapterProbe> {
   const key = probeKey();
   if (probed?.key !== key) {
-    const probe = import('../devices/probeDevices')
+    const probe: Promise<AdapterProbe> = import('../devices/probeDevices')
       .then(({ probeAdaptersIsolated }) => probeAdaptersIsolated())
-      .then((p): AdapterProbe => ({ adapter: p.adapters[0] ?? null, ...(p.noAdapterReason ? { noAdapterReason: p.noAdapterReason } : {}) }));
+      .then((p) => ({ adapter: p.adapters[0] ?? null, ...(p.noAdapterReason ? { noAdapterReason: p.noAdapterReason } : {}) }))
+      .catch((e: unknown) => {
+        // a probe that failed is not kept (the next run asks again), and is an answer: no adapter, and why
+        if (probed?.probe === probe) probed = null;
+        return { adapter: null, noAdapterReason: `the WebGPU adapter probe failed: ${e instanceof Error ? e.message : String(e)}` };
+      });
     probed = { key, probe };
-    // a probe that failed is not kept: the next run asks again
-    probe.catch(() => {
-      if (probed?.probe === probe) probed = null;
-    });
   }
   return probed.probe;
 }

@@ -16,7 +16,6 @@ import { fatal, type WorkerContext } from './workerContext';
 async function cachedCompiled({ init }: WorkerContext): Promise<{ cached: CachedCompiled; deviceReason?: string } | null> {
   if (init.compiled || !init.parityCheck || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
   const facts = init.runtime === 'auto' ? adapterFacts() : null;
-  facts?.catch(() => undefined);
   const cached = await readCompiled(init.cacheDir);
   if (!cached) return null;
   if (!facts) return { cached };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultPreprocessing } from '../../../shared/preprocessing';
 import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
-import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import { mobilenetPoolInit } from '../../../test/fixtures/extractionPool';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { initBackend } from '../tf/backend';
@@ -29,22 +29,7 @@ function init(over: Partial<WorkerInit> = {}): { init: Omit<WorkerInit, 'threads
     preprocessing: defaultPreprocessing,
     featureDim: 1280,
   });
-  return {
-    cache,
-    init: {
-      modelDir: pretrainedModelDir('mobilenet_v2'),
-      format: 'layers',
-      cut: 'flatten_1',
-      pooling: 'none',
-      preprocessing: defaultPreprocessing,
-      backend: 'wasm',
-      runtime: 'auto',
-      cacheDir: cache.dir,
-      featureDim: 1280,
-      parityCheck: true,
-      ...over,
-    },
-  };
+  return { cache, init: mobilenetPoolInit(cache.dir, over) };
 }
 
 const itemsFor = (c: BottleneckCache, prefix: string, files = images) =>

@@ -75,14 +75,7 @@ export class ExtractorPool {
     const probe = init.runtime === 'auto' ? probeAdapter() : null;
     const firstInit: WorkerInit = { ...init, ...(probe ? { adapterFromPool: true } : {}) };
     const first = gpuPort ? pool.launch({ ...firstInit, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(firstInit);
-    void probe?.then(
-      (p) => first.post({ type: 'adapter', probe: p }),
-      (e: unknown) =>
-        first.post({
-          type: 'adapter',
-          probe: { adapter: null, noAdapterReason: `the WebGPU adapter probe failed: ${e instanceof Error ? e.message : String(e)}` },
-        }),
-    );
+    void probe?.then((p) => first.post({ type: 'adapter', probe: p }));
     let others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
     try {
       const ready = await Promise.race([pool.ready(first), aborted]);

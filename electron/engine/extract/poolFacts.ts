@@ -57,5 +57,5 @@ export const defaultCloseGraceMs = 30_000;
  */
 export function warmExtraction(runtime: ExtractorRuntime): void {
   workerEntry().catch(() => undefined);
-  if (runtime === 'auto') probeAdapter().catch(() => undefined);
+  if (runtime === 'auto') void probeAdapter();
 }

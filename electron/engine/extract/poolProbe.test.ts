@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { defaultPreprocessing } from '../../../shared/preprocessing';
-import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import { mobilenetPoolInit } from '../../../test/fixtures/extractionPool';
 import { ExtractorPool } from './extractorPool';
 import type * as AdapterFacts from './adapterFacts';
 
@@ -14,21 +13,7 @@ describe("the pool's adapter probe", () => {
   it('a stop while the first worker waits for the probe closes every worker at once, without waiting for the answer', async () => {
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-poolprobe-'));
     const ac = new AbortController();
-    const started = ExtractorPool.start(
-      {
-        modelDir: pretrainedModelDir('mobilenet_v2'),
-        format: 'layers',
-        cut: 'flatten_1',
-        pooling: 'none',
-        preprocessing: defaultPreprocessing,
-        backend: 'wasm',
-        runtime: 'auto',
-        cacheDir,
-        featureDim: 1280,
-        parityCheck: true,
-      },
-      { workers: 2, batchSize: 4, signal: ac.signal },
-    );
+    const started = ExtractorPool.start(mobilenetPoolInit(cacheDir), { workers: 2, batchSize: 4, signal: ac.signal });
     // long enough for the first worker to have built its runtimes and be waiting for the answer
     setTimeout(() => ac.abort(), 4000);
     const t0 = performance.now();

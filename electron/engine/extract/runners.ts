@@ -11,7 +11,6 @@ import { TransferLabError } from '../../../shared/errors';
 import type { WorkerInit } from './protocol';
 import { firstLine, type BuiltRunner, type Runner } from './runner';
 import { cannotOnnx, onnxRunner, tfRunner } from './cpuRunners';
-import { compiledRunner } from './compiledRunner';
 import { gpuCandidate, webgpuRunner } from './gpuRunners';
 import { parityTolerance, relativeDiff } from './parity';
 
@@ -70,11 +69,10 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
  * Picks the runtime: ONNX Runtime where the frozen part translates and the runtime loads
  * (auto, onnx), else TF.js's fused graph (checked at once against the plain model on random
  * input), else the plain TF.js model; `auto` then weighs the GPU against it (withGpu). A
- * forced runtime that cannot be had is an error; auto falls back and says why.
+ * forced runtime that cannot be had is an error; auto falls back and says why. A graph the
+ * pool's first worker already compiled and checked never comes here (bootRuntime.ts runs it).
  */
 export async function buildRunner(init: WorkerInit): Promise<BuiltRunner> {
-  // a graph the pool's first worker compiled and checked: nothing to load, translate or check
-  if (init.compiled) return { runner: await compiledRunner(init, init.compiled), reference: null };
   if (init.format === 'graph') return buildGraphRunner(init);
   const model = await loadLayersBackbone(init.modelDir);
   const cutModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(init.cut).output as tfl.SymbolicTensor });

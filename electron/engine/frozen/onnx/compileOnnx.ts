@@ -1,6 +1,7 @@
 import { rangeScaleOffset, type Preprocessing } from '../../../../shared/preprocessing';
-import { UnsupportedLayerError, valueRanks, type Activation, type FrozenGraph, type FrozenNode, type Padding, type WeightArray } from '../frozenGraph';
+import { UnsupportedLayerError, valueRanks, type Activation, type FrozenGraph, type FrozenNode, type WeightArray } from '../frozenGraph';
 import { OnnxBuilder, opsetVersion } from './onnxBuilder';
+import { windowPads } from '../windowPads';
 
 /**
  * Translates a FrozenGraph (channels-last, as TF.js runs it) into an ONNX model. ONNX's
@@ -81,41 +82,6 @@ function depthwiseWeights(f: WeightArray): { data: Float32Array; dims: number[] 
           out[((c * mult + m) * kh + y) * kw + x] = f.data[((y * kw + x) * cin + c) * mult + m]!;
         }
   return { data: out, dims: [cin * mult, 1, kh, kw] };
-}
-
-/**
- * Explicit ONNX pads [top, left, bottom, right] and the output size of a window op. TF's
- * 'same' pads to ceil(in / stride) outputs and puts an odd pixel of padding after; it is
- * spelled out rather than left to auto_pad, which ONNX Runtime refuses with dilations and
- * TensorRT handles less well.
- */
-function windowPads(
-  pad: Padding,
-  hw: [number, number],
-  kernel: [number, number],
-  strides: [number, number],
-  dilations: [number, number] = [1, 1],
-): { pads: number[]; out: [number, number] } {
-  const pads = [0, 0, 0, 0];
-  const out: [number, number] = [0, 0];
-  for (const d of [0, 1]) {
-    const extent = (kernel[d]! - 1) * dilations[d]! + 1;
-    let before: number;
-    let after: number;
-    if (pad === 'same') {
-      const total = Math.max(0, (Math.ceil(hw[d]! / strides[d]!) - 1) * strides[d]! + extent - hw[d]!);
-      before = Math.floor(total / 2);
-      after = total - before;
-    } else if (pad === 'valid') {
-      before = after = 0;
-    } else {
-      [before, after] = pad[d]!;
-    }
-    pads[d] = before;
-    pads[d + 2] = after;
-    out[d] = Math.floor((hw[d]! + before + after - extent) / strides[d]!) + 1;
-  }
-  return { pads, out };
 }
 
 export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeExtraction, runExtractionSchema, type RunExtraction } from './extraction';
+import { gpuEngineOf } from './gpuEngines';
 
 /**
  * Facts about how a run runs, as the engine learns them: which TF.js backend it picked, what
@@ -9,7 +10,7 @@ import { describeExtraction, runExtractionSchema, type RunExtraction } from './e
 export const backendFactsSchema = z.object({ name: z.string(), provider: z.string(), reason: z.string() });
 
 export const extractorFactsSchema = z.object({
-  /** onnx (ONNX Runtime), webgpu (TF.js on Dawn), fused / graph / layers (TF.js on `backend`) */
+  /** onnx (ONNX Runtime), webgpu (`backend` says whose kernels: gpuEngines.ts), fused / graph / layers (TF.js on `backend`) */
   runtime: z.enum(['onnx', 'fused', 'layers', 'graph', 'webgpu']),
   backend: z.string(),
   workers: z.number().int().positive(),
@@ -48,7 +49,7 @@ export function describeExtractor(e: ExtractorFacts): string {
   const tfjs = e.runtime === 'fused' ? 'fused graph' : e.runtime === 'graph' ? 'graph model' : 'model';
   const where =
     e.runtime === 'webgpu'
-      ? `TF.js's WebGPU backend (Dawn), ${workers}`
+      ? `${gpuEngineOf(e.backend)}, ${workers}`
       : e.runtime === 'onnx'
         ? `ONNX Runtime on the CPU, ${workers} of ${e.threads} thread${e.threads > 1 ? 's' : ''}`
         : `TF.js ${tfjs} on ${e.backend}, ${workers}`;

@@ -116,7 +116,7 @@ export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSett
         if (choice.device === 'gpu' && built.gpu.runner) {
           runner = ctx.runner = built.gpu.runner;
           built.gpu.onChosen?.();
-          fallbackReason = undefined;
+          fallbackReason = built.gpu.runner.fallbackReason;
           if (choice.parityMaxDiff !== undefined) parityMaxDiff = choice.parityMaxDiff;
         }
       }
@@ -132,6 +132,7 @@ export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSett
       backend: backend?.provider ?? 'onnxruntime-node',
       tfBackend: backend?.provider ?? null,
       runtime: runner.runtime,
+      ...(runner.engine ? { engine: runner.engine } : {}),
       ...(fallbackReason ? { fallbackReason } : {}),
       ...(deviceReason ? { deviceReason } : {}),
       ...(parityMaxDiff !== undefined ? { parityMaxDiff } : {}),

@@ -8,7 +8,8 @@ import type { WorkerInit } from './protocol';
 import { chooseFrozenDevice } from './chooseDevice';
 import { adapterFacts, softwareAsHardware } from './adapterFacts';
 import { continuingOnCpu, gpuWindowRunner } from './gpuWindowRunner';
-import { firstLine, withPooling, type GpuCandidate, type Runner } from './runner';
+import { firstLine, withPooling, type GpuCandidate, type GpuRunner, type Runner } from './runner';
+import { tfjsWebgpuEngine, wgslKernelsEngine } from '../../../shared/gpuEngines';
 
 /**
  * The GPU runtimes: Dawn's WebGPU under TF.js in plain Node, or Chromium's in the desktop app's
@@ -18,13 +19,41 @@ import { firstLine, withPooling, type GpuCandidate, type Runner } from './runner
 type CpuAfter = () => Promise<Runner>;
 
 /**
+ * The frozen graph on WebGPU in plain Node: compiled to our own WGSL kernels (frozen/wgsl) where
+ * every op has one, else run by TF.js's WebGPU backend with the reason. Set
+ * TRANSFER_LAB_WEBGPU_KERNELS=tfjs to take TF.js's kernels (the GPU bench compares the two).
+ */
+export async function webgpuRunner(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<GpuRunner> {
+  // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
+  if (init.gpuWindowPort) return continuingOnCpu(await rawWindowRunner(init, graph, true), cpuAfter);
+  if (process.env.TRANSFER_LAB_WEBGPU_KERNELS === 'tfjs') return tfjsWebgpuRunner(init, graph);
+  let why: string;
+  try {
+    return await wgslRunner(init, graph);
+  } catch (e) {
+    why = `WGSL kernels: ${firstLine(e)}`;
+  }
+  return { ...(await tfjsWebgpuRunner(init, graph)), fallbackReason: why };
+}
+
+/** our WGSL kernels on Dawn's device: pixels in as bytes, enlarged and mapped on the GPU */
+async function wgslRunner(init: WorkerInit, graph: FrozenGraph): Promise<GpuRunner> {
+  const [{ nodeGpu }, { compileWgsl }, { WgslSession }] = await Promise.all([
+    import('../devices/probeDevices'),
+    import('../frozen/wgsl/compileWgsl'),
+    import('../frozen/wgsl/wgslSession'),
+  ]);
+  const plan = compileWgsl(withPooling(graph, init.pooling), init.preprocessing);
+  const session = await WgslSession.create((await nodeGpu()) as GPU, plan);
+  return { runtime: 'webgpu', engine: wgslKernelsEngine, infer: (pixels, n, size) => session.run(pixels, n, size), dispose: () => session.dispose() };
+}
+
+/**
  * The frozen graph on TF.js's WebGPU backend, fused executor. Synchronous reads throw there in
  * Node (`OffscreenCanvas is not defined`): features come back through `await data()`. The
  * worker's own backend stays active between calls, so the parity reference runs on the CPU.
  */
-export async function webgpuRunner(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<Runner> {
-  // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
-  if (init.gpuWindowPort) return continuingOnCpu(await rawWindowRunner(init, graph, true), cpuAfter);
+async function tfjsWebgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<GpuRunner> {
   await startWebgpuBackend();
   const { height, width } = init.preprocessing;
   const previous = tf.getBackend();
@@ -33,6 +62,7 @@ export async function webgpuRunner(init: WorkerInit, graph: FrozenGraph, cpuAfte
   await tf.setBackend(previous);
   return {
     runtime: 'webgpu',
+    engine: tfjsWebgpuEngine,
     infer: async (pixels, n, [h, w] = [height, width]) => {
       const back = tf.getBackend();
       await tf.setBackend('webgpu');

@@ -34,4 +34,4 @@ export type FromGpuPage =
   | { type: 'failed'; id: number; message: string };
 
 /** what the run record says ran the frozen part, when the GPU window did */
-export const gpuWindowBackend = "Chromium's WebGPU in the app's GPU window";
+export { gpuWindowBackend } from '../../../shared/gpuEngines';

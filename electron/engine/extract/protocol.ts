@@ -114,6 +114,7 @@ export type FromWorker =
       backend: string;
       /** the TF.js backend this worker loaded; null for a worker that runs a compiled graph on ONNX Runtime alone */ tfBackend: string | null;
       runtime: RuntimeName;
+      /** whose kernels run it, where the runtime does not say (shared/gpuEngines.ts) */ engine?: string;
       fallbackReason?: string;
       /** why this device (auto weighed the GPU), e.g. "the only GPU adapter is software (SwiftShader)…" */ deviceReason?: string;
       parityMaxDiff?: number;

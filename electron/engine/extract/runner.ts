@@ -12,11 +12,16 @@ import type { DeviceFacts } from './chooseDevice';
  */
 export interface Runner {
   runtime: RuntimeName;
+  /** who runs it where the runtime's name does not say (a GPU's kernels: shared/gpuEngines.ts) */
+  engine?: string;
   /** `size`: the pixels' [height, width]; the model's input size when left out */
   infer(pixels: Uint8Array, n: number, size?: readonly [number, number]): Promise<Float32Array>;
   /** releases the runtime; called only when no `infer` is in flight */
   dispose(): void | Promise<void>;
 }
+
+/** a GPU runtime, and why faster kernels than the ones it runs were not had */
+export type GpuRunner = Runner & { fallbackReason?: string };
 
 export interface BuiltRunner {
   runner: Runner;
@@ -36,7 +41,7 @@ export interface BuiltRunner {
 export interface GpuCandidate {
   facts: DeviceFacts;
   /** the frozen graph on WebGPU, when its runtime started */
-  runner?: Runner;
+  runner?: GpuRunner;
   /** the plain TF.js model the GPU's features are checked against */
   reference: Runner;
   /** told when the worker keeps the GPU: from then on a GPU that fails hands over to the CPU instead of failing the check */

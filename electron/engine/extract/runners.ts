@@ -9,7 +9,7 @@ import { readModelJson } from '../tf/fsModelIO';
 import { FusedExecutor } from '../frozen/fusedExecutor';
 import { TransferLabError } from '../../../shared/errors';
 import type { WorkerInit } from './protocol';
-import { firstLine, type BuiltRunner, type Runner } from './runner';
+import { firstLine, type BuiltRunner, type GpuRunner, type Runner } from './runner';
 import { cannotOnnx, onnxRunner, tfRunner } from './cpuRunners';
 import { gpuCandidate, webgpuRunner } from './gpuRunners';
 import { parityTolerance, relativeDiff } from './parity';
@@ -25,6 +25,13 @@ async function withGpu(init: WorkerInit, graph: FrozenGraph, plain: Runner, buil
   if (init.runtime !== 'auto' || !init.parityCheck) return built;
   return { ...built, gpu: { ...(await gpuCandidate(init, graph, cpuAfterWindow(init))), reference: plain } };
 }
+
+/** the GPU the user asked for, with why its faster kernels were not had (TF.js's where ours lack an op) */
+const forcedGpu = ({ fallbackReason, ...runner }: GpuRunner, reference: Runner | null): BuiltRunner => ({
+  runner,
+  reference,
+  ...(fallbackReason ? { fallbackReason } : {}),
+});
 
 /** A graph model: compiled for ONNX Runtime where its ops translate, else run as TF.js loads it. */
 async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
@@ -47,7 +54,7 @@ async function buildGraphRunner(init: WorkerInit): Promise<BuiltRunner> {
   let gpuFailure: string | undefined;
   if (init.runtime === 'webgpu') {
     try {
-      return { runner: await webgpuRunner(init, graph, cpuAfterWindow(init)), reference: init.parityCheck ? plain : null };
+      return forcedGpu(await webgpuRunner(init, graph, cpuAfterWindow(init)), init.parityCheck ? plain : null);
     } catch (e) {
       gpuFailure = `WebGPU: ${firstLine(e)}`;
     }
@@ -105,7 +112,7 @@ async function buildCpuOrForced(init: WorkerInit, graph: FrozenGraph, plain: Run
   if (init.runtime === 'webgpu') {
     try {
       // checked against the plain TF.js model on the CPU before any feature is written
-      return { runner: await webgpuRunner(init, graph, cpuAfterWindow(init)), reference: init.parityCheck ? plain : null };
+      return forcedGpu(await webgpuRunner(init, graph, cpuAfterWindow(init)), init.parityCheck ? plain : null);
     } catch (e) {
       onnxFailure = `WebGPU: ${firstLine(e)}`;
     }

@@ -8,6 +8,7 @@ import { fileSystemSaver } from '../tf/fsModelIO';
 import { initBackend } from '../tf/backend';
 import { ExtractorPool } from './extractorPool';
 import type { ExtractorRuntime } from './protocol';
+import { tfjsWebgpuEngine, wgslKernelsEngine } from '../../../shared/gpuEngines';
 import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
 
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -15,6 +16,7 @@ const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64
 const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
 if (!canSwiftShader) console.log(`WebGPU extractor tests skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
 
+const envKeys = ['TRANSFER_LAB_TEST_SOFTWARE_GPU', 'TRANSFER_LAB_FAULT_CPU_RATE', 'TRANSFER_LAB_WEBGPU_KERNELS'];
 let root: string;
 let images: string[];
 const pre = { height: 16, width: 16, resize: 'stretch' as const, range: [-1, 1] as [number, number] };
@@ -27,18 +29,27 @@ beforeAll(async () => {
   const d = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu', name: 'd' }).apply(c) as tfl.SymbolicTensor;
   const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(d) as tfl.SymbolicTensor;
   await tfl.model({ inputs: x, outputs: gap }).save(fileSystemSaver(path.join(root, 'tiny')));
+  // two images stacked along the height: TF.js runs it, our WGSL kernels concatenate only channels
+  const stacked = tfl.layers.concatenate({ axis: 1, name: 'stack' }).apply([d, d]) as tfl.SymbolicTensor;
+  const stackedGap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(stacked) as tfl.SymbolicTensor;
+  await tfl.model({ inputs: x, outputs: stackedGap }).save(fileSystemSaver(path.join(root, 'stacked')));
   const ds = await fashionMnistDataset({ perClass: 2 });
   images = ['0_tshirt_top', '9_ankle_boot'].flatMap((k) => fs.readdirSync(path.join(ds, k)).map((f) => path.join(ds, k, f)));
 });
 afterAll(() => {
-  for (const k of ['VK_DRIVER_FILES', 'TRANSFER_LAB_TEST_SOFTWARE_GPU', 'TRANSFER_LAB_FAULT_CPU_RATE']) delete process.env[k];
+  for (const k of ['VK_DRIVER_FILES', ...envKeys]) delete process.env[k];
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function features(runtime: ExtractorRuntime, icd: string, env: Record<string, string> = {}): Promise<{ info: ExtractorPool['info']; out: Float32Array }> {
+async function features(
+  runtime: ExtractorRuntime,
+  icd: string,
+  env: Record<string, string> = {},
+  model = 'tiny',
+): Promise<{ info: ExtractorPool['info']; out: Float32Array }> {
   process.env.VK_DRIVER_FILES = icd;
   // the workers read these as they start (process.env is copied into each)
-  for (const k of ['TRANSFER_LAB_TEST_SOFTWARE_GPU', 'TRANSFER_LAB_FAULT_CPU_RATE']) delete process.env[k];
+  for (const k of envKeys) delete process.env[k];
   Object.assign(process.env, env);
   const cache = new BottleneckCache(path.join(root, `${runtime}-${Math.random()}`), {
     modelKey: 'tiny',
@@ -49,7 +60,7 @@ async function features(runtime: ExtractorRuntime, icd: string, env: Record<stri
   });
   const pool = await ExtractorPool.start(
     {
-      modelDir: path.join(root, 'tiny'),
+      modelDir: path.join(root, model),
       format: 'layers',
       cut: 'gap',
       pooling: 'none',
@@ -72,16 +83,34 @@ async function features(runtime: ExtractorRuntime, icd: string, env: Record<stri
   }
 }
 
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
 describe.skipIf(!canSwiftShader)('the frozen part on WebGPU (SwiftShader)', () => {
-  it("--extractor webgpu runs it on TF.js WebGPU after the parity check, with the CPU path's features", async () => {
+  it("--extractor webgpu runs it on our WGSL kernels after the parity check, with the CPU path's features", async () => {
     const gpu = await features('webgpu', swiftshader);
     expect(gpu.info.runtime).toBe('webgpu');
+    expect(gpu.info.backend).toBe(wgslKernelsEngine);
     expect(gpu.info.fallbackReason).toBeUndefined();
     expect(gpu.info.parityMaxDiff).toBeLessThan(1e-4);
     const cpu = await features('layers', swiftshader);
-    let d = 0;
-    for (let i = 0; i < cpu.out.length; i++) d = Math.max(d, Math.abs(cpu.out[i]! - gpu.out[i]!));
-    expect(d).toBeLessThan(1e-4);
+    expect(maxDiff(cpu.out, gpu.out)).toBeLessThan(1e-4);
+    // TF.js's WebGPU kernels where asked for (the GPU bench compares the two)
+    const tfjs = await features('webgpu', swiftshader, { TRANSFER_LAB_WEBGPU_KERNELS: 'tfjs' });
+    expect(tfjs.info.backend).toBe(tfjsWebgpuEngine);
+    expect(maxDiff(cpu.out, tfjs.out)).toBeLessThan(1e-4);
+  });
+
+  it("an op our WGSL kernels lack runs on TF.js's WebGPU backend, and the record says why", async () => {
+    const gpu = await features('webgpu', swiftshader, {}, 'stacked');
+    expect(gpu.info.runtime).toBe('webgpu');
+    expect(gpu.info.backend).toBe(tfjsWebgpuEngine);
+    expect(gpu.info.fallbackReason).toMatch(/^WGSL kernels: layer .* has no WGSL kernel: concatenates along axis 1, not channels/);
+    const cpu = await features('layers', swiftshader, {}, 'stacked');
+    expect(maxDiff(cpu.out, gpu.out)).toBeLessThan(1e-4);
   });
 
   it('a forced webgpu with no adapter falls back to the CPU path with the reason', async () => {
@@ -115,9 +144,8 @@ describe.skipIf(!canSwiftShader)('the frozen part on WebGPU (SwiftShader)', () =
     expect(gpu.info.workers).toBe(2);
     expect(gpu.info.deviceReason).toMatch(/^WebGPU on SwiftShader was faster than the CPU path .* and passed the parity check$/);
     expect(gpu.info.parityMaxDiff).toBeLessThan(1e-4);
+    expect(gpu.info.backend).toBe(wgslKernelsEngine);
     const cpu = await features('layers', swiftshader);
-    let d = 0;
-    for (let i = 0; i < cpu.out.length; i++) d = Math.max(d, Math.abs(cpu.out[i]! - gpu.out[i]!));
-    expect(d).toBeLessThan(1e-4);
+    expect(maxDiff(cpu.out, gpu.out)).toBeLessThan(1e-4);
   });
 });

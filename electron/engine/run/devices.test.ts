@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runRecordSchema } from '../../../shared/run';
 import { describeDevices, runDevices } from './devices';
-import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
+import { gpuWindowBackend, wgslKernelsEngine } from '../../../shared/gpuEngines';
+import { describeExtractor } from '../../../shared/runFacts';
 
 const cpuBackend = { provider: '@tensorflow/tfjs-backend-wasm', gpu: false, noGpuReason: '@tensorflow/tfjs-node-gpu: not installed' };
 const gpuBackend = { provider: '@tensorflow/tfjs-node-gpu', gpu: true };
@@ -46,6 +47,11 @@ describe('which device ran each part of a run', () => {
       device: 'gpu',
       by: "TF.js's WebGPU backend (Dawn)",
     });
+    // our WGSL kernels on Dawn's device, and the line the run panel and the CLI print for them
+    expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: wgslKernelsEngine }, null, null).frozenPart).toEqual({ device: 'gpu', by: wgslKernelsEngine });
+    expect(describeExtractor({ runtime: 'webgpu', backend: wgslKernelsEngine, workers: 1, threads: 1 })).toBe(
+      "Transfer Lab's WGSL kernels on WebGPU (Dawn), 1 worker",
+    );
     // the desktop app's GPU window: Chromium's WebGPU, not Dawn for Node
     expect(runDevices(cpuBackend, { runtime: 'webgpu', backend: gpuWindowBackend }, null, null).frozenPart).toEqual({
       device: 'gpu',

@@ -1,6 +1,6 @@
 import { describeExtraction, type RunExtraction } from '../../../shared/extraction';
 import type { DeviceUse, RunDevices } from '../../../shared/run';
-import { gpuWindowBackend } from '../extract/gpuWindowProtocol';
+import { gpuEngineOf, tfjsWebgpuEngine } from '../../../shared/gpuEngines';
 export { describeDevices } from '../../../shared/devices';
 
 interface BackendFacts {
@@ -40,7 +40,7 @@ export function runDevices(
       why: extraction ? describeExtraction(extraction) : 'every feature came from the cache: the frozen part did not run',
     };
   } else if (extractor.runtime === 'webgpu') {
-    frozenPart = { device: 'gpu', by: extractor.backend === gpuWindowBackend ? gpuWindowBackend : "TF.js's WebGPU backend (Dawn)" };
+    frozenPart = { device: 'gpu', by: gpuEngineOf(extractor.backend) };
   } else if (extractor.runtime === 'onnx') {
     frozenPart = {
       device: 'cpu',
@@ -55,7 +55,7 @@ export function runDevices(
   }
   if (training?.gpu) {
     // fine-tuning trained the top layers and the head together on WebGPU
-    const gpu: DeviceUse = { device: 'gpu', by: "TF.js's WebGPU backend (Dawn)" };
+    const gpu: DeviceUse = { device: 'gpu', by: tfjsWebgpuEngine };
     return { frozenPart, ...(topLayers && topLayers.count > 0 ? { topLayers: gpu } : {}), head: gpu };
   }
   const withTrainingWhy = (u: DeviceUse): DeviceUse => (training && u.device === 'cpu' ? { ...u, why: [training.why, u.why].filter(Boolean).join('; ') } : u);

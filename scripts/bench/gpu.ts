@@ -1,4 +1,4 @@
-// `npm run bench -- --gpu`: our GPU path (TF.js's WebGPU backend through Dawn) against the
+// `npm run bench -- --gpu`: our GPU path (our WGSL kernels through Dawn, and TF.js's WebGPU backend beside them) against the
 // PyTorch peer on CUDA, on the same images and architectures, in one run. Runs on a machine
 // with an NVIDIA GPU, Vulkan and CUDA PyTorch; never in CI, and needs no package registry.
 import { spawnSync } from 'node:child_process';
@@ -45,6 +45,10 @@ export interface GpuExtract {
   peerModel: PeerModel | null;
   images: number;
   ours: number | null;
+  /** whose kernels ran ours (shared/gpuEngines.ts), and why not ours where TF.js's did */
+  oursEngine: string | null;
+  /** the same extraction on TF.js's WebGPU kernels (TRANSFER_LAB_WEBGPU_KERNELS=tfjs): what our kernels gained */
+  oursTfjs: number | null;
   peer: number | null;
   peerBatch: number | null;
   ratio: number | null;
@@ -134,8 +138,16 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
     }
     if (best)
       notes.push(
-        `ours ${name} on WebGPU: ${best.images} images in ${best.extractSeconds.toFixed(1)} s including worker start and parity check; ${best.workers} worker(s), batch ${best.batchSize}`,
+        `ours ${name} on ${best.backend}: ${best.images} images in ${best.extractSeconds.toFixed(1)} s including worker start and parity check; ${best.workers} worker(s), batch ${best.batchSize}${best.fallbackReason ? ` (${best.fallbackReason})` : ''}`,
       );
+    const tfjs = await o.step(`ours: ${name} extraction on TF.js's WebGPU kernels, fresh cache, batch ${o.extractBatch}`, async () => {
+      process.env.TRANSFER_LAB_WEBGPU_KERNELS = 'tfjs';
+      try {
+        return await oursExtraction({ dataset: m.dataset, model: m.dir, workDir: o.workDir, extractor: 'webgpu', extractBatchSize: o.extractBatch });
+      } finally {
+        delete process.env.TRANSFER_LAB_WEBGPU_KERNELS;
+      }
+    });
     const byBatch: Record<string, number | null> = {};
     if (cuda?.ok) {
       for (const b of o.peerBatches) {
@@ -147,12 +159,15 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
     }
     const top = Object.entries(byBatch).reduce<[string, number] | null>((acc, [b, v]) => (v !== null && (acc === null || v > acc[1]) ? [b, v] : acc), null);
     // a software stand-in makes a fraction of an image a second: keep its digits
-    const ours = round(best?.imagesPerSecond ?? null, (best?.imagesPerSecond ?? 100) < 10 ? 3 : 1);
+    const digits = (v: number | null) => round(v, (v ?? 100) < 10 ? 3 : 1);
+    const ours = digits(best?.imagesPerSecond ?? null);
     extracts.push({
       model: best?.modelName ?? name,
       peerModel: cuda?.ok ? m.peer : null,
       images: best?.datasetImages ?? countImages(m.dataset),
       ours,
+      oursEngine: best?.backend ?? null,
+      oursTfjs: digits(tfjs?.imagesPerSecond ?? null),
       peer: top ? top[1] : null,
       peerBatch: top ? Number(top[0]) : null,
       ratio: ratio(ours, top ? top[1] : null),
@@ -249,7 +264,8 @@ export function renderGpuTable(b: GpuBenchLine): string {
   for (const e of [b.extract, b.extractSecond]) {
     if (!e) continue;
     rows.push(
-      `| extraction, ${e.model}, ${e.images} images, images/s | ${show(e.ours)} | ${show(e.peer)}${e.peerBatch ? ` (batch ${e.peerBatch})` : ''} | ${show(e.ratio, '×')} |`,
+      `| extraction, ${e.model}, ${e.images} images, images/s | ${show(e.ours)}${e.oursEngine ? ` (${e.oursEngine})` : ''} | ${show(e.peer)}${e.peerBatch ? ` (batch ${e.peerBatch})` : ''} | ${show(e.ratio, '×')} |`,
+      `| the same on TF.js's WebGPU kernels, images/s | ${show(e.oursTfjs)} | | ${show(ratio(e.oursTfjs, e.peer), '×')} |`,
     );
   }
   if (b.fineTune) {

@@ -29,6 +29,8 @@ export interface OursExtraction {
   extractSeconds: number;
   runtime: string;
   backend: string;
+  /** why a faster runtime or set of kernels was not the one that ran */
+  fallbackReason?: string;
   workers: number;
   threads: number;
   batchSize: number;
@@ -99,6 +101,7 @@ async function extractOnce(o: ExtractionOptions, cacheDir: string, outDir: strin
     extractSeconds: record.timings.extractSeconds,
     runtime: x.runtime,
     backend: x.backend,
+    ...(x.fallbackReason ? { fallbackReason: x.fallbackReason } : {}),
     workers: x.workers,
     threads: x.threads ?? 1,
     batchSize: x.batchSize,

@@ -132,8 +132,15 @@ export default tseslint.config(
             {
               target: './electron/gpuWindow',
               from: './electron/engine',
-              except: ['./frozen/frozenGraph.ts', './frozen/fusedExecutor.ts', './frozen/graphWire.ts', './extract/gpuWindowProtocol.ts'],
-              message: "the GPU window page runs in a browser: only the engine's frozen graph, its executor and the window's wire",
+              except: [
+                './frozen/frozenGraph.ts',
+                './frozen/fusedExecutor.ts',
+                './frozen/graphWire.ts',
+                './frozen/windowPads.ts',
+                './frozen/wgsl',
+                './extract/gpuWindowProtocol.ts',
+              ],
+              message: "the GPU window page runs in a browser: only the engine's frozen graph, its executor, its WGSL compiler and the window's wire",
             },
           ],
         },

@@ -7,8 +7,9 @@
 export const wgslKernelsEngine = "Transfer Lab's WGSL kernels on WebGPU (Dawn)";
 export const tfjsWebgpuEngine = "TF.js's WebGPU backend (Dawn)";
 export const gpuWindowBackend = "Chromium's WebGPU in the app's GPU window";
+export const wgslKernelsWindow = "Transfer Lab's WGSL kernels on Chromium's WebGPU in the app's GPU window";
 
 /** who ran a `webgpu` extraction, from its record's backend */
 export function gpuEngineOf(backend: string): string {
-  return [wgslKernelsEngine, tfjsWebgpuEngine, gpuWindowBackend].includes(backend) ? backend : tfjsWebgpuEngine;
+  return [wgslKernelsEngine, tfjsWebgpuEngine, gpuWindowBackend, wgslKernelsWindow].includes(backend) ? backend : tfjsWebgpuEngine;
 }

@@ -10,6 +10,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPreprocessing } from '../../shared/preprocessing';
 import { gpuPortChannel } from '../../shared/gpuWindow';
+import { wgslKernelsWindow } from '../../shared/gpuEngines';
 import { contentSecurityPolicy } from '../../shared/csp';
 import { pretrainedModelDir } from '../../test/fixtures/pretrainedModels';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
@@ -86,7 +87,7 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
     fs.rmSync(out, { recursive: true, force: true });
   });
 
-  it("computes MobileNetV2's features for two images within the parity tolerance of the engine's CPU path", async () => {
+  it("computes MobileNetV2's features for two images within the parity tolerance of the engine's CPU path, on TF.js's kernels and on ours", async () => {
     await initBackend('wasm');
     const model = await tfl.loadLayersModel(fileSystemLoader(pretrainedModelDir('mobilenet_v2')));
     const cut = 'flatten_1';
@@ -106,13 +107,15 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
     files.set('/graph.json', Buffer.from(packed.spec));
     files.set('/weights.bin', Buffer.from(packed.weights));
     files.set('/input.bin', Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+    files.set('/pixels.bin', Buffer.from(pixels));
+    const pixelShape = [2, decoded[0]!.height, decoded[0]!.width, 3] as [number, number, number, number];
 
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
     const seen = await page.evaluate(
-      async ({ channel, shape }) => {
+      async ({ channel, shape, preprocessing, pixelShape }) => {
         const bytes = async (name: string) => (await fetch(name)).arrayBuffer();
         // the page's globals (this function runs in Chromium; the test is typed for Node)
         type DomPort = { onmessage: ((e: { data: unknown }) => void) | null; postMessage(m: unknown, transfer?: unknown[]): void };
@@ -144,9 +147,22 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
         const features = await answered(3);
         port1.postMessage({ type: 'run', id: 4, input: new Float32Array(5), shape: [1, 224, 224, 3] });
         const bad = await answered(4);
-        return { adapter, loaded, features: features.type === 'features' ? Array.from(features.data) : features, bad };
+        // with the preprocessing, our WGSL kernels: the decoder's bytes in
+        const again = await bytes('/weights.bin');
+        port1.postMessage({ type: 'load', id: 5, graph: { spec: await (await fetch('/graph.json')).text(), weights: again }, preprocessing }, [again]);
+        const loadedWgsl = await answered(5);
+        port1.postMessage({ type: 'runPixels', id: 6, pixels: new Uint8Array(await bytes('/pixels.bin')), shape: pixelShape });
+        const wgsl = await answered(6);
+        return {
+          adapter,
+          loaded,
+          features: features.type === 'features' ? Array.from(features.data) : features,
+          bad,
+          loadedWgsl,
+          wgsl: wgsl.type === 'features' ? Array.from(wgsl.data) : wgsl,
+        };
       },
-      { channel: gpuPortChannel, shape: [2, pre.height, pre.width, 3] as [number, number, number, number] },
+      { channel: gpuPortChannel, shape: [2, pre.height, pre.width, 3] as [number, number, number, number], preprocessing: pre, pixelShape },
     );
     await page.close();
 
@@ -155,7 +171,7 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
     expect(adapter.architecture).toBe('swiftshader');
     // what the engine's runner reads off it: software, so `auto` would keep to the CPU
     expect(isSoftwareAdapter(adapter, adapter.isFallbackAdapter)).toBe(true);
-    expect(seen.loaded).toMatchObject({ type: 'loaded', backend: 'webgpu' });
+    expect(seen.loaded).toMatchObject({ type: 'loaded', backend: 'webgpu', input: 'floats' });
     expect(Array.isArray(seen.features)).toBe(true);
     const gpu = Float32Array.from(seen.features as number[]);
     expect(gpu.length).toBe(2 * 1280);
@@ -164,5 +180,12 @@ describe.skipIf(skip !== null)("the GPU window's page, in Chromium on WebGPU (Sw
     expect(diff).toBeLessThanOrEqual(parityTolerance);
     // a bad request is answered as a failure, not a dead page
     expect(seen.bad).toMatchObject({ type: 'failed', id: 4 });
+    // our WGSL kernels on Chromium's WebGPU, from the bytes
+    expect(seen.loadedWgsl).toMatchObject({ type: 'loaded', backend: wgslKernelsWindow, input: 'pixels' });
+    expect(Array.isArray(seen.wgsl)).toBe(true);
+    const wgsl = Float32Array.from(seen.wgsl as number[]);
+    const wgslDiff = relativeDiff(cpu, wgsl);
+    console.log(`GPU window page on SwiftShader, our WGSL kernels: relative difference from the CPU path ${wgslDiff.toExponential(2)}`);
+    expect(wgslDiff).toBeLessThanOrEqual(parityTolerance);
   }, 600_000);
 });

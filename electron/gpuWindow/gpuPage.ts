@@ -3,10 +3,15 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { FusedExecutor } from '../engine/frozen/fusedExecutor';
 import { unpackGraph } from '../engine/frozen/graphWire';
 import type { FromGpuPage, GpuPageAdapter, ToGpuPage } from '../engine/extract/gpuWindowProtocol';
+import { compileWgsl } from '../engine/frozen/wgsl/compileWgsl';
+import { WgslSession } from '../engine/frozen/wgsl/wgslSession';
+import { wgslKernelsWindow } from '../../shared/gpuEngines';
 
 /**
- * The desktop app's GPU window, its whole logic: the engine's frozen graph on TF.js's WebGPU
- * backend over Chromium's own WebGPU, the same fused executor the engine runs in Node. It knows
+ * The desktop app's GPU window, its whole logic: the engine's frozen graph on Chromium's own
+ * WebGPU, compiled to our WGSL kernels as the engine compiles it in Node (the decoder's bytes
+ * in), or, where an op has no kernel of ours, on TF.js's WebGPU backend with the same fused
+ * executor the engine runs (preprocessed floats in). It knows
  * nothing of Electron (the port and navigator.gpu come in as arguments), so the same module runs
  * in any browser page, and is tested in Debian's Chromium on SwiftShader.
  *
@@ -59,12 +64,27 @@ const message = (e: unknown) => ((e instanceof Error ? e.message : String(e)).sp
  */
 export function serveGpuPage(port: PagePort, gpu: GpuLike | undefined, { backend = 'webgpu' }: { backend?: string } = {}): { idle: () => Promise<void> } {
   let executor: FusedExecutor | null = null;
+  let session: WgslSession | null = null;
   let queue: Promise<void> = Promise.resolve();
 
-  const unload = () => {
+  const unload = async () => {
     executor?.dispose();
     executor = null;
+    await session?.dispose();
+    session = null;
   };
+
+  /** our WGSL kernels on this window's adapter, or why not */
+  async function wgslSession(m: Extract<ToGpuPage, { type: 'load' }>): Promise<WgslSession | string> {
+    if (!m.preprocessing) return 'not asked for';
+    if (!gpu) return 'this window has no WebGPU';
+    if (backend !== 'webgpu') return `the page was told to run TF.js's ${backend} backend`;
+    try {
+      return await WgslSession.create(gpu as unknown as GPU, compileWgsl(unpackGraph(m.graph), m.preprocessing));
+    } catch (e) {
+      return message(e);
+    }
+  }
 
   async function answer(m: ToGpuPage): Promise<void> {
     switch (m.type) {
@@ -72,10 +92,22 @@ export function serveGpuPage(port: PagePort, gpu: GpuLike | undefined, { backend
         port.postMessage({ type: 'adapter', id: m.id, ...(await adapterFacts(gpu)) });
         return;
       case 'load': {
-        unload();
+        await unload();
+        const wgsl = await wgslSession(m);
+        if (typeof wgsl !== 'string') {
+          session = wgsl;
+          port.postMessage({ type: 'loaded', id: m.id, backend: wgslKernelsWindow, input: 'pixels' });
+          return;
+        }
         if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`TF.js's ${backend} backend did not start in this window`);
         executor = new FusedExecutor(unpackGraph(m.graph));
-        port.postMessage({ type: 'loaded', id: m.id, backend: tf.getBackend() });
+        port.postMessage({ type: 'loaded', id: m.id, backend: tf.getBackend(), input: 'floats', ...(m.preprocessing ? { kernelsReason: wgsl } : {}) });
+        return;
+      }
+      case 'runPixels': {
+        if (!session) throw new Error('no graph is loaded in the GPU window for pixels');
+        const [n, h, w] = m.shape;
+        port.postMessage({ type: 'features', id: m.id, data: await session.run(m.pixels, n, [h, w]) });
         return;
       }
       case 'run': {
@@ -93,7 +125,7 @@ export function serveGpuPage(port: PagePort, gpu: GpuLike | undefined, { backend
         return;
       }
       case 'unload':
-        unload();
+        await unload();
         port.postMessage({ type: 'unloaded', id: m.id });
         return;
     }

@@ -95,7 +95,7 @@ export class ExtractorPool {
       for (const o of others) pool.joinWhenReady(o);
       pool.cpuBackend = ready.backend;
       pool.info = {
-        backend: gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : (ready.engine ?? ready.backend),
+        backend: ready.engine ?? (gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : ready.backend),
         runtime: ready.runtime,
         workers: 1 + others.length,
         threads: ready.runtime === 'onnx' ? init.threads : 1,

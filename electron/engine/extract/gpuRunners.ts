@@ -25,7 +25,10 @@ type CpuAfter = () => Promise<Runner>;
  */
 export async function webgpuRunner(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<GpuRunner> {
   // the desktop app: Chromium's WebGPU in its GPU window (Dawn for Node cannot load in Electron)
-  if (init.gpuWindowPort) return continuingOnCpu(await rawWindowRunner(init, graph, true), cpuAfter);
+  if (init.gpuWindowPort) {
+    const window = await rawWindowRunner(init, graph, true);
+    return { ...continuingOnCpu(window, cpuAfter), ...(window.fallbackReason ? { fallbackReason: window.fallbackReason } : {}) };
+  }
   if (process.env.TRANSFER_LAB_WEBGPU_KERNELS === 'tfjs') return tfjsWebgpuRunner(init, graph);
   let why: string;
   try {
@@ -84,7 +87,7 @@ async function tfjsWebgpuRunner(init: WorkerInit, graph: FrozenGraph): Promise<G
 }
 
 /** the frozen part in the desktop app's GPU window, its failures its own */
-async function rawWindowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftware: boolean): Promise<Runner & { adapterName: string }> {
+async function rawWindowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftware: boolean): Promise<GpuRunner & { adapterName: string }> {
   return gpuWindowRunner(init.preprocessing, withPooling(graph, init.pooling), init.gpuWindowPort!, { allowSoftware });
 }
 
@@ -96,7 +99,7 @@ async function rawWindowRunner(init: WorkerInit, graph: FrozenGraph, allowSoftwa
  */
 async function windowCandidate(init: WorkerInit, graph: FrozenGraph, cpuAfter: CpuAfter): Promise<Omit<GpuCandidate, 'reference'>> {
   const adapter = { name: "the app window's GPU", vendor: '', architecture: '', software: false };
-  let gpu: Runner & { adapterName: string };
+  let gpu: GpuRunner & { adapterName: string };
   try {
     gpu = await rawWindowRunner(init, graph, softwareAsHardware);
   } catch (e) {
@@ -104,8 +107,10 @@ async function windowCandidate(init: WorkerInit, graph: FrozenGraph, cpuAfter: C
   }
   let chosen = false;
   const safe = continuingOnCpu(gpu, cpuAfter);
-  const runner: Runner = {
+  const runner: GpuRunner = {
     runtime: 'webgpu',
+    ...(gpu.engine ? { engine: gpu.engine } : {}),
+    ...(gpu.fallbackReason ? { fallbackReason: gpu.fallbackReason } : {}),
     infer: (pixels, n, size) => (chosen ? safe.infer(pixels, n, size) : gpu.infer(pixels, n, size)),
     dispose: () => safe.dispose(),
   };

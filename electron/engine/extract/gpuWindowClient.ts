@@ -1,4 +1,5 @@
 import type { PackedGraph } from '../frozen/graphWire';
+import type { Preprocessing } from '../../../shared/preprocessing';
 import type { FromGpuPage, GpuPageAdapter, ToGpuPage } from './gpuWindowProtocol';
 
 /**
@@ -54,8 +55,20 @@ export class GpuWindowClient {
     return this.request({ type: 'adapter' }, 'adapter', this.timeouts.quickMs).then(({ adapter, reason }) => ({ adapter, ...(reason ? { reason } : {}) }));
   }
 
-  async load(graph: PackedGraph): Promise<string> {
-    return (await this.request({ type: 'load', graph }, 'loaded', this.timeouts.loadMs, [graph.weights])).backend;
+  /** with `preprocessing`, the window may run our WGSL kernels, which take pixels as bytes ('pixels': use runPixels) */
+  async load(graph: PackedGraph, preprocessing?: Preprocessing): Promise<{ backend: string; input: 'pixels' | 'floats'; kernelsReason?: string }> {
+    const { backend, input, kernelsReason } = await this.request(
+      { type: 'load', graph, ...(preprocessing ? { preprocessing } : {}) },
+      'loaded',
+      this.timeouts.loadMs,
+      [graph.weights],
+    );
+    return { backend, input, ...(kernelsReason ? { kernelsReason } : {}) };
+  }
+
+  /** the decoder's bytes, [n, height, width, 3], to a graph loaded for pixels */
+  async runPixels(pixels: Uint8Array, shape: [number, number, number, number]): Promise<Float32Array> {
+    return (await this.request({ type: 'runPixels', pixels, shape }, 'features', this.timeouts.runMs)).data;
   }
 
   async run(input: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {

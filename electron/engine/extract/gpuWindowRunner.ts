@@ -7,7 +7,8 @@ import { isSoftwareAdapter } from '../devices/probeDevices';
 import { enlargeToInput } from '../tf/enlarge';
 import { GpuWindowClient, type ClientPort, type ClientTimeouts } from './gpuWindowClient';
 import type { FromWorker } from './protocol';
-import type { Runner } from './runner';
+import type { GpuRunner, Runner } from './runner';
+import { gpuWindowBackend, wgslKernelsWindow } from '../../../shared/gpuEngines';
 
 /**
  * The frozen part on the desktop app's GPU window: Chromium's own WebGPU under TF.js, the same
@@ -40,9 +41,10 @@ export async function gpuWindowRunner(
   graph: FrozenGraph,
   port: ClientPort,
   o: GpuWindowRunnerOptions,
-): Promise<Runner & { adapterName: string }> {
+): Promise<GpuRunner & { adapterName: string }> {
   const client = new GpuWindowClient(port, o.timeouts);
   let adapterName: string;
+  let loaded: Awaited<ReturnType<GpuWindowClient['load']>>;
   try {
     const { adapter, reason } = await client.adapter();
     if (!adapter) throw new Error(`the app window has no WebGPU adapter: ${reason ?? 'none found'}`);
@@ -51,16 +53,19 @@ export async function gpuWindowRunner(
       if (!o.allowSoftware) throw new Error(`the app window's WebGPU adapter is a software one (${adapterName}), slower than the CPU path`);
       adapterName = `software adapter ${adapterName}`;
     }
-    await client.load(packGraph(graph));
+    loaded = await client.load(packGraph(graph), pre);
   } catch (e) {
     await client.close();
     throw e;
   }
+  const common = { runtime: 'webgpu' as const, adapterName, dispose: () => client.close() };
+  if (loaded.input === 'pixels')
+    return { ...common, engine: wgslKernelsWindow, infer: (pixels, n, [h, w] = [pre.height, pre.width]) => client.runPixels(pixels, [n, h, w, 3]) };
   return {
-    runtime: 'webgpu',
-    adapterName,
+    ...common,
+    engine: gpuWindowBackend,
+    ...(loaded.kernelsReason ? { fallbackReason: `WGSL kernels: ${loaded.kernelsReason}` } : {}),
     infer: (pixels, n, size = [pre.height, pre.width]) => client.run(preprocessForWindow(pixels, n, size, pre), [n, pre.height, pre.width, 3]),
-    dispose: () => client.close(),
   };
 }
 
@@ -87,6 +92,7 @@ export function continuingOnCpu(gpu: Runner, cpu: () => Promise<Runner>, tell: (
   };
   return {
     runtime: gpu.runtime,
+    ...(gpu.engine ? { engine: gpu.engine } : {}),
     infer: async (pixels, n, size) => {
       if (current === gpu && !switching) {
         try {

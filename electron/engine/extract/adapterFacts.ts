@@ -5,9 +5,10 @@ import type { DeviceFacts } from './chooseDevice';
  * For tests only (SwiftShader in CI, the bench's dry run): TRANSFER_LAB_TEST_SOFTWARE_GPU=1
  * lets `auto` weigh a software adapter as if it were hardware, so the start, parity check and
  * timing run end to end without a GPU; TRANSFER_LAB_FAULT_CPU_RATE=x multiplies the CPU path's
- * measured speed by x (0: the GPU wins). Unset in normal use.
+ * measured speed by x (0: the GPU wins). Unset in normal use. Read at each call: the pool's own
+ * thread asks too (prepareOnPool.ts), in a process whose tests change it.
  */
-export const softwareAsHardware = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
+export const softwareAsHardware = (): boolean => process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
 
 /** what the adapter probe found: Dawn's first adapter, or why there is none (plain data: it crosses threads) */
 export interface AdapterProbe {
@@ -55,6 +56,6 @@ export function useAdapterProbe(p: Promise<AdapterProbe>): void {
  */
 export async function adapterFacts(): Promise<DeviceFacts> {
   const { adapter: found, noAdapterReason } = await (fromPool ?? probeAdapter());
-  const adapter = found && softwareAsHardware ? { ...found, software: false } : found;
+  const adapter = found && softwareAsHardware() ? { ...found, software: false } : found;
   return { adapter, ...(noAdapterReason ? { noAdapterReason } : {}) };
 }

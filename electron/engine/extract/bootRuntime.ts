@@ -1,4 +1,5 @@
-import type { StartSettings } from './protocol';
+import type { CompiledGraph, ParityReference, StartSettings } from './protocol';
+import { parityFailure, relativeDiff } from './parity';
 import { adapterFacts } from './adapterFacts';
 import type { BuiltRunner, Runner } from './runner';
 import { compiledRunner, sharedCompiled } from './compiledRunner';
@@ -66,17 +67,82 @@ async function bootFromCache(ctx: WorkerContext, hit: { cached: CachedCompiled; 
 }
 
 /**
+ * A graph the pool's thread compiled (prepareOnPool.ts): ONNX Runtime readied while the pool
+ * runs the plain TF.js model on the parity sample, then checked against its features, run, and
+ * kept for the next run. One that fails the check hands the work to the plain TF.js model, as a
+ * graph compiled here would; false where there is nothing to check against (the worker then
+ * does it all itself).
+ */
+async function bootChecked(ctx: WorkerContext, compiled: CompiledGraph, referenced: Promise<ParityReference | null>): Promise<boolean> {
+  const { init } = ctx;
+  const facts = init.runtime === 'auto' ? adapterFacts() : null;
+  let runner: Runner;
+  try {
+    runner = ctx.runner = await ctx.native(() => compiledRunner(init, compiled));
+  } catch {
+    // ONNX Runtime would not take it: the worker's own way, which says why and falls back
+    return false;
+  }
+  const against = await referenced;
+  if (ctx.closing) return true;
+  if (!against) {
+    await runner.dispose();
+    ctx.runner = undefined;
+    return false;
+  }
+  const { sample, features } = against;
+  const maxDiff = relativeDiff(features, await ctx.native(() => runner.infer(sample.pixels, sample.n, sample.size)));
+  const d = facts ? chooseFrozenDevice(await facts) : null;
+  const deviceReason = d && !('next' in d) ? d.why : undefined;
+  const fallbackReason = parityFailure(runner.runtime, maxDiff, sample.n, sample.fromDataset);
+  if (fallbackReason) {
+    await runner.dispose();
+    ctx.runner = undefined;
+    const backend = await (await import('../tf/backend')).initBackend(init.backend);
+    const plain = (ctx.runner = (await build({ ...ctx, init: { ...init, runtime: 'layers', compiled: undefined } })).runner);
+    if (ctx.closing) return true;
+    ctx.send({
+      type: 'ready',
+      backend: backend.provider,
+      tfBackend: backend.provider,
+      runtime: plain.runtime,
+      fallbackReason,
+      parityMaxDiff: maxDiff,
+      ...(deviceReason ? { deviceReason } : {}),
+    });
+    return true;
+  }
+  if (ctx.closing) return true;
+  ctx.send({
+    type: 'ready',
+    backend: 'onnxruntime-node',
+    tfBackend: null,
+    runtime: runner.runtime,
+    parityMaxDiff: maxDiff,
+    ...(deviceReason ? { deviceReason } : {}),
+    compiled: sharedCompiled(compiled),
+  });
+  await keepCompiled(ctx, { compiled, parityMaxDiff: maxDiff, checkedOn: sample.fromDataset });
+  return true;
+}
+
+/**
  * Boots the worker's runtime (ctx.runner) and answers 'ready', or 'fatal'. A deferred worker
  * first waits for its settings (`started`; null: closed before they came). Between its steps
  * a 'close' that came meanwhile is honoured, so a stop while the graph compiles or the parity
  * check runs waits for that step alone.
  */
-export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSettings | null>): Promise<void> {
+export async function bootRuntime(ctx: WorkerContext, started: Promise<StartSettings | null>, referenced: Promise<ParityReference | null>): Promise<void> {
   try {
     if (ctx.init.deferred) {
       const settings = await started;
       if (!settings || ctx.closing) return;
       ctx.init = { ...ctx.init, ...settings, deferred: false };
+    }
+    if (ctx.init.compiled && ctx.init.referenceFromPool) {
+      if (await bootChecked(ctx, ctx.init.compiled, referenced)) return;
+      if (ctx.closing) return;
+      ctx.init = { ...ctx.init, compiled: undefined, referenceFromPool: false };
     }
     const { init } = ctx;
     const hit = await cachedCompiled(ctx).catch(() => null);

@@ -41,6 +41,12 @@ async function files(cacheDir: string): Promise<{ onnx: string; json: string }> 
   return { onnx: `${base}.onnx`, json: `${base}.json` };
 }
 
+/** whether a graph and its verdict are kept here (not whether they load: readCompiled says that) */
+export async function hasCompiled(cacheDir: string): Promise<boolean> {
+  const f = await files(cacheDir).catch(() => null);
+  return f !== null && fs.existsSync(f.json) && fs.existsSync(f.onnx);
+}
+
 export async function readCompiled(cacheDir: string): Promise<CachedCompiled | null> {
   try {
     const f = await files(cacheDir);

@@ -35,14 +35,19 @@ export function tfRunner(init: WorkerInit, runtime: RuntimeName, forward: (x: tf
   };
 }
 
-export async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<{ runner: Runner; compiled: CompiledGraph }> {
+/** the frozen part as the extractor's ONNX graph: the decoder's bytes in (any size up to the model's), pooled features out */
+export function compileForExtraction(init: Pick<WorkerInit, 'pooling' | 'preprocessing' | 'featureDim'>, graph: FrozenGraph): CompiledGraph {
   const { bytes, inputName, outputName } = compileOnnx(withPooling(graph, init.pooling), {
     preprocessing: init.preprocessing,
     outputDim: init.featureDim,
     pixelType: 'uint8',
     resizeInside: true,
   });
-  const compiled = { bytes, inputName, outputName };
+  return { bytes, inputName, outputName };
+}
+
+export async function onnxRunner(init: WorkerInit, graph: FrozenGraph): Promise<{ runner: Runner; compiled: CompiledGraph }> {
+  const compiled = compileForExtraction(init, graph);
   return { runner: await compiledRunner(init, compiled), compiled };
 }
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromWorker, StartSettings, ToWorker, WorkerData } from './protocol';
+import type { FromWorker, ParityReference, StartSettings, ToWorker, WorkerData } from './protocol';
 import { nativeCounter, type WorkerContext } from './workerContext';
 import { JobQueue } from './jobQueue';
 import { bootRuntime } from './bootRuntime';
@@ -29,11 +29,15 @@ const started = new Promise<StartSettings | null>((resolve) => (startWith = reso
 // where the pool probes the GPU adapter itself, its answer comes in an 'adapter' message
 let adapterWith: ((p: AdapterProbe) => void) | null = null;
 if (init.adapterFromPool) useAdapterProbe(new Promise<AdapterProbe>((resolve) => (adapterWith = resolve)));
+// where the pool computes the parity check's reference itself, it comes in a 'reference' message
+let referenceWith: ((r: ParityReference | null) => void) | null = null;
+const referenced = new Promise<ParityReference | null>((resolve) => (referenceWith = resolve));
 
 /** a 'close' ends the worker on its own: nothing of it is in native code when the thread ends */
 async function close(booting: Promise<void>): Promise<void> {
   ctx.closing = true;
   startWith?.(null);
+  referenceWith?.(null);
   // a boot waiting for the pool's adapter probe goes on at once to its end
   adapterWith?.({ adapter: null, noAdapterReason: 'the extraction was closed' });
   await booting;
@@ -57,9 +61,9 @@ const ignoreClose = process.env.TRANSFER_LAB_FAULT_IGNORE_CLOSE === '1';
  * a deferred worker ignore its 'start' (it stays starting until closed), =fail makes it fail
  * to start. Unset in normal use.
  */
-const deferredFault = init.deferred ? process.env.TRANSFER_LAB_FAULT_DEFERRED : undefined;
+const deferredFault = init.deferred === true ? process.env.TRANSFER_LAB_FAULT_DEFERRED : undefined;
 
-const booting = bootRuntime(ctx, started);
+const booting = bootRuntime(ctx, started, referenced);
 // listening from the first moment, so a 'close' during boot is heard
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
@@ -69,6 +73,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'adapter':
       adapterWith?.(m.probe);
+      break;
+    case 'reference':
+      referenceWith?.(m.reference);
       break;
     case 'job':
       if (!ctx.closing) jobs.add(m.id, m.items);

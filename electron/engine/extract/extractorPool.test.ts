@@ -69,8 +69,10 @@ describe('extraction worker pool', () => {
     const two = await ExtractorPool.start(c.init, { workers: 2, batchSize: 5 });
     try {
       expect(two.info).toMatchObject({ runtime: 'onnx', workers: 2, threads: Math.max(1, Math.floor(os.availableParallelism() / 2)) });
-      // only the worker that compiled and checked the graph loaded TF.js; the other runs ONNX Runtime alone
-      expect(two.info.tfjsWorkers).toBe(1);
+      // the pool's own thread compiled the graph and ran the TF.js model for the check while the
+      // workers started (prepareOnPool.ts): no worker loaded TF.js, both run ONNX Runtime alone
+      expect(two.info.tfjsWorkers).toBe(0);
+      expect(two.info.parityMaxDiff).toBeLessThan(1e-4);
       await two.extract(itemsFor(c.cache, 'h'));
       for (let i = 0; i < 40; i++) expect(maxAbsDiff(a.cache.readBatch([`h${i}`]), c.cache.readBatch([`h${i}`]))).toBeLessThan(1e-5);
     } finally {
@@ -83,7 +85,7 @@ describe('extraction worker pool', () => {
     const files = images.slice(0, 4);
     const first = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
     try {
-      expect(first.info).toMatchObject({ runtime: 'onnx', tfjsWorkers: 1 });
+      expect(first.info).toMatchObject({ runtime: 'onnx', tfjsWorkers: 0 });
       expect(first.info.compiledFromCache).toBeUndefined();
       await first.extract(itemsFor(a.cache, 'x', files));
     } finally {
@@ -107,6 +109,7 @@ describe('extraction worker pool', () => {
     fs.writeFileSync(onnxFile, Buffer.alloc(fs.statSync(onnxFile).size, 7));
     const third = await ExtractorPool.start(a.init, { workers: 1, batchSize: 8 });
     try {
+      // the kept files are there, so the worker reads them, finds them broken and does it all itself
       expect(third.info).toMatchObject({ runtime: 'onnx', tfjsWorkers: 1 });
       expect(third.info.compiledFromCache).toBeUndefined();
     } finally {
@@ -134,6 +137,21 @@ describe('extraction worker pool', () => {
     expect(scale).toBeGreaterThan(0.1);
     expect(maxAbsDiff(onnx!, layers!) / scale).toBeLessThan(1e-4);
     expect(maxAbsDiff(fused!, layers!) / scale).toBeLessThan(1e-4);
+  });
+
+  it("where the pool's thread cannot make the check's reference, the first worker checks the graph itself", async () => {
+    const { init: i, cache } = init({ parityImages: images.slice(0, 2) });
+    process.env.TRANSFER_LAB_FAULT_POOL_REFERENCE = 'fail';
+    const pool = await ExtractorPool.start(i, { workers: 2, batchSize: 4 });
+    delete process.env.TRANSFER_LAB_FAULT_POOL_REFERENCE;
+    try {
+      // the first worker loaded the TF.js model and checked the graph; the second runs the graph it was given
+      expect(pool.info).toMatchObject({ runtime: 'onnx', workers: 2, tfjsWorkers: 1 });
+      expect(pool.info.parityMaxDiff).toBeLessThan(1e-4);
+      expect((await pool.extract(itemsFor(cache, 'r', images.slice(0, 6)))).extracted).toBe(6);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('a compiled graph that disagrees with TF.js is dropped for TF.js before it writes anything, with the reason', async () => {

@@ -1,6 +1,8 @@
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
 import type { FromWorker, ItemResult, JobItem, StartSettings, WorkerInit } from './protocol';
+import { prepareOnPool } from './prepareOnPool';
+import { sharedCompiled } from './compiledRunner';
 import { WorkerHandle } from './workerHandle';
 import { workerEntry } from './workerEntry';
 import { probeAdapter } from './adapterFacts';
@@ -73,12 +75,40 @@ export class ExtractorPool {
     // auto asks for the GPU adapter here, while the workers start (a child process, once per
     // process): the first worker gets the answer instead of probing itself
     const probe = init.runtime === 'auto' ? probeAdapter() : null;
-    const firstInit: WorkerInit = { ...init, ...(probe ? { adapterFromPool: true } : {}) };
+    // a layers model's first extraction: this thread may compile the graph and compute the check's reference meanwhile
+    const mayPrepare = !gpuPort && init.format === 'layers' && init.parityCheck && !init.compiled && (init.runtime === 'auto' || init.runtime === 'onnx');
+    const firstInit: WorkerInit = { ...init, ...(probe ? { adapterFromPool: true } : {}), ...(mayPrepare ? { deferred: 'first' as const } : {}) };
     const first = gpuPort ? pool.launch({ ...firstInit, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(firstInit);
+    const firstReady = pool.ready(first);
+    firstReady.catch(() => undefined);
     void probe?.then((p) => first.post({ type: 'adapter', probe: p }));
     let others = Array.from({ length: workers - 1 }, () => pool.launch({ ...init, deferred: true }));
+    /** the others, when they were given the graph this thread compiled: each one's ready, listened for from then on */
+    let othersEarly: Promise<Extract<FromWorker, { type: 'ready' }>>[] | null = null;
     try {
-      const ready = await Promise.race([pool.ready(first), aborted]);
+      if (mayPrepare) {
+        // every worker gets the graph as soon as it is compiled and readies ONNX Runtime; the
+        // first then checks it against the reference this thread computes meanwhile
+        let given = false;
+        const reference = await Promise.race([
+          prepareOnPool(
+            init,
+            (c) => {
+              given = true;
+              const compiled = sharedCompiled(c);
+              first.post({ type: 'start', settings: { runtime: init.runtime, parityCheck: true, compiled, referenceFromPool: true } });
+              for (const o of others) o.post({ type: 'start', settings: { runtime: 'onnx', compiled, parityCheck: false } });
+              othersEarly = others.map((o) => pool.ready(o));
+              for (const r of othersEarly) r.catch(() => undefined);
+            },
+            opts.signal,
+          ),
+          aborted,
+        ]);
+        if (given) first.post({ type: 'reference', reference });
+        else first.post({ type: 'start', settings: { runtime: init.runtime, parityCheck: init.parityCheck } });
+      }
+      const ready = await Promise.race([firstReady, aborted]);
       if (gpuPort && ready.runtime === 'webgpu') {
         // one window, one GPU queue: the first worker alone feeds it (its decoding overlaps the GPU's work)
         await Promise.all(others.map((o) => o.close(pool.closeGraceMs)));
@@ -89,10 +119,17 @@ export class ExtractorPool {
       // on Inception v3 that is seconds of start and 400 MiB a worker)
       const runtime = ready.runtime === 'graph' ? 'tfjs' : ready.runtime;
       const settings: StartSettings = ready.compiled ? { runtime, compiled: ready.compiled, parityCheck: false } : { runtime, parityCheck: init.parityCheck };
-      for (const o of others) o.post({ type: 'start', settings });
+      const given: Promise<Extract<FromWorker, { type: 'ready' }>>[] | null = othersEarly;
+      if (given && !ready.compiled) {
+        // they were given a graph the first did not keep (it failed the check): new ones, told what it settled on
+        await Promise.all(others.map((o) => o.close(pool.closeGraceMs)));
+        others = others.map(() => pool.launch({ ...init, deferred: true }));
+      }
+      const startedEarly = given && ready.compiled ? given : null;
+      if (!startedEarly) for (const o of others) o.post({ type: 'start', settings });
       // extraction starts on the first worker at once; the others join as each is up
       pool.slots = [first];
-      for (const o of others) pool.joinWhenReady(o);
+      others.forEach((o, i) => pool.joinWhenReady(o, startedEarly?.[i]));
       pool.cpuBackend = ready.backend;
       pool.info = {
         backend: ready.engine ?? (gpuPort && ready.runtime === 'webgpu' ? gpuWindowBackend : ready.backend),
@@ -123,8 +160,8 @@ export class ExtractorPool {
    * that fails to start fails the extraction running, or else the next one, as it would have
    * failed the pool's start.
    */
-  private joinWhenReady(w: WorkerHandle): void {
-    this.ready(w).then(
+  private joinWhenReady(w: WorkerHandle, ready: Promise<unknown> = this.ready(w)): void {
+    ready.then(
       () => {
         if (!this.launched.includes(w)) return;
         this.slots.push(w);

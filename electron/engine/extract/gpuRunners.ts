@@ -101,7 +101,7 @@ async function windowCandidate(init: WorkerInit, graph: FrozenGraph, cpuAfter: C
   const adapter = { name: "the app window's GPU", vendor: '', architecture: '', software: false };
   let gpu: GpuRunner & { adapterName: string };
   try {
-    gpu = await rawWindowRunner(init, graph, softwareAsHardware);
+    gpu = await rawWindowRunner(init, graph, softwareAsHardware());
   } catch (e) {
     return { facts: { adapter, gpuStart: { ok: false, error: firstLine(e) } } };
   }

@@ -18,3 +18,9 @@ export function relativeDiff(a: Float32Array, b: Float32Array): number {
   }
   return Number.isFinite(diff) ? diff / scale : Number.POSITIVE_INFINITY;
 }
+
+/** why a runtime's features were not trusted, or undefined where they pass */
+export function parityFailure(runtime: string, maxDiff: number, n: number, fromDataset: number): string | undefined {
+  if (maxDiff <= parityTolerance) return undefined;
+  return `${runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})`;
+}

@@ -3,6 +3,7 @@ import type { BackendPreference } from '../tf/backend';
 import type { AugmentParams } from '../images/augment';
 import type { MessagePort } from 'node:worker_threads';
 import type { AdapterProbe } from './adapterFacts';
+import type { ParitySample } from './paritySample';
 
 /** Messages between the extraction pool and its worker threads (plain data only). */
 
@@ -44,8 +45,9 @@ export interface WorkerInit {
   /**
    * Boot (threads, modules, the TF.js backend) and then wait for a 'start' message that says
    * how to run: the pool boots its other workers while the first one compiles and checks.
+   * 'first': the pool's first worker, waiting for what the pool's thread prepares (prepareOnPool.ts).
    */
-  deferred?: boolean;
+  deferred?: boolean | 'first';
   /**
    * The desktop app's GPU window, bridged to this worker (gpuWindowLink.ts): `webgpu`, and
    * `auto`, run the frozen part there. Only the pool's first worker gets it.
@@ -53,6 +55,19 @@ export interface WorkerInit {
   gpuWindowPort?: MessagePort;
   /** the pool probes the GPU adapter itself and sends what it found ('adapter'): this worker waits for that instead of probing */
   adapterFromPool?: boolean;
+  /**
+   * The pool's own thread compiled `compiled` and runs the plain TF.js model on the parity
+   * sample while this worker starts (prepareOnPool.ts): the worker readies ONNX Runtime, waits
+   * for the TF.js model's features (a 'reference' message) and checks its own against them
+   * before it trusts the graph, with no TF.js model of its own.
+   */
+  referenceFromPool?: boolean;
+}
+
+/** the plain TF.js model's features on the parity sample, for a compiled graph to be checked against */
+export interface ParityReference {
+  sample: ParitySample;
+  features: Float32Array;
 }
 
 /** how a deferred worker is to run, once the pool's first worker has settled it */
@@ -60,6 +75,7 @@ export interface StartSettings {
   runtime: ExtractorRuntime;
   parityCheck: boolean;
   compiled?: CompiledGraph;
+  referenceFromPool?: boolean;
 }
 
 /** a compiled frozen part, as it crosses threads */
@@ -91,6 +107,8 @@ export type ToWorker =
   | { type: 'job'; id: number; items: JobItem[] }
   | { type: 'start'; settings: StartSettings }
   | { type: 'adapter'; probe: AdapterProbe }
+  /** the plain TF.js model's features for a worker that waits for them (null: the pool could not make them) */
+  | { type: 'reference'; reference: ParityReference | null }
   | { type: 'stop' }
   | { type: 'close' };
 

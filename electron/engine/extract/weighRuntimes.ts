@@ -1,18 +1,8 @@
-import type { RgbImage } from '../images/decodeImage';
-import { decodeForModel } from '../images/modelPixels';
 import { chooseFrozenDevice } from './chooseDevice';
-import { parityTolerance, relativeDiff } from './parity';
+import { parityFailure, relativeDiff } from './parity';
+import { paritySample, type ParitySample } from './paritySample';
 import type { GpuCandidate, Runner } from './runner';
-import { pack } from './batchInference';
 import type { WorkerContext } from './workerContext';
-
-interface Sample {
-  input: Uint8Array;
-  n: number;
-  size: readonly [number, number];
-  /** how many came from the dataset (0: random pixels stood in) */
-  fromDataset: number;
-}
 
 /** fault injection for tests of the GPU's win (gpuRunners.ts says more): the CPU path's speed × this */
 const simulatedCpuRate = Number(process.env.TRANSFER_LAB_FAULT_CPU_RATE ?? 1);
@@ -23,7 +13,7 @@ const simulatedCpuRate = Number(process.env.TRANSFER_LAB_FAULT_CPU_RATE ?? 1);
  * speed), all on the same sample of the dataset's images.
  */
 export class RuntimeWeighing {
-  private sample: Sample | undefined;
+  private sample: ParitySample | undefined;
 
   constructor(private readonly ctx: WorkerContext) {}
 
@@ -32,32 +22,8 @@ export class RuntimeWeighing {
     return this.sample?.fromDataset ?? 0;
   }
 
-  /**
-   * The dataset's first images (the ones the pool was given to check with), decoded as the
-   * extraction decodes them, so a small image's enlargement is checked too. Pixels of random
-   * noise stand in only when none of those images decodes.
-   */
-  private async paritySample(): Promise<Sample> {
-    if (this.sample) return this.sample;
-    const { init, native } = this.ctx;
-    const { height, width, resize } = init.preprocessing;
-    const samples: RgbImage[] = [];
-    for (const file of init.parityImages ?? []) {
-      if (samples.length === 2) break;
-      try {
-        const img = await native(() => decodeForModel(file, { width, height, resize }));
-        if (!samples.length || (img.width === samples[0]!.width && img.height === samples[0]!.height)) samples.push(img);
-      } catch {
-        // a broken image is the extraction's to report; try the next
-      }
-    }
-    const fromDataset = samples.length;
-    if (!fromDataset) {
-      const data = new Uint8Array(height * width * 3);
-      for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-      samples.push({ data, width, height });
-    }
-    this.sample = { input: pack(samples), n: samples.length, size: [samples[0]!.height, samples[0]!.width], fromDataset };
+  private async paritySample(): Promise<ParitySample> {
+    this.sample ??= await paritySample(this.ctx.init, this.ctx.native);
     return this.sample;
   }
 
@@ -67,14 +33,10 @@ export class RuntimeWeighing {
    */
   async checkParity(ref: Runner, own: Runner): Promise<{ maxDiff: number; images: number; fallbackReason?: string }> {
     const { native } = this.ctx;
-    const { input, n, size, fromDataset } = await this.paritySample();
+    const { pixels: input, n, size, fromDataset } = await this.paritySample();
     const maxDiff = relativeDiff(await native(() => ref.infer(input, n, size)), await native(() => own.infer(input, n, size)));
-    if (maxDiff <= parityTolerance) return { maxDiff, images: fromDataset };
-    return {
-      maxDiff,
-      images: fromDataset,
-      fallbackReason: `${own.runtime} failed the parity check against TF.js (relative difference ${maxDiff.toExponential(2)} on ${fromDataset ? `${n} of the dataset's images` : 'random pixels'})`,
-    };
+    const fallbackReason = parityFailure(own.runtime, maxDiff, n, fromDataset);
+    return { maxDiff, images: fromDataset, ...(fallbackReason ? { fallbackReason } : {}) };
   }
 
   /**
@@ -83,7 +45,7 @@ export class RuntimeWeighing {
    */
   private async imagesPerSecond(r: Runner): Promise<number> {
     const { native } = this.ctx;
-    const { input, n, size } = await this.paritySample();
+    const { pixels: input, n, size } = await this.paritySample();
     const batch = Math.max(1, this.ctx.init.timing?.batch ?? n);
     const x = new Uint8Array(batch * (input.length / n));
     for (let i = 0; i < batch; i++) x.set(input.subarray((i % n) * (input.length / n), ((i % n) + 1) * (input.length / n)), i * (input.length / n));

@@ -42,6 +42,8 @@ describe('transfer-lab devices', () => {
     const byName = Object.fromEntries(report.runtimes.map((r) => [r.name, r]));
     expect(byName['webgpu']).toMatchObject({ loads: true, note: expect.stringMatching(/^software adapter/) });
     expect(byName['onnxruntime-node']!.loads).toBe(true);
+    // our kernels compiled and ran a graph whose answer is known, on that adapter
+    expect(byName["Transfer Lab's WGSL kernels"]).toMatchObject({ loads: true, note: expect.stringMatching(/^compiled and ran a test graph on swiftshader/i) });
     // what does not load says why
     for (const r of report.runtimes) if (!r.loads) expect(r.note).toBeTruthy();
   });

@@ -181,6 +181,13 @@ export async function probeDevices(): Promise<DevicesReport> {
     }),
   );
   runtimes.push(
+    await loads("Transfer Lab's WGSL kernels", async () => {
+      if (!adapters.length) throw new Error(noAdapterReason ?? 'no WebGPU adapter');
+      const { wgslSelfTest } = await import('../frozen/wgsl/wgslSelfTest');
+      return wgslSelfTest((await nodeGpu()) as unknown as GPU);
+    }),
+  );
+  runtimes.push(
     await loads('@tensorflow/tfjs-backend-webgpu', async () => {
       await import('@tensorflow/tfjs-backend-webgpu' as string);
       return undefined;

@@ -41,10 +41,17 @@ async function files(cacheDir: string): Promise<{ onnx: string; json: string }> 
   return { onnx: `${base}.onnx`, json: `${base}.json` };
 }
 
-/** whether a graph and its verdict are kept here (not whether they load: readCompiled says that) */
-export async function hasCompiled(cacheDir: string): Promise<boolean> {
-  const f = await files(cacheDir).catch(() => null);
-  return f !== null && fs.existsSync(f.json) && fs.existsSync(f.onnx);
+/**
+ * Whether a verdict of this translator's revision is kept here, for any ONNX Runtime version
+ * (not whether it loads: readCompiled says that). It reads only the folder, so the pool's own
+ * thread can ask without loading ONNX Runtime's native binding.
+ */
+export function hasCompiled(cacheDir: string): boolean {
+  try {
+    return fs.readdirSync(cacheDir).some((f) => f.startsWith('frozen-ort') && f.endsWith(`-c${onnxCompilerRevision}.json`));
+  } catch {
+    return false;
+  }
 }
 
 export async function readCompiled(cacheDir: string): Promise<CachedCompiled | null> {

@@ -34,7 +34,7 @@ const referenceFaultOn = () => process.env.TRANSFER_LAB_FAULT_POOL_REFERENCE ===
 
 export async function prepareOnPool(init: WorkerInit, onCompiled: (c: CompiledGraph) => void, signal?: AbortSignal): Promise<ParityReference | null> {
   if (init.format !== 'layers' || !init.parityCheck || init.compiled || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
-  if (await hasCompiled(init.cacheDir)) return null;
+  if (hasCompiled(init.cacheDir)) return null;
   if (init.runtime === 'auto') {
     // a GPU to weigh needs the worker's own runtimes side by side (weighRuntimes.ts)
     if ('next' in chooseFrozenDevice(await adapterFacts())) return null;

@@ -119,13 +119,13 @@ export class ExtractorPool {
       // on Inception v3 that is seconds of start and 400 MiB a worker)
       const runtime = ready.runtime === 'graph' ? 'tfjs' : ready.runtime;
       const settings: StartSettings = ready.compiled ? { runtime, compiled: ready.compiled, parityCheck: false } : { runtime, parityCheck: init.parityCheck };
-      const given: Promise<Extract<FromWorker, { type: 'ready' }>>[] | null = othersEarly;
-      if (given && !ready.compiled) {
+      const earlyReady: Promise<Extract<FromWorker, { type: 'ready' }>>[] | null = othersEarly;
+      if (earlyReady && !ready.compiled) {
         // they were given a graph the first did not keep (it failed the check): new ones, told what it settled on
         await Promise.all(others.map((o) => o.close(pool.closeGraceMs)));
         others = others.map(() => pool.launch({ ...init, deferred: true }));
       }
-      const startedEarly = given && ready.compiled ? given : null;
+      const startedEarly = earlyReady && ready.compiled ? earlyReady : null;
       if (!startedEarly) for (const o of others) o.post({ type: 'start', settings });
       // extraction starts on the first worker at once; the others join as each is up
       pool.slots = [first];

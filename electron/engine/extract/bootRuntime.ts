@@ -45,25 +45,32 @@ async function keepCompiled({ init }: WorkerContext, c: CachedCompiled): Promise
 
 /** the cached graph as the runtime, or null (and the file removed) where it does not load */
 async function bootFromCache(ctx: WorkerContext, hit: { cached: CachedCompiled; deviceReason?: string }): Promise<boolean> {
-  let runner: Runner;
   try {
-    runner = ctx.runner = await ctx.native(() => compiledRunner(ctx.init, hit.cached.compiled));
+    ctx.runner = await ctx.native(() => compiledRunner(ctx.init, hit.cached.compiled));
   } catch {
     await removeCompiled(ctx.init.cacheDir).catch(() => undefined);
     return false;
   }
-  if (ctx.closing) return true;
+  if (!ctx.closing) sendCompiledReady(ctx, hit.cached.compiled, { parityMaxDiff: hit.cached.parityMaxDiff, deviceReason: hit.deviceReason, fromCache: true });
+  return true;
+}
+
+/** 'ready' for a worker that runs a checked ONNX graph on ONNX Runtime alone (no TF.js loaded); the graph goes to the pool for its other workers */
+function sendCompiledReady(
+  ctx: WorkerContext,
+  compiled: CompiledGraph,
+  o: { parityMaxDiff: number; deviceReason: string | undefined; fromCache?: boolean },
+): void {
   ctx.send({
     type: 'ready',
     backend: 'onnxruntime-node',
     tfBackend: null,
-    runtime: runner.runtime,
-    compiledFromCache: true,
-    ...(hit.deviceReason ? { deviceReason: hit.deviceReason } : {}),
-    parityMaxDiff: hit.cached.parityMaxDiff,
-    compiled: sharedCompiled(hit.cached.compiled),
+    runtime: 'onnx',
+    ...(o.fromCache ? { compiledFromCache: true } : {}),
+    ...(o.deviceReason ? { deviceReason: o.deviceReason } : {}),
+    parityMaxDiff: o.parityMaxDiff,
+    compiled: sharedCompiled(compiled),
   });
-  return true;
 }
 
 /**
@@ -113,15 +120,7 @@ async function bootChecked(ctx: WorkerContext, compiled: CompiledGraph, referenc
     return true;
   }
   if (ctx.closing) return true;
-  ctx.send({
-    type: 'ready',
-    backend: 'onnxruntime-node',
-    tfBackend: null,
-    runtime: runner.runtime,
-    parityMaxDiff: maxDiff,
-    ...(deviceReason ? { deviceReason } : {}),
-    compiled: sharedCompiled(compiled),
-  });
+  sendCompiledReady(ctx, compiled, { parityMaxDiff: maxDiff, deviceReason });
   await keepCompiled(ctx, { compiled, parityMaxDiff: maxDiff, checkedOn: sample.fromDataset });
   return true;
 }

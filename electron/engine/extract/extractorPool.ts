@@ -1,7 +1,7 @@
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
 import { coreCount } from '../frozen/onnx/onnxSession';
 import type { FromWorker, ItemResult, JobItem, StartSettings, WorkerInit } from './protocol';
-import { prepareOnPool } from './prepareOnPool';
+import { mayPrepareOnPool, prepareOnPool } from './prepareOnPool';
 import { sharedCompiled } from './compiledRunner';
 import { WorkerHandle } from './workerHandle';
 import { workerEntry } from './workerEntry';
@@ -76,7 +76,7 @@ export class ExtractorPool {
     // process): the first worker gets the answer instead of probing itself
     const probe = init.runtime === 'auto' ? probeAdapter() : null;
     // a layers model's first extraction: this thread may compile the graph and compute the check's reference meanwhile
-    const mayPrepare = !gpuPort && init.format === 'layers' && init.parityCheck && !init.compiled && (init.runtime === 'auto' || init.runtime === 'onnx');
+    const mayPrepare = !gpuPort && mayPrepareOnPool(init);
     const firstInit: WorkerInit = { ...init, ...(probe ? { adapterFromPool: true } : {}), ...(mayPrepare ? { deferred: 'first' as const } : {}) };
     const first = gpuPort ? pool.launch({ ...firstInit, gpuWindowPort: gpuPort }, [gpuPort]) : pool.launch(firstInit);
     const firstReady = pool.ready(first);

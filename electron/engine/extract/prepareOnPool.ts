@@ -11,6 +11,13 @@ import { adapterFacts } from './adapterFacts';
 import type { CompiledGraph, ParityReference, WorkerInit } from './protocol';
 
 /**
+ * Fault injection for tests of the way back: TRANSFER_LAB_FAULT_POOL_REFERENCE=fail makes the
+ * reference fail once the graph was handed out, so the first worker checks it all itself. Unset
+ * in normal use. Read at each call (tests in one process set it and clear it).
+ */
+const referenceFaultOn = () => process.env.TRANSFER_LAB_FAULT_POOL_REFERENCE === 'fail';
+
+/**
  * A model's first extraction, prepared on the pool's own thread while its workers start: the
  * frozen part compiled to ONNX, and the plain TF.js model's features on the parity sample.
  * The first worker then only runs the compiled graph on that sample and compares (no TF.js
@@ -25,16 +32,9 @@ import type { CompiledGraph, ParityReference, WorkerInit } from './protocol';
  * the graph as soon as it is compiled; the reference is what this returns. Anything that goes
  * wrong returns null, and the first worker does it all as before (and reports what fails).
  */
-/**
- * Fault injection for tests of the way back: TRANSFER_LAB_FAULT_POOL_REFERENCE=fail makes the
- * reference fail once the graph was handed out, so the first worker checks it all itself. Unset
- * in normal use. Read at each call (tests in one process set it and clear it).
- */
-const referenceFaultOn = () => process.env.TRANSFER_LAB_FAULT_POOL_REFERENCE === 'fail';
 
 export async function prepareOnPool(init: WorkerInit, onCompiled: (c: CompiledGraph) => void, signal?: AbortSignal): Promise<ParityReference | null> {
-  if (init.format !== 'layers' || !init.parityCheck || init.compiled || (init.runtime !== 'auto' && init.runtime !== 'onnx')) return null;
-  if (hasCompiled(init.cacheDir)) return null;
+  if (!mayPrepareOnPool(init) || hasCompiled(init.cacheDir)) return null;
   if (init.runtime === 'auto') {
     // a GPU to weigh needs the worker's own runtimes side by side (weighRuntimes.ts)
     if ('next' in chooseFrozenDevice(await adapterFacts())) return null;
@@ -63,4 +63,13 @@ export async function prepareOnPool(init: WorkerInit, onCompiled: (c: CompiledGr
   } finally {
     model?.dispose();
   }
+}
+
+/**
+ * Whether the pool may prepare at all, from its settings alone: a layers model, ONNX Runtime
+ * asked for or `auto`, the check on, no graph given. The pool's first worker then waits for
+ * what prepareOnPool makes (the rest of the conditions are asked there).
+ */
+export function mayPrepareOnPool(init: Pick<WorkerInit, 'format' | 'parityCheck' | 'compiled' | 'runtime'>): boolean {
+  return init.format === 'layers' && init.parityCheck && !init.compiled && (init.runtime === 'auto' || init.runtime === 'onnx');
 }

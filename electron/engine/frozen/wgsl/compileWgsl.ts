@@ -1,5 +1,5 @@
 import { rangeScaleOffset, type Preprocessing } from '../../../../shared/preprocessing';
-import { UnsupportedLayerError, type FrozenGraph, type FrozenNode, type WeightArray } from '../frozenGraph';
+import { UnsupportedLayerError, type Activation, type FrozenGraph, type FrozenNode, type WeightArray } from '../frozenGraph';
 import { windowPads } from '../windowPads';
 import {
   activationWgsl,
@@ -93,6 +93,9 @@ export function compileWgsl(g: FrozenGraph, preprocessing: Preprocessing): WgslP
     const ins = n.inputs.map((i) => shapeOf(i, n));
     const a = ins[0]!;
     const unsupported = (detail: string) => new UnsupportedLayerError(n.name, n.op, `has no WGSL kernel: ${detail}`);
+    const needsActivation = (a: Activation) => {
+      if (activationWgsl(a) === null) throw unsupported(`activation ${a}`);
+    };
     const image = () => {
       if (a.length !== 3) throw unsupported(`needs an image, got rank ${a.length + 1}`);
       return a as [number, number, number];
@@ -115,7 +118,7 @@ export function compileWgsl(g: FrozenGraph, preprocessing: Preprocessing): WgslP
         const [ih, iw, ic] = image();
         const [kh, kw] = n.filter.shape as [number, number];
         const { pads, out } = windowPads(n.pad, [ih, iw], [kh, kw], n.strides, n.dilations);
-        if (activationWgsl(n.activation) === null) throw unsupported(`activation ${n.activation}`);
+        needsActivation(n.activation);
         const mult = n.op === 'depthwise' ? n.filter.shape[3]! : 1;
         const oc = n.op === 'depthwise' ? ic * mult : n.filter.shape[3]!;
         if (n.filter.shape[2] !== ic) throw unsupported(`a filter for ${n.filter.shape[2]} channels reads ${ic}`);
@@ -149,7 +152,7 @@ export function compileWgsl(g: FrozenGraph, preprocessing: Preprocessing): WgslP
         // Keras's Dense acts on the last axis: a pointwise convolution over every position
         const [cin, cout] = n.kernel.shape as [number, number];
         if (a[a.length - 1] !== cin) throw unsupported(`a kernel for ${cin} inputs reads ${a[a.length - 1]}`);
-        if (activationWgsl(n.activation) === null) throw unsupported(`activation ${n.activation}`);
+        needsActivation(n.activation);
         const rows = size(a) / cin;
         const s: ConvShape = { inH: rows, inW: 1, inC: cin, outH: rows, outW: 1, outC: cout, kh: 1, kw: 1, strides: [1, 1], dilations: [1, 1], pads: [0, 0] };
         maxGemmRows = Math.max(maxGemmRows, rows);
@@ -167,7 +170,7 @@ export function compileWgsl(g: FrozenGraph, preprocessing: Preprocessing): WgslP
         break;
       }
       case 'activation':
-        if (activationWgsl(n.activation) === null) throw unsupported(`activation ${n.activation}`);
+        needsActivation(n.activation);
         emit(a, mapKernel(size(a), { activation: n.activation }), [n.inputs[0]!]);
         break;
       case 'rescale':

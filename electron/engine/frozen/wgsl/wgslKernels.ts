@@ -27,6 +27,13 @@ const f = (x: number) => {
   return s.includes('e') && !s.includes('.') ? s.replace('e', '.0e') : s;
 };
 
+/** the output position of flat index i in a channels-last [n, h, w, c] value: c, then ox, oy and the image b */
+const nhwcPosition = (h: number, w: number, c: number) => `let c = i % ${c}u;
+  let p = i / ${c}u;
+  let ox = p % ${w}u;
+  let oy = (p / ${w}u) % ${h}u;
+  let b = p / ${w * h}u;`;
+
 /** an activation as WGSL on `v`; null where it has no one-element form (softmax) */
 export function activationWgsl(a: Activation): string | null {
   switch (a) {
@@ -189,11 +196,7 @@ ${act(activation)}
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${s.outH * s.outW * s.outC}u) { return; }
-  let c = i % ${s.outC}u;
-  let p = i / ${s.outC}u;
-  let ox = p % ${s.outW}u;
-  let oy = (p / ${s.outW}u) % ${s.outH}u;
-  let b = p / ${s.outW * s.outH}u;
+  ${nhwcPosition(s.outH, s.outW, s.outC)}
   let ci = c / ${multiplier}u;
   var sum = bias[c];
   for (var ky = 0u; ky < ${s.kh}u; ky++) {
@@ -217,11 +220,7 @@ export function poolKernel(s: ConvShape, kind: 'max' | 'avg'): string {
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${s.outH * s.outW * s.outC}u) { return; }
-  let c = i % ${s.outC}u;
-  let p = i / ${s.outC}u;
-  let ox = p % ${s.outW}u;
-  let oy = (p / ${s.outW}u) % ${s.outH}u;
-  let b = p / ${s.outW * s.outH}u;
+  ${nhwcPosition(s.outH, s.outW, s.outC)}
   var acc = ${kind === 'max' ? '-3.4028234663852886e38' : '0.0'};
   var count = 0.0;
   for (var ky = 0u; ky < ${s.kh}u; ky++) {
@@ -322,11 +321,9 @@ export function padKernel(o: { inH: number; inW: number; channels: number; outH:
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${o.outH * o.outW * o.channels}u) { return; }
-  let c = i % ${o.channels}u;
-  let p = i / ${o.channels}u;
-  let ix = i32(p % ${o.outW}u) - ${o.left};
-  let iy = i32((p / ${o.outW}u) % ${o.outH}u) - ${o.top};
-  let b = p / ${o.outW * o.outH}u;
+  ${nhwcPosition(o.outH, o.outW, o.channels)}
+  let ix = i32(ox) - ${o.left};
+  let iy = i32(oy) - ${o.top};
   var v = 0.0;
   if (iy >= 0 && iy < ${o.inH} && ix >= 0 && ix < ${o.inW}) { v = x[((b * ${o.inH}u + u32(iy)) * ${o.inW}u + u32(ix)) * ${o.channels}u + c]; }
   y[i] = v;

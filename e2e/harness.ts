@@ -30,7 +30,7 @@ export interface Harness {
 }
 
 function serve(work: string): Promise<{ url: string; server: ChildProcess }> {
-  const server = spawn(process.execPath, [path.join(root, 'bin', 'transfer-lab.mjs'), 'serve', '--port', '0', '--backend', 'wasm'], {
+  const server = spawn(process.execPath, [path.join(root, 'bin', 'transfer-lab.cjs'), 'serve', '--port', '0', '--backend', 'wasm'], {
     env: { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'cache'), XDG_CONFIG_HOME: path.join(work, 'config') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

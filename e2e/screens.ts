@@ -17,7 +17,7 @@ import { makeWalk } from './screens/walk';
  * takes a screenshot of each step: scan → model from a folder → cut → train → evaluate →
  * click a confusion cell → export with parity → save. Run after `npm run build:web`:
  *
- *   node bin/run-ts.mjs e2e/screens.ts [outDir]
+ *   node bin/run-ts.cjs e2e/screens.ts [outDir]
  *
  * Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM=…); caches go to a temporary folder.
  * The screen groups live in e2e/screens/, in the order the walk takes them: each group builds

@@ -39,6 +39,6 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}
 
 cd "$root"
 if [ "${GPU_RUN_ENTRY:-bench}" = devices ]; then
-  exec "$node" bin/transfer-lab.mjs devices "$@"
+  exec "$node" bin/transfer-lab.cjs devices "$@"
 fi
-exec "$node" bin/run-ts.mjs scripts/bench.ts --gpu --peer-script "$here/peer_pytorch.py" "$@"
+exec "$node" bin/run-ts.cjs scripts/bench.ts --gpu --peer-script "$here/peer_pytorch.py" "$@"

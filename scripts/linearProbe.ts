@@ -1,4 +1,4 @@
-// `node bin/run-ts.mjs scripts/linearProbe.ts <run folder>...`: the linear-probe reference for
+// `node bin/run-ts.cjs scripts/linearProbe.ts <run folder>...`: the linear-probe reference for
 // runs that `transfer-lab train` wrote. For each run, softmax regression on the same cached
 // training features, trained to convergence with an L2 strength chosen by 5-fold
 // cross-validation on the training images, is tested on the run's own test images; the run's

@@ -50,5 +50,5 @@ if (electron.path) {
       '(To get the desktop app: on a machine with internet access, `npx install-electron`, or set ELECTRON_OVERRIDE_DIST_PATH.)\n\n',
   );
   npmRun('build:web');
-  hand(process.execPath, [path.join(root, 'bin', 'transfer-lab.mjs'), 'serve', ...args]);
+  hand(process.execPath, [path.join(root, 'bin', 'transfer-lab.cjs'), 'serve', ...args]);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 /** the real engine behind `transfer-lab serve`, its caches and config in `work` */
 export function serve(repoRoot: string, work: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'transfer-lab.mjs'), 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'transfer-lab.cjs'), 'serve', '--port', '0'], {
     env: { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'cache'), XDG_CONFIG_HOME: path.join(work, 'config') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -9,7 +9,7 @@ import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../test/fixtures/pretrainedModels';
 
 /** The CLI as a user runs it: a child process, its exit code, its stdout and stderr. */
-const cli = path.resolve('bin/transfer-lab.mjs');
+const cli = path.resolve('bin/transfer-lab.cjs');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-cli-'));
 const env = { ...process.env, TRANSFER_LAB_CACHE: path.join(work, 'cache'), FORCE_COLOR: '0' };
 

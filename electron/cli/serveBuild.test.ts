@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ensureWebBuild } from './webBuild';
 
 /** `npx transfer-lab serve` right after `npm install`, when out/web does not exist yet. */
-const cli = path.resolve('bin/transfer-lab.mjs');
+const cli = path.resolve('bin/transfer-lab.cjs');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-serve-build-'));
 
 describe('serve builds the web files it needs', () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app } from 'electron';
+import { withThreadpool } from '../../bin/threadpool.cjs';
 import type { RequestOutput } from '../../shared/contract';
 import { appFiles } from './appFiles';
 import { registerAppScheme, serveAppScheme } from './appProtocol';
@@ -59,7 +60,8 @@ function start(launchedWith: string | null): void {
   const gpu = gpuWindowOn ? linkGpuWindow(files, () => engine, log) : null;
   const engine: EngineProcess = new EngineProcess({
     entry: files.engineEntry,
-    env: { ...definedEnv(), TRANSFER_LAB_VERSION: app.getVersion(), TRANSFER_LAB_EXTRACT_WORKER: files.extractWorker },
+    // its image decoding runs on libuv's pool, sized to the cores before the process starts (bin/threadpool.cjs)
+    env: { ...definedEnv(withThreadpool()), TRANSFER_LAB_VERSION: app.getVersion(), TRANSFER_LAB_EXTRACT_WORKER: files.extractWorker },
     onEvent: (name, payload) => link.send(name, payload),
     log,
     onStarted: () => gpu?.engineStarted(),
@@ -111,6 +113,6 @@ function start(launchedWith: string | null): void {
   });
 }
 
-function definedEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

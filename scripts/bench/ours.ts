@@ -153,7 +153,7 @@ export function oursMemory(o: { repoRoot: string; dataset: string; model: string
 
 async function memoryRun(o: { repoRoot: string; dataset: string; model: string }, dir: string): Promise<OursMemory> {
   const env = { ...process.env, TRANSFER_LAB_CACHE: path.join(dir, 'cache') };
-  const cli = path.join(o.repoRoot, 'bin', 'transfer-lab.mjs');
+  const cli = path.join(o.repoRoot, 'bin', 'transfer-lab.cjs');
   const r = await runProcess(process.execPath, [cli, 'train', o.dataset, '--model', o.model, '--out', path.join(dir, 'run'), '--json'], {
     cwd: o.repoRoot,
     env,
@@ -167,7 +167,7 @@ async function memoryRun(o: { repoRoot: string; dataset: string; model: string }
     const s = await runProcess(
       process.execPath,
       [
-        path.join(o.repoRoot, 'bin', 'run-ts.mjs'),
+        path.join(o.repoRoot, 'bin', 'run-ts.cjs'),
         path.join(o.repoRoot, 'scripts', 'bench', 'trainChild.ts'),
         o.dataset,
         o.model,

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The CLI as a user runs it, for the fault-injection suite: a child process of
- * `node bin/transfer-lab.mjs …`, its exit code, stdout and stderr — and a Ctrl+C (SIGINT) sent
+ * `node bin/transfer-lab.cjs …`, its exit code, stdout and stderr — and a Ctrl+C (SIGINT) sent
  * when a line the test waits for appears, as a user presses it on seeing that line.
  */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cliPath = path.join(repoRoot, 'bin', 'transfer-lab.mjs');
+export const cliPath = path.join(repoRoot, 'bin', 'transfer-lab.cjs');
 
 export interface CliResult {
   /** the exit code, or 128 + the signal's number for a process a signal ended (as a shell says it) */
@@ -37,7 +37,7 @@ export function runCli(args: string[], o: CliOptions): Promise<CliResult> {
 
 /** a TypeScript script of the tests, run as the CLI is (through tsx) */
 export function runScript(script: string, args: string[], o: CliOptions): Promise<CliResult> {
-  return runNode([path.join(repoRoot, 'bin', 'run-ts.mjs'), path.resolve(repoRoot, script), ...args], o);
+  return runNode([path.join(repoRoot, 'bin', 'run-ts.cjs'), path.resolve(repoRoot, script), ...args], o);
 }
 
 function runNode(nodeArgs: string[], o: CliOptions): Promise<CliResult> {

@@ -26,7 +26,7 @@ describe('transfer-lab devices', () => {
   });
 
   it.skipIf(!canSwiftShader)('finds the SwiftShader adapter, marked software, with its limits, and lists the runtimes', () => {
-    const cli = path.resolve(__dirname, '../../../bin/transfer-lab.mjs');
+    const cli = path.resolve(__dirname, '../../../bin/transfer-lab.cjs');
     const stdout = execFileSync(process.execPath, [cli, 'devices', '--json'], {
       env: { ...process.env, VK_DRIVER_FILES: swiftshader },
       encoding: 'utf8',

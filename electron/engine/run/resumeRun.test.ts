@@ -64,7 +64,7 @@ describe('stop and resume', () => {
 
   it('a killed process’s run resumes from the command line', async () => {
     const dir = path.join(work, 'killed');
-    const cli = path.join(root, 'bin', 'transfer-lab.mjs');
+    const cli = path.join(root, 'bin', 'transfer-lab.cjs');
     const env = { ...process.env, TRANSFER_LAB_CACHE: cacheDir };
     const child = spawn(
       process.execPath,

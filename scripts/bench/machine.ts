@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { coreCount } from '../../electron/engine/util/cores';
 
 export interface MachineInfo {
   cpus: number;
@@ -12,9 +13,8 @@ export interface MachineInfo {
   loadAverage1m: number;
 }
 
-export function cpuCount(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
+/** the cores the bench sizes the peer's threads by: the engine's own count */
+export const cpuCount = coreCount;
 
 export function machineInfo(): MachineInfo {
   let avx512 = false;

@@ -1,5 +1,5 @@
 import { TransferLabError, type ErrorCode } from '../../../shared/errors';
-import { coreCount } from '../frozen/onnx/onnxSession';
+import { coreCount } from '../util/cores';
 import type { FromWorker, ItemResult, JobItem, StartSettings, WorkerInit } from './protocol';
 import { mayPrepareOnPool, prepareOnPool } from './prepareOnPool';
 import { sharedCompiled } from './compiledRunner';

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import fs from 'node:fs';
+import { coreCount } from '../util/cores';
 
 /**
  * Memory that can really be had now. On Linux (a Jetson shares 4–8 GB between CPU and GPU)
@@ -59,7 +60,7 @@ export function planExtraction(opts: {
   // an activation, its successor and a temporary coexist; plus the decoded input
   const bytesPerImage = (opts.peakActivationFloats * 3 + opts.inputFloats * 2) * 4;
   const perWorkerFixed = opts.weightsBytes * 2 + 96 * 1024 * 1024;
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const cores = coreCount();
   let workers = Math.max(1, Math.min(opts.maxWorkers ?? cores, cores, Math.ceil(opts.items / 16)));
   while (workers > 1 && workers * (perWorkerFixed + bytesPerImage) > available) workers--;
   const perWorker = available / workers - perWorkerFixed;

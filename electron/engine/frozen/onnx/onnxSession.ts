@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { coreCount } from '../../util/cores';
 import type * as ort from 'onnxruntime-node';
 
 /**
@@ -24,10 +24,6 @@ let runtime: Promise<typeof ort> | null = null;
 export function loadOnnxRuntime(): Promise<typeof ort> {
   runtime ??= import('onnxruntime-node').then((m) => ((m as { default?: typeof ort }).default ?? m) as typeof ort);
   return runtime;
-}
-
-export function coreCount(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 export async function createOnnxRunner(

@@ -20,3 +20,8 @@ export function modelCacheDir(): string {
 export function bottleneckCacheDir(): string {
   return path.join(userCacheDir(), 'bottlenecks');
 }
+
+/** what each dataset scan learnt of its files (dataset/scanMemo.ts): derived, safe to delete */
+export function scanMemoDir(): string {
+  return path.join(userCacheDir(), 'scans');
+}

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultSplit, type ClassSummary, type DatasetImage, type DatasetScan, type SkippedFile, type SplitFractions } from '../../../shared/dataset';
 import { isTransferLabError, TransferLabError } from '../../../shared/errors';
 import { isNotAnImageReason, probeImage } from '../images/decodeImage';
 import { isImageFileName } from '../images/imageFiles';
 import { findProblems } from './problems';
+import { ScanMemo } from './scanMemo';
 import { assignSplit, validateSplit } from './split';
 import { cancelled, compareNames, layoutHint, openRoot, walkDataset, type FoundFile } from './walk';
 
@@ -27,8 +29,9 @@ type Probed =
 
 /**
  * Scans a class-per-folder dataset: finds classes and images, reads each image once (content
- * hash and header), assigns the stable split and reports problems. Nothing but paths and
- * small records is kept, so memory does not grow with image sizes.
+ * hash and header) — or not at all, where an earlier scan saw the same file unchanged
+ * (scanMemo.ts) — assigns the stable split and reports problems. Nothing but paths and small
+ * records is kept, so memory does not grow with image sizes.
  */
 export async function scanDataset(root: string, opts: ScanOptions = {}): Promise<DatasetScan> {
   const split = validateSplit(opts.split ?? defaultSplit);
@@ -37,6 +40,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   if (signal?.aborted) throw cancelled();
 
   const absRoot = await openRoot(root);
+  const memo = await ScanMemo.open(absRoot);
   const walk = await walkDataset(absRoot, signal);
 
   const total = walk.files.length;
@@ -44,12 +48,13 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   opts.onProgress?.(0, total);
   const results = await mapConcurrent(walk.files, CONCURRENCY, async (file) => {
     if (signal?.aborted) throw cancelled();
-    const r = file.className === null ? topLevel(file) : await probeFile(file);
+    const r = file.className === null ? topLevel(file) : await probeFile(file, memo);
     done++;
     opts.onProgress?.(done, total);
     return r;
   });
   if (signal?.aborted) throw cancelled();
+  memo.save();
 
   const skipped: SkippedFile[] = [...walk.skipped];
   const topLevelImages: string[] = [];
@@ -136,19 +141,30 @@ function notImageFileReason(relPath: string): string {
   return `not an image file (${ext === '' ? 'no extension' : ext})`;
 }
 
-async function probeFile(file: FoundFile): Promise<Probed> {
+async function probeFile(file: FoundFile, memo: ScanMemo): Promise<Probed> {
   if (!isImageFileName(file.relPath)) return { ok: false, file, reason: notImageFileReason(file.relPath), kind: 'not-image-file' };
+  const unreadable = (e: unknown): Probed => ({
+    ok: false,
+    file,
+    reason: `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    kind: 'unreadable',
+  });
   let bytes: Buffer;
+  let st: BigIntStats;
   try {
+    st = await stat(file.absPath, { bigint: true });
+    const known = memo.recall(file.relPath, st);
+    if (known) return { ok: true, file, ...known };
     bytes = await readFile(file.absPath);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    return { ok: false, file, reason: `cannot read the file (${code})`, kind: 'unreadable' };
+    return unreadable(e);
   }
   const contentHash = createHash('sha1').update(bytes).digest('hex');
   try {
     const info = await probeImage(bytes);
-    return { ok: true, file, contentHash, bytes: bytes.length, ...info };
+    const found = { contentHash, bytes: bytes.length, ...info };
+    memo.remember(file.relPath, st, found);
+    return { ok: true, file, ...found };
   } catch (e) {
     if (!isTransferLabError(e) || e.code !== 'IMAGE_UNREADABLE') throw e;
     return { ok: false, file, reason: e.message, kind: isNotAnImageReason(e.message) ? 'not-an-image' : 'unreadable' };

@@ -11,6 +11,8 @@ export interface MachineInfo {
   memoryGiB: number;
   avx512: boolean;
   loadAverage1m: number;
+  /** threads of libuv's pool, where sharp decodes (bin/threadpool.cjs sizes it to the cores) */
+  decodeThreads: number;
 }
 
 /** the cores the bench sizes the peer's threads by: the engine's own count */
@@ -31,6 +33,8 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     avx512,
     loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+    // Node's own 4 where nothing sized it before its first use
+    decodeThreads: Number(process.env.UV_THREADPOOL_SIZE) || 4,
   };
 }
 

@@ -64,7 +64,7 @@ export function renderTable(b: BenchLine): string {
   const m = b.machine;
   const head = [
     `Transfer Lab bench: ${b.model} on ${b.images} images (${b.dataset})`,
-    `machine: ${m.cpus} CPUs, ${m.model}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGiB} GiB; Node ${m.node}; ours on ${m.backend ?? '?'} (extractor: ${m.extractor ?? '?'}); peer ${m.torch ? `PyTorch ${m.torch}, torchvision ${b.peerModel}` : 'not run'}`,
+    `machine: ${m.cpus} CPUs, ${m.model}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGiB} GiB; Node ${m.node}, ${m.decodeThreads} decoding threads; ours on ${m.backend ?? '?'} (extractor: ${m.extractor ?? '?'}); peer ${m.torch ? `PyTorch ${m.torch}, torchvision ${b.peerModel}` : 'not run'}`,
     '',
   ];
   const batches = (by: Record<string, number | null> | null) =>

@@ -60,6 +60,7 @@ export function addInspectCommands(program: Command): void {
           process.stdout.write(`${JSON.stringify({ type: 'devices', ...report })}\n`);
           return;
         }
+        out.info(`CPU: ${report.cpu.cores} cores; images decoded on ${report.cpu.decodeThreads} threads`);
         if (!report.adapters.length) out.info(`WebGPU adapters: none — ${report.noAdapterReason ?? 'none found'}`);
         for (const a of report.adapters) {
           out.info(

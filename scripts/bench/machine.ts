@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { coreCount } from '../../electron/engine/util/cores';
+import { coreCount, decodeThreads } from '../../electron/engine/util/cores';
 
 export interface MachineInfo {
   cpus: number;
@@ -33,8 +33,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     avx512,
     loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
-    // Node's own 4 where nothing sized it before its first use
-    decodeThreads: Number(process.env.UV_THREADPOOL_SIZE) || 4,
+    decodeThreads: decodeThreads(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSoftwareAdapter, nodeGpu, probeAdapters, probeAdaptersIsolated } from './probeDevices';
@@ -27,16 +28,21 @@ describe('transfer-lab devices', () => {
 
   it.skipIf(!canSwiftShader)('finds the SwiftShader adapter, marked software, with its limits, and lists the runtimes', () => {
     const cli = path.resolve(__dirname, '../../../bin/transfer-lab.cjs');
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_DRIVER_FILES: swiftshader, TRANSFER_LAB_FAULT_CORES: '16' };
+    delete env.UV_THREADPOOL_SIZE;
     const stdout = execFileSync(process.execPath, [cli, 'devices', '--json'], {
-      env: { ...process.env, VK_DRIVER_FILES: swiftshader },
+      env,
       encoding: 'utf8',
       timeout: 120_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      cpu: { cores: number; decodeThreads: number };
       adapters: { architecture: string; software: boolean; limits: { maxBufferSize: number } }[];
       runtimes: { name: string; loads: boolean; note?: string }[];
     };
+    // the cores, and the decoding threads the command's entry gave the pool (on a stand-in for 16 cores)
+    expect(report.cpu).toEqual({ cores: os.availableParallelism(), decodeThreads: 16 });
     expect(report.adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
     expect(report.adapters[0]!.limits.maxBufferSize).toBeGreaterThan(0);
     const byName = Object.fromEntries(report.runtimes.map((r) => [r.name, r]));

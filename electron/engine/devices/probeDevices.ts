@@ -1,3 +1,4 @@
+import { coreCount, decodeThreads } from '../util/cores';
 import { dawnBlockedReason } from './dawnInElectron';
 
 /**
@@ -23,6 +24,8 @@ export interface RuntimeFacts {
 }
 
 export interface DevicesReport {
+  /** the cores, and the threads that decode images (libuv's pool, sized to the cores by the entries) */
+  cpu: { cores: number; decodeThreads: number };
   adapters: AdapterFacts[];
   /** why no adapter was found, when none was */
   noAdapterReason?: string;
@@ -203,5 +206,5 @@ export async function probeDevices(): Promise<DevicesReport> {
       }),
     );
   }
-  return { adapters, ...(noAdapterReason ? { noAdapterReason } : {}), runtimes };
+  return { cpu: { cores: coreCount(), decodeThreads: decodeThreads() }, adapters, ...(noAdapterReason ? { noAdapterReason } : {}), runtimes };
 }

@@ -4,3 +4,11 @@ import os from 'node:os';
 export function coreCount(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
+
+/**
+ * threads of libuv's pool, where sharp decodes: what UV_THREADPOOL_SIZE said when the pool
+ * started (the entries set it before that, bin/threadpool.cjs), or Node's own 4
+ */
+export function decodeThreads(): number {
+  return Number(process.env.UV_THREADPOOL_SIZE) || 4;
+}

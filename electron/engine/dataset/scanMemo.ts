@@ -58,6 +58,8 @@ function isEntry(e: unknown): e is Entry {
 
 export class ScanMemo {
   private readonly next: Record<string, Entry> = {};
+  /** whether this scan learnt anything the memo lacks (forgotten files show in the count) */
+  private learnt = false;
 
   private constructor(
     private readonly root: string,
@@ -93,10 +95,13 @@ export class ScanMemo {
     const newest = Math.max(Number(st.mtimeNs / 1_000_000n), Number(st.ctimeNs / 1_000_000n));
     if (newest > this.startedAt - settleMs) return;
     this.next[relPath] = [...identity(st), found.contentHash, found.width, found.height, found.format] as Entry;
+    this.learnt = true;
   }
 
   /** the files seen by this scan replace the memo (files gone since are forgotten); a failed write loses only the memo */
   save(): void {
+    // every file recalled unchanged, none new, none gone: the memo on disk already says this
+    if (!this.learnt && Object.keys(this.next).length === Object.keys(this.known).length) return;
     const file: MemoFile = { version, root: this.root, files: this.next };
     try {
       writeFileAtomicSync(scanMemoFile(this.root), JSON.stringify(file));

@@ -19,6 +19,9 @@ const header = `struct Params { n: u32, srcH: u32, srcW: u32, pad: u32 }
 
 /** the flat index of a one-thread-per-output kernel dispatched over [min(groups, 65535), ⌈groups / 65535⌉] */
 const flatIndex = `let i = (wid.y * nwg.x + wid.x) * ${threads}u + lid.x;`;
+/** the bindings of a kernel with one input buffer (x) and one output (y) */
+const xToY = `@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;`;
 const entry = `@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
 
@@ -215,8 +218,7 @@ ${entry} {
 
 /** max or average over a window; the average counts only the cells inside the image, as TF does */
 export function poolKernel(s: ConvShape, kind: 'max' | 'avg'): string {
-  return `${header}@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+  return `${header}${xToY}
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${s.outH * s.outW * s.outC}u) { return; }
@@ -241,8 +243,7 @@ ${entry} {
 
 /** the mean or max over height and width, one thread per (image, channel) */
 export function globalPoolKernel(o: { pixels: number; channels: number }, kind: 'max' | 'avg'): string {
-  return `${header}@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+  return `${header}${xToY}
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${o.channels}u) { return; }
@@ -304,8 +305,7 @@ ${entry} {
 
 /** one input of a concatenation along channels, copied into its slice of the output */
 export function concatSliceKernel(o: { pixels: number; channels: number; total: number; offset: number }): string {
-  return `${header}@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+  return `${header}${xToY}
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${o.pixels * o.channels}u) { return; }
@@ -316,8 +316,7 @@ ${entry} {
 
 /** zeros around the image: paddings [[top, bottom], [left, right]] */
 export function padKernel(o: { inH: number; inW: number; channels: number; outH: number; outW: number; top: number; left: number }): string {
-  return `${header}@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+  return `${header}${xToY}
 ${entry} {
   ${flatIndex}
   if (i >= params.n * ${o.outH * o.outW * o.channels}u) { return; }

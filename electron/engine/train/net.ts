@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { headLogits } from './head';
 
 /**
  * What trains on the cached features: the new head alone, or fine-tuned top layers of the
@@ -10,8 +11,13 @@ export interface ClassifierNet {
   readonly head: tfl.Sequential;
   /** the fine-tuned top layers (input: the split layer's output), or null */
   readonly top: tfl.LayersModel | null;
-  /** probabilities [n, classes]; `training` turns dropout on (BatchNorm stays in inference mode) */
-  predict(features: tf.Tensor2D, training?: boolean): tf.Tensor2D;
+  /** class probabilities [n, classes], for inference */
+  predict(features: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * the logits [n, classes] the probabilities come from; a `dropoutSeed` means training:
+   * dropout on, with that batch's mask (BatchNorm stays in inference mode)
+   */
+  logits(features: tf.Tensor2D, dropoutSeed?: string): tf.Tensor2D;
   /** variables to train, with their learning rate as a factor of the configured one */
   groups(): { variables: tf.Variable[]; learningRateFactor: number }[];
   getWeights(): tf.Tensor[];
@@ -19,11 +25,16 @@ export interface ClassifierNet {
   dispose(): void;
 }
 
+/** probabilities from a net's logits */
+const probabilities = (logits: (x: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor2D) => tf.tidy(() => tf.softmax(logits(x)));
+
 export function headNet(head: tfl.Sequential): ClassifierNet {
+  const logits = (x: tf.Tensor2D, dropoutSeed?: string) => headLogits(head, x, dropoutSeed);
   return {
     head,
     top: null,
-    predict: (x, training = false) => head.apply(x, { training }) as tf.Tensor2D,
+    logits,
+    predict: probabilities(logits),
     groups: () => [{ variables: head.trainableWeights.map((w) => w.read() as tf.Variable), learningRateFactor: 1 }],
     getWeights: () => head.getWeights(),
     setWeights: (w) => head.setWeights(w),
@@ -38,16 +49,18 @@ export function headNet(head: tfl.Sequential): ClassifierNet {
 export function fineTunedNet(top: tfl.LayersModel, pooling: 'avg' | 'none', head: tfl.Sequential, learningRateFactor: number): ClassifierNet {
   const inShape = (top.inputs[0]!.shape as (number | null)[]).slice(1) as number[];
   const topCount = top.getWeights().length;
+  const logits = (x: tf.Tensor2D, dropoutSeed?: string) =>
+    tf.tidy(() => {
+      // the top runs in inference mode always: its BatchNorm keeps the statistics it learnt on ImageNet
+      let y = top.apply(tf.reshape(x, [x.shape[0], ...inShape]), { training: false }) as tf.Tensor;
+      if (y.rank === 4) y = pooling === 'avg' ? tf.mean(y, [1, 2]) : tf.reshape(y, [y.shape[0]!, -1]);
+      return headLogits(head, y as tf.Tensor2D, dropoutSeed);
+    });
   return {
     head,
     top,
-    predict: (x, training = false) =>
-      tf.tidy(() => {
-        // the top runs in inference mode always: its BatchNorm keeps the statistics it learnt on ImageNet
-        let y = top.apply(tf.reshape(x, [x.shape[0], ...inShape]), { training: false }) as tf.Tensor;
-        if (y.rank === 4) y = pooling === 'avg' ? tf.mean(y, [1, 2]) : tf.reshape(y, [y.shape[0]!, -1]);
-        return head.apply(y, { training }) as tf.Tensor2D;
-      }),
+    logits,
+    predict: probabilities(logits),
     groups: () => [
       { variables: head.trainableWeights.map((w) => w.read() as tf.Variable), learningRateFactor: 1 },
       { variables: top.trainableWeights.map((w) => w.read() as tf.Variable), learningRateFactor },

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultTrainConfig, type TrainConfig } from '../../../shared/run';
 import { initBackend } from '../tf/backend';
+import { buildHead, headLogits } from './head';
+import { headNet } from './net';
 import { seededRandom } from './rng';
 import { evaluateSource, trainHead, type FeatureSource, type TrainState } from './trainHead';
 
@@ -105,6 +107,41 @@ describe('training a new head on bottleneck features', () => {
     // the restored weights are the best epoch's: their validation loss is the best one
     expect((await evaluateSource(r.net, blobs(60, 9), 3)).loss).toBeCloseTo(best.valLoss!, 4);
     r.net.dispose();
+  });
+
+  it('draws a new dropout mask for every batch', async () => {
+    // one image, batch 1, a learning rate too small to move the weights: an epoch's loss
+    // differs from the last only if dropout dropped other units
+    const { epochs } = await trainHead({
+      classCount: 3,
+      config: cfg({ epochs: 8, batchSize: 1, learningRate: 1e-9, head: { hiddenUnits: 16, dropout: 0.5 } }),
+      train: blobs(1, 3),
+      val: null,
+    });
+    expect(new Set(epochs.map((e) => e.loss.toFixed(4))).size).toBeGreaterThan(4);
+  });
+
+  it("a batch's dropout mask depends on its seed alone, and without a seed nothing is dropped", () => {
+    const head = buildHead(16, 3, { hiddenUnits: 32, dropout: 0.5 }, 1);
+    const x = tf.tensor2d(blobs(4, 2).data, [4, 16]);
+    const read = (seed?: string) => tf.tidy(() => Array.from(headLogits(head, x, seed).dataSync()));
+    expect(read('1:1:0')).toEqual(read('1:1:0'));
+    expect(read('1:1:0')).not.toEqual(read('1:1:1'));
+    expect(read()).toEqual(read());
+    expect(read()).not.toEqual(read('1:1:0'));
+    tf.dispose(x);
+    head.dispose();
+  });
+
+  it('predicts what the saved layers model predicts', () => {
+    // training runs the head on plain ops; what is saved and exported is the layers model
+    const head = buildHead(16, 3, { hiddenUnits: 32, dropout: 0.3 }, 5);
+    const x = tf.tensor2d(blobs(6, 4).data, [6, 16]);
+    const ours = tf.tidy(() => Array.from(headNet(head).predict(x).dataSync()));
+    const layers = tf.tidy(() => Array.from((head.predict(x) as tf.Tensor).dataSync()));
+    ours.forEach((p, i) => expect(p).toBeCloseTo(layers[i]!, 6));
+    tf.dispose(x);
+    head.dispose();
   });
 
   it('trains with SGD and momentum', async () => {

@@ -18,7 +18,7 @@ export function predictSource(net: ClassifierNet, src: FeatureSource, classCount
   const probabilities = new Float32Array(src.size * classCount);
   for (let start = 0; start < src.size; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, src.size - start) }, (_, i) => start + i);
-    const probs = tf.tidy(() => net.predict(tf.tensor2d(src.read(idx), [idx.length, src.featureDim]), false).dataSync() as Float32Array);
+    const probs = tf.tidy(() => net.predict(tf.tensor2d(src.read(idx), [idx.length, src.featureDim])).dataSync() as Float32Array);
     probabilities.set(probs, start * classCount);
     for (let r = 0; r < idx.length; r++) {
       let best = 0;

@@ -25,6 +25,11 @@ type Case = {
 };
 const cases: Case[] = [
   { name: '1×1 conv', x: [2, 7, 7, 6], f: [1, 1, 6, 5], strides: 1, pad: 'same', depthwise: false },
+  { name: '1×1 conv, stride 2', x: [2, 7, 7, 6], f: [1, 1, 6, 5], strides: 2, pad: 'same', depthwise: false },
+  { name: '3×3 conv, stride 1, same', x: [2, 8, 8, 4], f: [3, 3, 4, 5], strides: 1, pad: 'same', depthwise: false },
+  { name: '1×3 conv, stride 1, same', x: [2, 8, 8, 3], f: [1, 3, 3, 4], strides: 1, pad: 'same', depthwise: false },
+  { name: '3×1 conv, stride 1, same', x: [2, 8, 8, 3], f: [3, 1, 3, 4], strides: 1, pad: 'same', depthwise: false },
+  { name: '3×3 conv, stride 2, valid, odd size', x: [1, 9, 10, 3], f: [3, 3, 3, 2], strides: 2, pad: 'valid', depthwise: false },
   { name: '3×3 conv, stride 2, same, odd size', x: [2, 9, 7, 3], f: [3, 3, 3, 4], strides: 2, pad: 'same', depthwise: false },
   {
     name: '3×3 conv, valid, explicit padding',
@@ -78,6 +83,51 @@ describe('convolution gradients on wasm', () => {
       }
     });
   }
+
+  it('matrix products with a transposed operand, and tiles, give what the CPU backend gives', async () => {
+    const on = async (backend: 'wasm' | 'cpu') => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const a = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 3);
+        const b = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 4);
+        const c = tf.randomNormal([2, 4, 3], 0, 1, 'float32', 5);
+        const row = tf.randomNormal([1, 1, 3], 0, 1, 'float32', 6);
+        return [
+          tf.matMul(a, b, true, false), // [2, 3, 4]
+          tf.matMul(a, c, false, true), // [2, 5, 4]
+          tf.matMul(c, b, true, true), // cᵀ [2,3,4] · bᵀ [2,4,5] = [2, 3, 5]
+          tf.tile(row, [4, 2, 1]), // broadcasts
+          tf.tile(a, [1, 2, 3]), // repeats: wasm's own
+        ].map((t) => Array.from(t.dataSync()));
+      });
+    };
+    const cpu = await on('cpu');
+    const wasm = await on('wasm');
+    wasm.forEach((w, i) => {
+      expect(w.length).toBe(cpu[i]!.length);
+      w.forEach((v, k) => expect(v).toBeCloseTo(cpu[i]![k]!, 5));
+    });
+  });
+
+  it('average pool gradients, over the whole input and over windows, give what the CPU backend gives', async () => {
+    const on = async (backend: 'wasm' | 'cpu') => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.randomNormal([2, 7, 5, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+        const weigh = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(1, y.size + 1), y.shape))));
+        return [
+          tf.grad((t: tf.Tensor) => weigh(tf.avgPool(t as tf.Tensor4D, [7, 5], 1, 'valid')))(x), // global: the fast path
+          tf.grad((t: tf.Tensor) => weigh(tf.avgPool(t as tf.Tensor4D, 3, 2, 'same')))(x), // windows: wasm's own
+        ].map((t) => Array.from(t.dataSync()));
+      });
+    };
+    const cpu = await on('cpu');
+    const wasm = await on('wasm');
+    wasm.forEach((w, i) => {
+      expect(w.length).toBe(cpu[i]!.length);
+      w.forEach((v, k) => expect(v).toBeCloseTo(cpu[i]![k]!, 5));
+    });
+  });
 
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');

@@ -1,7 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
-import { initBackend } from '../tf/backend';
+import { ensureConvolutionGradients, initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { buildTop, chooseSplit, splitPoints, trainableParams } from './fineTune';
 
@@ -9,6 +10,7 @@ let mobilenet: tfl.LayersModel;
 
 beforeAll(async () => {
   await initBackend('wasm');
+  await ensureConvolutionGradients();
   mobilenet = await tfl.loadLayersModel(fileSystemLoader(pretrainedModelDir('mobilenet_v2')));
 });
 
@@ -44,5 +46,25 @@ describe('where a network can be split for fine-tuning', () => {
     expect(trainable.some((n) => n.includes('_BN/'))).toBe(false);
     // block_16: 160·960 + 9·960 + 960·320 weights; Conv_1: 320·1280
     expect(trainableParams(top)).toBe(160 * 960 + 9 * 960 + 960 * 320 + 320 * 1280);
+  });
+
+  it('a top whose BatchNorm has no scale (Inception v3 has none) still passes a gradient, and computes what it did', () => {
+    const input = tfl.input({ shape: [4, 4, 3] });
+    const conv = tfl.layers.conv2d({ filters: 5, kernelSize: 1, name: 'c1' }).apply(input) as tfl.SymbolicTensor;
+    const bn = tfl.layers.batchNormalization({ scale: false, name: 'c1_bn' });
+    const out = tfl.layers.conv2d({ filters: 2, kernelSize: 1, name: 'c2' }).apply(bn.apply(conv) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+    const net = tfl.model({ inputs: input, outputs: out });
+    // moving statistics that are not the identity, so a wrong normalisation shows
+    bn.setWeights([tf.fill([5], 0.3), tf.fill([5], -0.2), tf.fill([5], 2.5)]);
+    const x = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 9);
+    const before = (net.predict(x) as tf.Tensor).dataSync();
+    const top = buildTop(net, 'c1', 'c2');
+    const features = conv.sourceLayer.apply(x) as tf.Tensor;
+    const g = tf.grad((f: tf.Tensor) => tf.sum(top.apply(f, { training: false }) as tf.Tensor))(features);
+    expect(g.shape).toEqual([2, 4, 4, 5]);
+    expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+    const after = (net.predict(x) as tf.Tensor).dataSync();
+    after.forEach((v, i) => expect(v).toBeCloseTo(before[i]!, 5));
+    expect(bn.getWeights()).toHaveLength(3);
   });
 });

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TransferLabError } from '../../../shared/errors';
 
@@ -99,8 +100,24 @@ export function buildTop(model: tfl.LayersModel, split: string, cut: string): tf
     });
     values.set(l.name, l.apply(ins.length === 1 ? ins[0]! : ins) as tfl.SymbolicTensor);
     l.trainable = l.getClassName() !== 'BatchNormalization';
+    if (!l.trainable) giveScale(l, values.get(l.name)!.shape.length);
   }
   return tfl.model({ inputs: input, outputs: values.get(cut)!, name: 'fine_tuned_top' });
+}
+
+/**
+ * TF.js cannot take a gradient through a batch norm without a scale (Keras's Inception v3 has
+ * none anywhere): its tape saves the missing scale input and fails on it ("Cannot read
+ * properties of undefined"). A frozen channels-last BatchNorm without one gets a constant scale
+ * of ones beside its weights, not among them: it computes what it did, saves and loads as it
+ * did, and passes a gradient. The ones (a float per channel) live as long as the layer.
+ */
+function giveScale(l: tfl.layers.Layer, rank: number): void {
+  const bn = l as unknown as { gamma: { read(): tf.Tensor } | null; axis: number; movingMean?: { shape: number[] } };
+  const channels = bn.movingMean?.shape[0];
+  if (bn.gamma != null || channels == null || (bn.axis !== -1 && bn.axis !== rank - 1)) return;
+  const ones = tf.keep(tf.ones([channels]));
+  bn.gamma = { read: () => ones };
 }
 
 export function trainableParams(model: tfl.LayersModel): number {

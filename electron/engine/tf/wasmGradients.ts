@@ -18,7 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
  *   naive loop: [1568, 320]ᵀ · [1568, 1280] 563 ms. Transposed first, it is XNNPACK's: 42 ms;
  * - a convolution's input gradient runs a naive loop, ten times its forward pass: 3×3, 448 → 384
  *   channels 2215 ms, 1×3 771 ms. As a forward convolution of dy (spread by the stride) with the
- *   filter turned half a circle: 261 and 77 ms. The depthwise input gradient, which wasm lacks,
+ *   filter turned half a circle: 261 and 77 ms; a 1×1 one with stride 1 as one product
+ *   dy · Wᵀ (MobileNetV2's 1280 → 320: 43 ms). The depthwise input gradient, which wasm lacks,
  *   is built the same way;
  * - a Tile that only broadcasts (BatchNorm's gradient tiles its scale over the batch) 93 ms; as
  *   a broadcasting Add onto zeros, a fraction of it;
@@ -224,6 +225,14 @@ function inputGradientByConvolution({ inputs, backend, attrs }: KernelArgs, dept
     [kw - 1 - g.padInfo.left, w - ((g.outWidth - 1) * g.strideWidth + 1) + g.padInfo.left],
   ];
   if (reach.flat().some((p) => p < 0)) return null;
+  if (!depthwise && kh === 1 && kw === 1 && g.strideHeight === 1 && g.strideWidth === 1)
+    // a 1×1 convolution's is one matrix product, dy · Wᵀ: faster than a convolution (69 → 44 ms)
+    return scoped(backend, (make) => {
+      const [, , ci, co] = filterShape;
+      const wT = make('Transpose', { x: make('Reshape', { x: filter }, { shape: [1, ci, co] }) }, { perm: [0, 2, 1] });
+      const rows = make('Reshape', { x: dy }, { shape: [1, inputShape[0] * h * w, co] });
+      return make('Reshape', { x: make('BatchMatMul', { a: rows, b: wT }, { transposeA: false, transposeB: false }) }, { shape: inputShape });
+    });
   return scoped(backend, (make) => {
     const spread = spreadByStride(make, dy, g.strideHeight, g.strideWidth);
     const padded = make('PadV2', { x: spread }, { paddings: [[0, 0], ...reach, [0, 0]], constantValue: 0 });

@@ -106,3 +106,39 @@ describe('fine-tuning the top layers of a real network', () => {
     ).rejects.toMatchObject({ code: 'UNSUPPORTED' });
   });
 });
+
+describe('fine-tuning Inception v3, whose BatchNorm layers have no scale', () => {
+  it('trains its top layers (TF.js could not take their gradient before), and exactly those change', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-finetune-inception-'));
+    try {
+      const photos = await fashionMnistCopy({ perClass: 3, classes: ['1_trouser', '8_bag'], dest: path.join(dir, 'photos') });
+      const inception = await trainRun({
+        dataset: photos,
+        model: pretrainedModelDir('inception_v3'),
+        config: { epochs: 1, batchSize: 4, learningRate: 0.01, fineTuneLayers: 4, patience: 0 },
+        split: { val: 0, test: 0 },
+        cacheDir: path.join(dir, 'cache'),
+        outDir: path.join(dir, 'run'),
+      });
+      const ft = inception.record.model.fineTune!;
+      expect(ft.layers.length).toBeGreaterThanOrEqual(4);
+      expect(Number.isFinite(inception.record.epochs[0]!.loss)).toBe(true);
+      const original = await tfl.loadLayersModel(fileSystemLoader(pretrainedModelDir('inception_v3')));
+      const top = await tfl.loadLayersModel(fileSystemLoader(path.join(inception.runDir, 'top')));
+      try {
+        for (const name of ft.layers) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(true);
+        const norms = top.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+        expect(norms.length).toBeGreaterThan(0);
+        for (const l of norms) {
+          expect(l.getWeights(), l.name).toHaveLength(3); // beta and the moving statistics: no scale, saved as it was
+          expect(changed(weightsOf(top, l.name), weightsOf(original, l.name)), l.name).toBe(false);
+        }
+      } finally {
+        original.dispose();
+        top.dispose();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

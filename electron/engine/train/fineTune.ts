@@ -140,6 +140,13 @@ export function applyTopWeights(backbone: tfl.LayersModel, top: tfl.LayersModel)
   }
 }
 
+/** floats one image makes through the layers above `split` up to `cut`: what training keeps per image for the backward pass */
+export function topActivationFloats(model: tfl.LayersModel, split: string, cut: string): number {
+  const order = layersUpTo(model, cut);
+  const at = order.findIndex((l) => l.name === split);
+  return order.slice(at + 1).reduce((sum, l) => sum + (l.outputShape as (number | null)[]).slice(1).reduce((p: number, d) => p * (d ?? 1), 1), 0);
+}
+
 /**
  * Multiply-adds ×2 of one image through these layers (convolutions and dense layers; the
  * rest is small beside them): what an epoch of fine-tuning costs per image, forward.

@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetScan } from '../../../shared/dataset';
 import type { TrainConfig } from '../../../shared/run';
 import { numTensors, rssMiB } from '../memory';
 import { ensureConvolutionGradients } from '../tf/backend';
 import { startWebgpuBackend } from '../tf/webgpu';
+import { fineTuneFootprint, wasmHeapRefusal } from '../train/fineTune';
 import { chooseTrainingDevice, trainOnWebgpu, type TrainingDevice } from '../train/gpuTraining';
 import { fineTunedNet } from '../train/net';
 import { trainHead, type TrainResult } from '../train/trainHead';
@@ -63,6 +65,12 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
   // a resumed run's curves start with the epochs it had
   for (const m of resumeFrom?.epochs ?? []) emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() });
   const training = await trainingDevice(ctx, loaded, data);
+  if (fine && !training?.gpu && tf.getBackend() === 'wasm') {
+    const batch = Math.min(config.batchSize, data.train.length * (1 + config.augmentVariants));
+    const footprint = fineTuneFootprint(fine.backbone, fine.record.split, plan.cut, fine.record.trainableParams);
+    const refusal = wasmHeapRefusal(footprint, batch, tf.memory().numBytes, fine.record.layers.length);
+    if (refusal) throw refusal;
+  }
   const gradients = fine && !training?.gpu ? await ensureConvolutionGradients() : null;
   if (gradients) resources.onDispose(gradients.restore);
   if (gradients?.switched) emit({ type: 'log', level: 'info', message: gradients.switched });

@@ -141,10 +141,47 @@ export function applyTopWeights(backbone: tfl.LayersModel, top: tfl.LayersModel)
 }
 
 /** floats one image makes through the layers above `split` up to `cut`: what training keeps per image for the backward pass */
-export function topActivationFloats(model: tfl.LayersModel, split: string, cut: string): number {
+function topActivationFloats(model: tfl.LayersModel, split: string, cut: string): number {
   const order = layersUpTo(model, cut);
   const at = order.findIndex((l) => l.name === split);
   return order.slice(at + 1).reduce((sum, l) => sum + (l.outputShape as (number | null)[]).slice(1).reduce((p: number, d) => p * (d ?? 1), 1), 0);
+}
+
+/**
+ * The memory fine-tuning the top takes beyond the loaded network: `fixed` bytes and `perImage`
+ * bytes for each image of a batch. Measured on wasm (TF.js's tensors and the wasm heap's growth
+ * over Adam steps of MobileNetV2's and Inception v3's top 4, batches from 1 to 400): about 16
+ * floats a trained weight (the weights, their gradients, two Adam moments and the update's
+ * temporaries, alive at once inside Adam's step) and 4.6 for each float the top's layers output
+ * per image at large batches (the activations kept for the backward pass, their gradients, the
+ * kernels' scratch); 5.5 is counted, so that a batch said to fit does. Heap growth against this:
+ * MobileNetV2 at batch 32 406 MiB (393 said), 128 1521 (1408), 400 3947 (4286, refused: it fits
+ * with 100 MiB to spare), 520 aborted; Inception v3 at 64 1221 (1702), 160 2902 (3699).
+ */
+export function fineTuneFootprint(model: tfl.LayersModel, split: string, cut: string, trainableParams: number): { fixed: number; perImage: number } {
+  return { fixed: trainableParams * 4 * 16, perImage: topActivationFloats(model, split, cut) * 4 * 5.5 };
+}
+
+/** what the wasm backend can address: wasm32 memory is at most 4 GiB */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * Null where fine-tuning at `batchSize` fits in the wasm heap beside the `heldBytes` already
+ * there, else the refusal, with the largest batch that fits. Past the heap's end XNNPACK fails
+ * and the wasm module aborts ("Aborted()"), taking the engine's backend with it.
+ */
+export function wasmHeapRefusal(footprint: { fixed: number; perImage: number }, batchSize: number, heldBytes: number, layers: number): TransferLabError | null {
+  const need = footprint.fixed + batchSize * footprint.perImage;
+  if (heldBytes + need <= WASM_HEAP_BYTES) return null;
+  const fits = Math.floor((WASM_HEAP_BYTES - heldBytes - footprint.fixed) / footprint.perImage);
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  return new TransferLabError(
+    'OUT_OF_MEMORY',
+    `Fine-tuning ${layers} layers at a batch of ${batchSize} needs about ${gib(need)}; with the ${gib(heldBytes)} the network already holds, that is more than the 4 GiB the wasm backend can address.`,
+    fits >= 1
+      ? `Use a batch of ${fits} or less (the features are cached: the next run starts training at once), or fine-tune fewer layers.`
+      : 'Fine-tune fewer layers: even a batch of 1 does not fit.',
+  );
 }
 
 /**

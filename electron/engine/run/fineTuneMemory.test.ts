@@ -30,7 +30,8 @@ describe('fine-tuning with a batch larger than the wasm heap', () => {
     const refused = trainRun({ dataset, model, config: { epochs: 1, batchSize: 530, fineTuneLayers: 4 }, split, cacheDir, outDir: path.join(work, 'big') });
     await expect(refused).rejects.toMatchObject({
       code: 'OUT_OF_MEMORY',
-      message: expect.stringMatching(/^Fine-tuning 4 layers at a batch of 530 needs about [\d.]+ GiB.*4 GiB the wasm backend can address/),
+      // the heap's end, or on a machine with less than 4 GiB free its memory
+      message: expect.stringMatching(/^Fine-tuning 4 layers at a batch of 530 needs about [\d.]+ GiB; .*(4 GiB the wasm backend can address|free now)\.$/),
       hint: expect.stringMatching(/^Use a batch of \d+ or less/),
     });
     const fits = Number(/batch of (\d+) or less/.exec(((await refused.catch((e: unknown) => e)) as { hint: string }).hint)![1]);

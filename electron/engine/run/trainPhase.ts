@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetScan } from '../../../shared/dataset';
 import type { TrainConfig } from '../../../shared/run';
+import { availableMemoryBytes } from '../extract/memoryBudget';
 import { numTensors, rssMiB } from '../memory';
 import { ensureConvolutionGradients } from '../tf/backend';
 import { startWebgpuBackend } from '../tf/webgpu';
@@ -68,7 +69,9 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
   if (fine && !training?.gpu && tf.getBackend() === 'wasm') {
     const batch = Math.min(config.batchSize, data.train.length * (1 + config.augmentVariants));
     const footprint = fineTuneFootprint(fine.backbone, fine.record.split, plan.cut, fine.record.trainableParams);
-    const refusal = wasmHeapRefusal(footprint, batch, tf.memory().numBytes, fine.record.layers.length);
+    const held = tf.memory().numBytes;
+    const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length ?? held;
+    const refusal = wasmHeapRefusal(footprint, batch, { heldBytes: held, heapBytes: heap, availableBytes: availableMemoryBytes() }, fine.record.layers.length);
     if (refusal) throw refusal;
   }
   const gradients = fine && !training?.gpu ? await ensureConvolutionGradients() : null;

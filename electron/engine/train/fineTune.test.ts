@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { ensureConvolutionGradients, initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
-import { buildTop, chooseSplit, splitPoints, trainableParams } from './fineTune';
+import { buildTop, chooseSplit, splitPoints, trainableParams, wasmHeapRefusal } from './fineTune';
 
 let mobilenet: tfl.LayersModel;
 
@@ -66,5 +66,34 @@ describe('where a network can be split for fine-tuning', () => {
     const after = (net.predict(x) as tf.Tensor).dataSync();
     after.forEach((v, i) => expect(v).toBeCloseTo(before[i]!, 5));
     expect(bn.getWeights()).toHaveLength(3);
+  });
+});
+
+describe('a fine-tuning batch that does not fit', () => {
+  const MiB = 2 ** 20;
+  const footprint = { fixed: 100 * MiB, perImage: 10 * MiB };
+  const roomy = { heldBytes: 100 * MiB, heapBytes: 200 * MiB, availableBytes: 20 * 2 ** 30 };
+
+  it("is refused at the wasm heap's 4 GiB, with the largest batch that fits", () => {
+    expect(wasmHeapRefusal(footprint, 32, roomy, 4)).toBeNull();
+    const e = wasmHeapRefusal(footprint, 500, roomy, 4)!;
+    expect(e.code).toBe('OUT_OF_MEMORY');
+    expect(e.message).toBe(
+      'Fine-tuning 4 layers at a batch of 500 needs about 5.0 GiB; with the 0.1 GiB the network already holds, that is more than the 4 GiB the wasm backend can address.',
+    );
+    // (4096 - 100 held - 100 fixed) / 10 a image
+    expect(e.hint).toMatch(/^Use a batch of 389 or less/);
+    expect(wasmHeapRefusal(footprint, 389, roomy, 4)).toBeNull();
+    expect(wasmHeapRefusal(footprint, 390, roomy, 4)).not.toBeNull();
+  });
+
+  it('is refused at the memory the machine has free, counting the heap it has already', () => {
+    const small = { heldBytes: 100 * MiB, heapBytes: 200 * MiB, availableBytes: 1024 * MiB };
+    const e = wasmHeapRefusal(footprint, 200, small, 9)!;
+    expect(e.message).toMatch(/needs about 2\.1 GiB; that is more than the 1\.1 GiB of memory this machine has free now\.$/);
+    // (1024 free + 100 of heap unused - 100 fixed) / 10
+    expect(e.hint).toMatch(/^Use a batch of 102 or less/);
+    const none = wasmHeapRefusal(footprint, 1, { heldBytes: 100 * MiB, heapBytes: 100 * MiB, availableBytes: 50 * MiB }, 9)!;
+    expect(none.hint).toBe('Fine-tune fewer layers, or close other programs: even a batch of 1 does not fit.');
   });
 });

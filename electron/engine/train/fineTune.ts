@@ -165,22 +165,40 @@ export function fineTuneFootprint(model: tfl.LayersModel, split: string, cut: st
 /** what the wasm backend can address: wasm32 memory is at most 4 GiB */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
 
+/** where fine-tuning on wasm must fit: the wasm heap's end, and the memory the machine has */
+export interface WasmRoom {
+  /** bytes of tensors the heap holds already (the network's weights) */
+  heldBytes: number;
+  /** the heap's size now: what it has beyond `heldBytes` is reused before it grows */
+  heapBytes: number;
+  /** memory the machine has free now (MemAvailable, a cgroup's limit) */
+  availableBytes: number;
+}
+
 /**
- * Null where fine-tuning at `batchSize` fits in the wasm heap beside the `heldBytes` already
- * there, else the refusal, with the largest batch that fits. Past the heap's end XNNPACK fails
- * and the wasm module aborts ("Aborted()"), taking the engine's backend with it.
+ * Null where fine-tuning at `batchSize` fits, else the refusal, with the largest batch that
+ * fits. Two ends: the wasm heap's 4 GiB, past which XNNPACK fails and the wasm module aborts
+ * ("Aborted()", taking the engine's backend with it), and the machine's free memory, past which
+ * the system kills the process (a Jetson shares 4–8 GB between CPU and GPU).
  */
-export function wasmHeapRefusal(footprint: { fixed: number; perImage: number }, batchSize: number, heldBytes: number, layers: number): TransferLabError | null {
+export function wasmHeapRefusal(footprint: { fixed: number; perImage: number }, batchSize: number, room: WasmRoom, layers: number): TransferLabError | null {
   const need = footprint.fixed + batchSize * footprint.perImage;
-  if (heldBytes + need <= WASM_HEAP_BYTES) return null;
-  const fits = Math.floor((WASM_HEAP_BYTES - heldBytes - footprint.fixed) / footprint.perImage);
+  const heapRoom = WASM_HEAP_BYTES - room.heldBytes;
+  const machineRoom = room.availableBytes + Math.max(0, room.heapBytes - room.heldBytes);
+  const limit = Math.min(heapRoom, machineRoom);
+  if (need <= limit) return null;
+  const fits = Math.floor((limit - footprint.fixed) / footprint.perImage);
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const why =
+    heapRoom <= machineRoom
+      ? `with the ${gib(room.heldBytes)} the network already holds, that is more than the 4 GiB the wasm backend can address`
+      : `that is more than the ${gib(machineRoom)} of memory this machine has free now`;
   return new TransferLabError(
     'OUT_OF_MEMORY',
-    `Fine-tuning ${layers} layers at a batch of ${batchSize} needs about ${gib(need)}; with the ${gib(heldBytes)} the network already holds, that is more than the 4 GiB the wasm backend can address.`,
+    `Fine-tuning ${layers} layers at a batch of ${batchSize} needs about ${gib(need)}; ${why}.`,
     fits >= 1
       ? `Use a batch of ${fits} or less (the features are cached: the next run starts training at once), or fine-tune fewer layers.`
-      : 'Fine-tune fewer layers: even a batch of 1 does not fit.',
+      : 'Fine-tune fewer layers, or close other programs: even a batch of 1 does not fit.',
   );
 }
 

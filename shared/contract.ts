@@ -72,6 +72,8 @@ export const freezePlanSchema = z.object({
       mflopsPerImage: z.number(),
       cacheBytesPerImage: z.number(),
       trainMemoryMiB: z.number(),
+      /** where that memory would not fit here (the wasm heap's 4 GiB, the machine's free memory): what training would refuse, and the batch that fits */
+      memoryRefusal: z.string().nullable().optional(),
     })
     .nullable(),
   /** why the asked fine-tuning cannot be had (a graph model, no split point), or null */
@@ -236,6 +238,8 @@ export const requests = {
       head: trainConfigSchema.shape.head,
       batchSize: trainSettings.batchSize,
       fineTuneLayers: trainSettings.fineTuneLayers.default(0),
+      /** the dataset's images, where scanned: a batch is never larger than them */
+      images: z.number().int().min(0).optional(),
     }),
     output: freezePlanSchema,
   },

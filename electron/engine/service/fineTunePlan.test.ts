@@ -43,4 +43,14 @@ describe('the memory a fine-tuning plan announces', () => {
       expect(announced.trainMemoryMiB, `measured ${measuredMiB.toFixed(1)} MiB`).toBeGreaterThan(measuredMiB / 2);
       expect(announced.trainMemoryMiB, `measured ${measuredMiB.toFixed(1)} MiB`).toBeLessThan(measuredMiB * 2);
     }, 120_000);
+
+  it('says, where the batch would not fit the wasm heap, what training would refuse and which batch fits', async () => {
+    await initBackend('wasm');
+    const model = await resolveModel(pretrainedModelDir('mobilenet_v2'));
+    const plan = await planBackbone(model, undefined);
+    expect((await fineTunePlan(model, plan, 4, 32, 0)).fineTune!.memoryRefusal).toBeNull();
+    const big = (await fineTunePlan(model, plan, 4, 530, 0)).fineTune!;
+    expect(big.trainMemoryMiB).toBeGreaterThan(4096);
+    expect(big.memoryRefusal).toMatch(/^Fine-tuning 4 layers at a batch of 530 needs about [\d.]+ GiB; .* Use a batch of \d+ or less/);
+  });
 });

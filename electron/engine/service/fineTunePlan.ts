@@ -1,7 +1,9 @@
 import { loadLayersBackbone } from '../models/loadBackbone';
 import type { ResolvedModel } from '../models/resolveModel';
 import type { BackbonePlan } from '../run/openBackbone';
-import { chooseSplit, fineTuneFootprint, forwardFlops } from '../train/fineTune';
+import * as tf from '@tensorflow/tfjs-core';
+import { availableMemoryBytes } from '../extract/memoryBudget';
+import { chooseSplit, fineTuneFootprint, forwardFlops, wasmHeapRefusal } from '../train/fineTune';
 import { MiB } from './serviceContext';
 
 /** what fine-tuning the top `layers` would train and cost, for the Freeze step */
@@ -19,6 +21,12 @@ export async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, lay
     const cacheFloats = splitShape.reduce((a, b) => a * b, 1);
     const footprint = fineTuneFootprint(m, point.split, plan.cut, params);
     const bytes = footprint.fixed + batchSize * footprint.perImage + headBytes;
+    // the check training makes on wasm, with the whole network held as it will be then
+    const held = m.countParams() * 4;
+    const refusal =
+      tf.getBackend() === 'wasm'
+        ? wasmHeapRefusal(footprint, batchSize, { heldBytes: held, heapBytes: held, availableBytes: availableMemoryBytes() }, top.length)
+        : null;
     return {
       fineTune: {
         split: point.split,
@@ -28,6 +36,7 @@ export async function fineTunePlan(model: ResolvedModel, plan: BackbonePlan, lay
         mflopsPerImage: Math.round(flops / 1e6),
         cacheBytesPerImage: cacheFloats * 4,
         trainMemoryMiB: Math.max(1, Math.round(bytes / MiB)),
+        memoryRefusal: refusal ? `${refusal.message} ${refusal.hint ?? ''}`.trim() : null,
       },
       fineTuneUnavailable: null,
     };

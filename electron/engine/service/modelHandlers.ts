@@ -47,7 +47,7 @@ export function modelHandlers(c: ServiceContext): Partial<Handlers> {
         m.dispose();
       }
     },
-    'freeze.plan': async ({ source, cut, classCount, head, batchSize, fineTuneLayers }) => {
+    'freeze.plan': async ({ source, cut, classCount, head, batchSize, fineTuneLayers, images }) => {
       await c.backendReady;
       const model = await c.inspect(source);
       const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
@@ -74,7 +74,8 @@ export function modelHandlers(c: ServiceContext): Partial<Handlers> {
         cacheBytesPerImage: plan.featureDim * 4,
         extractMemoryMiB: Math.round(extractBytes / MiB),
         trainMemoryMiB: Math.max(1, Math.round(trainBytes / MiB)),
-        ...(await fineTunePlan(model, plan, fineTuneLayers, batchSize, trainBytes)),
+        // a batch is never larger than the dataset
+        ...(await fineTunePlan(model, plan, fineTuneLayers, images ? Math.min(batchSize, images) : batchSize, trainBytes)),
       };
     },
   };

@@ -35,14 +35,14 @@ describe('useFreezeStore', () => {
     await useDatasetStore().scanFolder('/data/pets');
   });
 
-  it('plans the default cut for the scanned classes and the head in the training settings', async () => {
+  it('plans the default cut for the scanned classes and images and the head in the training settings', async () => {
     handle('freeze.plan', ({ cut }) => plan(cut ?? 'out_relu'));
     const freeze = useFreezeStore();
     useTrainConfigStore().setHead({ hiddenUnits: 64 });
     expect(freeze.stale).toBe(true);
     await freeze.refreshPlan();
     expect(sent('freeze.plan')).toEqual([
-      { source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32, fineTuneLayers: 0 },
+      { source: '/models/mnv2', cut: null, classCount: 2, head: { hiddenUnits: 64, dropout: 0.2 }, batchSize: 32, fineTuneLayers: 0, images: 6 },
     ]);
     expect(freeze.effectiveCut).toBe('out_relu');
     expect(freeze.cutIndex).toBe(2);

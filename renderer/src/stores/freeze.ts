@@ -38,6 +38,7 @@ export const useFreezeStore = defineStore('freeze', () => {
       head: { hiddenUnits: config.head.hiddenUnits, dropout: config.head.dropout },
       batchSize: config.batchSize,
       fineTuneLayers: config.fineTuneLayers,
+      ...(dataset.imageCount > 0 ? { images: dataset.imageCount } : {}),
     };
   });
   const stale = computed(() => request.value !== null && JSON.stringify(request.value) !== plannedFor.value);

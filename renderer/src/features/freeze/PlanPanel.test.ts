@@ -89,6 +89,19 @@ describe('the Freeze step’s plan', () => {
     expect(w.get('[data-testid="cache-size"]').text()).toContain('61.3 KiB per image');
   });
 
+  it('says, under the training memory, when the batch would not fit and which batch would', async () => {
+    expect((await mountWith(fineTuned())).find('[data-testid="memory-refusal"]').exists()).toBe(false);
+    resetApi();
+    setActivePinia(createPinia());
+    const tooBig = fineTuned();
+    tooBig.fineTune!.trainMemoryMiB = 5734;
+    tooBig.fineTune!.memoryRefusal =
+      'Fine-tuning 3 layers at a batch of 530 needs about 5.6 GiB; with the 0.1 GiB the network already holds, that is more than the 4 GiB the wasm backend can address. Use a batch of 370 or less.';
+    const w = await mountWith(tooBig);
+    expect(w.get('[data-testid="memory-train"]').text()).toContain('5734 MiB');
+    expect(w.get('[data-testid="memory-refusal"]').text()).toContain('Use a batch of 370 or less.');
+  });
+
   it('says what the numbers say about the bottleneck’s size: block_16_project’s 320 features are fewer than out_relu’s 1280', async () => {
     const w = await mountWith(headOnly('block_16_project', [7, 7, 320]));
     const text = w.get('[data-testid="bottleneck-size"]').text();

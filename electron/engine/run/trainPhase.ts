@@ -66,8 +66,9 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
   // a resumed run's curves start with the epochs it had
   for (const m of resumeFrom?.epochs ?? []) emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() });
   const training = await trainingDevice(ctx, loaded, data);
+  const trainSource = cachedFeatureSource(data.features.cache, data.train, { variants: config.augmentVariants, seed: config.seed });
   if (fine && !training?.gpu && tf.getBackend() === 'wasm') {
-    const batch = Math.min(config.batchSize, data.train.length * (1 + config.augmentVariants));
+    const batch = Math.min(config.batchSize, trainSource.size);
     const footprint = fineTuneFootprint(fine.backbone, fine.record.split, plan.cut, fine.record.trainableParams);
     const held = tf.memory().numBytes;
     const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length ?? held;
@@ -84,7 +85,7 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
         : {}),
       classCount: scan.classes.length,
       config,
-      train: cachedFeatureSource(data.features.cache, data.train, { variants: config.augmentVariants, seed: config.seed }),
+      train: trainSource,
       val: data.val.length ? cachedFeatureSource(data.features.cache, data.val) : null,
       onEpoch: (m) => emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() }),
       onBatch: (p) =>

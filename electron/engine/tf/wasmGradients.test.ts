@@ -67,6 +67,20 @@ async function gradientsOn(backend: 'wasm' | 'cpu', c: Case): Promise<Float32Arr
   });
 }
 
+/** the same tensors computed on the CPU backend and on wasm agree to 5 decimals */
+async function expectSameOnBothBackends(compute: () => tf.Tensor[]): Promise<void> {
+  const on = async (backend: 'wasm' | 'cpu') => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => compute().map((t) => Array.from(t.dataSync())));
+  };
+  const cpu = await on('cpu');
+  const wasm = await on('wasm');
+  wasm.forEach((w, i) => {
+    expect(w.length).toBe(cpu[i]!.length);
+    w.forEach((v, k) => expect(v).toBeCloseTo(cpu[i]![k]!, 5));
+  });
+}
+
 describe('convolution gradients on wasm', () => {
   for (const c of cases) {
     it(c.name, async () => {
@@ -85,47 +99,29 @@ describe('convolution gradients on wasm', () => {
   }
 
   it('matrix products with a transposed operand, and tiles, give what the CPU backend gives', async () => {
-    const on = async (backend: 'wasm' | 'cpu') => {
-      await tf.setBackend(backend);
-      return tf.tidy(() => {
-        const a = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 3);
-        const b = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 4);
-        const c = tf.randomNormal([2, 4, 3], 0, 1, 'float32', 5);
-        const row = tf.randomNormal([1, 1, 3], 0, 1, 'float32', 6);
-        return [
-          tf.matMul(a, b, true, false), // [2, 3, 4]
-          tf.matMul(a, c, false, true), // [2, 5, 4]
-          tf.matMul(c, b, true, true), // cᵀ [2,3,4] · bᵀ [2,4,5] = [2, 3, 5]
-          tf.tile(row, [4, 2, 1]), // broadcasts
-          tf.tile(a, [1, 2, 3]), // repeats: wasm's own
-        ].map((t) => Array.from(t.dataSync()));
-      });
-    };
-    const cpu = await on('cpu');
-    const wasm = await on('wasm');
-    wasm.forEach((w, i) => {
-      expect(w.length).toBe(cpu[i]!.length);
-      w.forEach((v, k) => expect(v).toBeCloseTo(cpu[i]![k]!, 5));
+    await expectSameOnBothBackends(() => {
+      const a = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 3);
+      const b = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 4);
+      const c = tf.randomNormal([2, 4, 3], 0, 1, 'float32', 5);
+      const row = tf.randomNormal([1, 1, 3], 0, 1, 'float32', 6);
+      return [
+        tf.matMul(a, b, true, false), // [2, 3, 4]
+        tf.matMul(a, c, false, true), // [2, 5, 4]
+        tf.matMul(c, b, true, true), // cᵀ [2,3,4] · bᵀ [2,4,5] = [2, 3, 5]
+        tf.tile(row, [4, 2, 1]), // broadcasts
+        tf.tile(a, [1, 2, 3]), // repeats: wasm's own
+      ];
     });
   });
 
   it('average pool gradients, over the whole input and over windows, give what the CPU backend gives', async () => {
-    const on = async (backend: 'wasm' | 'cpu') => {
-      await tf.setBackend(backend);
-      return tf.tidy(() => {
-        const x = tf.randomNormal([2, 7, 5, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
-        const weigh = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(1, y.size + 1), y.shape))));
-        return [
-          tf.grad((t: tf.Tensor) => weigh(tf.avgPool(t as tf.Tensor4D, [7, 5], 1, 'valid')))(x), // global: the fast path
-          tf.grad((t: tf.Tensor) => weigh(tf.avgPool(t as tf.Tensor4D, 3, 2, 'same')))(x), // windows: wasm's own
-        ].map((t) => Array.from(t.dataSync()));
-      });
-    };
-    const cpu = await on('cpu');
-    const wasm = await on('wasm');
-    wasm.forEach((w, i) => {
-      expect(w.length).toBe(cpu[i]!.length);
-      w.forEach((v, k) => expect(v).toBeCloseTo(cpu[i]![k]!, 5));
+    await expectSameOnBothBackends(() => {
+      const x = tf.randomNormal([2, 7, 5, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+      const weigh = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(1, y.size + 1), y.shape))));
+      return [
+        tf.grad((t: tf.Tensor) => weigh(tf.avgPool(t as tf.Tensor4D, [7, 5], 1, 'valid')))(x), // global: the fast path
+        tf.grad((t: tf.Tensor) => weigh(tf.avgPool(t as tf.Tensor4D, 3, 2, 'same')))(x), // windows: wasm's own
+      ];
     });
   });
 

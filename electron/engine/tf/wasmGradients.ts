@@ -226,7 +226,7 @@ function inputGradientByConvolution({ inputs, backend, attrs }: KernelArgs, dept
   ];
   if (reach.flat().some((p) => p < 0)) return null;
   if (!depthwise && kh === 1 && kw === 1 && g.strideHeight === 1 && g.strideWidth === 1)
-    // a 1×1 convolution's is one matrix product, dy · Wᵀ: faster than a convolution (69 → 44 ms)
+    // a 1×1 convolution's is one matrix product, dy · Wᵀ: faster than a convolution (69 → 43 ms)
     return scoped(backend, (make) => {
       const [, , ci, co] = filterShape;
       const wT = make('Transpose', { x: make('Reshape', { x: filter }, { shape: [1, ci, co] }) }, { perm: [0, 2, 1] });

@@ -41,4 +41,18 @@ describe('fine-tuning with a batch larger than the wasm heap', () => {
     expect(next.record.cache).toMatchObject({ hits: 530, misses: 0 });
     expect(next.record.epochs).toHaveLength(1);
   }, 300_000);
+
+  it('counts a batch as at most the training images: augmented copies replace an image, they do not add one', async () => {
+    const few = await fashionMnistCopy({ perClass: 12, classes: ['1_trouser', '8_bag'], dest: path.join(work, 'few') });
+    // 24 images: a batch of 24, whatever the 530 asked; 24 × 17 copies would be past the heap
+    const run = await trainRun({
+      dataset: few,
+      model: pretrainedModelDir('mobilenet_v2'),
+      config: { epochs: 1, batchSize: 530, fineTuneLayers: 4, augmentVariants: 16 },
+      split: { val: 0, test: 0 },
+      cacheDir,
+      outDir: path.join(work, 'augmented'),
+    });
+    expect(run.record.epochs).toHaveLength(1);
+  }, 300_000);
 });

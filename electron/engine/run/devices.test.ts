@@ -34,12 +34,15 @@ describe('which device ran each part of a run', () => {
     expect(d.topLayers).toEqual({ device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: 'wasm has no convolution gradients' });
     expect(d.frozenPart.device).toBe('none');
     expect(describeDevices(d)).toMatch(
-      /^frozen part: not run .*; top layers: CPU by @tensorflow\/tfjs-backend-cpu, because wasm has no convolution gradients; head: CPU by/,
+      /^frozen part: not run, features read from the feature cache.*; top layers: CPU by @tensorflow\/tfjs-backend-cpu, because wasm has no convolution gradients; head: CPU by/,
     );
     // the Evaluate step's devices line names the extraction the cached features came from, with its figure
     expect(describeDevices(d)).toContain(
-      'frozen part: not run by the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
+      'frozen part: not run, features read from the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
     );
+    // with no record of the extraction (a cache older than the records), the line says only where the features came from
+    const unknown = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, null, null);
+    expect(describeDevices(unknown)).toMatch(/^frozen part: not run, features read from the feature cache; head: CPU by /);
   });
 
   it('the frozen part on WebGPU is recorded as the GPU', () => {

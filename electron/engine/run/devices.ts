@@ -34,11 +34,7 @@ export function runDevices(
   let frozenPart: DeviceUse;
   if (extractor.runtime === 'cache') {
     // the frozen part did not run now: say when it did and how fast, not only that it did not
-    frozenPart = {
-      device: 'none',
-      by: 'the feature cache',
-      why: extraction ? describeExtraction(extraction) : 'every feature came from the cache: the frozen part did not run',
-    };
+    frozenPart = { device: 'none', by: 'the feature cache', ...(extraction ? { why: describeExtraction(extraction) } : {}) };
   } else if (extractor.runtime === 'webgpu') {
     frozenPart = { device: 'gpu', by: gpuEngineOf(extractor.backend) };
   } else if (extractor.runtime === 'onnx') {

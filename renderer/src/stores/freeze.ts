@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, readonly, ref } from 'vue';
+import { computed, readonly, ref, watchEffect } from 'vue';
 import type { RequestInput } from '../../../shared/contract';
 import { api } from '../api/client';
 import type { FreezePlan } from '../api/types';
@@ -101,3 +101,18 @@ export const useFreezeStore = defineStore('freeze', () => {
     restore,
   };
 });
+
+/**
+ * The freeze store, with its plan kept up to date while the calling component lives: the plan
+ * follows the model, the cut, the class count, the head's size, the batch and the fine-tuned
+ * layers, once per change (settings the engine refused are not asked again and again). The
+ * Freeze step shows the whole plan; the Train form shows its training memory beside the batch
+ * size that changes it.
+ */
+export function useFreshFreezePlan(): ReturnType<typeof useFreezeStore> {
+  const freeze = useFreezeStore();
+  watchEffect(() => {
+    if (freeze.due) void freeze.refreshPlan();
+  });
+  return freeze;
+}

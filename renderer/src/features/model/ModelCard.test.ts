@@ -73,7 +73,7 @@ describe('one extraction speed per model, everywhere', () => {
     expect(page.get('[data-testid="eval-extraction"]').text()).toBe(`extracted once: 12 s for 768 images, ${figure}; reused since`);
     expect(page.get('[data-testid="eval-extractor"]').text()).toContain(figure);
     expect(page.get('[data-testid="eval-devices"]').text()).toContain(
-      `frozen part: not run by the feature cache — extracted once: 12 s for 768 images, ${figure}; reused since`,
+      `frozen part: not run, features read from the feature cache — extracted once: 12 s for 768 images, ${figure}; reused since`,
     );
   });
 });

@@ -2,6 +2,7 @@
 import { flushPromises } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FreezePlan } from '../../api/types';
 import { useDatasetStore } from '../../stores/dataset';
 import { useModelStore } from '../../stores/model';
 import { useTrainConfigStore } from '../../stores/trainConfig';
@@ -11,6 +12,41 @@ import { mountStep } from '../../testing/mountStep';
 import TrainForm from './TrainForm.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
+
+/** the engine's plan, as freeze.plan answers it: fine-tuning's memory grows with the batch, and past 300 images it does not fit */
+function planFor(batchSize: number, fineTuneLayers: number): FreezePlan {
+  const plan: FreezePlan = {
+    cut: 'out_relu',
+    cutShape: [7, 7, 1280],
+    pooling: 'avg',
+    featureDim: 1280,
+    frozenParams: 2_257_984,
+    trainableParams: 12_810,
+    cacheBytesPerImage: 1280 * 4,
+    extractMemoryMiB: 700,
+    trainMemoryMiB: 1,
+    fineTune: null,
+    fineTuneUnavailable: null,
+  };
+  if (fineTuneLayers <= 0) return plan;
+  const mib = 14 + 12 * batchSize;
+  return {
+    ...plan,
+    fineTune: {
+      split: 'block_15_add',
+      splitShape: [7, 7, 160],
+      layers: ['block_16_expand', 'block_16_depthwise', 'block_16_project', 'Conv_1'],
+      trainableParams: 879_000,
+      mflopsPerImage: 258,
+      cacheBytesPerImage: 7 * 7 * 160 * 4,
+      trainMemoryMiB: mib,
+      memoryRefusal:
+        batchSize > 300
+          ? `Fine-tuning 9 layers at a batch of ${batchSize} needs about ${(mib / 1024).toFixed(1)} GiB; that is more than the 4 GiB the wasm backend can address. Use a batch of 300 or less.`
+          : null,
+    },
+  };
+}
 
 async function ready() {
   await useDatasetStore().scanFolder('/data/pets');
@@ -27,6 +63,28 @@ describe('the Train form', () => {
     handle('models.inspect', ({ source }) => sampleInspection(source));
     handle('models.catalog', () => ({ entries: [], measured: {}, cached: [] }));
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
+    handle('freeze.plan', ({ batchSize, fineTuneLayers }) => planFor(batchSize, fineTuneLayers ?? 0));
+  });
+
+  it('shows the training memory of the settings as typed, and says before Start when a fine-tuning batch would not fit', async () => {
+    const { w } = await ready();
+    await flushPromises();
+    expect(w.get('[data-testid="train-memory"]').text()).toMatch(/^Memory, training ≈ 1 MiB \(the head, batch 32\)$/);
+    await w.get('[data-testid="cfg-fine-tune"]').setValue('4');
+    await flushPromises();
+    expect(w.get('[data-testid="train-memory"]').text()).toContain('≈ 398 MiB (head and top 4, batch 32)');
+    expect(w.find('[data-testid="train-memory-refusal"]').exists()).toBe(false);
+    await w.get('[data-testid="cfg-batch-size"]').setValue('530');
+    await flushPromises();
+    // the engine was asked for this batch's plan, and its refusal is shown with the batch that fits
+    expect(sent('freeze.plan').at(-1)).toMatchObject({ batchSize: 530, fineTuneLayers: 4 });
+    expect(w.get('[data-testid="train-memory"]').text()).toContain('≈ 6374 MiB (head and top 4, batch 530)');
+    const refusal = w.get('[data-testid="train-memory-refusal"]');
+    expect(refusal.attributes('role')).toBe('alert');
+    expect(refusal.text()).toContain('Use a batch of 300 or less.');
+    await w.get('[data-testid="cfg-batch-size"]').setValue('64');
+    await flushPromises();
+    expect(w.find('[data-testid="train-memory-refusal"]').exists()).toBe(false);
   });
 
   it('cannot start before a dataset and a model are chosen', async () => {

@@ -29,6 +29,17 @@ describe('backend selection', () => {
     }
   });
 
+  it("on wasm, every training gets the fast backward kernels, not only fine-tuning (a head's weight gradient is a product with a transposed operand)", async () => {
+    const choice = await initBackend('auto');
+    if (choice.name !== 'wasm') return; // tfjs-node has its own kernels
+    // registered by initBackend itself, before anything fine-tunes
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const dy = tf.tensor2d([1, 0, 2, 1, 0, 3], [3, 2]);
+    expect(Array.from(tf.matMul(x, dy, true, false).dataSync())).toEqual([7, 18, 10, 22]);
+    tf.dispose([x, dy]);
+  });
+
   it('computes correctly on the chosen backend and leaves no foreign process handlers', async () => {
     await initBackend('auto');
     const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0]);

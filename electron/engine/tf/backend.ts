@@ -185,6 +185,9 @@ export async function initBackend(pref: BackendPreference = 'auto'): Promise<Bac
         choice.noGpuReason = noGpuReasonFor(c.provider, c.gpu, attempts);
         if (c.gpu) choice.reason = `${choice.reason}; ${choice.noGpuReason}`;
       }
+      // wasm's slow backward kernels (a matrix product with a transposed operand: the head's
+      // weight gradient) get their fast paths for every training, not only for fine-tuning
+      if (c.name === 'wasm') registerWasmConvGradients();
       current = choice;
       return current;
     } catch (e) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultTrainConfig, type TrainConfig } from '../../../shared/run';
 import { initBackend } from '../tf/backend';
-import { buildHead, headLogits } from './head';
+import { buildHead, dropoutMask, headLogits } from './head';
 import { headNet } from './net';
 import { seededRandom } from './rng';
 import { evaluateSource, trainHead, type FeatureSource, type TrainState } from './trainHead';
@@ -131,6 +131,24 @@ describe('training a new head on bottleneck features', () => {
     expect(read()).not.toEqual(read('1:1:0'));
     tf.dispose(x);
     head.dispose();
+  });
+
+  it('a dropout mask drops the rate of the values and scales the rest so the mean stays 1; a seed a character apart draws another', () => {
+    const read = (rate: number, seed: string) => tf.tidy(() => Array.from(dropoutMask([100, 100], rate, seed).dataSync()));
+    for (const rate of [0.1, 0.3, 0.5, 0.9]) {
+      const m = read(rate, `42:3:${rate}/head_dropout`);
+      const dropped = m.filter((v) => v === 0).length / m.length;
+      expect(Math.abs(dropped - rate)).toBeLessThan(0.02);
+      expect(new Set(m.filter((v) => v !== 0).map((v) => v.toFixed(5)))).toEqual(new Set([(1 / (1 - rate)).toFixed(5)]));
+      expect(Math.abs(m.reduce((a, b) => a + b, 0) / m.length - 1)).toBeLessThan(0.05);
+    }
+    const a = read(0.5, '42:3:0/head_dropout');
+    expect(read(0.5, '42:3:0/head_dropout')).toEqual(a);
+    const b = read(0.5, '42:3:1/head_dropout');
+    // independent masks agree on about half the positions at rate 0.5
+    const same = a.filter((v, i) => v === b[i]).length / a.length;
+    expect(same).toBeGreaterThan(0.45);
+    expect(same).toBeLessThan(0.55);
   });
 
   it('predicts what the saved layers model predicts', () => {

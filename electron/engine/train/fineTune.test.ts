@@ -69,6 +69,35 @@ describe('where a network can be split for fine-tuning', () => {
   });
 });
 
+describe("a ReLU6's gradient in the fine-tuned top", () => {
+  it('is what TF.js computed, at 0 and at 6 too, without the comparison kernels wasm runs as plain loops', async () => {
+    const features = tfl.input({ shape: [2, 3, 2] });
+    const relu = tfl.layers.reLU({ maxValue: 6, name: 'r6' });
+    const c2 = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: 'c2', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) });
+    const out = c2.apply(relu.apply(features) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+    // the split is the features' own input layer: the ReLU and c2 are the top
+    const net = tfl.model({ inputs: features, outputs: out });
+    // values below 0, at 0, between, at 6 and above
+    const f = tf.tensor4d([-1, 0, 0.5, 6, 7, 3, -0.25, 5.999, 6.001, 1e-7, 12, 2], [1, 2, 3, 2]);
+    const weights = tf.tensor4d(
+      Array.from({ length: 18 }, (_, i) => (i % 7) - 3),
+      [1, 2, 3, 3],
+    );
+    const loss = (m: tfl.LayersModel) => (x: tf.Tensor) => tf.sum(tf.mul(m.apply(x, { training: false }) as tf.Tensor, weights));
+    const before = { value: Array.from((net.predict(f) as tf.Tensor).dataSync()), grad: Array.from(tf.grad(loss(net))(f).dataSync()) };
+    const top = buildTop(net, net.layers[0]!.name, 'c2');
+    expect(Array.from((top.predict(f) as tf.Tensor).dataSync())).toEqual(before.value);
+    const grad = tf.grad(loss(top))(f);
+    expect(Array.from(grad.dataSync())).toEqual(before.grad);
+    // through 0 < x ≤ 6 only: at -1, 0, 6.001, 7 and 12 nothing passes
+    const passed = Array.from(grad.dataSync()).map((v) => v !== 0);
+    expect(passed).toEqual([false, false, true, true, false, true, false, true, false, true, false, true]);
+    const profile = await tf.profile(() => tf.grad(loss(top))(f));
+    expect(profile.kernels.map((k) => k.name)).not.toContain('LogicalAnd');
+    expect(profile.kernels.map((k) => k.name)).toContain('Step');
+  });
+});
+
 describe('a fine-tuning batch that does not fit', () => {
   const MiB = 2 ** 20;
   const footprint = { fixed: 100 * MiB, perImage: 10 * MiB };

@@ -101,6 +101,7 @@ export function buildTop(model: tfl.LayersModel, split: string, cut: string): tf
     values.set(l.name, l.apply(ins.length === 1 ? ins[0]! : ins) as tfl.SymbolicTensor);
     l.trainable = l.getClassName() !== 'BatchNormalization';
     if (!l.trainable) giveScale(l, values.get(l.name)!.shape.length);
+    if (l.getClassName() === 'ReLU') clippedReluGradient(l);
   }
   return tfl.model({ inputs: input, outputs: values.get(cut)!, name: 'fine_tuned_top' });
 }
@@ -118,6 +119,31 @@ function giveScale(l: tfl.layers.Layer, rank: number): void {
   if (bn.gamma != null || channels == null || (bn.axis !== -1 && bn.axis !== rank - 1)) return;
   const ones = tf.keep(tf.ones([channels]));
   bn.gamma = { read: () => ones };
+}
+
+/**
+ * A ReLU with a ceiling (MobileNet's ReLU6) computes clip(relu(x), 0, max), and TF.js takes the
+ * clip's gradient through GreaterEqual, LessEqual, LogicalAnd and Select: wasm runs those as
+ * plain loops, 30 ms for a batch of 32 on a 7×7×960 layer, a fifth of a MobileNetV2 top's
+ * step. The layer keeps its forward ops and gets the same gradient in fast kernels:
+ * dy · (step(x) − step(x − max)), which is dy where 0 < x ≤ max and 0 elsewhere, as before
+ * (relu's gradient is dy where x > 0, the clip's where relu(x) ≤ max). Its config, and what it
+ * computes, do not change; the instance is the backbone's, whose forward pass stays the same.
+ */
+function clippedReluGradient(l: tfl.layers.Layer): void {
+  const layer = l as unknown as { maxValue?: number | null; call: (inputs: tf.Tensor | tf.Tensor[], kwargs: unknown) => tf.Tensor };
+  const max = layer.maxValue;
+  if (max == null || !Number.isFinite(max) || max <= 0) return;
+  // customGrad hands the input and the save function in one list
+  const clipped = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x]);
+    return {
+      value: tf.clipByValue(tf.relu(x), 0, max),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, tf.sub(tf.step(saved!), tf.step(tf.sub(saved!, max)))),
+    };
+  });
+  layer.call = (inputs) => clipped(Array.isArray(inputs) ? inputs[0]! : inputs);
 }
 
 export function trainableParams(model: tfl.LayersModel): number {

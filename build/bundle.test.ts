@@ -77,7 +77,8 @@ describe('the desktop build', () => {
     expect(r.stdout).toMatch(/Usage: transfer-lab/);
   });
 
-  it('trains a real network with the bundled engine and its bundled extraction worker', async () => {
+  /** a training run through the bundled engine's entry, under plain Node: the job's end */
+  async function trainBundled(config: Record<string, unknown>): Promise<Extract<FromEngine, { type: 'event' }>> {
     const child = fork(path.join(root, 'electron', 'engine', 'service', 'testing', 'parentPortShim.mjs'), [built('main/engine.js')], {
       env: {
         ...process.env,
@@ -102,12 +103,35 @@ describe('the desktop build', () => {
         split: { val: 0.2, test: 0.2 },
         source: pretrainedModelDir('mobilenet_v2'),
         cut: null,
-        config: { epochs: 2, batchSize: 8, learningRate: 0.01, optimizer: 'adam', momentum: 0.9, seed: 1, patience: 5, head: { hiddenUnits: 0, dropout: 0 } },
+        config: {
+          epochs: 2,
+          batchSize: 8,
+          learningRate: 0.01,
+          optimizer: 'adam',
+          momentum: 0.9,
+          seed: 1,
+          patience: 5,
+          head: { hiddenUnits: 0, dropout: 0 },
+          ...config,
+        },
       },
     });
     const done = (await finished) as Extract<FromEngine, { type: 'event' }>;
     child.kill();
+    return done;
+  }
+
+  it('trains a real network with the bundled engine and its bundled extraction worker', async () => {
+    const done = await trainBundled({});
     // the bundled worker finds onnxruntime-node (external, a native module) and runs on it
     expect(done.payload).toMatchObject({ status: 'done', error: null, run: { extractor: { runtime: 'onnx' } } });
+  }, 240_000);
+
+  it('fine-tunes with the bundled worker thread sharing the batches, where there is a second core', async () => {
+    // 30 training images in batches of 16 over 8 epochs: 16 batches, two shards of 8
+    const done = await trainBundled({ epochs: 8, batchSize: 16, fineTuneLayers: 2, patience: 0 });
+    expect(done.payload).toMatchObject({ status: 'done', error: null });
+    const by = (done.payload as { run: { devices: { topLayers: { by: string } } } }).run.devices.topLayers.by;
+    expect(by).toBe(os.availableParallelism() > 1 ? '@tensorflow/tfjs-backend-wasm on 2 threads' : '@tensorflow/tfjs-backend-wasm');
   }, 240_000);
 });

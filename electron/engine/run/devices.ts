@@ -24,7 +24,7 @@ export function runDevices(
   backend: BackendFacts,
   extractor: ExtractorFacts,
   extraction: RunExtraction | null,
-  topLayers: { count: number; switched: string | null } | null,
+  topLayers: { count: number; switched: string | null; threads?: number } | null,
   training: { gpu: true } | { gpu: false; why: string } | null = null,
 ): RunDevices {
   const onBackend = (): DeviceUse =>
@@ -55,9 +55,14 @@ export function runDevices(
     return { frozenPart, ...(topLayers && topLayers.count > 0 ? { topLayers: gpu } : {}), head: gpu };
   }
   const withTrainingWhy = (u: DeviceUse): DeviceUse => (training && u.device === 'cpu' ? { ...u, why: [training.why, u.why].filter(Boolean).join('; ') } : u);
-  const devices: RunDevices = { frozenPart, head: withTrainingWhy(onBackend()) };
+  // fine-tuning's batches shared across threads train the top layers and the head alike
+  const threads = topLayers && topLayers.count > 0 && (topLayers.threads ?? 1) > 1 ? topLayers.threads! : 1;
+  const onThreads = (u: DeviceUse): DeviceUse => (threads > 1 ? { ...u, by: `${u.by} on ${threads} threads` } : u);
+  const devices: RunDevices = { frozenPart, head: withTrainingWhy(onThreads(onBackend())) };
   if (topLayers && topLayers.count > 0) {
-    devices.topLayers = withTrainingWhy(topLayers.switched ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched } : onBackend());
+    devices.topLayers = withTrainingWhy(
+      topLayers.switched ? { device: 'cpu', by: '@tensorflow/tfjs-backend-cpu', why: topLayers.switched } : onThreads(onBackend()),
+    );
   }
   return devices;
 }

@@ -69,6 +69,44 @@ describe('fine-tuning the top layers of a real network', () => {
     }
   });
 
+  it('shares its batches out to a worker thread where there is a second core, and still changes exactly the intended layers', async () => {
+    const logs: string[] = [];
+    const shared = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      // 36 training images in batches of 16 over 6 epochs: 18 batches, two shards of 8
+      config: { epochs: 6, batchSize: 16, learningRate: 0.01, fineTuneLayers: 4, patience: 0 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir,
+      outDir: path.join(work, 'run-shared'),
+      onEvent: (e) => {
+        if (e.type === 'log') logs.push(e.message);
+      },
+    });
+    const devices = shared.record.devices!;
+    if (os.availableParallelism() < 2) {
+      // one core: nothing to share with, and the record says nothing of threads
+      console.warn('one core here: the shared fine-tuning batches were not tried');
+      expect(devices.topLayers!.by).not.toMatch(/threads/);
+      return;
+    }
+    expect(logs).toContain('fine-tuning on 2 threads: each batch is shared out (wasm runs on one core)');
+    expect(logs.filter((l) => l.startsWith('fine-tuning goes on on one thread'))).toEqual([]);
+    expect(devices.topLayers!.by).toBe('@tensorflow/tfjs-backend-wasm on 2 threads');
+    expect(devices.head.by).toBe('@tensorflow/tfjs-backend-wasm on 2 threads');
+    expect(shared.record.epochs.every((e) => Number.isFinite(e.loss))).toBe(true);
+    const original = await tfl.loadLayersModel(fileSystemLoader(pretrainedModelDir('mobilenet_v2')));
+    const top = await tfl.loadLayersModel(fileSystemLoader(path.join(shared.runDir, 'top')));
+    try {
+      for (const name of shared.record.model.fineTune!.layers) expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(true);
+      for (const name of ['block_16_expand_BN', 'block_16_depthwise_BN', 'block_16_project_BN', 'Conv_1_bn'])
+        expect(changed(weightsOf(top, name), weightsOf(original, name)), name).toBe(false);
+    } finally {
+      original.dispose();
+      top.dispose();
+    }
+  }, 120_000);
+
   it('evaluates again from the cache to the same matrix, and a second run extracts nothing', async () => {
     const again = await evaluateRun(run.runDir, { cacheDir });
     expect(again.evaluation.confusionMatrix).toEqual(run.record.evaluation.confusionMatrix);

@@ -68,7 +68,7 @@ export async function finishRun(ctx: RunContext, run: TrainedRun): Promise<RunRe
     backend,
     extractor,
     features.extraction,
-    fine ? { count: fine.record.layers.length, switched: trained.gradientsSwitched } : null,
+    fine ? { count: fine.record.layers.length, switched: trained.gradientsSwitched, threads: trained.threads } : null,
     trained.training,
   );
   emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });

@@ -6,7 +6,9 @@ import { numTensors, rssMiB } from '../memory';
 import { ensureConvolutionGradients } from '../tf/backend';
 import { startWebgpuBackend } from '../tf/webgpu';
 import { fineTuneFootprint, wasmHeapRefusal } from '../train/fineTune';
+import { workerEntry } from '../extract/workerEntry';
 import { chooseTrainingDevice, trainOnWebgpu, type TrainingDevice } from '../train/gpuTraining';
+import { ParallelGradients, shardWorkers } from '../train/parallelGradients';
 import { fineTunedNet } from '../train/net';
 import { trainHead, type TrainResult } from '../train/trainHead';
 import { writeCheckpoint } from './checkpoint';
@@ -31,6 +33,8 @@ export interface Trained {
   training: TrainingDevice | null;
   /** the backend switched to for convolution gradients, said as a sentence; null when none was */
   gradientsSwitched: string | null;
+  /** the threads fine-tuning's batches were shared across at most (1: this one alone) */
+  threads: number;
   seconds: number;
 }
 
@@ -67,17 +71,50 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
   for (const m of resumeFrom?.epochs ?? []) emit({ type: 'epoch', ...m, epochs: config.epochs, rssMiB: rssMiB(), numTensors: numTensors() });
   const training = await trainingDevice(ctx, loaded, data);
   const trainSource = cachedFeatureSource(data.features.cache, data.train, { variants: config.augmentVariants, seed: config.seed });
+  // the memory a fine-tuning batch leaves free on wasm, for shard workers; null off wasm
+  let spareBytes: number | null = null;
   if (fine && !training?.gpu && tf.getBackend() === 'wasm') {
     const batch = Math.min(config.batchSize, trainSource.size);
     const footprint = fineTuneFootprint(fine.backbone, fine.record.split, plan.cut, fine.record.trainableParams);
     const held = tf.memory().numBytes;
     const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length ?? held;
-    const refusal = wasmHeapRefusal(footprint, batch, { heldBytes: held, heapBytes: heap, availableBytes: availableMemoryBytes() }, fine.record.layers.length);
+    const available = availableMemoryBytes();
+    const refusal = wasmHeapRefusal(footprint, batch, { heldBytes: held, heapBytes: heap, availableBytes: available }, fine.record.layers.length);
     if (refusal) throw refusal;
+    spareBytes = available - footprint.fixed - batch * footprint.perImage;
   }
   const gradients = fine && !training?.gpu ? await ensureConvolutionGradients() : null;
   if (gradients) resources.onDispose(gradients.restore);
   if (gradients?.switched) emit({ type: 'log', level: 'info', message: gradients.switched });
+  // wasm runs its kernels on one core: fine-tuning's batches are shared out to worker threads
+  const shards =
+    fine && spareBytes !== null && !gradients?.switched
+      ? ParallelGradients.start(
+          await workerEntry(),
+          {
+            modelDir: loaded.model.dir,
+            split: fine.record.split,
+            cut: plan.cut,
+            pooling: plan.pooling,
+            headInputDim: plan.featureDim,
+            classCount: scan.classes.length,
+            head: config.head,
+            seed: config.seed,
+          },
+          shardWorkers({
+            batchSize: Math.min(config.batchSize, trainSource.size),
+            steps: (config.epochs - (resumeFrom?.epochs.length ?? 0)) * Math.ceil(trainSource.size / config.batchSize),
+            // each worker holds the network (its weights, read and built: twice) and a wasm runtime; the batch's activations are shared out
+            spareBytes,
+            workerBytes: 2 * fine.backbone.countParams() * 4 + 128 * 2 ** 20,
+          }),
+          (why) => emit({ type: 'log', level: 'warn', message: `fine-tuning goes on on one thread: ${why}` }),
+        )
+      : null;
+  if (shards) {
+    resources.onDispose(() => shards.dispose());
+    emit({ type: 'log', level: 'info', message: `fine-tuning on ${shards.planned} threads: each batch is shared out (wasm runs on one core)` });
+  }
   const train = () =>
     trainHead({
       ...(fine
@@ -101,6 +138,7 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
         }),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(resumeFrom ? { resume: resumeFrom } : {}),
+      ...(shards ? { gradients: shards } : {}),
       onCheckpoint: async (epoch, state, stopped) => {
         // a head trains hundreds of epochs a second: write at most once a second, the last, and at a stop
         if (!stopped && epoch < config.epochs && performance.now() - lastCheckpoint < 1000) return;
@@ -110,10 +148,16 @@ export async function trainPhase(ctx: RunContext, scan: DatasetScan, loaded: Loa
         await writeCheckpoint(runDir, epoch, s);
       },
     });
-  const result = training?.gpu ? await trainOnWebgpu(train) : await train();
+  let result: TrainResult;
+  try {
+    result = training?.gpu ? await trainOnWebgpu(train) : await train();
+  } finally {
+    // the workers hold a whole network each: they go as soon as training ends
+    await shards?.dispose();
+  }
   resources.ownNet(result.net);
   const seconds = since(t);
   if (result.cancelled) throw stoppedTraining(runDir);
   emit({ type: 'log', level: 'info', message: trainingEnd(result, config, data.val.length > 0) });
-  return { result, training, gradientsSwitched: gradients?.switched ?? null, seconds };
+  return { result, training, gradientsSwitched: gradients?.switched ?? null, threads: shards?.mostThreads ?? 1, seconds };
 }

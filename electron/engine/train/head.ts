@@ -40,8 +40,10 @@ export function buildHead(featureDim: number, classCount: number, cfg: HeadConfi
  *
  * `dropoutSeed` turns dropout on with that seed. The layer's own seed would give every batch
  * the same mask (TF.js seeds its generator anew on each call), so the caller seeds each batch.
+ * `rows`: these images are rows `offset…` of a batch of `total` (a shard of it trained on another
+ * thread), and take those rows of the batch's mask.
  */
-export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: string): tf.Tensor2D {
+export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows): tf.Tensor2D {
   return tf.tidy(() => {
     let y: tf.Tensor2D = x;
     head.layers.forEach((layer, i) => {
@@ -56,11 +58,17 @@ export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: 
         else if (!(activation === 'linear' || (activation === 'softmax' && i === head.layers.length - 1)))
           throw new Error(`The head's layer ${layer.name} has a ${String(activation)} activation this engine does not train.`);
       } else if (kind === 'Dropout') {
-        if (dropoutSeed !== undefined) y = tf.mul(y, dropoutMask(y.shape, cfg.rate as number, `${dropoutSeed}/${layer.name}`));
+        if (dropoutSeed !== undefined) y = tf.mul(y, dropoutMask(y.shape, cfg.rate as number, `${dropoutSeed}/${layer.name}`, rows));
       } else throw new Error(`The head has a ${kind} layer (${layer.name}) this engine does not train.`);
     });
     return y;
   });
+}
+
+/** a shard's place in its batch: rows `offset` to `offset + n` of `total` */
+export interface BatchRows {
+  offset: number;
+  total: number;
 }
 
 /**
@@ -70,7 +78,7 @@ export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: 
  * for a batch of 32 × 1280 on wasm, a third of a head step. Here one xorshift pass in
  * JavaScript (its state started by the seed's hash, mixed) and one multiplication.
  */
-export function dropoutMask(shape: readonly [number, number], rate: number, seed: string): tf.Tensor2D {
+export function dropoutMask(shape: readonly [number, number], rate: number, seed: string, rows: BatchRows = { offset: 0, total: shape[0] }): tf.Tensor2D {
   const keep = 1 - rate;
   const scale = 1 / keep;
   const threshold = keep * 4294967296;
@@ -79,12 +87,14 @@ export function dropoutMask(shape: readonly [number, number], rate: number, seed
   s = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
   s = Math.imul(s ^ (s >>> 13), 0xc2b2ae35);
   s = (s ^ (s >>> 16)) | 0 || 1;
+  // the draws of the rows before this shard's are made and dropped, so each row gets what it would in the whole batch
+  const skip = rows.offset * shape[1];
   const mask = new Float32Array(shape[0] * shape[1]);
-  for (let i = 0; i < mask.length; i++) {
+  for (let i = -skip; i < mask.length; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    if (s >>> 0 < threshold) mask[i] = scale;
+    if (i >= 0 && s >>> 0 < threshold) mask[i] = scale;
   }
   return tf.tensor2d(mask, [shape[0], shape[1]]);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { headLogits } from './head';
+import { headLogits, type BatchRows } from './head';
 
 /**
  * What trains on the cached features: the new head alone, or fine-tuned top layers of the
@@ -17,7 +17,7 @@ export interface ClassifierNet {
    * the logits [n, classes] the probabilities come from; a `dropoutSeed` means training:
    * dropout on, with that batch's mask (BatchNorm stays in inference mode)
    */
-  logits(features: tf.Tensor2D, dropoutSeed?: string): tf.Tensor2D;
+  logits(features: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows): tf.Tensor2D;
   /** variables to train, with their learning rate as a factor of the configured one */
   groups(): { variables: tf.Variable[]; learningRateFactor: number }[];
   getWeights(): tf.Tensor[];
@@ -29,7 +29,7 @@ export interface ClassifierNet {
 const probabilities = (logits: (x: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor2D) => tf.tidy(() => tf.softmax(logits(x)));
 
 export function headNet(head: tfl.Sequential): ClassifierNet {
-  const logits = (x: tf.Tensor2D, dropoutSeed?: string) => headLogits(head, x, dropoutSeed);
+  const logits = (x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows) => headLogits(head, x, dropoutSeed, rows);
   return {
     head,
     top: null,
@@ -49,12 +49,12 @@ export function headNet(head: tfl.Sequential): ClassifierNet {
 export function fineTunedNet(top: tfl.LayersModel, pooling: 'avg' | 'none', head: tfl.Sequential, learningRateFactor: number): ClassifierNet {
   const inShape = (top.inputs[0]!.shape as (number | null)[]).slice(1) as number[];
   const topCount = top.getWeights().length;
-  const logits = (x: tf.Tensor2D, dropoutSeed?: string) =>
+  const logits = (x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows) =>
     tf.tidy(() => {
       // the top runs in inference mode always: its BatchNorm keeps the statistics it learnt on ImageNet
       let y = top.apply(tf.reshape(x, [x.shape[0], ...inShape]), { training: false }) as tf.Tensor;
       if (y.rank === 4) y = pooling === 'avg' ? tf.mean(y, [1, 2]) : tf.reshape(y, [y.shape[0]!, -1]);
-      return headLogits(head, y as tf.Tensor2D, dropoutSeed);
+      return headLogits(head, y as tf.Tensor2D, dropoutSeed, rows);
     });
   return {
     head,

@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
 import { readTrainConfig } from '../../../shared/trainConfig';
+import { crossEntropy, shardGradients, type ShardGradients } from './gradients';
 import { buildHead } from './head';
 import { headNet, type ClassifierNet } from './net';
 import { seededRandom, shuffleInPlace } from './rng';
@@ -42,6 +43,8 @@ export interface TrainOptions {
   onCheckpoint?: (epoch: number, state: () => Promise<TrainState>, stopped?: boolean) => Promise<void>;
   /** what trains around the new head (default: the head alone on the features) */
   net?: { headInputDim: number; wrap: (head: tfl.Sequential) => ClassifierNet };
+  /** where each batch's gradients are computed (default: on this thread) */
+  gradients?: BatchGradients;
 }
 
 /** Everything needed to go on training after the last finished epoch, as plain data. */
@@ -73,9 +76,6 @@ export interface TrainResult {
   stoppedEarly: boolean;
   cancelled: boolean;
 }
-
-/** mean categorical cross-entropy, taken on the logits (stable without clipping, and fewer kernels than on probabilities) */
-const crossEntropy = (labels: tf.Tensor2D, logits: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
 
 function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
   const lr = cfg.learningRate * factor;
@@ -117,6 +117,26 @@ export async function evaluateSource(
 type Groups = ReturnType<ClassifierNet['groups']>;
 
 /**
+ * Where a batch's gradients are computed: on this thread (the default), or split across threads
+ * (parallelGradients.ts: data-parallel fine-tuning on wasm, whose kernels run on one core).
+ */
+export interface BatchGradients {
+  compute(
+    net: ClassifierNet,
+    variables: tf.Variable[],
+    x: Float32Array,
+    labels: readonly number[],
+    classCount: number,
+    dropoutSeed: string,
+  ): Promise<ShardGradients>;
+}
+
+const onThisThread: BatchGradients = {
+  compute: (net, variables, x, labels, classCount, dropoutSeed) =>
+    shardGradients(net, variables, x, labels, classCount, dropoutSeed, { offset: 0, total: labels.length }),
+};
+
+/**
  * one mini-batch: the forward pass, the gradients, each group's optimizer step; its tensors are
  * freed even when a step throws. `dropoutSeed` gives the batch its own dropout mask.
  */
@@ -129,39 +149,25 @@ async function trainStep(
   epoch: number,
   classCount: number,
   dropoutSeed: string,
+  gradients: BatchGradients,
 ): Promise<{ loss: number; hits: number }> {
-  const x = src.read(idx, epoch);
-  const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
-  const labels = tf.tensor1d(
-    idx.map((i) => src.labels[i]!),
-    'int32',
-  );
-  const oneHot = tf.oneHot(labels, classCount) as tf.Tensor2D;
-  let hits: tf.Tensor | undefined;
-  let loss: tf.Scalar | undefined;
+  const variables = groups.flatMap((g) => g.variables);
+  const labels = idx.map((i) => src.labels[i]!);
+  const step = await gradients.compute(net, variables, src.read(idx, epoch), labels, classCount, dropoutSeed);
   try {
-    const step = tf.variableGrads(
-      () => {
-        const logits = net.logits(xs, dropoutSeed);
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'float32')));
-        return crossEntropy(oneHot, logits);
-      },
-      groups.flatMap((g) => g.variables),
-    );
-    loss = step.value;
-    try {
-      groups.forEach((g, i) => {
-        const mine: tf.NamedTensorMap = {};
-        for (const v of g.variables) if (step.grads[v.name]) mine[v.name] = step.grads[v.name]!;
-        optimizers[i]!.applyGradients(mine);
-      });
-    } finally {
-      tf.dispose(step.grads);
-    }
-    return { loss: (await loss.data())[0]!, hits: hits ? (await hits.data())[0]! : 0 };
+    let at = 0;
+    groups.forEach((g, i) => {
+      const mine: tf.NamedTensorMap = {};
+      for (const v of g.variables) {
+        const grad = step.grads[at++];
+        if (grad) mine[v.name] = grad;
+      }
+      optimizers[i]!.applyGradients(mine);
+    });
   } finally {
-    tf.dispose([xs, labels, oneHot, loss, hits] as tf.Tensor[]);
+    tf.dispose(step.grads.filter((g): g is tf.Tensor => g !== null));
   }
+  return { loss: step.loss, hits: step.hits };
 }
 
 /**
@@ -252,7 +258,7 @@ async function trainNet(net: ClassifierNet, opts: TrainOptions, config: TrainCon
           break;
         }
         const idx = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
-        const step = await trainStep(net, groups, optimizers, train, idx, epoch, classCount, `${config.seed}:${epoch}:${b}`);
+        const step = await trainStep(net, groups, optimizers, train, idx, epoch, classCount, `${config.seed}:${epoch}:${b}`, opts.gradients ?? onThisThread);
         lossSum += step.loss * idx.length;
         correct += step.hits;
         samplesSeen += idx.length;

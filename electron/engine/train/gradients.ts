@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchRows } from './head';
+import type { ClassifierNet } from './net';
+
+/** one shard's gradients, one per variable in the order asked (null: none reached it), and its mean loss and hits */
+export interface ShardGradients {
+  grads: (tf.Tensor | null)[];
+  n: number;
+  loss: number;
+  hits: number;
+}
+
+/** mean categorical cross-entropy, taken on the logits (stable without clipping, and fewer kernels than on probabilities) */
+export const crossEntropy = (labels: tf.Tensor2D, logits: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+
+/**
+ * The forward pass and the gradients of the mean loss over `n` images (`x`: their features,
+ * [n, featureDim]), for `variables`. `rows` places them in their batch, for the dropout mask.
+ * Every tensor made here but the gradients is freed, even when it throws.
+ */
+export async function shardGradients(
+  net: ClassifierNet,
+  variables: tf.Variable[],
+  x: Float32Array,
+  labels: readonly number[],
+  classCount: number,
+  dropoutSeed: string,
+  rows: BatchRows,
+): Promise<ShardGradients> {
+  const n = labels.length;
+  const xs = tf.tensor2d(x, [n, x.length / n]);
+  const ys = tf.tensor1d(labels as number[], 'int32');
+  const oneHot = tf.oneHot(ys, classCount) as tf.Tensor2D;
+  let hits: tf.Tensor | undefined;
+  let loss: tf.Scalar | undefined;
+  try {
+    const step = tf.variableGrads(() => {
+      const logits = net.logits(xs, dropoutSeed, rows);
+      hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), ys), 'float32')));
+      return crossEntropy(oneHot, logits);
+    }, variables);
+    loss = step.value;
+    const grads = variables.map((v) => step.grads[v.name] ?? null);
+    // reads are asynchronous: on TF.js's WebGPU backend in Node a synchronous read throws
+    return { grads, n, loss: (await loss.data())[0]!, hits: hits ? (await hits.data())[0]! : 0 };
+  } finally {
+    tf.dispose([xs, ys, oneHot, loss, hits] as tf.Tensor[]);
+  }
+}
+
+/**
+ * The batch's gradients from its shards': each shard's loss is its own images' mean, so the
+ * batch's mean gradient is the shards' weighted by their share of the images. The shards'
+ * tensors are freed.
+ */
+export function combineShards(shards: ShardGradients[]): ShardGradients {
+  if (shards.length === 1) return shards[0]!;
+  const n = shards.reduce((a, s) => a + s.n, 0);
+  const grads = shards[0]!.grads.map((_, i) => {
+    const parts = shards.flatMap((s) => (s.grads[i] ? [s] : []));
+    return parts.length ? tf.tidy(() => tf.addN(parts.map((s) => tf.mul(s.grads[i]!, s.n / n)))) : null;
+  });
+  for (const s of shards) tf.dispose(s.grads.filter((g): g is tf.Tensor => g !== null));
+  return {
+    grads,
+    n,
+    loss: shards.reduce((a, s) => a + s.loss * s.n, 0) / n,
+    hits: shards.reduce((a, s) => a + s.hits, 0),
+  };
+}

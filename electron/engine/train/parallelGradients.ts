@@ -17,12 +17,14 @@ import type { BatchGradients } from './trainHead';
  * shard's gradient depends on its own images alone, and each shard takes its rows of the
  * batch's dropout mask: the result is the single-thread one up to the order of float sums.
  *
- * The workers start in the background; batches run on this thread until they are ready. A
- * worker that fails (or dies) hands its shard back to this thread, and training goes on here
- * alone from then on, with the reason told once.
+ * The workers start with the first batch, which waits for them (about a second), so that every
+ * batch of a run is shared the same way and the same seed gives the same run on the same
+ * machine. A worker that fails (or dies) hands its shard back to this thread, and training goes
+ * on here alone from then on, with the reason told once.
  */
 export class ParallelGradients implements BatchGradients {
   private helpers: Helper[] = [];
+  private started: Promise<void> | null = null;
   private stoppedWhy: string | null = null;
   private nextId = 1;
   /** the most threads a batch was computed on */
@@ -43,10 +45,21 @@ export class ParallelGradients implements BatchGradients {
     return count > 0 ? new ParallelGradients(entry, data, count, onFallback) : null;
   }
 
-  private launch(variables: tf.Variable[]): void {
-    if (this.helpers.length || this.stoppedWhy) return;
-    const data: GradientWorkerData = { role: 'gradients', ...this.data, shapes: variables.map((v) => v.shape) };
-    this.helpers = Array.from({ length: this.count }, () => new Helper(this.entry, data, (why) => this.stop(why)));
+  /** the workers, started once; resolves when every one is ready or has failed (after which none is used) */
+  private launch(variables: tf.Variable[]): Promise<void> {
+    if (!this.started) {
+      const data: GradientWorkerData = { role: 'gradients', ...this.data, shapes: variables.map((v) => v.shape) };
+      this.helpers = Array.from({ length: this.count }, () => new Helper(this.entry, data, (why) => this.stop(why)));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.stop(`the fine-tuning workers had not started after ${startLimitSeconds} s`);
+          resolve();
+        }, startLimitSeconds * 1000);
+      });
+      this.started = Promise.race([Promise.all(this.helpers.map((h) => h.started)).then(() => undefined), late]).finally(() => clearTimeout(timer));
+    }
+    return this.started;
   }
 
   /** the threads asked for: this one and the workers */
@@ -78,7 +91,7 @@ export class ParallelGradients implements BatchGradients {
     classCount: number,
     dropoutSeed: string,
   ): Promise<ShardGradients> {
-    this.launch(variables);
+    await this.launch(variables);
     const n = labels.length;
     const helpers = this.ready().slice(0, n - 1);
     const local = (from: number, to: number) =>
@@ -165,10 +178,16 @@ export function shardWorkers(o: { batchSize: number; steps: number; cores?: numb
   return Math.max(0, Math.min(cores - 1, 3, Math.floor(o.batchSize / 8) - 1, byMemory));
 }
 
+/** how long the first batch waits for the workers to start before going on alone */
+const startLimitSeconds = 60;
+
 /** one worker thread and its requests */
 class Helper {
   private readonly worker: Worker;
   ready = false;
+  /** true once ready, false if it failed or ended first */
+  readonly started: Promise<boolean>;
+  private settle: (ok: boolean) => void = () => undefined;
   /** asked to close: its end is no failure */
   private closing = false;
   private ended = false;
@@ -176,16 +195,20 @@ class Helper {
   private readonly exited: Promise<void>;
 
   constructor(entry: URL, data: GradientWorkerData, onFailure: (why: string) => void) {
+    this.started = new Promise((resolve) => (this.settle = resolve));
     this.worker = new Worker(entry, { workerData: data, stdout: false, stderr: false });
     const fail = (why: string) => {
       this.ready = false;
+      this.settle(false);
       for (const w of this.waiting.values()) w.reject(new Error(why));
       this.waiting.clear();
       if (!this.closing) onFailure(why);
     };
     this.worker.on('message', (m: FromGradientWorker) => {
-      if (m.type === 'ready') this.ready = true;
-      else if (m.type === 'grads') {
+      if (m.type === 'ready') {
+        this.ready = true;
+        this.settle(true);
+      } else if (m.type === 'grads') {
         this.waiting.get(m.id)?.resolve(m);
         this.waiting.delete(m.id);
       } else if (m.type === 'failed') fail(`a fine-tuning worker failed: ${m.message}`);

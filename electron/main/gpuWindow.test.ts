@@ -127,12 +127,17 @@ describe('main, the engine and the GPU window together', () => {
 
   it("hands each end of one channel to the window and the engine; the engine's requests reach the page and back without main", async () => {
     fakeEngine.forks.length = 0;
+    // the ports the engines were handed: a restarted engine's client must wait for its own
+    let enginePorts = 0;
     fakeEngine.child = (p: FakeUtilityProcess) =>
       void serveEngine(
         p.port,
         () => ({ handlers: {}, close: async () => undefined }),
         (code) => p.exit(code),
-        (gpuPort) => setGpuWindowPort(gpuPort as AppPortLike),
+        (gpuPort) => {
+          enginePorts++;
+          setGpuWindowPort(gpuPort as AppPortLike);
+        },
       );
     const gpu = linkGpuWindow(files, () => engine ?? null, vi.fn());
     engine = new EngineProcess({ entry: '/app/out/main/engine.js', env: {}, onEvent: () => undefined, onStarted: () => gpu.engineStarted() });
@@ -157,6 +162,8 @@ describe('main, the engine and the GPU window together', () => {
     // the engine dies and comes back: the new one gets a port of its own, to the same window
     fakeEngine.forks[0]!.exit(9);
     await vi.waitFor(() => expect(served).toHaveLength(2), { timeout: 3000 });
+    // the dead engine's port may still be the one set until the new engine's arrives (seen on a busy machine)
+    await vi.waitFor(() => expect(enginePorts).toBe(2), { timeout: 3000 });
     await vi.waitFor(() => expect(hasGpuWindow()).toBe(true));
     const again = new GpuWindowClient(openGpuWindowChannel()!);
     expect((await again.adapter()).adapter?.device).toBe('NVIDIA H200');

@@ -163,6 +163,24 @@ describe('the Train form', () => {
     expect(w.find('[data-testid="train-stop"]').exists()).toBe(true);
   });
 
+  it('keeps what is being typed in a field when the memory line changes under it (a plan that arrives late)', async () => {
+    const { w } = await ready();
+    await flushPromises();
+    // the engine answers the next plan only when told
+    let answer: () => void = () => undefined;
+    handle('freeze.plan', ({ batchSize, fineTuneLayers }) => new Promise((resolve) => (answer = () => resolve(planFor(batchSize, fineTuneLayers ?? 0)))));
+    await w.get('[data-testid="cfg-fine-tune"]').setValue('4');
+    // typed, not yet committed (no change event: the field still has the focus)
+    const epochs = w.get('[data-testid="cfg-epochs"]').element as HTMLInputElement;
+    epochs.value = '14';
+    answer();
+    await flushPromises();
+    expect(w.get('[data-testid="train-memory"]').text()).toContain('head and top 4');
+    expect(epochs.value).toBe('14');
+    await w.get('[data-testid="cfg-epochs"]').trigger('change');
+    expect(useTrainConfigStore().config.epochs).toBe(14);
+  });
+
   it("shows the engine's refusal to start, and a run that failed, as messages", async () => {
     fail('train.start', { code: 'OUT_OF_MEMORY', message: 'Not enough memory for batch 4096.', hint: 'Lower the batch size.' });
     const { w } = await ready();

@@ -57,6 +57,8 @@ const click = async (testid: string) => {
   await flushPromises();
 };
 const key = async (k: string) => {
+  // the dialog takes the focus a tick after it opens (a busy machine has shown the key arrive first)
+  if (dialog()) await vi.waitFor(() => expect(dialog()!.contains(document.activeElement)).toBe(true));
   (document.activeElement ?? dialog()!).dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
   await flushPromises();
 };

@@ -89,6 +89,22 @@ describe('the Freeze step’s plan', () => {
     expect(w.get('[data-testid="cache-size"]').text()).toContain('61.3 KiB per image');
   });
 
+  it('keeps a number being typed in the fine-tune field when a plan arrives under it', async () => {
+    const w = await mountWith(headOnly('out_relu', [7, 7, 1280]));
+    let answer: () => void = () => undefined;
+    handle('freeze.plan', () => new Promise<FreezePlan>((resolve) => (answer = () => resolve(fineTuned()))));
+    const pending = useFreezeStore().refreshPlan();
+    await flushPromises();
+    // typed, not yet committed: the field still has the focus
+    const field = w.get('[data-testid="freeze-fine-tune"]').element as HTMLInputElement;
+    field.value = '6';
+    answer();
+    await pending;
+    await flushPromises();
+    expect(w.find('[data-testid="fine-tune-plan"]').exists()).toBe(true);
+    expect(field.value).toBe('6');
+  });
+
   it('says, under the training memory, when the batch would not fit and which batch would', async () => {
     expect((await mountWith(fineTuned())).find('[data-testid="memory-refusal"]').exists()).toBe(false);
     resetApi();

@@ -87,6 +87,25 @@ describe('the Dataset step', () => {
     expect(sent('dataset.scan')[1]).toEqual({ path: '/data/pets', split: { val: 0.1, test: 0.3 } });
   });
 
+  it('keeps a split being typed while a scan starts and ends under it', async () => {
+    const { w } = await scanned();
+    let finish!: (s: DatasetScan) => void;
+    handle('dataset.scan', () => new Promise<DatasetScan>((r) => (finish = r)));
+    // typed, not yet committed: the field still has the focus
+    const val = w.get('[data-testid="split-val"]').element as HTMLInputElement;
+    val.value = '15';
+    await w.get('[data-testid="scan-button"]').trigger('click');
+    await flushPromises();
+    expect(w.get('[data-testid="rescan-button"]').attributes('disabled')).toBeDefined();
+    finish(sampleScan());
+    await flushPromises();
+    expect(val.value).toBe('15');
+    await w.get('[data-testid="split-val"]').trigger('change');
+    await w.get('[data-testid="split-editor"]').trigger('submit');
+    await flushPromises();
+    expect(sent('dataset.scan').at(-1)).toEqual({ path: '/data/pets', split: { val: 0.15, test: 0.2 } });
+  });
+
   it("shows the engine's refusal with its hint and keeps the folder typed", async () => {
     fail('dataset.scan', { code: 'DATASET_NOT_FOUND', message: 'No folder at /data/pest.', hint: 'Check the path.' });
     const { w } = await scanned('/data/pest');

@@ -93,7 +93,8 @@ export class ParallelGradients implements BatchGradients {
   ): Promise<ShardGradients> {
     await this.launch(variables);
     const n = labels.length;
-    const helpers = this.ready().slice(0, n - 1);
+    // a shard of fewer than 4 images costs more to send than to compute (a small last batch)
+    const helpers = this.ready().slice(0, Math.max(0, Math.floor(n / 4) - 1));
     const local = (from: number, to: number) =>
       shardGradients(net, variables, x.subarray(from * (x.length / n), to * (x.length / n)), labels.slice(from, to), classCount, dropoutSeed, {
         offset: from,

@@ -60,7 +60,9 @@ export function addInspectCommands(program: Command): void {
           process.stdout.write(`${JSON.stringify({ type: 'devices', ...report })}\n`);
           return;
         }
-        out.info(`CPU: ${report.cpu.cores} cores; images decoded on ${report.cpu.decodeThreads} threads`);
+        out.info(
+          `CPU: ${report.cpu.cores} cores; images decoded on ${report.cpu.decodeThreads} threads; fine-tuning on wasm shares its batches across up to ${report.cpu.fineTuneThreads} thread${report.cpu.fineTuneThreads > 1 ? 's' : ''}`,
+        );
         if (!report.adapters.length) out.info(`WebGPU adapters: none — ${report.noAdapterReason ?? 'none found'}`);
         for (const a of report.adapters) {
           out.info(

@@ -37,12 +37,12 @@ describe('transfer-lab devices', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-      cpu: { cores: number; decodeThreads: number };
+      cpu: { cores: number; decodeThreads: number; fineTuneThreads: number };
       adapters: { architecture: string; software: boolean; limits: { maxBufferSize: number } }[];
       runtimes: { name: string; loads: boolean; note?: string }[];
     };
     // the cores, and the decoding threads the command's entry gave the pool (on a stand-in for 16 cores)
-    expect(report.cpu).toEqual({ cores: os.availableParallelism(), decodeThreads: 16 });
+    expect(report.cpu).toEqual({ cores: os.availableParallelism(), decodeThreads: 16, fineTuneThreads: Math.min(4, os.availableParallelism()) });
     expect(report.adapters[0]).toMatchObject({ architecture: 'swiftshader', software: true });
     expect(report.adapters[0]!.limits.maxBufferSize).toBeGreaterThan(0);
     const byName = Object.fromEntries(report.runtimes.map((r) => [r.name, r]));

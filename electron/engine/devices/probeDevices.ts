@@ -1,4 +1,4 @@
-import { coreCount, decodeThreads } from '../util/cores';
+import { coreCount, decodeThreads, fineTuneThreads } from '../util/cores';
 import { dawnBlockedReason } from './dawnInElectron';
 
 /**
@@ -25,7 +25,8 @@ export interface RuntimeFacts {
 
 export interface DevicesReport {
   /** the cores, and the threads that decode images (libuv's pool, sized to the cores by the entries) */
-  cpu: { cores: number; decodeThreads: number };
+  /** the cores, the threads that decode images, and the most threads fine-tuning on wasm shares a batch across */
+  cpu: { cores: number; decodeThreads: number; fineTuneThreads: number };
   adapters: AdapterFacts[];
   /** why no adapter was found, when none was */
   noAdapterReason?: string;
@@ -206,5 +207,10 @@ export async function probeDevices(): Promise<DevicesReport> {
       }),
     );
   }
-  return { cpu: { cores: coreCount(), decodeThreads: decodeThreads() }, adapters, ...(noAdapterReason ? { noAdapterReason } : {}), runtimes };
+  return {
+    cpu: { cores: coreCount(), decodeThreads: decodeThreads(), fineTuneThreads: fineTuneThreads() },
+    adapters,
+    ...(noAdapterReason ? { noAdapterReason } : {}),
+    runtimes,
+  };
 }

@@ -1,9 +1,9 @@
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { FromGradientWorker, GradientWorkerData, ToGradientWorker } from './gradientProtocol';
 import { combineShards, shardGradients, type ShardGradients } from './gradients';
 import type { BatchRows } from './head';
+import { coreCount, fineTuneThreads } from '../util/cores';
 import type { ClassifierNet } from './net';
 import type { BatchGradients } from './trainHead';
 
@@ -173,10 +173,9 @@ export function shardBounds(n: number, k: number): [number, number][] {
  * (a worker's start, about a second of a core, would not pay).
  */
 export function shardWorkers(o: { batchSize: number; steps: number; cores?: number; spareBytes?: number; workerBytes?: number }): number {
-  const cores = o.cores ?? os.availableParallelism();
   if (o.steps < 16) return 0;
   const byMemory = o.spareBytes !== undefined && o.workerBytes ? Math.floor(o.spareBytes / o.workerBytes) : Number.POSITIVE_INFINITY;
-  return Math.max(0, Math.min(cores - 1, 3, Math.floor(o.batchSize / 8) - 1, byMemory));
+  return Math.max(0, Math.min(fineTuneThreads(o.cores ?? coreCount()) - 1, Math.floor(o.batchSize / 8) - 1, byMemory));
 }
 
 /** how long the first batch waits for the workers to start before going on alone */

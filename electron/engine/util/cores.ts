@@ -12,3 +12,12 @@ export function coreCount(): number {
 export function decodeThreads(): number {
   return Number(process.env.UV_THREADPOOL_SIZE) || 4;
 }
+
+/**
+ * the most threads fine-tuning on wasm shares a batch across (train/parallelGradients.ts): the
+ * run's own and a worker per core but one, at most 4 in all (each worker holds the network, and
+ * the optimizer's step stays on the run's thread)
+ */
+export function fineTuneThreads(cores: number = coreCount()): number {
+  return Math.max(1, Math.min(cores, 4));
+}

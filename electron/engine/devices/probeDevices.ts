@@ -24,8 +24,7 @@ export interface RuntimeFacts {
 }
 
 export interface DevicesReport {
-  /** the cores, and the threads that decode images (libuv's pool, sized to the cores by the entries) */
-  /** the cores, the threads that decode images, and the most threads fine-tuning on wasm shares a batch across */
+  /** the cores, the threads that decode images (libuv's pool, sized to the cores by the entries), and the most threads fine-tuning on wasm shares a batch across */
   cpu: { cores: number; decodeThreads: number; fineTuneThreads: number };
   adapters: AdapterFacts[];
   /** why no adapter was found, when none was */

@@ -56,7 +56,7 @@ export function runDevices(
   }
   const withTrainingWhy = (u: DeviceUse): DeviceUse => (training && u.device === 'cpu' ? { ...u, why: [training.why, u.why].filter(Boolean).join('; ') } : u);
   // fine-tuning's batches shared across threads train the top layers and the head alike
-  const threads = topLayers && topLayers.count > 0 && (topLayers.threads ?? 1) > 1 ? topLayers.threads! : 1;
+  const threads = topLayers && topLayers.count > 0 ? (topLayers.threads ?? 1) : 1;
   const onThreads = (u: DeviceUse): DeviceUse => (threads > 1 ? { ...u, by: `${u.by} on ${threads} threads` } : u);
   const devices: RunDevices = { frozenPart, head: withTrainingWhy(onThreads(onBackend())) };
   if (topLayers && topLayers.count > 0) {

@@ -34,5 +34,4 @@ export type FromGradientWorker =
   | { type: 'ready' }
   | { type: 'grads'; id: number; grads: (Float32Array | null)[]; n: number; loss: number; hits: number }
   /** a step (id) or the start (no id) failed: the worker is of no more use */
-  | { type: 'failed'; id?: number; message: string }
-  | { type: 'closed' };
+  | { type: 'failed'; id?: number; message: string };

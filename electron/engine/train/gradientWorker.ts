@@ -59,7 +59,7 @@ async function step(m: Extract<ToGradientWorker, { type: 'step' }>): Promise<voi
   const { net, variables } = built;
   try {
     tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape, 'float32'))));
-    const r = await shardGradients(net, variables, m.x, m.labels, spec.classCount, m.dropoutSeed, m.rows);
+    const r = await shardGradients({ net, variables, x: m.x, labels: m.labels, classCount: spec.classCount, dropoutSeed: m.dropoutSeed }, m.rows);
     const grads = r.grads.map((g) => (g ? ownBuffer(g.dataSync() as Float32Array) : null));
     tf.dispose(r.grads.filter((g): g is tf.Tensor => g !== null));
     send(
@@ -79,7 +79,6 @@ port.on('message', (m: ToGradientWorker) => {
       await booting;
       built?.net.dispose();
       built?.backbone.dispose();
-      send({ type: 'closed' });
       port.close();
     });
 });

@@ -13,19 +13,34 @@ export interface ShardGradients {
 /** mean categorical cross-entropy, taken on the logits (stable without clipping, and fewer kernels than on probabilities) */
 export const crossEntropy = (labels: tf.Tensor2D, logits: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
 
+/** images to take gradients on: their features `x` ([n, featureDim]) and labels, the net and the variables it trains, the batch's dropout seed */
+export interface Batch {
+  net: ClassifierNet;
+  variables: tf.Variable[];
+  x: Float32Array;
+  labels: readonly number[];
+  classCount: number;
+  dropoutSeed: string;
+}
+
 /**
- * The forward pass and the gradients of the mean loss over `n` images (`x`: their features,
- * [n, featureDim]), for `variables`. `rows` places them in their batch, for the dropout mask.
+ * Where a batch's gradients are computed: on this thread (`onThisThread`), or split across
+ * threads (parallelGradients.ts: data-parallel fine-tuning on wasm, whose kernels run on one core).
+ */
+export interface BatchGradients {
+  compute(batch: Batch): Promise<ShardGradients>;
+}
+
+export const onThisThread: BatchGradients = { compute: (batch) => shardGradients(batch) };
+
+/**
+ * The forward pass and the gradients of the mean loss over the `n` images of `batch`, for its
+ * variables. `rows` places them in a larger batch they are a shard of, for the dropout mask.
  * Every tensor made here but the gradients is freed, even when it throws.
  */
 export async function shardGradients(
-  net: ClassifierNet,
-  variables: tf.Variable[],
-  x: Float32Array,
-  labels: readonly number[],
-  classCount: number,
-  dropoutSeed: string,
-  rows: BatchRows,
+  { net, variables, x, labels, classCount, dropoutSeed }: Batch,
+  rows: BatchRows = { offset: 0, total: labels.length },
 ): Promise<ShardGradients> {
   const n = labels.length;
   const xs = tf.tensor2d(x, [n, x.length / n]);

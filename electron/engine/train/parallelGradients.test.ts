@@ -7,7 +7,7 @@ import { loadLayersBackbone } from '../models/loadBackbone';
 import { ensureConvolutionGradients, initBackend } from '../tf/backend';
 import { buildTop, chooseSplit } from './fineTune';
 import type { GradientWorkerData } from './gradientProtocol';
-import { shardGradients, type ShardGradients } from './gradients';
+import { shardGradients, type Batch, type ShardGradients } from './gradients';
 import { buildHead } from './head';
 import { fineTunedNet, type ClassifierNet } from './net';
 import { ParallelGradients, shardBounds, shardWorkers } from './parallelGradients';
@@ -55,17 +55,27 @@ function gap(a: ShardGradients, b: ShardGradients): number {
   return worst;
 }
 
+/** the first `count` images as a batch with this dropout seed */
+const batchOf = (dropoutSeed: string, count = labels.length): Batch => ({
+  net,
+  variables,
+  x: x.subarray(0, (x.length / labels.length) * count),
+  labels: labels.slice(0, count),
+  classCount: 5,
+  dropoutSeed,
+});
+
 const free = (s: ShardGradients) => tf.dispose(s.grads.filter((g): g is tf.Tensor => g !== null));
 
 describe('fine-tuning a batch on several threads', () => {
   it('gives the gradients, loss and hits one thread gives (MobileNetV2, top 4 layers, dropout on, 3 shards)', async () => {
-    const one = await shardGradients(net, variables, x, labels, 5, '7:1:0', { offset: 0, total: labels.length });
+    const one = await shardGradients(batchOf('7:1:0'), { offset: 0, total: labels.length });
     const why: string[] = [];
     const par = ParallelGradients.start(await workerEntry(), spec, 2, (w) => why.push(w))!;
     try {
       // the first batch starts the workers and waits for them: every batch is shared the same way
       expect(par.threads).toBe(1);
-      const three = await par.compute(net, variables, x, labels, 5, '7:1:0');
+      const three = await par.compute(batchOf('7:1:0'));
       expect(why).toEqual([]);
       expect(par.threads).toBe(3);
       expect(three.n).toBe(24);
@@ -73,19 +83,18 @@ describe('fine-tuning a batch on several threads', () => {
       expect(three.loss).toBeCloseTo(one.loss, 5);
       expect(gap(one, three)).toBeLessThan(1e-4);
       // shared the same way, the same batch gives the same numbers to the last bit
-      const again = await par.compute(net, variables, x, labels, 5, '7:1:0');
+      const again = await par.compute(batchOf('7:1:0'));
       expect(gap(three, again)).toBe(0);
       expect(again.loss).toBe(three.loss);
       free(again);
       // a small last batch (6 images: no shard of 4) stays on this thread, to the same numbers
-      const few = x.subarray(0, (x.length / labels.length) * 6);
-      const small = await par.compute(net, variables, few, labels.slice(0, 6), 5, '7:1:9');
-      const smallHere = await shardGradients(net, variables, few, labels.slice(0, 6), 5, '7:1:9', { offset: 0, total: 6 });
+      const small = await par.compute(batchOf('7:1:9', 6));
+      const smallHere = await shardGradients(batchOf('7:1:9', 6), { offset: 0, total: 6 });
       expect(gap(smallHere, small)).toBe(0);
       free(small);
       free(smallHere);
       // another batch's dropout mask differs: the workers take the seed, not a mask of their own
-      const other = await par.compute(net, variables, x, labels, 5, '7:1:1');
+      const other = await par.compute(batchOf('7:1:1'));
       expect(gap(one, other)).toBeGreaterThan(1e-3);
       free(three);
       free(other);
@@ -96,12 +105,12 @@ describe('fine-tuning a batch on several threads', () => {
   }, 120_000);
 
   it('goes on on this thread, and says why, when a worker cannot start', async () => {
-    const one = await shardGradients(net, variables, x, labels, 5, '7:2:0', { offset: 0, total: labels.length });
+    const one = await shardGradients(batchOf('7:2:0'), { offset: 0, total: labels.length });
     const why: string[] = [];
     // a net other than the run's: the worker refuses it
     const par = ParallelGradients.start(await workerEntry(), { ...spec, classCount: 6 }, 1, (w) => why.push(w))!;
     try {
-      const alone = await par.compute(net, variables, x, labels, 5, '7:2:0');
+      const alone = await par.compute(batchOf('7:2:0'));
       expect(why).toHaveLength(1);
       expect(why[0]).toMatch(/^a fine-tuning worker failed: a fine-tuning worker could not start: the worker's net has other variables/);
       expect(par.threads).toBe(1);

@@ -1,11 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import type { FromGradientWorker, GradientWorkerData, ToGradientWorker } from './gradientProtocol';
-import { combineShards, shardGradients, type ShardGradients } from './gradients';
-import type { BatchRows } from './head';
 import { coreCount, fineTuneThreads } from '../util/cores';
-import type { ClassifierNet } from './net';
-import type { BatchGradients } from './trainHead';
+import type { FromGradientWorker, GradientWorkerData, ToGradientWorker } from './gradientProtocol';
+import { combineShards, shardGradients, type Batch, type BatchGradients, type ShardGradients } from './gradients';
+import type { BatchRows } from './head';
 
 /**
  * Data-parallel fine-tuning on the CPU. TF.js's wasm backend runs its kernels on one core (its
@@ -83,28 +81,19 @@ export class ParallelGradients implements BatchGradients {
     void this.dispose();
   }
 
-  async compute(
-    net: ClassifierNet,
-    variables: tf.Variable[],
-    x: Float32Array,
-    labels: readonly number[],
-    classCount: number,
-    dropoutSeed: string,
-  ): Promise<ShardGradients> {
+  async compute(batch: Batch): Promise<ShardGradients> {
+    const { variables, x, labels, dropoutSeed } = batch;
     await this.launch(variables);
     const n = labels.length;
     // a shard of fewer than 4 images costs more to send than to compute (a small last batch)
     const helpers = this.ready().slice(0, Math.max(0, Math.floor(n / 4) - 1));
+    const per = x.length / n;
     const local = (from: number, to: number) =>
-      shardGradients(net, variables, x.subarray(from * (x.length / n), to * (x.length / n)), labels.slice(from, to), classCount, dropoutSeed, {
-        offset: from,
-        total: n,
-      });
+      shardGradients({ ...batch, x: x.subarray(from * per, to * per), labels: labels.slice(from, to) }, { offset: from, total: n });
     if (helpers.length === 0) return local(0, n);
     const bounds = shardBounds(n, helpers.length + 1);
     this.mostThreads = Math.max(this.mostThreads, helpers.length + 1);
     const weights = await Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
-    const per = x.length / n;
     // the workers' shards go out first, so they compute while this thread computes the first
     const theirs = helpers.map((h, j) => {
       const [from, to] = bounds[j + 1]!;

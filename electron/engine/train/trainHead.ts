@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
 import { readTrainConfig } from '../../../shared/trainConfig';
-import { crossEntropy, shardGradients, type ShardGradients } from './gradients';
+import { crossEntropy, onThisThread, type BatchGradients } from './gradients';
 import { buildHead } from './head';
 import { headNet, type ClassifierNet } from './net';
 import { seededRandom, shuffleInPlace } from './rng';
@@ -117,26 +117,6 @@ export async function evaluateSource(
 type Groups = ReturnType<ClassifierNet['groups']>;
 
 /**
- * Where a batch's gradients are computed: on this thread (the default), or split across threads
- * (parallelGradients.ts: data-parallel fine-tuning on wasm, whose kernels run on one core).
- */
-export interface BatchGradients {
-  compute(
-    net: ClassifierNet,
-    variables: tf.Variable[],
-    x: Float32Array,
-    labels: readonly number[],
-    classCount: number,
-    dropoutSeed: string,
-  ): Promise<ShardGradients>;
-}
-
-const onThisThread: BatchGradients = {
-  compute: (net, variables, x, labels, classCount, dropoutSeed) =>
-    shardGradients(net, variables, x, labels, classCount, dropoutSeed, { offset: 0, total: labels.length }),
-};
-
-/**
  * one mini-batch: the forward pass, the gradients, each group's optimizer step; its tensors are
  * freed even when a step throws. `dropoutSeed` gives the batch its own dropout mask.
  */
@@ -153,7 +133,7 @@ async function trainStep(
 ): Promise<{ loss: number; hits: number }> {
   const variables = groups.flatMap((g) => g.variables);
   const labels = idx.map((i) => src.labels[i]!);
-  const step = await gradients.compute(net, variables, src.read(idx, epoch), labels, classCount, dropoutSeed);
+  const step = await gradients.compute({ net, variables, x: src.read(idx, epoch), labels, classCount, dropoutSeed });
   try {
     let at = 0;
     groups.forEach((g, i) => {

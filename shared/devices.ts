@@ -1,10 +1,45 @@
-import type { DeviceUse, RunDevices } from './run';
+import { describeExtraction, extractionOf, extractionTiming, extractorName } from './extraction';
+import type { DeviceUse, RunDevices, RunRecord } from './run';
+
+const useLine = (u: DeviceUse) => `${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
 
 /** One line for people: "frozen part: CPU by ONNX Runtime's CPU provider, because …; head: CPU by …". */
 export function describeDevices(d: RunDevices): string {
   const one = (label: string, u: DeviceUse) =>
-    u.device === 'none'
-      ? `${label}: not run, features read from ${u.by}${u.why ? ` — ${u.why}` : ''}`
-      : `${label}: ${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
+    u.device === 'none' ? `${label}: not run, features read from ${u.by}${u.why ? ` — ${u.why}` : ''}` : `${label}: ${useLine(u)}`;
   return [one('frozen part', d.frozenPart), ...(d.topLayers ? [one('top layers', d.topLayers)] : []), one('head', d.head)].join('; ');
+}
+
+export interface DeviceRow {
+  label: 'Frozen part' | 'Top layers' | 'Head';
+  text: string;
+}
+
+/**
+ * What ran each part of a run, a row each, every fact once: the frozen part with its extraction
+ * (where, how fast, or which extraction a cached run's features came from, and why not faster),
+ * the fine-tuned top layers, the head. A record written before runs kept their devices reads
+ * with what it has.
+ */
+export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extractor' | 'cache' | 'timings' | 'backend'>): DeviceRow[] {
+  const x = extractionOf(r);
+  const fellBack = r.extractor.fallbackReason ? ` (fell back: ${r.extractor.fallbackReason})` : '';
+  const d = r.devices;
+  let frozen: string;
+  if (x.source === 'cache') {
+    const m = x.measurement;
+    frozen = `not run: every feature from the cache, ${m ? `extracted once by ${extractorName(m.extractor)} (${m.device.toUpperCase()}): ${extractionTiming(m)}` : 'extracted before the cache kept its time'}`;
+  } else {
+    const u = d && d.frozenPart.device !== 'none' ? d.frozenPart : null;
+    const threads = r.extractor.threads;
+    const where = u
+      ? `${u.device.toUpperCase()} by ${u.by}${r.extractor.runtime === 'onnx' && threads ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`
+      : extractorName(r.extractor.runtime, threads);
+    frozen = `${where}${fellBack}, ${describeExtraction(x)}${u?.why ? `; ${u.device.toUpperCase()} because ${u.why}` : ''}`;
+  }
+  return [
+    { label: 'Frozen part', text: frozen },
+    ...(d?.topLayers ? [{ label: 'Top layers' as const, text: useLine(d.topLayers) }] : []),
+    { label: 'Head', text: d ? useLine(d.head) : `${r.backend.name}` },
+  ];
 }

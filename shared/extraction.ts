@@ -114,7 +114,8 @@ export function formatMsPerImage(m: Pick<ExtractionMeasurement, 'imagesPerSecond
 }
 
 const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
-const timing = (m: ExtractionMeasurement) =>
+/** "12 s for 768 images, 64.0 images/s (15.6 ms an image)" */
+export const extractionTiming = (m: ExtractionMeasurement) =>
   `${formatSeconds(m.seconds)} for ${plural(m.images, 'image')}, ${m.imagesPerSecond ? formatSpeed(m) : 'too few to time'}`;
 
 /**
@@ -123,8 +124,8 @@ const timing = (m: ExtractionMeasurement) =>
  */
 export function describeExtraction(x: RunExtraction): string {
   const m = x.measurement;
-  if (x.source === 'cache') return m ? `extracted once: ${timing(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
-  if (x.source === 'extracted') return m ? `extracted now: ${timing(m)}` : `extracted now: ${plural(x.extracted, 'image')}`;
+  if (x.source === 'cache') return m ? `extracted once: ${extractionTiming(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
+  if (x.source === 'extracted') return m ? `extracted now: ${extractionTiming(m)}` : `extracted now: ${plural(x.extracted, 'image')}`;
   const speed = m?.imagesPerSecond ? `; ${formatSpeed(m)}` : '';
   return `${plural(x.extracted, 'image')} extracted now, ${x.cached.toLocaleString('en-US')} reused from the cache${speed}`;
 }

@@ -70,10 +70,11 @@ describe('one extraction speed per model, everywhere', () => {
     await router.isReady();
     const page = mount({ template: '<router-view />' }, { global: { plugins: [router] } });
     await flushPromises();
-    expect(page.get('[data-testid="eval-extraction"]').text()).toBe(`extracted once: 12 s for 768 images, ${figure}; reused since`);
-    expect(page.get('[data-testid="eval-extractor"]').text()).toContain(figure);
-    expect(page.get('[data-testid="eval-devices"]').text()).toContain(
-      `frozen part: not run, features read from the feature cache — extracted once: 12 s for 768 images, ${figure}; reused since`,
+    // one row for the frozen part: no second or third line repeating the extraction
+    expect(page.get('[data-testid="eval-device-frozen-part"]').text()).toBe(
+      `not run: every feature from the cache, extracted once by ONNX Runtime (CPU): 12 s for 768 images, ${figure}`,
     );
+    expect(page.text().split(figure)).toHaveLength(2);
+    expect(page.get('[data-testid="eval-device-head"]').text()).toBe('CPU by wasm');
   });
 });

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { deviceRows } from './devices';
+import type { ExtractionMeasurement } from './extraction';
+import type { RunRecord } from './run';
+
+type Facts = Parameters<typeof deviceRows>[0];
+const backend: RunRecord['backend'] = { name: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', reason: 'the fastest that loaded' };
+const timings: RunRecord['timings'] = { scanSeconds: 0, modelLoadSeconds: 0, extractSeconds: 12, trainSeconds: 1, evaluateSeconds: 0, totalSeconds: 14 };
+const m: ExtractionMeasurement = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' };
+const speed = '64.0 images/s (15.6 ms an image)';
+const text = (rows: ReturnType<typeof deviceRows>) => rows.map((r) => `${r.label}: ${r.text}`);
+
+describe('what ran each part of a run, every fact once', () => {
+  it('an extracting run: the device, the runtime with its threads, the extraction and why not the GPU, in one row', () => {
+    const r: Facts = {
+      backend,
+      timings,
+      cache: { hits: 0, misses: 768, dir: '/c' },
+      extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 2, batchSize: 16, imagesPerSecond: 64 },
+      extraction: { source: 'extracted', extracted: 768, cached: 0, measurement: m },
+      devices: {
+        frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU adapter (Vulkan found none)' },
+        topLayers: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm on 2 threads' },
+        head: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm on 2 threads', why: '@tensorflow/tfjs-node-gpu: not installed' },
+      },
+    };
+    expect(text(deviceRows(r))).toEqual([
+      `Frozen part: CPU by ONNX Runtime's CPU provider (2 threads), extracted now: 12 s for 768 images, ${speed}; CPU because no GPU adapter (Vulkan found none)`,
+      'Top layers: CPU by @tensorflow/tfjs-backend-wasm on 2 threads',
+      'Head: CPU by @tensorflow/tfjs-backend-wasm on 2 threads, because @tensorflow/tfjs-node-gpu: not installed',
+    ]);
+  });
+
+  it('a cached run says which extraction its features came from, and a fallback is said where it happened', () => {
+    const cached: Facts = {
+      backend,
+      timings,
+      cache: { hits: 768, misses: 0, dir: '/c' },
+      extractor: { runtime: 'cache', backend: 'wasm', workers: 0, batchSize: 0, imagesPerSecond: null },
+      extraction: { source: 'cache', extracted: 0, cached: 768, measurement: { ...m, extractor: 'webgpu', device: 'gpu' } },
+      devices: { frozenPart: { device: 'none', by: 'the feature cache', why: 'extracted once: …' }, head: { device: 'gpu', by: 'TF.js WebGPU' } },
+    };
+    expect(text(deviceRows(cached))).toEqual([
+      `Frozen part: not run: every feature from the cache, extracted once by TF.js's WebGPU backend (GPU): 12 s for 768 images, ${speed}`,
+      'Head: GPU by TF.js WebGPU',
+    ]);
+    const fellBack: Facts = {
+      ...cached,
+      cache: { hits: 0, misses: 768, dir: '/c' },
+      extractor: { runtime: 'fused', backend: 'wasm', workers: 1, batchSize: 8, imagesPerSecond: 64, fallbackReason: 'ONNX Runtime did not load' },
+      extraction: { source: 'extracted', extracted: 768, cached: 0, measurement: m },
+      devices: { frozenPart: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm (TF.js fused)' }, head: { device: 'cpu', by: 'wasm' } },
+    };
+    expect(deviceRows(fellBack)[0]!.text).toBe(
+      `CPU by @tensorflow/tfjs-backend-wasm (TF.js fused) (fell back: ONNX Runtime did not load), extracted now: 12 s for 768 images, ${speed}`,
+    );
+  });
+
+  it('a record from before runs kept their devices reads with what it has', () => {
+    const old: Facts = {
+      backend,
+      timings,
+      cache: { hits: 700, misses: 68, dir: '/c' },
+      extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 1, batchSize: 16, imagesPerSecond: 64 },
+    };
+    expect(text(deviceRows(old))).toEqual([`Frozen part: ONNX Runtime (1 thread), 68 images extracted now, 700 reused from the cache; ${speed}`, 'Head: wasm']);
+  });
+});

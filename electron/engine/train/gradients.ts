@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchRows } from './head';
+import { batchLoss, type BatchLoss } from './loss';
 import type { ClassifierNet } from './net';
 
 /** one shard's gradients, one per variable in the order asked (null: none reached it), and its mean loss and hits */
@@ -9,9 +10,6 @@ export interface ShardGradients {
   loss: number;
   hits: number;
 }
-
-/** mean categorical cross-entropy, taken on the logits (stable without clipping, and fewer kernels than on probabilities) */
-export const crossEntropy = (labels: tf.Tensor2D, logits: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
 
 /** images to take gradients on: their features `x` ([n, featureDim]) and labels, the net and the variables it trains, the batch's dropout seed */
 export interface Batch {
@@ -44,22 +42,21 @@ export async function shardGradients(
 ): Promise<ShardGradients> {
   const n = labels.length;
   const xs = tf.tensor2d(x, [n, x.length / n]);
-  const ys = tf.tensor1d(labels as number[], 'int32');
-  const oneHot = tf.oneHot(ys, classCount) as tf.Tensor2D;
-  let hits: tf.Tensor | undefined;
-  let loss: tf.Scalar | undefined;
+  let batch: BatchLoss | undefined;
   try {
     const step = tf.variableGrads(() => {
-      const logits = net.logits(xs, dropoutSeed, rows);
-      hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), ys), 'float32')));
-      return crossEntropy(oneHot, logits);
+      batch = batchLoss(net.logits(xs, dropoutSeed, rows), labels, classCount);
+      return batch.loss;
     }, variables);
-    loss = step.value;
     const grads = variables.map((v) => step.grads[v.name] ?? null);
-    // reads are asynchronous: on TF.js's WebGPU backend in Node a synchronous read throws
-    return { grads, n, loss: (await loss.data())[0]!, hits: hits ? (await hits.data())[0]! : 0 };
+    try {
+      return { grads, n, ...(await batch!.read()) };
+    } finally {
+      step.value.dispose();
+    }
   } finally {
-    tf.dispose([xs, ys, oneHot, loss, hits] as tf.Tensor[]);
+    xs.dispose();
+    batch?.dispose();
   }
 }
 

@@ -34,9 +34,9 @@ export function buildHead(featureDim: number, classCount: number, cfg: HeadConfi
 
 /**
  * The head's forward pass up to its logits (the last layer's softmax left out), on plain ops
- * over the layers' own variables. Training takes its loss on the logits
- * (`tf.losses.softmaxCrossEntropy`): a batch-4 gradient costs 483 µs there against 1076 µs
- * through the layers' apply and a clipped log of the probabilities (TF.js wasm, 1280 features).
+ * over the layers' own variables. Training takes its loss on the logits (loss.ts): a batch-4
+ * gradient cost 483 µs there against 1076 µs through the layers' apply and a clipped log of the
+ * probabilities (TF.js wasm, 1280 features), before the loss ran fused.
  *
  * `dropoutSeed` turns dropout on with that seed. The layer's own seed would give every batch
  * the same mask (TF.js seeds its generator anew on each call), so the caller seeds each batch.
@@ -44,25 +44,48 @@ export function buildHead(featureDim: number, classCount: number, cfg: HeadConfi
  * thread), and take those rows of the batch's mask.
  */
 export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows): tf.Tensor2D {
+  const steps = headSteps(head);
   return tf.tidy(() => {
     let y: tf.Tensor2D = x;
-    head.layers.forEach((layer, i) => {
-      const kind = layer.getClassName();
-      const cfg = layer.getConfig();
-      if (kind === 'Dense') {
-        const [kernel, bias] = layer.weights.map((w) => w.read());
-        y = tf.matMul(y, kernel as tf.Tensor2D);
-        if (bias) y = tf.add(y, bias);
-        const activation = cfg.activation ?? 'linear';
-        if (activation === 'relu') y = tf.relu(y);
-        else if (!(activation === 'linear' || (activation === 'softmax' && i === head.layers.length - 1)))
-          throw new Error(`The head's layer ${layer.name} has a ${String(activation)} activation this engine does not train.`);
-      } else if (kind === 'Dropout') {
-        if (dropoutSeed !== undefined) y = tf.mul(y, dropoutMask(y.shape, cfg.rate as number, `${dropoutSeed}/${layer.name}`, rows));
-      } else throw new Error(`The head has a ${kind} layer (${layer.name}) this engine does not train.`);
-    });
+    for (const s of steps) {
+      if (s.kind === 'dense') {
+        y = tf.matMul(y, s.kernel.read() as tf.Tensor2D);
+        if (s.bias) y = tf.add(y, s.bias.read());
+        if (s.relu) y = tf.relu(y);
+      } else if (dropoutSeed !== undefined) y = tf.mul(y, dropoutMask(y.shape, s.rate, `${dropoutSeed}/${s.name}`, rows));
+    }
     return y;
   });
+}
+
+type HeadStep =
+  { kind: 'dense'; kernel: tfl.LayerVariable; bias: tfl.LayerVariable | undefined; relu: boolean } | { kind: 'dropout'; rate: number; name: string };
+
+const stepsOf = new WeakMap<tfl.LayersModel, HeadStep[]>();
+
+/**
+ * A head's layers read once: their configs are built anew on every call (a fifth of a batch-4
+ * step's forward pass on wasm), and neither the layers nor their variables change after the
+ * head is built (weights are assigned into the same variables).
+ */
+function headSteps(head: tfl.LayersModel): HeadStep[] {
+  let steps = stepsOf.get(head);
+  if (steps) return steps;
+  steps = head.layers.map((layer, i): HeadStep => {
+    const kind = layer.getClassName();
+    const cfg = layer.getConfig();
+    if (kind === 'Dense') {
+      const activation = cfg.activation ?? 'linear';
+      if (!(activation === 'relu' || activation === 'linear' || (activation === 'softmax' && i === head.layers.length - 1)))
+        throw new Error(`The head's layer ${layer.name} has a ${String(activation)} activation this engine does not train.`);
+      const [kernel, bias] = layer.weights;
+      return { kind: 'dense', kernel: kernel!, bias, relu: activation === 'relu' };
+    }
+    if (kind === 'Dropout') return { kind: 'dropout', rate: cfg.rate as number, name: layer.name };
+    throw new Error(`The head has a ${kind} layer (${layer.name}) this engine does not train.`);
+  });
+  stepsOf.set(head, steps);
+  return steps;
 }
 
 /** a shard's place in its batch: rows `offset` to `offset + n` of `total` */

@@ -3,7 +3,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
 import { readTrainConfig } from '../../../shared/trainConfig';
-import { crossEntropy, onThisThread, type BatchGradients } from './gradients';
+import { onThisThread, type BatchGradients } from './gradients';
+import { crossEntropyOf } from './loss';
 import { buildHead } from './head';
 import { headNet, type ClassifierNet } from './net';
 import { seededRandom, shuffleInPlace } from './rng';
@@ -95,21 +96,16 @@ export async function evaluateSource(
   for (let start = 0; start < src.size; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, src.size - start) }, (_, i) => start + i);
     const x = src.read(idx);
-    const both = tf.tidy(() => {
-      const xs = tf.tensor2d(x, [idx.length, src.featureDim]);
-      const labels = tf.tensor1d(
-        idx.map((i) => src.labels[i]!),
-        'int32',
-      );
-      const logits = model.logits(xs);
-      const loss = crossEntropy(tf.oneHot(labels, classCount) as tf.Tensor2D, logits);
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'float32'));
-      return tf.stack([loss, hits]);
-    });
-    const [l, c] = await both.data();
-    both.dispose();
-    lossSum += l! * idx.length;
-    correct += c!;
+    const logits = tf.tidy(() => model.logits(tf.tensor2d(x, [idx.length, src.featureDim])));
+    // reads are asynchronous: on TF.js's WebGPU backend in Node a synchronous read throws
+    const z = await logits.data().finally(() => logits.dispose());
+    const { loss: l, hits: c } = crossEntropyOf(
+      z,
+      idx.map((i) => src.labels[i]!),
+      classCount,
+    );
+    lossSum += l * idx.length;
+    correct += c;
   }
   return { loss: src.size ? lossSum / src.size : 0, accuracy: src.size ? correct / src.size : 0 };
 }

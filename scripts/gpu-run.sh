@@ -35,7 +35,6 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && ! ls /usr/share/vulkan/icd.d/nvidia_icd*.jso
   fi
   [ -n "$icd" ] && export VK_DRIVER_FILES=$icd
 fi
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}
 
 cd "$root"
 if [ "${GPU_RUN_ENTRY:-bench}" = devices ]; then

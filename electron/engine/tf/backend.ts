@@ -167,6 +167,12 @@ function reasonFor(choice: Candidate, pref: BackendPreference, attempts: Backend
   return failed.length ? `${head} (skipped ${failed.join('; ')})` : head;
 }
 
+/**
+ * Whether tensors on the active backend can be read synchronously (dataSync): on TF.js's WebGPU
+ * backend in Node such a read throws (no OffscreenCanvas), so code there reads with `await data()`.
+ */
+export const readsSynchronously = (): boolean => tf.getBackend() !== 'webgpu';
+
 /** Loads and activates a backend. Safe to call again: the first choice stays. */
 export async function initBackend(pref: BackendPreference = 'auto'): Promise<BackendChoice> {
   if (current && (pref === 'auto' || pref === current.name)) return current;

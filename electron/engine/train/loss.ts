@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readsSynchronously } from '../tf/backend';
 
 /**
  * The training loss: mean softmax cross-entropy on the logits, with the batch's hits (images
@@ -19,9 +20,6 @@ export interface BatchLoss {
   /** frees what was kept for the read (the hits, on WebGPU) */
   dispose(): void;
 }
-
-/** a backend whose tensors can be read synchronously, so the loss runs fused */
-export const fusedLossRuns = () => tf.getBackend() !== 'webgpu';
 
 /** loss, hits and the loss's gradient for logits [n, k] (row-major) and their labels, in float64 */
 export function crossEntropyOf(logits: ArrayLike<number>, labels: readonly number[], k: number): { loss: number; hits: number; gradient: Float32Array } {
@@ -54,7 +52,7 @@ export function crossEntropyOf(logits: ArrayLike<number>, labels: readonly numbe
  * The batch's mean cross-entropy on `logits`, differentiable, and its hits. Called inside the
  * function whose gradients are taken (its tensors are that scope's); `hits` frees what it kept.
  */
-export function batchLoss(logits: tf.Tensor2D, labels: readonly number[], classCount: number, fused = fusedLossRuns()): BatchLoss {
+export function batchLoss(logits: tf.Tensor2D, labels: readonly number[], classCount: number, fused = readsSynchronously()): BatchLoss {
   if (!fused) {
     const ys = tf.tensor1d(labels as number[], 'int32');
     const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(ys, classCount), logits) as tf.Scalar;

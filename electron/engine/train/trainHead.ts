@@ -4,6 +4,7 @@ import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
 import { readTrainConfig } from '../../../shared/trainConfig';
 import { onThisThread, type BatchGradients } from './gradients';
+import { adam } from './fusedAdam';
 import { crossEntropyOf } from './loss';
 import { buildHead } from './head';
 import { headNet, type ClassifierNet } from './net';
@@ -80,7 +81,7 @@ export interface TrainResult {
 
 function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
   const lr = cfg.learningRate * factor;
-  return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : tf.train.adam(lr);
+  return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : adam(lr);
 }
 
 /** loss and accuracy of the net over a whole source, batch by batch */

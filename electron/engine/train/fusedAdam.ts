@@ -55,17 +55,8 @@ export class FusedAdam extends tf.Optimizer {
         if (gradient == null) return;
         const g = gradient.dataSync() as Float32Array;
         const w = value.dataSync() as Float32Array;
-        const m = this.first[i]!;
-        const v = this.second[i]!;
         const next = new Float32Array(w.length);
-        for (let j = 0; j < g.length; j++) {
-          const gj = g[j]!;
-          const mj = m[j]! * b1 + gj * (1 - b1);
-          const vj = v[j]! * b2 + gj * gj * (1 - b2);
-          m[j] = mj;
-          v[j] = vj;
-          next[j] = w[j]! - (lr * mj * r1) / (Math.sqrt(vj * r2) + eps);
-        }
+        adamPass(g, w, this.first[i]!, this.second[i]!, next, { b1, b2, lr: lr * r1, r2, eps });
         value.assign(tf.tensor(next, value.shape, 'float32'));
       });
     });
@@ -93,6 +84,33 @@ export class FusedAdam extends tf.Optimizer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+/**
+ * One Adam step over a variable: the moments `m`, `v` updated in place, the new weights into
+ * `next`. `lr` carries the first moment's bias correction, `r2` is the second's. A function of its
+ * own, on plain arrays, so V8 compiles it as one tight loop (inlined in the method's closures it ran
+ * at a third of the speed).
+ */
+function adamPass(
+  g: Float32Array,
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  next: Float32Array,
+  k: { b1: number; b2: number; lr: number; r2: number; eps: number },
+): void {
+  const { b1, b2, lr, r2, eps } = k;
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  for (let j = 0; j < g.length; j++) {
+    const gj = g[j]!;
+    const mj = m[j]! * b1 + gj * c1;
+    const vj = v[j]! * b2 + gj * gj * c2;
+    m[j] = mj;
+    v[j] = vj;
+    next[j] = w[j]! - (lr * mj) / (Math.sqrt(vj * r2) + eps);
   }
 }
 

@@ -124,7 +124,8 @@ export const extractionTiming = (m: ExtractionMeasurement) =>
  */
 export function describeExtraction(x: RunExtraction): string {
   const m = x.measurement;
-  if (x.source === 'cache') return m ? `extracted once: ${extractionTiming(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
+  if (x.source === 'cache')
+    return m ? `extracted once: ${extractionTiming(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
   if (x.source === 'extracted') return m ? `extracted now: ${extractionTiming(m)}` : `extracted now: ${plural(x.extracted, 'image')}`;
   const speed = m?.imagesPerSecond ? `; ${formatSpeed(m)}` : '';
   return `${plural(x.extracted, 'image')} extracted now, ${x.cached.toLocaleString('en-US')} reused from the cache${speed}`;

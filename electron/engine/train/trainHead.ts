@@ -4,7 +4,7 @@ import { TransferLabError } from '../../../shared/errors';
 import type { EpochMetrics, TrainConfig } from '../../../shared/run';
 import { readTrainConfig } from '../../../shared/trainConfig';
 import { onThisThread, type BatchGradients } from './gradients';
-import { adam } from './fusedAdam';
+import { optimizerFor } from './fusedOptimizers';
 import { crossEntropyOf } from './loss';
 import { buildHead } from './head';
 import { headNet, type ClassifierNet } from './net';
@@ -77,11 +77,6 @@ export interface TrainResult {
   bestEpoch: number;
   stoppedEarly: boolean;
   cancelled: boolean;
-}
-
-function makeOptimizer(cfg: TrainConfig, factor = 1): tf.Optimizer {
-  const lr = cfg.learningRate * factor;
-  return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : adam(lr);
 }
 
 /** loss and accuracy of the net over a whole source, batch by batch */
@@ -173,7 +168,7 @@ async function trainNet(net: ClassifierNet, opts: TrainOptions, config: TrainCon
   const { train, val, classCount } = opts;
   // one optimizer a group: fine-tuned layers learn at a fraction of the head's rate
   const groups = net.groups().filter((g) => g.variables.length);
-  const optimizers = groups.map((g) => makeOptimizer(config, g.learningRateFactor));
+  const optimizers = groups.map((g) => optimizerFor(config, g.learningRateFactor));
   const order = Array.from({ length: train.size }, (_, i) => i);
   const batches = Math.ceil(train.size / config.batchSize);
   const epochs: EpochMetrics[] = [...(opts.resume?.epochs ?? [])];

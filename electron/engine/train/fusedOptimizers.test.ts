@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../tf/backend';
-import { FusedAdam, adam } from './fusedAdam';
+import { FusedAdam, FusedMomentum, optimizerFor } from './fusedOptimizers';
 import { seededRandom } from './rng';
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ async function train(opt: tf.Optimizer, p: ReturnType<typeof problem>, steps: [n
 const maxRelDiff = (a: Float32Array, b: Float32Array) =>
   a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0) / b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
-describe("Adam's step in one pass", () => {
+describe("the optimizers' step in one pass", () => {
   it("moves the weights as TF.js's Adam does, to float32 rounding, gradients large and small", async () => {
     const p = problem(11);
     const ours = await train(new FusedAdam(0.01), p, [0, 40]);
@@ -73,14 +73,37 @@ describe("Adam's step in one pass", () => {
     tfAdam.dispose();
   });
 
+  it('momentum gives the weights TF.js gives, bit for bit, and resumes from either', async () => {
+    const p = problem(9);
+    const ours = await train(new FusedMomentum(0.05, 0.9), p, [0, 30]);
+    const theirs = await train(tf.train.momentum(0.05, 0.9), p, [0, 30]);
+    expect(Array.from(await ours.w.data())).toEqual(Array.from(await theirs.w.data()));
+    expect(Array.from(await ours.b.data())).toEqual(Array.from(await theirs.b.data()));
+    const tfMomentum = tf.train.momentum(0.05, 0.9);
+    const half = await train(tfMomentum, p, [0, 12]);
+    const saved = await tfMomentum.getWeights();
+    const taking = new FusedMomentum(0.05, 0.9);
+    await taking.setWeights(saved);
+    await train(taking, p, [12, 30], half);
+    expect(Array.from(await half.w.data())).toEqual(Array.from(await theirs.w.data()));
+    expect((await taking.getWeights()).map((s) => s.name)).toEqual(['iter', `${half.w.name}/momentum`, `${half.b.name}/momentum`]);
+    tf.dispose([ours.w, ours.b, theirs.w, theirs.b, half.w, half.b]);
+    tfMomentum.dispose();
+  });
+
   it('leaves no tensor behind a step, and is chosen where the backend reads synchronously', async () => {
     const p = problem(2);
-    const opt = adam(0.001);
-    expect(opt).toBeInstanceOf(FusedAdam);
-    const v = await train(opt, p, [0, 1]);
-    const before = tf.memory().numTensors;
-    await train(opt, p, [1, 10], v);
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([v.w, v.b]);
+    for (const [optimizer, kind] of [
+      ['adam', FusedAdam],
+      ['sgd', FusedMomentum],
+    ] as const) {
+      const opt = optimizerFor({ optimizer, learningRate: 0.01, momentum: 0.9 }, 0.1);
+      expect(opt).toBeInstanceOf(kind);
+      const v = await train(opt, p, [0, 1]);
+      const before = tf.memory().numTensors;
+      await train(opt, p, [1, 10], v);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([v.w, v.b]);
+    }
   });
 });

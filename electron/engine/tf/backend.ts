@@ -173,6 +173,13 @@ function reasonFor(choice: Candidate, pref: BackendPreference, attempts: Backend
  */
 export const readsSynchronously = (): boolean => tf.getBackend() !== 'webgpu';
 
+/**
+ * Whether the active backend computes on the CPU, where reading a tensor is a copy in memory:
+ * wasm, the CPU backend, tfjs-node without a GPU device. Not WebGPU nor tfjs-node-gpu on CUDA,
+ * where a read waits for the device and crosses to the host.
+ */
+export const computesOnCpu = (): boolean => readsSynchronously() && !backendUsesGpu(tf.backend());
+
 /** Loads and activates a backend. Safe to call again: the first choice stays. */
 export async function initBackend(pref: BackendPreference = 'auto'): Promise<BackendChoice> {
   if (current && (pref === 'auto' || pref === current.name)) return current;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../../shared/run';
-import { readsSynchronously } from '../tf/backend';
+import { computesOnCpu } from '../tf/backend';
 
 /** a tensor with its name, as optimizers save their state (not exported by tfjs-core's index) */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -13,8 +13,8 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
  * (kept here, in float32 as TF.js keeps it) and the weights updated in one loop, and the weights
  * assigned back. The saved state has TF.js's layout (the iteration count, then each kind of
  * state for every variable in order, named `<variable>/<kind>`), so checkpoints written by either
- * resume with either. Only where the backend reads synchronously: `optimizerFor` gives TF.js's
- * own on WebGPU.
+ * resume with either. Only where the backend computes on the CPU: `optimizerFor` gives TF.js's
+ * own on a GPU.
  */
 abstract class OnePass extends tf.Optimizer {
   private readonly slots: { name: string; shape: number[] }[] = [];
@@ -179,10 +179,11 @@ function momentumPass(g: Float32Array, w: Float32Array, a: Float32Array, next: F
 
 /**
  * The training optimizer of a config at `factor` × its learning rate: one pass a variable where
- * the backend reads synchronously, TF.js's own elsewhere (WebGPU, where a synchronous read throws).
+ * the backend computes on the CPU; TF.js's own on a GPU (WebGPU, where a synchronous read throws,
+ * and tfjs-node-gpu on CUDA, where the weights would cross to the host and back every step).
  */
 export function optimizerFor(cfg: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum'>, factor = 1): tf.Optimizer {
   const lr = cfg.learningRate * factor;
-  if (!readsSynchronously()) return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : tf.train.adam(lr);
+  if (!computesOnCpu()) return cfg.optimizer === 'sgd' ? tf.train.momentum(lr, cfg.momentum) : tf.train.adam(lr);
   return cfg.optimizer === 'sgd' ? new FusedMomentum(lr, cfg.momentum) : new FusedAdam(lr);
 }

@@ -8,22 +8,23 @@ const backend: RunRecord['backend'] = { name: 'wasm', provider: '@tensorflow/tfj
 const timings: RunRecord['timings'] = { scanSeconds: 0, modelLoadSeconds: 0, extractSeconds: 12, trainSeconds: 1, evaluateSeconds: 0, totalSeconds: 14 };
 const m: ExtractionMeasurement = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: '2026-12-05T08:00:00.000Z', extractor: 'onnx', device: 'cpu' };
 const speed = '64.0 images/s (15.6 ms an image)';
+/** a run's facts with this file's backend and timings */
+const facts = (o: Omit<Facts, 'backend' | 'timings'>): Facts => ({ backend, timings, ...o });
+const onnx = { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, batchSize: 16, imagesPerSecond: 64 } as const;
 const text = (rows: ReturnType<typeof deviceRows>) => rows.map((r) => `${r.label}: ${r.text}`);
 
 describe('what ran each part of a run, every fact once', () => {
   it('an extracting run: the device, the runtime with its threads, the extraction and why not the GPU, in one row', () => {
-    const r: Facts = {
-      backend,
-      timings,
+    const r = facts({
       cache: { hits: 0, misses: 768, dir: '/c' },
-      extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 2, batchSize: 16, imagesPerSecond: 64 },
+      extractor: { ...onnx, threads: 2 },
       extraction: { source: 'extracted', extracted: 768, cached: 0, measurement: m },
       devices: {
         frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU adapter (Vulkan found none)' },
         topLayers: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm on 2 threads' },
         head: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm on 2 threads', why: '@tensorflow/tfjs-node-gpu: not installed' },
       },
-    };
+    });
     expect(text(deviceRows(r))).toEqual([
       `Frozen part: CPU by ONNX Runtime's CPU provider (2 threads), extracted now: 12 s for 768 images, ${speed}; CPU because no GPU adapter (Vulkan found none)`,
       'Top layers: CPU by @tensorflow/tfjs-backend-wasm on 2 threads',
@@ -32,14 +33,12 @@ describe('what ran each part of a run, every fact once', () => {
   });
 
   it('a cached run says which extraction its features came from, and a fallback is said where it happened', () => {
-    const cached: Facts = {
-      backend,
-      timings,
+    const cached = facts({
       cache: { hits: 768, misses: 0, dir: '/c' },
       extractor: { runtime: 'cache', backend: 'wasm', workers: 0, batchSize: 0, imagesPerSecond: null },
       extraction: { source: 'cache', extracted: 0, cached: 768, measurement: { ...m, extractor: 'webgpu', device: 'gpu' } },
       devices: { frozenPart: { device: 'none', by: 'the feature cache', why: 'extracted once: …' }, head: { device: 'gpu', by: 'TF.js WebGPU' } },
-    };
+    });
     expect(text(deviceRows(cached))).toEqual([
       `Frozen part: not run: every feature from the cache, extracted once by TF.js's WebGPU backend (GPU): 12 s for 768 images, ${speed}`,
       'Head: GPU by TF.js WebGPU',
@@ -57,12 +56,10 @@ describe('what ran each part of a run, every fact once', () => {
   });
 
   it('a record from before runs kept their devices reads with what it has', () => {
-    const old: Facts = {
-      backend,
-      timings,
+    const old = facts({
       cache: { hits: 700, misses: 68, dir: '/c' },
-      extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 1, batchSize: 16, imagesPerSecond: 64 },
-    };
+      extractor: { ...onnx, threads: 1 },
+    });
     expect(text(deviceRows(old))).toEqual([`Frozen part: ONNX Runtime (1 thread), 68 images extracted now, 700 reused from the cache; ${speed}`, 'Head: wasm']);
   });
 });

@@ -1,4 +1,4 @@
-import { describeExtraction, extractionOf, extractionTiming, extractorName } from './extraction';
+import { describeExtraction, extractionOf, extractionTiming, extractorName, onnxThreads } from './extraction';
 import type { DeviceUse, RunDevices, RunRecord } from './run';
 
 const useLine = (u: DeviceUse) => `${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
@@ -33,7 +33,7 @@ export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extrac
     const u = d && d.frozenPart.device !== 'none' ? d.frozenPart : null;
     const threads = r.extractor.threads;
     const where = u
-      ? `${u.device.toUpperCase()} by ${u.by}${r.extractor.runtime === 'onnx' && threads ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`
+      ? `${u.device.toUpperCase()} by ${u.by}${r.extractor.runtime === 'onnx' ? onnxThreads(threads) : ''}`
       : extractorName(r.extractor.runtime, threads);
     frozen = `${where}${fellBack}, ${describeExtraction(x)}${u?.why ? `; ${u.device.toUpperCase()} because ${u.why}` : ''}`;
   }

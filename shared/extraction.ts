@@ -177,10 +177,13 @@ export function modelSpeed(runs: readonly Pick<RunRecord, 'extraction' | 'extrac
   return timed ?? untimed;
 }
 
+/** ONNX Runtime's threads as a name says them: " (2 threads)", nothing when not known */
+export const onnxThreads = (threads?: number): string => (threads ? ` (${plural(threads, 'thread')})` : '');
+
 /** what ran the frozen part, in words */
 export function extractorName(runtime: string, threads?: number): string {
   const names: Record<string, string> = {
-    onnx: `ONNX Runtime${threads ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`,
+    onnx: `ONNX Runtime${onnxThreads(threads)}`,
     fused: 'TF.js (fused graph)',
     layers: 'TF.js',
     graph: 'TF.js (graph model)',

@@ -11,7 +11,7 @@ import { checkExportParity } from '../export/parity';
 import { initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { evaluateRun } from './evaluateRun';
-import { trainRun, type TrainRunResult } from './trainRun';
+import { trainRun, type TrainRunOptions, type TrainRunResult } from './trainRun';
 
 /**
  * Fine-tuning the top of a real MobileNetV2 on real photos: the layers below the split stay
@@ -25,15 +25,20 @@ let run: TrainRunResult;
 beforeAll(async () => {
   await initBackend('wasm');
   dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '7_sneaker', '8_bag'], dest: path.join(work, 'photos') });
-  run = await trainRun({
+  run = await mobileNetRun({ epochs: 3, batchSize: 8, learningRate: 0.01, fineTuneLayers: 4, patience: 0 }, 'run');
+});
+
+/** a run of MobileNetV2 on this file's photos and cache, into `out` under the work folder */
+const mobileNetRun = (config: TrainRunOptions['config'], out: string, onEvent?: TrainRunOptions['onEvent']) =>
+  trainRun({
     dataset,
     model: pretrainedModelDir('mobilenet_v2'),
-    config: { epochs: 3, batchSize: 8, learningRate: 0.01, fineTuneLayers: 4, patience: 0 },
+    config,
     split: { val: 0.15, test: 0.25 },
     cacheDir,
-    outDir: path.join(work, 'run'),
+    outDir: path.join(work, out),
+    ...(onEvent ? { onEvent } : {}),
   });
-});
 
 const weightsOf = (m: tfl.LayersModel, layer: string) =>
   m
@@ -71,17 +76,9 @@ describe('fine-tuning the top layers of a real network', () => {
 
   it('shares its batches out to a worker thread where there is a second core, and still changes exactly the intended layers', async () => {
     const logs: string[] = [];
-    const shared = await trainRun({
-      dataset,
-      model: pretrainedModelDir('mobilenet_v2'),
-      // 36 training images in batches of 16 over 6 epochs: 18 batches, two shards of 8
-      config: { epochs: 6, batchSize: 16, learningRate: 0.01, fineTuneLayers: 4, patience: 0 },
-      split: { val: 0.15, test: 0.25 },
-      cacheDir,
-      outDir: path.join(work, 'run-shared'),
-      onEvent: (e) => {
-        if (e.type === 'log') logs.push(e.message);
-      },
+    // 36 training images in batches of 16 over 6 epochs: 18 batches, two shards of 8
+    const shared = await mobileNetRun({ epochs: 6, batchSize: 16, learningRate: 0.01, fineTuneLayers: 4, patience: 0 }, 'run-shared', (e) => {
+      if (e.type === 'log') logs.push(e.message);
     });
     const devices = shared.record.devices!;
     if (os.availableParallelism() < 2) {
@@ -111,14 +108,7 @@ describe('fine-tuning the top layers of a real network', () => {
     const again = await evaluateRun(run.runDir, { cacheDir });
     expect(again.evaluation.confusionMatrix).toEqual(run.record.evaluation.confusionMatrix);
     const tensors = tf.memory().numTensors;
-    const second = await trainRun({
-      dataset,
-      model: pretrainedModelDir('mobilenet_v2'),
-      config: { epochs: 1, fineTuneLayers: 4 },
-      split: { val: 0.15, test: 0.25 },
-      cacheDir,
-      outDir: path.join(work, 'run2'),
-    });
+    const second = await mobileNetRun({ epochs: 1, fineTuneLayers: 4 }, 'run2');
     expect(second.record.cache).toMatchObject({ hits: 60, misses: 0 });
     expect(tf.memory().numTensors).toBe(tensors);
   });

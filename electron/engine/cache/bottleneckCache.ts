@@ -118,7 +118,7 @@ export class BottleneckCache {
     }
   }
 
-  /** Features of several items as one [n, featureDim] array: the only way training reads them. */
+  /** Features of several items as one [n, featureDim] array. */
   readBatch(hashes: readonly string[], variants?: readonly number[]): Float32Array {
     const out = new Float32Array(hashes.length * this.featureDim);
     hashes.forEach((h, i) => this.readInto(h, out, i * this.featureDim, variants?.[i] ?? 0));

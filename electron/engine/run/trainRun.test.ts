@@ -39,6 +39,8 @@ const classes = ['1_trouser', '7_sneaker', '8_bag'];
 let dataset: string;
 let first: TrainRunResult;
 const events: EngineEvent[] = [];
+/** when each event arrived, ms */
+const arrivals: number[] = [];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -53,7 +55,10 @@ beforeAll(async () => {
     split: { val: 0.15, test: 0.25 },
     cacheDir,
     outDir: path.join(work, 'run1'),
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      arrivals.push(performance.now());
+    },
   });
 });
 
@@ -98,6 +103,15 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(epochs).toHaveLength(8);
     const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual(['scan', 'load-model', 'extract', 'train', 'evaluate', 'save']);
+  });
+
+  it("streams a phase's progress ten times a second at most, its last step always (it was every batch)", () => {
+    const train = events.flatMap((e, i) => (e.type === 'progress' && e.phase === 'train' ? [{ e, at: arrivals[i]! }] : []));
+    const steps = first.record.epochs.length * Math.ceil(first.record.dataset.counts.train / 8);
+    expect(train.at(-1)?.e).toMatchObject({ done: steps, total: steps });
+    // between the phase's first and its last, each came a tenth of a second after the one before
+    for (let i = 1; i < train.length - 1; i++) expect(train[i]!.at - train[i - 1]!.at).toBeGreaterThanOrEqual(99);
+    expect(train.length).toBeLessThan(steps);
   });
 
   it('states the backend and the extractor as typed facts, not as log lines to parse back', () => {

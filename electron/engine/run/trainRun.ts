@@ -5,6 +5,7 @@ import { initBackend } from '../tf/backend';
 import { finishRun } from './finishRun';
 import { RunResources } from './runResources';
 import { describeModel, featuresPhase, modelPhase, scanPhase } from './runPhases';
+import { progressGate } from './progressGate';
 import { openRunFolder, resolveRequest, type TrainRunOptions } from './runRequest';
 import { trainPhase } from './trainPhase';
 import { warmExtraction } from '../extract/poolFacts';
@@ -33,8 +34,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 
 async function runJob(options: TrainRunOptions, resources: RunResources): Promise<TrainRunResult> {
   const send = options.onEvent ?? (() => undefined);
-  // progress carries the memory and tensors too, so they show from the first phase, not from the first epoch
-  const emit = (e: EngineEvent) => send(e.type === 'progress' ? { ...e, rssMiB: rssMiB(), numTensors: numTensors() } : e);
+  // progress carries the memory and tensors too, so they show from the first phase, not from the
+  // first epoch; a phase's progress goes out ten times a second at most (progressGate.ts)
+  const passes = progressGate();
+  const emit = (e: EngineEvent) => {
+    if (e.type !== 'progress') send(e);
+    else if (passes(e)) send({ ...e, rssMiB: rssMiB(), numTensors: numTensors() });
+  };
   const ctx = resolveRequest(options, emit, resources);
   const start = performance.now();
   // what the extraction's start needs is made while the dataset is scanned and the model loads

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchRows } from './head';
+import { readsSynchronously } from '../tf/backend';
+import { headGradients, type BatchRows } from './head';
 import { batchLoss, type BatchLoss } from './loss';
 import type { ClassifierNet } from './net';
 
@@ -34,16 +35,25 @@ export const onThisThread: BatchGradients = { compute: (batch) => shardGradients
 /**
  * The forward pass and the gradients of the mean loss over the `n` images of `batch`, for its
  * variables. `rows` places them in a larger batch they are a shard of, for the dropout mask.
- * Every tensor made here but the gradients is freed, even when it throws.
+ * Every tensor made here but the gradients is freed, even when it throws. A head alone, where
+ * the backend reads synchronously, takes its gradients without the tape (`headGradients`).
  */
 export async function shardGradients(
   { net, variables, x, labels, classCount, dropoutSeed }: Batch,
   rows: BatchRows = { offset: 0, total: labels.length },
+  withoutTape = net.top === null && readsSynchronously(),
 ): Promise<ShardGradients> {
   const n = labels.length;
   const xs = tf.tensor2d(x, [n, x.length / n]);
   let batch: BatchLoss | undefined;
   try {
+    if (withoutTape) {
+      const step = headGradients(net.head, xs, labels, classCount, dropoutSeed, rows);
+      const grads = variables.map((v) => step.grads.get(v.name) ?? null);
+      // a gradient of a variable not asked for (none, for a head's own) is not the caller's to free
+      tf.dispose([...step.grads.values()].filter((g) => !grads.includes(g)));
+      return { grads, n, loss: step.loss, hits: step.hits };
+    }
     const step = tf.variableGrads(() => {
       batch = batchLoss(net.logits(xs, dropoutSeed, rows), labels, classCount);
       return batch.loss;

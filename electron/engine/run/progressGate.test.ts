@@ -27,4 +27,17 @@ describe('progressGate', () => {
     offer(ev('evaluate', 2, 2));
     expect(seen).toEqual(['train:1@3', 'train:35@105', 'train:69@207', 'train:100@300', 'evaluate:1@301', 'evaluate:2@301']);
   });
+
+  it("lets through an epoch's first batch at once, so the bar's epoch keeps step with the epochs", () => {
+    let t = 0;
+    const passes = progressGate(100, () => t);
+    const seen: string[] = [];
+    // 10 batches an epoch, a batch every 2 ms: an epoch is 20 ms, a fifth of the interval
+    for (let done = 1; done <= 60; done++) {
+      t = done * 2;
+      const e = { ...ev('train', done, 60), detail: `epoch ${Math.ceil(done / 10)}/6` };
+      if (passes(e)) seen.push(`${e.done}`);
+    }
+    expect(seen).toEqual(['1', '11', '21', '31', '41', '51', '60']);
+  });
 });

@@ -16,6 +16,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).re
 describe("a head's gradients without the tape", () => {
   const heads = [
     { name: 'linear', head: { hiddenUnits: 0, dropout: 0 } },
+    { name: 'hidden ReLU layer', head: { hiddenUnits: 16, dropout: 0 } },
     { name: 'hidden ReLU layer and dropout', head: { hiddenUnits: 16, dropout: 0.3 } },
     { name: 'dropout on the features', head: { hiddenUnits: 0, dropout: 0.5 } },
   ];

@@ -112,6 +112,13 @@ describe('the guided lab', () => {
     expect(fs.readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
     const pages = spawnSync('pdftoppm', ['-png', '-r', '60', pdf, path.join(artifacts, 'lab-report-page')]);
     if (pages.status === 0) expect(fs.readdirSync(artifacts).filter((f) => f.startsWith('lab-report-page')).length).toBeGreaterThan(3);
+
+    // the four runs side by side on the Experiments step, every column in view at the window's width (the last was cut off)
+    await id('nav-experiments').click();
+    await h.until('four runs to compare', async () => (await page.locator('[data-testid^="compare-row-"]').count()) === 4);
+    const hidden = await id('compare-table').evaluate((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth);
+    await h.shot('lab-05-compare');
+    expect(hidden).toBeLessThanOrEqual(0);
     expect(h.pageErrors).toEqual([]);
   }, 600_000);
 });

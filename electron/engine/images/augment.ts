@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './sharpLib';
 import { fnv1a } from '../../../shared/sampling';
 import { seededRandom } from '../train/rng';
 import { decodeToRgb, type ImageInput, type ResizeTarget, type RgbImage } from './decodeImage';
@@ -45,6 +45,7 @@ export function augmentParams(contentHash: string, variant: number): AugmentPara
 export async function decodeAugmented(input: ImageInput, target: ResizeTarget, p: AugmentParams): Promise<RgbImage> {
   // a camera photo is shrunk first: augmenting 12 megapixels to feed 224×224 would waste the memory a Jetson has not got
   const full = await decodeToRgb(input, { maxSide: 2 * Math.max(target.width, target.height) });
+  const sharp = await loadSharp();
   let mean = 0;
   for (let i = 0; i < full.data.length; i++) mean += full.data[i]!;
   mean = Math.round(mean / Math.max(1, full.data.length));
@@ -79,6 +80,7 @@ export async function decodeAugmented(input: ImageInput, target: ResizeTarget, p
  */
 export async function augmentPreviewJpegs(file: string, contentHash: string, variants: number, size: number): Promise<Buffer[]> {
   const target = { width: size, height: size, resize: 'center-crop' as const };
+  const sharp = await loadSharp();
   const images = [await decodeToRgb(file, target)];
   for (let k = 1; k <= variants; k++) images.push(await decodeAugmented(file, target, augmentParams(contentHash, k)));
   return Promise.all(

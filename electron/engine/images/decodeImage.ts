@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
+import type { FailOnOptions, Metadata, Sharp } from 'sharp';
+import { loadSharp } from './sharpLib';
 import { TransferLabError } from '../../../shared/errors';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { BmpError, decodeBmp, readBmpHeader } from './bmp';
@@ -110,6 +111,7 @@ export async function probeImage(input: ImageInput): Promise<ImageInfo> {
   }
   let meta: Metadata;
   try {
+    const sharp = await loadSharp();
     meta = await sharp(bytes).metadata();
   } catch (e) {
     throw decodeFailure(format, e);
@@ -172,6 +174,7 @@ async function decodePipeline(
   failOn: FailOnOptions,
   target: ResizeTarget | BoundTarget | undefined,
 ): Promise<RgbImage> {
+  const sharp = await loadSharp();
   let pipeline: Sharp;
   if (format === 'bmp') {
     const px = decodeBmp(bytes);

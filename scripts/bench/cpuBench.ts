@@ -177,7 +177,12 @@ export async function cpuBench(o: {
     );
   if (sweep)
     line.notes.push(
-      `ours per sweep run, s: ${sweep.runs.map((r) => `lr ${r.learningRate}/batch ${r.batchSize} ${r.seconds.toFixed(1)}${r.extracted ? ` (extracted ${r.extracted})` : ''}`).join('; ')}`,
+      `ours per sweep run, s: ${sweep.runs
+        .map(
+          (r) =>
+            `lr ${r.learningRate}/batch ${r.batchSize} ${r.seconds.toFixed(1)} (${r.extracted ? `extracted ${r.extracted} in ${r.extractSeconds.toFixed(1)}, ` : ''}trained in ${r.trainSeconds.toFixed(1)})`,
+        )
+        .join('; ')}`,
     );
   if (extract)
     line.notes.push(

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FromEngine } from '../electron/engine/service/utilityServer';
 import { contentSecurityPolicyMeta } from '../shared/csp';
+import { externalImports } from '../test/fixtures/bundleImports';
 
 /**
  * The desktop build as electron-builder will package it, made with electron-vite (which needs
@@ -30,19 +31,6 @@ afterAll(() => {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-/** the packages a built file loads, following its own chunks */
-function externalImports(file: string, seen = new Set<string>()): Set<string> {
-  const found = new Set<string>();
-  if (seen.has(file)) return found;
-  seen.add(file);
-  for (const m of fs.readFileSync(file, 'utf8').matchAll(/(?:^|\n)import\s[^;]*?from\s+"([^"]+)"|(?:^|\n)import\s+"([^"]+)"|require\("([^"]+)"\)/g)) {
-    const spec = m[1] ?? m[2] ?? m[3]!;
-    if (spec.startsWith('.')) for (const x of externalImports(path.resolve(path.dirname(file), spec), seen)) found.add(x);
-    else found.add(spec);
-  }
-  return found;
-}
 
 describe('the desktop build', () => {
   it('emits main (and its window icon), the engine, its worker, the CLI, the preload and the renderer', () => {

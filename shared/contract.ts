@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { paperSizes } from './paper';
-import { transferLabErrorSchema } from './errors';
+import { transferLabErrorSchema } from './errorSchema';
 import { projectSchema } from './project';
 import { sweepAxesSchema } from './sweep';
 import { runRecordSchema, trainConfigSchema } from './run';
 import { datasetScanSchema, splitSchema } from './dataset';
 import { engineEventSchema } from './events';
 import { catalogEntrySchema, layerInfoSchema, modelFormatSchema } from './model';
-import { preprocessingSchema } from './preprocessing';
+import { preprocessingSchema } from './preprocessingSchema';
 import { extractionMeasurementSchema } from './extraction';
 import { trainSettings } from './trainConfig';
 

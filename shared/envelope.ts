@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { events, type EventName } from './contract';
-import { transferLabErrorSchema } from './errors';
+import { transferLabErrorSchema } from './errorSchema';
 import type { RpcResult } from './rpc';
 
 /**

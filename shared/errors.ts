@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * Every failure a user can meet crosses process boundaries as this plain object: what
  * happened (`message`), what to do next (`hint`), and a stable `code` the UI can branch on.
@@ -30,12 +28,16 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
-export const transferLabErrorSchema = z.object({
-  code: z.enum(errorCodes),
-  message: z.string(),
-  hint: z.string().optional(),
-});
-export type TransferLabErrorData = z.infer<typeof transferLabErrorSchema>;
+/**
+ * The error as it crosses a boundary; its schema, which checks it where it enters a process, is
+ * errorSchema.ts (held to this type there). Kept apart so the code that only throws these (an
+ * extraction worker) loads no schema library.
+ */
+export interface TransferLabErrorData {
+  code: ErrorCode;
+  message: string;
+  hint?: string | undefined;
+}
 
 export class TransferLabError extends Error {
   readonly code: ErrorCode;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { preprocessingSchema } from './preprocessing';
+import { preprocessingSchema } from './preprocessingSchema';
 
 /** The two TF.js formats a backbone can come in. */
 export const modelFormatSchema = z.enum(['layers', 'graph']);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TransferLabErrorData } from './errors';
 import { splitSchema, defaultSplit } from './dataset';
 import { modelFormatSchema } from './model';
-import { preprocessingSchema } from './preprocessing';
+import { preprocessingSchema } from './preprocessingSchema';
 import { defaultTrainConfig, runRecordSchema, trainConfigSchema } from './run';
 import { labProgressSchema } from './lab';
 import { appVersion } from './version';

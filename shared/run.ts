@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { classMetricsSchema } from './metrics';
 import { skippedFileSchema, splitSchema } from './dataset';
 import { modelFormatSchema } from './model';
-import { preprocessingSchema } from './preprocessing';
+import { preprocessingSchema } from './preprocessingSchema';
 import { trainConfigSchema } from './trainConfig';
 import { runExtractionSchema } from './extraction';
 

@@ -6,6 +6,7 @@ import { extractionMeasurementSchema, keptMeasurement, type ExtractionMeasuremen
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
 import { bottleneckCachePlace, diskError, writeFileAtomicSync } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
+import { writeFeatureFile } from './featureFile';
 
 /**
  * Bottleneck features on disk, one binary float32 file per image, keyed by what determines
@@ -103,7 +104,7 @@ export class BottleneckCache {
 
   /** never a torn file that looks whole; not fsynced — a lost entry is only recomputed */
   static writeFeatures(file: string, features: Float32Array): void {
-    writeFileAtomicSync(file, new Uint8Array(features.buffer, features.byteOffset, features.byteLength));
+    writeFeatureFile(file, features);
   }
 
   /** Reads one item's features into `out` at `offset` (no allocation per item). */

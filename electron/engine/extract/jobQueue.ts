@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BottleneckCache } from '../cache/bottleneckCache';
+import { writeFeatureFile } from '../cache/featureFile';
 import { bottleneckCachePlace, inPlace } from '../util/atomicWrite';
 import type { ItemResult, JobItem } from './protocol';
 import { decodeAll, inferWithBackoff, type Decoded } from './batchInference';
@@ -13,7 +13,7 @@ interface Job {
 /** the features go to the cache; a full disk there says which folder and that the cache may go */
 function writeFeatures(cacheDir: string, file: string, features: Float32Array): void {
   try {
-    BottleneckCache.writeFeatures(file, features);
+    writeFeatureFile(file, features);
   } catch (e) {
     throw inPlace(e, bottleneckCachePlace(path.dirname(cacheDir)));
   }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workerEntry } from './workerEntry';
 import { probeAdapter } from './adapterFacts';
+import { externalImports } from '../../../test/fixtures/bundleImports';
 
 describe('what an extraction worker starts from', () => {
   afterEach(() => {
@@ -18,6 +20,15 @@ describe('what an extraction worker starts from', () => {
     expect((await workerEntry()).href).toBe(a.href);
     process.env.TRANSFER_LAB_EXTRACT_WORKER = '/opt/app/out/main/extractWorker.js';
     expect((await workerEntry()).href).toBe('file:///opt/app/out/main/extractWorker.js');
+  });
+
+  it('starts on what ONNX Runtime needs: the thread loads no zod, TF.js or sharp until a path asks for them', async () => {
+    const entry = fileURLToPath(await workerEntry());
+    const thread = fs.readdirSync(path.dirname(entry)).find((f) => /^extractThread-.*\.js$/.test(f))!;
+    const loaded = [...externalImports(path.join(path.dirname(entry), thread))];
+    expect(loaded).toContain('node:worker_threads');
+    // each is a tenth of a second of a worker's start, and a kept graph's worker needs none of them (zod was 80 ms)
+    expect(loaded.filter((d) => /^(zod|sharp|@tensorflow\/)/.test(d))).toEqual([]);
   });
 });
 

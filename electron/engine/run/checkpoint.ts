@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TransferLabError } from '../../../shared/errors';
 import { trainConfigSchema } from '../../../shared/run';
 import { splitSchema } from '../../../shared/dataset';
-import { preprocessingSchema } from '../../../shared/preprocessing';
+import { preprocessingSchema } from '../../../shared/preprocessingSchema';
 import type { SavedTensor, TrainState } from '../train/trainHead';
 import { backendPreferences, type BackendPreference } from '../tf/backend';
 import { extractorRuntimes, type ExtractorRuntime } from '../extract/protocol';

@@ -66,8 +66,9 @@ export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: 
  * Dense layers' own rule, written out: dW = inputᵀ·dy, db = Σ dy over the batch, dy·Wᵀ to the
  * layer below, a ReLU passes dy where its output was positive, a dropout multiplies by its mask.
  * The tape recorded each op, sorted them and ran their gradients one kernel at a time, 440 µs of
- * a 1 ms batch-4 step on wasm; this is four kernels for a linear head there (the product, the weight gradient as a transpose and a product, the bias sum). The same numbers as the
- * tape's (test: every variable's gradient, the loss and the hits, with hidden layer and dropout).
+ * a 1 ms batch-4 step on wasm; this is four kernels for a linear head there (the product, the
+ * weight gradient as a transpose and a product, the bias sum). The same numbers as the tape's
+ * (test: every variable's gradient, the loss and the hits, with hidden layer and dropout).
  *
  * Returns each trained variable's gradient by its name, the batch's mean loss and its hits.
  */

@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import type { transferLabErrorSchema } from './errorSchema';
+
 /**
  * Every failure a user can meet crosses process boundaries as this plain object: what
  * happened (`message`), what to do next (`hint`), and a stable `code` the UI can branch on.
@@ -29,15 +32,11 @@ export const errorCodes = [
 export type ErrorCode = (typeof errorCodes)[number];
 
 /**
- * The error as it crosses a boundary; its schema, which checks it where it enters a process, is
- * errorSchema.ts (held to this type there). Kept apart so the code that only throws these (an
- * extraction worker) loads no schema library.
+ * The error as it crosses a boundary, as its schema (errorSchema.ts) checks it where it enters a
+ * process. The schema sits apart and this file takes only its type, so the code that only throws
+ * these (an extraction worker) loads no schema library.
  */
-export interface TransferLabErrorData {
-  code: ErrorCode;
-  message: string;
-  hint?: string | undefined;
-}
+export type TransferLabErrorData = z.infer<typeof transferLabErrorSchema>;
 
 export class TransferLabError extends Error {
   readonly code: ErrorCode;

@@ -1,10 +1,10 @@
+import type { Preprocessing } from './preprocessingSchema';
+
 /**
- * How a model wants its pixels: the type and its helpers; the schema it is derived from is
+ * How a model wants its pixels: the type and its helpers. The schema the type comes from is
  * preprocessingSchema.ts, kept apart so an extraction worker, which only reads these, loads no
  * schema library.
  */
-import type { Preprocessing } from './preprocessingSchema';
-
 export type { Preprocessing };
 
 export const defaultPreprocessing: Preprocessing = {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPreprocessing } from '../../../shared/preprocessing';
 import { BottleneckCache, cacheKey, type CacheSpec } from './bottleneckCache';
+import { writeFeatureFile } from './featureFile';
 
 const spec: CacheSpec = { modelKey: 'm1', cut: 'flatten_1', pooling: 'none', preprocessing: defaultPreprocessing, featureDim: 4 };
 
@@ -24,8 +25,8 @@ describe('bottleneck cache', () => {
     await cache.init();
     const a = Float32Array.from([1.5, -2, 3.25, 1e-8]);
     const b = Float32Array.from([0, 0.1, 0.2, 0.3]);
-    BottleneckCache.writeFeatures(cache.fileFor('aa11'), a);
-    BottleneckCache.writeFeatures(cache.fileFor('bb22'), b);
+    writeFeatureFile(cache.fileFor('aa11'), a);
+    writeFeatureFile(cache.fileFor('bb22'), b);
     expect(fs.statSync(cache.fileFor('aa11')).size).toBe(16);
     expect(cache.has('aa11')).toBe(true);
     expect(cache.has('cc33')).toBe(false);
@@ -45,7 +46,7 @@ describe('bottleneck cache', () => {
     const r = root();
     const cache = new BottleneckCache(r, spec);
     await cache.init();
-    BottleneckCache.writeFeatures(cache.fileFor('aa11'), new Float32Array(4));
+    writeFeatureFile(cache.fileFor('aa11'), new Float32Array(4));
     fs.rmSync(r, { recursive: true });
     const again = new BottleneckCache(r, spec);
     await again.init();

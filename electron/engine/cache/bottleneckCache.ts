@@ -6,7 +6,6 @@ import { extractionMeasurementSchema, keptMeasurement, type ExtractionMeasuremen
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
 import { bottleneckCachePlace, diskError, writeFileAtomicSync } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
-import { writeFeatureFile } from './featureFile';
 
 /**
  * Bottleneck features on disk, one binary float32 file per image, keyed by what determines
@@ -100,11 +99,6 @@ export class BottleneckCache {
     } catch {
       return false;
     }
-  }
-
-  /** never a torn file that looks whole; not fsynced — a lost entry is only recomputed */
-  static writeFeatures(file: string, features: Float32Array): void {
-    writeFeatureFile(file, features);
   }
 
   /** Reads one item's features into `out` at `offset` (no allocation per item). */

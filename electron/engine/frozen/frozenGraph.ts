@@ -103,7 +103,7 @@ export function optimizeFrozenGraph(input: FrozenGraph): FrozenGraph {
       const scale = n.scale.data;
       for (let row = 0; row < f.length; row += channels) for (let c = 0; c < channels; c++) f[row + c]! *= scale[c]!;
       const b = new Float32Array(channels);
-      for (let c = 0; c < channels; c++) b[c] = (src.bias ? src.bias.data[c]! : 0) * n.scale.data[c]! + n.shift.data[c]!;
+      for (let c = 0; c < channels; c++) b[c] = (src.bias ? src.bias.data[c]! : 0) * scale[c]! + n.shift.data[c]!;
       src.filter = { shape: src.filter.shape, data: f };
       src.bias = { shape: [channels], data: b };
     } else if (n.op === 'activation' && (isConv || src.op === 'dense') && src.activation === 'linear' && n.activation !== 'softmax') {

@@ -6,6 +6,7 @@ import type { DatasetImage } from '../../../shared/dataset';
 import { defaultPreprocessing } from '../../../shared/preprocessing';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { cachedFeatureSource } from './featureSource';
+import { writeFeatureFile } from '../cache/featureFile';
 
 const dim = 4;
 
@@ -22,7 +23,7 @@ async function cacheOf(n: number, variants = 0): Promise<{ cache: BottleneckCach
   for (let i = 0; i < n; i++)
     for (let v = 0; v <= variants; v++) {
       fs.mkdirSync(path.dirname(cache.fileFor(`h${i}`, v)), { recursive: true });
-      BottleneckCache.writeFeatures(
+      writeFeatureFile(
         cache.fileFor(`h${i}`, v),
         Float32Array.from({ length: dim }, (_, j) => i * 100 + v * 10 + j),
       );

@@ -45,18 +45,39 @@ export function buildHead(featureDim: number, classCount: number, cfg: HeadConfi
  * thread), and take those rows of the batch's mask.
  */
 export function headLogits(head: tfl.LayersModel, x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows): tf.Tensor2D {
-  const steps = headSteps(head);
-  return tf.tidy(() => {
-    let y: tf.Tensor2D = x;
-    for (const s of steps) {
-      if (s.kind === 'dense') {
-        y = tf.matMul(y, s.kernel.read() as tf.Tensor2D);
-        if (s.bias) y = tf.add(y, s.bias.read());
-        if (s.relu) y = tf.relu(y);
-      } else if (dropoutSeed !== undefined) y = tf.mul(y, dropoutMask(y.shape, s.rate, `${dropoutSeed}/${s.name}`, rows));
+  return tf.tidy(() => forward(headSteps(head), x, dropoutSeed, rows));
+}
+
+/** what a forward pass kept for the backward: what each step took and gave, and each dropout's mask */
+interface Seen {
+  inputs: tf.Tensor2D[];
+  outputs: tf.Tensor2D[];
+  masks: tf.Tensor2D[];
+}
+
+/**
+ * The head's steps on `x`: a Dense layer as one fused kernel (product, bias and ReLU), a dropout
+ * (with a seed) as its mask's product. `seen` keeps what the backward of headGradients needs.
+ */
+function forward(steps: HeadStep[], x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows, seen?: Seen): tf.Tensor2D {
+  let y: tf.Tensor2D = x;
+  steps.forEach((s, i) => {
+    seen?.inputs.push(y);
+    if (s.kind === 'dense')
+      y = tf.fused.matMul({
+        a: y,
+        b: s.kernel.read() as tf.Tensor2D,
+        ...(s.bias ? { bias: s.bias.read() } : {}),
+        activation: s.relu ? 'relu' : 'linear',
+      }) as tf.Tensor2D;
+    else if (dropoutSeed !== undefined) {
+      const mask = dropoutMask(y.shape, s.rate, `${dropoutSeed}/${s.name}`, rows);
+      if (seen) seen.masks[i] = mask;
+      y = tf.mul(y, mask);
     }
-    return y;
+    seen?.outputs.push(y);
   });
+  return y;
 }
 
 /**
@@ -84,26 +105,9 @@ export function headGradients(
   let found = { loss: 0, hits: 0 };
   const grads = new Map<string, tf.Tensor>();
   tf.tidy(() => {
-    // forward: what each step took and gave, and each dropout's mask
-    const inputs: tf.Tensor2D[] = [];
-    const outputs: tf.Tensor2D[] = [];
-    const masks: tf.Tensor2D[] = [];
-    let y: tf.Tensor2D = x;
-    steps.forEach((s, i) => {
-      inputs.push(y);
-      if (s.kind === 'dense')
-        y = tf.fused.matMul({
-          a: y,
-          b: s.kernel.read() as tf.Tensor2D,
-          ...(s.bias ? { bias: s.bias.read() } : {}),
-          activation: s.relu ? 'relu' : 'linear',
-        }) as tf.Tensor2D;
-      else {
-        masks[i] = dropoutMask(y.shape, s.rate, `${dropoutSeed}/${s.name}`, rows);
-        y = tf.mul(y, masks[i]!);
-      }
-      outputs.push(y);
-    });
+    const seen: Seen = { inputs: [], outputs: [], masks: [] };
+    const { inputs, outputs, masks } = seen;
+    const y = forward(steps, x, dropoutSeed, rows, seen);
     const { loss, hits, gradient } = crossEntropyOf(y.dataSync(), labels, classCount);
     found = { loss: Math.fround(loss), hits };
     // backward, from the logits' gradient down to the first Dense layer (a dropout below it has nothing to train)

@@ -33,7 +33,7 @@ const opened = async (name: string) => {
   const step = JSON.parse(fs.readFileSync(path.join(work, `${name}.tlab`), 'utf8')).ui.step as string;
   await until(`${name} on its step ${step}`, async () => page.url().endsWith(`#/${step}`));
 };
-const epochShown = async () => Number(/epoch (\d+)/.exec(await text('epoch-counter'))?.[1] ?? 0);
+const epochShown = async () => Number(/(\d+) \/ \d+ epochs done/.exec(await text('epoch-counter'))?.[1] ?? 0);
 
 beforeAll(async () => {
   h = await startHarness('tl-e2e-');
@@ -273,7 +273,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await until('epoch 2', async () => (await epochShown()) >= 2);
     expect(await text('train-status')).toMatch(/running|training/i);
     // the run started with the settings typed above, not the project's saved ones
-    expect(await text('epoch-counter')).toMatch(/\/ 400/);
+    expect(await text('epoch-counter')).toMatch(/\/ 400 epochs done/);
 
     // the browser goes, mid-run; the engine goes on and the run ends with no window open
     await page.context().close();
@@ -298,7 +298,7 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await id('train-result').waitFor();
     expect(await id('cfg-epochs').inputValue()).toBe('400');
     // the run's own curves, against its own planned epochs (early stopping is off: it ends at 400)
-    expect(await text('epoch-counter')).toMatch(/epoch \d+ \/ 400/);
+    expect(await text('epoch-counter')).toMatch(/^\d+ \/ 400 epochs done$/);
     await shot('11-run-joined-after-closed-browser');
     await id('save-project').click();
     await until('saved with the run', async () => JSON.parse(fs.readFileSync(clothes, 'utf8')).runs.length === runsBefore + 1);

@@ -36,10 +36,10 @@ async function waitText(page: Page, testid: string, pattern: RegExp, timeout = 6
   }
 }
 
-/** the number in "epoch N / M" */
+/** the N in "N / M epochs done" */
 async function epochShown(page: Page): Promise<number> {
   const text = (await page.getByTestId('epoch-counter').textContent()) ?? '';
-  return Number(/epoch (\d+)/.exec(text)?.[1] ?? 0);
+  return Number(/(\d+) \/ \d+ epochs done/.exec(text)?.[1] ?? 0);
 }
 
 export function makeWalk(page: Page, o: { outDir: string; work: string; dataset: string; modelDir: string }): Walk {

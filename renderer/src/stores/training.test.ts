@@ -274,6 +274,7 @@ describe('useTrainingStore', () => {
     expect(await training.startSweep({ learningRate: [0.01, 0.1] }, { config: { epochs: 20 } })).toBe(true);
     emit('job.event', { jobId: training.jobId!, event: { type: 'phase', phase: 'extract', message: 'extracting' } });
     expect(training.plannedEpochs).toBe(20);
+    expect(training.epochsDone).toBe('0 / 20 epochs done');
     // a single run keeps the epochs it started with when the form changes under it
     handle('train.start', ({ jobId }) => ({ jobId: jobId! }));
     emit('job.finished', { jobId: training.jobId!, status: 'done', runDir: null, run: null, error: null });

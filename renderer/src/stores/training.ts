@@ -44,6 +44,9 @@ export const useTrainingStore = defineStore('training', () => {
   const running = computed(() => status.value === 'running' && !starting.value);
   // the job's own plan, not the Train step's form (a lab experiment, a reloaded window, an edited form)
   const plannedEpochs = computed(() => view.lastEpoch.value?.epochs ?? runs.value[currentRun.value]?.epochs ?? trainConfig.config.epochs);
+  // finished epochs, said as such: the progress bar names the epoch in progress ("epoch 25/3000")
+  // while 24 are done, and two bare "epoch N / M" one apart read as a contradiction
+  const epochsDone = computed(() => `${view.lastEpoch.value?.epoch ?? 0} / ${plannedEpochs.value} epochs done`);
 
   async function start(): Promise<boolean> {
     const input = jobInput('Starting training');
@@ -211,6 +214,7 @@ export const useTrainingStore = defineStore('training', () => {
     running,
     lastEpoch: view.lastEpoch,
     plannedEpochs,
+    epochsDone,
     lastLog: view.lastLog,
     backendNote: view.backendNote,
     extractorNote: view.extractorNote,

@@ -28,6 +28,8 @@ export function formatPercent(x: number, digits = 1): string {
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
+  // a head's epoch on cached features can take 30 ms: "0.0 s" said it took nothing
+  if (seconds > 0 && seconds < 0.1) return `${Math.max(1, Math.round(seconds * 1000))} ms`;
   if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;

@@ -60,7 +60,7 @@ describe('the Train step', () => {
       },
     });
     await flushPromises();
-    expect(w.get('[data-testid="epoch-counter"]').text()).toBe('epoch 3 / 20');
+    expect(w.get('[data-testid="epoch-counter"]').text()).toBe('3 / 20 epochs done');
   });
 
   it('when the run finishes, gives its test accuracy and best epoch, adds it to the project, and Evaluate goes to step 5', async () => {

@@ -6,6 +6,7 @@ import { sharedCompiled } from './compiledRunner';
 import { WorkerHandle } from './workerHandle';
 import { workerEntry } from './workerEntry';
 import { probeAdapter } from './adapterFacts';
+import { quietWayland } from '../devices/quietWayland';
 import { defaultCloseGraceMs, stoppedError, type ExtractOutcome, type ExtractProgress, type ExtractorInfo } from './poolFacts';
 import { openGpuWindowChannel } from './gpuWindowLink';
 import { gpuWindowBackend } from './gpuWindowProtocol';
@@ -68,6 +69,8 @@ export class ExtractorPool {
     });
     aborted.catch(() => undefined);
     pool.entry = await workerEntry();
+    // a worker that loads Dawn reads the environment this thread sets, not its own copy of it
+    if (init.runtime === 'auto' || init.runtime === 'webgpu') quietWayland();
     // the others boot alongside the first (a worker's start is most of a second) and wait
     // for what it settles on
     // in the desktop app, the first worker may run the frozen part in the app's GPU window

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,5 +148,35 @@ describe.skipIf(!canSwiftShader)('the frozen part on WebGPU (SwiftShader)', () =
     expect(gpu.info.backend).toBe(wgslKernelsEngine);
     const cpu = await features('layers', swiftshader);
     expect(maxDiff(cpu.out, gpu.out)).toBeLessThan(1e-4);
+  });
+
+  it('a run on the GPU from the command line, on a machine with no login session, prints no Vulkan loader noise', async () => {
+    // libwayland (loaded with the Vulkan loader in the extraction worker) printed "error:
+    // XDG_RUNTIME_DIR is invalid or not set in the environment." twice: the worker's process.env
+    // is a copy, so setting it there never reached native code
+    const dataset = await fashionMnistDataset({ perClass: 3 });
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_DRIVER_FILES: swiftshader, TRANSFER_LAB_CACHE: path.join(root, 'cli-cache') };
+    delete env.XDG_RUNTIME_DIR;
+    for (const k of envKeys) delete env[k];
+    const cli = path.resolve(__dirname, '../../../bin/transfer-lab.cjs');
+    const args = [
+      cli,
+      'train',
+      dataset,
+      '--model',
+      path.join(root, 'tiny'),
+      '--cut',
+      'gap',
+      '--extractor',
+      'webgpu',
+      '--epochs',
+      '1',
+      '--out',
+      path.join(root, 'cli-run'),
+    ];
+    const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/frozen part: GPU by Transfer Lab's WGSL kernels on WebGPU/);
+    expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
   });
 });

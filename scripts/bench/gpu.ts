@@ -200,7 +200,9 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
             config,
             split,
             cacheDir,
-            outDir: path.join(dir, 'gpu'),
+            // a folder of its own for each attempt: a step measured again (the machine was busy)
+            // found the first attempt's finished run there and refused to overwrite it
+            outDir: fs.mkdtempSync(path.join(dir, 'gpu-')),
             extractor: 'webgpu',
             extractBatchSize: o.extractBatch,
           });
@@ -211,7 +213,9 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
       );
       const cpuRun = await o.step(
         `ours: the same fine-tuning on the CPU path (wasm), from the same cache`,
-        async () => (await trainRun({ dataset: ft.dataset, model: ft.dir, config, split, cacheDir, outDir: path.join(dir, 'cpu'), extractor: 'onnx' })).record,
+        async () =>
+          (await trainRun({ dataset: ft.dataset, model: ft.dir, config, split, cacheDir, outDir: fs.mkdtempSync(path.join(dir, 'cpu-')), extractor: 'onnx' }))
+            .record,
       );
       const lastEpoch = (r: typeof gpuRun) => r?.epochs.at(-1)?.seconds ?? null;
       const g = round(lastEpoch(gpuRun), 3);

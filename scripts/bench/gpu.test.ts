@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../electron/engine/tf/backend';
+import { fileSystemSaver } from '../../electron/engine/tf/fsModelIO';
+import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
+
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
+const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
+if (!canSwiftShader) console.log(`GPU bench test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+
+const envKeys = ['VK_DRIVER_FILES', 'TRANSFER_LAB_TEST_SOFTWARE_GPU'] as const;
+const envBefore = Object.fromEntries(envKeys.map((k) => [k, process.env[k]]));
+let root: string;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-gpubench-'));
+  // a small network with a classifier on top, so the bench's default cut and one fine-tuned layer below it exist
+  const x = tfl.input({ shape: [16, 16, 3] });
+  const c = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'c' }).apply(x) as tfl.SymbolicTensor;
+  const d = tfl.layers.conv2d({ filters: 8, kernelSize: 1, activation: 'relu', name: 'd' }).apply(c) as tfl.SymbolicTensor;
+  const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(d) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({ units: 10, activation: 'softmax', name: 'predictions' }).apply(gap) as tfl.SymbolicTensor;
+  await tfl.model({ inputs: x, outputs: out }).save(fileSystemSaver(path.join(root, 'tiny')));
+});
+afterAll(() => {
+  for (const k of envKeys) {
+    if (envBefore[k] === undefined) delete process.env[k];
+    else process.env[k] = envBefore[k];
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standing in for a GPU', () => {
+  it('measures a step again when asked (a busy machine) and still gets its figures: each attempt trains into a folder of its own', async () => {
+    process.env.VK_DRIVER_FILES = swiftshader;
+    process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
+    const { gpuBench } = await import('./gpu');
+    const dataset = await fashionMnistDataset({ perClass: 3 });
+    const labels: string[] = [];
+    const line = await gpuBench({
+      dataset,
+      models: [{ dir: path.join(root, 'tiny'), peer: 'mobilenet_v2', dataset }],
+      workDir: root,
+      peerScript: path.join(root, 'no-peer.py'),
+      skipPeer: true,
+      repeats: 1,
+      extractBatch: 4,
+      peerBatches: [1],
+      fineTuneLayers: 1,
+      fineTuneEpochs: 1,
+      // as the bench's steps do when other processes used the machine during an attempt
+      step: async (label, work) => {
+        labels.push(label);
+        await work();
+        return await work();
+      },
+      log: () => undefined,
+    });
+    // the second fine-tuning attempt found the first's finished run in its folder and failed
+    expect(line.notes.filter((n) => /failed/.test(n))).toEqual([]);
+    expect(line.fineTune).toMatchObject({ layers: 1, ours: expect.any(Number), cpu: expect.any(Number), ratio: expect.any(Number) });
+    expect(line.extract).toMatchObject({ ours: expect.any(Number), oursEngine: expect.stringMatching(/WGSL kernels/) });
+    expect(line.machine.software).toBe(true);
+    expect(labels.some((l) => /fine-tuning 1 layers/.test(l))).toBe(true);
+  });
+});

@@ -224,3 +224,27 @@ export const defaultCatalogId = 'inception_v3_tfhub';
 export function findCatalogEntry(id: string): CatalogEntry | undefined {
   return modelCatalog.find((e) => e.id === id);
 }
+
+/**
+ * Catalog ids a mistyped or shortened one may have meant: those that contain it, case, dashes
+ * and dots aside, the most accurate first ("mobilenet_v2" → its five, "Inception-v3" →
+ * inception_v3_tfhub). Empty where nothing does, or for a folder or an address.
+ */
+export function similarCatalogIds(spec: string): string[] {
+  const norm = (x: string) => x.toLowerCase().replace(/[-.\s]/g, '_');
+  const s = norm(spec.trim());
+  if (s.length < 3 || /[/\\]/.test(spec)) return [];
+  // the most accurate first: a bare family name most often means its full-width network
+  return modelCatalog
+    .filter((e) => norm(e.id).includes(s))
+    .sort((a, b) => b.imagenetTop1 - a.imagenetTop1)
+    .map((e) => e.id);
+}
+
+/** "Did you mean a, b or c?", up to `most` of them and how many more; '' for none */
+export function didYouMean(ids: readonly string[], most = 3): string {
+  if (ids.length === 0) return '';
+  const shown = ids.slice(0, most);
+  const list = shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)!}`;
+  return `Did you mean ${list}${ids.length > most ? ` (and ${ids.length - most} more)` : ''}?`;
+}

@@ -75,6 +75,13 @@ describe('resolving a model the user names', () => {
 
   it('says clearly what is wrong with a name that is nothing', async () => {
     await expect(resolveModel('mobilenet_v9')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', hint: expect.stringMatching(/transfer-lab models/) });
+    // a shortened id names the ones it may mean (it said only "neither a catalog id, …")
+    await expect(resolveModel('mobilenet_v2')).rejects.toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringMatching(/Did you mean mobilenet_v2_100_224, mobilenet_v2_100_224_tfhub or mobilenet_v2_075_224 \(and 2 more\)\?$/),
+    });
+    await expect(resolveModel('Inception-V3')).rejects.toMatchObject({ message: expect.stringMatching(/Did you mean inception_v3_tfhub\?$/) });
+    await expect(resolveModel('mobilenet_v9')).rejects.toMatchObject({ message: expect.not.stringMatching(/Did you mean/) });
     await expect(resolveModel(os.tmpdir())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
-import { findCatalogEntry, modelCatalog } from '../../../shared/catalog';
+import { didYouMean, findCatalogEntry, modelCatalog, similarCatalogIds } from '../../../shared/catalog';
 import type { CatalogEntry } from '../../../shared/model';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { describeBackboneFolder, type BackboneInfo } from './loadBackbone';
@@ -86,9 +86,10 @@ export async function resolveModel(spec: string, opts: ResolveOptions = {}): Pro
   }
   const dir = path.resolve(spec);
   if (!fs.existsSync(dir)) {
+    const guess = didYouMean(similarCatalogIds(spec));
     throw new TransferLabError(
       'MODEL_NOT_FOUND',
-      `"${spec}" is neither a catalog id, an http(s) address nor an existing folder.`,
+      `"${spec}" is neither a catalog id, an http(s) address nor an existing folder.${guess ? ` ${guess}` : ''}`,
       'See `transfer-lab models` for catalog ids, or give a folder with model.json.',
     );
   }

@@ -1,10 +1,5 @@
-import os from 'node:os';
-import path from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
-
-// tests never touch the user's own model and bottleneck caches
-const testCache = path.join(os.tmpdir(), `transfer-lab-test-cache-${process.pid}`);
 
 export default defineConfig({
   plugins: [vue()],
@@ -23,6 +18,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
-    env: { TRANSFER_LAB_CACHE: testCache },
+    // one temporary folder for the run, removed at its end; the tests' caches live in it, never
+    // in the user's own
+    globalSetup: ['test/globalSetup.ts'],
   },
 });

@@ -29,7 +29,8 @@ step('build web renderer', bin('vite'), ['build', '--config', 'vite.config.web.t
 step('lint', bin('eslint'), ['.']);
 step('format', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 
-const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tl-vitest-')), 'report.json');
+const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-vitest-'));
+const report = path.join(reportDir, 'report.json');
 process.stdout.write('\n=== vitest\n');
 const extra = process.argv.slice(2);
 const r = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], { stdio: 'inherit' });
@@ -43,6 +44,8 @@ try {
 } catch {
   failed++;
   process.stdout.write(`vitest wrote no report (exit ${r.status})\n`);
+} finally {
+  fs.rmSync(reportDir, { recursive: true, force: true });
 }
 if (r.status !== 0 && failed === 0) failed++;
 process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { fashionMnistDataset } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
-import { parseBenchOptions, secondModelOf } from './bench/cli';
+import { gpuPerClass, parseBenchOptions, secondModelOf } from './bench/cli';
 import { cpuBench } from './bench/cpuBench';
 import { gpuBench, renderGpuTable } from './bench/gpu';
 import { guessPeerModel } from './bench/peer';
@@ -44,7 +44,8 @@ function printLine(table: string, line: object): void {
 }
 
 async function main(): Promise<void> {
-  const data = path.resolve(opts.data ?? (await fashionMnistDataset({ perClass: opts.perClass })));
+  const perClass = opts.gpu ? gpuPerClass(opts).extract : opts.perClass;
+  const data = path.resolve(opts.data ?? (await fashionMnistDataset({ perClass })));
   const model = path.resolve(opts.model ?? pretrainedModelDir('mobilenet_v2'));
   for (const [flag, dir] of [
     ['--data', data],
@@ -65,15 +66,17 @@ async function gpuMain(data: string, model: string): Promise<void> {
     peer: dir === model && opts.peerModel ? opts.peerModel : guessPeerModel(dir),
     dataset: data,
   }));
-  log(`GPU mode: ${models.map((m) => path.basename(m.dir)).join(' and ')} on ${data}; scratch ${workDir}`);
+  const fineTuneData = opts.data ? data : await fashionMnistDataset({ perClass: gpuPerClass(opts).fineTune });
+  log(`GPU mode: ${models.map((m) => path.basename(m.dir)).join(' and ')} on ${data}, fine-tuning on ${fineTuneData}; scratch ${workDir}`);
   const line = await gpuBench({
     dataset: data,
+    fineTuneDataset: fineTuneData,
     models,
     workDir,
     peerScript,
     skipPeer: Boolean(opts.skipPeer),
     repeats: opts.repeats,
-    extractBatch: opts.gpuBatch,
+    extractBatches: opts.gpuBatches,
     peerBatches: opts.peerBatches,
     fineTuneLayers: opts.fineTuneLayers,
     fineTuneEpochs: opts.fineTuneEpochs,

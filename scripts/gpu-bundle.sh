@@ -81,8 +81,14 @@ PY
 [ -s "$list" ] || { echo "gpu-bundle: no package to carry (npm ls found none)" >&2; exit 1; }
 tar -cf - -T "$list" | xz -T0 -6 > "$out/modules.tar.xz"
 
-# 3. the test models and images the bench uses by default (unpacked, with their markers)
-[ -s "$out/fixtures.tar.xz" ] || tar -cf - .cache/fixtures/models/mobilenet_v2 .cache/fixtures/models/inception_v3 .cache/fixtures/fashion-mnist/train-40-from-0 .cache/fixtures/fashion-mnist/train-20-from-0 | xz -T0 -9 > "$out/fixtures.tar.xz"
+# 3. the test models and images the bench uses by default (unpacked, with their markers), made
+#    here where missing; the tar again when the list changed
+fixtures=$(node bin/run-ts.cjs scripts/bench/gpuFixtures.ts)
+if [ ! -s "$out/fixtures.tar.xz" ] || [ "$fixtures" != "$(cat "$out/fixtures.list" 2>/dev/null)" ]; then
+  # shellcheck disable=SC2086 # one folder a line, no spaces
+  tar -cf - $fixtures | xz -T0 -9 > "$out/fixtures.tar.xz"
+  printf '%s\n' "$fixtures" > "$out/fixtures.list"
+fi
 
 # 4. the peer, and the Vulkan loader with the glvnd libraries NVIDIA's driver needs (best effort: apt's cache)
 peer="$root/../shared/bench/peer_pytorch.py"

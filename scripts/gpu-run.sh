@@ -9,7 +9,12 @@ root=$(cd "$here/.." && pwd)
 node=${TMPDIR:-/tmp}/transfer-lab-node-$(cat "$here/node.version" 2>/dev/null || echo x)
 [ -x "$node" ] || { xz -dc "$here/node.xz" > "$node.part" && chmod +x "$node.part" && mv "$node.part" "$node"; }
 [ -d "$root/node_modules/@tensorflow/tfjs-core" ] || tar -xJf "$here/modules.tar.xz" -C "$root"
-[ -f "$root/.cache/fixtures/models/inception_v3/.complete" ] || tar -xJf "$here/fixtures.tar.xz" -C "$root"
+while read -r d; do
+  [ -z "$d" ] || [ -d "$root/$d" ] || { tar -xJf "$here/fixtures.tar.xz" -C "$root" && break; }
+done < "$here/fixtures.list"
+
+# root's tools may be off PATH (a shell started with a bare environment)
+ldconfig() { "$(type -P ldconfig || echo /sbin/ldconfig)" "$@"; }
 
 # the Vulkan loader (and glvnd, which NVIDIA's libGLX_nvidia needs), where the machine lacks it
 has_vulkan() {

@@ -18,7 +18,7 @@ const program = new Command()
   .option('--data <dir>', 'dataset folder, one sub-folder per class (default: Fashion-MNIST, --per-class images per class)')
   .option(
     '--per-class <n>',
-    'images per class of the default Fashion-MNIST dataset, and of the memory runs (which use 10× that too)',
+    'images per class of the default Fashion-MNIST dataset, and of the memory runs (which use 10× that too); GPU mode: of its extraction, default 200, and of its fine-tuning, default 40',
     intIn('--per-class', 1, 600),
     40,
   )
@@ -51,7 +51,12 @@ const program = new Command()
     '--gpu',
     'GPU mode: our WebGPU path against PyTorch on CUDA (MobileNetV2 and Inception v3 extraction on the same images, and fine-tuning); needs a hardware GPU adapter and CUDA PyTorch',
   )
-  .option('--gpu-batch <n>', 'GPU mode: our extraction batch', intIn('--gpu-batch', 1, 1024), 32)
+  .option(
+    '--gpu-batches <list>',
+    "GPU mode: our extraction batch sizes (our best counts, as the peer's does)",
+    (v: string) => v.split(',').map((x) => intIn('--gpu-batches', 1, 1024)(x.trim())),
+    [32, 128],
+  )
   .option(
     '--peer-batches <list>',
     "GPU mode: the peer's batch sizes on CUDA (its best counts)",
@@ -68,6 +73,16 @@ export type BenchOptions = ReturnType<typeof program.opts>;
 export function parseBenchOptions(): BenchOptions {
   program.parse();
   return program.opts();
+}
+
+/**
+ * GPU mode's images per class: extraction on 200 (2000 images: a GPU extracts 400 in a few
+ * hundredths of a second, so its first batch's warm-up, on either side, would be most of the
+ * figure) and fine-tuning on 40 (an epoch on the CPU path costs minutes past that). A
+ * `--per-class` given counts for both.
+ */
+export function gpuPerClass(opts: BenchOptions): { extract: number; fineTune: number } {
+  return program.getOptionValueSource('perClass') === 'cli' ? { extract: opts.perClass, fineTune: opts.perClass } : { extract: 200, fineTune: 40 };
 }
 
 /** the second model, if any: the one named, or Inception v3 when --model is left as it is; --no-second-model none */

@@ -39,7 +39,7 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
   it('measures a step again when asked (a busy machine) and still gets its figures: each attempt trains into a folder of its own', async () => {
     process.env.VK_DRIVER_FILES = swiftshader;
     process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
-    const { gpuBench } = await import('./gpu');
+    const { gpuBench, renderGpuTable } = await import('./gpu');
     const dataset = await fashionMnistDataset({ perClass: 3 });
     const labels: string[] = [];
     const line = await gpuBench({
@@ -49,7 +49,8 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
       peerScript: path.join(root, 'no-peer.py'),
       skipPeer: true,
       repeats: 1,
-      extractBatch: 4,
+      extractBatches: [2, 4],
+      fineTuneDataset: dataset,
       peerBatches: [1],
       fineTuneLayers: 1,
       fineTuneEpochs: 1,
@@ -65,6 +66,11 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
     expect(line.notes.filter((n) => /failed/.test(n))).toEqual([]);
     expect(line.fineTune).toMatchObject({ layers: 1, ours: expect.any(Number), cpu: expect.any(Number), ratio: expect.any(Number) });
     expect(line.extract).toMatchObject({ ours: expect.any(Number), oursEngine: expect.stringMatching(/WGSL kernels/) });
+    // ours at each batch asked for, its best counting (as the peer's does)
+    expect(Object.keys(line.extract!.oursByBatch).sort()).toEqual(['2', '4']);
+    expect(line.extract!.ours).toBe(Math.max(...Object.values(line.extract!.oursByBatch).map(Number)));
+    expect(line.extract!.oursBatch).toBe(Number(Object.entries(line.extract!.oursByBatch).find(([, v]) => v === line.extract!.ours)![0]));
+    expect(renderGpuTable(line)).toMatch(/\| by batch size \| 2: [\d.]+, 4: [\d.]+ \| — \|/);
     expect(line.machine.software).toBe(true);
     expect(labels.some((l) => /fine-tuning 1 layers/.test(l))).toBe(true);
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../electron/engine/tf/backend';
 import { fileSystemSaver } from '../../electron/engine/tf/fsModelIO';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
+import { gpuBench, renderGpuTable, steadyRate } from './gpu';
 
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
@@ -39,8 +40,8 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
   it('measures a step again when asked (a busy machine) and still gets its figures: each attempt trains into a folder of its own', async () => {
     process.env.VK_DRIVER_FILES = swiftshader;
     process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
-    const { gpuBench, renderGpuTable } = await import('./gpu');
     const dataset = await fashionMnistDataset({ perClass: 3 });
+    const smaller = await fashionMnistDataset({ perClass: 2 });
     const labels: string[] = [];
     const line = await gpuBench({
       dataset,
@@ -50,7 +51,7 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
       skipPeer: true,
       repeats: 1,
       extractBatches: [2, 4],
-      fineTuneDataset: dataset,
+      fineTuneDataset: smaller,
       peerBatches: [1],
       fineTuneLayers: 1,
       fineTuneEpochs: 1,
@@ -70,8 +71,24 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
     expect(Object.keys(line.extract!.oursByBatch).sort()).toEqual(['2', '4']);
     expect(line.extract!.ours).toBe(Math.max(...Object.values(line.extract!.oursByBatch).map(Number)));
     expect(line.extract!.oursBatch).toBe(Number(Object.entries(line.extract!.oursByBatch).find(([, v]) => v === line.extract!.ours)![0]));
+    // ours again at its best batch on the smaller set, for its rate past fixed costs (the peer's needs CUDA)
+    expect(line.extract!.steady).toMatchObject({ images: [30, 20], peer: null, ratio: null });
+    expect(labels).toContain(`ours: tiny extraction on WebGPU, fresh cache, batch ${line.extract!.oursBatch}, the smaller set`);
+    expect(renderGpuTable(line)).toMatch(/\| past fixed costs \(from 30 and 20 images\), images\/s \| ([\d.]+|—) \| — \| — \|/);
     expect(renderGpuTable(line)).toMatch(/\| by batch size \| 2: [\d.]+, 4: [\d.]+ \| — \|/);
     expect(line.machine.software).toBe(true);
     expect(labels.some((l) => /fine-tuning 1 layers/.test(l))).toBe(true);
+  });
+});
+
+describe("each side's rate past its fixed costs", () => {
+  it('comes from the difference of a large and a small run', () => {
+    // 2000 images in 1.0 s and 400 in 0.6 s: 0.5 s of start, 1600 images in 0.4 s
+    expect(steadyRate({ images: 2000, seconds: 1.0 }, { images: 400, seconds: 0.6 })).toBeCloseTo(4000, 6);
+  });
+  it('is not given where the difference is too small to time, or upside down', () => {
+    expect(steadyRate({ images: 2000, seconds: 0.65 }, { images: 400, seconds: 0.6 })).toBeNull();
+    expect(steadyRate({ images: 2000, seconds: 0.5 }, { images: 400, seconds: 0.6 })).toBeNull();
+    expect(steadyRate({ images: 400, seconds: 1.0 }, { images: 400, seconds: 0.6 })).toBeNull();
   });
 });

@@ -3,16 +3,20 @@
 // with an NVIDIA GPU, Vulkan and CUDA PyTorch; never in CI, and needs no package registry.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { probeAdaptersIsolated, type AdapterFacts } from '../../electron/engine/devices/probeDevices';
 import { trainRun } from '../../electron/engine/run/trainRun';
 import { adapterLabel } from '../../electron/engine/extract/chooseDevice';
 import { oursExtraction, type OursExtraction } from './ours';
-import { PYTHON, runPeer, type PeerModel } from './peer';
+import { PYTHON, runPeer, type PeerModel, type PeerResult } from './peer';
 import { ratio, round } from './report';
 
+/** the peer's DataLoader workers on a GPU machine: decoding on its main thread would cap it far below the GPU */
+const peerWorkers = Math.min(8, os.availableParallelism());
+
 /** For tests only: a software adapter (SwiftShader) stands in for a GPU, as in the engine (gpuRunners.ts). */
-export const softwareStandIn = process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
+const softwareStandIn = () => process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
 
 export type GpuCheck = { ok: true; adapter: AdapterFacts } | { ok: false; reason: string };
 
@@ -21,7 +25,7 @@ export async function checkGpuAdapter(): Promise<GpuCheck> {
   const { adapters, noAdapterReason } = await probeAdaptersIsolated();
   const a = adapters[0];
   if (!a) return { ok: false, reason: noAdapterReason ?? 'Dawn found no adapter' };
-  if (a.software && !softwareStandIn) return { ok: false, reason: `the only adapter is software (${adapterLabel(a)}): it is for tests, never for speed` };
+  if (a.software && !softwareStandIn()) return { ok: false, reason: `the only adapter is software (${adapterLabel(a)}): it is for tests, never for speed` };
   return { ok: true, adapter: a };
 }
 
@@ -56,7 +60,25 @@ export interface GpuExtract {
   peerBatch: number | null;
   ratio: number | null;
   peerByBatch: Record<string, number | null> | null;
+  /**
+   * Each side's rate past its fixed costs, at its best batch: from its runs on this set and on a
+   * smaller one, (images − images') / (seconds − seconds'). A GPU runs 2000 images in a fraction
+   * of a second, so what each side pays once (our workers' start and parity check; the peer's
+   * DataLoader workers and CUDA's first kernels) would otherwise weigh on the figures above.
+   */
+  steady: { images: [number, number]; ours: number | null; peer: number | null; ratio: number | null } | null;
 }
+
+/** A rate past fixed costs from two runs of different sizes; null where the difference is too small to time. */
+export function steadyRate(big: { images: number; seconds: number }, small: { images: number; seconds: number }): number | null {
+  const dn = big.images - small.images;
+  const dt = big.seconds - small.seconds;
+  // the peer's seconds come to hundredths: a difference under a tenth says little
+  return dn > 0 && dt >= 0.1 ? dn / dt : null;
+}
+
+/** the peer's extraction covers its training split: all but a fifth of the images (peer_pytorch.py) */
+const peerExtracted = (images: number) => images - Math.floor(images / 5);
 
 export interface GpuFineTune {
   model: string;
@@ -92,7 +114,7 @@ export interface GpuBenchOptions {
   skipPeer: boolean;
   repeats: number;
   extractBatches: number[];
-  /** the images fine-tuning trains on (fewer than extraction's: an epoch on the CPU path is slow) */
+  /** the images fine-tuning trains on (fewer than extraction's: an epoch on the CPU path is slow), and the smaller set of the steady-state figures */
   fineTuneDataset: string;
   peerBatches: number[];
   fineTuneLayers: number;
@@ -162,15 +184,47 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
       }
     });
     const byBatch: Record<string, number | null> = {};
+    const peerRuns: Record<string, PeerResult> = {};
+    // as a PyTorch user with a GPU would: images decoded by DataLoader workers, not on the main thread
+    const peerArgs = (b: number) =>
+      ({ model: m.peer, mode: 'cached', epochs: 1, batchSize: b, learningRate: 0.001, threads: 1, device: 'cuda', workers: peerWorkers }) as const;
     if (cuda?.ok) {
       for (const b of o.peerBatches) {
-        const r = await o.step(`peer: ${m.peer} extraction on CUDA, cached mode, batch ${b}`, () =>
-          runPeer(o.peerScript, m.dataset, { model: m.peer, mode: 'cached', epochs: 1, batchSize: b, learningRate: 0.001, threads: 1, device: 'cuda' }),
-        );
+        const r = await o.step(`peer: ${m.peer} extraction on CUDA, cached mode, batch ${b}`, () => runPeer(o.peerScript, m.dataset, peerArgs(b)));
         byBatch[b] = r?.imagesPerSecond ?? null;
+        if (r) peerRuns[b] = r;
       }
     }
     const top = Object.entries(byBatch).reduce<[string, number] | null>((acc, [b, v]) => (v !== null && (acc === null || v > acc[1]) ? [b, v] : acc), null);
+    // each side again at its best batch on the smaller set: the difference is its rate past fixed costs
+    let steady: GpuExtract['steady'] = null;
+    if (o.fineTuneDataset !== m.dataset && best && bestBatch !== null) {
+      const small = await o.step(`ours: ${name} extraction on WebGPU, fresh cache, batch ${bestBatch}, the smaller set`, () =>
+        oursExtraction({ dataset: o.fineTuneDataset, model: m.dir, workDir: o.workDir, extractor: 'webgpu', extractBatchSize: bestBatch }),
+      );
+      const bigPeer = top ? peerRuns[top[0]] : undefined;
+      const smallPeer = bigPeer
+        ? await o.step(`peer: ${m.peer} extraction on CUDA, cached mode, batch ${top![0]}, the smaller set`, () =>
+            runPeer(o.peerScript, o.fineTuneDataset, peerArgs(Number(top![0]))),
+          )
+        : null;
+      const oursSteady = small
+        ? steadyRate({ images: best.images, seconds: best.extractSeconds }, { images: small.images, seconds: small.extractSeconds })
+        : null;
+      const peerSteady =
+        bigPeer && smallPeer
+          ? steadyRate(
+              { images: peerExtracted(bigPeer.images), seconds: bigPeer.extractSeconds },
+              { images: peerExtracted(smallPeer.images), seconds: smallPeer.extractSeconds },
+            )
+          : null;
+      steady = {
+        images: [best.images, small?.images ?? countImages(o.fineTuneDataset)],
+        ours: round(oursSteady, 1),
+        peer: round(peerSteady, 1),
+        ratio: ratio(round(oursSteady, 1), round(peerSteady, 1)),
+      };
+    }
     // a software stand-in makes a fraction of an image a second: keep its digits
     const digits = (v: number | null) => round(v, (v ?? 100) < 10 ? 3 : 1);
     const ours = digits(best?.imagesPerSecond ?? null);
@@ -187,6 +241,7 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
       peerBatch: top ? Number(top[0]) : null,
       ratio: ratio(ours, top ? top[1] : null),
       peerByBatch: cuda?.ok ? byBatch : null,
+      steady,
     });
   }
 
@@ -301,6 +356,11 @@ export function renderGpuTable(b: GpuBenchLine): string {
       `| extraction, ${e.model}, ${e.images} images, images/s | ${show(e.ours)}${e.oursBatch ? ` at batch ${e.oursBatch}` : ''}${e.oursEngine ? ` (${e.oursEngine})` : ''} | ${show(e.peer)}${e.peerBatch ? ` at batch ${e.peerBatch}` : ''} | ${show(e.ratio, '×')} |`,
       `| by batch size | ${byBatch(e.oursByBatch)} | ${byBatch(e.peerByBatch)} | |`,
       `| the same on TF.js's WebGPU kernels, images/s | ${show(e.oursTfjs)} | | ${show(ratio(e.oursTfjs, e.peer), '×')} |`,
+      ...(e.steady
+        ? [
+            `| past fixed costs (from ${e.steady.images[0]} and ${e.steady.images[1]} images), images/s | ${show(e.steady.ours)} | ${show(e.steady.peer)} | ${show(e.steady.ratio, '×')} |`,
+          ]
+        : []),
     );
   }
   if (b.fineTune) {

@@ -26,6 +26,8 @@ export interface PeerArgs {
   threads: number;
   /** cuda: the backbone and head on an NVIDIA GPU (bench --gpu) */
   device?: 'cpu' | 'cuda';
+  /** DataLoader worker processes decoding images (the peer's default, 0, decodes on its main thread) */
+  workers?: number;
 }
 
 export interface PeerResult {
@@ -57,6 +59,7 @@ export async function runPeer(script: string, data: string, a: PeerArgs): Promis
     '--threads',
     String(a.threads),
     ...(a.device ? ['--device', a.device] : []),
+    ...(a.workers ? ['--workers', String(a.workers)] : []),
   ];
   const r = await runProcess(PYTHON, args);
   const j = lastJsonLine(r.stdout);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,11 @@ const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
 const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
 if (!canSwiftShader) console.log(`GPU bench test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+
+// the peer: Debian's PyTorch (python3-torch, python3-torchvision; CI does not install them)
+const peerScript = path.resolve(__dirname, '../../../shared/bench/peer_pytorch.py');
+const hasPeer = fs.existsSync(peerScript) && spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { timeout: 60_000 }).status === 0;
+if (canSwiftShader && !hasPeer) console.log(`GPU bench test with the peer skipped: ${peerScript} or /usr/bin/python3 with torch and torchvision is absent`);
 
 const envKeys = ['VK_DRIVER_FILES', 'TRANSFER_LAB_TEST_SOFTWARE_GPU'] as const;
 const envBefore = Object.fromEntries(envKeys.map((k) => [k, process.env[k]]));
@@ -78,6 +84,43 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
     expect(renderGpuTable(line)).toMatch(/\| by batch size \| 2: [\d.]+, 4: [\d.]+ \| — \|/);
     expect(line.machine.software).toBe(true);
     expect(labels.some((l) => /fine-tuning 1 layers/.test(l))).toBe(true);
+  });
+});
+
+describe.skipIf(!canSwiftShader || !hasPeer)('npm run bench -- --gpu with the peer, its CPU standing in for CUDA', () => {
+  it("runs the peer at each batch and again at its best on the smaller set, and gives each side's rate past its fixed costs", async () => {
+    process.env.VK_DRIVER_FILES = swiftshader;
+    process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
+    const dataset = await fashionMnistDataset({ perClass: 3 });
+    const smaller = await fashionMnistDataset({ perClass: 2 });
+    const labels: string[] = [];
+    const line = await gpuBench({
+      dataset,
+      models: [{ dir: path.join(root, 'tiny'), peer: 'mobilenet_v2', dataset }],
+      workDir: root,
+      peerScript,
+      skipPeer: false,
+      repeats: 1,
+      extractBatches: [4],
+      fineTuneDataset: smaller,
+      peerBatches: [2, 4],
+      fineTuneLayers: 0,
+      fineTuneEpochs: 1,
+      step: (label, work) => {
+        labels.push(label);
+        return work();
+      },
+      log: () => undefined,
+    });
+    expect(line.notes).toContain('TEST ONLY: the peer ran on the CPU, standing in for CUDA (TRANSFER_LAB_TEST_SOFTWARE_GPU=1)');
+    const e = line.extract!;
+    expect(Object.keys(e.peerByBatch!).sort()).toEqual(['2', '4']);
+    expect(e.peer).toBe(Math.max(...Object.values(e.peerByBatch!).map(Number)));
+    expect(labels).toContain(`peer: mobilenet_v2 extraction on CUDA, cached mode, batch ${e.peerBatch}, the smaller set`);
+    // the peer extracts its training split: 24 of 30 images, 16 of 20
+    expect(e.steady!.images).toEqual([30, 20]);
+    if (e.steady!.peer !== null) expect(e.steady!.peer).toBeGreaterThan(0);
+    expect(e.ratio).toBeCloseTo(e.ours! / e.peer!, 2);
   });
 });
 

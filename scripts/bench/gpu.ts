@@ -29,7 +29,7 @@ export async function checkGpuAdapter(): Promise<GpuCheck> {
   return { ok: true, adapter: a };
 }
 
-export type CudaCheck = { ok: true; torch: string; device: string } | { ok: false; reason: string };
+export type CudaCheck = { ok: true; torch: string; device: string; on: 'cuda' | 'cpu' } | { ok: false; reason: string };
 
 /** Whether the peer can run on CUDA here: Python imports torch and torchvision, and torch sees a CUDA device. */
 export function checkCudaPeer(script: string): CudaCheck {
@@ -40,8 +40,10 @@ export function checkCudaPeer(script: string): CudaCheck {
   if (r.error) return { ok: false, reason: `${PYTHON} cannot be run (${r.error.message})` };
   if (r.status !== 0) return { ok: false, reason: `${PYTHON} cannot import torch and torchvision` };
   const j = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { torch: string; cuda: boolean; device: string | null };
+  // for tests only, as the software adapter stands in for a GPU: the peer's CPU stands in for CUDA
+  if (!j.cuda && softwareStandIn()) return { ok: true, torch: j.torch, device: 'the CPU, standing in for CUDA (a test)', on: 'cpu' };
   if (!j.cuda) return { ok: false, reason: `PyTorch ${j.torch} here sees no CUDA device` };
-  return { ok: true, torch: j.torch, device: j.device ?? 'cuda' };
+  return { ok: true, torch: j.torch, device: j.device ?? 'cuda', on: 'cuda' };
 }
 
 export interface GpuExtract {
@@ -148,6 +150,7 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
       throw new Error(
         `bench --gpu compares with PyTorch on CUDA, and ${cuda.reason}. Run it where PyTorch has CUDA (python3 -c 'import torch; print(torch.cuda.is_available())'), or pass --skip-peer for ours alone.`,
       );
+    if (cuda.on === 'cpu') notes.push('TEST ONLY: the peer ran on the CPU, standing in for CUDA (TRANSFER_LAB_TEST_SOFTWARE_GPU=1)');
   } else notes.push('peer skipped (--skip-peer): ours alone, ratios are null');
   o.log(
     `GPU: ${adapterLabel(gpu.adapter)} (${gpu.adapter.vendor}, ${gpu.adapter.software ? 'software' : 'hardware'}); peer: ${cuda?.ok ? `PyTorch ${cuda.torch} on ${cuda.device}` : 'not run'}`,
@@ -187,7 +190,16 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
     const peerRuns: Record<string, PeerResult> = {};
     // as a PyTorch user with a GPU would: images decoded by DataLoader workers, not on the main thread
     const peerArgs = (b: number) =>
-      ({ model: m.peer, mode: 'cached', epochs: 1, batchSize: b, learningRate: 0.001, threads: 1, device: 'cuda', workers: peerWorkers }) as const;
+      ({
+        model: m.peer,
+        mode: 'cached',
+        epochs: 1,
+        batchSize: b,
+        learningRate: 0.001,
+        threads: 1,
+        device: cuda?.ok ? cuda.on : 'cuda',
+        workers: peerWorkers,
+      }) as const;
     if (cuda?.ok) {
       for (const b of o.peerBatches) {
         const r = await o.step(`peer: ${m.peer} extraction on CUDA, cached mode, batch ${b}`, () => runPeer(o.peerScript, m.dataset, peerArgs(b)));

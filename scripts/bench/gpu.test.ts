@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../electron/engine/tf/backend';
 import { fileSystemSaver } from '../../electron/engine/tf/fsModelIO';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
-import { gpuBench, renderGpuTable, steadyRate } from './gpu';
+import { gpuBench } from './gpu';
+import { steadyRate } from './gpuExtract';
+import { renderGpuTable } from './gpuReport';
 
 const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));

@@ -11,6 +11,18 @@ export interface Steps {
   notes: string[];
 }
 
+/**
+ * A step's figure for its log line, so that a bench cut short (a GPU machine lent for minutes)
+ * still leaves every figure it measured: an extraction's images/s, a run's last epoch.
+ */
+export function figureOf(result: unknown): string {
+  const r = result as { imagesPerSecond?: unknown; epochs?: unknown } | null;
+  if (typeof r?.imagesPerSecond === 'number') return `: ${r.imagesPerSecond.toFixed(1)} images/s`;
+  const last = Array.isArray(r?.epochs) ? (r.epochs.at(-1) as { seconds?: unknown } | undefined) : undefined;
+  if (typeof last?.seconds === 'number') return `: last epoch ${last.seconds.toFixed(3)} s`;
+  return '';
+}
+
 /** the bench's measured steps, numbered in the order they run, with what they met on the way */
 export function benchSteps(o: { maxWait: number; attempts: number; repeats: number; workDir: string; log: (s: string) => void }): Steps {
   const { log } = o;
@@ -41,7 +53,7 @@ export function benchSteps(o: { maxWait: number; attempts: number; repeats: numb
       }
       const others = othersCores(before, sampleCpu());
       log(
-        `   done in ${((performance.now() - t0) / 1000).toFixed(1)} s${others === null ? '' : `; other processes used ${others.toFixed(2)} cores meanwhile`}`,
+        `   done in ${((performance.now() - t0) / 1000).toFixed(1)} s${figureOf(result)}${others === null ? '' : `; other processes used ${others.toFixed(2)} cores meanwhile`}`,
       );
       const disturbed = others !== null && others > BUSY_CORES;
       if (disturbed && attempt < o.attempts) {

@@ -221,6 +221,9 @@ export const modelCatalog: CatalogEntry[] = [
 /** The backbone the lab proposes first: the one TensorFlow's retrain.py defaulted to. */
 export const defaultCatalogId = 'inception_v3_tfhub';
 
+/** the model the CLI's examples name: small, quick to download and to run on any machine */
+export const exampleModelId = 'mobilenet_v2_100_224';
+
 export function findCatalogEntry(id: string): CatalogEntry | undefined {
   return modelCatalog.find((e) => e.id === id);
 }

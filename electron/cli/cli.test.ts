@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { modelCatalog } from '../../shared/catalog';
 import { defaultSplit } from '../../shared/dataset';
 import { defaultTrainConfig } from '../../shared/run';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
@@ -165,6 +166,14 @@ describe('transfer-lab CLI', () => {
         .split('\n')
         .filter((l) => l.startsWith('error:')),
     ).toHaveLength(1);
+  });
+
+  it('train without --model gives an example whose model is a catalog id', async () => {
+    const r = await run(['train', dataset]);
+    expect(r.code).toBe(2);
+    const example = /e\.g\. transfer-lab train photos --model (\S+)/.exec(r.stderr);
+    // it said "--model mobilenet_v2", which the same command refuses as no catalog id
+    expect(modelCatalog.map((e) => e.id)).toContain(example?.[1]);
   });
 
   it('sweep runs the grid over one cache and lists the runs side by side; images per class reach the runs', async () => {

@@ -1,5 +1,6 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import path from 'node:path';
+import { exampleModelId } from '../../shared/catalog';
 import { defaultSplit, splitSchema } from '../../shared/dataset';
 import { TransferLabError } from '../../shared/errors';
 import { defaultTrainConfig } from '../../shared/run';
@@ -77,7 +78,8 @@ export function addTrainCommands(program: Command): void {
           throw new TransferLabError(
             'BAD_ARGUMENT',
             'train needs a dataset folder and --model (or --resume <run folder>).',
-            'e.g. transfer-lab train photos --model mobilenet_v2',
+            // a catalog id that exists: the example once named "mobilenet_v2", which is none
+            `e.g. transfer-lab train photos --model ${exampleModelId} (\`transfer-lab models\` lists the others)`,
           );
         return runTrain(out, {
           ...(o.resume ? { resume: o.resume } : { dataset: dataset!, model: o.model! }),

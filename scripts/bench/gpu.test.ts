@@ -10,11 +10,10 @@ import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { gpuBench } from './gpu';
 import { steadyRate } from './gpuExtract';
 import { renderGpuTable } from './gpuReport';
+import { swiftShaderIcd, swiftShaderOr } from '../../test/fixtures/swiftShader';
 
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
-const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
-if (!canSwiftShader) console.log(`GPU bench test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+const swiftshader = swiftShaderIcd;
+const canSwiftShader = swiftShaderOr('GPU bench test');
 
 // the peer: Debian's PyTorch (python3-torch, python3-torchvision; CI does not install them)
 const peerScript = path.resolve(__dirname, '../../../shared/bench/peer_pytorch.py');

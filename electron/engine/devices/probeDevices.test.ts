@@ -1,16 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSoftwareAdapter, nodeGpu, probeAdapters, probeAdaptersIsolated } from './probeDevices';
 import { dawnBlockedReason } from './dawnInElectron';
+import { swiftShaderIcd, swiftShaderOr } from '../../../test/fixtures/swiftShader';
 
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) =>
-  fs.existsSync(p),
-);
-const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
+const swiftshader = swiftShaderIcd;
+const canSwiftShader = swiftShaderOr('Dawn adapter tests');
 
 describe('transfer-lab devices', () => {
   it('marks SwiftShader, lavapipe and fallback adapters as software, a real GPU as hardware', () => {

@@ -11,11 +11,10 @@ import { ExtractorPool } from './extractorPool';
 import type { ExtractorRuntime } from './protocol';
 import { tfjsWebgpuEngine, wgslKernelsEngine } from '../../../shared/gpuEngines';
 import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
+import { swiftShaderIcd, swiftShaderOr } from '../../../test/fixtures/swiftShader';
 
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
-const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
-if (!canSwiftShader) console.log(`WebGPU extractor tests skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+const swiftshader = swiftShaderIcd;
+const canSwiftShader = swiftShaderOr('WebGPU extractor tests');
 
 const envKeys = ['TRANSFER_LAB_TEST_SOFTWARE_GPU', 'TRANSFER_LAB_FAULT_CPU_RATE', 'TRANSFER_LAB_WEBGPU_KERNELS'];
 let root: string;

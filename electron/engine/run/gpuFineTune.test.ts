@@ -10,16 +10,15 @@ import { initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { chooseTrainingDevice } from '../train/gpuTraining';
 import { trainRun, type TrainRunResult } from './trainRun';
+import { swiftShaderIcd, swiftShaderOr } from '../../../test/fixtures/swiftShader';
 
 /**
  * Fine-tuning the top 4 layers of a real MobileNetV2 on TF.js's WebGPU backend, through
  * SwiftShader (slow, so a handful of images and one epoch): the same layers change as on the
  * CPU, and the same epoch gives the same loss within float error.
  */
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
-const canSwiftShader = fs.existsSync(swiftshader) && hasVulkan;
-if (!canSwiftShader) console.log(`WebGPU fine-tuning test skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+const swiftshader = swiftShaderIcd;
+const canSwiftShader = swiftShaderOr('WebGPU fine-tuning test');
 
 describe('where fine-tuning trains', () => {
   it('on the GPU where the frozen part went there (auto chose it, or --extractor webgpu), else off it with the reason', () => {

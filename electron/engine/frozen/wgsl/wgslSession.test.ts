@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,16 +14,15 @@ import { FusedExecutor } from '../fusedExecutor';
 import type { Preprocessing } from '../../../../shared/preprocessing';
 import { compileWgsl } from './compileWgsl';
 import { WgslSession, type WgslSessionOptions } from './wgslSession';
+import { swiftShaderIcd, swiftShaderOr } from '../../../../test/fixtures/swiftShader';
 
 /*
  * Our WGSL kernels on a real WebGPU device: SwiftShader's software Vulkan (Debian's chromium
  * package), through Dawn for Node. Each graph's features are compared with TF.js's fused
  * executor on the CPU, as the extractor's parity check compares them.
  */
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some((p) => fs.existsSync(p));
-const canRun = fs.existsSync(swiftshader) && hasVulkan;
-if (!canRun) console.log(`WGSL kernel tests skipped: ${swiftshader} or libvulkan.so.1 is absent (apt-get install chromium libvulkan1)`);
+const swiftshader = swiftShaderIcd;
+const canRun = swiftShaderOr('WGSL kernel tests');
 
 const noise = (n: number, seed: number) => {
   const x = new Uint8Array(n);

@@ -3,6 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
+import { labs } from '../../../shared/lab';
 import { useEvaluationStore } from '../stores/evaluation';
 import { useProjectStore } from '../stores/project';
 import { sampleRun } from '../testing/fixtures';
@@ -32,5 +33,14 @@ describe('the sidebar', () => {
     useEvaluationStore().selectRun('run-best');
     await flushPromises();
     expect(w.get('[data-testid="nav-evaluate"]').text()).toContain('run 1 · 90.0%');
+  });
+
+  it("counts the guided lab's questions where no lab is open, in a line that fits", async () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+    await router.push('/dataset');
+    const w = mount(SideBar, { global: { plugins: [router] } });
+    await flushPromises();
+    // "questions answered by experiment" was cut to "questions answered by …" at the sidebar's width
+    expect(w.get('[data-testid="nav-lab"]').text()).toContain(`${labs[0]!.tasks.length} questions to answer`);
   });
 });

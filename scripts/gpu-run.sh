@@ -41,6 +41,16 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && ! ls /usr/share/vulkan/icd.d/nvidia_icd*.jso
   [ -n "$icd" ] && export VK_DRIVER_FILES=$icd
 fi
 
+# the peer's Python: the first that imports torch and torchvision (Debian's first, as the bench's default)
+if [ -z "${TRANSFER_LAB_PYTHON:-}" ]; then
+  for py in /usr/bin/python3 "$(type -P python3 || true)" /usr/local/bin/python3 /opt/conda/bin/python3 "$(type -P python || true)"; do
+    if [ -n "$py" ] && [ -x "$py" ] && "$py" -c 'import torch, torchvision' > /dev/null 2>&1; then
+      export TRANSFER_LAB_PYTHON=$py
+      break
+    fi
+  done
+fi
+
 cd "$root"
 if [ "${GPU_RUN_ENTRY:-bench}" = devices ]; then
   exec "$node" bin/transfer-lab.cjs devices "$@"

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../electron/engine/tf/backend';
 import { fileSystemSaver } from '../../electron/engine/tf/fsModelIO';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
-import { gpuBench } from './gpu';
+import { checkCudaPeer, gpuBench } from './gpu';
 import { steadyRate } from './gpuExtract';
 import { renderGpuTable } from './gpuReport';
 import { swiftShaderIcd, swiftShaderOr } from '../../test/fixtures/swiftShader';
@@ -134,5 +134,21 @@ describe("each side's rate past its fixed costs", () => {
     expect(steadyRate({ images: 2000, seconds: 0.65 }, { images: 400, seconds: 0.6 })).toBeNull();
     expect(steadyRate({ images: 2000, seconds: 0.5 }, { images: 400, seconds: 0.6 })).toBeNull();
     expect(steadyRate({ images: 400, seconds: 1.0 }, { images: 400, seconds: 0.6 })).toBeNull();
+  });
+});
+
+describe("the peer's Python", () => {
+  it('is the one TRANSFER_LAB_PYTHON names, where PyTorch lives outside Debian (a GPU machine)', () => {
+    const before = process.env.TRANSFER_LAB_PYTHON;
+    try {
+      process.env.TRANSFER_LAB_PYTHON = path.join(root, 'no-such-python3');
+      // it always ran /usr/bin/python3, which on such a machine may have no torch at all
+      const script = path.join(root, 'peer.py');
+      fs.writeFileSync(script, '');
+      expect(checkCudaPeer(script)).toEqual({ ok: false, reason: expect.stringMatching(/no-such-python3 cannot be run/) });
+    } finally {
+      if (before === undefined) delete process.env.TRANSFER_LAB_PYTHON;
+      else process.env.TRANSFER_LAB_PYTHON = before;
+    }
   });
 });

@@ -8,7 +8,7 @@ import { adapterLabel } from '../../electron/engine/extract/chooseDevice';
 import { measureGpuExtraction, type ExtractionBench, type GpuExtract } from './gpuExtract';
 import { measureGpuFineTune, type GpuFineTune } from './gpuFineTune';
 import type { Step } from './peerSweep';
-import { PYTHON, type PeerModel } from './peer';
+import { peerPython, type PeerModel } from './peer';
 
 /** For tests only: a software adapter (SwiftShader) stands in for a GPU, as in the engine (gpuRunners.ts). */
 const softwareStandIn = () => process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU === '1';
@@ -31,9 +31,10 @@ export function checkCudaPeer(script: string): CudaCheck {
   if (!fs.existsSync(script)) return { ok: false, reason: `the peer script ${script} is missing` };
   const code =
     'import json, torch, torchvision; c = torch.cuda.is_available(); print(json.dumps({"torch": torch.__version__, "cuda": c, "device": torch.cuda.get_device_name(0) if c else None}))';
-  const r = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
-  if (r.error) return { ok: false, reason: `${PYTHON} cannot be run (${r.error.message})` };
-  if (r.status !== 0) return { ok: false, reason: `${PYTHON} cannot import torch and torchvision` };
+  const python = peerPython();
+  const r = spawnSync(python, ['-c', code], { encoding: 'utf8' });
+  if (r.error) return { ok: false, reason: `${python} cannot be run (${r.error.message})` };
+  if (r.status !== 0) return { ok: false, reason: `${python} cannot import torch and torchvision` };
   const j = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { torch: string; cuda: boolean; device: string | null };
   // for tests only, as the software adapter stands in for a GPU: the peer's CPU stands in for CUDA
   if (!j.cuda && softwareStandIn()) return { ok: true, torch: j.torch, device: 'the CPU, standing in for CUDA (a test)', on: 'cpu' };
@@ -87,7 +88,7 @@ export async function gpuBench(o: GpuBenchOptions): Promise<GpuBenchLine> {
     cuda = checkCudaPeer(o.peerScript);
     if (!cuda.ok)
       throw new Error(
-        `bench --gpu compares with PyTorch on CUDA, and ${cuda.reason}. Run it where PyTorch has CUDA (python3 -c 'import torch; print(torch.cuda.is_available())'), or pass --skip-peer for ours alone.`,
+        `bench --gpu compares with PyTorch on CUDA, and ${cuda.reason}. Run it where PyTorch has CUDA (python3 -c 'import torch; print(torch.cuda.is_available())'), with TRANSFER_LAB_PYTHON naming that Python if it is not /usr/bin/python3, or pass --skip-peer for ours alone.`,
       );
     if (cuda.on === 'cpu') notes.push('TEST ONLY: the peer ran on the CPU, standing in for CUDA (TRANSFER_LAB_TEST_SOFTWARE_GPU=1)');
   } else notes.push('peer skipped (--skip-peer): ours alone, ratios are null');

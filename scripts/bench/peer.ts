@@ -2,18 +2,23 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { errorLine, lastJsonLine, runProcess, tail } from './proc';
 
-export const PYTHON = '/usr/bin/python3';
+/**
+ * The peer's Python: Debian's (python3-torch), or TRANSFER_LAB_PYTHON where PyTorch lives in
+ * another one (a GPU machine's CUDA build; the GPU carry's run.sh finds it).
+ */
+export const peerPython = (): string => process.env.TRANSFER_LAB_PYTHON || '/usr/bin/python3';
 export const peerInstallHint = 'apt-get install python3-torch python3-torchvision';
 export type PeerModel = 'mobilenet_v2' | 'inception_v3';
 
 export type PeerCheck = { ok: true; torch: string } | { ok: false; reason: string };
 
-/** Whether the peer can run here: the script exists and Debian's Python imports torch and torchvision. */
+/** Whether the peer can run here: the script exists and its Python (peerPython) imports torch and torchvision. */
 export function checkPeer(script: string): PeerCheck {
   if (!fs.existsSync(script)) return { ok: false, reason: `the peer script ${script} is missing` };
-  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { ok: false, reason: `${PYTHON} cannot be run (${r.error.message})` };
-  if (r.status !== 0) return { ok: false, reason: `${PYTHON} cannot import torch and torchvision` };
+  const python = peerPython();
+  const r = spawnSync(python, ['-c', 'import torch, torchvision; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.error) return { ok: false, reason: `${python} cannot be run (${r.error.message})` };
+  if (r.status !== 0) return { ok: false, reason: `${python} cannot import torch and torchvision` };
   return { ok: true, torch: r.stdout.trim() };
 }
 
@@ -61,11 +66,12 @@ export async function runPeer(script: string, data: string, a: PeerArgs): Promis
     ...(a.device ? ['--device', a.device] : []),
     ...(a.workers ? ['--workers', String(a.workers)] : []),
   ];
-  const r = await runProcess(PYTHON, args);
+  const python = peerPython();
+  const r = await runProcess(python, args);
   const j = lastJsonLine(r.stdout);
   if (r.code !== 0 || !j || typeof j.totalSeconds !== 'number') {
     throw new Error(
-      `the peer (${PYTHON} ${args.join(' ')}) exited ${r.code} without its result line: ${errorLine(r.stderr || r.stdout)}\n${tail(r.stderr || r.stdout)}`,
+      `the peer (${python} ${args.join(' ')}) exited ${r.code} without its result line: ${errorLine(r.stderr || r.stdout)}\n${tail(r.stderr || r.stdout)}`,
     );
   }
   return {

@@ -1,6 +1,7 @@
 import { coreCount, decodeThreads, fineTuneThreads } from '../util/cores';
 import { dawnBlockedReason } from './dawnInElectron';
 import { quietWayland } from './quietWayland';
+import { noVulkanAdapterReason } from './vulkanHint';
 
 /**
  * What compute is here: WebGPU adapters (through Dawn for Node, the `webgpu` package) and which
@@ -82,7 +83,7 @@ export async function probeAdapters(gpu?: GpuLike): Promise<{ adapters: AdapterF
     return { adapters: [], noAdapterReason: `webgpu (Dawn for Node): ${why(e)}` };
   }
   const adapter = await g.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-  if (!adapter) return { adapters: [], noAdapterReason: "Dawn found no Vulkan adapter (install libvulkan1 and the GPU driver's Vulkan ICD)" };
+  if (!adapter) return { adapters: [], noAdapterReason: noVulkanAdapterReason() };
   const i = adapter.info;
   const l = adapter.limits;
   return {

@@ -55,4 +55,6 @@ cd "$root"
 if [ "${GPU_RUN_ENTRY:-bench}" = devices ]; then
   exec "$node" bin/transfer-lab.cjs devices "$@"
 fi
-exec "$node" bin/run-ts.cjs scripts/bench.ts --gpu --peer-script "$here/peer_pytorch.py" "$@"
+# a machine lent for minutes: wait at most 10 s for quiet before a step, measure a busy one twice
+# at most (options given to run.sh come later and win)
+exec "$node" bin/run-ts.cjs scripts/bench.ts --gpu --peer-script "$here/peer_pytorch.py" --max-wait 10 --attempts 2 "$@"

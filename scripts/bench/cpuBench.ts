@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { secondModelOf, type BenchOptions } from './cli';
 import { cpuCount, machineInfo } from './machine';
-import { oursExtractionKept, oursMemory, oursSweep, sweepEpochs, sweepPoints, type OursMemory, type OursSweep } from './ours';
+import { countImages, oursExtractionKept, oursMemory, oursSweep, sweepEpochs, sweepPoints, type OursMemory, type OursSweep } from './ours';
 import type { OursExtraction } from './ours';
 import { checkPeer, guessPeerModel, peerInstallHint, runPeer, type PeerModel } from './peer';
 import { peerSweep, type PeerSweep } from './peerSweep';
@@ -196,10 +195,3 @@ export async function cpuBench(o: {
 }
 
 const allIn = (x: OursExtraction | null) => (x ? { seconds: round(x.extractSeconds, 2)!, imagesPerSecond: round(x.images / x.extractSeconds, 1)! } : null);
-
-function countImages(dir: string): number {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);
-}

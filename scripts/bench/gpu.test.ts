@@ -7,18 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../electron/engine/tf/backend';
 import { fileSystemSaver } from '../../electron/engine/tf/fsModelIO';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
-import { checkCudaPeer, gpuBench } from './gpu';
+import { checkCudaPeer, gpuBench, type GpuBenchOptions } from './gpu';
+import { peerPython } from './peer';
 import { steadyRate } from './gpuExtract';
 import { renderGpuTable } from './gpuReport';
 import { swiftShaderIcd, swiftShaderOr } from '../../test/fixtures/swiftShader';
 
-const swiftshader = swiftShaderIcd;
 const canSwiftShader = swiftShaderOr('GPU bench test');
 
 // the peer: Debian's PyTorch (python3-torch, python3-torchvision; CI does not install them)
 const peerScript = path.resolve(__dirname, '../../../shared/bench/peer_pytorch.py');
-const hasPeer = fs.existsSync(peerScript) && spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { timeout: 60_000 }).status === 0;
-if (canSwiftShader && !hasPeer) console.log(`GPU bench test with the peer skipped: ${peerScript} or /usr/bin/python3 with torch and torchvision is absent`);
+const hasPeer = fs.existsSync(peerScript) && spawnSync(peerPython(), ['-c', 'import torch, torchvision'], { timeout: 60_000 }).status === 0;
+if (canSwiftShader && !hasPeer) console.log(`GPU bench test with the peer skipped: ${peerScript} or ${peerPython()} with torch and torchvision is absent`);
 
 const envKeys = ['VK_DRIVER_FILES', 'TRANSFER_LAB_TEST_SOFTWARE_GPU'] as const;
 const envBefore = Object.fromEntries(envKeys.map((k) => [k, process.env[k]]));
@@ -43,32 +43,45 @@ afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+/**
+ * The GPU bench on the small network, SwiftShader standing in for the GPU: 30 images to extract,
+ * 20 in the smaller set; every step's label kept.
+ */
+async function benchTiny(o: Pick<GpuBenchOptions, 'peerScript' | 'skipPeer' | 'extractBatches' | 'peerBatches' | 'fineTuneLayers' | 'step'>) {
+  process.env.VK_DRIVER_FILES = swiftShaderIcd;
+  process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
+  const dataset = await fashionMnistDataset({ perClass: 3 });
+  const labels: string[] = [];
+  const line = await gpuBench({
+    ...o,
+    dataset,
+    models: [{ dir: path.join(root, 'tiny'), peer: 'mobilenet_v2', dataset }],
+    workDir: root,
+    repeats: 1,
+    fineTuneDataset: await fashionMnistDataset({ perClass: 2 }),
+    fineTuneEpochs: 1,
+    step: (label, work) => {
+      labels.push(label);
+      return o.step(label, work);
+    },
+    log: () => undefined,
+  });
+  return { line, labels };
+}
+
 describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standing in for a GPU', () => {
   it('measures a step again when asked (a busy machine) and still gets its figures: each attempt trains into a folder of its own', async () => {
-    process.env.VK_DRIVER_FILES = swiftshader;
-    process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
-    const dataset = await fashionMnistDataset({ perClass: 3 });
-    const smaller = await fashionMnistDataset({ perClass: 2 });
-    const labels: string[] = [];
-    const line = await gpuBench({
-      dataset,
-      models: [{ dir: path.join(root, 'tiny'), peer: 'mobilenet_v2', dataset }],
-      workDir: root,
+    const { line, labels } = await benchTiny({
       peerScript: path.join(root, 'no-peer.py'),
       skipPeer: true,
-      repeats: 1,
       extractBatches: [2, 4],
-      fineTuneDataset: smaller,
       peerBatches: [1],
       fineTuneLayers: 1,
-      fineTuneEpochs: 1,
       // as the bench's steps do when other processes used the machine during an attempt
-      step: async (label, work) => {
-        labels.push(label);
+      step: async (_label, work) => {
         await work();
         return await work();
       },
-      log: () => undefined,
     });
     // the second fine-tuning attempt found the first's finished run in its folder and failed
     expect(line.notes.filter((n) => /failed/.test(n))).toEqual([]);
@@ -90,28 +103,13 @@ describe.skipIf(!canSwiftShader)('npm run bench -- --gpu, on SwiftShader standin
 
 describe.skipIf(!canSwiftShader || !hasPeer)('npm run bench -- --gpu with the peer, its CPU standing in for CUDA', () => {
   it("runs the peer at each batch and again at its best on the smaller set, and gives each side's rate past its fixed costs", async () => {
-    process.env.VK_DRIVER_FILES = swiftshader;
-    process.env.TRANSFER_LAB_TEST_SOFTWARE_GPU = '1';
-    const dataset = await fashionMnistDataset({ perClass: 3 });
-    const smaller = await fashionMnistDataset({ perClass: 2 });
-    const labels: string[] = [];
-    const line = await gpuBench({
-      dataset,
-      models: [{ dir: path.join(root, 'tiny'), peer: 'mobilenet_v2', dataset }],
-      workDir: root,
+    const { line, labels } = await benchTiny({
       peerScript,
       skipPeer: false,
-      repeats: 1,
       extractBatches: [4],
-      fineTuneDataset: smaller,
       peerBatches: [2, 4],
       fineTuneLayers: 0,
-      fineTuneEpochs: 1,
-      step: (label, work) => {
-        labels.push(label);
-        return work();
-      },
-      log: () => undefined,
+      step: (_label, work) => work(),
     });
     expect(line.notes).toContain('TEST ONLY: the peer ran on the CPU, standing in for CUDA (TRANSFER_LAB_TEST_SOFTWARE_GPU=1)');
     const e = line.extract!;

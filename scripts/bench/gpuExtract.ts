@@ -1,9 +1,8 @@
 // `npm run bench -- --gpu`'s extraction figures: ours on WebGPU at each batch (our kernels, then
 // TF.js's), the peer on CUDA at each batch, and each side's rate past its fixed costs.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { oursExtraction, type OursExtraction } from './ours';
+import { countImages, oursExtraction, type OursExtraction } from './ours';
 import type { Step } from './peerSweep';
 import { runPeer, type PeerArgs, type PeerModel, type PeerResult } from './peer';
 import { ratio, round } from './report';
@@ -64,6 +63,10 @@ export interface ExtractionBench {
 
 type Side<T> = { best: T | null; batch: number | null; byBatch: Record<string, number | null> };
 
+/** our extraction of `dataset` forced onto WebGPU, on a fresh cache */
+const oursOnGpu = (b: ExtractionBench, model: string, dataset: string, batch: number) =>
+  oursExtraction({ dataset, model, workDir: b.workDir, extractor: 'webgpu', extractBatchSize: batch });
+
 /** Ours on WebGPU at each batch, `repeats` times each: the fastest run, its batch, and each batch's best. */
 async function oursAtBatches(b: ExtractionBench, m: { dir: string; dataset: string }, name: string): Promise<Side<OursExtraction>> {
   const side: Side<OursExtraction> = { best: null, batch: null, byBatch: {} };
@@ -71,7 +74,7 @@ async function oursAtBatches(b: ExtractionBench, m: { dir: string; dataset: stri
     let here: number | null = null;
     for (let i = 1; i <= b.repeats; i++) {
       const r = await b.step(`ours: ${name} extraction on WebGPU, fresh cache, batch ${batch}${b.repeats > 1 ? `, ${i} of ${b.repeats}` : ''}`, () =>
-        oursExtraction({ dataset: m.dataset, model: m.dir, workDir: b.workDir, extractor: 'webgpu', extractBatchSize: batch }),
+        oursOnGpu(b, m.dir, m.dataset, batch),
       );
       if (r && (here === null || r.imagesPerSecond > here)) here = r.imagesPerSecond;
       if (r && (!side.best || r.imagesPerSecond > side.best.imagesPerSecond)) [side.best, side.batch] = [r, batch];
@@ -118,7 +121,7 @@ async function steadyFigures(
   if (!ours.best || ours.batch === null) return null;
   const batch = ours.batch;
   const small = await b.step(`ours: ${name} extraction on WebGPU, fresh cache, batch ${batch}, the smaller set`, () =>
-    oursExtraction({ dataset: b.smallDataset, model: m.dir, workDir: b.workDir, extractor: 'webgpu', extractBatchSize: batch }),
+    oursOnGpu(b, m.dir, b.smallDataset, batch),
   );
   const peerBatch = peer.batch;
   const smallPeer =
@@ -158,7 +161,7 @@ export async function measureGpuExtraction(b: ExtractionBench, m: { dir: string;
   const tfjs = await b.step(`ours: ${name} extraction on TF.js's WebGPU kernels, fresh cache, batch ${tfjsBatch}`, async () => {
     process.env.TRANSFER_LAB_WEBGPU_KERNELS = 'tfjs';
     try {
-      return await oursExtraction({ dataset: m.dataset, model: m.dir, workDir: b.workDir, extractor: 'webgpu', extractBatchSize: tfjsBatch });
+      return await oursOnGpu(b, m.dir, m.dataset, tfjsBatch);
     } finally {
       delete process.env.TRANSFER_LAB_WEBGPU_KERNELS;
     }
@@ -185,9 +188,3 @@ export async function measureGpuExtraction(b: ExtractionBench, m: { dir: string;
     steady,
   };
 }
-
-export const countImages = (dir: string) =>
-  fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);

@@ -194,3 +194,11 @@ function memoryOf(result: Record<string, unknown>, wallSeconds: number): OursMem
   const c = result.counts as { train: number; val: number; test: number };
   return { peakRssMiB: result.peakRssMiB as number, images: c.train + c.val + c.test, wallSeconds };
 }
+
+/** the images of a class-per-folder dataset, where no run counted them */
+export function countImages(dir: string): number {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .reduce((n, d) => n + fs.readdirSync(path.join(dir, d.name)).filter((f) => !f.startsWith('.')).length, 0);
+}

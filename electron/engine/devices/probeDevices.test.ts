@@ -5,9 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { isSoftwareAdapter, nodeGpu, probeAdapters, probeAdaptersIsolated } from './probeDevices';
 import { dawnBlockedReason } from './dawnInElectron';
 import { noVulkanAdapterReason } from './vulkanHint';
-import { swiftShaderIcd, swiftShaderOr } from '../../../test/fixtures/swiftShader';
+import { swiftShaderIcd as swiftshader, swiftShaderOr } from '../../../test/fixtures/swiftShader';
 
-const swiftshader = swiftShaderIcd;
 const canSwiftShader = swiftShaderOr('Dawn adapter tests');
 
 describe('transfer-lab devices', () => {

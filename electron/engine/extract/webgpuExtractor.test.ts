@@ -11,9 +11,8 @@ import { ExtractorPool } from './extractorPool';
 import type { ExtractorRuntime } from './protocol';
 import { tfjsWebgpuEngine, wgslKernelsEngine } from '../../../shared/gpuEngines';
 import { fashionMnistDataset } from '../../../test/fixtures/fashionMnist';
-import { swiftShaderIcd, swiftShaderOr } from '../../../test/fixtures/swiftShader';
+import { swiftShaderIcd as swiftshader, swiftShaderOr } from '../../../test/fixtures/swiftShader';
 
-const swiftshader = swiftShaderIcd;
 const canSwiftShader = swiftShaderOr('WebGPU extractor tests');
 
 const envKeys = ['TRANSFER_LAB_TEST_SOFTWARE_GPU', 'TRANSFER_LAB_FAULT_CPU_RATE', 'TRANSFER_LAB_WEBGPU_KERNELS'];

@@ -10,14 +10,13 @@ import { initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { chooseTrainingDevice } from '../train/gpuTraining';
 import { trainRun, type TrainRunResult } from './trainRun';
-import { swiftShaderIcd, swiftShaderOr } from '../../../test/fixtures/swiftShader';
+import { swiftShaderIcd as swiftshader, swiftShaderOr } from '../../../test/fixtures/swiftShader';
 
 /**
  * Fine-tuning the top 4 layers of a real MobileNetV2 on TF.js's WebGPU backend, through
  * SwiftShader (slow, so a handful of images and one epoch): the same layers change as on the
  * CPU, and the same epoch gives the same loss within float error.
  */
-const swiftshader = swiftShaderIcd;
 const canSwiftShader = swiftShaderOr('WebGPU fine-tuning test');
 
 describe('where fine-tuning trains', () => {

@@ -14,14 +14,13 @@ import { FusedExecutor } from '../fusedExecutor';
 import type { Preprocessing } from '../../../../shared/preprocessing';
 import { compileWgsl } from './compileWgsl';
 import { WgslSession, type WgslSessionOptions } from './wgslSession';
-import { swiftShaderIcd, swiftShaderOr } from '../../../../test/fixtures/swiftShader';
+import { swiftShaderIcd as swiftshader, swiftShaderOr } from '../../../../test/fixtures/swiftShader';
 
 /*
  * Our WGSL kernels on a real WebGPU device: SwiftShader's software Vulkan (Debian's chromium
  * package), through Dawn for Node. Each graph's features are compared with TF.js's fused
  * executor on the CPU, as the extractor's parity check compares them.
  */
-const swiftshader = swiftShaderIcd;
 const canRun = swiftShaderOr('WGSL kernel tests');
 
 const noise = (n: number, seed: number) => {

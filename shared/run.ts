@@ -46,6 +46,13 @@ export const testPredictionSchema = z.object({
 });
 export type TestPrediction = z.infer<typeof testPredictionSchema>;
 
+/** a run's answer on a photo from outside its dataset: its classes, most likely first, or why it has none */
+export const photoPredictionSchema = z.union([
+  z.object({ file: z.string(), top: z.array(z.object({ className: z.string(), probability: z.number() })) }),
+  z.object({ file: z.string(), error: z.string() }),
+]);
+export type PhotoPrediction = z.infer<typeof photoPredictionSchema>;
+
 export const evaluationSchema = z.object({
   accuracy: z.number(),
   confusionMatrix: z.array(z.array(z.number())),

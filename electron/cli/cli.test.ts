@@ -106,6 +106,14 @@ describe('transfer-lab CLI', () => {
     const [p] = jsonLines(pr.stdout);
     expect(p).toMatchObject({ type: 'prediction', file: sandal });
     expect((p!.top as unknown[]).length).toBe(2);
+    // the run itself answers the same, through the engine's cache and extractor
+    const byRun = await run(['predict', path.join(work, 'run2'), sandal, '--json', '--top', '2']);
+    expect(byRun.code).toBe(0);
+    // its events come first, as JSON lines too (the frozen part's phase and facts)
+    const [q] = jsonLines(byRun.stdout).filter((l) => l.type === 'prediction');
+    expect(q).toMatchObject({ type: 'prediction', file: sandal });
+    const top = (x: typeof p) => (x!.top as { className: string; probability: number }[]).map((t) => [t.className, t.probability.toFixed(3)]);
+    expect(top(q)).toEqual(top(p));
   });
 
   it('scan --json reports classes, counts and the broken file', async () => {
@@ -152,7 +160,7 @@ describe('transfer-lab CLI', () => {
     [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
     [['train', 'DATASET', '--model', 'MODEL', '--cut', 'nope'], 1, /no layer named "nope"/],
     [['evaluate', '/tmp'], 1, /not a run folder/],
-    [['predict', '/tmp', 'x.png'], 1, /not an exported Transfer Lab model/],
+    [['predict', '/tmp', 'x.png'], 1, /neither an exported Transfer Lab model \(no transfer-lab.json\) nor a run folder \(no run.json\)/],
   ])('bad input %j exits %i with one clear line and no stack trace', async (args, code, message) => {
     const real = args.map((a) => (a === 'DATASET' ? dataset : a === 'MODEL' ? model : a));
     if (real.includes('tensorflow') && fs.existsSync(path.resolve('node_modules/@tensorflow/tfjs-node/lib'))) return;

@@ -1,17 +1,22 @@
 import { describeDevices } from '../../shared/devices';
 import { describeExtraction, extractionOf } from '../../shared/extraction';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SplitFractions } from '../../shared/dataset';
 import type { TrainResultLine } from '../../shared/events';
-import type { Evaluation } from '../../shared/run';
+import type { Evaluation, PhotoPrediction } from '../../shared/run';
 import { scanDataset } from '../engine/dataset/scanDataset';
 import { checkExportParity } from '../engine/export/parity';
-import { exportRun, type ExportFormat } from '../engine/export/exportModel';
+import { exportManifestName, exportRun, type ExportFormat } from '../engine/export/exportModel';
+import { TransferLabError } from '../../shared/errors';
+import { runLayout } from '../engine/run/runLayout';
 import { loadClassifier, topK } from '../engine/export/classifier';
 import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
 import { resolveModel } from '../engine/models/resolveModel';
 import { describeRetry } from '../engine/models/download';
+import { classifyPhotos } from '../engine/run/classifyPhotos';
 import { evaluateRun } from '../engine/run/evaluateRun';
+import { isRunFolder } from '../engine/run/runFolder';
 import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
 import { initBackend, type BackendPreference } from '../engine/tf/backend';
 import type { Output } from './output';
@@ -231,23 +236,38 @@ export async function runPredict(
   o: { top: number; backend: BackendPreference; format?: ExportFormat },
 ): Promise<void> {
   await initBackend(o.backend);
+  const files = images.map((f) => path.resolve(f));
+  // a run folder answers through the engine (its cache and extractor); an export through its own model
+  const answers = isRunFolder(modelDir)
+    ? await classifyPhotos(modelDir, files, { backend: o.backend, top: o.top, onEvent: (e) => out.event(e) })
+    : await predictWithExport(modelDir, files, o);
+  answers.forEach((a, i) => {
+    if ('error' in a) {
+      if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], error: a.error })}\n`);
+      else process.stderr.write(`${images[i]}: cannot classify: ${a.error}\n`);
+      return;
+    }
+    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], top: a.top })}\n`);
+    else out.info(`${images[i]}: ${a.top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')}`);
+  });
+  if (answers.some((a) => 'error' in a)) process.exitCode = 1;
+}
+
+async function predictWithExport(modelDir: string, files: string[], o: { top: number; format?: ExportFormat }): Promise<PhotoPrediction[]> {
+  if (!fs.existsSync(path.join(modelDir, exportManifestName)))
+    throw new TransferLabError(
+      'MODEL_NOT_FOUND',
+      `${modelDir} is neither an exported Transfer Lab model (no ${exportManifestName}) nor a run folder (no ${runLayout.record}).`,
+      'Give the folder `transfer-lab export` wrote, or the run folder `transfer-lab train` printed.',
+    );
   const classifier = await loadClassifier(modelDir, o.format);
   try {
-    const files = images.map((f) => path.resolve(f));
     const { probabilities, failures } = await classifier.classify(files);
     const failed = new Map(failures.map((f) => [f.file, f.reason]));
-    files.forEach((file, i) => {
-      const reason = failed.get(file);
-      if (reason) {
-        if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], error: reason })}\n`);
-        else process.stderr.write(`${images[i]}: cannot classify: ${reason}\n`);
-        return;
-      }
-      const top = topK(probabilities, i, classifier.manifest.labels, o.top);
-      if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], top })}\n`);
-      else out.info(`${images[i]}: ${top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')}`);
+    return files.map((file, i) => {
+      const error = failed.get(file);
+      return error ? { file, error } : { file, top: topK(probabilities, i, classifier.manifest.labels, o.top) };
     });
-    if (failures.length) process.exitCode = 1;
   } finally {
     classifier.dispose();
   }

@@ -39,8 +39,8 @@ export function addRunCommands(program: Command): void {
 export function addPredictCommand(program: Command): void {
   program
     .command('predict')
-    .description('classify image files with an exported model')
-    .argument('<model>', 'exported model folder')
+    .description('classify image files with an exported model, or with a run as it is (its frozen part and head)')
+    .argument('<model>', 'exported model folder, or a run folder')
     .argument('<images...>', 'image files')
     .option('--top <k>', 'how many classes to show per image', positiveInt('--top'), 3)
     .addOption(new Option('--format <format>', 'which exported model to run (default: TF.js where there is one, else ONNX)').choices(exportFormats))

@@ -4,12 +4,12 @@ import { TransferLabError } from '../../../shared/errors';
 import type { EngineEvent } from '../../../shared/events';
 import type { Evaluation, RunRecord } from '../../../shared/run';
 import { scanDataset } from '../dataset/scanDataset';
-import { resolveModel } from '../models/resolveModel';
+import { resolveModel, type ResolvedModel } from '../models/resolveModel';
 import { bottleneckCacheDir } from '../paths';
 import { initBackend, type BackendPreference } from '../tf/backend';
 import { evaluateNet, type Predictions } from './evaluate';
 import { cachedFeatureSource } from './featureSource';
-import { planBackbone } from './openBackbone';
+import { planBackbone, type BackbonePlan } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
 import { readNet, readRun } from './runFolder';
 import type { DatasetImage } from '../../../shared/dataset';
@@ -18,6 +18,21 @@ import type { DatasetImage } from '../../../shared/dataset';
 function recordedCacheRoot(record: RunRecord): string | null {
   const root = record.cache?.dir ? path.dirname(record.cache.dir) : null;
   return root && fs.existsSync(root) ? root : null;
+}
+
+/** where a saved run's features are: the cache it asks for, else the one it trained with, else the default */
+export function runCacheRoot(record: RunRecord, asked?: string): string {
+  return asked ?? recordedCacheRoot(record) ?? bottleneckCacheDir();
+}
+
+/** the run's model as it trained on it, and the backbone plan its head's features come from */
+export async function runBackbone(record: RunRecord, emit: (e: EngineEvent) => void): Promise<{ model: ResolvedModel; plan: BackbonePlan }> {
+  const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
+  if (model.key !== record.model.key) emit({ type: 'log', level: 'warn', message: `the model files at ${record.model.source} changed since the run` });
+  const ft = record.model.fineTune;
+  // a fine-tuned run reads the features at its split, below the layers it trained
+  const plan = ft ? await planBackbone(model, ft.split, { pooling: 'none' }) : await planBackbone(model, record.model.cut);
+  return { model, plan };
 }
 
 export interface EvaluateRunOptions {
@@ -60,18 +75,14 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
       'Train a new run on the dataset as it is now.',
     );
   }
-  const model = await resolveModel(record.model.source, { preprocessing: record.model.preprocessing });
-  if (model.key !== record.model.key) emit({ type: 'log', level: 'warn', message: `the model files at ${record.model.source} changed since the run` });
-  const ft = record.model.fineTune;
-  // a fine-tuned run reads the features at its split, below the layers it trained
-  const plan = ft ? await planBackbone(model, ft.split, { pooling: 'none' }) : await planBackbone(model, record.model.cut);
+  const { model, plan } = await runBackbone(record, emit);
   const testAll = scan.images.filter((i) => i.split === 'test');
   const features = await prepareFeatures({
     root: scan.root,
     images: testAll,
     model,
     plan,
-    cacheRoot: o.cacheDir ?? recordedCacheRoot(record) ?? bottleneckCacheDir(),
+    cacheRoot: runCacheRoot(record, o.cacheDir),
     backend: backend.name,
     backendOnGpu: backend.gpu,
     runtime: 'auto',

@@ -82,9 +82,14 @@ export async function writeRun(dir: string, record: RunRecord, net: ClassifierNe
   });
 }
 
+/** whether a folder holds a finished run (its record is written last) */
+export function isRunFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, runFileName));
+}
+
 export function readRun(dir: string): RunRecord {
   const file = path.join(dir, runFileName);
-  if (!fs.existsSync(file)) {
+  if (!isRunFolder(dir)) {
     throw new TransferLabError(
       'RUN_NOT_FOUND',
       `${dir} is not a run folder (no ${runFileName}).`,

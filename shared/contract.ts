@@ -3,7 +3,7 @@ import { paperSizes } from './paper';
 import { transferLabErrorSchema } from './errorSchema';
 import { projectSchema } from './project';
 import { sweepAxesSchema } from './sweep';
-import { runRecordSchema, trainConfigSchema } from './run';
+import { photoPredictionSchema, runRecordSchema, trainConfigSchema } from './run';
 import { datasetScanSchema, splitSchema } from './dataset';
 import { engineEventSchema } from './events';
 import { catalogEntrySchema, layerInfoSchema, modelFormatSchema } from './model';
@@ -22,6 +22,16 @@ import { trainSettings } from './trainConfig';
  */
 const empty = z.object({});
 const absolutePath = z.string().min(1).max(4096);
+
+/**
+ * How many bytes of photos one `run.classify` request carries, and how many photos: the web
+ * host takes messages of up to 16 MiB, and base64 makes 10 MiB into 13.3. A larger photo is
+ * sent as a smaller copy (the model sees a few hundred pixels of it anyway).
+ */
+export const photoRequestBytes = 10 * 2 ** 20;
+export const photosPerRequest = 64;
+/** the length of n bytes in base64 */
+export const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
 
 export const appInfoSchema = z.object({
   version: z.string(),
@@ -288,6 +298,24 @@ export const requests = {
   /** the running or last job: a reloaded window picks up where it was */
   'train.current': { input: empty, output: z.object({ job: jobSnapshotSchema.nullable() }) },
   'run.read': { input: z.object({ runDir: absolutePath }), output: runRecordSchema },
+  /**
+   * photos from the user's side (a browser's may be on another machine than the engine), as
+   * bytes, answered by a run's frozen part and head: each photo's classes, most likely first,
+   * or why it has none; at most `photoRequestBytes` of photos a request
+   */
+  'run.classify': {
+    input: z.object({
+      runDir: absolutePath,
+      photos: z
+        .array(z.object({ name: z.string().min(1).max(255), base64: z.string().min(1).max(base64Length(photoRequestBytes)) }))
+        .min(1)
+        .max(photosPerRequest)
+        .refine((photos) => photos.reduce((n, p) => n + p.base64.length, 0) <= base64Length(photoRequestBytes), {
+          message: `more than ${photoRequestBytes / 2 ** 20} MiB of photos in one request`,
+        }),
+    }),
+    output: z.object({ answers: z.array(photoPredictionSchema) }),
+  },
   'run.export': {
     input: z.object({ runDir: absolutePath, dest: absolutePath, parity: z.boolean(), formats: z.array(exportFormatSchema).min(1).default(['tfjs', 'onnx']) }),
     output: z.object({

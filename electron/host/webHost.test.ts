@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
+import { photoRequestBytes } from '../../shared/contract';
 import { startWebHost, type WebHost } from './webHost';
 import { webHostContentSecurityPolicy } from '../../shared/csp';
 
@@ -78,6 +79,19 @@ describe('web host', () => {
     expect(unknown.error.message).toMatch(/Unknown request/);
     const dialog = await call(ws, 'dialog.pickFolder', {});
     expect(dialog).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+    ws.close();
+  });
+
+  it('carries the largest photos request the contract allows, and refuses a larger one by the contract, not by closing', async () => {
+    const ws = await connect();
+    const photos = (bytes: number) => [{ name: 'big.jpg', base64: Buffer.alloc(bytes, 7).toString('base64') }];
+    const gone = path.join(dataDir, 'no-run');
+    const largest = await call(ws, 'run.classify', { runDir: gone, photos: photos(photoRequestBytes) });
+    expect(largest).toMatchObject({ ok: false, error: { code: 'RUN_NOT_FOUND' } });
+    const larger = await call(ws, 'run.classify', { runDir: gone, photos: photos(photoRequestBytes + 3) });
+    expect(larger).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } });
+    expect((await call(ws, 'app.info', {})).ok).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'workspace', 'photos'))).toBe(false);
     ws.close();
   });
 

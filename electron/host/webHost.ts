@@ -14,6 +14,9 @@ import { answerPlain, hostAllowed, serveReport, serveStatic } from './staticFile
  * tunnel, and for end-to-end tests. A per-launch token guards the API; a WebSocket from
  * another origin is refused, so a web page the user visits cannot drive the engine.
  */
+/** the largest message the WebSocket takes: a larger one closes the connection, so the contract keeps its requests below it (photoRequestBytes) */
+export const maxMessageBytes = 16 * 2 ** 20;
+
 export interface WebHostOptions {
   port?: number;
   host?: string;
@@ -73,7 +76,7 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
       answerPlain(res, 400, 'Bad request.');
     }
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   wss.on('error', () => undefined);
 
   server.on('upgrade', (req, socket, head) => {

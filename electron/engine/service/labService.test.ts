@@ -218,6 +218,24 @@ describe('lab service', () => {
     // the run reopened from the project exports, with parity
     const exp = await call('run.export', { runDir: opened.project.runs[0].weightsDir, dest: path.join(dataDir, 'exported'), parity: true });
     expect(exp.parity.disagreements).toEqual([]);
+
+    // and answers on photos sent as bytes, naming the one that is no photo; nothing is left behind
+    const bag = path.join(
+      dataset,
+      '8_bag',
+      fs.readdirSync(path.join(dataset, '8_bag')).find((f) => f.endsWith('.png'))!,
+    );
+    const asked = await call('run.classify', {
+      runDir: opened.project.runs[0].weightsDir,
+      photos: [
+        { name: 'my bag.png', base64: fs.readFileSync(bag).toString('base64') },
+        { name: '../../notes.txt', base64: Buffer.from('not a photo').toString('base64') },
+      ],
+    });
+    expect(asked.answers[0].file).toBe('my bag.png');
+    expect(asked.answers[0].top.map((t: { className: string }) => t.className).sort()).toEqual([...run.dataset.classes].sort());
+    expect(asked.answers[1]).toEqual({ file: '../../notes.txt', error: expect.stringMatching(/not an image|text/i) });
+    expect(fs.readdirSync(path.join(dataDir, 'workspace', 'photos'))).toEqual([]);
   });
 
   it('writes the lab report from a project, HTML and PDF', async () => {

@@ -11,6 +11,7 @@ import { ProjectRunLog } from '../project/projectRuns';
 import { currentBackend, initBackend, type BackendPreference } from '../tf/backend';
 import { ChosenFolders } from './chosenFolders';
 import { datasetHandlers } from './datasetHandlers';
+import { classifyHandlers } from './classifyHandlers';
 import { exportHandlers } from './exportHandlers';
 import { JobRunner } from './jobRunner';
 import { MeasuredSpeeds } from './measuredSpeeds';
@@ -87,6 +88,7 @@ export function createLabService(o: LabServiceOptions): LabService {
     ...modelHandlers(context),
     ...trainHandlers(context),
     ...exportHandlers(context),
+    ...classifyHandlers(context),
     ...projectHandlers(configDir, projectRuns, (folder) => chosen.choose('project', folder)),
   };
 

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Handlers } from '../../../shared/rpc';
+import { classifyPhotos } from '../run/classifyPhotos';
+import { readRun } from '../run/runFolder';
+import { diskError } from '../util/atomicWrite';
+import type { ServiceContext } from './serviceContext';
+
+/** a photo's extension, kept only so a person reading the folder sees what it was */
+const extensionOf = (name: string) => (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? '').toLowerCase();
+
+/**
+ * run.classify: photos sent as bytes (a browser's are on the user's machine, not the engine's)
+ * are written to a folder of the request's own, answered by the run, and removed.
+ */
+export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
+  return {
+    'run.classify': async ({ runDir, photos }) => {
+      // a run that is not there is said before any photo is written
+      readRun(runDir);
+      await c.backendReady;
+      const base = path.join(c.dataDir, 'workspace', 'photos');
+      let dir: string;
+      const files: string[] = [];
+      try {
+        await fs.promises.mkdir(base, { recursive: true });
+        dir = await fs.promises.mkdtemp(path.join(base, 'ask-'));
+      } catch (e) {
+        throw diskError(e, base);
+      }
+      try {
+        for (const [i, p] of photos.entries()) {
+          // never the name as a path: it came from another machine
+          const file = path.join(dir, `${i}${extensionOf(p.name)}`);
+          try {
+            await fs.promises.writeFile(file, Buffer.from(p.base64, 'base64'));
+          } catch (e) {
+            throw diskError(e, file);
+          }
+          files.push(file);
+        }
+        const answers = await classifyPhotos(runDir, files, { ...c.backendOpt });
+        return { answers: answers.map((a, i) => ({ ...a, file: photos[i]!.name })) };
+      } finally {
+        await fs.promises.rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fashionMnistCopy } from '../test/fixtures/fashionMnist';
+import { fashionMnistCopy, fashionMnistDataset } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
 import { startHarness, type Harness } from './harness';
 
@@ -134,6 +134,33 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await until('cell images', async () => (await id('cell-images').getByTestId('cell-image').count()) === expected);
     await id('cell-images').scrollIntoViewIfNeeded();
     await shot('06b-cell');
+  });
+
+  it("answers on photos of the user's own, chosen or dropped, and says why a file is no photo", async () => {
+    const later = await fashionMnistDataset({ perClass: 1, offset: 20 });
+    const bag = path.join(later, '8_bag', fs.readdirSync(path.join(later, '8_bag'))[0]!);
+    const notes = path.join(work, 'notes.jpg');
+    fs.writeFileSync(notes, 'not a photo');
+    await id('try-photos').scrollIntoViewIfNeeded();
+    await id('try-input').setInputFiles([bag, notes]);
+    const cards = page.getByTestId('try-card');
+    await until(
+      'two photos answered',
+      async () => (await page.locator('[data-testid="try-card"][data-status="asking"]').count()) === 0 && (await cards.count()) === 2,
+    );
+    expect(await cards.nth(0).getByTestId('try-answer').textContent()).toMatch(/^\s*(1_trouser|5_sandal|8_bag) \d+%\s*$/);
+    expect(await cards.nth(1).getByTestId('try-error').textContent()).toMatch(/not an image/);
+    // dropped from the desktop: the browser hands over the file, not its path
+    const b64 = fs.readFileSync(bag).toString('base64');
+    const dropped = await page.evaluateHandle(
+      `(() => { const dt = new DataTransfer(); dt.items.add(new File([Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' })); return dt; })()`,
+    );
+    await id('try-photos').dispatchEvent('drop', { dataTransfer: dropped });
+    await until('the dropped photo answered', async () => (await cards.count()) === 3 && (await cards.nth(2).getAttribute('data-status')) === 'answered');
+    // the same bytes, the same answer
+    expect(await cards.nth(2).getByTestId('try-answer').textContent()).toBe(await cards.nth(0).getByTestId('try-answer').textContent());
+    await cards.nth(2).scrollIntoViewIfNeeded();
+    await shot('06c-try-photos');
   });
 
   it('exports the model as TF.js and ONNX, and both parity checks agree on every test image', async () => {

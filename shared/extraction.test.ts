@@ -54,6 +54,11 @@ describe('one extraction speed per model', () => {
     expect(
       describeExtraction({ source: 'extracted', extracted: 11, cached: 0, measurement: { ...once, images: 11, seconds: 0.4, imagesPerSecond: null } }),
     ).toBe('extracted now: 0.4 s for 11 images, too few to time');
+    // too few to time, with the cache's speed from an earlier extraction: not that extraction's time as this one's
+    expect(describeExtraction({ source: 'extracted', extracted: 2, cached: 0, measurement: once })).toBe(
+      'extracted now: 2 images, too few to time; 64.0 images/s (15.6 ms an image) on 768 earlier',
+    );
+    expect(extractionCell({ source: 'extracted', extracted: 2, cached: 0, measurement: once })).toBe('2 images now');
     expect(describeExtraction({ source: 'mixed', extracted: 1, cached: 767, measurement: once })).toBe(
       '1 image extracted now, 767 reused from the cache; 64.0 images/s (15.6 ms an image)',
     );

@@ -126,7 +126,12 @@ export function describeExtraction(x: RunExtraction): string {
   const m = x.measurement;
   if (x.source === 'cache')
     return m ? `extracted once: ${extractionTiming(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
-  if (x.source === 'extracted') return m ? `extracted now: ${extractionTiming(m)}` : `extracted now: ${plural(x.extracted, 'image')}`;
+  if (x.source === 'extracted') {
+    if (!m) return `extracted now: ${plural(x.extracted, 'image')}`;
+    if (m.images === x.extracted) return `extracted now: ${extractionTiming(m)}`;
+    // too few to time: the speed is the cache's, measured on an earlier, larger extraction
+    return `extracted now: ${plural(x.extracted, 'image')}, too few to time; ${m.imagesPerSecond ? formatSpeed(m) : 'not timed'} on ${m.images.toLocaleString('en-US')} earlier`;
+  }
   const speed = m?.imagesPerSecond ? `; ${formatSpeed(m)}` : '';
   return `${plural(x.extracted, 'image')} extracted now, ${x.cached.toLocaleString('en-US')} reused from the cache${speed}`;
 }
@@ -135,7 +140,7 @@ export function describeExtraction(x: RunExtraction): string {
 export function extractionCell(x: RunExtraction): string {
   const m = x.measurement;
   if (x.source === 'cache') return m ? `${formatSeconds(m.seconds)} once, reused` : 'reused';
-  if (x.source === 'extracted') return m ? formatSeconds(m.seconds) : '–';
+  if (x.source === 'extracted') return m && m.images === x.extracted ? formatSeconds(m.seconds) : m ? `${plural(x.extracted, 'image')} now` : '–';
   return `${plural(x.extracted, 'image')} now, rest reused`;
 }
 

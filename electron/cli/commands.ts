@@ -239,7 +239,12 @@ export async function runPredict(
   const files = images.map((f) => path.resolve(f));
   // a run folder answers through the engine (its cache and extractor); an export through its own model
   const answers = isRunFolder(modelDir)
-    ? await classifyPhotos(modelDir, files, { backend: o.backend, top: o.top, onEvent: (e) => out.event(e) })
+    ? await classifyPhotos(modelDir, files, {
+        backend: o.backend,
+        top: o.top,
+        // a person asking about a photo wants its answer: of the engine's story, only a long extraction's bar
+        onEvent: (e) => (out.json || e.type === 'progress' ? out.event(e) : undefined),
+      })
     : await predictWithExport(modelDir, files, o);
   answers.forEach((a, i) => {
     if ('error' in a) {

@@ -27,4 +27,18 @@ describe('NoticeBanner', () => {
     await w.get('[data-testid="info-banner"] [data-testid="error-dismiss"]').trigger('click');
     expect(w.find('.notices').exists()).toBe(false);
   });
+
+  it('shows a command the engine wrote in backquotes as code, not as backquotes', () => {
+    useNoticeStore().report(
+      new ApiError({
+        code: 'RUN_NOT_FOUND',
+        message: '/r is not a run folder (no run.json).',
+        hint: 'Give the folder that `transfer-lab train` printed as runDir.',
+      }),
+      'Opening a run',
+    );
+    const hint = mount(NoticeBanner).get('[data-testid="error-hint"]');
+    expect(hint.text()).toBe('Give the folder that transfer-lab train printed as runDir.');
+    expect(hint.get('code').text()).toBe('transfer-lab train');
+  });
 });

@@ -24,14 +24,36 @@ describe('the charts, one set of options for the app and the report', () => {
     );
     const [right, confused] = o.series as { data: { value: number[]; itemStyle?: object }[] }[];
     expect(right!.data.map((d) => d.value)).toEqual([
-      [0, 0, 5],
-      [1, 1, 4],
+      [0, 0, 5, 5],
+      [1, 1, 4, 4],
     ]);
     expect(confused!.data.map((d) => d.value)).toEqual([
-      [1, 0, 1],
-      [0, 1, 0],
+      [1, 0, 1, 1],
+      [0, 1, 0, 0],
     ]);
     expect(confused!.data[0]!.itemStyle).toBeDefined();
+  });
+
+  it('by true class, colours and labels each cell by its share of the row, so a small class shows as plainly as a large one', () => {
+    const o = confusionOption(
+      ['cat', 'dog', 'owl'],
+      [
+        [90, 10, 0],
+        [3, 1, 0],
+        [0, 0, 0],
+      ],
+      { byTrueClass: true },
+    );
+    const [right, confused] = o.series as { data: { value: number[] }[]; label: { formatter: (p: { value: number[] }) => string } }[];
+    const shown = (s: typeof right) => s!.data.map((d) => s!.label.formatter({ value: d.value }));
+    expect(shown(right)).toEqual(['90%', '25%', '']);
+    // the dog row's 3 of 4 confusions are as dark as a 75 % share, darker than the cat row's 10 of 100
+    expect(confused!.data.map((d) => [d.value[0], d.value[1], d.value[2]])).toContainEqual([0, 1, 0.75]);
+    expect(shown(confused)).toEqual(['10%', '', '75%', '', '', '']);
+    const visualMap = o.visualMap as { max: number }[];
+    expect(visualMap.map((v) => v.max)).toEqual([0.9, 0.75]);
+    const tooltip = (o.tooltip as { formatter: (p: unknown) => string }).formatter({ value: confused!.data[2]!.value });
+    expect(tooltip).toBe('3 × dog taken for cat (75% of 4)');
   });
 
   it('draws many runs as small multiples: one small chart a run on the same axes, its line in colour over the others in grey', () => {

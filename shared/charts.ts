@@ -222,19 +222,23 @@ export function trainValSeries(train: readonly (readonly [number, number])[], va
 export function confusionOption(
   classes: readonly string[],
   matrix: readonly (readonly number[])[],
-  o: { selected?: { row: number; col: number } | null } = {},
+  o: { selected?: { row: number; col: number } | null; byTrueClass?: boolean } = {},
   m: ChartMedium = appMedium,
 ): EChartsOption {
   const n = classes.length;
-  type Cell = { value: [number, number, number]; itemStyle?: { borderColor: string; borderWidth: number } };
+  // a cell's value is [column, row, what it shows and is coloured by, its count]
+  type Cell = { value: [number, number, number, number]; itemStyle?: { borderColor: string; borderWidth: number } };
   const right: Cell[] = [];
   const confused: Cell[] = [];
-  let maxRight = 1;
-  let maxConfused = 1;
-  matrix.forEach((row, r) =>
-    row.forEach((v, c) => {
+  // by true class, each row is the share of that class's test images: a class with few images is as visible as one with many
+  let maxRight = o.byTrueClass ? 0.01 : 1;
+  let maxConfused = o.byTrueClass ? 0.01 : 1;
+  matrix.forEach((row, r) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    row.forEach((count, c) => {
+      const v = o.byTrueClass ? (total ? count / total : 0) : count;
       const selected = o.selected?.row === r && o.selected?.col === c;
-      const item: Cell = { value: [c, r, v], ...(selected ? { itemStyle: { borderColor: chartColors.ink, borderWidth: 2.5 } } : {}) };
+      const item: Cell = { value: [c, r, v, count], ...(selected ? { itemStyle: { borderColor: chartColors.ink, borderWidth: 2.5 } } : {}) };
       if (r === c) {
         right.push(item);
         maxRight = Math.max(maxRight, v);
@@ -242,14 +246,15 @@ export function confusionOption(
         confused.push(item);
         maxConfused = Math.max(maxConfused, v);
       }
-    }),
-  );
+    });
+  });
   const label = {
     show: true,
     fontSize: n > 15 ? m.fontSize - 2 : m.fontSize + 1,
     formatter: (p: { value?: unknown }) => {
-      const v = (p.value as number[] | undefined)?.[2];
-      return v ? String(v) : '';
+      const [, , v = 0, count = 0] = (p.value as number[] | undefined) ?? [];
+      if (!count) return '';
+      return o.byTrueClass ? `${Math.round(v * 100)}%` : String(count);
     },
     color: chartColors.ink,
   };
@@ -267,8 +272,9 @@ export function confusionOption(
     textStyle: { fontFamily: m.fontFamily },
     tooltip: {
       formatter: (p: unknown) => {
-        const [c, r, v] = (p as { value: [number, number, number] }).value;
-        return r === c ? `${v} × ${classes[r]} correctly recognised` : `${v} × ${classes[r]} taken for ${classes[c]}`;
+        const [c, r, share, v] = (p as { value: [number, number, number, number] }).value;
+        const of = o.byTrueClass ? ` (${Math.round(share * 100)}% of ${matrix[r]!.reduce((a, b) => a + b, 0)})` : '';
+        return r === c ? `${v} × ${classes[r]} correctly recognised${of}` : `${v} × ${classes[r]} taken for ${classes[c]}${of}`;
       },
     },
     grid: { left: 130, right: 20, top: 30, bottom: 90 },

@@ -13,6 +13,8 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   /** a run id; null: the latest run */
   const selectedRunId = ref<string | null>(null);
   const cell = ref<{ row: number; col: number } | null>(null);
+  /** the matrix as counts, or each row as shares of its true class (classes of unequal size compare fairly) */
+  const byTrueClass = ref(false);
 
   const entry = computed(() => {
     const runs = project.runs;
@@ -43,5 +45,22 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     cell.value = null;
   }
 
-  return { selectedRunId: readonly(selectedRunId), cell: readonly(cell), entry, run, evaluation, cellPredictions, cellCount, selectRun, selectCell, clearCell };
+  function showByTrueClass(on: boolean): void {
+    byTrueClass.value = on;
+  }
+
+  return {
+    selectedRunId: readonly(selectedRunId),
+    cell: readonly(cell),
+    byTrueClass: readonly(byTrueClass),
+    showByTrueClass,
+    entry,
+    run,
+    evaluation,
+    cellPredictions,
+    cellCount,
+    selectRun,
+    selectCell,
+    clearCell,
+  };
 });

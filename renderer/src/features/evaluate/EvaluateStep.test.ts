@@ -5,7 +5,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../api/types';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
-import { handle, resetApi } from '../../testing/mockApi';
+import { handle, resetApi, sent } from '../../testing/mockApi';
+import { useEvaluationStore } from '../../stores/evaluation';
+import { usePhotoTrialStore } from '../../stores/photoTrials';
 import { mountStep } from '../../testing/mountStep';
 import EvaluateStep from './EvaluateStep.vue';
 
@@ -80,6 +82,31 @@ describe('the Evaluate step', () => {
     expect(images[0]!.text()).toContain('61%');
     await w.get('[data-testid="cm-cell-0-1"]').trigger('click');
     expect(w.get('[data-testid="cell-images"]').text()).toContain('No test image falls in this cell.');
+  });
+
+  it('shows the matrix as counts, or as shares of each true class', async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    const evaluation = useEvaluationStore();
+    expect(evaluation.byTrueClass).toBe(false);
+    await w.get('[data-testid="cm-view-shares"]').setValue(true);
+    expect(evaluation.byTrueClass).toBe(true);
+    await w.get('[data-testid="cm-view-counts"]').setValue(true);
+    expect(evaluation.byTrueClass).toBe(false);
+  });
+
+  it('asks the run picked about the photos tried on another', async () => {
+    const project = useProjectStore();
+    project.addRun('/runs/run-1', sampleRun());
+    project.addRun('/runs/run-2', laterRun());
+    handle('run.classify', ({ runDir, photos }) => ({ answers: photos.map((p) => ({ file: p.name, top: [{ className: runDir, probability: 1 }] })) }));
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    await usePhotoTrialStore().add([new File(['x'], 'mine.png')], { runDir: '/runs/run-2', id: 'run-2' });
+    await flushPromises();
+    expect(w.get('[data-testid="try-answer"]').text()).toContain('/runs/run-2');
+    await w.get('[data-testid="run-picker"]').setValue('run-1');
+    await vi.waitFor(() => expect(w.get('[data-testid="try-answer"]').text()).toContain('/runs/run-1'));
+    expect(sent('run.classify').map((r) => r.runDir)).toEqual(['/runs/run-2', '/runs/run-1']);
   });
 
   it('Next goes to Export', async () => {

@@ -91,6 +91,15 @@ describe('scanDataset on a messy dataset', () => {
         .toBuffer(),
     );
     await put(root, 'birds/b3.bmp', bmp24(40, 40, [1, 2, 3]));
+    await put(
+      root,
+      'birds/b4.avif',
+      await fromRgb(noise(40, 40, seed++), 40, 40)
+        .avif()
+        .toBuffer(),
+    );
+    // an iPhone photo: its name is what the scan goes by (no HEVC decoder is bundled to make a real one)
+    await put(root, 'birds/IMG_0001.HEIC', Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1'));
     await put(root, 'birds/shared.jpg', await shared);
     await put(root, 'empty/readme.txt', 'nothing here yet');
     await put(root, 'top.jpg', await noiseJpeg(40, 40, seed++));
@@ -112,6 +121,7 @@ describe('scanDataset on a messy dataset', () => {
         'birds/b1.webp',
         'birds/b2.GIF',
         'birds/b3.bmp',
+        'birds/b4.avif',
         'birds/shared.jpg',
         'cats/a.jpg',
         'cats/b.png',
@@ -139,12 +149,14 @@ describe('scanDataset on a messy dataset', () => {
     expect(reasons['cats/broken.jpg']).toMatch(/truncated or corrupt JPEG/);
     expect(reasons['cats/fake.jpg']).toMatch(/^not an image \(it looks like a text file\)/);
     expect(reasons['top.jpg']).toMatch(/not inside a class folder/);
+    // a photo all the same, with what to do: not "not an image file (.HEIC)"
+    expect(reasons['birds/IMG_0001.HEIC']).toBe('HEIC photo (iPhone format), which cannot be decoded here; export it as JPEG');
     expect(scan.skipped.some((s) => s.path.includes('DS_Store') || s.path.includes('._a'))).toBe(false);
     expect(scan.hiddenCount).toBe(4); // .DS_Store, ._a.jpg, Thumbs.db, .git
   });
 
   it('reports broken files, non-images and top-level images as problems', () => {
-    expect(problem(scan, 'unreadable')[0]!.paths).toEqual(['cats/broken.jpg']);
+    expect(problem(scan, 'unreadable')[0]!.paths).toEqual(['birds/IMG_0001.HEIC', 'cats/broken.jpg']);
     expect(problem(scan, 'not-an-image')[0]!.paths).toEqual(['cats/fake.jpg']);
     expect(problem(scan, 'images-at-top-level')[0]).toMatchObject({ severity: 'warning', paths: ['top.jpg'] });
   });
@@ -175,7 +187,7 @@ describe('scanDataset on a messy dataset', () => {
     for (const im of scan.images) if (!copies.has(im.relPath)) expect(im.split, im.relPath).toBe(assignSplit(im.relPath, scan.split));
     expect(scan.split).toEqual({ val: 0.1, test: 0.2 });
     expect(scan.classSummaries.map((s) => [s.name, s.count])).toEqual([
-      ['birds', 4],
+      ['birds', 5],
       ['cats', 6],
       ['dogs', 9],
     ]);
@@ -187,8 +199,8 @@ describe('scanDataset on a messy dataset', () => {
     expect(progress[0]).toEqual([0, total]);
     expect(progress.at(-1)).toEqual([total, total]);
     expect(progress.map(([d]) => d)).toEqual(progress.map((_, i) => i));
-    // every non-hidden file found: 9 in cats, 9 in dogs, 4 in birds, 1 in empty, 2 at the top
-    expect(total).toBe(25);
+    // every non-hidden file found: 9 in cats, 9 in dogs, 6 in birds, 1 in empty, 2 at the top
+    expect(total).toBe(27);
   });
 
   it('keeps every split when images are added', async () => {

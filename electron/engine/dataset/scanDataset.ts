@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defaultSplit, type ClassSummary, type DatasetImage, type DatasetScan, type SkippedFile, type SplitFractions } from '../../../shared/dataset';
 import { isTransferLabError, TransferLabError } from '../../../shared/errors';
 import { isNotAnImageReason, probeImage } from '../images/decodeImage';
-import { isImageFileName } from '../images/imageFiles';
+import { isImageFileName, undecodablePhotoReason } from '../images/imageFiles';
 import { findProblems } from './problems';
 import { ScanMemo } from './scanMemo';
 import { assignSplit, validateSplit } from './split';
@@ -142,7 +142,13 @@ function notImageFileReason(relPath: string): string {
 }
 
 async function probeFile(file: FoundFile, memo: ScanMemo): Promise<Probed> {
-  if (!isImageFileName(file.relPath)) return { ok: false, file, reason: notImageFileReason(file.relPath), kind: 'not-image-file' };
+  if (!isImageFileName(file.relPath)) {
+    // an iPhone's photos are photos: the problem list says why they cannot be used, and what to do
+    const undecodable = undecodablePhotoReason(file.relPath);
+    return undecodable
+      ? { ok: false, file, reason: undecodable, kind: 'unreadable' }
+      : { ok: false, file, reason: notImageFileReason(file.relPath), kind: 'not-image-file' };
+  }
   const unreadable = (e: unknown): Probed => ({
     ok: false,
     file,

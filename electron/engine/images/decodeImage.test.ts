@@ -108,7 +108,7 @@ afterAll(async () => {
 
 describe('isImageFileName', () => {
   it('accepts the supported extensions in any case', () => {
-    for (const n of ['a.jpg', 'a.JPG', 'a.jpeg', 'a.Jpe', 'a.jfif', 'a.png', 'a.WEBP', 'a.gif', 'a.bmp', 'a.tif', 'a.TIFF']) {
+    for (const n of ['a.jpg', 'a.JPG', 'a.jpeg', 'a.Jpe', 'a.jfif', 'a.png', 'a.WEBP', 'a.gif', 'a.bmp', 'a.tif', 'a.TIFF', 'a.avif']) {
       expect(isImageFileName(n), n).toBe(true);
     }
   });

@@ -5,6 +5,7 @@ import { TransferLabError } from '../../../shared/errors';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { BmpError, decodeBmp, readBmpHeader } from './bmp';
 import { describeNonImage, sniffImageFormat, truncationProblem, type SniffedFormat } from './sniff';
+import { heicReason } from './imageFiles';
 
 /**
  * The one place images are decoded. It depends on nothing in the engine but shared types, so
@@ -117,8 +118,7 @@ export async function probeImage(input: ImageInput): Promise<ImageInfo> {
     throw decodeFailure(format, e);
   }
   if (meta.format === 'heif' && meta.compression === 'hevc') {
-    // the bundled libvips reads HEIC headers but carries no HEVC decoder
-    throw unreadable('HEIC photo (iPhone format), which cannot be decoded here; export it as JPEG');
+    throw unreadable(heicReason);
   }
   const { width, height } = meta.autoOrient;
   if (!(width > 0 && height > 0)) throw unreadable(`corrupt ${formatLabel[format]} (no image size in the header)`);

@@ -2,10 +2,18 @@ import path from 'node:path';
 
 /** Which names in a dataset folder are photos, and which are left there by an operating system. */
 
-const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff']);
+const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif']);
 
 export function isImageFileName(name: string): boolean {
   return imageExtensions.has(path.extname(name).toLowerCase());
+}
+
+/** what an iPhone's photos are, and what to do: the bundled libvips reads HEIC headers but carries no HEVC decoder */
+export const heicReason = 'HEIC photo (iPhone format), which cannot be decoded here; export it as JPEG';
+
+/** a photo by its name that cannot be decoded here, with the reason; null for any other name */
+export function undecodablePhotoReason(name: string): string | null {
+  return /\.(heic|heif)$/i.test(name) ? heicReason : null;
 }
 
 const systemNames = new Set([

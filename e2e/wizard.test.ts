@@ -159,6 +159,12 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await until('the dropped photo answered', async () => (await cards.count()) === 3 && (await cards.nth(2).getAttribute('data-status')) === 'answered');
     // the same bytes, the same answer
     expect(await cards.nth(2).getByTestId('try-answer').textContent()).toBe(await cards.nth(0).getByTestId('try-answer').textContent());
+    // pasted, as a screenshot or an image copied in a browser is
+    await page.evaluate(
+      `(() => { const dt = new DataTransfer(); dt.items.add(new File([Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0))], 'image.png', { type: 'image/png' })); document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true })); })()`,
+    );
+    await until('the pasted photo answered', async () => (await cards.count()) === 4 && (await cards.nth(3).getAttribute('data-status')) === 'answered');
+    expect(await cards.nth(3).getByTestId('try-answer').textContent()).toBe(await cards.nth(0).getByTestId('try-answer').textContent());
     await cards.nth(2).scrollIntoViewIfNeeded();
     await shot('06c-try-photos');
   });

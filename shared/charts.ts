@@ -66,6 +66,29 @@ export interface CurveSeries {
   dashed?: boolean;
 }
 
+/** a legend entry's mark and the gaps around it, in pixels */
+const legendItem = { mark: 14, gap: 5, between: 10, line: 20 };
+
+/**
+ * How many lines a legend of these names takes across `width` pixels. The names' widths are
+ * estimated (0.6 of the font size a character, wider than most sans-serif text), so the room
+ * kept is enough; what ECharts lays out is never cut.
+ */
+export function legendRows(names: readonly string[], width: number, m: ChartMedium): number {
+  const room = Math.max(1, width - 16);
+  let rows = 1;
+  let x = 0;
+  for (const name of names) {
+    const w = legendItem.mark + legendItem.gap + Math.ceil(name.length * m.fontSize * 0.6);
+    if (x > 0 && x + w > room) {
+      rows++;
+      x = 0;
+    }
+    x += w + legendItem.between;
+  }
+  return rows;
+}
+
 /**
  * Curves on one chart: a run's training against validation, or several runs, one colour each
  * (the lab's comparisons are read off where the lines part).
@@ -80,22 +103,35 @@ export function curvesOption(
     dotsUpTo?: number;
     /** 'right' beside a title drawn over the chart's corner; 'under-title' on a line of its own below it (many or long names); 'top' with no title */
     legend?: 'right' | 'under-title' | 'top';
+    /**
+     * the chart's width where it is fixed (a picture in the report): the legend then wraps onto
+     * as many lines as it needs (legendRows), since a page cannot scroll it; on screen it scrolls
+     */
+    width?: number;
   },
   m: ChartMedium = appMedium,
 ): EChartsOption {
   const dotsUpTo = o.dotsUpTo ?? 40;
   const legendTop = o.legend === 'under-title' ? 30 : 4;
+  const rows = o.width
+    ? legendRows(
+        o.series.map((s) => s.name),
+        o.width,
+        m,
+      )
+    : 1;
   return {
     animation: false,
     textStyle: { fontFamily: m.fontFamily },
     color: [...chartColors.series],
-    grid: { left: 50, right: 14, top: legendTop + 32, bottom: 34 },
+    grid: { left: 50, right: 14, top: legendTop + 32 + (rows - 1) * legendItem.line, bottom: 34 },
     legend: {
       top: legendTop,
       ...(o.legend === 'right' ? { right: 8 } : { left: 8, right: 8 }),
-      type: 'scroll',
-      itemWidth: 14,
+      type: o.width ? 'plain' : 'scroll',
+      itemWidth: legendItem.mark,
       itemHeight: 8,
+      itemGap: legendItem.between,
       textStyle: axisText(m),
     },
     tooltip: { trigger: o.logX ? 'item' : 'axis', valueFormatter: curveValue(!!o.percent) },

@@ -17,6 +17,24 @@ describe("the report's curves", () => {
     expect(count(svg, '100%')).toBe(1);
   });
 
+  it('name every run on paper, the legend on as many lines as it needs: a page cannot page through it', () => {
+    const names = [0.001, 0.01, 1].flatMap((lr) => [4, 32].map((b) => `lr ${lr} · batch ${b}`)).map((n, i) => `${i + 1}: ${n}`);
+    const series = names.map((name, i) => ({
+      name,
+      points: [
+        [1, 0.1 * i],
+        [2, 0.2 + 0.1 * i],
+      ] as [number, number][],
+    }));
+    const svg = lineChartSvg({ series, percent: true, xName: 'epoch' });
+    for (const n of names) expect(svg).toContain(`>${n}<`);
+    // no pager ("1/2") and the plot keeps its own height under a second legend line
+    expect(svg).not.toMatch(/>\d+\/\d+</);
+    expect(Number(/height="(\d+)"/.exec(svg)?.[1])).toBe(240 + 20);
+    // three short names keep one line and the usual height
+    expect(Number(/height="(\d+)"/.exec(lineChartSvg({ series: runs(3), percent: true, xName: 'epoch' }))?.[1])).toBe(240);
+  });
+
   it('draw past six runs as small multiples, as the app does: one small chart a run, each named', () => {
     const svg = lineChartSvg({ series: runs(8), percent: true, xName: 'epoch' });
     // one accuracy axis a cell

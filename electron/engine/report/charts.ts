@@ -7,6 +7,7 @@ import {
   confusionHeight,
   confusionOption,
   curvesOption,
+  legendRows,
   reportMedium,
   smallMultiplesAbove,
   smallMultiplesOption,
@@ -40,10 +41,18 @@ export function lineChartSvg(o: { series: readonly CurveSeries[]; percent?: bool
     const m = smallMultiplesOption({ series: o.series, percent: o.percent, logX: o.logX, columns: 4, cellHeight: 120, dotsUpTo: 30 }, reportMedium);
     return render(m.option, o.width ?? 640, m.height);
   }
+  const width = o.width ?? 640;
+  // a legend of long names wraps on paper: the plot keeps its height below it
+  const extraLines =
+    legendRows(
+      o.series.map((s) => s.name),
+      width,
+      reportMedium,
+    ) - 1;
   return render(
-    curvesOption({ series: o.series, percent: o.percent, xName: o.xName, logX: o.logX, xMax: 'dataMax', dotsUpTo: 30, legend: 'top' }, reportMedium),
-    o.width ?? 640,
-    o.height ?? 240,
+    curvesOption({ series: o.series, percent: o.percent, xName: o.xName, logX: o.logX, xMax: 'dataMax', dotsUpTo: 30, legend: 'top', width }, reportMedium),
+    width,
+    (o.height ?? 240) + extraLines * 20,
   );
 }
 

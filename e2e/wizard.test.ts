@@ -1,6 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { photoCopySide, photoRequestBytes } from '../shared/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fashionMnistCopy, fashionMnistDataset } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
@@ -165,6 +168,16 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     );
     await until('the pasted photo answered', async () => (await cards.count()) === 4 && (await cards.nth(3).getAttribute('data-status')) === 'answered');
     expect(await cards.nth(3).getByTestId('try-answer').textContent()).toBe(await cards.nth(0).getByTestId('try-answer').textContent());
+    // a photo over what one request carries goes as a smaller copy the browser makes
+    const huge = path.join(work, 'huge.png');
+    const [w, hgt] = [2100, 1800];
+    await sharp(crypto.randomBytes(w * hgt * 3), { raw: { width: w, height: hgt, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toFile(huge);
+    expect(fs.statSync(huge).size).toBeGreaterThan(photoRequestBytes);
+    await id('try-input').setInputFiles([huge]);
+    await until('the large photo answered', async () => (await cards.count()) === 5 && (await cards.nth(4).getAttribute('data-status')) === 'answered', 60_000);
+    expect(await cards.nth(4).textContent()).toContain(`sent as a ${photoCopySide}-pixel copy`);
     await cards.nth(2).scrollIntoViewIfNeeded();
     await shot('06c-try-photos');
   });

@@ -29,6 +29,8 @@ const absolutePath = z.string().min(1).max(4096);
  * sent as a smaller copy (the model sees a few hundred pixels of it anyway).
  */
 export const photoRequestBytes = 10 * 2 ** 20;
+/** a larger photo's copy: its longest side (the model sees a few hundred pixels; this keeps a crop's detail) */
+export const photoCopySide = 2048;
 export const photosPerRequest = 64;
 /** the length of n bytes in base64 */
 export const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { readonly, ref } from 'vue';
-import { base64Length, photoRequestBytes, photosPerRequest } from '../../../shared/contract';
+import { base64Length, photoCopySide, photoRequestBytes, photosPerRequest } from '../../../shared/contract';
 import { api } from '../api/client';
 import { formatBytes } from '../util/format';
 import { useNoticeStore } from './notices';
@@ -27,14 +27,11 @@ interface Photo {
   shrunk: boolean;
 }
 
-/** a copy's longest side: the model sees a few hundred pixels, and 2048 keeps the crop's detail */
-const copySide = 2048;
-
-/** a photo too large for one request, as a JPEG copy whose longest side is copySide */
+/** a photo too large for one request, as a JPEG copy whose longest side is photoCopySide */
 async function smallerCopy(file: Blob): Promise<Blob> {
   const bitmap = await createImageBitmap(file);
   try {
-    const scale = Math.min(1, copySide / Math.max(bitmap.width, bitmap.height));
+    const scale = Math.min(1, photoCopySide / Math.max(bitmap.width, bitmap.height));
     const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
     canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
@@ -61,7 +58,7 @@ async function photoOf(file: File): Promise<Photo | { error: string }> {
   } catch {
     return { error: `too large to send (${formatBytes(file.size)}), and not an image this browser can make a smaller copy of` };
   }
-  if (copy.size > photoRequestBytes) return { error: `too large to send, even as a ${copySide}-pixel copy` };
+  if (copy.size > photoRequestBytes) return { error: `too large to send, even as a ${photoCopySide}-pixel copy` };
   return { name: file.name, base64: await base64Of(copy), shrunk: true };
 }
 

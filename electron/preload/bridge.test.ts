@@ -28,8 +28,18 @@ const event = (name: string, payload: unknown) => ({ type: 'event', name, payloa
 const api = (ipc: Ipc) => createDesktopApi(ipc as unknown as Parameters<typeof createDesktopApi>[0]);
 
 describe('window.transferLab', () => {
-  it('is the contract’s API plus the dirty query, nothing else', () => {
-    expect(Object.keys(api(fakeIpc())).sort()).toEqual(['call', 'on', 'onDirtyQuery']);
+  it('is the contract’s API plus the dirty query and a dropped file’s path, nothing else', () => {
+    expect(Object.keys(api(fakeIpc())).sort()).toEqual(['call', 'on', 'onDirtyQuery', 'pathForFile']);
+  });
+
+  it('gives a dropped file’s path as Electron knows it, and an empty one where it knows none', () => {
+    const dropped = { name: 'flowers' } as File;
+    const desktop = createDesktopApi(fakeIpc() as unknown as Parameters<typeof createDesktopApi>[0], (f) => (f === dropped ? '/home/me/flowers' : ''));
+    expect(desktop.pathForFile(dropped)).toBe('/home/me/flowers');
+    const refusing = createDesktopApi(fakeIpc() as unknown as Parameters<typeof createDesktopApi>[0], () => {
+      throw new TypeError('not a File');
+    });
+    expect(refusing.pathForFile({} as File)).toBe('');
   });
 
   it('calls through the one channel with a request envelope and resolves with the result', async () => {

@@ -12,7 +12,11 @@ import type { DesktopApi, DirtyQueryHandler } from './desktopApi';
  * here, as the web page parses what its WebSocket brings. Errors reach the page as the plain
  * `{ code, message, hint }` of the contract.
  */
-export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener' | 'send'>): DesktopApi {
+export function createDesktopApi(
+  ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener' | 'send'>,
+  /** Electron's webUtils.getPathForFile: a page sees a dropped file's bytes, never its path */
+  pathOf: (file: File) => string = () => '',
+): DesktopApi {
   let dirtyHandler: DirtyQueryHandler | null = null;
   const listeners = new EventListeners();
   // the envelope's client; IPC's invoke pairs each request with its response, events come on their own channel
@@ -47,6 +51,14 @@ export function createDesktopApi(ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'remov
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       return listeners.on(event, listener);
+    },
+    pathForFile(file: File): string {
+      try {
+        return pathOf(file);
+      } catch {
+        // not a File from a drop (contextBridge hands over only what the page gave)
+        return '';
+      }
     },
     onDirtyQuery(handler: DirtyQueryHandler): () => void {
       dirtyHandler = handler;

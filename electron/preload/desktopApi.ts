@@ -14,4 +14,6 @@ export interface DirtyQueryHandler {
  */
 export interface DesktopApi extends TransferLabApi {
   onDirtyQuery(handler: DirtyQueryHandler): () => void;
+  /** where a file or folder dropped on the window is on disk ('' for one that is not on disk) */
+  pathForFile(file: File): string;
 }

@@ -21,6 +21,7 @@ export interface DirtyQueryHandler {
 }
 interface DirtyQueryTarget {
   onDirtyQuery(handler: DirtyQueryHandler): () => void;
+  pathForFile(file: File): string;
 }
 
 export class ApiError extends Error implements TransferLabErrorData {
@@ -190,6 +191,15 @@ function createApi(): TransferLabApi {
 
 export const api: TransferLabApi = createApi();
 export const isDesktop = (): boolean => Boolean(window.transferLab);
+
+/**
+ * Where a file or folder dropped on the window is, on the engine's machine: the desktop app
+ * knows (its engine is on this machine); a browser gives a page a dropped file's bytes, never
+ * its place on disk, so there it is null.
+ */
+export function droppedPath(file: File): string | null {
+  return window.transferLab?.pathForFile?.(file) || null;
+}
 
 /** Answers main's "unsaved changes?" before the window closes; nothing to do in a browser tab. */
 export function onDirtyQuery(handler: DirtyQueryHandler): () => void {

@@ -38,6 +38,9 @@ export const api = {
 };
 
 export const isDesktop = (): boolean => false;
+/** what droppedPath answers: set a map of file names to paths to play the desktop app */
+export const droppedPaths = new Map<string, string>();
+export const droppedPath = (file: File): string | null => droppedPaths.get(file.name) ?? null;
 export const onConnectionChange = (l: (s: 'open') => void): (() => void) => {
   l('open');
   return () => undefined;
@@ -60,6 +63,7 @@ export function emit<E extends EventName>(event: E, payload: EventPayload<E>): v
 
 export function resetApi(): void {
   handlers.clear();
+  droppedPaths.clear();
   listeners.clear();
   call.mockClear();
 }

@@ -4,7 +4,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DatasetScan } from '../../../../shared/dataset';
 import { sampleScan } from '../../testing/fixtures';
-import { emit, fail, handle, resetApi, sent } from '../../testing/mockApi';
+import { droppedPaths, emit, fail, handle, resetApi, sent } from '../../testing/mockApi';
+import { useNoticeStore } from '../../stores/notices';
 import { mountStep } from '../../testing/mountStep';
 import DatasetStep from './DatasetStep.vue';
 
@@ -48,6 +49,30 @@ describe('the Dataset step', () => {
     await w.get('[data-testid="dataset-next"]').trigger('click');
     await flushPromises();
     expect(router.currentRoute.value.path).toBe('/model');
+  });
+
+  it('a folder dropped on the step is scanned where it lies (the desktop app knows where)', async () => {
+    droppedPaths.set('pets', '/home/me/pets');
+    const { w } = await mountStep(DatasetStep, '/dataset');
+    const drop = new Event('drop', { bubbles: true, cancelable: true });
+    Object.defineProperty(drop, 'dataTransfer', { value: { files: [new File([], 'pets')], types: ['Files'] } });
+    w.get('[data-testid="step-dataset"]').element.dispatchEvent(drop);
+    await flushPromises();
+    expect(drop.defaultPrevented).toBe(true);
+    expect(sent('dataset.scan')).toEqual([{ path: '/home/me/pets', split: { val: 0.1, test: 0.2 } }]);
+    expect((w.get('[data-testid="dataset-path"]').element as HTMLInputElement).value).toBe('/home/me/pets');
+  });
+
+  it('a folder dropped on a browser tab, whose place a page is never told, says what to do instead', async () => {
+    const { w } = await mountStep(DatasetStep, '/dataset');
+    const drop = new Event('drop', { bubbles: true, cancelable: true });
+    Object.defineProperty(drop, 'dataTransfer', { value: { files: [new File([], 'pets')], types: ['Files'] } });
+    w.get('[data-testid="step-dataset"]').element.dispatchEvent(drop);
+    await flushPromises();
+    expect(sent('dataset.scan')).toEqual([]);
+    expect(useNoticeStore().notices).toEqual([
+      expect.objectContaining({ code: 'UNSUPPORTED', message: expect.stringContaining('("pets") is on disk'), hint: expect.stringContaining('Browse') }),
+    ]);
   });
 
   it('while scanning, shows the files read so far and disables Scan, so one click is one scan', async () => {

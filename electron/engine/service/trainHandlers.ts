@@ -1,3 +1,4 @@
+import { readRequest } from '../run/checkpoint';
 import { TransferLabError } from '../../../shared/errors';
 import type { Handlers } from '../../../shared/rpc';
 import { planSweep, plannedConfig, SweepPlanError } from '../../../shared/sweep';
@@ -18,6 +19,8 @@ export function trainHandlers(c: ServiceContext): Partial<Handlers> {
       return { jobId };
     },
     'train.resume': async ({ runDir, owner, jobId: named }) => {
+      // a stopped run that is gone, or finished, is said now, not as a job that fails at once
+      readRequest(runDir);
       await c.backendReady;
       return { jobId: jobs.start([{ label: 'resumed run', options: { resume: runDir, ...c.backendOpt } }], c.onRunDone(owner, null), owner ?? null, named) };
     },

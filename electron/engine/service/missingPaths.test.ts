@@ -41,3 +41,30 @@ describe('a path that is not there', () => {
     expect(r.error.message).toContain(gone);
   });
 });
+
+/** the same requests on files that are there but damaged: a torn write, a file of something else */
+describe('a file that is there but damaged', () => {
+  const damaged = path.join(dir, 'damaged');
+  fs.mkdirSync(path.join(damaged, 'run'), { recursive: true });
+  fs.writeFileSync(path.join(damaged, 'run', 'run.json'), '{"formatVersion": 1, "model"');
+  fs.mkdirSync(path.join(damaged, 'model'));
+  fs.writeFileSync(path.join(damaged, 'model', 'model.json'), 'not json at all');
+  fs.writeFileSync(path.join(damaged, 'lab.tlab'), '\u0000\u0001 binary junk');
+  fs.mkdirSync(path.join(damaged, 'photos', 'a'), { recursive: true });
+  fs.writeFileSync(path.join(damaged, 'photos', 'a', '1.png'), 'text, not a PNG');
+  const cases: [RequestName, unknown, string][] = [
+    ['run.read', { runDir: path.join(damaged, 'run') }, 'run.json'],
+    ['run.export', { runDir: path.join(damaged, 'run'), dest: path.join(dir, 'export2'), parity: false }, 'run.json'],
+    ['run.classify', { runDir: path.join(damaged, 'run'), photos: [{ name: 'a.png', base64: 'AAAA' }] }, 'run.json'],
+    ['models.inspect', { source: path.join(damaged, 'model') }, 'model.json'],
+    ['project.open', { file: path.join(damaged, 'lab.tlab') }, 'lab.tlab'],
+    ['dataset.thumbnail', { root: path.join(damaged, 'photos'), relPath: 'a/1.png', size: 64 }, '1.png'],
+  ];
+  it.each(cases)('%s answers with a typed error that names the file, not INTERNAL', async (name, input, file) => {
+    const r = await dispatch(service.handlers, name, input);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).not.toBe('INTERNAL');
+    expect(r.error.message).toContain(file);
+  });
+});

@@ -77,6 +77,14 @@ describe('what the token grants on the disk', () => {
     expect(typed.entries.map((e: { name: string }) => e.name)).toEqual(['passport.png']);
   });
 
+  it('lists folders first, then files, numbers in names by their value as a file manager does', async () => {
+    const dir = path.join(work, 'listing');
+    for (const d of ['run-10', 'run-2', 'run-1', 'Run-3']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    for (const f of ['img10.png', 'img9.png', 'a.txt']) fs.writeFileSync(path.join(dir, f), '');
+    const listed = await call('fs.list', { path: dir });
+    expect(listed.entries.map((e: { name: string }) => e.name)).toEqual(['run-1', 'run-2', 'Run-3', 'run-10', 'a.txt', 'img9.png', 'img10.png']);
+  });
+
   it('places are kept in the config folder and survive a restart; a damaged record is an empty one', async () => {
     const again = new ChosenFolders(configDir);
     expect((await again.places()).map((p) => p.kind)).toEqual(['home', 'dataset']);

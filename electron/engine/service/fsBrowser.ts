@@ -8,6 +8,8 @@ import { isHiddenOrSystemFile, isImageFileName } from '../images/imageFiles';
  * The web host's folder browser: the browser cannot see the engine's disk, so the engine
  * lists folders for it. Folders and image files only; hidden entries left out.
  */
+
+const byName = new Intl.Collator('en', { numeric: true });
 export async function listFolder(
   dir: string | undefined,
 ): Promise<{ path: string; parent: string | null; entries: { name: string; kind: 'dir' | 'file'; image: boolean }[] }> {
@@ -39,7 +41,8 @@ export async function listFolder(
     if (isDir) entries.push({ name: d.name, kind: 'dir', image: false });
     else if (d.isFile() || d.isSymbolicLink()) entries.push({ name: d.name, kind: 'file', image: isImageFileName(d.name) });
   }
-  entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name, 'en') : a.kind === 'dir' ? -1 : 1));
+  // as a file manager lists them: folders first, numbers by value (photo2 before photo10)
+  entries.sort((a, b) => (a.kind === b.kind ? byName.compare(a.name, b.name) : a.kind === 'dir' ? -1 : 1));
   const parent = path.dirname(target);
   return { path: target, parent: parent === target ? null : parent, entries: entries.slice(0, 2000) };
 }

@@ -46,7 +46,7 @@ describe('one extraction speed per model', () => {
 
   it('describes a cached run by the extraction its features came from, not by "0.0 s"', () => {
     expect(describeExtraction({ source: 'cache', extracted: 0, cached: 768, measurement: once })).toBe(
-      'extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
+      'extracted once by ONNX Runtime (CPU): 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
     );
     expect(describeExtraction({ source: 'extracted', extracted: 768, cached: 0, measurement: once })).toBe(
       'extracted now: 12 s for 768 images, 64.0 images/s (15.6 ms an image)',

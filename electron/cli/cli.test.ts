@@ -89,7 +89,9 @@ describe('transfer-lab CLI', () => {
     expect(first.extraction.measurement.imagesPerSecond).toBeGreaterThan(0);
     expect(again.extraction).toEqual({ source: 'cache', extracted: 0, cached: 40, measurement: first.extraction.measurement });
     const text = await run(['train', dataset, '--model', model, '--epochs', '1', '--out', path.join(work, 'run3')]);
-    expect(text.stdout).toMatch(/^features: extracted once: [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since$/m);
+    expect(text.stdout).toMatch(
+      /^features: extracted once by ONNX Runtime \(CPU\): [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since$/m,
+    );
     const ev = await run(['evaluate', path.join(work, 'run2'), '--json']);
     expect(ev.code).toBe(0);
     expect(jsonLines(ev.stdout).at(-1)!.testAccuracy).toBe(again.testAccuracy);
@@ -205,7 +207,7 @@ describe('transfer-lab CLI', () => {
     const human = await run(['sweep', dataset, '--model', model, '--batch-size', '4,16', '--epochs', '1', '--out', path.join(work, 'sweep2')]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/2 of 2 runs\nrun +what differed +accuracy/);
-    expect(human.stdout).toMatch(/features extracted once: [\d.]+ s for \d+ images, [\d.]+ images\/s/);
+    expect(human.stdout).toMatch(/features extracted once by ONNX Runtime \(CPU\): [\d.]+ s for \d+ images, [\d.]+ images\/s/);
     const bad = await run(['sweep', dataset, '--model', model, '--lr', '0.1,fast']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/The learning rate must be a number above 0 and at most 10; "fast" is not\./);

@@ -80,7 +80,9 @@ describe('the lab report', () => {
       extraction: { source: 'cache', extracted: 0, cached: 768, measurement: once },
     };
     const cached = buildLabReport(p, { generatedAt: new Date('2026-12-03T10:00:00Z'), appVersion: '0.1.0', machine: 'here' });
-    expect(cached).toContain('Bottlenecks extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since. Training took 12.3 s');
+    expect(cached).toContain(
+      'Bottlenecks extracted once by ONNX Runtime (CPU): 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since. Training took 12.3 s',
+    );
     expect(cached).not.toContain('took 0.0 s');
     // its row in the task's table: the extraction's time, reused, and the frozen part that made the features
     expect(cached).toContain('12 s once, reused');

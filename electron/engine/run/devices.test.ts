@@ -38,7 +38,7 @@ describe('which device ran each part of a run', () => {
     );
     // the Evaluate step's devices line names the extraction the cached features came from, with its figure
     expect(describeDevices(d)).toContain(
-      'frozen part: not run, features read from the feature cache — extracted once: 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
+      'frozen part: not run, features read from the feature cache — extracted once by ONNX Runtime (CPU): 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
     );
     // with no record of the extraction (a cache older than the records), the line says only where the features came from
     const unknown = runDevices(cpuBackend, { runtime: 'cache', backend: 'wasm' }, null, null);

@@ -162,12 +162,16 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     };
     expect(note(secondEvents)).toBe(describeExtraction(second.record.extraction!));
     expect(note(events)).toMatch(/^ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
-    expect(second.record.devices?.frozenPart.why).toBe(`extracted once: ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since`);
+    expect(second.record.devices?.frozenPart.why).toBe(
+      `extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since`,
+    );
     // and the lab report's timing answer for it gives that extraction's time
     const project = newProject('cached');
     project.runs = [{ ...second.record, weightsDir: second.runDir }];
     const html = buildLabReport(project, { generatedAt: new Date(), appVersion: 'test', machine: 'here' });
-    expect(html).toContain(`Bottlenecks extracted once: ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since.`);
+    expect(html).toContain(
+      `Bottlenecks extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since.`,
+    );
   });
 
   it("reports each run's own peak memory, not an earlier, bigger run's", async () => {

@@ -194,6 +194,7 @@ export function extractorName(runtime: string, threads?: number): string {
     onnx: `ONNX Runtime${onnxThreads(threads)}`,
     fused: 'TF.js (fused graph)',
     layers: 'TF.js',
+    tfjs: 'TF.js',
     graph: 'TF.js (graph model)',
     webgpu: "TF.js's WebGPU backend",
     cache: 'nothing: every feature came from the cache',

@@ -59,9 +59,18 @@ describe('the lab report', () => {
       expect(batch).toContain(`<figcaption>${caption} after each epoch.</figcaption>`);
     expect(html).toContain('2 × AMD EPYC');
     expect(html).toContain('tfjs-backend-cpu');
-    // which device ran each part, and why not a GPU
-    expect(html).toMatch(/frozen part: CPU by ONNX Runtime(&#39;|')s CPU provider, because no GPU path for the frozen part loads here/);
-    expect(html).toContain('head: CPU by tfjs-backend-cpu, because @tensorflow/tfjs-node-gpu: not installed');
+    // which device ran each part, and why not a GPU: one row a part in the header, each reason once
+    const header = html.slice(0, html.indexOf('</header>'));
+    expect(header).toMatch(
+      // the older run's record names only the runtime (TF.js); the newer one the device and why
+      /<tr><td>Frozen part<\/td><td>TF.js; CPU by ONNX Runtime(&#39;|')s CPU provider<br><span class="why">because no GPU path for the frozen part loads here<\/span><\/td><\/tr>/,
+    );
+    expect(header).toContain(
+      '<tr><td>Head</td><td>CPU by tfjs-backend-cpu<br><span class="why">because @tensorflow/tfjs-node-gpu: not installed</span></td></tr>',
+    );
+    expect(header.split('no GPU path for the frozen part loads here')).toHaveLength(2);
+    // a task's line names the devices, the reasons left to the header
+    expect(html).toMatch(/Measured on 2 × AMD EPYC[^<]*; frozen part: TF.js; CPU by ONNX Runtime(&#39;|')s CPU provider; head: CPU by tfjs-backend-cpu\./);
     // the task whose experiment was not run says so
     expect(html.slice(html.indexOf('data-task="learning-rate"'))).toMatch(/was not run/);
     // the best run's confusion matrix, drawn

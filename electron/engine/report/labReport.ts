@@ -1,11 +1,10 @@
-import { describeDevices } from '../../../shared/devices';
 import { describeExtraction, extractionCell, extractionOf, extractorName, formatSpeed, frozenPartLabel } from '../../../shared/extraction';
 import { differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves, runLabel } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
 import { findLab, type Lab, type LabTask } from '../../../shared/lab';
 import type { Project } from '../../../shared/project';
-import type { RunRecord } from '../../../shared/run';
+import type { DeviceUse, RunRecord } from '../../../shared/run';
 import { smallMultiplesAbove } from '../../../shared/charts';
 import { confusionSvg, lineChartSvg } from './charts';
 
@@ -130,7 +129,7 @@ function taskRuns(task: LabTask, project: Project, all: readonly RunRecord[], be
 
 function taskSection(task: LabTask, project: Project, all: readonly RunRecord[], best: RunRecord | null, ctx: ReportContext): string {
   const runs = task.figures.some((f) => f !== 'machine') ? taskRuns(task, project, all, best) : [];
-  const machine = task.figures.includes('machine') ? `<p class="meta">Measured on ${esc(ctx.machine)}; ${esc(backendsOf(all))}.</p>` : '';
+  const machine = task.figures.includes('machine') ? `<p class="meta">Measured on ${esc(ctx.machine)}; ${esc(devicesLine(all))}.</p>` : '';
   const answers = task.questions
     .map((q) => {
       const a = (project.lab?.answers[q.id] ?? '').trim();
@@ -150,14 +149,64 @@ function taskSection(task: LabTask, project: Project, all: readonly RunRecord[],
   return `<section class="task" data-task="${esc(task.id)}"><h2>${esc(task.title)}</h2>${answers}${figures || machine ? `<h3>What was measured</h3>${machine}${figures}` : ''}</section>`;
 }
 
-function backendsOf(all: readonly RunRecord[]): string {
-  const backends = [...new Set(all.map((r) => r.backend.provider))].join(', ') || '—';
-  const runtimes =
-    [...new Set(all.map((r) => extractionOf(r).measurement?.extractor ?? r.extractor.runtime).filter((r) => r !== 'cache'))]
-      .map((r) => extractorName(r))
-      .join(', ') || '—';
-  const devices = [...new Set(all.flatMap((r) => (r.devices ? [describeDevices(r.devices)] : [])))];
-  return `training on ${backends}; frozen part on ${runtimes}${devices.length ? `; devices — ${devices.join(' | ')}` : ''}`;
+interface DevicePart {
+  label: string;
+  /** what ran it, each way it ran across the runs: "CPU by ONNX Runtime's CPU provider" */
+  uses: string[];
+  /** why not a faster device, each reason once */
+  whys: string[];
+}
+
+/**
+ * Which device ran each part of the network across the project's runs, and why not a faster
+ * one: each way said once, however many runs went that way. Runs whose features all came
+ * from the cache ran no frozen part; a record older than the devices says what it has.
+ */
+function deviceParts(all: readonly RunRecord[]): DevicePart[] {
+  const parts: { label: string; use: (r: RunRecord) => DeviceUse | null }[] = [
+    {
+      label: 'Frozen part',
+      use: (r) => r.devices?.frozenPart ?? (r.extractor.runtime === 'cache' ? null : { device: 'none', by: extractorName(r.extractor.runtime) }),
+    },
+    { label: 'Top layers', use: (r) => r.devices?.topLayers ?? null },
+    { label: 'Head', use: (r) => r.devices?.head ?? { device: 'none', by: r.backend.provider } },
+  ];
+  return parts
+    .map(({ label, use }) => {
+      const ran = all.map(use).filter((u): u is DeviceUse => u !== null && !(u.device === 'none' && u.by === 'the feature cache'));
+      // an older record names only what ran it: said once, where a newer one says it with its device
+      const known = new Set(ran.filter((u) => u.device !== 'none').map((u) => u.by));
+      return {
+        label,
+        uses: [
+          ...new Set(
+            ran.filter((u) => u.device !== 'none' || !known.has(u.by)).map((u) => (u.device === 'none' ? u.by : `${u.device.toUpperCase()} by ${u.by}`)),
+          ),
+        ],
+        whys: [...new Set(ran.flatMap((u) => (u.why ? [u.why] : [])))],
+      };
+    })
+    .filter((p) => p.uses.length || p.label === 'Frozen part');
+}
+
+/** the header's rows: each part, what ran it and, quieter, why not faster */
+function deviceRowsHtml(all: readonly RunRecord[]): string {
+  return deviceParts(all)
+    .map(
+      (p) =>
+        `<tr><td>${p.label}</td><td>${p.uses.length ? esc(p.uses.join('; ')) : 'not run: every feature came from the cache'}${
+          p.whys.length ? `<br><span class="why">because ${esc(p.whys.join('; '))}</span>` : ''
+        }</td></tr>`,
+    )
+    .join('\n');
+}
+
+/** a task's one line: each part and what ran it, the reasons left to the header */
+function devicesLine(all: readonly RunRecord[]): string {
+  return deviceParts(all)
+    .filter((p) => p.uses.length)
+    .map((p) => `${p.label.toLowerCase()}: ${p.uses.join('; ')}`)
+    .join('; ');
 }
 
 export function buildLabReport(project: Project, ctx: ReportContext): string {
@@ -176,13 +225,14 @@ export function buildLabReport(project: Project, ctx: ReportContext): string {
 <style>
 body { font-family: 'DejaVu Sans', Arial, sans-serif; color: #1f2733; max-width: 900px; margin: 24px auto; padding: 0 24px; font-size: 13px; line-height: 1.45; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 8px; border-bottom: 2px solid #2f6fde; padding-bottom: 3px; } h3 { font-size: 13px; margin: 14px 0 6px; color: #5d6875; text-transform: uppercase; letter-spacing: 0.04em; }
-.meta { color: #5d6875; } .meta td { padding: 1px 10px 1px 0; vertical-align: top; }
+.meta { color: #5d6875; } .meta td { padding: 1px 10px 1px 0; vertical-align: top; } .meta td:first-child { white-space: nowrap; }
 section.task { margin: 26px 0; } h2, h3, .q { break-after: avoid; } tr, .qa { break-inside: avoid; }
 .qa { margin: 8px 0 12px; } .q { font-weight: 700; margin: 0 0 4px; } .a { border-left: 3px solid #1a9c5b; padding: 2px 10px; background: #f4faf6; } .a p { margin: 4px 0; } .none { color: #a0a8b3; font-style: italic; }
 table.runs { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 11.5px; } .runs th, .runs td { border-bottom: 1px solid #dde1e7; padding: 3px 6px; text-align: left; } .runs th { color: #5d6875; } .r { text-align: right; }
 figure { margin: 8px 0; page-break-inside: avoid; } figcaption { color: #5d6875; font-size: 11px; } figure svg { max-width: 100%; height: auto; }
 code { font-family: 'DejaVu Sans Mono', monospace; font-size: 12px; background: #f1f3f6; padding: 0 3px; border-radius: 3px; }
 .summary { display: flex; gap: 24px; margin: 12px 0; } .summary div { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 12px; } .summary b { display: block; font-size: 20px; }
+.why { color: #5d6875; font-size: 12px; }
 .keep { break-inside: avoid; page-break-inside: avoid; }
 @page { size: ${cssPageSize(ctx.paper ?? 'a4')}; margin: 16mm 14mm; }
 </style></head><body>
@@ -192,7 +242,7 @@ code { font-family: 'DejaVu Sans Mono', monospace; font-size: 12px; background: 
 <tr><td>Dataset</td><td>${dataset}</td></tr>
 <tr><td>Model</td><td>${project.model ? `${esc(project.model.name)} <code>${esc(project.model.source)}</code>` : '—'}</td></tr>
 <tr><td>Machine</td><td>${esc(ctx.machine)}</td></tr>
-<tr><td>Backends</td><td>${esc(backendsOf(all))}</td></tr>
+${deviceRowsHtml(all)}
 <tr><td>Written</td><td>${esc(ctx.generatedAt.toISOString().replace('T', ' ').slice(0, 16))} UTC by Transfer Lab ${esc(ctx.appVersion)}</td></tr></table>
 <div class="summary"><div><b>${all.length}</b>runs</div><div><b>${best ? pct(best.evaluation.accuracy) : '—'}</b>best test accuracy</div>${lab ? `<div><b>${answered} / ${questions}</b>questions answered</div>` : ''}</div>
 </header>

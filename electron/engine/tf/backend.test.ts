@@ -65,6 +65,10 @@ describe('backend selection', () => {
     expect(noGpuReasonFor('@tensorflow/tfjs-backend-wasm', false, [{ candidate: '@tensorflow/tfjs-node-gpu', ok: false, error: 'not installed' }])).toBe(
       '@tensorflow/tfjs-node-gpu: not installed',
     );
+    // a backend asked for by name: what was asked, not that wasm runs on the CPU
+    expect(noGpuReasonFor('@tensorflow/tfjs-backend-wasm', false, [{ candidate: '@tensorflow/tfjs-backend-wasm', ok: true }], 'wasm')).toBe(
+      'the backend was set to wasm (@tensorflow/tfjs-backend-wasm), so no GPU backend was tried',
+    );
   });
 
   it('records on the chosen backend whether it is a GPU and, when not, why', async () => {

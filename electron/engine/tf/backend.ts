@@ -50,12 +50,14 @@ export function backendUsesGpu(backend: unknown): boolean {
 }
 
 /** The sentence for a choice that runs on no GPU. */
-export function noGpuReasonFor(provider: string, claimedGpu: boolean, attempts: BackendAttempt[]): string {
+export function noGpuReasonFor(provider: string, claimedGpu: boolean, attempts: BackendAttempt[], pref: BackendPreference = 'auto'): string {
   if (claimedGpu) {
     return `${provider} loaded but TensorFlow found no GPU device (it needs CUDA 11.2 and cuDNN 8.1): it runs on the CPU`;
   }
   const gpuAttempt = attempts.find((a) => a.candidate === '@tensorflow/tfjs-node-gpu');
   if (gpuAttempt && !gpuAttempt.ok) return `@tensorflow/tfjs-node-gpu: ${gpuAttempt.error ?? 'failed'}`;
+  // asked for by name: no GPU backend was tried (saying "wasm runs on the CPU" would say nothing)
+  if (pref !== 'auto') return `the backend was set to ${pref} (${provider}), so no GPU backend was tried`;
   return `${provider} runs on the CPU`;
 }
 
@@ -195,7 +197,7 @@ export async function initBackend(pref: BackendPreference = 'auto'): Promise<Bac
       const gpu = c.gpu && backendUsesGpu(tf.backend());
       const choice: BackendChoice = { name: c.name, provider: c.provider, gpu, reason: reasonFor(c, pref, attempts), attempts };
       if (!gpu) {
-        choice.noGpuReason = noGpuReasonFor(c.provider, c.gpu, attempts);
+        choice.noGpuReason = noGpuReasonFor(c.provider, c.gpu, attempts, pref);
         if (c.gpu) choice.reason = `${choice.reason}; ${choice.noGpuReason}`;
       }
       // wasm's slow backward kernels (a matrix product with a transposed operand: the head's

@@ -24,9 +24,16 @@ const empty = z.object({});
 const absolutePath = z.string().min(1).max(4096);
 
 /**
- * How many bytes of photos one `run.classify` request carries, and how many photos: the web
- * host takes messages of up to 16 MiB, and base64 makes 10 MiB into 13.3. A larger photo is
- * sent as a smaller copy (the model sees a few hundred pixels of it anyway).
+ * The largest message the web host's WebSocket takes; a larger one closes the connection, so
+ * the page refuses to send one, with a message. A project with a semester of runs (each with
+ * its per-epoch metrics and its test predictions) passed the 16 MiB this once was.
+ */
+export const maxMessageBytes = 256 * 2 ** 20;
+
+/**
+ * How many bytes of photos one `run.classify` request carries, and how many photos: each photo
+ * is held several times on its way (the file, base64, the envelope), so requests stay small
+ * and many. A larger photo is sent as a smaller copy (the model sees a few hundred pixels of it).
  */
 export const photoRequestBytes = 10 * 2 ** 20;
 /** a larger photo's copy: its longest side (the model sees a few hundred pixels; this keeps a crop's detail) */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { fashionMnistDataset } from '../../test/fixtures/fashionMnist';
 import { photoRequestBytes } from '../../shared/contract';
+import { newProject } from '../../shared/project';
 import { startWebHost, type WebHost } from './webHost';
 import { webHostContentSecurityPolicy } from '../../shared/csp';
 
@@ -79,6 +80,20 @@ describe('web host', () => {
     expect(unknown.error.message).toMatch(/Unknown request/);
     const dialog = await call(ws, 'dialog.pickFolder', {});
     expect(dialog).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } });
+    ws.close();
+  });
+
+  it('saves a project past 16 MiB (a semester of runs, each with its test predictions): the connection carries it', async () => {
+    const ws = await connect();
+    const file = path.join(dataDir, 'big', 'semester.tlab');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const project = { ...newProject('Semester'), notes: 'n'.repeat(20 * 2 ** 20) };
+    const saved = await Promise.race([
+      call(ws, 'project.save', { file, project }),
+      new Promise<{ ok: false; closed: number }>((resolve) => ws.once('close', (code) => resolve({ ok: false, closed: code }))),
+    ]);
+    expect(saved).toMatchObject({ ok: true });
+    expect(fs.statSync(file).size).toBeGreaterThan(20 * 2 ** 20);
     ws.close();
   });
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventName, EventPayload } from '../../shared/contract';
+import { maxMessageBytes, type EventName, type EventPayload } from '../../shared/contract';
 import { answerRequest } from '../../shared/rpcServer';
 import type { EventEnvelope, ResponseEnvelope } from '../../shared/envelope';
 import { createLabService, type LabService, type LabServiceOptions } from '../engine/service/labService';
@@ -14,9 +14,6 @@ import { answerPlain, hostAllowed, serveReport, serveStatic } from './staticFile
  * tunnel, and for end-to-end tests. A per-launch token guards the API; a WebSocket from
  * another origin is refused, so a web page the user visits cannot drive the engine.
  */
-/** the largest message the WebSocket takes: a larger one closes the connection, so the contract keeps its requests below it (photoRequestBytes) */
-export const maxMessageBytes = 16 * 2 ** 20;
-
 export interface WebHostOptions {
   port?: number;
   host?: string;

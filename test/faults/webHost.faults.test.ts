@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { maxMessageBytes } from '../../shared/contract';
 import { reportGeneratorMeta } from '../../shared/ownFiles';
 import { cliPath } from './cliHarness';
 
@@ -105,11 +106,11 @@ describe('the web host survives any input', () => {
     expect(status(await get('/', `10.0.0.7:${port}`))).toBe(200);
   });
 
-  it('closes a socket that sends 17 MiB or invalid UTF-8, and goes on serving the others', async () => {
+  it('closes a socket that sends more than the largest message (256 MiB) or invalid UTF-8, and goes on serving the others', async () => {
     const big = await socket();
     const closedBig = new Promise<number>((r) => big.once('close', (code) => r(code)));
     big.on('error', () => undefined);
-    big.send('x'.repeat(17 * 1024 * 1024));
+    big.send('x'.repeat(maxMessageBytes + 1));
     expect(await closedBig).toBe(1009);
 
     const bad = await socket();

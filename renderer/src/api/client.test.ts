@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Client from './client';
+import { maxMessageBytes } from '../../../shared/contract';
 
 /**
  * The browser's end of the WebSocket: it sends the envelope of shared/envelope.ts and parses
@@ -72,5 +73,15 @@ describe('the WebSocket client', () => {
     socket.deliver({ event: 'scan.progress', payload: { path: '/d', done: 2, total: 4 } });
     socket.deliver('{not json');
     expect(heard).toEqual([{ path: '/d', done: 1, total: 4 }]);
+  });
+
+  it('refuses to send a request larger than the connection carries, which would close it, and says why', async () => {
+    const socket = FakeSocket.last!;
+    const before = socket.sent.length;
+    const huge = client.api.call('project.save', { file: '/p.tlab', project: { notes: 'n'.repeat(maxMessageBytes) } } as never);
+    await expect(huge).rejects.toMatchObject({
+      message: expect.stringMatching(/project\.save request is 256 MiB, more than the 256 MiB its connection carries/),
+    });
+    expect(socket.sent).toHaveLength(before);
   });
 });

@@ -1,4 +1,13 @@
-import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput, TransferLabApi } from '../../../shared/contract';
+import {
+  maxMessageBytes,
+  type EventName,
+  type EventPayload,
+  type RequestInput,
+  type RequestName,
+  type RequestOutput,
+  type TransferLabApi,
+} from '../../../shared/contract';
+import { formatBytes } from '../util/format';
 import type { TransferLabErrorData } from '../../../shared/errors';
 import { EventListeners, RpcClient } from '../../../shared/rpcClient';
 
@@ -47,7 +56,13 @@ class WebSocketApi implements TransferLabApi {
   private readonly rpc = new RpcClient({
     post: (envelope) => {
       if (!this.ws) throw new Error('the connection is not open');
-      this.ws.send(JSON.stringify(envelope));
+      const text = JSON.stringify(envelope);
+      // a larger message would close the connection, and every request waiting on it with it
+      // UTF-8 takes at least a byte a UTF-16 unit and at most three: encode only when it could matter
+      const bytes = text.length > maxMessageBytes / 3 && text.length <= maxMessageBytes ? new TextEncoder().encode(text).length : text.length;
+      if (bytes > maxMessageBytes)
+        throw new Error(`the ${envelope.name} request is ${formatBytes(bytes)}, more than the ${formatBytes(maxMessageBytes)} its connection carries`);
+      this.ws.send(text);
     },
     onEvent: (name, payload) => this.listeners.emit(name, payload),
     onDropped: (why) => console.warn(`engine: dropped ${why}`),

@@ -360,6 +360,8 @@ export const requests = {
    * runs of this project that finished while no window had it open, and are not among `have` (run ids);
    * `form`: the Train step's settings when the run's job started, where known
    */
+  /** runs the user removed from the project: the engine no longer hands them to it as finished while it was closed */
+  'project.forgetRuns': { input: z.object({ runIds: z.array(z.string().min(1).max(256)).min(1).max(10_000) }), output: empty },
   'project.finishedRuns': {
     input: z.object({ owner: projectOwnerSchema, have: z.array(z.string()).max(100_000) }),
     output: z.object({ runs: z.array(finishedRunSchema) }),

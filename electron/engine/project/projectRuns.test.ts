@@ -50,6 +50,15 @@ describe('runs that finished for a project no window had open', () => {
     expect((await log.finished({ draftId: 'window-3-xxxx', file: copy }, [])).map((r) => r.record.id)).toEqual(['run-d']);
   });
 
+  it('a run the user removed from the project is not handed back to it, and its folder stays', async () => {
+    const dir = await finishedRun('run-x');
+    await log.add(draftA, { id: 'run-x' }, dir, null);
+    await log.add(draftA, { id: 'run-y' }, await finishedRun('run-y'), null);
+    await log.forget(['run-x']);
+    expect((await log.finished(draftA, [])).map((r) => r.record.id)).toEqual(['run-y']);
+    expect(fs.existsSync(path.join(dir, 'run.json'))).toBe(true);
+  });
+
   it('are forgotten once a save of their project holds them, or their folder is gone', async () => {
     const file = path.join(root, 'lab', 'pets.tlab');
     const owner = { draftId: 'draft-with-file', file };

@@ -71,6 +71,14 @@ export class ProjectRunLog {
     });
   }
 
+  /** runs the user took out of their project: never handed to it again, whoever's they were */
+  forget(runIds: readonly string[]): Promise<void> {
+    const gone = new Set(runIds);
+    return this.change((log) => {
+      log.entries = log.entries.filter((e) => !gone.has(e.runId));
+    });
+  }
+
   /** the finished runs of `owner` that are not among `have`, oldest first */
   async finished(owner: ProjectOwner, have: readonly string[]): Promise<FinishedRun[]> {
     await this.queue.catch(() => undefined);

@@ -19,6 +19,10 @@ export function projectHandlers(
 ): Partial<Handlers> {
   return {
     'project.finishedRuns': async ({ owner, have }) => ({ runs: projectRuns ? await projectRuns.finished(owner, have) : [] }),
+    'project.forgetRuns': async ({ runIds }) => {
+      await projectRuns?.forget(runIds);
+      return {};
+    },
     'project.recent': async () => ({ entries: await readRecent(configDir) }),
     'project.open': async ({ file }) => {
       const loaded = await loadProject(file);

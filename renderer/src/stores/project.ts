@@ -213,6 +213,17 @@ export const useProjectStore = defineStore('project', () => {
     return true;
   }
 
+  /**
+   * A run taken out of the project: the engine is told, so it never hands the run back as one
+   * that finished while the project was closed. Its folder stays on disk. Returns what undoes
+   * it (until the project is saved, nothing is written anyway).
+   */
+  function removeRun(id: string): (() => void) | null {
+    const undo = content.removeRun(id);
+    if (undo) void api.call('project.forgetRuns', { runIds: [id] }).catch((e: unknown) => useNoticeStore().report(e, 'Removing a run'));
+    return undo;
+  }
+
   return {
     file,
     name: readonly(name),
@@ -235,6 +246,7 @@ export const useProjectStore = defineStore('project', () => {
     setNotes: content.setNotes,
     setStep: content.setStep,
     addRun,
+    removeRun,
     newProject,
     open,
     save,

@@ -2,7 +2,7 @@ import { computed, ref } from 'vue';
 import type { LabProgress } from '../../../shared/lab';
 import type { RunRecord } from '../api/types';
 import { UNTITLED, type ProjectRun, type ProjectState } from './projectDocument';
-import { startedLab, withLabAnswer, withLabRun } from './projectLab';
+import { startedLab, withLabAnswer, withLabRun, withoutLabRun } from './projectLab';
 import { withRun } from './projectRuns';
 import { currentSettings } from './projectSettings';
 
@@ -57,6 +57,26 @@ export function createProjectContent() {
     runs.value = withRun(runs.value, runDir, record);
   }
 
+  /**
+   * A run taken out of the project (and out of the lab tasks that counted it); what undoes it
+   * comes back: the run in its place, in its tasks again. Null when the project has no such run.
+   */
+  function removeRun(id: string): (() => void) | null {
+    const at = runs.value.findIndex((r) => r.record.id === id);
+    if (at < 0) return null;
+    const removed = runs.value[at]!;
+    const tasks = Object.entries(lab.value?.runs ?? {}).flatMap(([task, ids]) => (ids.includes(id) ? [task] : []));
+    runs.value = runs.value.filter((r) => r.record.id !== id);
+    if (lab.value) lab.value = withoutLabRun(lab.value, id);
+    return () => {
+      if (runs.value.some((r) => r.record.id === id)) return;
+      const next = [...runs.value];
+      next.splice(Math.min(at, next.length), 0, removed);
+      runs.value = next;
+      for (const task of tasks) if (lab.value) lab.value = withLabRun(lab.value, task, id);
+    };
+  }
+
   /** the content a project describes, put in place of this one (its settings are restored apart: projectSettings.ts) */
   function put(s: ProjectState): void {
     name.value = s.name;
@@ -66,5 +86,5 @@ export function createProjectContent() {
     step.value = s.ui.step;
   }
 
-  return { name, notes, runs, step, lab, state, setName, setNotes, setStep, startLab, setLabAnswer, setLabTask, addLabRun, addRun, put };
+  return { name, notes, runs, step, lab, state, setName, setNotes, setStep, startLab, setLabAnswer, setLabTask, addLabRun, addRun, removeRun, put };
 }

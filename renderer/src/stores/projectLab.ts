@@ -14,6 +14,12 @@ export function withLabAnswer(lab: LabProgress, questionId: string, text: string
   return { ...lab, answers: { ...lab.answers, [questionId]: text } };
 }
 
+/** a run taken out of every task that counted it */
+export function withoutLabRun(lab: LabProgress, runId: string): LabProgress {
+  const runs = Object.fromEntries(Object.entries(lab.runs).map(([task, ids]) => [task, ids.filter((id) => id !== runId)]));
+  return { ...lab, runs };
+}
+
 /** a run counted for a task once, however often it is reported (reused, rejoined) */
 export function withLabRun(lab: LabProgress, taskId: string, runId: string): LabProgress {
   const have = lab.runs[taskId] ?? [];

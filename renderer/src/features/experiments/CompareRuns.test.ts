@@ -6,6 +6,7 @@ import { createMemoryHistory, createRouter } from 'vue-router';
 import type { RunRecord } from '../../../../shared/run';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
+import { handle, resetApi, sent } from '../../testing/mockApi';
 import EvaluateStep from '../evaluate/EvaluateStep.vue';
 import CompareRuns from './CompareRuns.vue';
 
@@ -49,5 +50,34 @@ describe('run labels where runs are shown together', () => {
     expect(options[0]).toMatch(/^1: per class 5 · epochs 20 · /);
     expect(options[1]).toMatch(/^2: per class 10 · epochs 20 · /);
     expect(options[2]).toMatch(/^3: per class 10 · epochs 40 · /);
+  });
+});
+
+describe('removing a run', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    resetApi();
+    handle('project.forgetRuns', () => ({}));
+  });
+
+  it('takes it out of the project and its lab task, tells the engine, and Undo puts it back in its place', async () => {
+    const project = useProjectStore();
+    for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
+    project.startLab('transfer-learning');
+    project.addLabRun('images-per-class', 'run-10');
+    const w = mount(CompareRuns);
+    await flushPromises();
+    await w.get('[data-testid="compare-remove-2"]').trigger('click');
+    await flushPromises();
+    expect(project.runs.map((r) => r.record.id)).toEqual(['run-5', 'run-10-long']);
+    expect(project.lab?.runs['images-per-class']).toEqual([]);
+    expect(project.dirty).toBe(true);
+    expect(sent('project.forgetRuns')).toEqual([{ runIds: ['run-10'] }]);
+    expect(w.get('[data-testid="compare-removed"]').text()).toMatch(/^Run 2 \(.*per class 10.*\) is out of the project/);
+    expect(w.findAll('[data-testid^="compare-row-"]')).toHaveLength(2);
+    await w.get('[data-testid="compare-undo"]').trigger('click');
+    expect(project.runs.map((r) => r.record.id)).toEqual(['run-5', 'run-10', 'run-10-long']);
+    expect(project.lab?.runs['images-per-class']).toEqual(['run-10']);
+    expect(w.find('[data-testid="compare-removed"]').exists()).toBe(false);
   });
 });

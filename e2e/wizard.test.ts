@@ -350,4 +350,52 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await until('saved with the run', async () => JSON.parse(fs.readFileSync(clothes, 'utf8')).runs.length === runsBefore + 1);
     expect(h.pageErrors).toEqual([]);
   });
+
+  it('a botched run sorted out and removed in Compare leaves the saved project, not the disk, and is not handed back on reopening', async () => {
+    const clothes = path.join(work, 'clothes.tlab');
+    const before = JSON.parse(fs.readFileSync(clothes, 'utf8')).runs as { id: string; weightsDir: string; evaluation: { accuracy: number } }[];
+    const n = before.length;
+    expect(n).toBeGreaterThanOrEqual(2);
+    await id('nav-experiments').click();
+    await id('compare-table').waitFor();
+    const rows = page.locator('[data-testid^="compare-row-"]');
+    expect(await rows.count()).toBe(n);
+
+    // the best run on top, by a click on the heading; each row keeps its run's number
+    await page.locator('[data-testid="compare-sort-accuracy"] button').click();
+    expect(await id('compare-sort-accuracy').getAttribute('aria-sort')).toBe('descending');
+    const shown = await page.locator('[data-testid^="compare-accuracy-"]').allTextContents();
+    const best = Math.max(...before.map((r) => r.evaluation.accuracy));
+    expect(Number.parseFloat(shown[0] ?? '')).toBeCloseTo(best * 100, 1);
+    expect(shown.map((t) => Number.parseFloat(t))).toEqual([...shown.map((t) => Number.parseFloat(t))].sort((a, b) => b - a));
+
+    // the last run goes; Undo brings it back; it goes again
+    await id(`compare-remove-${n}`).click();
+    await until('removed', async () => /^Run \d+ .* is out of the project/.test(await text('compare-removed')));
+    expect(await rows.count()).toBe(n - 1);
+    await shot('12-run-removed');
+    await id('compare-undo').click();
+    expect(await rows.count()).toBe(n);
+    await id(`compare-remove-${n}`).click();
+    await id('dirty-indicator').waitFor();
+    await id('save-project').click();
+    await until('saved without the run', async () => JSON.parse(fs.readFileSync(clothes, 'utf8')).runs.length === n - 1);
+    const gone = before[n - 1]!;
+    expect((JSON.parse(fs.readFileSync(clothes, 'utf8')).runs as { id: string }[]).map((r) => r.id)).not.toContain(gone.id);
+    // its weights stay where they were: removing is not deleting
+    expect(fs.existsSync(path.resolve(work, gone.weightsDir, 'run.json'))).toBe(true);
+
+    // opened again in a fresh page: the run is not offered back as one that finished while closed
+    await page.close();
+    page = await h.newPage();
+    await page.goto(h.url);
+    await id('recent-projects').getByText('clothes', { exact: true }).click();
+    await opened('clothes');
+    await id('nav-experiments').click();
+    await id('compare-table').waitFor();
+    await page.waitForTimeout(1000);
+    expect(await page.locator('[data-testid="info-banner"]').count()).toBe(0);
+    expect(await page.locator('[data-testid^="compare-row-"]').count()).toBe(n - 1);
+    expect(h.pageErrors).toEqual([]);
+  });
 });

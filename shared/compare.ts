@@ -9,6 +9,8 @@ export interface Knob {
   key: string;
   label: string;
   value(r: RunRecord): string;
+  /** what a table sorts this knob by, where its printed value would sort wrong ("0.001", "all (20)") */
+  sortValue?(r: RunRecord): number;
 }
 
 const num = (x: number) => String(Number(x.toPrecision(4)));
@@ -28,23 +30,29 @@ export const knobs: Knob[] = [
   { key: 'dataset', label: 'dataset', value: (r) => r.dataset.root },
   { key: 'split', label: 'validation / test', value: (r) => `${num(r.dataset.split.val)} / ${num(r.dataset.split.test)}` },
   { key: 'cut', label: 'bottleneck', value: (r) => r.model.cut },
-  { key: 'fineTune', label: 'fine-tuned layers', value: (r) => String(r.model.fineTune?.layers.length ?? 0) },
-  { key: 'learningRate', label: 'learning rate', value: (r) => num(r.config.learningRate) },
-  { key: 'batchSize', label: 'batch size', value: (r) => String(r.config.batchSize) },
+  {
+    key: 'fineTune',
+    label: 'fine-tuned layers',
+    value: (r) => String(r.model.fineTune?.layers.length ?? 0),
+    sortValue: (r) => r.model.fineTune?.layers.length ?? 0,
+  },
+  { key: 'learningRate', label: 'learning rate', value: (r) => num(r.config.learningRate), sortValue: (r) => r.config.learningRate },
+  { key: 'batchSize', label: 'batch size', value: (r) => String(r.config.batchSize), sortValue: (r) => r.config.batchSize },
   {
     key: 'perClass',
     label: 'images per class',
     value: (r) => (r.config.imagesPerClass === null ? `all (${imagesPerClassOf(r)})` : String(r.config.imagesPerClass)),
+    sortValue: imagesPerClassOf,
   },
-  { key: 'epochs', label: 'epochs asked', value: (r) => String(r.config.epochs) },
+  { key: 'epochs', label: 'epochs asked', value: (r) => String(r.config.epochs), sortValue: (r) => r.config.epochs },
   { key: 'patience', label: 'early-stopping patience', value: (r) => (r.config.patience > 0 ? String(r.config.patience) : 'off') },
-  { key: 'augment', label: 'augmented copies', value: (r) => String(r.config.augmentVariants) },
+  { key: 'augment', label: 'augmented copies', value: (r) => String(r.config.augmentVariants), sortValue: (r) => r.config.augmentVariants },
   { key: 'optimizer', label: 'optimizer', value: (r) => r.config.optimizer },
   // Adam has no momentum setting: only SGD's is a difference
   { key: 'momentum', label: 'momentum', value: (r) => (r.config.optimizer === 'sgd' ? num(r.config.momentum) : '–') },
   { key: 'fineTuneLr', label: 'fine-tuning rate', value: (r) => (r.model.fineTune?.layers.length ? `${num(r.config.fineTuneLearningRateFactor)}×` : '–') },
   { key: 'head', label: 'head', value: (r) => `${r.config.head.hiddenUnits ? `dense ${r.config.head.hiddenUnits} + ` : ''}dropout ${r.config.head.dropout}` },
-  { key: 'seed', label: 'seed', value: (r) => String(r.config.seed) },
+  { key: 'seed', label: 'seed', value: (r) => String(r.config.seed), sortValue: (r) => r.config.seed },
 ];
 
 /** the knobs whose values differ among these runs (all of them for a single run) */

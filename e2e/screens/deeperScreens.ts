@@ -31,6 +31,9 @@ export async function experimentScreens(w: Walk): Promise<void> {
   await w.waitText(`sweep-run-status-${last}`, /done|failed|cancelled/, 600_000);
   await page.waitForTimeout(800);
   await shot('13c-experiments-compare');
+  // the best run on top: a click on the accuracy heading
+  await page.locator('[data-testid="compare-sort-accuracy"] button').click();
+  await shot('13c2-experiments-sorted');
   await id('compare-curves').scrollIntoViewIfNeeded();
   await shot('13d-experiments-curves');
 }

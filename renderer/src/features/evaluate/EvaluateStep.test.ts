@@ -57,6 +57,26 @@ describe('the Evaluate step', () => {
     expect(w.find('[data-testid="run-picker"]').exists()).toBe(false);
   });
 
+  it('sorts the per-class table by the heading clicked: precision best first, then worst first; by name back', async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    const order = () => w.findAll('[data-testid^="metrics-row-"]').map((r) => r.attributes('data-testid'));
+    expect(order()).toEqual(['metrics-row-cat', 'metrics-row-dog']);
+    const precision = w.get('[data-testid="metrics-sort-precision"]');
+    expect(precision.attributes('title')).toBe('Of the images it called this class, the share that were');
+    await precision.get('button').trigger('click');
+    expect(precision.attributes('aria-sort')).toBe('descending');
+    expect(order()).toEqual(['metrics-row-dog', 'metrics-row-cat']);
+    await precision.get('button').trigger('click');
+    expect(order()).toEqual(['metrics-row-cat', 'metrics-row-dog']);
+    await w.get('[data-testid="metrics-sort-recall"] button').trigger('click');
+    expect(precision.attributes('aria-sort')).toBe('none');
+    expect(order()).toEqual(['metrics-row-cat', 'metrics-row-dog']);
+    await w.get('[data-testid="metrics-sort-className"] button').trigger('click');
+    await w.get('[data-testid="metrics-sort-className"] button').trigger('click');
+    expect(order()).toEqual(['metrics-row-dog', 'metrics-row-cat']);
+  });
+
   it('shows the latest run; the picker, or an address naming a run, opens another', async () => {
     const project = useProjectStore();
     project.addRun('/runs/run-1', sampleRun());

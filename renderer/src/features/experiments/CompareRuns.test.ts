@@ -81,3 +81,73 @@ describe('removing a run', () => {
     expect(w.find('[data-testid="compare-removed"]').exists()).toBe(false);
   });
 });
+
+describe('sorting the Compare table', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    resetApi();
+    handle('project.forgetRuns', () => ({}));
+  });
+
+  /** three runs that differ in learning rate, with accuracies out of their order */
+  function rated(): RunRecord[] {
+    const settings: [number, number][] = [
+      [0.01, 0.5],
+      [1, 0.9],
+      [0.001, 0.25],
+    ];
+    return settings.map(([lr, accuracy], i) => {
+      const r = sampleRun(`run-${i + 1}`);
+      r.config = { ...r.config, learningRate: lr };
+      r.evaluation = { ...r.evaluation, accuracy };
+      return r;
+    });
+  }
+  const order = (w: ReturnType<typeof mount>) => w.findAll('[data-testid^="compare-row-"]').map((row) => row.attributes('data-testid'));
+
+  it('a heading click puts the best accuracy on top, the next click the worst; each run keeps its number', async () => {
+    const project = useProjectStore();
+    for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
+    const w = mount(CompareRuns);
+    await flushPromises();
+    expect(order(w)).toEqual(['compare-row-1', 'compare-row-2', 'compare-row-3']);
+    const heading = w.get('[data-testid="compare-sort-accuracy"]');
+    expect(heading.attributes('aria-sort')).toBe('none');
+    // a button inside the heading: Tab reaches it, Enter and Space sort
+    await heading.get('button').trigger('click');
+    expect(heading.attributes('aria-sort')).toBe('descending');
+    expect(order(w)).toEqual(['compare-row-2', 'compare-row-1', 'compare-row-3']);
+    expect(w.get('[data-testid="compare-row-2"] td.num').text()).toBe('2');
+    expect(w.get('[data-testid="compare-accuracy-2"]').text()).toBe('90.0%');
+    await heading.get('button').trigger('click');
+    expect(heading.attributes('aria-sort')).toBe('ascending');
+    expect(order(w)).toEqual(['compare-row-3', 'compare-row-1', 'compare-row-2']);
+  });
+
+  it('sorts a setting by its value, not its printed text: learning rate 0.001 < 0.01 < 1', async () => {
+    const project = useProjectStore();
+    for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
+    const w = mount(CompareRuns);
+    await flushPromises();
+    const lr = w.findAll('[data-testid="compare-table"] thead th').find((th) => th.text().startsWith('learning rate'));
+    await lr!.get('button').trigger('click');
+    expect(order(w)).toEqual(['compare-row-3', 'compare-row-1', 'compare-row-2']);
+  });
+
+  it('stays sorted as runs are removed and put back; a removed run is named by its number', async () => {
+    const project = useProjectStore();
+    for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
+    const w = mount(CompareRuns);
+    await flushPromises();
+    await w.get('[data-testid="compare-sort-accuracy"] button').trigger('click');
+    await w.get('[data-testid="compare-remove-1"]').trigger('click');
+    await flushPromises();
+    expect(w.get('[data-testid="compare-removed"]').text()).toMatch(/^Run 1 /);
+    // the project now numbers the two left 1 and 2: run-2 (90 %) first, then run-3 (25 %)
+    expect(order(w)).toEqual(['compare-row-1', 'compare-row-2']);
+    expect(w.get('[data-testid="compare-accuracy-1"]').text()).toBe('90.0%');
+    await w.get('[data-testid="compare-undo"]').trigger('click');
+    await flushPromises();
+    expect(order(w)).toEqual(['compare-row-2', 'compare-row-1', 'compare-row-3']);
+  });
+});

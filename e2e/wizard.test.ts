@@ -139,6 +139,30 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await shot('06b-cell');
   });
 
+  it("draws the run's bottleneck as a map; a click on a point shows which image it is", async () => {
+    await id('feature-map-draw').click();
+    await id('feature-map-chart').waitFor({ timeout: 60_000 });
+    // 3 classes × 20 photos: every one placed
+    expect(await text('feature-map-key')).toMatch(/^60 of 60 images/);
+    expect(await text('feature-map')).toMatch(/1,280 numbers at \w+/);
+    // a point of the first class (its colour; the legend's marks lie above the plot)
+    const chart = await id('feature-map-chart').boundingBox();
+    let clicked = false;
+    for (const dot of await page.locator('[data-testid="feature-map-chart"] svg path[fill="#2f6fde"]').all()) {
+      const box = await dot.boundingBox();
+      if (!box || !chart || box.y < chart.y + 40 || box.width > 20) continue;
+      await dot.click({ force: true });
+      clicked = true;
+      break;
+    }
+    expect(clicked).toBe(true);
+    await until('the point named', async () => / · (training|validation|test) image /.test(await text('feature-map-detail')));
+    expect(await text('feature-map-detail')).toMatch(/^1_trouser · /);
+    await id('feature-map').scrollIntoViewIfNeeded();
+    await shot('06c-feature-map');
+    expect(h.pageErrors).toEqual([]);
+  });
+
   it("answers on photos of the user's own, chosen or dropped, and says why a file is no photo", async () => {
     const later = await fashionMnistDataset({ perClass: 1, offset: 20 });
     const bag = path.join(later, '8_bag', fs.readdirSync(path.join(later, '8_bag'))[0]!);

@@ -9,6 +9,7 @@ import { engineEventSchema } from './events';
 import { catalogEntrySchema, layerInfoSchema, modelFormatSchema } from './model';
 import { preprocessingSchema } from './preprocessingSchema';
 import { extractionMeasurementSchema } from './extraction';
+import { featureMapMaxPoints, featureMapSchema } from './featureMap';
 import { trainSettings } from './trainConfig';
 
 /**
@@ -324,6 +325,15 @@ export const requests = {
         }),
     }),
     output: z.object({ answers: z.array(photoPredictionSchema) }),
+  },
+  /**
+   * the run's bottleneck as a picture: up to `maxPoints` of its dataset's images placed by the
+   * first two principal components of their features (from the run's cache; what is missing
+   * is extracted)
+   */
+  'run.featureMap': {
+    input: z.object({ runDir: absolutePath, maxPoints: z.number().int().min(2).max(5000).default(featureMapMaxPoints) }),
+    output: featureMapSchema,
   },
   'run.export': {
     input: z.object({ runDir: absolutePath, dest: absolutePath, parity: z.boolean(), formats: z.array(exportFormatSchema).min(1).default(['tfjs', 'onnx']) }),

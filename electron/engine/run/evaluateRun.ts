@@ -12,7 +12,7 @@ import { cachedFeatureSource } from './featureSource';
 import { planBackbone, type BackbonePlan } from './openBackbone';
 import { prepareFeatures } from './prepareFeatures';
 import { readNet, readRun } from './runFolder';
-import type { DatasetImage } from '../../../shared/dataset';
+import type { DatasetImage, DatasetScan } from '../../../shared/dataset';
 
 /** a run trained with its own --cache-dir evaluates from that cache too */
 function recordedCacheRoot(record: RunRecord): string | null {
@@ -33,6 +33,31 @@ export async function runBackbone(record: RunRecord, emit: (e: EngineEvent) => v
   // a fine-tuned run reads the features at its split, below the layers it trained
   const plan = ft ? await planBackbone(model, ft.split, { pooling: 'none' }) : await planBackbone(model, record.model.cut);
   return { model, plan };
+}
+
+/**
+ * A saved run's dataset scanned again: the split is a hash of each path, so it is the run's own
+ * split. A folder that is gone, or whose classes changed, is refused with what to do.
+ */
+export async function rescanRunDataset(record: RunRecord, emit: (e: EngineEvent) => void, signal?: AbortSignal): Promise<DatasetScan> {
+  if (!fs.existsSync(record.dataset.root)) {
+    throw new TransferLabError(
+      'DATASET_NOT_FOUND',
+      `The run's dataset folder ${record.dataset.root} is gone.`,
+      'Move the dataset back, or train again on its new location.',
+    );
+  }
+  emit({ type: 'phase', phase: 'scan', message: `scanning ${record.dataset.root}` });
+  const scan = await scanDataset(record.dataset.root, { split: record.dataset.split, ...(signal ? { signal } : {}) });
+  const sameClasses = scan.classes.length === record.dataset.classes.length && scan.classes.every((c, i) => c === record.dataset.classes[i]);
+  if (!sameClasses) {
+    throw new TransferLabError(
+      'DATASET_INVALID',
+      `The dataset's classes changed since the run (${record.dataset.classes.join(', ')} → ${scan.classes.join(', ')}).`,
+      'Train a new run on the dataset as it is now.',
+    );
+  }
+  return scan;
 }
 
 export interface EvaluateRunOptions {
@@ -58,23 +83,7 @@ export async function evaluateRun(runDir: string, o: EvaluateRunOptions = {}): P
   const record = readRun(runDir);
   const emit = o.onEvent ?? (() => undefined);
   const backend = await initBackend(o.backend ?? 'auto');
-  if (!fs.existsSync(record.dataset.root)) {
-    throw new TransferLabError(
-      'DATASET_NOT_FOUND',
-      `The run's dataset folder ${record.dataset.root} is gone.`,
-      'Move the dataset back, or train again on its new location.',
-    );
-  }
-  emit({ type: 'phase', phase: 'scan', message: `scanning ${record.dataset.root}` });
-  const scan = await scanDataset(record.dataset.root, { split: record.dataset.split, ...(o.signal ? { signal: o.signal } : {}) });
-  const sameClasses = scan.classes.length === record.dataset.classes.length && scan.classes.every((c, i) => c === record.dataset.classes[i]);
-  if (!sameClasses) {
-    throw new TransferLabError(
-      'DATASET_INVALID',
-      `The dataset's classes changed since the run (${record.dataset.classes.join(', ')} → ${scan.classes.join(', ')}).`,
-      'Train a new run on the dataset as it is now.',
-    );
-  }
+  const scan = await rescanRunDataset(record, emit, o.signal);
   const { model, plan } = await runBackbone(record, emit);
   const testAll = scan.images.filter((i) => i.split === 'test');
   const features = await prepareFeatures({

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Handlers } from '../../../shared/rpc';
 import { classifyPhotos } from '../run/classifyPhotos';
+import { featureMap } from '../run/featureMap';
 import { readRun } from '../run/runFolder';
 import { diskError } from '../util/atomicWrite';
 import type { ServiceContext } from './serviceContext';
@@ -10,11 +11,16 @@ import type { ServiceContext } from './serviceContext';
 const extensionOf = (name: string) => (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? '').toLowerCase();
 
 /**
+ * What a saved run makes of images. run.featureMap: its dataset's features as a picture.
  * run.classify: photos sent as bytes (a browser's are on the user's machine, not the engine's)
  * are written to a folder of the request's own, answered by the run, and removed.
  */
 export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
   return {
+    'run.featureMap': async ({ runDir, maxPoints }) => {
+      await c.backendReady;
+      return featureMap(runDir, { ...c.backendOpt, maxPoints });
+    },
     'run.classify': async ({ runDir, photos }) => {
       // a run that is not there is said before any photo is written
       readRun(runDir);

@@ -1,4 +1,4 @@
-import { HeatmapChart, LineChart } from 'echarts/charts';
+import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { use } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
@@ -7,6 +7,6 @@ import { SVGRenderer } from 'echarts/renderers';
  * The parts of ECharts the app draws with, registered once (tree-shaken: the full build is
  * ten times the size). SVG: crisp at any zoom, and readable by tests without a canvas.
  */
-use([SVGRenderer, LineChart, HeatmapChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent]);
+use([SVGRenderer, LineChart, HeatmapChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent]);
 
 // the options themselves are shared with the lab report: shared/charts.ts

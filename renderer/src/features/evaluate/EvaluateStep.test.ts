@@ -5,7 +5,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../api/types';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
-import { handle, resetApi, sent } from '../../testing/mockApi';
+import { fail, handle, resetApi, sent } from '../../testing/mockApi';
+import type { FeatureMap } from '../../../../shared/featureMap';
+import { useNoticeStore } from '../../stores/notices';
 import { useEvaluationStore } from '../../stores/evaluation';
 import { usePhotoTrialStore } from '../../stores/photoTrials';
 import { mountStep } from '../../testing/mountStep';
@@ -75,6 +77,54 @@ describe('the Evaluate step', () => {
     await w.get('[data-testid="metrics-sort-className"] button').trigger('click');
     await w.get('[data-testid="metrics-sort-className"] button').trigger('click');
     expect(order()).toEqual(['metrics-row-dog', 'metrics-row-cat']);
+  });
+
+  it("draws a run's feature map when asked: busy while the engine places the images, then the chart and its key; each run its own", async () => {
+    const project = useProjectStore();
+    project.addRun('/runs/run-1', sampleRun());
+    project.addRun('/runs/run-2', laterRun());
+    let answer!: (m: FeatureMap) => void;
+    handle('run.featureMap', () => new Promise<FeatureMap>((resolve) => (answer = resolve)));
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    expect(w.find('[data-testid="feature-map-chart"]').exists()).toBe(false);
+    await w.get('[data-testid="feature-map-draw"]').trigger('click');
+    expect(sent('run.featureMap')).toEqual([{ runDir: '/runs/run-2' }]);
+    expect(w.find('[data-testid="feature-map-busy"]').exists()).toBe(true);
+    answer({
+      layer: 'out_relu',
+      featureDim: 1280,
+      explained: [0.31, 0.12],
+      datasetImages: 10,
+      failed: 0,
+      points: [
+        { path: 'cat/1.jpg', label: 0, split: 'train', x: -1, y: 0 },
+        { path: 'cat/2.jpg', label: 0, split: 'test', x: -1.2, y: 0.1, predicted: 0 },
+        { path: 'dog/3.jpg', label: 1, split: 'test', x: -0.9, y: 0.2, predicted: 0 },
+        { path: 'dog/4.jpg', label: 1, split: 'val', x: 1, y: 0 },
+      ],
+    });
+    await flushPromises();
+    expect(w.find('[data-testid="feature-map-busy"]').exists()).toBe(false);
+    expect(w.find('[data-testid="feature-map-chart"]').exists()).toBe(true);
+    expect(w.get('[data-testid="feature-map"]').text()).toContain('1,280 numbers at out_relu');
+    expect(w.get('[data-testid="feature-map-key"]').text()).toMatch(/^4 of 10 images .* a test image the run got wrong \(1\)/);
+    expect(w.get('[data-testid="feature-map-detail"]').text()).toBe('Click a point to see its image.');
+    // another run: its own map, not drawn yet
+    await w.get('[data-testid="run-picker"]').setValue('run-1');
+    expect(w.find('[data-testid="feature-map-chart"]').exists()).toBe(false);
+    expect(w.find('[data-testid="feature-map-draw"]').exists()).toBe(true);
+    await w.get('[data-testid="run-picker"]').setValue('run-2');
+    expect(w.find('[data-testid="feature-map-chart"]').exists()).toBe(true);
+  });
+
+  it('a map the engine cannot draw says why in the banner, and the button stays to try again', async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    fail('run.featureMap', { code: 'DATASET_NOT_FOUND', message: "The run's dataset folder /data/pets is gone.", hint: 'Move the dataset back.' });
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    await w.get('[data-testid="feature-map-draw"]').trigger('click');
+    await flushPromises();
+    expect(useNoticeStore().notices[0]?.message).toContain('/data/pets is gone');
+    expect(w.find('[data-testid="feature-map-draw"]').exists()).toBe(true);
   });
 
   it('shows the latest run; the picker, or an address naming a run, opens another', async () => {

@@ -1,0 +1,105 @@
+import type { EChartsOption } from 'echarts';
+import { appMedium, chartColors, type ChartMedium } from './charts';
+import type { FeatureMapPoint } from './featureMap';
+
+/**
+ * The feature map as a scatter chart: one series a class (its colour, and its legend entry to
+ * hide it), training and validation images as dots, test images as diamonds, and a test image
+ * the run got wrong ringed in red. A point's value carries its index into the map's points, so
+ * a click finds the image.
+ */
+
+const splitName = { train: 'training', val: 'validation', test: 'test' } as const;
+const fileName = (p: string) => p.split('/').pop() ?? p;
+
+/** a point in words: its class, its split and file, and what the run called it where it was wrong */
+export function describePoint(p: FeatureMapPoint, classes: readonly string[]): string {
+  const wrong = p.predicted !== undefined && p.predicted !== p.label ? `; the run took it for ${classes[p.predicted] ?? p.predicted}` : '';
+  const right = p.predicted === p.label ? '; the run got it right' : '';
+  return `${classes[p.label] ?? p.label} · ${splitName[p.split]} image ${fileName(p.path)}${wrong}${right}`;
+}
+
+export const isMisread = (p: FeatureMapPoint) => p.predicted !== undefined && p.predicted !== p.label;
+
+export function featureMapOption(
+  map: { readonly explained: readonly [number, number]; readonly points: readonly FeatureMapPoint[] },
+  classes: readonly string[],
+  o: { selected?: number | null } = {},
+  m: ChartMedium = appMedium,
+): EChartsOption {
+  const axisText = { color: chartColors.text, fontSize: m.fontSize };
+  const axis = (name: string) => ({
+    type: 'value' as const,
+    name,
+    nameLocation: 'middle' as const,
+    nameGap: 26,
+    nameTextStyle: axisText,
+    axisLabel: { show: false },
+    axisTick: { show: false },
+    // the origin means nothing here (the features' mean): no axis line through it
+    axisLine: { show: false },
+    splitLine: { lineStyle: { color: chartColors.grid } },
+    scale: true,
+  });
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  return {
+    animation: false,
+    textStyle: { fontFamily: m.fontFamily },
+    color: [...chartColors.series],
+    legend: { top: 4, left: 8, right: 8, type: 'scroll', itemWidth: 10, itemHeight: 8, textStyle: axisText },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: unknown) => {
+        const i = (p as { value?: number[] }).value?.[2];
+        const point = i === undefined ? undefined : map.points[i];
+        return point ? describePoint(point, classes) : '';
+      },
+    },
+    grid: { left: 34, right: 14, top: 36, bottom: 34 },
+    xAxis: axis(`first direction: ${pct(map.explained[0])} of the variation`),
+    yAxis: axis(`second: ${pct(map.explained[1])}`),
+    // two series a class under one name (its legend entry hides both): its test diamonds drawn over its cloud of dots
+    series: classes.flatMap((name, c) => {
+      const color = chartColors.series[c % chartColors.series.length];
+      const of = (test: boolean) =>
+        map.points.flatMap((p, i) => {
+          if (p.label !== c || (p.split === 'test') !== test) return [];
+          const selected = o.selected === i;
+          return [
+            {
+              value: [p.x, p.y, i],
+              ...(selected ? { symbolSize: 14 } : {}),
+              itemStyle: {
+                ...(isMisread(p) ? { borderColor: chartColors.confused[3], borderWidth: 2.5 } : {}),
+                ...(selected ? { borderColor: chartColors.ink, borderWidth: 2.5, opacity: 1 } : {}),
+              },
+            },
+          ];
+        });
+      return [
+        {
+          name,
+          type: 'scatter' as const,
+          color,
+          data: of(false),
+          symbol: 'circle',
+          symbolSize: 8,
+          itemStyle: { opacity: 0.6 },
+          z: 2,
+          emphasis: { scale: 1.6 },
+        },
+        {
+          name,
+          type: 'scatter' as const,
+          color,
+          data: of(true),
+          symbol: 'diamond',
+          symbolSize: 11,
+          itemStyle: { opacity: 0.95 },
+          z: 3,
+          emphasis: { scale: 1.6 },
+        },
+      ];
+    }),
+  };
+}

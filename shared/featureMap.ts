@@ -24,8 +24,10 @@ export const featureMapPointSchema = z.object({
 export type FeatureMapPoint = z.infer<typeof featureMapPointSchema>;
 
 export const featureMapSchema = z.object({
-  /** the layer whose output is drawn: the run's cut (for a fine-tuned run, its split) */
+  /** the layer whose output the head is given: the run's cut */
   layer: z.string(),
+  /** the top layers the run fine-tuned below it, whose output (not the frozen part's) is drawn */
+  fineTuned: z.number().int().optional(),
   featureDim: z.number().int(),
   /** the share of the features' variance along each axis, 0..1 */
   explained: z.tuple([z.number(), z.number()]),

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { EngineEvent } from '../../../shared/events';
 import { featureMapMaxPoints, featureMapSample, type FeatureMap } from '../../../shared/featureMap';
 import { initBackend, type BackendPreference } from '../tf/backend';
@@ -5,7 +6,9 @@ import { rescanRunDataset, runBackbone, runCacheRoot } from './evaluateRun';
 import { cachedFeatureSource } from './featureSource';
 import { prepareFeatures } from './prepareFeatures';
 import { principalPlane } from './principalPlane';
-import { readRun } from './runFolder';
+import { readNet, readRun } from './runFolder';
+import type { ClassifierNet } from '../train/net';
+import type { FeatureSource } from '../train/trainHead';
 
 export interface FeatureMapOptions {
   backend?: BackendPreference;
@@ -16,7 +19,34 @@ export interface FeatureMapOptions {
 }
 
 /**
- * What the run's frozen part makes of its images, as a picture: the features of up to
+ * Every image's features as the run's head is given them: the cached features themselves, or,
+ * where the run fine-tuned top layers, those layers' (pooled) output for them.
+ */
+async function headInputs(net: ClassifierNet, source: FeatureSource): Promise<{ rows: Float32Array; dim: number }> {
+  const parts: Float32Array[] = [];
+  let dim = source.featureDim;
+  try {
+    for (let start = 0; start < source.size; start += 256) {
+      const idx = Array.from({ length: Math.min(256, source.size - start) }, (_, i) => start + i);
+      const y = tf.tidy(() => net.headInput(tf.tensor2d(source.read(idx), [idx.length, source.featureDim])));
+      dim = y.shape[1];
+      parts.push((await y.data()) as Float32Array);
+      y.dispose();
+    }
+  } finally {
+    net.dispose();
+  }
+  const rows = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    rows.set(p, at);
+    at += p.length;
+  }
+  return { rows, dim };
+}
+
+/**
+ * What the run's head is given for its images, as a picture: the features of up to
  * `maxPoints` of the dataset's images (every class its share, test images first), from the
  * bottleneck cache the run filled — so a map extracts nothing after a run, and only what is
  * missing otherwise — in the plane of their first two principal components. Test images carry
@@ -44,12 +74,12 @@ export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Pro
   const failed = new Set(features.failed.map((f) => f.path));
   const images = chosen.filter((i) => !failed.has(i.relPath));
   const source = cachedFeatureSource(features.cache, images, undefined, 0);
-  const dim = source.featureDim;
-  const rows = source.read(images.map((_, i) => i));
+  const { rows, dim } = await headInputs(await readNet(runDir, record), source);
   const { coords, explained } = await principalPlane(rows, images.length, dim);
   const predicted = new Map(record.evaluation.predictions.map((p) => [p.path, p.predictedLabel]));
   return {
-    layer: record.model.fineTune?.split ?? record.model.cut,
+    layer: record.model.cut,
+    ...(record.model.fineTune?.layers.length ? { fineTuned: record.model.fineTune.layers.length } : {}),
     featureDim: dim,
     explained,
     datasetImages: scan.images.length,

@@ -11,6 +11,7 @@ import { checkExportParity } from '../export/parity';
 import { initBackend } from '../tf/backend';
 import { fileSystemLoader } from '../tf/fsModelIO';
 import { evaluateRun } from './evaluateRun';
+import { featureMap } from './featureMap';
 import { trainRun, type TrainRunOptions, type TrainRunResult } from './trainRun';
 
 /**
@@ -111,6 +112,18 @@ describe('fine-tuning the top layers of a real network', () => {
     const second = await mobileNetRun({ epochs: 1, fineTuneLayers: 4 }, 'run2');
     expect(second.record.cache).toMatchObject({ hits: 60, misses: 0 });
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it("maps what its head is given: the fine-tuned layers' pooled output at the cut, not the split's cached features", async () => {
+    const tensors = tf.memory().numTensors;
+    const map = await featureMap(run.runDir, { cacheDir });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(map.fineTuned).toBe(4);
+    expect(map.layer).toBe(run.record.model.cut);
+    // the head's input (MobileNetV2's 1280 channels, pooled), where the cache holds the split's 7 × 7 × 160
+    expect(map.featureDim).toBe(1280);
+    expect(map.points).toHaveLength(60);
+    expect(map.points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))).toBe(true);
   });
 
   it('exports the fine-tuned network as TF.js and ONNX, and both agree with the engine', async () => {

@@ -18,6 +18,8 @@ export interface ClassifierNet {
    * dropout on, with that batch's mask (BatchNorm stays in inference mode)
    */
   logits(features: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows): tf.Tensor2D;
+  /** what the head is given for these cached features [n, head's input]: them, or the fine-tuned layers' pooled output */
+  headInput(features: tf.Tensor2D): tf.Tensor2D;
   /** variables to train, with their learning rate as a factor of the configured one */
   groups(): { variables: tf.Variable[]; learningRateFactor: number }[];
   getWeights(): tf.Tensor[];
@@ -35,6 +37,7 @@ export function headNet(head: tfl.Sequential): ClassifierNet {
     top: null,
     logits,
     predict: probabilities(logits),
+    headInput: (x) => tf.clone(x),
     groups: () => [{ variables: head.trainableWeights.map((w) => w.read() as tf.Variable), learningRateFactor: 1 }],
     getWeights: () => head.getWeights(),
     setWeights: (w) => head.setWeights(w),
@@ -49,17 +52,19 @@ export function headNet(head: tfl.Sequential): ClassifierNet {
 export function fineTunedNet(top: tfl.LayersModel, pooling: 'avg' | 'none', head: tfl.Sequential, learningRateFactor: number): ClassifierNet {
   const inShape = (top.inputs[0]!.shape as (number | null)[]).slice(1) as number[];
   const topCount = top.getWeights().length;
-  const logits = (x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows) =>
+  const headInput = (x: tf.Tensor2D): tf.Tensor2D =>
     tf.tidy(() => {
       // the top runs in inference mode always: its BatchNorm keeps the statistics it learnt on ImageNet
-      let y = top.apply(tf.reshape(x, [x.shape[0], ...inShape]), { training: false }) as tf.Tensor;
-      if (y.rank === 4) y = pooling === 'avg' ? tf.mean(y, [1, 2]) : tf.reshape(y, [y.shape[0]!, -1]);
-      return headLogits(head, y as tf.Tensor2D, dropoutSeed, rows);
+      const y = top.apply(tf.reshape(x, [x.shape[0], ...inShape]), { training: false }) as tf.Tensor;
+      if (y.rank !== 4) return y as tf.Tensor2D;
+      return (pooling === 'avg' ? tf.mean(y, [1, 2]) : tf.reshape(y, [y.shape[0]!, -1])) as tf.Tensor2D;
     });
+  const logits = (x: tf.Tensor2D, dropoutSeed?: string, rows?: BatchRows) => tf.tidy(() => headLogits(head, headInput(x), dropoutSeed, rows));
   return {
     head,
     top,
     logits,
+    headInput,
     predict: probabilities(logits),
     groups: () => [
       { variables: head.trainableWeights.map((w) => w.read() as tf.Variable), learningRateFactor: 1 },

@@ -67,7 +67,7 @@ export interface CurveSeries {
 }
 
 /** a legend entry's mark and the gaps around it, in pixels */
-const legendItem = { mark: 14, gap: 5, between: 10, line: 20 };
+export const legendItem = { mark: 14, gap: 5, between: 10, line: 20 };
 
 /**
  * How many lines a legend of these names takes across `width` pixels. The names' widths are

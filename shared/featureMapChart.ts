@@ -1,5 +1,5 @@
 import type { EChartsOption } from 'echarts';
-import { appMedium, chartColors, type ChartMedium } from './charts';
+import { appMedium, chartColors, legendItem, legendRows, type ChartMedium } from './charts';
 import type { FeatureMapPoint } from './featureMap';
 
 /**
@@ -19,12 +19,20 @@ export function describePoint(p: FeatureMapPoint, classes: readonly string[]): s
   return `${classes[p.label] ?? p.label} · ${splitName[p.split]} image ${fileName(p.path)}${wrong}${right}`;
 }
 
+/** the lines a map's legend takes: one on screen (it scrolls), as many as the names need at a fixed width */
+export const featureMapLegendRows = (classes: readonly string[], width: number | undefined, m: ChartMedium = appMedium) =>
+  width ? legendRows(classes, width, m) : 1;
+
 export const isMisread = (p: FeatureMapPoint) => p.predicted !== undefined && p.predicted !== p.label;
 
 export function featureMapOption(
   map: { readonly explained: readonly [number, number]; readonly points: readonly FeatureMapPoint[] },
   classes: readonly string[],
-  o: { selected?: number | null } = {},
+  o: {
+    selected?: number | null;
+    /** the chart's width where it is fixed (on paper): the legend wraps onto the lines it needs, as a page cannot scroll it */
+    width?: number;
+  } = {},
   m: ChartMedium = appMedium,
 ): EChartsOption {
   const axisText = { color: chartColors.text, fontSize: m.fontSize };
@@ -46,7 +54,16 @@ export function featureMapOption(
     animation: false,
     textStyle: { fontFamily: m.fontFamily },
     color: [...chartColors.series],
-    legend: { top: 4, left: 8, right: 8, type: 'scroll', itemWidth: 10, itemHeight: 8, textStyle: axisText },
+    legend: {
+      top: 4,
+      left: 8,
+      right: 8,
+      type: o.width ? 'plain' : 'scroll',
+      itemWidth: legendItem.mark,
+      itemHeight: 8,
+      itemGap: legendItem.between,
+      textStyle: axisText,
+    },
     tooltip: {
       trigger: 'item',
       formatter: (p: unknown) => {
@@ -55,7 +72,7 @@ export function featureMapOption(
         return point ? describePoint(point, classes) : '';
       },
     },
-    grid: { left: 34, right: 14, top: 36, bottom: 34 },
+    grid: { left: 34, right: 14, top: 36 + (featureMapLegendRows(classes, o.width, m) - 1) * legendItem.line, bottom: 34 },
     xAxis: axis(`first direction: ${pct(map.explained[0])} of the variation`),
     yAxis: axis(`second: ${pct(map.explained[1])}`),
     // two series a class under one name (its legend entry hides both): its test diamonds drawn over its cloud of dots

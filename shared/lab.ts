@@ -27,6 +27,8 @@ export const figureIds = [
   'models',
   'confusion',
   'machine',
+  /** each run's feature map, side by side: what its head is given, in two dimensions */
+  'featureMaps',
 ] as const;
 export type FigureId = (typeof figureIds)[number];
 

@@ -1,5 +1,5 @@
 import * as echarts from 'echarts/core';
-import { HeatmapChart, LineChart } from 'echarts/charts';
+import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TitleComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { EChartsOption } from 'echarts';
@@ -7,18 +7,21 @@ import {
   confusionHeight,
   confusionOption,
   curvesOption,
+  legendItem,
   legendRows,
   reportMedium,
   smallMultiplesAbove,
   smallMultiplesOption,
   type CurveSeries,
 } from '../../../shared/charts';
+import type { FeatureMap } from '../../../shared/featureMap';
+import { featureMapLegendRows, featureMapOption } from '../../../shared/featureMapChart';
 
 /**
  * The report's charts: the app's own options (shared/charts.ts), rendered to SVG strings on the
  * server side, so the report needs no browser and no script to show them.
  */
-echarts.use([LineChart, HeatmapChart, GridComponent, LegendComponent, TitleComponent, VisualMapComponent, SVGRenderer]);
+echarts.use([LineChart, HeatmapChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, VisualMapComponent, SVGRenderer]);
 
 function render(option: EChartsOption, width: number, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
@@ -60,4 +63,11 @@ export function lineChartSvg(o: { series: readonly CurveSeries[]; percent?: bool
 export function confusionSvg(classes: readonly string[], matrix: readonly (readonly number[])[]): string {
   const n = classes.length;
   return render(confusionOption(classes, matrix, {}, reportMedium), Math.min(720, 180 + n * 48), confusionHeight(n));
+}
+
+/** a run's feature map as in the app: a class a colour, test images as diamonds, the ones it got wrong ringed in red */
+export function featureMapSvg(map: FeatureMap, classes: readonly string[], width = 340, height = 300): string {
+  // the plot keeps its height below a legend that wraps
+  const extra = (featureMapLegendRows(classes, width, reportMedium) - 1) * legendItem.line;
+  return render(featureMapOption(map, classes, { width }, reportMedium), width, height + extra);
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newProject, type Project } from '../../../shared/project';
 import { sampleRunRecord } from '../../../shared/project.fixtures';
-import { buildLabReport } from './labReport';
+import type { FeatureMap } from '../../../shared/featureMap';
+import { buildLabReport, runsWithFeatureMaps } from './labReport';
 import { findChromium, printPdf } from './pdf';
 
 function labProject(): Project {
@@ -122,4 +123,52 @@ describe('the lab report', () => {
     },
     90_000,
   );
+});
+
+describe("the report's feature maps", () => {
+  /** the bottleneck task's two runs: the head alone, and with 4 layers fine-tuned */
+  function bottleneckProject(): Project {
+    const p = labProject();
+    p.lab = { ...p.lab!, runs: { ...p.lab!.runs, bottleneck: ['run-a', 'run-b'] } };
+    return p;
+  }
+  const map: FeatureMap = {
+    layer: 'out_relu',
+    featureDim: 1280,
+    explained: [0.4, 0.2],
+    datasetImages: 4,
+    failed: 0,
+    points: [
+      { path: 'cat/1.jpg', label: 0, split: 'train', x: -1, y: 0 },
+      { path: 'cat/2.jpg', label: 0, split: 'test', x: -1, y: 1, predicted: 1 },
+      { path: 'dog/3.jpg', label: 1, split: 'test', x: 1, y: 0, predicted: 1 },
+      { path: 'dog/4.jpg', label: 1, split: 'val', x: 1, y: 1 },
+    ],
+  };
+
+  it('asks for the maps of the runs whose task shows them, and of no other', () => {
+    expect(runsWithFeatureMaps(bottleneckProject()).map((r) => r.id)).toEqual(['run-a', 'run-b']);
+    // the batch-size task's runs are in the project too, but it shows no maps
+    expect(runsWithFeatureMaps(labProject())).toEqual([]);
+  });
+
+  it("draws each run's map in its task, side by side, and says why one could not be drawn", () => {
+    const html = buildLabReport(bottleneckProject(), {
+      generatedAt: new Date(),
+      appVersion: '0.1.0',
+      machine: 'x',
+      featureMaps: new Map<string, FeatureMap | { error: string }>([
+        ['run-a', map],
+        ['run-b', { error: "The run's dataset folder /data/pets is gone." }],
+      ]),
+    });
+    const task = html.slice(html.indexOf('data-task="bottleneck"'), html.indexOf('data-task="batch-size"'));
+    expect(task).toMatch(
+      /<div class="maps keep"><figure class="map"><svg[\s\S]*?<\/svg><figcaption><b>1: [^<]*<\/b>: 4 images, 1280 numbers at <code>out_relu<\/code>; ◆ test images, 1 ringed red/,
+    );
+    expect(task).toContain("no map (The run's dataset folder /data/pets is gone.)");
+    // the task without maps draws none
+    const batch = html.slice(html.indexOf('data-task="batch-size"'), html.indexOf('data-task="learning-rate"'));
+    expect(batch).not.toContain('class="map"');
+  });
 });

@@ -6,7 +6,9 @@ import { findLab, type Lab, type LabTask } from '../../../shared/lab';
 import type { Project } from '../../../shared/project';
 import type { DeviceUse, RunRecord } from '../../../shared/run';
 import { smallMultiplesAbove } from '../../../shared/charts';
-import { confusionSvg, lineChartSvg } from './charts';
+import { confusionSvg, featureMapSvg, lineChartSvg } from './charts';
+import type { FeatureMap } from '../../../shared/featureMap';
+import { isMisread } from '../../../shared/featureMapChart';
 
 /**
  * The lab report, written from the project: the student's answers to each task with the
@@ -21,6 +23,8 @@ export interface ReportContext {
   machine: string;
   /** the paper the PDF is printed on; A4 unless told */
   paper?: Paper;
+  /** the feature maps of the runs whose task shows them (`runsWithFeatureMaps`), by run id, or why one could not be drawn */
+  featureMaps?: ReadonlyMap<string, FeatureMap | { error: string }>;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -87,6 +91,30 @@ function perClassFigure(runs: readonly RunRecord[]): string {
   return `<figure>${svg}<figcaption>Accuracy on the same test images, against the training images per class.</figcaption></figure>`;
 }
 
+/** each run's map side by side, as the lab's task shows them; a map that could not be drawn says why */
+function featureMapsFigure(runs: readonly RunRecord[], all: readonly RunRecord[], maps: ReportContext['featureMaps']): string {
+  const cells = runs.map((r) => {
+    const m = maps?.get(r.id);
+    const name = esc(runLabel(r, runs, all));
+    if (!m) return '';
+    if ('error' in m) return `<figure class="map"><figcaption><b>${name}</b>: no map (${esc(m.error)})</figcaption></figure>`;
+    const wrong = m.points.filter(isMisread).length;
+    return `<figure class="map">${featureMapSvg(m, r.dataset.classes)}<figcaption><b>${name}</b>: ${m.points.length} images, ${m.featureDim} numbers at <code>${esc(m.layer)}</code>${
+      m.fineTuned ? `, out of the ${m.fineTuned} fine-tuned layers` : ''
+    }; ◆ test images, ${wrong} ringed red: taken for another class.</figcaption></figure>`;
+  });
+  if (!cells.some(Boolean)) return '';
+  return `<div class="maps keep">${cells.join('')}</div><p class="meta">What each run's new head is given for the images, placed along the two directions in which those features differ most: classes whose clouds lie apart are easy to tell apart.</p>`;
+}
+
+/** the runs whose task shows their feature maps: the engine draws these before it writes the report */
+export function runsWithFeatureMaps(project: Project): RunRecord[] {
+  const lab = project.lab ? findLab(project.lab.labId) : undefined;
+  if (!lab) return [];
+  const all: RunRecord[] = project.runs;
+  return lab.tasks.filter((t) => t.experiment && t.figures.includes('featureMaps')).flatMap((t) => taskRuns(t, project, all, null));
+}
+
 function modelsTable(runs: readonly RunRecord[]): string {
   const rows = modelRows(runs);
   if (rows.length < 2) return '';
@@ -142,6 +170,7 @@ function taskSection(task: LabTask, project: Project, all: readonly RunRecord[],
         task.figures.includes('models') ? modelsTable(runs) : '',
         task.figures.includes('curves') ? curvesFigure(runs, all) : '',
         task.figures.includes('perClassCurve') ? perClassFigure(runs) : '',
+        task.figures.includes('featureMaps') ? featureMapsFigure(runs, all, ctx.featureMaps) : '',
       ].join('')
     : task.experiment
       ? `<p class="none">The experiment (“${esc(task.experiment.label)}”) was not run.</p>`
@@ -234,6 +263,7 @@ code { font-family: 'DejaVu Sans Mono', monospace; font-size: 12px; background: 
 .summary { display: flex; gap: 24px; margin: 12px 0; } .summary div { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 12px; } .summary b { display: block; font-size: 20px; }
 .why { color: #5d6875; font-size: 12px; }
 .keep { break-inside: avoid; page-break-inside: avoid; }
+.maps { display: flex; flex-wrap: wrap; gap: 12px; } .maps figure.map { width: 340px; margin: 4px 0; }
 @page { size: ${cssPageSize(ctx.paper ?? 'a4')}; margin: 16mm 14mm; }
 </style></head><body>
 <header>

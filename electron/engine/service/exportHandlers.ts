@@ -5,7 +5,9 @@ import { reportPdfName, withReportExtension } from '../../../shared/ownFiles';
 import type { Handlers } from '../../../shared/rpc';
 import { exportRun } from '../export/exportModel';
 import { checkExportParity } from '../export/parity';
-import { buildLabReport } from '../report/labReport';
+import { buildLabReport, runsWithFeatureMaps } from '../report/labReport';
+import { featureMap } from '../run/featureMap';
+import type { FeatureMap } from '../../../shared/featureMap';
 import { defaultPaper } from '../report/paperLocale';
 import { printPdf } from '../report/pdf';
 import { readRun } from '../run/runFolder';
@@ -42,7 +44,22 @@ export function exportHandlers(c: ServiceContext): Partial<Handlers> {
       const pdfFile = pdf ? reportPdfName(htmlFile) : null;
       await assertReplaceable(htmlFile, 'report');
       if (pdfFile) await assertReplaceable(pdfFile, 'pdf');
-      const html = buildLabReport(project, { generatedAt: new Date(), appVersion: c.version, machine: machineLine(), paper: paper ?? defaultPaper() });
+      // the maps a task shows, drawn now from each run's cached features; one that cannot be (its dataset moved) says why
+      const featureMaps = new Map<string, FeatureMap | { error: string }>();
+      const mapped = runsWithFeatureMaps(project);
+      if (mapped.length) await c.backendReady;
+      for (const r of mapped) {
+        const runDir = project.runs.find((p) => p.id === r.id)?.weightsDir;
+        if (!runDir) continue;
+        featureMaps.set(r.id, await featureMap(runDir, { ...c.backendOpt }).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })));
+      }
+      const html = buildLabReport(project, {
+        generatedAt: new Date(),
+        appVersion: c.version,
+        machine: machineLine(),
+        paper: paper ?? defaultPaper(),
+        featureMaps,
+      });
       try {
         await fs.promises.mkdir(path.dirname(htmlFile), { recursive: true });
         await writeFileAtomic(htmlFile, html);

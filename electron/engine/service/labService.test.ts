@@ -244,12 +244,17 @@ describe('lab service', () => {
     const project = {
       ...newProject('Report'),
       runs: [{ ...run, weightsDir: snap.runDir }],
-      lab: { labId: 'transfer-learning', answers: { 'results-time': 'Quick.' }, runs: {}, task: null },
+      // the run answers the bottleneck task, whose figures include each run's feature map
+      lab: { labId: 'transfer-learning', answers: { 'results-time': 'Quick.' }, runs: { bottleneck: [run.id] }, task: null },
     };
     const htmlFile = path.join(dataDir, 'report', 'lab.html');
     const r = await call('report.export', { project, htmlFile, pdf: true });
     expect(r.htmlFile).toBe(htmlFile);
-    expect(fs.readFileSync(htmlFile, 'utf8')).toContain('Quick.');
+    const html = fs.readFileSync(htmlFile, 'utf8');
+    expect(html).toContain('Quick.');
+    const map = await call('run.featureMap', { runDir: snap.runDir });
+    expect(map.points).toHaveLength(40);
+    expect(html).toMatch(/<figure class="map"><svg[\s\S]*?<\/svg><figcaption><b>1: [^<]*<\/b>: 40 images, 1280 numbers at <code>/);
     if (fs.existsSync('/usr/bin/chromium')) expect(r.pdfFile).toBe(path.join(dataDir, 'report', 'lab.pdf'));
     else expect(r.pdfUnavailable).toMatch(/Chromium/);
   });

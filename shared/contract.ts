@@ -9,7 +9,7 @@ import { engineEventSchema } from './events';
 import { catalogEntrySchema, layerInfoSchema, modelFormatSchema } from './model';
 import { preprocessingSchema } from './preprocessingSchema';
 import { extractionMeasurementSchema } from './extraction';
-import { featureMapMaxPoints, featureMapSchema } from './featureMap';
+import { featureMapMaxPoints, featureMapPreviewPoints, featureMapSchema } from './featureMap';
 import { trainSettings } from './trainConfig';
 
 /**
@@ -333,6 +333,20 @@ export const requests = {
    */
   'run.featureMap': {
     input: z.object({ runDir: absolutePath, maxPoints: z.number().int().min(2).max(5000).default(featureMapMaxPoints) }),
+    output: featureMapSchema,
+  },
+  /**
+   * before any run: what a head would be given at a cut (null: the model's default) for up to
+   * `maxPoints` of a dataset's images, extracted now into the cache a run at that cut reads
+   */
+  'dataset.featureMap': {
+    input: z.object({
+      root: absolutePath,
+      split: splitSchema,
+      source: z.string().min(1),
+      cut: z.string().nullable(),
+      maxPoints: z.number().int().min(2).max(2000).default(featureMapPreviewPoints),
+    }),
     output: featureMapSchema,
   },
   'run.export': {

@@ -10,6 +10,8 @@ import { splitNameSchema, type DatasetImage, type SplitName } from './dataset';
 
 /** the most images a map draws: enough to see every class's cloud, few enough to stay quick */
 export const featureMapMaxPoints = 1000;
+/** before a run, at a cut of the user's choosing: its features are extracted now, so fewer */
+export const featureMapPreviewPoints = 300;
 
 export const featureMapPointSchema = z.object({
   /** relative to the dataset root, '/'-separated */

@@ -72,4 +72,19 @@ export async function freezeScreens(w: Walk): Promise<void> {
     await shot('04b-freeze-other-cut');
     await id('cut-default').click();
   }
+  // the images as a head cut here would see them: at the default cut, then much lower
+  await page.locator('[data-testid="cut-map"] [data-testid="feature-map-draw"]').click();
+  await page.locator('[data-testid="cut-map"] [data-testid="feature-map-chart"]').waitFor({ timeout: 120_000 });
+  await page.locator('[data-testid="cut-map"]').scrollIntoViewIfNeeded();
+  await shot('04c-freeze-map-default');
+  const low = page.locator('[data-testid="layer-row-block_6_expand_relu"]');
+  if (await low.count()) {
+    await low.click();
+    await w.waitText('selected-cut', /block_6_expand_relu/);
+    await page.locator('[data-testid="cut-map"] [data-testid="feature-map-draw"]').click();
+    await page.locator('[data-testid="cut-map"] [data-testid="feature-map-chart"]').waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="cut-map"]').scrollIntoViewIfNeeded();
+    await shot('04d-freeze-map-low');
+    await id('cut-default').click();
+  }
 }

@@ -6,7 +6,9 @@ import type { FeatureMapPoint } from '../../../shared/featureMap';
 import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { initBackend } from '../tf/backend';
-import { featureMap } from './featureMap';
+import { scanDataset } from '../dataset/scanDataset';
+import { resolveModel } from '../models/resolveModel';
+import { cutFeatureMap, featureMap } from './featureMap';
 import { readRun } from './runFolder';
 import { trainRun, type TrainRunResult } from './trainRun';
 
@@ -96,3 +98,27 @@ describe('featureMap', () => {
     }
   });
 });
+
+describe('cutFeatureMap, before any run', () => {
+  it('places the images as a head cut lower would see them, extracting them into the cache a run at that cut reads', async () => {
+    const scan = await scanDataset(path.join(work, 'photos'), { split: { val: 0.15, test: 0.25 } });
+    const model = await resolveModel(pretrainedModelDir('mobilenet_v2'));
+    const previewCache = path.join(work, 'preview-cache');
+    const low = await cutFeatureMap(scan, model, 'block_13_expand_relu', { cacheDir: previewCache });
+    expect(low.layer).toBe('block_13_expand_relu');
+    // 14 × 14 × 576, averaged over the picture: one number a channel
+    expect(low.featureDim).toBe(576);
+    expect(low.points).toHaveLength(60);
+    expect(low.points.every((p) => p.predicted === undefined)).toBe(true);
+    const files = fs.readdirSync(previewCache, { recursive: true }).length;
+    expect(files).toBeGreaterThan(60);
+    // asked again, the features come from the cache
+    expect(await cutFeatureMap(scan, model, 'block_13_expand_relu', { cacheDir: previewCache })).toEqual(low);
+    expect(fs.readdirSync(previewCache, { recursive: true }).length).toBe(files);
+    // no cut named: the model's own, as a run would take it
+    const top = await cutFeatureMap(scan, model, null, { cacheDir: previewCache, maxPoints: 30 });
+    expect(top.layer).toBe(run.record.model.cut);
+    expect(top.points).toHaveLength(30);
+  });
+});
+

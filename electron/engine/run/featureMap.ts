@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineEvent } from '../../../shared/events';
-import { featureMapMaxPoints, featureMapSample, type FeatureMap } from '../../../shared/featureMap';
+import type { DatasetScan } from '../../../shared/dataset';
+import { featureMapMaxPoints, featureMapPreviewPoints, featureMapSample, type FeatureMap } from '../../../shared/featureMap';
+import type { ResolvedModel } from '../models/resolveModel';
+import { bottleneckCacheDir } from '../paths';
+import { planBackbone, type BackbonePlan } from './openBackbone';
 import { initBackend, type BackendPreference } from '../tf/backend';
 import { rescanRunDataset, runBackbone, runCacheRoot } from './evaluateRun';
 import { cachedFeatureSource } from './featureSource';
@@ -45,47 +49,48 @@ async function headInputs(net: ClassifierNet, source: FeatureSource): Promise<{ 
   return { rows, dim };
 }
 
-/**
- * What the run's head is given for its images, as a picture: the features of up to
- * `maxPoints` of the dataset's images (every class its share, test images first), from the
- * bottleneck cache the run filled — so a map extracts nothing after a run, and only what is
- * missing otherwise — in the plane of their first two principal components. Test images carry
- * what the run called them.
- */
-export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Promise<FeatureMap> {
-  const record = readRun(runDir);
-  const emit = o.onEvent ?? (() => undefined);
-  const backend = await initBackend(o.backend ?? 'auto');
-  const scan = await rescanRunDataset(record, emit, o.signal);
-  const { model, plan } = await runBackbone(record, emit);
-  const chosen = featureMapSample(scan.images, scan.classes.length, o.maxPoints ?? featureMapMaxPoints);
+interface Placing {
+  scan: DatasetScan;
+  model: ResolvedModel;
+  plan: BackbonePlan;
+  cacheRoot: string;
+  maxPoints: number;
+  o: FeatureMapOptions;
+  /** what turns the cached features into what is drawn: a run's net (its head's input); none: the features as they are */
+  net?: () => Promise<ClassifierNet>;
+  /** what the run called each test image, by path */
+  predicted?: ReadonlyMap<string, number>;
+}
+
+/** the chosen images' features, from the cache or extracted, in the plane of their first two principal components */
+async function placeImages(p: Placing): Promise<Omit<FeatureMap, 'layer' | 'fineTuned'>> {
+  const emit = p.o.onEvent ?? (() => undefined);
+  const backend = await initBackend(p.o.backend ?? 'auto');
+  const chosen = featureMapSample(p.scan.images, p.scan.classes.length, p.maxPoints);
   const features = await prepareFeatures({
-    root: scan.root,
+    root: p.scan.root,
     images: chosen,
-    model,
-    plan,
-    cacheRoot: runCacheRoot(record, o.cacheDir),
+    model: p.model,
+    plan: p.plan,
+    cacheRoot: p.cacheRoot,
     backend: backend.name,
     backendOnGpu: backend.gpu,
     runtime: 'auto',
     onEvent: emit,
-    ...(o.signal ? { signal: o.signal } : {}),
+    ...(p.o.signal ? { signal: p.o.signal } : {}),
   });
   const failed = new Set(features.failed.map((f) => f.path));
   const images = chosen.filter((i) => !failed.has(i.relPath));
   const source = cachedFeatureSource(features.cache, images, undefined, 0);
-  const { rows, dim } = await headInputs(await readNet(runDir, record), source);
+  const { rows, dim } = p.net ? await headInputs(await p.net(), source) : { rows: source.read(images.map((_, i) => i)), dim: source.featureDim };
   const { coords, explained } = await principalPlane(rows, images.length, dim);
-  const predicted = new Map(record.evaluation.predictions.map((p) => [p.path, p.predictedLabel]));
   return {
-    layer: record.model.cut,
-    ...(record.model.fineTune?.layers.length ? { fineTuned: record.model.fineTune.layers.length } : {}),
     featureDim: dim,
     explained,
-    datasetImages: scan.images.length,
+    datasetImages: p.scan.images.length,
     failed: failed.size,
     points: images.map((img, i) => {
-      const said = img.split === 'test' ? predicted.get(img.relPath) : undefined;
+      const said = img.split === 'test' ? p.predicted?.get(img.relPath) : undefined;
       return {
         path: img.relPath,
         label: img.label,
@@ -96,4 +101,45 @@ export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Pro
       };
     }),
   };
+}
+
+/**
+ * What the run's head is given for its images, as a picture: the features of up to
+ * `maxPoints` of the dataset's images (every class its share, test images first), from the
+ * bottleneck cache the run filled — so a map extracts nothing after a run, and only what is
+ * missing otherwise — in the plane of their first two principal components. Test images carry
+ * what the run called them.
+ */
+export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Promise<FeatureMap> {
+  const record = readRun(runDir);
+  const emit = o.onEvent ?? (() => undefined);
+  const scan = await rescanRunDataset(record, emit, o.signal);
+  const { model, plan } = await runBackbone(record, emit);
+  const placed = await placeImages({
+    scan,
+    model,
+    plan,
+    cacheRoot: runCacheRoot(record, o.cacheDir),
+    maxPoints: o.maxPoints ?? featureMapMaxPoints,
+    o,
+    net: () => readNet(runDir, record),
+    predicted: new Map(record.evaluation.predictions.map((p) => [p.path, p.predictedLabel])),
+  });
+  return {
+    layer: record.model.cut,
+    ...(record.model.fineTune?.layers.length ? { fineTuned: record.model.fineTune.layers.length } : {}),
+    ...placed,
+  };
+}
+
+/**
+ * Before any run: what a head would be given if the network were cut at `cut` (null: the
+ * model's own default), for up to `maxPoints` of a scanned dataset's images. The features are
+ * extracted into the bottleneck cache a run at that cut reads, so a run there later starts with
+ * them.
+ */
+export async function cutFeatureMap(scan: DatasetScan, model: ResolvedModel, cut: string | null, o: FeatureMapOptions = {}): Promise<FeatureMap> {
+  const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
+  const placed = await placeImages({ scan, model, plan, cacheRoot: o.cacheDir ?? bottleneckCacheDir(), maxPoints: o.maxPoints ?? featureMapPreviewPoints, o });
+  return { layer: plan.cut, ...placed };
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Handlers } from '../../../shared/rpc';
 import { classifyPhotos } from '../run/classifyPhotos';
-import { featureMap } from '../run/featureMap';
+import { cutFeatureMap, featureMap } from '../run/featureMap';
+import { scanDataset } from '../dataset/scanDataset';
 import { readRun } from '../run/runFolder';
 import { diskError } from '../util/atomicWrite';
 import type { ServiceContext } from './serviceContext';
@@ -11,7 +12,8 @@ import type { ServiceContext } from './serviceContext';
 const extensionOf = (name: string) => (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? '').toLowerCase();
 
 /**
- * What a saved run makes of images. run.featureMap: its dataset's features as a picture.
+ * What a saved run makes of images. run.featureMap: its dataset's features as a picture;
+ * dataset.featureMap: the same picture before any run, at a cut the user is weighing.
  * run.classify: photos sent as bytes (a browser's are on the user's machine, not the engine's)
  * are written to a folder of the request's own, answered by the run, and removed.
  */
@@ -20,6 +22,12 @@ export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
     'run.featureMap': async ({ runDir, maxPoints }) => {
       await c.backendReady;
       return featureMap(runDir, { ...c.backendOpt, maxPoints });
+    },
+    'dataset.featureMap': async ({ root, split, source, cut, maxPoints }) => {
+      await c.backendReady;
+      const model = await c.inspect(source);
+      const scan = await scanDataset(root, { split });
+      return cutFeatureMap(scan, model, cut, { ...c.backendOpt, maxPoints });
     },
     'run.classify': async ({ runDir, photos }) => {
       // a run that is not there is said before any photo is written

@@ -1,33 +1,47 @@
 import { defineStore } from 'pinia';
 import { readonly, ref } from 'vue';
+import type { SplitFractions } from '../../../shared/dataset';
 import type { FeatureMap } from '../../../shared/featureMap';
 import { api } from '../api/client';
 import { useNoticeStore } from './notices';
 
-/** a run's map: being placed, drawn, or not drawn (the banner says why) */
+/** a map: being placed, drawn, or not drawn (the banner says why) */
 export type FeatureMapState = { status: 'mapping' } | { status: 'drawn'; map: FeatureMap } | { status: 'failed' };
 
-/**
- * The Evaluate step's feature maps, one a run, kept while the app is open: a map is derived
- * from the run and its cached features, so it is drawn again when asked, never saved.
- */
+/** what a map is of: a saved run (what its head is given), or a cut being weighed before any run */
+export type FeatureMapTarget =
+  { kind: 'run'; id: string; runDir: string } | { kind: 'cut'; root: string; split: SplitFractions; source: string; cut: string | null };
+
+/** one key a map: a run by its id; a cut by everything its features depend on */
+export function featureMapKey(t: FeatureMapTarget): string {
+  return t.kind === 'run' ? `run:${t.id}` : `cut:${JSON.stringify([t.source, t.cut, t.root, t.split.val, t.split.test])}`;
+}
+
 const context = 'Drawing the feature map';
 
+/**
+ * The feature maps drawn while the app is open, by target: a map is derived from a run (or a
+ * cut) and the cached features, so it is drawn again when asked, never saved.
+ */
 export const useFeatureMapStore = defineStore('featureMaps', () => {
-  const byRun = ref<Record<string, FeatureMapState>>({});
+  const byKey = ref<Record<string, FeatureMapState>>({});
 
-  async function draw(run: { id: string; runDir: string }): Promise<void> {
-    if (byRun.value[run.id]?.status === 'mapping') return;
-    byRun.value = { ...byRun.value, [run.id]: { status: 'mapping' } };
+  async function draw(target: FeatureMapTarget): Promise<void> {
+    const key = featureMapKey(target);
+    if (byKey.value[key]?.status === 'mapping') return;
+    byKey.value = { ...byKey.value, [key]: { status: 'mapping' } };
     try {
-      const map = await api.call('run.featureMap', { runDir: run.runDir });
-      byRun.value = { ...byRun.value, [run.id]: { status: 'drawn', map } };
+      const map =
+        target.kind === 'run'
+          ? await api.call('run.featureMap', { runDir: target.runDir })
+          : await api.call('dataset.featureMap', { root: target.root, split: target.split, source: target.source, cut: target.cut });
+      byKey.value = { ...byKey.value, [key]: { status: 'drawn', map } };
       useNoticeStore().resolve(context);
     } catch (e) {
-      byRun.value = { ...byRun.value, [run.id]: { status: 'failed' } };
+      byKey.value = { ...byKey.value, [key]: { status: 'failed' } };
       useNoticeStore().report(e, context);
     }
   }
 
-  return { byRun: readonly(byRun), draw };
+  return { byKey: readonly(byKey), draw };
 });

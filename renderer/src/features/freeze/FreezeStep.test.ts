@@ -4,7 +4,9 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FreezePlan } from '../../api/types';
 import { useModelStore } from '../../stores/model';
-import { sampleInspection } from '../../testing/fixtures';
+import { sampleInspection, sampleScan } from '../../testing/fixtures';
+import { useDatasetStore } from '../../stores/dataset';
+import type { FeatureMap } from '../../../../shared/featureMap';
 import { ApiError, handle, resetApi, sent } from '../../testing/mockApi';
 import { mountStep } from '../../testing/mountStep';
 import FreezeStep from './FreezeStep.vue';
@@ -97,5 +99,50 @@ describe('the Freeze step', () => {
     await w.get('[data-testid="freeze-next"]').trigger('click');
     await flushPromises();
     expect(router.currentRoute.value.path).toBe('/train');
+  });
+
+  it('draws the scanned images as a head cut at the chosen layer would see them, and keeps each cut’s map', async () => {
+    handle('dataset.scan', ({ path }) => sampleScan(path));
+    await useDatasetStore().scanFolder('/data/pets');
+    const asked: (string | null)[] = [];
+    handle('dataset.featureMap', ({ cut }): FeatureMap => {
+      asked.push(cut);
+      return {
+        layer: cut ?? 'out_relu',
+        featureDim: cut ? 16 : 1280,
+        explained: [0.5, 0.2],
+        datasetImages: 4,
+        failed: 0,
+        points: [
+          { path: 'cat/1.jpg', label: 0, split: 'train', x: 0, y: 0 },
+          { path: 'dog/3.jpg', label: 1, split: 'test', x: 1, y: 1 },
+        ],
+      };
+    });
+    const { w } = await withModel();
+    const map = () => w.get('[data-testid="cut-map"]');
+    expect(map().text()).toContain('cut at out_relu');
+    await map().get('[data-testid="feature-map-draw"]').trigger('click');
+    await flushPromises();
+    expect(sent('dataset.featureMap')).toEqual([{ root: '/data/pets', split: { val: 0.1, test: 0.2 }, source: '/models/mnv2', cut: null }]);
+    expect(map().get('[data-testid="feature-map-key"]').text()).toMatch(/^2 images · 1,280 numbers at out_relu · ◆ test$/);
+    // another cut: its own map, drawn when asked
+    await w.get('[data-testid="layer-row-Conv1"]').trigger('click');
+    await flushPromises();
+    expect(map().find('[data-testid="feature-map-draw"]').exists()).toBe(true);
+    await map().get('[data-testid="feature-map-draw"]').trigger('click');
+    await flushPromises();
+    expect(map().get('[data-testid="feature-map-key"]').text()).toContain('16 numbers at Conv1');
+    // back to the default: its map is still there, not asked for again
+    await w.get('[data-testid="cut-default"]').trigger('click');
+    await flushPromises();
+    expect(map().get('[data-testid="feature-map-key"]').text()).toContain('1,280 numbers at out_relu');
+    expect(asked).toEqual([null, 'Conv1']);
+  });
+
+  it('before a scan, says the map needs a dataset', async () => {
+    const { w } = await withModel();
+    expect(w.get('[data-testid="cut-map"]').text()).toContain('Scan a dataset in step 1');
+    expect(w.find('[data-testid="feature-map-draw"]').exists()).toBe(false);
   });
 });

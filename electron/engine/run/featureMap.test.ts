@@ -121,4 +121,3 @@ describe('cutFeatureMap, before any run', () => {
     expect(top.points).toHaveLength(30);
   });
 });
-

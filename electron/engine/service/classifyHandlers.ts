@@ -25,8 +25,9 @@ export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
     },
     'dataset.featureMap': async ({ root, split, source, cut, maxPoints }) => {
       await c.backendReady;
-      const model = await c.inspect(source);
+      // the folder first: a dataset moved away is named before any model is loaded
       const scan = await scanDataset(root, { split });
+      const model = await c.inspect(source);
       return cutFeatureMap(scan, model, cut, { ...c.backendOpt, maxPoints });
     },
     'run.classify': async ({ runDir, photos }) => {

@@ -28,6 +28,8 @@ const asked: [RequestName, unknown][] = [
   ['run.read', { runDir: gone }],
   ['run.export', { runDir: gone, dest: path.join(dir, 'export'), parity: false }],
   ['run.classify', { runDir: gone, photos: [{ name: 'a.png', base64: 'AAAA' }] }],
+  ['run.featureMap', { runDir: gone }],
+  ['dataset.featureMap', { root: gone, split: { val: 0.1, test: 0.2 }, source: 'mobilenet_v2', cut: null }],
   ['train.resume', { runDir: gone }],
   ['project.open', { file: path.join(gone, 'lab.tlab') }],
 ];
@@ -56,6 +58,7 @@ describe('a file that is there but damaged', () => {
     ['run.read', { runDir: path.join(damaged, 'run') }, 'run.json'],
     ['run.export', { runDir: path.join(damaged, 'run'), dest: path.join(dir, 'export2'), parity: false }, 'run.json'],
     ['run.classify', { runDir: path.join(damaged, 'run'), photos: [{ name: 'a.png', base64: 'AAAA' }] }, 'run.json'],
+    ['run.featureMap', { runDir: path.join(damaged, 'run') }, 'run.json'],
     ['models.inspect', { source: path.join(damaged, 'model') }, 'model.json'],
     ['project.open', { file: path.join(damaged, 'lab.tlab') }, 'lab.tlab'],
     ['dataset.thumbnail', { root: path.join(damaged, 'photos'), relPath: 'a/1.png', size: 64 }, '1.png'],

@@ -60,4 +60,14 @@ export async function labScreens(w: Walk): Promise<void> {
   await w.waitText('lab-body-batch-size', /batch 32 — done/, 300_000);
   await page.waitForTimeout(600);
   await shot('15b-lab-batch-size');
+  // the bottleneck task: the head alone against the top 4 layers fine-tuned, and each run's map
+  await id('lab-task-bottleneck').click();
+  await id('lab-run').click();
+  await w.waitText('lab-body-bottleneck', /— done[\s\S]*— done/, 600_000);
+  const maps = page.locator('[data-testid="figure-feature-maps"] [data-testid="feature-map-draw"]');
+  for (let n = await maps.count(); n > 0; n--) await maps.first().click();
+  await page.locator('[data-testid="figure-feature-maps"] [data-testid="feature-map-chart"]').nth(1).waitFor({ timeout: 120_000 });
+  await page.locator('[data-testid="figure-feature-maps"]').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(600);
+  await shot('15c-lab-bottleneck-maps');
 }

@@ -43,6 +43,9 @@ export const photosPerRequest = 64;
 /** the length of n bytes in base64 */
 export const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
 
+/** a name the page gives a slow request, which its progress events carry back */
+const progressIdSchema = z.string().min(1).max(500).optional();
+
 export const appInfoSchema = z.object({
   version: z.string(),
   host: z.enum(['electron', 'web']),
@@ -332,7 +335,7 @@ export const requests = {
    * is extracted)
    */
   'run.featureMap': {
-    input: z.object({ runDir: absolutePath, maxPoints: z.number().int().min(2).max(5000).default(featureMapMaxPoints) }),
+    input: z.object({ runDir: absolutePath, maxPoints: z.number().int().min(2).max(5000).default(featureMapMaxPoints), progressId: progressIdSchema }),
     output: featureMapSchema,
   },
   /**
@@ -346,6 +349,7 @@ export const requests = {
       source: z.string().min(1),
       cut: z.string().nullable(),
       maxPoints: z.number().int().min(2).max(2000).default(featureMapPreviewPoints),
+      progressId: progressIdSchema,
     }),
     output: featureMapSchema,
   },
@@ -421,6 +425,8 @@ export const events = {
     filesTotal: z.number(),
   }),
   'scan.progress': z.object({ path: z.string(), done: z.number(), total: z.number() }),
+  /** the images a feature map extracts before it can be drawn, for the request that named this id */
+  'featureMap.progress': z.object({ progressId: z.string(), done: z.number(), total: z.number(), etaSeconds: z.number().nullable() }),
   /** desktop app only: a menu item, a file opened from the OS, or a second launch asks the renderer to act */
   'app.command': z.object({ command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about']), file: z.string().optional() }),
 } as const;

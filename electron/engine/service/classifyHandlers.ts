@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EngineEvent } from '../../../shared/events';
 import type { Handlers } from '../../../shared/rpc';
 import { classifyPhotos } from '../run/classifyPhotos';
 import { cutFeatureMap, featureMap } from '../run/featureMap';
@@ -11,6 +12,14 @@ import type { ServiceContext } from './serviceContext';
 /** a photo's extension, kept only so a person reading the folder sees what it was */
 const extensionOf = (name: string) => (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? '').toLowerCase();
 
+/** a map's extraction, as events the page that asked can draw a bar from */
+function extractionProgress(c: ServiceContext, progressId: string | undefined): ((e: EngineEvent) => void) | undefined {
+  if (!progressId) return undefined;
+  return (e) => {
+    if (e.type === 'progress' && e.phase === 'extract') c.emit('featureMap.progress', { progressId, done: e.done, total: e.total, etaSeconds: e.etaSeconds });
+  };
+}
+
 /**
  * What a saved run makes of images. run.featureMap: its dataset's features as a picture;
  * dataset.featureMap: the same picture before any run, at a cut the user is weighing.
@@ -19,16 +28,16 @@ const extensionOf = (name: string) => (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? ''
  */
 export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
   return {
-    'run.featureMap': async ({ runDir, maxPoints }) => {
+    'run.featureMap': async ({ runDir, maxPoints, progressId }) => {
       await c.backendReady;
-      return featureMap(runDir, { ...c.backendOpt, maxPoints });
+      return featureMap(runDir, { ...c.backendOpt, maxPoints, onEvent: extractionProgress(c, progressId) });
     },
-    'dataset.featureMap': async ({ root, split, source, cut, maxPoints }) => {
+    'dataset.featureMap': async ({ root, split, source, cut, maxPoints, progressId }) => {
       await c.backendReady;
       // the folder first: a dataset moved away is named before any model is loaded
       const scan = await scanDataset(root, { split });
       const model = await c.inspect(source);
-      return cutFeatureMap(scan, model, cut, { ...c.backendOpt, maxPoints });
+      return cutFeatureMap(scan, model, cut, { ...c.backendOpt, maxPoints, onEvent: extractionProgress(c, progressId) });
     },
     'run.classify': async ({ runDir, photos }) => {
       // a run that is not there is said before any photo is written

@@ -254,6 +254,19 @@ describe('lab service', () => {
     expect(html).toContain('Quick.');
     const map = await call('run.featureMap', { runDir: snap.runDir });
     expect(map.points).toHaveLength(40);
+    // a cut's map extracts first, and says how far it is to the page that named it
+    const low = await call('dataset.featureMap', {
+      root: dataset,
+      split: { val: 0.15, test: 0.25 },
+      source: model,
+      cut: 'block_13_expand_relu',
+      progressId: 'cut:low',
+    });
+    expect(low.featureDim).toBe(576);
+    const progress = events.filter((e) => e.event === 'featureMap.progress').map((e) => e.payload as { progressId: string; done: number; total: number });
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.progressId === 'cut:low')).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ done: 40, total: 40 });
     expect(html).toMatch(/<figure class="map"><svg[\s\S]*?<\/svg><figcaption><b>1: [^<]*<\/b>: 40 images, 1280 numbers at <code>/);
     if (fs.existsSync('/usr/bin/chromium')) expect(r.pdfFile).toBe(path.join(dataDir, 'report', 'lab.pdf'));
     else expect(r.pdfUnavailable).toMatch(/Chromium/);

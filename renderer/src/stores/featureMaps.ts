@@ -6,7 +6,7 @@ import { api } from '../api/client';
 import { useNoticeStore } from './notices';
 
 /** a map: being placed, drawn, or not drawn (the banner says why) */
-export type FeatureMapState = { status: 'mapping' } | { status: 'drawn'; map: FeatureMap } | { status: 'failed' };
+export type FeatureMapState = { status: 'mapping'; done?: number; total?: number } | { status: 'drawn'; map: FeatureMap } | { status: 'failed' };
 
 /** what a map is of: a saved run (what its head is given), or a cut being weighed before any run */
 export type FeatureMapTarget =
@@ -25,6 +25,11 @@ const context = 'Drawing the feature map';
  */
 export const useFeatureMapStore = defineStore('featureMaps', () => {
   const byKey = ref<Record<string, FeatureMapState>>({});
+  // the images a map extracts first: its bar fills as they come (a map from the cache sends none)
+  api.on('featureMap.progress', (p) => {
+    if (byKey.value[p.progressId]?.status !== 'mapping') return;
+    byKey.value = { ...byKey.value, [p.progressId]: { status: 'mapping', done: p.done, total: p.total } };
+  });
 
   async function draw(target: FeatureMapTarget): Promise<void> {
     const key = featureMapKey(target);
@@ -33,8 +38,8 @@ export const useFeatureMapStore = defineStore('featureMaps', () => {
     try {
       const map =
         target.kind === 'run'
-          ? await api.call('run.featureMap', { runDir: target.runDir })
-          : await api.call('dataset.featureMap', { root: target.root, split: target.split, source: target.source, cut: target.cut });
+          ? await api.call('run.featureMap', { runDir: target.runDir, progressId: key })
+          : await api.call('dataset.featureMap', { root: target.root, split: target.split, source: target.source, cut: target.cut, progressId: key });
       byKey.value = { ...byKey.value, [key]: { status: 'drawn', map } };
       useNoticeStore().resolve(context);
     } catch (e) {

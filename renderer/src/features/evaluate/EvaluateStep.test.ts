@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../api/types';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
-import { fail, handle, resetApi, sent } from '../../testing/mockApi';
+import { emit, fail, handle, resetApi, sent } from '../../testing/mockApi';
 import type { FeatureMap } from '../../../../shared/featureMap';
 import { useNoticeStore } from '../../stores/notices';
 import { useEvaluationStore } from '../../stores/evaluation';
@@ -88,8 +88,13 @@ describe('the Evaluate step', () => {
     const { w } = await mountStep(EvaluateStep, '/evaluate');
     expect(w.find('[data-testid="feature-map-chart"]').exists()).toBe(false);
     await w.get('[data-testid="feature-map-draw"]').trigger('click');
-    expect(sent('run.featureMap')).toEqual([{ runDir: '/runs/run-2' }]);
-    expect(w.find('[data-testid="feature-map-busy"]').exists()).toBe(true);
+    expect(sent('run.featureMap')).toEqual([{ runDir: '/runs/run-2', progressId: 'run:run-2' }]);
+    expect(w.get('[data-testid="feature-map-busy"]').text()).toContain('Placing the images…');
+    // features the cache lacks are extracted first: the bar counts them, and ignores another map's
+    emit('featureMap.progress', { progressId: 'run:run-1', done: 1, total: 99, etaSeconds: null });
+    emit('featureMap.progress', { progressId: 'run:run-2', done: 3, total: 10, etaSeconds: 2 });
+    await flushPromises();
+    expect(w.get('[data-testid="feature-map-busy"]').text()).toContain('Extracting 3 / 10 images…');
     answer({
       layer: 'out_relu',
       featureDim: 1280,

@@ -124,7 +124,9 @@ describe('the Freeze step', () => {
     expect(map().text()).toContain('cut at out_relu');
     await map().get('[data-testid="feature-map-draw"]').trigger('click');
     await flushPromises();
-    expect(sent('dataset.featureMap')).toEqual([{ root: '/data/pets', split: { val: 0.1, test: 0.2 }, source: '/models/mnv2', cut: null }]);
+    expect(sent('dataset.featureMap')).toEqual([
+      { root: '/data/pets', split: { val: 0.1, test: 0.2 }, source: '/models/mnv2', cut: null, progressId: expect.stringMatching(/^cut:/) },
+    ]);
     expect(map().get('[data-testid="feature-map-key"]').text()).toMatch(/^2 images · 1,280 numbers at out_relu · ◆ test$/);
     // another cut: its own map, drawn when asked
     await w.get('[data-testid="layer-row-Conv1"]').trigger('click');

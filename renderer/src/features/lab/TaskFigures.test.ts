@@ -86,7 +86,7 @@ describe("a task's feature maps", () => {
     expect(maps.map((m) => m.get('h3').text())).toEqual([expect.stringMatching(/^1: /), expect.stringMatching(/^2: /)]);
     await maps[1]!.get('[data-testid="feature-map-draw"]').trigger('click');
     await flushPromises();
-    expect(sent('run.featureMap')).toEqual([{ runDir: '/work/runs/run-latest' }]);
+    expect(sent('run.featureMap')).toEqual([{ runDir: '/work/runs/run-latest', progressId: 'run:run-latest' }]);
     expect(maps[1]!.get('[data-testid="feature-map-key"]').text()).toMatch(
       /^2 images · 1,280 numbers at out_relu, out of 4 fine-tuned layers · ◆ test, ◆ wrong \(1\)/,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from './format';
+import { durationColumn, formatDuration } from './format';
 
 describe('formatDuration', () => {
   it('gives a short epoch in milliseconds, not as "0.0 s"', () => {
@@ -17,5 +17,18 @@ describe('formatDuration', () => {
   it('says nothing it does not know', () => {
     expect(formatDuration(null)).toBe('–');
     expect(formatDuration(Number.NaN)).toBe('–');
+  });
+});
+
+describe('a column of durations', () => {
+  it('speaks one unit: all in ms where every value is under a second', () => {
+    const f = durationColumn([0.1, 0.051, null]);
+    expect([0.1, 0.051, 0.0004].map(f)).toEqual(['100 ms', '51 ms', '1 ms']);
+    expect(f(null)).toBe('–');
+  });
+
+  it('in seconds where any value is longer, short ones in hundredths rather than ms', () => {
+    const f = durationColumn([0.051, 2.5, 75]);
+    expect([0.051, 0.1, 2.5, 75].map(f)).toEqual(['0.05 s', '0.1 s', '2.5 s', '1 min 15 s']);
   });
 });

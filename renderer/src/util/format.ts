@@ -38,6 +38,22 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
+/**
+ * One unit for a column of durations, so figures compare at a glance: a column of "0.1 s" above
+ * "51 ms" reads as if the second were the larger. Where every value is under a second, all are in
+ * ms; otherwise as formatDuration, with those under a tenth of a second in hundredths ("0.05 s").
+ */
+export function durationColumn(values: readonly (number | null | undefined)[]): (seconds: number | null | undefined) => string {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const allShort = finite.length > 0 && finite.every((v) => v < 1);
+  return (seconds) => {
+    if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
+    if (allShort) return `${Math.max(seconds > 0 ? 1 : 0, Math.round(seconds * 1000))} ms`;
+    if (seconds < 0.1) return `${Math.max(0, seconds).toFixed(2)} s`;
+    return formatDuration(seconds);
+  };
+}
+
 export function formatRate(perSecond: number | null | undefined, unit: string): string {
   if (perSecond === null || perSecond === undefined || !Number.isFinite(perSecond)) return '';
   return `${perSecond >= 100 ? Math.round(perSecond) : perSecond.toFixed(1)} ${unit}/s`;

@@ -151,3 +151,21 @@ describe('sorting the Compare table', () => {
     expect(order(w)).toEqual(['compare-row-2', 'compare-row-1', 'compare-row-3']);
   });
 });
+
+describe('the Compare table’s times', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('gives the train column one unit, so 0.1 s does not read as less than 51 ms', async () => {
+    const project = useProjectStore();
+    [0.1, 0.051].forEach((trainSeconds, i) => {
+      const r = sampleRun(`run-${i + 1}`);
+      r.config = { ...r.config, learningRate: i ? 0.1 : 0.01 };
+      r.timings = { ...r.timings, trainSeconds };
+      project.addRun(`/work/runs/${r.id}`, r);
+    });
+    const w = mount(CompareRuns);
+    await flushPromises();
+    const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-3)!.text());
+    expect(cells).toEqual(['100 ms', '51 ms']);
+  });
+});

@@ -93,30 +93,18 @@ export function featureMapOption(
             },
           ];
         });
-      return [
-        {
-          name,
-          type: 'scatter' as const,
-          color,
-          data: of(false),
-          symbol: 'circle',
-          symbolSize: 8,
-          itemStyle: { opacity: 0.6 },
-          z: 2,
-          emphasis: { scale: 1.6 },
-        },
-        {
-          name,
-          type: 'scatter' as const,
-          color,
-          data: of(true),
-          symbol: 'diamond',
-          symbolSize: 11,
-          itemStyle: { opacity: 0.95 },
-          z: 3,
-          emphasis: { scale: 1.6 },
-        },
-      ];
+      const series = (test: boolean) => ({
+        name,
+        type: 'scatter' as const,
+        color,
+        data: of(test),
+        symbol: test ? 'diamond' : 'circle',
+        symbolSize: test ? 11 : 8,
+        itemStyle: { opacity: test ? 0.95 : 0.6 },
+        z: test ? 3 : 2,
+        emphasis: { scale: 1.6 },
+      });
+      return [series(false), series(true)];
     }),
   };
 }

@@ -108,11 +108,10 @@ function featureMapsFigure(runs: readonly RunRecord[], all: readonly RunRecord[]
 }
 
 /** the runs whose task shows their feature maps: the engine draws these before it writes the report */
-export function runsWithFeatureMaps(project: Project): RunRecord[] {
+export function runsWithFeatureMaps(project: Project): Project['runs'] {
   const lab = project.lab ? findLab(project.lab.labId) : undefined;
   if (!lab) return [];
-  const all: RunRecord[] = project.runs;
-  return lab.tasks.filter((t) => t.experiment && t.figures.includes('featureMaps')).flatMap((t) => taskRuns(t, project, all, null));
+  return lab.tasks.filter((t) => t.experiment && t.figures.includes('featureMaps')).flatMap((t) => taskRuns(t, project, project.runs, null));
 }
 
 function modelsTable(runs: readonly RunRecord[]): string {
@@ -149,7 +148,7 @@ function extractionSentence(r: RunRecord): string {
   return `Bottlenecks${x.source === 'mixed' ? ':' : ''} ${describeExtraction(x)}.`;
 }
 
-function taskRuns(task: LabTask, project: Project, all: readonly RunRecord[], best: RunRecord | null): RunRecord[] {
+function taskRuns<R extends RunRecord>(task: LabTask, project: Project, all: readonly R[], best: R | null): R[] {
   if (!task.experiment) return best ? [best] : [];
   const ids = project.lab?.runs[task.id] ?? [];
   return all.filter((r) => ids.includes(r.id));

@@ -7,8 +7,6 @@ export interface PrincipalPlane {
   explained: [number, number];
 }
 
-/** directions kept beside the two drawn: the second converges at the rate of the fifth, not the third */
-const kept = 5;
 const maxIterations = 200;
 const tolerance = 1e-5;
 
@@ -21,7 +19,8 @@ const tolerance = 1e-5;
  */
 export async function principalPlane(rows: Float32Array, n: number, dim: number): Promise<PrincipalPlane> {
   if (n < 2) return { coords: new Float32Array(n * 2), explained: [0, 0] };
-  const k = Math.min(kept, n, dim);
+  // the two directions drawn: with Gram–Schmidt and no Rayleigh–Ritz step, more columns would not speed the second
+  const k = Math.min(2, n, dim);
   const x = tf.tidy(() => {
     const raw = tf.tensor2d(rows, [n, dim]);
     return tf.sub(raw, tf.mean(raw, 0)) as tf.Tensor2D;

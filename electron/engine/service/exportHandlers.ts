@@ -49,9 +49,10 @@ export function exportHandlers(c: ServiceContext): Partial<Handlers> {
       const mapped = runsWithFeatureMaps(project);
       if (mapped.length) await c.backendReady;
       for (const r of mapped) {
-        const runDir = project.runs.find((p) => p.id === r.id)?.weightsDir;
-        if (!runDir) continue;
-        featureMaps.set(r.id, await featureMap(runDir, { ...c.backendOpt }).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })));
+        featureMaps.set(
+          r.id,
+          await featureMap(r.weightsDir, { ...c.backendOpt }).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })),
+        );
       }
       const html = buildLabReport(project, {
         generatedAt: new Date(),

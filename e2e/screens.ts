@@ -17,14 +17,17 @@ import { makeWalk } from './screens/walk';
  * takes a screenshot of each step: scan → model from a folder → cut → train → evaluate →
  * click a confusion cell → export with parity → save. Run after `npm run build:web`:
  *
- *   node bin/run-ts.cjs e2e/screens.ts [outDir]
+ *   node bin/run-ts.cjs e2e/screens.ts [outDir] [--dark]
  *
  * Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM=…); caches go to a temporary folder.
  * The screen groups live in e2e/screens/, in the order the walk takes them: each group builds
  * on what the ones before it left (the dataset, the model, the trained run, the saved project).
  */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.resolve(process.argv[2] ?? path.join(repoRoot, '.cache', 'screens'));
+const args = process.argv.slice(2);
+const outDir = path.resolve(args.find((a) => !a.startsWith('--')) ?? path.join(repoRoot, '.cache', 'screens'));
+// --dark: the same walk on a system set to dark (the app follows it)
+const colorScheme = args.includes('--dark') ? ('dark' as const) : ('light' as const);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'transfer-lab-screens-'));
 
 async function main(): Promise<void> {
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     page.on('console', (m) => m.type() === 'error' && console.error('console:', m.text()));
     const walk = makeWalk(page, { outDir, work, dataset, modelDir });

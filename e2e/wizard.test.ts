@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import { chartColors, darkChartColors } from '../shared/charts';
 import { photoCopySide, photoRequestBytes } from '../shared/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fashionMnistCopy, fashionMnistDataset } from '../test/fixtures/fashionMnist';
@@ -168,6 +169,42 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     expect(await text('feature-map-detail')).toMatch(/^(1_trouser|5_sandal|8_bag) · /);
     await id('feature-map').scrollIntoViewIfNeeded();
     await shot('06c-feature-map');
+    expect(h.pageErrors).toEqual([]);
+  });
+
+  it('goes dark with the system, charts included; a choice in the title bar holds over the system and a reload', async () => {
+    const theme = () => page.locator('html').getAttribute('data-theme');
+    const background = () => page.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor');
+    // the matrix's axis labels, in the chart's own SVG
+    const labelFills = async () =>
+      new Set(await page.locator('[data-testid="confusion-matrix"] svg text').evaluateAll((ts) => ts.map((t) => t.getAttribute('fill'))));
+    await id('confusion-matrix').scrollIntoViewIfNeeded();
+    expect(await theme()).toBe('light');
+    expect(await labelFills()).toContain(chartColors.text);
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await until('the dark theme', async () => (await theme()) === 'dark');
+    expect(await background()).toBe('rgb(21, 25, 31)');
+    await until('the matrix in dark colours', async () => (await labelFills()).has(darkChartColors.text));
+    expect(await labelFills()).not.toContain(chartColors.text);
+    await shot('06d-evaluate-dark');
+
+    // system → light: light on a dark system, and still so after a reload
+    await id('appearance').click();
+    expect(await id('appearance').getAttribute('aria-label')).toBe('Appearance: light. Switch to dark');
+    await until('the light theme', async () => (await theme()) === 'light');
+    await page.reload();
+    await id('confusion-matrix').waitFor();
+    expect(await theme()).toBe('light');
+    expect(await background()).toBe('rgb(243, 244, 246)');
+    // light → dark → as the system (dark here), then the system goes light again
+    await id('appearance').click();
+    expect(await theme()).toBe('dark');
+    await id('appearance').click();
+    expect(await id('appearance').getAttribute('aria-label')).toBe('Appearance: as the system. Switch to light');
+    expect(await theme()).toBe('dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await until('the light theme again', async () => (await theme()) === 'light');
     expect(h.pageErrors).toEqual([]);
   });
 

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { appMedium, chartColors, confusionOption, curvesOption, reportMedium, smallMultiplesOption, trainValSeries } from './charts';
+import {
+  appMedium,
+  chartColors,
+  confusionOption,
+  curvesOption,
+  darkChartColors,
+  onDarkScreen,
+  reportMedium,
+  smallMultiplesOption,
+  trainValSeries,
+  type ChartPalette,
+} from './charts';
 
 describe('the charts, one set of options for the app and the report', () => {
   it('draws training and validation in their own colours, validation dashed, on every medium', () => {
@@ -76,5 +87,66 @@ describe('the charts, one set of options for the app and the report', () => {
     // every cell on one loss range, so their heights compare
     const y = option.yAxis as { min: number; max: number }[];
     expect(new Set(y.map((a) => `${a.min}-${a.max}`))).toEqual(new Set(['0.5-23']));
+  });
+});
+
+describe('the dark palette', () => {
+  const lightColours = (p: ChartPalette) => Object.values(p).flatMap((v: string | readonly string[]) => (typeof v === 'string' ? [v] : [...v]));
+
+  it('gives each light colour one dark one, even where two light entries share a colour', () => {
+    const seen = new Map<string, string>();
+    const keys = Object.keys(chartColors) as (keyof ChartPalette)[];
+    for (const k of keys) {
+      const a = chartColors[k];
+      const b = darkChartColors[k];
+      const pairs = typeof a === 'string' ? [[a, b as string]] : a.map((c, i) => [c, (b as readonly string[])[i]]);
+      expect(typeof a === 'string' ? 1 : a.length).toBe(typeof b === 'string' ? 1 : b.length);
+      for (const [light, dark] of pairs) {
+        const before = seen.get(light!.toLowerCase());
+        if (before) expect(dark, `${k}: ${light}`).toBe(before);
+        seen.set(light!.toLowerCase(), dark!);
+      }
+    }
+  });
+
+  it('draws the confusion matrix and the curves with no light colour left, and keeps what is not a colour', () => {
+    const light = new Set(lightColours(chartColors).map((c) => c.toLowerCase()));
+    const dark = new Set(lightColours(darkChartColors).map((c) => c.toLowerCase()));
+    const colours = (o: unknown): string[] =>
+      typeof o === 'string' ? (/^#[0-9a-f]{6}$/i.test(o) ? [o.toLowerCase()] : []) : o && typeof o === 'object' ? Object.values(o).flatMap(colours) : [];
+    const matrix = confusionOption(
+      ['cat', 'dog'],
+      [
+        [3, 1],
+        [0, 4],
+      ],
+    );
+    const curves = curvesOption({
+      series: trainValSeries(
+        [
+          [1, 0.5],
+          [2, 0.6],
+        ],
+        [
+          [1, 0.4],
+          [2, 0.5],
+        ],
+      ),
+      percent: true,
+    });
+    for (const o of [matrix, curves]) {
+      const before = colours(o);
+      const after = colours(onDarkScreen(o));
+      expect(before.some((c) => light.has(c))).toBe(true);
+      expect(after.filter((c) => light.has(c) && !dark.has(c))).toEqual([]);
+      expect(after.length).toBe(before.length);
+    }
+    const darkMatrix = onDarkScreen(matrix) as typeof matrix;
+    // the formatter still formats, names stay names, the input is untouched
+    const label = (darkMatrix.series as { label: { formatter: (p: unknown) => string; color: string } }[])[0]!.label;
+    expect(label.formatter({ value: [0, 0, 0.75, 3] })).toBe('3');
+    expect(label.color).toBe(darkChartColors.ink);
+    expect((darkMatrix.xAxis as { data: string[] }).data).toEqual(['cat', 'dog']);
+    expect((matrix.series as { label: { color: string } }[])[0]!.label.color).toBe(chartColors.ink);
   });
 });

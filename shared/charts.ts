@@ -6,18 +6,102 @@ import type { EChartsOption } from 'echarts';
  * chart in the report looks like the one the student saw. Plain option objects, no renderer.
  */
 
+/** a chart's colours: one set for white paper and the light app, one for the dark app */
+export interface ChartPalette {
+  train: string;
+  val: string;
+  text: string;
+  grid: string;
+  ink: string;
+  /** what the chart is drawn on: a heatmap's empty cell and the lines between cells */
+  paper: string;
+  /** the confusion matrix's alternate row band */
+  band: string;
+  /** other runs' curves, drawn faintly behind the one a small multiple is about */
+  context: string;
+  /** one colour a run when runs share a chart: distinct, and readable on the paper */
+  series: readonly string[];
+  /** the confusion matrix: blue for what it gets right, orange to red for confusions */
+  right: readonly string[];
+  confused: readonly string[];
+}
+
 export const chartColors = {
   train: '#2f6fde',
   val: '#d9822b',
   text: '#5d6875',
   grid: '#e6e9ee',
   ink: '#1d232b',
-  /** one colour a run when runs share a chart: distinct, and readable on white */
+  paper: '#ffffff',
+  band: '#fafbfc',
+  context: '#c9ced6',
   series: ['#2f6fde', '#d9822b', '#1a9c5b', '#c0342b', '#7a56c2', '#19a3a3', '#b8860b', '#d6337f', '#5d6875', '#8c564b'],
-  /** the confusion matrix: blue for what it gets right, orange to red for confusions */
   right: ['#f4f7fd', '#8fb1ee', '#2f6fde'],
   confused: ['#ffffff', '#fbd9b8', '#e8863a', '#c0342b'],
-} as const;
+} as const satisfies ChartPalette;
+
+/**
+ * The same chart on the dark app (styles.css's dark palette): each colour in the place of its
+ * light one, so the options are written once, in the light colours, and `onDarkScreen` swaps
+ * them. Where two light entries share a colour (the train curve and the first run), their dark
+ * ones agree too (a test holds it). The report is paper: always light.
+ */
+export const darkChartColors: ChartPalette = {
+  train: '#5b93f0',
+  val: '#e59a4f',
+  text: '#a3adb9',
+  grid: '#2e3540',
+  ink: '#e3e7ec',
+  paper: '#1d232b',
+  band: '#212831',
+  context: '#4a5462',
+  series: ['#5b93f0', '#e59a4f', '#3fbf7f', '#f07167', '#a587e0', '#3cc4c4', '#d9a93a', '#ec6aa5', '#a3adb9', '#c0927b'],
+  right: ['#222c3a', '#2f4f86', '#5b93f0'],
+  confused: ['#1d232b', '#5a3a22', '#c8702e', '#f07167'],
+};
+
+/** light colour → its dark counterpart, entry by entry */
+export function paletteSwap(from: ChartPalette, to: ChartPalette): Map<string, string> {
+  const swap = new Map<string, string>();
+  for (const key of Object.keys(from) as (keyof ChartPalette)[]) {
+    const a = from[key];
+    const b = to[key];
+    const pairs: [string, string][] = typeof a === 'string' ? [[a, b as string]] : a.map((c, i) => [c, (b as readonly string[])[i]!]);
+    for (const [light, dark] of pairs) swap.set(light.toLowerCase(), dark);
+  }
+  return swap;
+}
+
+const toDark = paletteSwap(chartColors, darkChartColors);
+
+/**
+ * An option for the dark app: a copy in which every colour of the light palette is its dark
+ * one (functions, numbers and other strings as they were). ECharts' own defaults (a legend's
+ * text, a tooltip) come from the theme the app registers (`darkChartTheme`).
+ */
+export function onDarkScreen<T>(option: T): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return toDark.get(v.toLowerCase()) ?? v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(option) as T;
+}
+
+/** ECharts' defaults for what the options leave unsaid, on the dark app */
+export const darkChartTheme = {
+  darkMode: true,
+  backgroundColor: 'transparent',
+  textStyle: { color: darkChartColors.text },
+  legend: { textStyle: { color: darkChartColors.ink }, pageTextStyle: { color: darkChartColors.text } },
+  tooltip: { backgroundColor: '#232a33', borderColor: '#4a5462', textStyle: { color: darkChartColors.ink } },
+  categoryAxis: { axisLine: { lineStyle: { color: darkChartColors.context } }, axisLabel: { color: darkChartColors.text } },
+  valueAxis: { axisLine: { lineStyle: { color: darkChartColors.context } }, axisLabel: { color: darkChartColors.text } },
+  logAxis: { axisLine: { lineStyle: { color: darkChartColors.context } }, axisLabel: { color: darkChartColors.text } },
+};
 
 /** where a chart is drawn: the page's own font, or one every PDF renderer has */
 export interface ChartMedium {
@@ -219,7 +303,7 @@ export function smallMultiplesOption(
               xAxisIndex: c.i,
               yAxisIndex: c.i,
               data: other.points.map((p) => [...p]),
-              color: '#c9ced6',
+              color: chartColors.context,
               showSymbol: false,
               silent: true,
               lineStyle: { width: 1, opacity: 0.6 },
@@ -297,12 +381,12 @@ export function confusionOption(
   const axis = {
     type: 'category' as const,
     data: [...classes],
-    splitArea: { show: true, areaStyle: { color: ['#fafbfc', '#ffffff'] } },
+    splitArea: { show: true, areaStyle: { color: [chartColors.band, chartColors.paper] } },
     axisLabel: { ...axisText(m), interval: 0 },
     axisTick: { show: false },
     nameTextStyle: { color: chartColors.text, fontWeight: 600 },
   };
-  const cell = { itemStyle: { borderColor: '#fff', borderWidth: 1 }, emphasis: { itemStyle: { borderColor: chartColors.ink, borderWidth: 1 } } };
+  const cell = { itemStyle: { borderColor: chartColors.paper, borderWidth: 1 }, emphasis: { itemStyle: { borderColor: chartColors.ink, borderWidth: 1 } } };
   return {
     animation: false,
     textStyle: { fontFamily: m.fontFamily },

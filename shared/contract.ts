@@ -1,3 +1,4 @@
+import { appearances } from './appearance';
 import { z } from 'zod';
 import { paperSizes } from './paper';
 import { transferLabErrorSchema } from './errorSchema';
@@ -428,7 +429,12 @@ export const events = {
   /** the images a feature map extracts before it can be drawn, for the request that named this id */
   'featureMap.progress': z.object({ progressId: z.string(), done: z.number(), total: z.number(), etaSeconds: z.number().nullable() }),
   /** desktop app only: a menu item, a file opened from the OS, or a second launch asks the renderer to act */
-  'app.command': z.object({ command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about']), file: z.string().optional() }),
+  'app.command': z.object({
+    command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about', 'appearance']),
+    file: z.string().optional(),
+    /** for `appearance`: what the View menu chose */
+    appearance: z.enum(appearances).optional(),
+  }),
 } as const;
 
 export type ProjectOwner = z.infer<typeof projectOwnerSchema>;

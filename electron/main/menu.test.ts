@@ -1,6 +1,7 @@
 import { electronMock } from './test/electronMock';
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
+import { events } from '../../shared/contract';
 import { AppMenu, menuTemplate, type AppCommand } from './menu';
 
 const find = (items: MenuItemConstructorOptions[], label: string) => items.find((i) => i.label?.replace('&', '') === label);
@@ -34,6 +35,15 @@ describe('the application menu', () => {
     expect(command).toHaveBeenCalledWith({ command: 'open', file: '/home/u/flowers.tlab' });
     const none = submenu(find(submenu(find(menuTemplate({ command, recent: [], isMac: false, devTools: false }), 'File')), 'Open Recent'));
     expect(none).toEqual([{ label: 'No recent projects', enabled: false }]);
+  });
+
+  it('sets the appearance from View: as the system, light or dark, each parsed by the contract', () => {
+    const sent: AppCommand[] = [];
+    const view = submenu(find(menuTemplate({ command: (c) => sent.push(c), recent, isMac: false, devTools: false }), 'View'));
+    const items = submenu(find(view, 'Appearance'));
+    expect(items.map((i) => i.label?.replace('&', ''))).toEqual(['As the System', 'Light', 'Dark']);
+    for (const i of items) click(i);
+    expect(sent.map((c) => events['app.command'].parse(c).appearance)).toEqual(['system', 'light', 'dark']);
   });
 
   it('offers developer tools only in development', () => {

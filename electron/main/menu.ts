@@ -1,5 +1,6 @@
 import { Menu, type MenuItemConstructorOptions } from 'electron';
 import type { EventPayload, RecentProject, RequestOutput } from '../../shared/contract';
+import { appearances } from '../../shared/appearance';
 import type { EngineCaller } from './ipc/router';
 
 export type AppCommand = EventPayload<'app.command'>;
@@ -33,6 +34,10 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
     { label: '&Export model…', accelerator: 'CmdOrCtrl+E', click: send('export') },
     ...(o.isMac ? [] : [{ type: 'separator' as const }, { label: '&Quit', role: 'quit' as const }]),
   ];
+  const appearance: MenuItemConstructorOptions[] = appearances.map((a) => ({
+    label: a === 'system' ? 'As the &System' : a === 'light' ? '&Light' : '&Dark',
+    click: () => o.command({ command: 'appearance', appearance: a }),
+  }));
   const devTools: MenuItemConstructorOptions[] = o.devTools ? [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }] : [];
   return [
     ...(o.isMac ? [{ role: 'appMenu' as const }] : []),
@@ -40,7 +45,16 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
     { role: 'editMenu' },
     {
       label: '&View',
-      submenu: [...devTools, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+      submenu: [
+        ...devTools,
+        { label: '&Appearance', submenu: appearance },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
     },
     { label: '&Help', role: 'help', submenu: [{ label: '&About Transfer Lab', click: send('about') }] },
   ];

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { BrowserWindow } from 'electron';
+import { BrowserWindow, nativeTheme } from 'electron';
 import type { AppFiles } from './appFiles';
 
 /**
@@ -14,6 +14,8 @@ export function createMainWindow(files: AppFiles): BrowserWindow {
     minHeight: 640,
     show: false,
     title: 'Transfer Lab',
+    // the page's own background (styles.css), light or dark as the system is, until it paints
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#15191f' : '#f3f4f6',
     ...(fs.existsSync(files.icon) ? { icon: files.icon } : {}),
     webPreferences: {
       preload: files.preload,

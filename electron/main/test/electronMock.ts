@@ -134,6 +134,7 @@ export const electronMock = {
     }),
   },
   BrowserWindow: FakeBrowserWindow,
+  nativeTheme: { shouldUseDarkColors: false },
   MessageChannelMain: FakeMessageChannelMain,
   Menu: {
     buildFromTemplate: vi.fn((template: unknown) => template),

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
+import { createPinia } from 'pinia';
 import { describe, expect, it, vi } from 'vitest';
 import ChartFigure from './ChartFigure.vue';
 import OverlayChart from './OverlayChart.vue';
@@ -20,14 +21,14 @@ const runs = (n: number) =>
 
 describe('curves of several runs', () => {
   it('stay one chart with a legend for a few runs', () => {
-    const w = mount(OverlayChart, { props: { title: 'Validation accuracy', series: runs(3), percent: true } });
+    const w = mount(OverlayChart, { props: { title: 'Validation accuracy', series: runs(3), percent: true }, global: { plugins: [createPinia()] } });
     const { option } = figureOf(w);
     expect(Array.isArray(option.grid)).toBe(false);
     expect(option.legend).toBeDefined();
   });
 
   it('become one small chart a run past six, so 23 runs are 23 shapes and not a tangle', () => {
-    const w = mount(OverlayChart, { props: { title: 'Validation accuracy', series: runs(23), percent: true } });
+    const w = mount(OverlayChart, { props: { title: 'Validation accuracy', series: runs(23), percent: true }, global: { plugins: [createPinia()] } });
     const figure = figureOf(w);
     expect(figure.option.grid).toHaveLength(23);
     expect(figure.option.title!.map((t) => t.text)).toContain('23: batch 23');

@@ -1,6 +1,7 @@
+import { darkChartTheme } from '../../../shared/charts';
 import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import { use } from 'echarts/core';
+import { registerTheme, use } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 
 /**
@@ -9,4 +10,7 @@ import { SVGRenderer } from 'echarts/renderers';
  */
 use([SVGRenderer, LineChart, HeatmapChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent]);
 
-// the options themselves are shared with the lab report: shared/charts.ts
+// the options themselves are shared with the lab report: shared/charts.ts; on a dark window
+// ThemedChart.vue swaps their colours and draws with these defaults
+export const darkThemeName = 'transfer-lab-dark';
+registerTheme(darkThemeName, darkChartTheme);

@@ -1,6 +1,7 @@
 import { onBeforeUnmount } from 'vue';
 import { useRouter } from 'vue-router';
 import { api, onDirtyQuery } from '../api/client';
+import { useAppearanceStore } from '../stores/appearance';
 import { useProjectStore } from '../stores/project';
 import { useUiStore } from '../stores/ui';
 import { useProjectActions } from './useProjectActions';
@@ -14,6 +15,7 @@ export function useAppCommands(): void {
   const actions = useProjectActions();
   const project = useProjectStore();
   const ui = useUiStore();
+  const appearance = useAppearanceStore();
   const router = useRouter();
 
   const offCommand = api.on('app.command', (c) => {
@@ -35,6 +37,9 @@ export function useAppCommands(): void {
         break;
       case 'about':
         ui.openAbout();
+        break;
+      case 'appearance':
+        if (c.appearance) appearance.choose(c.appearance);
         break;
     }
   });

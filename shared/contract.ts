@@ -41,6 +41,12 @@ export const photoRequestBytes = 10 * 2 ** 20;
 /** a larger photo's copy: its longest side (the model sees a few hundred pixels; this keeps a crop's detail) */
 export const photoCopySide = 2048;
 export const photosPerRequest = 64;
+/**
+ * A camera frame for `run.classifyFrame`: the page sends the frame as a JPEG whose longest side
+ * is `frameSide` (the model sees a few hundred pixels); a frame is refused above `frameBytes`.
+ */
+export const frameSide = 480;
+export const frameBytes = 4 * 2 ** 20;
 /** the length of n bytes in base64 */
 export const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
 
@@ -329,6 +335,23 @@ export const requests = {
         }),
     }),
     output: z.object({ answers: z.array(photoPredictionSchema) }),
+  },
+  /**
+   * one picture — a camera's frame — answered by a run held open for the next (the engine keeps
+   * the last run asked, and lets it go after a minute unasked): its likeliest classes, what each
+   * part took, and who ran the frozen part. Nothing of the frame is kept.
+   */
+  'run.classifyFrame': {
+    input: z.object({
+      runDir: absolutePath,
+      base64: z.string().min(1).max(base64Length(frameBytes)),
+      top: z.number().int().min(1).max(10).default(3),
+    }),
+    output: z.object({
+      answers: z.array(z.object({ className: z.string(), probability: z.number() })),
+      ms: z.object({ decode: z.number(), frozen: z.number(), head: z.number(), total: z.number() }),
+      frozenBy: z.string(),
+    }),
   },
   /**
    * the run's bottleneck as a picture: up to `maxPoints` of its dataset's images placed by the

@@ -9,6 +9,7 @@ import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { initBackend } from '../tf/backend';
 import { classifyPhotos } from './classifyPhotos';
 import { evaluateRun } from './evaluateRun';
+import { LiveClassifier } from './liveClassifier';
 import { trainRun, type TrainRunResult } from './trainRun';
 
 /** A trained run asked about photos from outside its dataset, as the Evaluate step's "try it" asks. */
@@ -91,5 +92,57 @@ describe('classifyPhotos', () => {
     expect(answered(answers[0]!)).not.toBeNull();
     expect(events.some((e) => e.type === 'facts' && 'extractor' in e && e.extractor)).toBe(false);
     expect(events.some((e) => e.type === 'facts' && 'extraction' in e && e.extraction?.source === 'cache')).toBe(true);
+  });
+});
+
+describe('LiveClassifier: a run held open for a camera’s frames', () => {
+  const filesUnder = (dir: string): number => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).length : 0);
+
+  it('answers each picture as classifyPhotos answers the same photo, on the graph the run kept, and writes nothing', async () => {
+    const files = unseen.map((u) => u.file);
+    const photos = await classifyPhotos(run.runDir, files, { cacheDir, top: 3 });
+    const before = filesUnder(cacheDir);
+    const live = await LiveClassifier.open(run.runDir, { cacheDir });
+    try {
+      expect(live.frozenBy).toBe('ONNX Runtime (CPU)');
+      for (const [i, file] of files.entries()) {
+        const { answers, ms } = await live.classify(fs.readFileSync(file), 3);
+        const expected = answered(photos[i]!)!;
+        expect(answers.map((a) => a.className)).toEqual(expected.map((t) => t.className));
+        answers.forEach((a, k) => expect(a.probability).toBeCloseTo(expected[k]!.probability, 4));
+        expect(ms.total).toBeGreaterThanOrEqual(ms.frozen);
+        expect(ms.frozen).toBeGreaterThan(0);
+      }
+    } finally {
+      await live.close();
+    }
+    // a frame is seen once: nothing of it is kept
+    expect(filesUnder(cacheDir)).toBe(before);
+  });
+
+  it('runs the frozen part on TF.js where no compiled graph is kept, to the same answers', async () => {
+    const bytes = fs.readFileSync(unseen[4]!.file);
+    const onnx = await LiveClassifier.open(run.runDir, { cacheDir });
+    const expected = await onnx.classify(bytes, 3);
+    await onnx.close();
+    const bare = path.join(work, 'bare-cache');
+    const live = await LiveClassifier.open(run.runDir, { cacheDir: bare });
+    try {
+      expect(live.frozenBy).toBe('TF.js (wasm)');
+      const { answers } = await live.classify(bytes, 3);
+      expect(answers.map((a) => a.className)).toEqual(expected.answers.map((a) => a.className));
+      answers.forEach((a, k) => expect(a.probability).toBeCloseTo(expected.answers[k]!.probability, 3));
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('says a picture it cannot read is not one, answers the next, and refuses once closed', async () => {
+    const live = await LiveClassifier.open(run.runDir, { cacheDir });
+    await expect(live.classify(Buffer.from('not a picture'))).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: /could not be read/ });
+    const { answers } = await live.classify(fs.readFileSync(unseen[0]!.file), 1);
+    expect(answers).toHaveLength(1);
+    await live.close();
+    await expect(live.classify(fs.readFileSync(unseen[0]!.file))).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EngineEvent } from '../../../shared/events';
 import type { Handlers } from '../../../shared/rpc';
 import { classifyPhotos } from '../run/classifyPhotos';
+import { HeldClassifier, LiveClassifier } from '../run/liveClassifier';
 import { cutFeatureMap, featureMap } from '../run/featureMap';
 import { scanDataset } from '../dataset/scanDataset';
 import { readRun } from '../run/runFolder';
@@ -25,9 +26,15 @@ function extractionProgress(c: ServiceContext, progressId: string | undefined): 
  * dataset.featureMap: the same picture before any run, at a cut the user is weighing.
  * run.classify: photos sent as bytes (a browser's are on the user's machine, not the engine's)
  * are written to a folder of the request's own, answered by the run, and removed.
+ * run.classifyFrame: a camera's frames, one at a time, by a run held open between them.
  */
 export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
+  const live = new HeldClassifier((runDir) => LiveClassifier.open(runDir, c.backendOpt));
   return {
+    'run.classifyFrame': async ({ runDir, base64, top }) => {
+      await c.backendReady;
+      return live.classify(runDir, Buffer.from(base64, 'base64'), top);
+    },
     'run.featureMap': async ({ runDir, maxPoints, progressId }) => {
       await c.backendReady;
       return featureMap(runDir, { ...c.backendOpt, maxPoints, onEvent: extractionProgress(c, progressId) });

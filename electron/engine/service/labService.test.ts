@@ -236,6 +236,18 @@ describe('lab service', () => {
     expect(asked.answers[0].top.map((t: { className: string }) => t.className).sort()).toEqual([...run.dataset.classes].sort());
     expect(asked.answers[1]).toEqual({ file: '../../notes.txt', error: expect.stringMatching(/not an image|text/i) });
     expect(fs.readdirSync(path.join(dataDir, 'workspace', 'photos'))).toEqual([]);
+    // the same photo as a camera's frame: the same answer, from a run held open
+    const frame = await call('run.classifyFrame', { runDir: opened.project.runs[0].weightsDir, base64: fs.readFileSync(bag).toString('base64') });
+    expect(frame.answers.map((a: { className: string }) => a.className)).toEqual(
+      asked.answers[0].top.slice(0, 3).map((t: { className: string }) => t.className),
+    );
+    expect(frame.answers[0].probability).toBeCloseTo(asked.answers[0].top[0].probability, 4);
+    expect(frame.frozenBy).toMatch(/ONNX Runtime|TF\.js/);
+    const junk = await dispatch(service.handlers, 'run.classifyFrame', {
+      runDir: opened.project.runs[0].weightsDir,
+      base64: Buffer.from('no').toString('base64'),
+    });
+    expect(junk).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENT' } });
   });
 
   it('writes the lab report from a project, HTML and PDF', async () => {

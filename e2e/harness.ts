@@ -46,13 +46,21 @@ function serve(work: string): Promise<{ url: string; server: ChildProcess }> {
   });
 }
 
-export async function startHarness(prefix: string): Promise<Harness> {
+/** `camera`: a Y4M file the browser's fake camera plays (fakeCamera.ts), its permission granted as a user would */
+export async function startHarness(prefix: string, o: { camera?: string } = {}): Promise<Harness> {
   fs.mkdirSync(artifacts, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const { url, server } = await serve(work);
   const browser: Browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--disable-component-update',
+      '--no-first-run',
+      ...(o.camera ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${o.camera}`] : []),
+    ],
   });
   const pageErrors: string[] = [];
   const open = async () => {

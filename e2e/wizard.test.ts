@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -8,6 +9,7 @@ import { photoCopySide, photoRequestBytes } from '../shared/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fashionMnistCopy, fashionMnistDataset } from '../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../test/fixtures/pretrainedModels';
+import { stillAsY4m } from './fakeCamera';
 import { startHarness, type Harness } from './harness';
 
 /**
@@ -40,7 +42,10 @@ const opened = async (name: string) => {
 const epochShown = async () => Number(/(\d+) \/ \d+ epochs done/.exec(await text('epoch-counter'))?.[1] ?? 0);
 
 beforeAll(async () => {
-  h = await startHarness('tl-e2e-');
+  // the camera shows a sandal of the training folder, still, as a fake camera plays a file
+  const sandals = path.join(await fashionMnistDataset({ perClass: 20 }), '5_sandal');
+  const camera = await stillAsY4m(path.join(sandals, fs.readdirSync(sandals).sort()[0]!), path.join(os.tmpdir(), `tl-camera-${process.pid}.y4m`));
+  h = await startHarness('tl-e2e-', { camera });
   work = h.work;
   page = h.page;
   dataset = await fashionMnistCopy({ perClass: 20, classes: ['1_trouser', '5_sandal', '8_bag'], dest: path.join(work, 'clothes') });
@@ -249,6 +254,28 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     expect(await cards.nth(4).textContent()).toContain(`sent as a ${photoCopySide}-pixel copy`);
     await cards.nth(2).scrollIntoViewIfNeeded();
     await shot('06c-try-photos');
+  });
+
+  it('answers live from a camera, frame after frame; a kept frame gets the same answer as a photo', async () => {
+    await id('live-camera').scrollIntoViewIfNeeded();
+    await id('live-camera-start').click();
+    await id('live-camera-video').waitFor();
+    const speed = page.getByTestId('live-camera-speed');
+    await until('live answers', async () => (await speed.count()) > 0 && /frames\/s/.test((await speed.textContent()) ?? ''), 60_000);
+    // the camera shows a sandal from the training folder
+    expect(await text('live-camera-answer')).toMatch(/^5_sandal \d+%/);
+    expect(await speed.textContent()).toMatch(/[\d.]+ frames\/s · [\d.]+ ms a frame, of which the frozen part [\d.]+ ms on ONNX Runtime \(CPU\)/);
+    await id('live-camera').scrollIntoViewIfNeeded();
+    await shot('06f-live-camera');
+    const answered = await page.getByTestId('try-answer').count();
+    await id('live-camera-keep').click();
+    await until('the kept frame answered', async () => (await page.getByTestId('try-answer').count()) === answered + 1);
+    const kept = page.getByTestId('try-card').last();
+    expect(await kept.getAttribute('title')).toMatch(/^camera-\d{6}\.jpg$/);
+    expect(((await kept.getByTestId('try-answer').textContent()) ?? '').trim()).toMatch(/^5_sandal /);
+    await id('live-camera-stop').click();
+    expect(await page.getByTestId('live-camera-video').count()).toBe(0);
+    expect(h.pageErrors).toEqual([]);
   });
 
   it('exports the model as TF.js and ONNX, and both parity checks agree on every test image', async () => {

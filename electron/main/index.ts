@@ -16,7 +16,7 @@ import { claimSingleInstance, listenForOpenFile, projectFileIn } from './openFil
 import { RendererLink } from './rendererLink';
 import { enforceContentSecurityPolicy } from './security/cspHeader';
 import { refuseForeignNavigation } from './security/navigation';
-import { denyAllPermissions } from './security/permissions';
+import { allowOnlyTheCamera } from './security/permissions';
 import { isTrustedSender, type SenderEvent } from './security/senderCheck';
 import { createMainWindow } from './window';
 import { gpuSwitches, gpuWindowWanted, linkGpuWindow } from './gpuWindow';
@@ -52,7 +52,7 @@ if (!claimSingleInstance(openProject)) {
 function start(launchedWith: string | null): void {
   // the rules come first: nothing may load before they are in place
   enforceContentSecurityPolicy();
-  denyAllPermissions();
+  allowOnlyTheCamera(files.rendererUrl);
   refuseForeignNavigation(files.rendererUrl);
   serveAppScheme(files.rendererDir);
 

@@ -6,7 +6,7 @@ import { createMainWindow } from '../window';
 import { contentSecurityPolicy } from '../../../shared/csp';
 import { enforceContentSecurityPolicy } from './cspHeader';
 import { refuseForeignNavigation } from './navigation';
-import { denyAllPermissions } from './permissions';
+import { allowOnlyTheCamera } from './permissions';
 
 const entry = new URL('file:///opt/Transfer%20Lab/resources/app.asar/out/renderer/index.html');
 
@@ -22,13 +22,32 @@ describe('the window’s security rules', () => {
     expect(contentSecurityPolicy).not.toMatch(/unsafe-eval/);
   });
 
-  it('deny every permission request and check', () => {
-    denyAllPermissions();
+  it('grant the app’s own page a camera, video alone, and deny every other permission request and check', () => {
+    allowOnlyTheCamera(entry);
     const s = electronMock.session.defaultSession;
-    const callback = vi.fn();
-    (s.setPermissionRequestHandler.mock.lastCall?.[0] as (w: unknown, p: string, cb: (ok: boolean) => void) => void)({}, 'media', callback);
-    expect(callback).toHaveBeenCalledWith(false);
-    expect((s.setPermissionCheckHandler.mock.lastCall?.[0] as () => boolean)()).toBe(false);
+    const request = (permission: string, details: object) => {
+      const callback = vi.fn();
+      (s.setPermissionRequestHandler.mock.lastCall?.[0] as (w: unknown, p: string, cb: (ok: boolean) => void, d: object) => void)(
+        {},
+        permission,
+        callback,
+        details,
+      );
+      return callback.mock.lastCall?.[0] as boolean;
+    };
+    const page = `${entry.href}#/evaluate`;
+    expect(request('media', { mediaTypes: ['video'], requestingUrl: page })).toBe(true);
+    expect(request('media', { mediaTypes: ['audio'], requestingUrl: page })).toBe(false);
+    expect(request('media', { mediaTypes: ['video', 'audio'], requestingUrl: page })).toBe(false);
+    expect(request('media', { mediaTypes: [], requestingUrl: page })).toBe(false);
+    expect(request('media', { mediaTypes: ['video'], requestingUrl: 'https://example.com/' })).toBe(false);
+    expect(request('media', { mediaTypes: ['video'], requestingUrl: 'not a url' })).toBe(false);
+    for (const other of ['notifications', 'geolocation', 'clipboard-read', 'openExternal']) expect(request(other, { requestingUrl: page })).toBe(false);
+    const check = s.setPermissionCheckHandler.mock.lastCall?.[0] as (w: unknown, p: string, origin: string, d: object) => boolean;
+    expect(check({}, 'media', 'file://', { mediaType: 'video' })).toBe(true);
+    expect(check({}, 'media', 'file://', { mediaType: 'audio' })).toBe(false);
+    expect(check({}, 'media', 'https://example.com', { mediaType: 'video' })).toBe(false);
+    expect(check({}, 'notifications', 'file://', {})).toBe(false);
     expect((s.setDevicePermissionHandler.mock.lastCall?.[0] as () => boolean)()).toBe(false);
   });
 

@@ -75,7 +75,7 @@ describe('the guided lab', () => {
     await id('lab-answer-learning-rate-small').fill(`0.001 learnt slowly: ${lr[0]} against ${lr[1]} at 0.01.`);
     await id('lab-answer-learning-rate-large').fill(`1.0 jumps about: ${lr[2]}.`);
     // the sidebar counts the answers and the runs: four trained, one of them in two tasks
-    await h.until('answers counted', async () => /3 answers · 4 runs/.test(await h.text('nav-lab')));
+    await h.until('answers counted', async () => /3 of 13 answered · 4 runs/.test(await h.text('nav-lab')));
 
     // another task shows its own runs only; tasks go in any order
     await id('lab-task-bottleneck').click();

@@ -68,6 +68,14 @@ export type LabTask = z.infer<typeof labTaskSchema>;
 /** the labs shipped with the app: the transfer-learning lab first */
 export const labs: Lab[] = [labSchema.parse(transferLearningLab)];
 
+/** every question a lab asks, task by task */
+export const labQuestions = (lab: Lab) => lab.tasks.flatMap((t) => t.questions);
+
+/** how many of a lab's questions have an answer (blank ones and answers to no question of it do not count) */
+export function answeredCount(lab: Lab, answers: Readonly<Record<string, string>>): number {
+  return labQuestions(lab).filter((q) => (answers[q.id] ?? '').trim()).length;
+}
+
 export function findLab(id: string): Lab | undefined {
   return labs.find((l) => l.id === id);
 }

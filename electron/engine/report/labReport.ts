@@ -2,7 +2,7 @@ import { describeExtraction, extractionCell, extractionOf, extractorName, format
 import { differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves, runLabel } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
-import { findLab, type Lab, type LabTask } from '../../../shared/lab';
+import { answeredCount, findLab, labQuestions, type Lab, type LabTask } from '../../../shared/lab';
 import type { Project } from '../../../shared/project';
 import type { DeviceUse, RunRecord } from '../../../shared/run';
 import { smallMultiplesAbove } from '../../../shared/charts';
@@ -246,8 +246,8 @@ export function buildLabReport(project: Project, ctx: ReportContext): string {
     : '—';
   const title = lab ? lab.title : 'Transfer learning report';
   const tasks = lab ? lab.tasks.map((t) => taskSection(t, project, all, best, ctx)).join('\n') : '';
-  const answered = lab ? lab.tasks.flatMap((t) => t.questions).filter((q) => (project.lab?.answers[q.id] ?? '').trim()).length : 0;
-  const questions = lab ? lab.tasks.flatMap((t) => t.questions).length : 0;
+  const answered = lab ? answeredCount(lab, project.lab?.answers ?? {}) : 0;
+  const questions = lab ? labQuestions(lab).length : 0;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${reportGeneratorMeta}<title>${esc(title)} — ${esc(project.name)} — ${generatorName}</title>
 <style>

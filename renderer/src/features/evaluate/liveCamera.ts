@@ -15,7 +15,7 @@ export function cameraProblem(e: unknown, secure: boolean): string {
       return 'The camera was refused. Allow it for this page (the camera icon in the address bar), then start again.';
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return 'No camera was found. Plug one in (a USB webcam; a Jetson’s CSI camera shows once its driver has made /dev/video0), then start again.';
+      return 'No camera was found. Plug in a USB webcam, then start again (a Jetson’s CSI camera module gives raw sensor data, not a webcam’s, which browsers cannot read).';
     case 'NotReadableError':
     case 'AbortError':
       return 'The camera is in use by another program, or its driver did not answer. Close the other program, then start again.';

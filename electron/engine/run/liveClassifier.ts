@@ -12,6 +12,7 @@ import { decodeForModel } from '../images/modelPixels';
 import { initBackend, type BackendPreference } from '../tf/backend';
 import type { ClassifierNet } from '../train/net';
 import { runBackbone, runCacheRoot } from './evaluateRun';
+import { cacheSpecOf } from './openBackbone';
 import { readNet, readRun } from './runFolder';
 
 /** what one frame took, in milliseconds: its decoding, the frozen part, the head, and in all */
@@ -54,13 +55,7 @@ export class LiveClassifier {
     const record = readRun(runDir);
     const backend = await initBackend(o.backend ?? 'auto');
     const { model, plan } = await runBackbone(record, () => undefined);
-    const cache = new BottleneckCache(runCacheRoot(record, o.cacheDir), {
-      modelKey: model.key,
-      cut: plan.cut,
-      pooling: plan.pooling,
-      preprocessing: model.preprocessing,
-      featureDim: plan.featureDim,
-    });
+    const cache = new BottleneckCache(runCacheRoot(record, o.cacheDir), cacheSpecOf(model, plan));
     const init = {
       modelDir: model.dir,
       format: model.format,

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Preprocessing } from '../../../shared/preprocessing';
 import { cutOutputShape, defaultCut, featureDimOf, graphFeatureShape, loadGraphBackbone, loadLayersBackbone, requireLayer } from '../models/loadBackbone';
 import type { ResolvedModel } from '../models/resolveModel';
+import type { CacheSpec } from '../cache/bottleneckCache';
 import { forwardFlops } from '../train/fineTune';
 
 /** What the pipeline needs to know of a backbone before it extracts anything. */
@@ -19,6 +20,11 @@ export interface BackbonePlan {
   /** floats of the largest activation of one image up to the cut: sizes the batches */
   peakActivationFloats: number;
   inputFloats: number;
+}
+
+/** what keys a model's features at a plan's cut in the bottleneck cache (its folder, and the compiled graph kept in it) */
+export function cacheSpecOf(model: Pick<ResolvedModel, 'key' | 'preprocessing'>, plan: Pick<BackbonePlan, 'cut' | 'pooling' | 'featureDim'>): CacheSpec {
+  return { modelKey: model.key, cut: plan.cut, pooling: plan.pooling, preprocessing: model.preprocessing, featureDim: plan.featureDim };
 }
 
 /** plans made in this process, the most recent last */

@@ -10,7 +10,7 @@ import type { ExtractorRuntime, JobItem } from '../extract/protocol';
 import { augmentParams } from '../images/augment';
 import type { BackendPreference } from '../tf/backend';
 import type { ResolvedModel } from '../models/resolveModel';
-import type { BackbonePlan } from './openBackbone';
+import { cacheSpecOf, type BackbonePlan } from './openBackbone';
 
 export interface PrepareOptions {
   root: string;
@@ -48,13 +48,7 @@ export interface PreparedFeatures {
  * only for images the cache has not seen (by content), so a second run extracts nothing.
  */
 export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatures> {
-  const cache = new BottleneckCache(o.cacheRoot, {
-    modelKey: o.model.key,
-    cut: o.plan.cut,
-    pooling: o.plan.pooling,
-    preprocessing: o.model.preprocessing,
-    featureDim: o.plan.featureDim,
-  });
+  const cache = new BottleneckCache(o.cacheRoot, cacheSpecOf(o.model, o.plan));
   await cache.init();
   const seen = new Set<string>();
   const missing: DatasetImage[] = [];

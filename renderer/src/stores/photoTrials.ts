@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { readonly, ref } from 'vue';
 import { base64Length, photoCopySide, photoRequestBytes, photosPerRequest } from '../../../shared/contract';
 import { api } from '../api/client';
+import { base64Of } from '../util/base64';
 import { formatBytes } from '../util/format';
 import { useNoticeStore } from './notices';
 
@@ -38,15 +39,6 @@ async function smallerCopy(file: Blob): Promise<Blob> {
   } finally {
     bitmap.close();
   }
-}
-
-function base64Of(blob: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
-    reader.readAsDataURL(blob);
-  });
 }
 
 /** a photo as a request carries it: its bytes, or a smaller copy where they are too many (null: not even that) */

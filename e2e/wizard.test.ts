@@ -273,6 +273,14 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     const kept = page.getByTestId('try-card').last();
     expect(await kept.getAttribute('title')).toMatch(/^camera-\d{6}\.jpg$/);
     expect(((await kept.getByTestId('try-answer').textContent()) ?? '').trim()).toMatch(/^5_sandal /);
+    // the frame is nowhere else: its card saves it to a file, a JPEG of the camera's picture
+    const [download] = await Promise.all([page.waitForEvent('download'), kept.getByTestId('try-save').click()]);
+    expect(download.suggestedFilename()).toBe(await kept.getAttribute('title'));
+    const saved = path.join(work, 'saved-frame.jpg');
+    await download.saveAs(saved);
+    expect((await sharp(saved).metadata()).format).toBe('jpeg');
+    // the photos dropped earlier came from files: only the frame offers to save
+    expect(await page.getByTestId('try-save').count()).toBe(1);
     await id('live-camera-stop').click();
     expect(await page.getByTestId('live-camera-video').count()).toBe(0);
     expect(h.pageErrors).toEqual([]);

@@ -20,6 +20,8 @@ export interface PhotoTrial {
   shrunk: boolean;
   /** the run that answered (or is asked) */
   runId: string;
+  /** a frame the camera made: it is nowhere else, so its card offers to save it */
+  captured: boolean;
 }
 
 interface Photo {
@@ -117,7 +119,7 @@ export const usePhotoTrialStore = defineStore('photoTrials', () => {
   }
 
   /** new photos, asked of the run at once; anything that is not an image file gets its reason too */
-  async function add(given: readonly File[], run: { runDir: string; id: string }): Promise<void> {
+  async function add(given: readonly File[], run: { runDir: string; id: string }, o: { captured?: boolean } = {}): Promise<void> {
     const ids: number[] = [];
     for (const file of given) {
       const id = nextId++;
@@ -125,7 +127,17 @@ export const usePhotoTrialStore = defineStore('photoTrials', () => {
       ids.push(id);
       trials.value = [
         ...trials.value,
-        { id, name: file.name, url: URL.createObjectURL(file), status: 'asking', top: [], error: null, shrunk: false, runId: run.id },
+        {
+          id,
+          name: file.name,
+          url: URL.createObjectURL(file),
+          status: 'asking',
+          top: [],
+          error: null,
+          shrunk: false,
+          runId: run.id,
+          captured: o.captured ?? false,
+        },
       ];
     }
     await ask(ids, run);

@@ -256,7 +256,10 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     await shot('06c-try-photos');
   });
 
-  it('answers live from a camera, frame after frame; a kept frame gets the same answer as a photo', async () => {
+  it('answers live from a camera, frame after frame, and pins the frame on the map; a kept frame gets the same answer as a photo', async () => {
+    // the map drawn (a reload above forgot it), so the camera's frame has a place on it
+    await id('feature-map-draw').click();
+    await id('feature-map-chart').waitFor({ timeout: 60_000 });
     await id('live-camera').scrollIntoViewIfNeeded();
     await id('live-camera-start').click();
     await id('live-camera-video').waitFor();
@@ -265,6 +268,9 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     // the camera shows a sandal from the training folder
     expect(await text('live-camera-answer')).toMatch(/^5_sandal \d+%/);
     expect(await speed.textContent()).toMatch(/[\d.]+ frames\/s · [\d.]+ ms a frame, of which the frozen part [\d.]+ ms on ONNX Runtime \(CPU\)/);
+    await id('feature-map-live').waitFor();
+    await id('feature-map').scrollIntoViewIfNeeded();
+    await shot('06e-feature-map-camera');
     await id('live-camera').scrollIntoViewIfNeeded();
     await shot('06f-live-camera');
     const answered = await page.getByTestId('try-answer').count();

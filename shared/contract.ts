@@ -351,6 +351,8 @@ export const requests = {
       answers: z.array(z.object({ className: z.string(), probability: z.number() })),
       ms: z.object({ decode: z.number(), frozen: z.number(), head: z.number(), total: z.number() }),
       frozenBy: z.string(),
+      /** where the frame lands on the run's feature map (run.featureMap), once one was drawn */
+      point: z.object({ x: z.number(), y: z.number() }).optional(),
     }),
   },
   /**

@@ -32,13 +32,25 @@ export function featureMapOption(
     selected?: number | null;
     /** the chart's width where it is fixed (on paper): the legend wraps onto the lines it needs, as a page cannot scroll it */
     width?: number;
+    /** where the live camera's frame lands, drawn over every class as a pin */
+    live?: { x: number; y: number } | null;
   } = {},
   m: ChartMedium = appMedium,
 ): EChartsOption {
   const axisText = { color: chartColors.text, fontSize: m.fontSize };
-  const axis = (name: string) => ({
+  // the plot's frame is the images' own extent, so a pin moving with the camera never rescales it
+  const extent = (of: (p: FeatureMapPoint) => number) => {
+    const v = map.points.map(of);
+    const [lo, hi] = v.length ? [Math.min(...v), Math.max(...v)] : [-1, 1];
+    const pad = (hi - lo || 1) * 0.04;
+    return { min: lo - pad, max: hi + pad };
+  };
+  const [xs, ys] = [extent((p) => p.x), extent((p) => p.y)];
+  const within = (v: number, e: { min: number; max: number }) => Math.min(e.max, Math.max(e.min, v));
+  const axis = (name: string, e: { min: number; max: number }) => ({
     type: 'value' as const,
     name,
+    ...e,
     nameLocation: 'middle' as const,
     nameGap: 26,
     nameTextStyle: axisText,
@@ -55,6 +67,8 @@ export function featureMapOption(
     textStyle: { fontFamily: m.fontFamily },
     color: [...chartColors.series],
     legend: {
+      // the classes only: the camera's pin is no class to hide
+      data: [...classes],
       top: 4,
       left: 8,
       right: 8,
@@ -73,38 +87,61 @@ export function featureMapOption(
       },
     },
     grid: { left: 34, right: 14, top: 36 + (featureMapLegendRows(classes, o.width, m) - 1) * legendItem.line, bottom: 34 },
-    xAxis: axis(`first direction: ${pct(map.explained[0])} of the variation`),
-    yAxis: axis(`second: ${pct(map.explained[1])}`),
+    xAxis: axis(`first direction: ${pct(map.explained[0])} of the variation`, xs),
+    yAxis: axis(`second: ${pct(map.explained[1])}`, ys),
     // two series a class under one name (its legend entry hides both): its test diamonds drawn over its cloud of dots
-    series: classes.flatMap((name, c) => {
-      const color = chartColors.series[c % chartColors.series.length];
-      const of = (test: boolean) =>
-        map.points.flatMap((p, i) => {
-          if (p.label !== c || (p.split === 'test') !== test) return [];
-          const selected = o.selected === i;
-          return [
-            {
-              value: [p.x, p.y, i],
-              ...(selected ? { symbolSize: 14 } : {}),
-              itemStyle: {
-                ...(isMisread(p) ? { borderColor: chartColors.confused[3], borderWidth: 2.5 } : {}),
-                ...(selected ? { borderColor: chartColors.ink, borderWidth: 2.5, opacity: 1 } : {}),
+    series: [
+      ...classes.flatMap((name, c) => {
+        const color = chartColors.series[c % chartColors.series.length];
+        const of = (test: boolean) =>
+          map.points.flatMap((p, i) => {
+            if (p.label !== c || (p.split === 'test') !== test) return [];
+            const selected = o.selected === i;
+            return [
+              {
+                value: [p.x, p.y, i],
+                ...(selected ? { symbolSize: 14 } : {}),
+                itemStyle: {
+                  ...(isMisread(p) ? { borderColor: chartColors.confused[3], borderWidth: 2.5 } : {}),
+                  ...(selected ? { borderColor: chartColors.ink, borderWidth: 2.5, opacity: 1 } : {}),
+                },
               },
-            },
-          ];
+            ];
+          });
+        const series = (test: boolean) => ({
+          name,
+          type: 'scatter' as const,
+          color,
+          data: of(test),
+          symbol: test ? 'diamond' : 'circle',
+          symbolSize: test ? 11 : 8,
+          itemStyle: { opacity: test ? 0.95 : 0.6 },
+          z: test ? 3 : 2,
+          emphasis: { scale: 1.6 },
         });
-      const series = (test: boolean) => ({
-        name,
-        type: 'scatter' as const,
-        color,
-        data: of(test),
-        symbol: test ? 'diamond' : 'circle',
-        symbolSize: test ? 11 : 8,
-        itemStyle: { opacity: test ? 0.95 : 0.6 },
-        z: test ? 3 : 2,
-        emphasis: { scale: 1.6 },
-      });
-      return [series(false), series(true)];
-    }),
+        return [series(false), series(true)];
+      }),
+      ...(o.live
+        ? [
+            {
+              name: liveName,
+              type: 'scatter' as const,
+              color: chartColors.ink,
+              // a frame unlike every image lands past the frame's edge: its pin waits at the edge
+              data: [[within(o.live.x, xs), within(o.live.y, ys), -1]],
+              symbol: 'pin',
+              symbolSize: 30,
+              // the pin's tip, not its middle, on the place
+              symbolOffset: [0, '-50%'],
+              itemStyle: { opacity: 0.95 },
+              z: 10,
+              silent: true,
+            },
+          ]
+        : []),
+    ],
   };
 }
+
+/** the live camera's series: a pin where its frame lands */
+export const liveName = 'the camera';

@@ -9,7 +9,9 @@ import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { initBackend } from '../tf/backend';
 import { classifyPhotos } from './classifyPhotos';
 import { evaluateRun } from './evaluateRun';
+import { featureMap } from './featureMap';
 import { LiveClassifier } from './liveClassifier';
+import { readRun } from './runFolder';
 import { trainRun, type TrainRunResult } from './trainRun';
 
 /** A trained run asked about photos from outside its dataset, as the Evaluate step's "try it" asks. */
@@ -106,7 +108,9 @@ describe('LiveClassifier: a run held open for a camera’s frames', () => {
     try {
       expect(live.frozenBy).toBe('ONNX Runtime (CPU)');
       for (const [i, file] of files.entries()) {
-        const { answers, ms } = await live.classify(fs.readFileSync(file), 3);
+        const { answers, ms, point } = await live.classify(fs.readFileSync(file), 3);
+        // no map of this run was drawn yet: no place on one
+        expect(point).toBeUndefined();
         const expected = answered(photos[i]!)!;
         expect(answers.map((a) => a.className)).toEqual(expected.map((t) => t.className));
         answers.forEach((a, k) => expect(a.probability).toBeCloseTo(expected[k]!.probability, 4));
@@ -132,6 +136,23 @@ describe('LiveClassifier: a run held open for a camera’s frames', () => {
       const { answers } = await live.classify(bytes, 3);
       expect(answers.map((a) => a.className)).toEqual(expected.answers.map((a) => a.className));
       answers.forEach((a, k) => expect(a.probability).toBeCloseTo(expected.answers[k]!.probability, 3));
+    } finally {
+      await live.close();
+    }
+  });
+
+  it("places a frame on the run's feature map where the map has the same image, once the map is drawn", async () => {
+    const live = await LiveClassifier.open(run.runDir, { cacheDir });
+    try {
+      const dataset = readRun(run.runDir).dataset.root;
+      const photo = (rel: string) => fs.readFileSync(path.join(dataset, rel));
+      const map = await featureMap(run.runDir, { cacheDir });
+      const spread = Math.max(...map.points.map((p) => Math.hypot(p.x, p.y)));
+      for (const p of [map.points[0]!, map.points[17]!, map.points.at(-1)!]) {
+        const { point } = await live.classify(photo(p.path));
+        expect(point).toBeDefined();
+        expect(Math.hypot(point!.x - p.x, point!.y - p.y)).toBeLessThan(1e-3 * spread);
+      }
     } finally {
       await live.close();
     }

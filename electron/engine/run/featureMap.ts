@@ -9,7 +9,7 @@ import { initBackend, type BackendPreference } from '../tf/backend';
 import { rescanRunDataset, runBackbone, runCacheRoot } from './evaluateRun';
 import { cachedFeatureSource } from './featureSource';
 import { prepareFeatures } from './prepareFeatures';
-import { principalPlane } from './principalPlane';
+import { principalPlane, type PrincipalPlane } from './principalPlane';
 import { readNet, readRun } from './runFolder';
 import type { ClassifierNet } from '../train/net';
 import type { FeatureSource } from '../train/trainHead';
@@ -62,8 +62,8 @@ interface Placing {
   predicted?: ReadonlyMap<string, number>;
 }
 
-/** the chosen images' features, from the cache or extracted, in the plane of their first two principal components */
-async function placeImages(p: Placing): Promise<Omit<FeatureMap, 'layer' | 'fineTuned'>> {
+/** the chosen images' features, from the cache or extracted, in the plane of their first two principal components (and that plane) */
+async function placeImages(p: Placing): Promise<Omit<FeatureMap, 'layer' | 'fineTuned'> & { basis: PrincipalPlane['basis'] }> {
   const emit = p.o.onEvent ?? (() => undefined);
   const backend = await initBackend(p.o.backend ?? 'auto');
   const chosen = featureMapSample(p.scan.images, p.scan.classes.length, p.maxPoints);
@@ -83,8 +83,9 @@ async function placeImages(p: Placing): Promise<Omit<FeatureMap, 'layer' | 'fine
   const images = chosen.filter((i) => !failed.has(i.relPath));
   const source = cachedFeatureSource(features.cache, images, undefined, 0);
   const { rows, dim } = p.net ? await headInputs(await p.net(), source) : { rows: source.read(images.map((_, i) => i)), dim: source.featureDim };
-  const { coords, explained } = await principalPlane(rows, images.length, dim);
+  const { coords, explained, basis } = await principalPlane(rows, images.length, dim);
   return {
+    basis,
     featureDim: dim,
     explained,
     datasetImages: p.scan.images.length,
@@ -115,7 +116,7 @@ export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Pro
   const emit = o.onEvent ?? (() => undefined);
   const scan = await rescanRunDataset(record, emit, o.signal);
   const { model, plan } = await runBackbone(record, emit);
-  const placed = await placeImages({
+  const { basis, ...placed } = await placeImages({
     scan,
     model,
     plan,
@@ -125,11 +126,23 @@ export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Pro
     net: () => readNet(runDir, record),
     predicted: new Map(record.evaluation.predictions.map((p) => [p.path, p.predictedLabel])),
   });
+  drawn.delete(runDir);
+  drawn.set(runDir, basis);
+  if (drawn.size > drawnKept) drawn.delete(drawn.keys().next().value!);
   return {
     layer: record.model.cut,
     ...(record.model.fineTune?.layers.length ? { fineTuned: record.model.fineTune.layers.length } : {}),
     ...placed,
   };
+}
+
+/** the planes of the runs' maps drawn in this process, the latest last: a camera's frame is placed in the one its run's map shows */
+const drawn = new Map<string, PrincipalPlane['basis']>();
+const drawnKept = 8;
+
+/** the plane of the map last drawn for this run in this process, or null */
+export function drawnPlane(runDir: string): PrincipalPlane['basis'] | null {
+  return drawn.get(runDir) ?? null;
 }
 
 /**
@@ -140,6 +153,6 @@ export async function featureMap(runDir: string, o: FeatureMapOptions = {}): Pro
  */
 export async function cutFeatureMap(scan: DatasetScan, model: ResolvedModel, cut: string | null, o: FeatureMapOptions = {}): Promise<FeatureMap> {
   const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
-  const placed = await placeImages({ scan, model, plan, cacheRoot: o.cacheDir ?? bottleneckCacheDir(), maxPoints: o.maxPoints ?? featureMapPreviewPoints, o });
+  const { basis: _, ...placed } = await placeImages({ scan, model, plan, cacheRoot: o.cacheDir ?? bottleneckCacheDir(), maxPoints: o.maxPoints ?? featureMapPreviewPoints, o });
   return { layer: plan.cut, ...placed };
 }

@@ -12,6 +12,8 @@ import { decodeForModel } from '../images/modelPixels';
 import { initBackend, type BackendPreference } from '../tf/backend';
 import type { ClassifierNet } from '../train/net';
 import { runBackbone, runCacheRoot } from './evaluateRun';
+import { drawnPlane } from './featureMap';
+import { planeCoords } from './principalPlane';
 import { cacheSpecOf } from './openBackbone';
 import { readNet, readRun } from './runFolder';
 
@@ -27,6 +29,8 @@ export interface FrameAnswer {
   /** the likeliest classes, most likely first */
   answers: { className: string; probability: number }[];
   ms: FrameTimes;
+  /** where the frame lands on the run's feature map, where one was drawn in this process */
+  point?: { x: number; y: number };
 }
 
 /**
@@ -113,10 +117,22 @@ export class LiveClassifier {
     const t2 = performance.now();
     const probabilities = tf.tidy(() => this.net.predict(tf.tensor2d(features, [1, this.featureDim])).dataSync() as Float32Array);
     const t3 = performance.now();
+    const point = this.mapPoint(features);
     return {
       answers: topK(probabilities, 0, this.classes, Math.min(top, this.classes.length)),
       ms: { decode: t1 - t0, frozen: t2 - t1, head: t3 - t2, total: t3 - t0 },
+      ...(point ? { point } : {}),
     };
+  }
+
+  /** the frame on the run's map, by what its head is given (as the map's images are placed) */
+  private mapPoint(features: Float32Array): { x: number; y: number } | null {
+    const plane = drawnPlane(this.runDir);
+    if (!plane) return null;
+    const input = tf.tidy(() => this.net.headInput(tf.tensor2d(features, [1, this.featureDim])).dataSync() as Float32Array);
+    if (input.length !== plane.mean.length) return null;
+    const [x, y] = planeCoords(plane, input);
+    return { x, y };
   }
 
   /** frees the runtime and the head, once any picture in progress is answered */

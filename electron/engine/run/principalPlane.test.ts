@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../tf/backend';
-import { principalPlane } from './principalPlane';
+import { planeCoords, principalPlane } from './principalPlane';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -97,6 +97,13 @@ describe('the two directions along which features vary most', () => {
     // the same rows draw the same picture
     const again = await principalPlane(rows, n, dim);
     expect(Array.from(again.coords)).toEqual(Array.from(coords));
+    // and its basis places each row where the picture has it: what puts a camera's frame on the map
+    const { basis } = again;
+    for (const i of [0, 1, 137, n - 1]) {
+      const [x, y] = planeCoords(basis, rows.subarray(i * dim, (i + 1) * dim));
+      expect(x).toBeCloseTo(coords[i * 2]!, 3);
+      expect(y).toBeCloseTo(coords[i * 2 + 1]!, 3);
+    }
   });
 
   it('puts a lone image at the origin, and maps 1000 features of 1280 numbers with no clear structure to finite points', async () => {

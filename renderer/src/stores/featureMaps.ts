@@ -48,5 +48,11 @@ export const useFeatureMapStore = defineStore('featureMaps', () => {
     }
   }
 
-  return { byKey: readonly(byKey), draw };
+  /** where the live camera's frame lands on a run's map (by the map's key), while the camera runs */
+  const live = ref<{ key: string; x: number; y: number } | null>(null);
+  function placeLive(key: string | null, point?: { x: number; y: number }): void {
+    live.value = key && point ? { key, x: point.x, y: point.y } : null;
+  }
+
+  return { byKey: readonly(byKey), draw, live: readonly(live), placeLive };
 });

@@ -28,6 +28,8 @@ export interface FrameAnswer {
   answers: { className: string; probability: number }[];
   ms: { decode: number; frozen: number; head: number; total: number };
   frozenBy: string;
+  /** where the frame lands on the run's feature map, once one was drawn */
+  point?: { x: number; y: number };
 }
 
 export interface ShownAnswer extends FrameAnswer {

@@ -153,6 +153,13 @@ export function drawnPlane(runDir: string): PrincipalPlane['basis'] | null {
  */
 export async function cutFeatureMap(scan: DatasetScan, model: ResolvedModel, cut: string | null, o: FeatureMapOptions = {}): Promise<FeatureMap> {
   const plan = await planBackbone(model, cut ?? model.catalog?.defaultCut);
-  const { basis: _, ...placed } = await placeImages({ scan, model, plan, cacheRoot: o.cacheDir ?? bottleneckCacheDir(), maxPoints: o.maxPoints ?? featureMapPreviewPoints, o });
+  const { basis: _, ...placed } = await placeImages({
+    scan,
+    model,
+    plan,
+    cacheRoot: o.cacheDir ?? bottleneckCacheDir(),
+    maxPoints: o.maxPoints ?? featureMapPreviewPoints,
+    o,
+  });
   return { layer: plan.cut, ...placed };
 }

@@ -33,7 +33,8 @@ const tolerance = 1e-5;
  * features draw the same picture every time.
  */
 export async function principalPlane(rows: Float32Array, n: number, dim: number): Promise<PrincipalPlane> {
-  if (n < 2) return { coords: new Float32Array(n * 2), explained: [0, 0], basis: { mean: new Float32Array(dim), axes: [new Float32Array(dim), new Float32Array(dim)] } };
+  if (n < 2)
+    return { coords: new Float32Array(n * 2), explained: [0, 0], basis: { mean: new Float32Array(dim), axes: [new Float32Array(dim), new Float32Array(dim)] } };
   // the two directions drawn: with Gram–Schmidt and no Rayleigh–Ritz step, more columns would not speed the second
   const k = Math.min(2, n, dim);
   const centre = tf.tidy(() => tf.mean(tf.tensor2d(rows, [n, dim]), 0));

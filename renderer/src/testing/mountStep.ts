@@ -1,4 +1,5 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { getActivePinia, setActivePinia } from 'pinia';
 import { defineComponent, h, type Component } from 'vue';
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
 import NoticeBanner from '../components/NoticeBanner.vue';
@@ -14,9 +15,13 @@ import NoticeBanner from '../components/NoticeBanner.vue';
 let mounted: { w: VueWrapper; box: HTMLElement } | null = null;
 
 export async function mountStep(page: Component, at = '/step') {
+  // the page before may call its stores' actions as it unmounts (a camera stopping), and Pinia
+  // makes the store's own Pinia active for an action: the test's is made active again after
+  const pinia = getActivePinia();
   mounted?.w.unmount();
   mounted?.box.remove();
   mounted = null;
+  if (pinia) setActivePinia(pinia);
   const path = at.split('?')[0]!;
   const router = createRouter({
     history: createMemoryHistory(),

@@ -61,7 +61,7 @@ export const darkChartColors: ChartPalette = {
 };
 
 /** light colour → its dark counterpart, entry by entry */
-export function paletteSwap(from: ChartPalette, to: ChartPalette): Map<string, string> {
+function paletteSwap(from: ChartPalette, to: ChartPalette): Map<string, string> {
   const swap = new Map<string, string>();
   for (const key of Object.keys(from) as (keyof ChartPalette)[]) {
     const a = from[key];

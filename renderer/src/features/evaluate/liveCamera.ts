@@ -1,3 +1,5 @@
+import type { RequestOutput } from '../../../../shared/contract';
+
 /**
  * The live camera's parts that are not a video element: what a refused camera means, the loop
  * that sends one frame at a time (the next only once the last is answered, so a slow machine
@@ -24,13 +26,8 @@ export function cameraProblem(e: unknown, secure: boolean): string {
   }
 }
 
-export interface FrameAnswer {
-  answers: { className: string; probability: number }[];
-  ms: { decode: number; frozen: number; head: number; total: number };
-  frozenBy: string;
-  /** where the frame lands on the run's feature map, once one was drawn */
-  point?: { x: number; y: number };
-}
+/** the engine's answer to one frame, as the contract has it */
+export type FrameAnswer = RequestOutput<'run.classifyFrame'>;
 
 export interface ShownAnswer extends FrameAnswer {
   /** from the frame's grab to its answer, on the page's clock: what the user waits */

@@ -270,6 +270,13 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     expect(await speed.textContent()).toMatch(/[\d.]+ frames\/s · [\d.]+ ms a frame, of which the frozen part [\d.]+ ms on ONNX Runtime \(CPU\)/);
     await id('feature-map-live').waitFor();
     await id('feature-map').scrollIntoViewIfNeeded();
+    // the pin's tip inside the chart's plot: the map's frame is the images' extent, so it never leaves it
+    const tip = (await id('feature-map-pin').boundingBox())!;
+    const plot = (await id('feature-map-chart').boundingBox())!;
+    expect(tip.x + tip.width / 2).toBeGreaterThan(plot.x);
+    expect(tip.x + tip.width / 2).toBeLessThan(plot.x + plot.width);
+    expect(tip.y + tip.height).toBeGreaterThan(plot.y);
+    expect(tip.y + tip.height).toBeLessThan(plot.y + plot.height);
     await shot('06e-feature-map-camera');
     await id('live-camera').scrollIntoViewIfNeeded();
     await shot('06f-live-camera');

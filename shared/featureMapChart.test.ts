@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chartColors } from './charts';
 import type { FeatureMapPoint } from './featureMap';
-import { describePoint, featureMapOption, liveName } from './featureMapChart';
+import { describePoint, featureMapExtents, featureMapOption, pinPlace } from './featureMapChart';
 
 const points: FeatureMapPoint[] = [
   { path: 'cat/1.jpg', label: 0, split: 'train', x: -1, y: 0 },
@@ -36,23 +36,20 @@ describe('the feature map as a chart', () => {
     expect((option.yAxis as { name: string }).name).toBe('second: 12%');
   });
 
-  it("pins the live camera's frame over the classes, out of the legend, only while there is one", () => {
-    const without = featureMapOption(map, ['cat', 'dog']);
-    expect((without.series as Series[]).some((s) => s.name === liveName)).toBe(false);
-    const withPin = featureMapOption(map, ['cat', 'dog'], { live: { x: 0.4, y: 0.1 } });
-    const pin = (withPin.series as (Series & { z: number })[]).at(-1)!;
-    expect(pin).toMatchObject({ name: liveName, symbol: 'pin', color: chartColors.ink, data: [[0.4, 0.1, -1]] });
-    expect(pin.z).toBeGreaterThan(3);
-    // a legend entry hides a class; the pin is none
-    expect((withPin.legend as { data: string[] }).data).toEqual(['cat', 'dog']);
-    expect((withPin.series as Series[]).slice(0, -1)).toEqual(without.series);
-    // the frame is the images' extent, pin or none: a frame far off waits at its edge, and nothing rescales
-    const far = featureMapOption(map, ['cat', 'dog'], { live: { x: 50, y: 0.05 } });
-    expect(far.xAxis).toEqual(without.xAxis);
-    const { min, max } = without.xAxis as { min: number; max: number };
+  it("places the live camera's pin inside the images' frame, which nothing placed later rescales", () => {
+    const option = featureMapOption(map, ['cat', 'dog']);
+    const { min, max } = option.xAxis as { min: number; max: number };
+    // the frame is the images' extent with a margin
+    expect(featureMapExtents(map).x).toEqual({ min, max });
     expect(min).toBeLessThan(-1.2);
     expect(max).toBeGreaterThan(1);
-    expect((far.series as Series[]).at(-1)!.data).toEqual([[max, 0.05, -1]]);
+    // a frame among the images lands where it is; one unlike every image waits at the frame's edge
+    expect(pinPlace(map, { x: 0.4, y: 0.1 })).toEqual([0.4, 0.1]);
+    const { y } = featureMapExtents(map);
+    expect(pinPlace(map, { x: 50, y: 0.05 })).toEqual([max, 0.05]);
+    expect(pinPlace(map, { x: -50, y: -50 })).toEqual([min, y.min]);
+    // the chart holds the classes alone: the pin is drawn over it, not in it
+    expect((option.series as Series[]).map((s) => s.name)).toEqual(['cat', 'cat', 'dog', 'dog']);
   });
 
   it('says what a point is in words', () => {

@@ -25,29 +25,44 @@ export const featureMapLegendRows = (classes: readonly string[], width: number |
 
 export const isMisread = (p: FeatureMapPoint) => p.predicted !== undefined && p.predicted !== p.label;
 
-export function featureMapOption(
-  map: { readonly explained: readonly [number, number]; readonly points: readonly FeatureMapPoint[] },
-  classes: readonly string[],
-  o: {
-    selected?: number | null;
-    /** the chart's width where it is fixed (on paper): the legend wraps onto the lines it needs, as a page cannot scroll it */
-    width?: number;
-    /** where the live camera's frame lands, drawn over every class as a pin */
-    live?: { x: number; y: number } | null;
-  } = {},
-  m: ChartMedium = appMedium,
-): EChartsOption {
-  const axisText = { color: chartColors.text, fontSize: m.fontSize };
-  // the plot's frame is the images' own extent, so a pin moving with the camera never rescales it
+type Extent = { min: number; max: number };
+type Drawn = { readonly explained: readonly [number, number]; readonly points: readonly FeatureMapPoint[] };
+
+/** the plot's frame: the images' own extent with a margin, so nothing placed on the map later rescales it */
+export function featureMapExtents(map: Pick<Drawn, 'points'>): { x: Extent; y: Extent } {
   const extent = (of: (p: FeatureMapPoint) => number) => {
     const v = map.points.map(of);
     const [lo, hi] = v.length ? [Math.min(...v), Math.max(...v)] : [-1, 1];
     const pad = (hi - lo || 1) * 0.04;
     return { min: lo - pad, max: hi + pad };
   };
-  const [xs, ys] = [extent((p) => p.x), extent((p) => p.y)];
-  const within = (v: number, e: { min: number; max: number }) => Math.min(e.max, Math.max(e.min, v));
-  const axis = (name: string, e: { min: number; max: number }) => ({
+  return { x: extent((p) => p.x), y: extent((p) => p.y) };
+}
+
+/**
+ * Where the live camera's pin goes, in the map's units: the frame's place, or, for a frame unlike
+ * every image, the nearest place on the frame's edge, where the pin waits. The page draws the pin
+ * over the chart rather than in it, so a moving camera never redraws the chart's points.
+ */
+export function pinPlace(map: Pick<Drawn, 'points'>, live: { x: number; y: number }): [number, number] {
+  const { x, y } = featureMapExtents(map);
+  const within = (v: number, e: Extent) => Math.min(e.max, Math.max(e.min, v));
+  return [within(live.x, x), within(live.y, y)];
+}
+
+export function featureMapOption(
+  map: Drawn,
+  classes: readonly string[],
+  o: {
+    selected?: number | null;
+    /** the chart's width where it is fixed (on paper): the legend wraps onto the lines it needs, as a page cannot scroll it */
+    width?: number;
+  } = {},
+  m: ChartMedium = appMedium,
+): EChartsOption {
+  const axisText = { color: chartColors.text, fontSize: m.fontSize };
+  const { x: xs, y: ys } = featureMapExtents(map);
+  const axis = (name: string, e: Extent) => ({
     type: 'value' as const,
     name,
     ...e,
@@ -67,7 +82,6 @@ export function featureMapOption(
     textStyle: { fontFamily: m.fontFamily },
     color: [...chartColors.series],
     legend: {
-      // the classes only: the camera's pin is no class to hide
       data: [...classes],
       top: 4,
       left: 8,
@@ -121,27 +135,6 @@ export function featureMapOption(
         });
         return [series(false), series(true)];
       }),
-      ...(o.live
-        ? [
-            {
-              name: liveName,
-              type: 'scatter' as const,
-              color: chartColors.ink,
-              // a frame unlike every image lands past the frame's edge: its pin waits at the edge
-              data: [[within(o.live.x, xs), within(o.live.y, ys), -1]],
-              symbol: 'pin',
-              symbolSize: 30,
-              // the pin's tip, not its middle, on the place
-              symbolOffset: [0, '-50%'],
-              itemStyle: { opacity: 0.95 },
-              z: 10,
-              silent: true,
-            },
-          ]
-        : []),
     ],
   };
 }
-
-/** the live camera's series: a pin where its frame lands */
-export const liveName = 'the camera';

@@ -312,6 +312,8 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     expect(await text('export-onnx')).toMatch(/model\.onnx \(opset 13\)/);
     expect(fs.existsSync(path.join(work, 'exported', 'model.json'))).toBe(true);
     expect(fs.existsSync(path.join(work, 'exported', 'model.onnx'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'exported', 'classify.py'))).toBe(true);
+    expect(await text('export-classify')).toContain('python3 classify.py photos/');
     await shot('07-export');
   });
 

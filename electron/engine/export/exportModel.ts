@@ -11,6 +11,7 @@ import { loadLayersBackbone } from '../models/loadBackbone';
 import { resolveModel } from '../models/resolveModel';
 import { fileSystemSaver } from '../tf/fsModelIO';
 import { diskError, writeFileAtomic } from '../util/atomicWrite';
+import { classifyScript, classifyScriptName } from './classifyScript';
 import { readHead, readRun, readTop } from '../run/runFolder';
 import { applyTopWeights } from '../train/fineTune';
 import { UnsupportedLayerError } from '../frozen/frozenGraph';
@@ -150,6 +151,9 @@ export async function exportRun(
         await fsp.mkdir(staging, { recursive: true });
         await writeFileAtomic(path.join(staging, onnxFileName), compiled.bytes);
         manifest.onnx = { file: onnxFileName, input: compiled.inputName, output: compiled.outputName, opset: compiled.opset };
+        // the model on its own, with Python and OpenCV (a Jetson has both): python3 classify.py photos/
+        await writeFileAtomic(path.join(staging, classifyScriptName), classifyScript);
+        await fsp.chmod(path.join(staging, classifyScriptName), 0o755);
       } catch (e) {
         if (!(e instanceof UnsupportedLayerError)) throw e;
         // the TF.js model still goes out; the manifest and the caller say why ONNX did not

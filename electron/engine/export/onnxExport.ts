@@ -67,6 +67,7 @@ export async function compileClassifierOnnx(
   return compileOnnx(graph, {
     preprocessing: p,
     outputName: 'probabilities',
+    portable: true,
     outputDim: record.dataset.classes.length,
     graphName: 'transfer_lab_classifier',
     metadata: meta,

@@ -311,7 +311,7 @@ describe('trainRun on real photos and a real pre-trained network', () => {
   it('exports ONNX alone when asked, and the TF.js model alone', async () => {
     const onlyOnnx = await exportRun(first.runDir, path.join(work, 'export-onnx'), { formats: ['onnx'] });
     expect(onlyOnnx.manifest.layout).toBeUndefined();
-    expect(fs.readdirSync(onlyOnnx.dir).sort()).toEqual(['model.onnx', 'transfer-lab.json']);
+    expect(fs.readdirSync(onlyOnnx.dir).sort()).toEqual(['classify.py', 'model.onnx', 'transfer-lab.json']);
     const parity = await checkExportParity(first.runDir, onlyOnnx.dir, { cacheDir });
     expect(parity.formats.map((f) => f.format)).toEqual(['onnx']);
     expect(parity.disagreements).toEqual([]);

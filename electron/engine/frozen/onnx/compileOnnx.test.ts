@@ -36,8 +36,15 @@ const pre = (h: number, w: number, range: [number, number] = [-1, 1]): Preproces
  * pixels go to ONNX (its graph applies the value range), mapped ones to TF.js. Returns the
  * largest difference relative to the largest output.
  */
-async function onnxVsTfjs(model: tfl.LayersModel, cut: string, p: Preprocessing, batch = 3): Promise<{ diff: number; shape: number[]; nodes: number }> {
-  const compiled = compileOnnx(optimizeFrozenGraph(frozenGraphFromLayers(model, cut)), { preprocessing: p });
+async function onnxVsTfjs(
+  model: tfl.LayersModel,
+  cut: string,
+  p: Preprocessing,
+  batch = 3,
+  portable = false,
+): Promise<{ diff: number; shape: number[]; nodes: number; ops: string[] }> {
+  const compiled = compileOnnx(optimizeFrozenGraph(frozenGraphFromLayers(model, cut)), { preprocessing: p, portable });
+  const ops = [...new Set(onnxProto.onnx.ModelProto.decode(compiled.bytes).graph!.node!.map((n) => n.opType ?? ''))];
   const runner = await createOnnxRunner(compiled.bytes, { inputName: compiled.inputName, outputName: compiled.outputName, height: p.height, width: p.width });
   try {
     const raw = tf.tidy(() => tf.randomUniform([batch, p.height, p.width, 3], 0, 255, 'float32', 11).dataSync() as Float32Array);
@@ -56,7 +63,7 @@ async function onnxVsTfjs(model: tfl.LayersModel, cut: string, p: Preprocessing,
       diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
       scale = Math.max(scale, Math.abs(theirs[i]!));
     }
-    return { diff: diff / scale, shape, nodes: compiled.nodes };
+    return { diff: diff / scale, shape, nodes: compiled.nodes, ops };
   } finally {
     await runner.dispose();
   }
@@ -149,6 +156,24 @@ describe('ONNX compiler: each layer type matches TF.js', () => {
     const avg = tfl.layers.average({ name: 'out' }).apply([mx, mn, dense]) as ST;
     const m = tfl.model({ inputs: x, outputs: avg });
     expect((await onnxVsTfjs(m, 'out', pre(12, 12, [0, 255]))).diff).toBeLessThan(1e-5);
+  });
+
+  it("an export's portable graph writes ReLU6 and Dense in ops OpenCV 4.5 and 4.6 read, with the same values", async () => {
+    const x = input();
+    let y = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(x) as ST;
+    y = tfl.layers.batchNormalization().apply(y) as ST;
+    y = tfl.layers.reLU({ maxValue: 6 }).apply(y) as ST;
+    y = tfl.layers.globalAveragePooling2d({}).apply(y) as ST;
+    y = tfl.layers.dense({ units: 5, activation: 'relu6' }).apply(y) as ST;
+    y = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'out' }).apply(y) as ST;
+    const m = tfl.model({ inputs: x, outputs: y });
+    randomizeBatchNorms(m, 4);
+    const fast = await onnxVsTfjs(m, 'out', pre(12, 12), 3, false);
+    expect(fast.ops).toEqual(expect.arrayContaining(['Clip', 'Gemm']));
+    const portable = await onnxVsTfjs(m, 'out', pre(12, 12), 3, true);
+    expect(portable.ops).not.toContain('Clip');
+    expect(portable.ops).not.toContain('Gemm');
+    expect(portable.diff).toBeLessThan(1e-5);
   });
 
   it('writes a model that names its opset, producer and metadata', () => {

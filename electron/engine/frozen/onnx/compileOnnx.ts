@@ -29,6 +29,14 @@ export interface CompileOptions {
    * fraction of the bytes, and the runtime's resize costs a quarter of the decoder's.
    */
   resizeInside?: boolean;
+  /**
+   * For an exported classifier: only ops that older importers take as well. OpenCV 4.5 and 4.6
+   * (JetPack 5, Ubuntu 22.04 and 24.04, Debian 12), whose dnn module JetPack ships with Python,
+   * refuse a Clip whose bounds are inputs (opset 11 and later) and the head's Gemm. So ReLU6 is
+   * written relu(x) − relu(x − 6) and a Dense layer MatMul then Add: the same values (within a
+   * float's rounding above 6). The extractor keeps Clip and Gemm, which ONNX Runtime fuses.
+   */
+  portable?: boolean;
   /** output name: 'features' for the extractor, 'probabilities' for an exported classifier */
   outputName?: string;
   /** size of the output's second axis, where known */
@@ -110,6 +118,10 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
       case 'relu':
         return one('Relu');
       case 'relu6':
+        if (o.portable) {
+          const over = b.node('Relu', [b.node('Sub', [x, b.scalar('six', 6)], {}, `${hint}/minus6`)], {}, `${hint}/over6`);
+          return { ...v, name: b.node('Sub', [b.node('Relu', [x], {}, `${hint}/relu`), over], {}, hint) };
+        }
         return { ...v, name: b.node('Clip', [x, b.scalar('zero', 0), b.scalar('six', 6)], {}, hint) };
       case 'sigmoid':
         return one('Sigmoid');
@@ -176,7 +188,10 @@ export function compileOnnx(g: FrozenGraph, o: CompileOptions): CompiledOnnx {
         const bias = n.bias ? b.floats(`${n.name}/B`, n.bias.data, [units]) : null;
         let y: Value;
         if (a.rank === 2) {
-          y = { name: b.node('Gemm', bias ? [a.name, k, bias] : [a.name, k], {}, n.name), rank: 2 };
+          if (o.portable) {
+            const m = b.node('MatMul', [a.name, k], {}, bias ? `${n.name}/matmul` : n.name);
+            y = { name: bias ? b.node('Add', [m, bias], {}, n.name) : m, rank: 2 };
+          } else y = { name: b.node('Gemm', bias ? [a.name, k, bias] : [a.name, k], {}, n.name), rank: 2 };
         } else {
           // Keras's Dense acts on the last axis: the channels of an image
           const m = b.node('MatMul', [nhwc(a), k], {}, n.name);

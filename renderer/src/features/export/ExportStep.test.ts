@@ -63,6 +63,8 @@ describe('the Export step', () => {
     await flushPromises();
     expect(w.get('[data-testid="export-dir"]').text()).toBe('/out/pets-export');
     expect(w.get('[data-testid="export-onnx"]').text()).toContain('opset 13');
+    // beside model.onnx, the script that runs it on its own
+    expect(w.get('[data-testid="export-classify"]').text()).toContain('python3 classify.py photos/');
     expect(w.get('[data-testid="parity-agree-onnx"]').text()).toBe('3 / 4');
     expect(w.get('[data-testid="parity-onnx"]').text()).toContain('dog/3.jpg: engine cat, exported dog');
   });

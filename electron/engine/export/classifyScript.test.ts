@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
+import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
+import { trainRun } from '../run/trainRun';
+import { initBackend } from '../tf/backend';
+import { loadClassifier } from './classifier';
+import { exportRun } from './exportModel';
+
+/**
+ * The exported classify.py, run as a Jetson user would: Python with numpy and OpenCV (JetPack
+ * ships both; CI installs Debian's python3-opencv). Its answers must be the engine's own for the
+ * same files, however they are stored: small PNGs the model enlarges, a large JPEG it shrinks,
+ * a JPEG whose EXIF says it is on its side, a PNG with transparency.
+ */
+const python = [process.env.TRANSFER_LAB_PYTHON, '/usr/bin/python3', 'python3'].find(
+  (p) => p && spawnSync(p, ['-c', 'import cv2, numpy'], { stdio: 'ignore' }).status === 0,
+);
+if (!python) console.warn('classify.py tests skipped: no Python here imports cv2 and numpy (apt install python3-opencv)');
+const hasOnnxRuntime = python ? spawnSync(python, ['-c', 'import onnxruntime'], { stdio: 'ignore' }).status === 0 : false;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-classify-py-'));
+const classes = ['1_trouser', '5_sandal', '8_bag'];
+let exported: string;
+let photos: string[];
+
+type Found = { file?: string; frame?: number; top: { label: string; probability: number }[]; probabilities?: number[] };
+function run(args: string[]): { status: number | null; lines: Found[]; stderr: string; stdout: string } {
+  const r = spawnSync(python!, [path.join(exported, 'classify.py'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Found);
+  return { status: r.status, lines, stderr: r.stderr, stdout: r.stdout };
+}
+
+describe.skipIf(!python)('classify.py beside an exported model', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+    const dataset = await fashionMnistCopy({ perClass: 12, classes, dest: path.join(work, 'photos') });
+    const run = await trainRun({
+      dataset,
+      model: pretrainedModelDir('mobilenet_v2'),
+      config: { epochs: 6, batchSize: 8, learningRate: 0.01, seed: 5 },
+      split: { val: 0.15, test: 0.25 },
+      cacheDir: path.join(work, 'cache'),
+      outDir: path.join(work, 'run'),
+    });
+    exported = (await exportRun(run.runDir, path.join(work, 'exported'), { formats: ['onnx'] })).dir;
+    const sandal = path.join(dataset, '5_sandal', fs.readdirSync(path.join(dataset, '5_sandal')).sort()[0]!);
+    const bag = path.join(dataset, '8_bag', fs.readdirSync(path.join(dataset, '8_bag')).sort()[0]!);
+    const odd = path.join(work, 'odd');
+    fs.mkdirSync(odd);
+    // larger than the input: both sides shrink it
+    await sharp(sandal).resize(300, 300, { kernel: 'nearest' }).jpeg({ quality: 95 }).toFile(path.join(odd, 'large.jpg'));
+    // stored on its side, upright by its EXIF orientation (6: turn 90° clockwise to show)
+    await sharp(bag).rotate(-90).resize(100, 100).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toFile(path.join(odd, 'sideways.jpg'));
+    // the bag on a transparent background, where the picture is white
+    const { data, info } = await sharp(bag).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const rgba = Buffer.alloc(info.width * info.height * 4);
+    for (let i = 0; i < info.width * info.height; i++) {
+      const v = data[i]!;
+      rgba.set([0, 0, 0, 255 - v], i * 4);
+    }
+    await sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } })
+      .png()
+      .toFile(path.join(odd, 'cut-out.png'));
+    photos = [sandal, bag, ...['large.jpg', 'sideways.jpg', 'cut-out.png'].map((f) => path.join(odd, f))];
+  }, 300_000);
+
+  it('is written beside model.onnx and says how it is used', () => {
+    expect(fs.statSync(path.join(exported, 'classify.py')).mode & 0o111).not.toBe(0);
+    const help = spawnSync(python!, [path.join(exported, 'classify.py'), '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--camera');
+    expect(help.stdout).toContain('trtexec --onnx=model.onnx');
+  });
+
+  it("gives the engine's answers for every photo, whether the model enlarges or shrinks it, turned by EXIF or cut out", async () => {
+    const r = run(['--json', ...photos]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`on ${hasOnnxRuntime ? 'ONNX Runtime' : 'OpenCV [\\d.]+ dnn'}`));
+    expect(r.lines.map((l) => l.file)).toEqual(photos);
+    const engine = await loadClassifier(exported, 'onnx');
+    try {
+      const { probabilities, failures } = await engine.classify(photos);
+      expect(failures).toEqual([]);
+      r.lines.forEach((l, i) => {
+        const mine = Array.from(probabilities.subarray(i * classes.length, (i + 1) * classes.length));
+        const best = mine.indexOf(Math.max(...mine));
+        expect(l.top[0]!.label, l.file).toBe(classes[best]);
+        // A PNG smaller than the input is enlarged the same way on both sides (bilinear, half-pixel
+        // centres): the same pixels, the same numbers (4.5e-7 measured). A JPEG decodes to the same
+        // pixels, but the engine resizes it with libvips, whose weights are not OpenCV's: shrunk,
+        // 5.8e-3 apart; enlarged 100 → 224, 2.7 of 255 a pixel on average and 0.08 apart.
+        const name = path.basename(l.file!);
+        const tolerance = name === 'sideways.jpg' ? 0.15 : name === 'large.jpg' ? 0.02 : 1e-4;
+        const diff = Math.max(...l.probabilities!.map((p, c) => Math.abs(p - mine[c]!)));
+        expect(diff, l.file).toBeLessThan(tolerance);
+      });
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('names a file it cannot read and answers the rest; a folder is read whole', () => {
+    const broken = path.join(work, 'odd', 'broken.jpg');
+    fs.writeFileSync(broken, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    const r = run(['--json', path.join(work, 'odd'), path.join(work, 'gone.png')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${broken}: OpenCV cannot read it as a photo`);
+    expect(r.stderr).toContain(`${path.join(work, 'gone.png')}: no such file`);
+    expect(r.lines.map((l) => path.basename(l.file!))).toEqual(['cut-out.png', 'large.jpg', 'sideways.jpg']);
+    fs.rmSync(broken);
+    // for people: one line a photo, its class and the next two
+    const plain = run([photos[0]!]);
+    expect(plain.stdout).toMatch(/^\S+\t5_sandal \d+\.\d% {2}\((1_trouser|8_bag) \d+\.\d%, (1_trouser|8_bag) \d+\.\d%\)\n$/);
+  });
+
+  it("answers a camera's frames one by one (a video file stands in for the camera)", () => {
+    const video = path.join(work, 'sandal.avi');
+    const made = spawnSync(python!, [
+      '-c',
+      `import cv2\nimg = cv2.resize(cv2.imread(${JSON.stringify(photos[0])}), (224, 224))\nw = cv2.VideoWriter(${JSON.stringify(video)}, cv2.VideoWriter_fourcc(*'MJPG'), 10, (224, 224))\nfor _ in range(5): w.write(img)\nw.release()`,
+    ]);
+    expect(made.status).toBe(0);
+    const r = run(['--camera', video, '--frames', '3', '--json']);
+    expect(r.status).toBe(0);
+    expect(r.lines.map((l) => [l.frame, l.top[0]!.label])).toEqual([
+      [1, '5_sandal'],
+      [2, '5_sandal'],
+      [3, '5_sandal'],
+    ]);
+    const none = run(['--camera', path.join(work, 'no-camera.avi')]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('cannot open the camera');
+  });
+
+  it.skipIf(hasOnnxRuntime)('says so when ONNX Runtime is asked for and is not installed', () => {
+    const r = run(['--runtime', 'onnxruntime', photos[0]!]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('ONNX Runtime is not installed here');
+  });
+});

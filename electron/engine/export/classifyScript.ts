@@ -1,0 +1,232 @@
+/**
+ * classify.py, written beside every exported model.onnx: the classifier run on its own, on a
+ * Jetson or any machine with Python, numpy and OpenCV (JetPack ships them), on ONNX Runtime
+ * where it is installed, else on OpenCV's dnn module. It decodes and fits a photo as the engine
+ * does (images/decodeImage.ts: EXIF orientation, transparency on white; a larger photo shrunk by
+ * averaging, a smaller one enlarged bilinearly), so it gives the engine's answers; a test runs it.
+ * It is Python, kept here as a string so that every build (the CLI from its sources, the bundled
+ * desktop app) carries it with no file to find at run time.
+ */
+export const classifyScriptName = 'classify.py';
+
+export const classifyScript = String.raw`
+#!/usr/bin/env python3
+"""Transfer Lab's exported classifier, on its own: a Jetson, a Raspberry Pi, any machine with Python.
+
+  python3 classify.py photo.jpg more/*.png a_folder/    each photo's class and its top three
+  python3 classify.py --camera 0                        a USB camera's frames, until Ctrl+C
+  python3 classify.py --json photos/                    one JSON object a photo
+
+It reads model.onnx and transfer-lab.json beside it. The model runs on ONNX Runtime where it is
+installed (its CUDA provider first where it has one: "pip install onnxruntime-gpu" from NVIDIA's
+Jetson wheels), else on OpenCV's dnn module, which JetPack ships (python3-opencv on Ubuntu and
+Debian). Photos are decoded and resized with OpenCV as Transfer Lab feeds the model: upright by
+their EXIF orientation, transparency on white, resized to the model's input (a larger photo
+shrunk averaging its pixels, a smaller one enlarged bilinearly with half-pixel centres).
+For TensorRT itself: trtexec --onnx=model.onnx --saveEngine=model.plan (add --fp16 on a Jetson).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def fail(message):
+    sys.stderr.write("classify.py: " + message + "\n")
+    sys.exit(2)
+
+
+try:
+    import numpy as np
+    import cv2
+except ImportError as e:
+    fail("needs numpy and OpenCV's Python module (%s): on Ubuntu or Debian, sudo apt install python3-opencv; JetPack has both" % e)
+
+
+def read_manifest(folder):
+    path = os.path.join(folder, "transfer-lab.json")
+    try:
+        with open(path) as f:
+            m = json.load(f)
+    except (OSError, ValueError) as e:
+        fail("cannot read %s (%s): keep classify.py in the folder Transfer Lab exported" % (path, e))
+    if not m.get("onnx"):
+        fail("%s holds no ONNX model (%s): export again with the ONNX format" % (folder, m.get("onnxSkipped", "not exported")))
+    return m
+
+
+class Model:
+    """model.onnx on ONNX Runtime, or on OpenCV's dnn module"""
+
+    def __init__(self, folder, manifest, runtime):
+        self.path = os.path.join(folder, manifest["onnx"]["file"])
+        self.input = manifest["onnx"]["input"]
+        ort = None
+        if runtime in ("auto", "onnxruntime"):
+            try:
+                import onnxruntime as ort
+            except ImportError:
+                if runtime == "onnxruntime":
+                    fail("ONNX Runtime is not installed here (pip install onnxruntime, or onnxruntime-gpu)")
+        if ort is not None:
+            wanted = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
+            self.session = ort.InferenceSession(self.path, providers=wanted)
+            self.name = "ONNX Runtime %s (%s)" % (ort.__version__, self.session.get_providers()[0])
+            self.run = lambda x: self.session.run(None, {self.input: x})[0]
+        else:
+            try:
+                self.net = cv2.dnn.readNetFromONNX(self.path)
+            except cv2.error as e:
+                fail("OpenCV %s cannot read %s: %s" % (cv2.__version__, self.path, str(e).strip().splitlines()[-1]))
+            self.name = "OpenCV %s dnn (CPU)" % cv2.__version__
+            self.run = self.run_opencv
+
+    def run_opencv(self, x):
+        self.net.setInput(x)
+        return self.net.forward()
+
+
+def fit(bgr, p):
+    """the photo as the model's input: RGB float32 0..255, [height, width, 3]"""
+    h, w = bgr.shape[:2]
+    H, W = p["height"], p["width"]
+    img = bgr.astype(np.float32)
+    if p["resize"] == "center-crop":
+        scale = max(W / w, H / h)
+        size = (max(W, round(w * scale)), max(H, round(h * scale)))
+    else:
+        size = (W, H)
+    if size != (w, h):
+        shrink = size[0] < w or size[1] < h
+        img = cv2.resize(img, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    if size != (W, H):
+        top, left = (size[1] - H) // 2, (size[0] - W) // 2
+        img = img[top : top + H, left : left + W]
+    return np.ascontiguousarray(img[:, :, ::-1])
+
+
+def decode(path):
+    """8-bit BGR, upright, transparency on white; None where the file is no photo"""
+    data = np.fromfile(path, dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        return None
+    if img.dtype != np.uint8:
+        img = (img / 257).astype(np.uint8) if img.dtype == np.uint16 else cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:
+        alpha = img[:, :, 3:4].astype(np.float32) / 255
+        return (img[:, :, :3] * alpha + 255 * (1 - alpha) + 0.5).astype(np.uint8)
+    # decoded again with the EXIF orientation applied (IMREAD_UNCHANGED ignores it)
+    return cv2.imdecode(data, cv2.IMREAD_COLOR)
+
+
+def photos(args):
+    for a in args:
+        if os.path.isdir(a):
+            for root, dirs, files in os.walk(a):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if f.lower().endswith(PHOTO_TYPES) and not f.startswith("."):
+                        yield os.path.join(root, f)
+        else:
+            yield a
+
+
+def answer(probs, labels, top):
+    order = np.argsort(-probs)[:top]
+    return [{"label": labels[i], "probability": round(float(probs[i]), 6)} for i in order]
+
+
+def say(name, found, as_json, extra=""):
+    if as_json:
+        print(json.dumps(dict(found, file=name)), flush=True)
+    else:
+        best = found["top"][0]
+        rest = ", ".join("%s %.1f%%" % (t["label"], 100 * t["probability"]) for t in found["top"][1:])
+        print("%s\t%s %.1f%%%s%s" % (name, best["label"], 100 * best["probability"], "  (" + rest + ")" if rest else "", extra), flush=True)
+
+
+def classify_files(model, m, args, batch):
+    labels, p = m["labels"], m["preprocessing"]
+    unread = 0
+    paths = list(photos(args.photos))
+    if not paths:
+        fail("no photos in %s" % " ".join(args.photos))
+    for start in range(0, len(paths), batch):
+        chunk, inputs = [], []
+        for path in paths[start : start + batch]:
+            try:
+                img = decode(path)
+            except (OSError, cv2.error) as e:
+                img, why = None, str(e)
+            else:
+                why = "OpenCV cannot read it as a photo"
+            if img is None:
+                unread += 1
+                sys.stderr.write("%s: %s\n" % (path, why if os.path.exists(path) else "no such file"))
+                continue
+            chunk.append(path)
+            inputs.append(fit(img, p))
+        if not chunk:
+            continue
+        probs = model.run(np.stack(inputs))
+        for path, row in zip(chunk, probs):
+            say(path, {"top": answer(row, labels, args.top), "probabilities": [round(float(v), 6) for v in row]} if args.json else {"top": answer(row, labels, args.top)}, args.json)
+    return 1 if unread else 0
+
+
+def classify_camera(model, m, args):
+    labels, p = m["labels"], m["preprocessing"]
+    source = int(args.camera) if args.camera.isdigit() else args.camera
+    cap = cv2.VideoCapture(source)
+    if not cap.isOpened():
+        fail("cannot open the camera %s (is it plugged in, and free of other programs?)" % args.camera)
+    frames, started = 0, time.time()
+    try:
+        while args.frames is None or frames < args.frames:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            t = time.time()
+            probs = model.run(fit(bgr, p)[None])[0]
+            frames += 1
+            found = {"top": answer(probs, labels, args.top), "frame": frames, "ms": round(1000 * (time.time() - t), 1)}
+            say("frame %d" % frames, found, args.json, "  %.0f ms" % found["ms"])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cap.release()
+    if frames == 0:
+        fail("the camera %s gave no frame" % args.camera)
+    if not args.json:
+        sys.stderr.write("%d frames, %.1f a second\n" % (frames, frames / max(time.time() - started, 1e-6)))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 1)[1])
+    ap.add_argument("photos", nargs="*", help="photo files or folders")
+    ap.add_argument("--camera", help="a camera's number (0: the first) or a video file or stream, instead of photos")
+    ap.add_argument("--frames", type=int, help="with --camera: stop after this many frames")
+    ap.add_argument("--top", type=int, default=3, help="classes to show for each photo (default 3)")
+    ap.add_argument("--json", action="store_true", help="one JSON object a photo or frame, with every class's probability")
+    ap.add_argument("--runtime", choices=("auto", "onnxruntime", "opencv"), default="auto", help="what runs the model (default: ONNX Runtime where installed, else OpenCV)")
+    ap.add_argument("--model", default=HERE, help="the exported folder (default: this script's own)")
+    args = ap.parse_args()
+    if not args.photos and args.camera is None:
+        ap.error("name photos or folders, or a --camera")
+    m = read_manifest(args.model)
+    model = Model(args.model, m, args.runtime)
+    sys.stderr.write("%s on %s\n" % (m.get("name", "the classifier"), model.name))
+    return classify_camera(model, m, args) if args.camera is not None else classify_files(model, m, args, 8)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+`.trimStart();

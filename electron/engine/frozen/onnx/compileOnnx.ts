@@ -30,9 +30,9 @@ export interface CompileOptions {
    */
   resizeInside?: boolean;
   /**
-   * For an exported classifier: only ops that older importers take as well. OpenCV 4.5 and 4.6
-   * (JetPack 5, Ubuntu 22.04 and 24.04, Debian 12), whose dnn module JetPack ships with Python,
-   * refuse a Clip whose bounds are inputs (opset 11 and later) and the head's Gemm. So ReLU6 is
+   * For an exported classifier: only ops that older importers take as well. OpenCV 4.6's dnn
+   * module (Debian 12, Ubuntu 24.04; JetPack ships OpenCV with Python) refuses a Clip whose
+   * bounds are inputs (opset 11 and later) and the head's Gemm. So ReLU6 is
    * written relu(x) − relu(x − 6) and a Dense layer MatMul then Add: the same values (within a
    * float's rounding above 6). The extractor keeps Clip and Gemm, which ONNX Runtime fuses.
    */

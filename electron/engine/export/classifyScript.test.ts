@@ -121,7 +121,7 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     expect(plain.stdout).toMatch(/^\S+\t5_sandal \d+\.\d% {2}\((1_trouser|8_bag) \d+\.\d%, (1_trouser|8_bag) \d+\.\d%\)\n$/);
   });
 
-  it("answers a camera's frames one by one (a video file stands in for the camera)", () => {
+  it("answers a camera's frames one by one (a video file and a GStreamer pipeline stand in for cameras)", () => {
     const video = path.join(work, 'sandal.avi');
     const made = spawnSync(python!, [
       '-c',
@@ -135,6 +135,17 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
       [2, '5_sandal'],
       [3, '5_sandal'],
     ]);
+    // a GStreamer pipeline, as a Jetson's CSI camera is read (nvarguscamerasrc there; a test pattern here)
+    const pipeline = run([
+      '--camera',
+      'videotestsrc num-buffers=4 ! video/x-raw,width=320,height=240 ! videoconvert ! video/x-raw,format=BGR ! appsink',
+      '--frames',
+      '2',
+      '--json',
+    ]);
+    expect(pipeline.stderr).not.toContain('cannot open');
+    expect(pipeline.status).toBe(0);
+    expect(pipeline.lines.map((l) => l.frame)).toEqual([1, 2]);
     const none = run(['--camera', path.join(work, 'no-camera.avi')]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('cannot open the camera');

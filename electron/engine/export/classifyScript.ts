@@ -15,6 +15,8 @@ export const classifyScript = String.raw`
 
   python3 classify.py photo.jpg more/*.png a_folder/    each photo's class and its top three
   python3 classify.py --camera 0                        a USB camera's frames, until Ctrl+C
+  python3 classify.py --camera "nvarguscamerasrc ! video/x-raw(memory:NVMM),width=1280,height=720 ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! appsink"
+                                                        a Jetson's CSI camera, through GStreamer
   python3 classify.py --json photos/                    one JSON object a photo
 
 It reads model.onnx and transfer-lab.json beside it. The model runs on ONNX Runtime where it is
@@ -183,8 +185,13 @@ def classify_files(model, m, args, batch):
 
 def classify_camera(model, m, args):
     labels, p = m["labels"], m["preprocessing"]
-    source = int(args.camera) if args.camera.isdigit() else args.camera
-    cap = cv2.VideoCapture(source)
+    if args.camera.isdigit():
+        cap = cv2.VideoCapture(int(args.camera))
+    elif "!" in args.camera:
+        # a GStreamer pipeline ending in appsink (JetPack's OpenCV is built with GStreamer)
+        cap = cv2.VideoCapture(args.camera, cv2.CAP_GSTREAMER)
+    else:
+        cap = cv2.VideoCapture(args.camera)
     if not cap.isOpened():
         fail("cannot open the camera %s (is it plugged in, and free of other programs?)" % args.camera)
     frames, started = 0, time.time()
@@ -212,7 +219,7 @@ def classify_camera(model, m, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 1)[1])
     ap.add_argument("photos", nargs="*", help="photo files or folders")
-    ap.add_argument("--camera", help="a camera's number (0: the first) or a video file or stream, instead of photos")
+    ap.add_argument("--camera", help="a camera's number (0: the first), a video file or stream, or a GStreamer pipeline, instead of photos")
     ap.add_argument("--frames", type=int, help="with --camera: stop after this many frames")
     ap.add_argument("--top", type=int, default=3, help="classes to show for each photo (default 3)")
     ap.add_argument("--json", action="store_true", help="one JSON object a photo or frame, with every class's probability")

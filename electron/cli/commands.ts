@@ -19,7 +19,7 @@ import { evaluateRun } from '../engine/run/evaluateRun';
 import { isRunFolder } from '../engine/run/runFolder';
 import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
 import { initBackend, type BackendPreference } from '../engine/tf/backend';
-import type { Output } from './output';
+import { pathForCommand, type Output } from './output';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -158,7 +158,7 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       out.info(`features: ${describeExtraction(extractionOf(record))}`);
       if (record.devices) out.info(`devices: ${describeDevices(record.devices)}`);
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
-      out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${path.relative(process.cwd(), runDir) || '.'} <folder>`);
+      out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${pathForCommand(runDir)} <folder>`);
     }
   });
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOutput } from './output';
+import { createOutput, pathForCommand } from './output';
 
 /** The CLI's text output of the engine's typed facts: the lines it printed from log text before. */
 describe('the CLI output of facts events', () => {
@@ -26,5 +26,16 @@ describe('the CLI output of facts events', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
     createOutput(true).event({ type: 'facts', backend: { name: 'cpu', provider: 'cpu', reason: 'forced' } });
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ type: 'facts', backend: { name: 'cpu', provider: 'cpu', reason: 'forced' } }]);
+  });
+});
+
+describe('a path in a command the CLI suggests', () => {
+  it('is relative below the working folder, absolute above it, and quoted where the shell would split or read it', () => {
+    expect(pathForCommand('/home/ana/lab/runs/run-1', '/home/ana/lab')).toBe('runs/run-1');
+    expect(pathForCommand('/home/ana/lab', '/home/ana/lab')).toBe('.');
+    // a ../../ chain says less than the path
+    expect(pathForCommand('/tmp/runs/run-1', '/home/ana/lab')).toBe('/tmp/runs/run-1');
+    expect(pathForCommand('/home/ana/lab/my runs/run-1', '/home/ana/lab')).toBe("'my runs/run-1'");
+    expect(pathForCommand("/data/ana's runs/1", '/home/ana')).toBe(`'/data/ana'\\''s runs/1'`);
   });
 });

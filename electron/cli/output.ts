@@ -1,3 +1,4 @@
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { EngineEvent } from '../../shared/events';
 import { isTransferLabError } from '../../shared/errors';
@@ -132,4 +133,15 @@ export async function withOutput(json: boolean, work: (out: Output) => Promise<v
     out.close();
     process.exitCode = reportError(e, json);
   }
+}
+
+/**
+ * A path as a command line the user can paste: relative to where they are when it lies below
+ * it, absolute otherwise (a `../../` chain says less than the path), quoted for the shell where
+ * it has a space or another character the shell would read.
+ */
+export function pathForCommand(p: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, p);
+  const shown = rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(p) : rel;
+  return /^[\w@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`;
 }

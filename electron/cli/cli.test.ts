@@ -98,6 +98,8 @@ describe('transfer-lab CLI', () => {
     const ex = await run(['export', path.join(work, 'run2'), path.join(work, 'exported')]);
     expect(ex.code).toBe(0);
     expect(ex.stdout).toMatch(/agrees with the engine on all \d+ test images/);
+    // and how to run it on its own, a command that can be pasted
+    expect(ex.stdout).toContain('python3 exported/classify.py <photos or folders>');
     const sandal = path.join(
       dataset,
       '5_sandal',

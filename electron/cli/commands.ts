@@ -7,6 +7,7 @@ import type { TrainResultLine } from '../../shared/events';
 import type { Evaluation, PhotoPrediction } from '../../shared/run';
 import { scanDataset } from '../engine/dataset/scanDataset';
 import { checkExportParity } from '../engine/export/parity';
+import { classifyScriptName } from '../engine/export/classifyScript';
 import { exportManifestName, exportRun, type ExportFormat } from '../engine/export/exportModel';
 import { TransferLabError } from '../../shared/errors';
 import { runLayout } from '../engine/run/runLayout';
@@ -212,6 +213,10 @@ async function exportAndCheck(
     .filter(Boolean)
     .join(' and ');
   out.info(`exported ${manifest.name} to ${dir}: ${written}`);
+  if (manifest.onnx)
+    out.info(
+      `on its own, where Python has OpenCV (a Jetson's does): python3 ${pathForCommand(path.join(dir, classifyScriptName))} <photos or folders>  (--camera 0 for a camera)`,
+    );
   if (manifest.onnxSkipped) out.info(`ONNX not written: ${manifest.onnxSkipped}`);
   let parity = null;
   if (o.parity) {

@@ -96,15 +96,20 @@ def fit(bgr, p):
     """the photo as the model's input: RGB float32 0..255, [height, width, 3]"""
     h, w = bgr.shape[:2]
     H, W = p["height"], p["width"]
-    img = bgr.astype(np.float32)
     if p["resize"] == "center-crop":
         scale = max(W / w, H / h)
         size = (max(W, round(w * scale)), max(H, round(h * scale)))
     else:
         size = (W, H)
-    if size != (w, h):
-        shrink = size[0] < w or size[1] < h
-        img = cv2.resize(img, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    if size != (w, h) and (size[0] < w or size[1] < h):
+        # shrunk in bytes, as the engine's decoder gives them (and a phone's photo is not made
+        # a 150 MB array of floats first)
+        img = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    elif size != (w, h):
+        # enlarged from the bytes in floats, as the engine's runtime does
+        img = cv2.resize(bgr.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+    else:
+        img = bgr.astype(np.float32)
     if size != (W, H):
         top, left = (size[1] - H) // 2, (size[0] - W) // 2
         img = img[top : top + H, left : left + W]

@@ -107,6 +107,43 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     }
   });
 
+  it('crops the centre of a photo as the engine does, for a model that wants it so', async () => {
+    // the same export, its manifest asking for a centre crop (as torchvision-style models do)
+    const cropped = path.join(work, 'exported-crop');
+    fs.cpSync(exported, cropped, { recursive: true });
+    const manifestFile = path.join(cropped, 'transfer-lab.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { preprocessing: { resize: string } };
+    manifest.preprocessing.resize = 'center-crop';
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    // a wide photo, the sandal in its middle third: the crop keeps it and drops the sides
+    const wide = path.join(work, 'odd', 'wide.jpg');
+    const sandal = await sharp(photos[0]!).resize(400, 400).toBuffer();
+    await sharp({ create: { width: 1200, height: 400, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+      .composite([{ input: sandal, left: 400, top: 0 }])
+      .jpeg({ quality: 95 })
+      .toFile(wide);
+    const r = spawnSync(python!, [path.join(cropped, 'classify.py'), '--json', wide, photos[0]!], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Found);
+    const engine = await loadClassifier(cropped, 'onnx');
+    try {
+      const { probabilities } = await engine.classify([wide, photos[0]!]);
+      lines.forEach((l, i) => {
+        const mine = Array.from(probabilities.subarray(i * classes.length, (i + 1) * classes.length));
+        expect(l.top[0]!.label).toBe(classes[mine.indexOf(Math.max(...mine))]);
+        expect(Math.max(...l.probabilities!.map((p, c) => Math.abs(p - mine[c]!)))).toBeLessThan(i === 0 ? 0.02 : 1e-4);
+      });
+      // the crop is what the model saw: the same sandal as the square photo
+      expect(lines[0]!.top[0]!.label).toBe('5_sandal');
+    } finally {
+      engine.dispose();
+      fs.rmSync(wide);
+    }
+  });
+
   it('names a file it cannot read and answers the rest; a folder is read whole', () => {
     const broken = path.join(work, 'odd', 'broken.jpg');
     fs.writeFileSync(broken, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));

@@ -58,6 +58,31 @@ describe('the live camera', () => {
     expect(shown[2]!.fps).toBeCloseTo(liveFramesPerSecond);
   });
 
+  it('reads the frames it keeps to, not a faster rate, while the first frames are slow (the run opening)', async () => {
+    const ac = new AbortController();
+    let clock = 0;
+    // the first answer waits 300 ms for the run to open; the next ones take 20 ms
+    const roundTrips = [300, 120, 60, ...Array<number>(14).fill(20)];
+    const shown: ShownAnswer[] = [];
+    await runFrames({
+      grab: async () => 'f',
+      ask: async () => {
+        clock += roundTrips.shift() ?? 20;
+        if (!roundTrips.length) ac.abort();
+        return answer('f');
+      },
+      show: (a) => shown.push(a),
+      signal: ac.signal,
+      now: () => clock,
+      wait: async (ms) => void (clock += ms),
+    });
+    // frames start every 100 ms once the slow ones are past: the figure never says more than
+    // that (the answers' own times said 11.5 here, and about 15 in the app), and says it once
+    // the slow ones have left its window
+    for (const a of shown) expect(a.fps).toBeLessThanOrEqual(liveFramesPerSecond + 1e-9);
+    expect(shown.at(-1)!.fps).toBeCloseTo(liveFramesPerSecond);
+  });
+
   it('ends on an error the run gives, and says it to the caller', async () => {
     await expect(
       runFrames({

@@ -68,7 +68,9 @@ export async function runFrames(o: {
 }): Promise<void> {
   const now = o.now ?? (() => performance.now());
   const wait = o.wait ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const answeredAt: number[] = [];
+  // when each answered frame was grabbed: the frames' own pace. The answers' times would read
+  // fast while the first, slow frames (the run opening) fall out of the window.
+  const grabbedAt: number[] = [];
   while (!o.signal.aborted) {
     const t0 = now();
     const frame = await o.grab();
@@ -80,9 +82,9 @@ export async function runFrames(o: {
     const answer = await o.ask(frame);
     if (o.signal.aborted) return;
     const t1 = now();
-    answeredAt.push(t1);
-    if (answeredAt.length > 30) answeredAt.shift();
-    o.show({ ...answer, roundTripMs: t1 - t0, fps: frameRate(answeredAt) });
+    grabbedAt.push(t0);
+    if (grabbedAt.length > 30) grabbedAt.shift();
+    o.show({ ...answer, roundTripMs: t1 - t0, fps: frameRate(grabbedAt) });
     // the next frame when its turn comes, and always a breath for the page between two
     await wait(Math.max(10, 1000 / liveFramesPerSecond - (t1 - t0)));
   }

@@ -397,6 +397,11 @@ export const requests = {
   },
   /** desktop app only: main prints the written HTML to PDF with a hidden window of its own */
   'report.printPdf': { input: z.object({ htmlFile: absolutePath, pdfFile: absolutePath }), output: z.object({ pdfFile: z.string() }) },
+  /**
+   * The desktop app only (main answers it): a report the engine wrote opened in the system's
+   * viewer ('open'), or a file or folder shown in the file manager ('reveal').
+   */
+  'shell.open': { input: z.object({ path: absolutePath, how: z.enum(['open', 'reveal']) }), output: empty },
   'project.recent': { input: empty, output: z.object({ entries: z.array(recentProjectSchema) }) },
   'project.open': {
     input: z.object({ file: absolutePath }),

@@ -7,6 +7,7 @@ import { appFiles } from './appFiles';
 import { registerAppScheme, serveAppScheme } from './appProtocol';
 import { guardUnsavedChanges } from './closeGuard';
 import { dialogHandlers } from './dialogs';
+import { shellHandlers } from './shellOpen';
 import { reportPdfHandlers } from './reportPdf';
 import { EngineProcess } from './engine/engineProcess';
 import { DirtyQuery } from './ipc/dirtyQuery';
@@ -75,7 +76,7 @@ function start(launchedWith: string | null): void {
   const trusted = (event: SenderEvent) => isTrustedSender(event, link.window(), files.rendererUrl);
   installRouter({
     isTrustedSender: trusted,
-    handlers: routerHandlers({ ...dialogHandlers(() => link.window()), ...reportPdfHandlers() }, engine),
+    handlers: routerHandlers({ ...dialogHandlers(() => link.window()), ...reportPdfHandlers(), ...shellHandlers() }, engine),
     afterCall: (name, reply) => {
       if (!reply.ok || (name !== 'project.open' && name !== 'project.save')) return;
       app.addRecentDocument((reply.result as RequestOutput<'project.open'>).file);

@@ -10,9 +10,9 @@ describe('the contract', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-contract-'));
   const service = createLabService({ host: 'web', version: 'test', emit: () => undefined, dataDir: dir, configDir: dir, backend: 'cpu' });
 
-  it('has a handler in the engine for every request but the native dialogs and the PDF printing (which main answers)', () => {
+  it('has a handler in the engine for every request but the native dialogs, the PDF printing and the file manager (which main answers)', () => {
     const missing = requestNames.filter((n) => !service.handlers[n]);
-    expect(missing.sort()).toEqual(['dialog.pickFolder', 'dialog.pickProjectFile', 'report.printPdf']);
+    expect(missing.sort()).toEqual(['dialog.pickFolder', 'dialog.pickProjectFile', 'report.printPdf', 'shell.open']);
   });
 
   it('names every request and event with a schema on each side', () => {

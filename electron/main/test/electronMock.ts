@@ -133,6 +133,11 @@ export const electronMock = {
       return p;
     }),
   },
+  shell: {
+    showItemInFolder: vi.fn(),
+    /** Electron's answer: '' where it opened, else the reason */
+    openPath: vi.fn(async (_path: string) => ''),
+  },
   BrowserWindow: FakeBrowserWindow,
   nativeTheme: { shouldUseDarkColors: false },
   MessageChannelMain: FakeMessageChannelMain,

@@ -37,7 +37,12 @@ export const api = {
   },
 };
 
-export const isDesktop = (): boolean => false;
+/** a web page unless a test plays the desktop app (`playDesktop(true)`; resetApi ends it) */
+let desktop = false;
+export const isDesktop = (): boolean => desktop;
+export function playDesktop(on: boolean): void {
+  desktop = on;
+}
 /** what droppedPath answers: set a map of file names to paths to play the desktop app */
 export const droppedPaths = new Map<string, string>();
 export const droppedPath = (file: File): string | null => droppedPaths.get(file.name) ?? null;
@@ -62,6 +67,7 @@ export function emit<E extends EventName>(event: E, payload: EventPayload<E>): v
 }
 
 export function resetApi(): void {
+  desktop = false;
   handlers.clear();
   droppedPaths.clear();
   listeners.clear();

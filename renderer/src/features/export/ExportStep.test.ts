@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExportResult } from '../../api/types';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
-import { fail, handle, resetApi, sent } from '../../testing/mockApi';
+import { fail, handle, playDesktop, resetApi, sent } from '../../testing/mockApi';
 import { mountStep } from '../../testing/mountStep';
 import ExportStep from './ExportStep.vue';
 
@@ -67,6 +67,25 @@ describe('the Export step', () => {
     expect(w.get('[data-testid="export-classify"]').text()).toContain('python3 classify.py photos/');
     expect(w.get('[data-testid="parity-agree-onnx"]').text()).toBe('3 / 4');
     expect(w.get('[data-testid="parity-onnx"]').text()).toContain('dog/3.jpg: engine cat, exported dog');
+  });
+
+  it('in the desktop app, shows the exported folder in the file manager; a web page, whose engine may be on another machine, offers no such button', async () => {
+    useProjectStore().addRun('/runs/run-1', sampleRun());
+    handle('run.export', () => written);
+    handle('shell.open', () => ({}));
+    const exportTo = async () => {
+      const { w } = await mountStep(ExportStep);
+      await w.get('[data-testid="export-dest"]').setValue('/out/pets-export');
+      await w.get('form').trigger('submit');
+      await flushPromises();
+      return w;
+    };
+    expect((await exportTo()).find('[data-testid="export-reveal"]').exists()).toBe(false);
+    playDesktop(true);
+    const w = await exportTo();
+    await w.get('[data-testid="export-reveal"]').trigger('click');
+    await flushPromises();
+    expect(sent('shell.open')).toEqual([{ path: '/out/pets-export', how: 'reveal' }]);
   });
 
   it('while writing, the button and the folder are disabled, so a second click cannot start a second export', async () => {

@@ -188,6 +188,54 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     expect(none.stderr).toContain('cannot open the camera');
   });
 
+  it("takes ONNX Runtime where it is installed, CUDA first where it has it, and feeds its session as ONNX Runtime's API says", () => {
+    // a stand-in onnxruntime module (Debian has no Python package of it): ONNX Runtime's
+    // documented calls, answered by OpenCV, and a record of how the script called them
+    const fake = path.join(work, 'fake-ort');
+    fs.mkdirSync(fake, { recursive: true });
+    fs.writeFileSync(
+      path.join(fake, 'onnxruntime.py'),
+      [
+        'import json, os, cv2',
+        '__version__ = "0.0-test"',
+        'LOG = os.environ["FAKE_ORT_LOG"]',
+        'def get_available_providers():',
+        '    return ["TensorrtExecutionProvider", "CPUExecutionProvider", "CUDAExecutionProvider"]',
+        'class InferenceSession:',
+        '    def __init__(self, path, providers=None):',
+        '        self.providers = providers',
+        '        self.net = cv2.dnn.readNetFromONNX(path)',
+        '    def get_providers(self):',
+        '        return self.providers',
+        '    def run(self, outputs, feeds):',
+        '        with open(LOG, "a") as f:',
+        '            f.write(json.dumps({"outputs": outputs, "feeds": {k: list(v.shape) + [str(v.dtype)] for k, v in feeds.items()}, "providers": self.providers}) + "\\n")',
+        '        (x,) = feeds.values()',
+        '        self.net.setInput(x)',
+        '        return [self.net.forward()]',
+      ].join('\n'),
+    );
+    const log = path.join(work, 'fake-ort.log');
+    const r = spawnSync(python!, [path.join(exported, 'classify.py'), '--json', photos[0]!, photos[1]!], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: fake, FAKE_ORT_LOG: log },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('on ONNX Runtime 0.0-test (CUDAExecutionProvider)');
+    const calls = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    // one batch of both photos, by the model's input name, float32 NHWC; CUDA before the CPU, TensorRT (which builds an engine first) left out
+    expect(calls).toEqual([{ outputs: null, feeds: { pixels: [2, 224, 224, 3, 'float32'] }, providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'] }]);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Found);
+    expect(lines.map((l) => l.top[0]!.label)).toEqual(['5_sandal', '8_bag']);
+  });
+
   it.skipIf(hasOnnxRuntime)('says so when ONNX Runtime is asked for and is not installed', () => {
     const r = run(['--runtime', 'onnxruntime', photos[0]!]);
     expect(r.status).toBe(2);

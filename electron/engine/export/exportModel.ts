@@ -26,6 +26,31 @@ import { compileClassifierOnnx, onnxFileName } from './onnxExport';
  */
 export const exportManifestName = 'transfer-lab.json';
 
+/**
+ * Every name an export writes in its folder (the TF.js model as one file pair or as backbone/ and
+ * head/, the ONNX model, its script, the manifest). Anything else in an earlier export's folder is
+ * the user's — photos dropped there to try classify.py on, notes — and an export again leaves it.
+ */
+const exportEntries = new Set(['model.json', 'weights.bin', 'backbone', 'head', 'model.onnx', classifyScriptName, exportManifestName]);
+
+/**
+ * The staged export moved to its folder. A new folder is the staging folder renamed. An earlier
+ * export is replaced entry by entry: its manifest goes first (a folder cut off halfway is not
+ * taken for a whole export), then its own files, then the new ones come in, the manifest last;
+ * what the user added to the folder stays where it is.
+ */
+async function putInPlace(staging: string, out: string): Promise<void> {
+  if (!fs.existsSync(out)) {
+    await fsp.rename(staging, out);
+    return;
+  }
+  await fsp.rm(path.join(out, exportManifestName), { force: true });
+  for (const name of await fsp.readdir(out)) if (exportEntries.has(name)) await fsp.rm(path.join(out, name), { recursive: true, force: true });
+  const staged = (await fsp.readdir(staging)).sort((a, b) => Number(a === exportManifestName) - Number(b === exportManifestName));
+  for (const name of staged) await fsp.rename(path.join(staging, name), path.join(out, name));
+  await fsp.rm(staging, { recursive: true, force: true });
+}
+
 export type { ExportFormat };
 export const exportFormats: readonly ExportFormat[] = exportFormatSchema.options;
 
@@ -169,8 +194,7 @@ export async function exportRun(
     }
     await writeFileAtomic(path.join(staging, exportManifestName), JSON.stringify(manifest, null, 2));
     stopIfAsked();
-    await fsp.rm(out, { recursive: true, force: true });
-    await fsp.rename(staging, out);
+    await putInPlace(staging, out);
   } catch (e) {
     await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw diskError(e, out);

@@ -308,6 +308,22 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(fs.readFileSync(path.join(dest, 'thesis.txt'), 'utf8')).toBe('do not lose me');
   });
 
+  it('exports again over an earlier export, leaving what the user added to its folder (photos to try classify.py on)', async () => {
+    const dest = path.join(work, 'export-again');
+    await exportRun(first.runDir, dest);
+    fs.mkdirSync(path.join(dest, 'photos'));
+    fs.writeFileSync(path.join(dest, 'photos', 'my-bag.jpg'), 'a photo of mine');
+    fs.writeFileSync(path.join(dest, 'notes.txt'), 'do not lose me');
+    // the second export writes less (no ONNX): the first's model.onnx and classify.py go, the user's files stay
+    const again = await exportRun(first.runDir, dest, { formats: ['tfjs'] });
+    expect(fs.readdirSync(dest).sort()).toEqual(['model.json', 'notes.txt', 'photos', 'transfer-lab.json', 'weights.bin']);
+    expect(fs.readFileSync(path.join(dest, 'photos', 'my-bag.jpg'), 'utf8')).toBe('a photo of mine');
+    expect(fs.readFileSync(path.join(dest, 'notes.txt'), 'utf8')).toBe('do not lose me');
+    expect(JSON.parse(fs.readFileSync(path.join(dest, 'transfer-lab.json'), 'utf8'))).toEqual(again.manifest);
+    // and no staging folder is left beside it
+    expect(fs.readdirSync(work).filter((n) => n.startsWith('export-again.'))).toEqual([]);
+  });
+
   it('exports ONNX alone when asked, and the TF.js model alone', async () => {
     const onlyOnnx = await exportRun(first.runDir, path.join(work, 'export-onnx'), { formats: ['onnx'] });
     expect(onlyOnnx.manifest.layout).toBeUndefined();

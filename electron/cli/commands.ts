@@ -215,7 +215,7 @@ async function exportAndCheck(
   out.info(`exported ${manifest.name} to ${dir}: ${written}`);
   if (manifest.onnx)
     out.info(
-      `on its own, where Python has OpenCV (a Jetson's does): python3 ${pathForCommand(path.join(dir, classifyScriptName))} <photos or folders>  (--camera 0 for a camera)`,
+      `on its own, where Python has OpenCV (a Jetson's does): python3 ${pathForCommand(path.join(dir, classifyScriptName))} <photos or folders>  (--camera 0 --show for a camera)`,
     );
   if (manifest.onnxSkipped) out.info(`ONNX not written: ${manifest.onnxSkipped}`);
   let parity = null;

@@ -188,6 +188,60 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     expect(none.stderr).toContain('cannot open the camera');
   });
 
+  it('writes each photo or frame with its class across its top (--save), and shows frames in a window where there is a display (--show)', () => {
+    const video = path.join(work, 'sandal-640.avi');
+    const made = spawnSync(python!, [
+      '-c',
+      `import cv2\nimg = cv2.resize(cv2.imread(${JSON.stringify(photos[0])}), (640, 480))\nw = cv2.VideoWriter(${JSON.stringify(video)}, cv2.VideoWriter_fourcc(*'MJPG'), 10, (640, 480))\nfor _ in range(4): w.write(img)\nw.release()`,
+    ]);
+    expect(made.status).toBe(0);
+    const frames = path.join(work, 'saved-frames');
+    expect(run(['--camera', video, '--frames', '2', '--save', frames]).status).toBe(0);
+    expect(fs.readdirSync(frames).sort()).toEqual(['frame-00001.jpg', 'frame-00002.jpg']);
+    // the frame as it was below a dark band at its top, which holds white writing
+    const look = spawnSync(
+      python!,
+      [
+        '-c',
+        [
+          'import cv2, json, sys, numpy as np',
+          'saved = cv2.imread(sys.argv[1]).astype(float)',
+          'cap = cv2.VideoCapture(sys.argv[2]); ok, raw = cap.read(); raw = raw.astype(float)',
+          'band = saved[:30]',
+          'print(json.dumps({"size": list(saved.shape), "below": float(np.abs(saved[60:] - raw[60:]).mean()), "bandDark": float(np.median(band)), "writing": float(band.max())}))',
+        ].join('\n'),
+        path.join(frames, 'frame-00001.jpg'),
+        video,
+      ],
+      { encoding: 'utf8' },
+    );
+    const seen = JSON.parse(look.stdout) as { size: number[]; below: number; bandDark: number; writing: number };
+    expect(seen.size).toEqual([480, 640, 3]);
+    expect(seen.below).toBeLessThan(4);
+    expect(seen.bandDark).toBeLessThan(60);
+    expect(seen.writing).toBeGreaterThan(200);
+    // photos: one file each, in order, named after the photo
+    const labelled = path.join(work, 'labelled');
+    expect(run([photos[0]!, photos[1]!, '--save', labelled]).status).toBe(0);
+    expect(fs.readdirSync(labelled).sort()).toEqual([1, 2].map((i) => `0000${i}-${path.parse(photos[i - 1]!).name}.jpg`));
+    // a window: Qt's offscreen platform stands in for a display here
+    const noDisplay = { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', QT_QPA_PLATFORM: '' };
+    const shown = spawnSync(python!, [path.join(exported, 'classify.py'), '--camera', video, '--frames', '2', '--show'], {
+      encoding: 'utf8',
+      env: { ...noDisplay, QT_QPA_PLATFORM: 'offscreen' },
+    });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout.trim().split('\n')).toHaveLength(2);
+    // with no display it says so, where OpenCV's window would end the program
+    const blind = spawnSync(python!, [path.join(exported, 'classify.py'), '--camera', video, '--show'], { encoding: 'utf8', env: noDisplay });
+    expect(blind.status).toBe(2);
+    expect(blind.stderr).toContain('--show needs a display');
+    // and --save into a file, not a folder
+    const notFolder = run([photos[0]!, '--save', photos[1]!]);
+    expect(notFolder.status).toBe(2);
+    expect(notFolder.stderr).toContain('that is a file, not a folder');
+  });
+
   it("takes ONNX Runtime where it is installed, CUDA first where it has it, and feeds its session as ONNX Runtime's API says", () => {
     // a stand-in onnxruntime module (Debian has no Python package of it): ONNX Runtime's
     // documented calls, answered by OpenCV, and a record of how the script called them

@@ -18,6 +18,8 @@ export const classifyScript = String.raw`
   python3 classify.py --camera "nvarguscamerasrc ! video/x-raw(memory:NVMM),width=1280,height=720 ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR ! appsink"
                                                         a Jetson's CSI camera, through GStreamer
   python3 classify.py --json photos/                    one JSON object a photo
+  python3 classify.py --camera 0 --show                 the frames in a window, each with its class (q ends)
+  python3 classify.py photos/ --save labelled/          each photo saved with its class written on it
 
 It reads model.onnx and transfer-lab.json beside it. The model runs on ONNX Runtime where it is
 installed (its CUDA provider first where it has one: "pip install onnxruntime-gpu" from NVIDIA's
@@ -34,6 +36,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+WINDOW = "Transfer Lab"
+
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
@@ -150,6 +154,46 @@ def answer(probs, labels, top):
     return [{"label": labels[i], "probability": round(float(probs[i]), 6)} for i in order]
 
 
+def annotate(bgr, top, note=""):
+    """the picture with its likeliest class written across its top (a small one enlarged to be read)"""
+    img = bgr
+    if img.shape[1] < 480:
+        k = 480 / img.shape[1]
+        img = cv2.resize(img, (480, max(1, round(img.shape[0] * k))), interpolation=cv2.INTER_NEAREST)
+    else:
+        img = img.copy()
+    h, w = img.shape[:2]
+    scale = max(0.6, w / 900)
+    thick = max(1, round(scale * 2))
+    best = top[0]
+    text = "%s %.0f%%" % (best["label"], 100 * best["probability"])
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    pad = round(10 * scale)
+    cv2.rectangle(img, (0, 0), (w, th + base + 2 * pad), (36, 28, 22), -1)
+    cv2.putText(img, text, (pad, pad + th), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    if note:
+        small = scale * 0.6
+        (nw, nh), _ = cv2.getTextSize(note, cv2.FONT_HERSHEY_SIMPLEX, small, 1)
+        cv2.putText(img, note, (w - nw - pad, pad + nh), cv2.FONT_HERSHEY_SIMPLEX, small, (200, 205, 210), 1, cv2.LINE_AA)
+    return img
+
+
+def save_to(folder):
+    """the folder --save writes into, made where it is missing"""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        fail("--save %s: that is a file, not a folder" % folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        fail("--save %s: cannot make that folder (%s)" % (folder, e.strerror))
+    return folder
+
+
+def write(path, img):
+    if not cv2.imwrite(path, img):
+        fail("cannot write %s (is the disk full, or the folder read-only?)" % path)
+
+
 def say(name, found, as_json, extra=""):
     if as_json:
         print(json.dumps(dict(found, file=name)), flush=True)
@@ -161,7 +205,7 @@ def say(name, found, as_json, extra=""):
 
 def classify_files(model, m, args, batch):
     labels, p = m["labels"], m["preprocessing"]
-    unread = 0
+    unread = saved = 0
     paths = list(photos(args.photos))
     if not paths:
         fail("no photos in %s" % " ".join(args.photos))
@@ -178,13 +222,17 @@ def classify_files(model, m, args, batch):
                 unread += 1
                 sys.stderr.write("%s: %s\n" % (path, why if os.path.exists(path) else "no such file"))
                 continue
-            chunk.append(path)
+            chunk.append((path, img if args.save else None))
             inputs.append(fit(img, p))
         if not chunk:
             continue
         probs = model.run(np.stack(inputs))
-        for path, row in zip(chunk, probs):
-            say(path, {"top": answer(row, labels, args.top), "probabilities": [round(float(v), 6) for v in row]} if args.json else {"top": answer(row, labels, args.top)}, args.json)
+        for (path, img), row in zip(chunk, probs):
+            top = answer(row, labels, args.top)
+            say(path, {"top": top, "probabilities": [round(float(v), 6) for v in row]} if args.json else {"top": top}, args.json)
+            if args.save:
+                saved += 1
+                write(os.path.join(args.save, "%05d-%s.jpg" % (saved, os.path.splitext(os.path.basename(path))[0])), annotate(img, top))
     return 1 if unread else 0
 
 
@@ -210,10 +258,22 @@ def classify_camera(model, m, args):
             frames += 1
             found = {"top": answer(probs, labels, args.top), "frame": frames, "ms": round(1000 * (time.time() - t), 1)}
             say("frame %d" % frames, found, args.json, "  %.0f ms" % found["ms"])
+            if args.show or args.save:
+                shown = annotate(bgr, found["top"], "%.0f ms" % found["ms"])
+                if args.save:
+                    write(os.path.join(args.save, "frame-%05d.jpg" % frames), shown)
+                if args.show:
+                    cv2.imshow(WINDOW, shown)
+                    key = cv2.waitKey(1) & 0xFF
+                    # q or Esc ends it, and so does closing the window
+                    if key in (ord("q"), 27) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                        break
     except KeyboardInterrupt:
         pass
     finally:
         cap.release()
+        if args.show:
+            cv2.destroyAllWindows()
     if frames == 0:
         fail("the camera %s gave no frame" % args.camera)
     if not args.json:
@@ -226,6 +286,8 @@ def main():
     ap.add_argument("photos", nargs="*", help="photo files or folders")
     ap.add_argument("--camera", help="a camera's number (0: the first), a video file or stream, or a GStreamer pipeline, instead of photos")
     ap.add_argument("--frames", type=int, help="with --camera: stop after this many frames")
+    ap.add_argument("--show", action="store_true", help="with --camera: the frames in a window, each with its class (q or Esc ends)")
+    ap.add_argument("--save", metavar="FOLDER", help="save each photo or frame there, with its class written on it")
     ap.add_argument("--top", type=int, default=3, help="classes to show for each photo (default 3)")
     ap.add_argument("--json", action="store_true", help="one JSON object a photo or frame, with every class's probability")
     ap.add_argument("--runtime", choices=("auto", "onnxruntime", "opencv"), default="auto", help="what runs the model (default: ONNX Runtime where installed, else OpenCV)")
@@ -233,6 +295,13 @@ def main():
     args = ap.parse_args()
     if not args.photos and args.camera is None:
         ap.error("name photos or folders, or a --camera")
+    if args.show and args.camera is None:
+        ap.error("--show goes with --camera; for photos, --save FOLDER keeps each with its class written on it")
+    # without a display, OpenCV's window would end the program (Qt aborts it) rather than say so
+    if args.show and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        fail("--show needs a display, and there is none here (over SSH: ssh -X, or --save FOLDER to keep the frames instead)")
+    if args.save:
+        save_to(args.save)
     m = read_manifest(args.model)
     model = Model(args.model, m, args.runtime)
     sys.stderr.write("%s on %s\n" % (m.get("name", "the classifier"), model.name))

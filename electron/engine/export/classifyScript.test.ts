@@ -27,21 +27,30 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-classify-py-'));
 const classes = ['1_trouser', '5_sandal', '8_bag'];
 let exported: string;
 let photos: string[];
+let dataset: string;
 
 type Found = { file?: string; frame?: number; top: { label: string; probability: number }[]; probabilities?: number[] };
-function run(args: string[]): { status: number | null; lines: Found[]; stderr: string; stdout: string } {
+type Summary = { right: number; of: number; confused: { class: string; taken_for: string; photos: number }[] };
+function run(args: string[]): { status: number | null; lines: Found[]; summary: Summary | undefined; stderr: string; stdout: string } {
   const r = spawnSync(python!, [path.join(exported, 'classify.py'), ...args], { encoding: 'utf8', timeout: 120_000 });
-  const lines = r.stdout
+  const all = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Found);
-  return { status: r.status, lines, stderr: r.stderr, stdout: r.stdout };
+    .map((l) => JSON.parse(l) as Found | { summary: Summary });
+  return {
+    status: r.status,
+    // a photo or a frame a line; the summary of photos in class folders, last
+    lines: all.filter((l): l is Found => !('summary' in l)),
+    summary: all.map((l) => ('summary' in l ? l.summary : undefined)).find(Boolean),
+    stderr: r.stderr,
+    stdout: r.stdout,
+  };
 }
 
 describe.skipIf(!python)('classify.py beside an exported model', () => {
   beforeAll(async () => {
     await initBackend('wasm');
-    const dataset = await fashionMnistCopy({ perClass: 12, classes, dest: path.join(work, 'photos') });
+    dataset = await fashionMnistCopy({ perClass: 12, classes, dest: path.join(work, 'photos') });
     const run = await trainRun({
       dataset,
       model: pretrainedModelDir('mobilenet_v2'),
@@ -127,7 +136,8 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     const lines = r.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Found);
+      .map((l) => JSON.parse(l) as Found)
+      .filter((l) => !('summary' in l));
     const engine = await loadClassifier(cropped, 'onnx');
     try {
       const { probabilities } = await engine.classify([wide, photos[0]!]);
@@ -142,6 +152,34 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
       engine.dispose();
       fs.rmSync(wide);
     }
+  });
+
+  it('counts the photos in folders named after a class right or wrong, as the engine would, and names the worst confusions', async () => {
+    const r = run(['--json', dataset]);
+    expect(r.status).toBe(0);
+    const answered = r.lines;
+    const summary = r.summary!;
+    const engine = await loadClassifier(exported, 'onnx');
+    try {
+      const files = answered.map((l) => l.file!);
+      const { probabilities } = await engine.classify(files);
+      let right = 0;
+      const wrong = new Map<string, number>();
+      files.forEach((f, i) => {
+        const mine = Array.from(probabilities.subarray(i * classes.length, (i + 1) * classes.length));
+        const said = classes[mine.indexOf(Math.max(...mine))]!;
+        const truth = path.basename(path.dirname(f));
+        if (said === truth) right++;
+        else wrong.set(`${truth} as ${said}`, (wrong.get(`${truth} as ${said}`) ?? 0) + 1);
+      });
+      expect(summary.of).toBe(classes.length * 12);
+      expect(summary.right).toBe(right);
+      for (const c of summary.confused) expect(wrong.get(`${c.class} as ${c.taken_for}`)).toBe(c.photos);
+    } finally {
+      engine.dispose();
+    }
+    // for people, one line at the end
+    expect(run([dataset]).stderr).toMatch(new RegExp(`\\d+ of ${classes.length * 12} photos in folders named after a class were that class \\(\\d+\\.\\d%\\)`));
   });
 
   it('names a file it cannot read and answers the rest; a folder is read whole', () => {
@@ -286,7 +324,8 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     const lines = r.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Found);
+      .map((l) => JSON.parse(l) as Found)
+      .filter((l) => !('summary' in l));
     expect(lines.map((l) => l.top[0]!.label)).toEqual(['5_sandal', '8_bag']);
   });
 

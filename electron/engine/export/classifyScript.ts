@@ -206,6 +206,9 @@ def say(name, found, as_json, extra=""):
 def classify_files(model, m, args, batch):
     labels, p = m["labels"], m["preprocessing"]
     unread = saved = 0
+    # photos in a folder named after a class are that class's: they are counted right or wrong
+    named, right = 0, 0
+    confused = {}
     paths = list(photos(args.photos))
     if not paths:
         fail("no photos in %s" % " ".join(args.photos))
@@ -230,9 +233,25 @@ def classify_files(model, m, args, batch):
         for (path, img), row in zip(chunk, probs):
             top = answer(row, labels, args.top)
             say(path, {"top": top, "probabilities": [round(float(v), 6) for v in row]} if args.json else {"top": top}, args.json)
+            truth = os.path.basename(os.path.dirname(os.path.abspath(path)))
+            if truth in labels:
+                named += 1
+                if top[0]["label"] == truth:
+                    right += 1
+                else:
+                    pair = (truth, top[0]["label"])
+                    confused[pair] = confused.get(pair, 0) + 1
             if args.save:
                 saved += 1
                 write(os.path.join(args.save, "%05d-%s.jpg" % (saved, os.path.splitext(os.path.basename(path))[0])), annotate(img, top))
+    if named:
+        worst = sorted(confused.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        mixed = "; most taken for another: " + ", ".join("%s as %s (%d)" % (t, g, n) for (t, g), n in worst) if worst else ""
+        summary = "%d of %d photos in folders named after a class were that class (%.1f%%)%s" % (right, named, 100.0 * right / named, mixed)
+        if args.json:
+            print(json.dumps({"summary": {"right": right, "of": named, "confused": [{"class": t, "taken_for": g, "photos": n} for (t, g), n in worst]}}), flush=True)
+        else:
+            sys.stderr.write(summary + "\n")
     return 1 if unread else 0
 
 

@@ -460,7 +460,7 @@ export const events = {
   'featureMap.progress': z.object({ progressId: z.string(), done: z.number(), total: z.number(), etaSeconds: z.number().nullable() }),
   /** desktop app only: a menu item, a file opened from the OS, or a second launch asks the renderer to act */
   'app.command': z.object({
-    command: z.enum(['new', 'open', 'save', 'saveAs', 'export', 'about', 'appearance']),
+    command: z.enum(['new', 'open', 'save', 'saveAs', 'reveal', 'export', 'about', 'appearance']),
     file: z.string().optional(),
     /** for `appearance`: what the View menu chose */
     appearance: z.enum(appearances).optional(),

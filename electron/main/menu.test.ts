@@ -18,9 +18,9 @@ describe('the application menu', () => {
     const sent: AppCommand[] = [];
     const menu = menuTemplate({ command: (c) => sent.push(c), recent, isMac: false, devTools: false });
     const file = submenu(find(menu, 'File'));
-    for (const label of ['New', 'Open…', 'Save', 'Save As…', 'Export model…']) click(find(file, label));
+    for (const label of ['New', 'Open…', 'Save', 'Save As…', 'Show in Folder', 'Export model…']) click(find(file, label));
     click(find(submenu(find(menu, 'Help')), 'About Transfer Lab'));
-    expect(sent.map((c) => c.command)).toEqual(['new', 'open', 'save', 'saveAs', 'export', 'about']);
+    expect(sent.map((c) => c.command)).toEqual(['new', 'open', 'save', 'saveAs', 'reveal', 'export', 'about']);
     expect(find(file, 'Quit')?.role).toBe('quit');
   });
 

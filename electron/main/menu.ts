@@ -30,6 +30,7 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
     { type: 'separator' },
     { label: '&Save', accelerator: 'CmdOrCtrl+S', click: send('save') },
     { label: 'Save &As…', accelerator: 'CmdOrCtrl+Shift+S', click: send('saveAs') },
+    { label: 'Show in &Folder', click: send('reveal') },
     { type: 'separator' },
     { label: '&Export model…', accelerator: 'CmdOrCtrl+E', click: send('export') },
     ...(o.isMac ? [] : [{ type: 'separator' as const }, { label: '&Quit', role: 'quit' as const }]),

@@ -3,7 +3,9 @@ import { useRouter } from 'vue-router';
 import { api, onDirtyQuery } from '../api/client';
 import { useAppearanceStore } from '../stores/appearance';
 import { useProjectStore } from '../stores/project';
+import { useNoticeStore } from '../stores/notices';
 import { useUiStore } from '../stores/ui';
+import { useShellOpen } from './useShellOpen';
 import { useProjectActions } from './useProjectActions';
 
 /**
@@ -17,6 +19,7 @@ export function useAppCommands(): void {
   const ui = useUiStore();
   const appearance = useAppearanceStore();
   const router = useRouter();
+  const shell = useShellOpen();
 
   const offCommand = api.on('app.command', (c) => {
     switch (c.command) {
@@ -31,6 +34,10 @@ export function useAppCommands(): void {
         break;
       case 'saveAs':
         void actions.saveAs();
+        break;
+      case 'reveal':
+        if (project.file) void shell.reveal(project.file);
+        else useNoticeStore().inform('The project is not saved yet, so it is in no folder: save it first (File → Save).', 'Show in folder');
         break;
       case 'export':
         void router.push('/export');

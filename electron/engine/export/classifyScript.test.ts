@@ -262,6 +262,11 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     const labelled = path.join(work, 'labelled');
     expect(run([photos[0]!, photos[1]!, '--save', labelled]).status).toBe(0);
     expect(fs.readdirSync(labelled).sort()).toEqual([1, 2].map((i) => `0000${i}-${path.parse(photos[i - 1]!).name}.jpg`));
+    // saved again into the same folder: nothing there is written over
+    fs.writeFileSync(path.join(labelled, `00001-${path.parse(photos[0]!).name}.jpg`), 'my own file');
+    expect(run([photos[0]!, '--save', labelled]).status).toBe(0);
+    expect(fs.readFileSync(path.join(labelled, `00001-${path.parse(photos[0]!).name}.jpg`), 'utf8')).toBe('my own file');
+    expect(fs.existsSync(path.join(labelled, `00001-${path.parse(photos[0]!).name}-2.jpg`))).toBe(true);
     // a window: Qt's offscreen platform stands in for a display here
     const noDisplay = { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', QT_QPA_PLATFORM: '' };
     const shown = spawnSync(python!, [path.join(exported, 'classify.py'), '--camera', video, '--frames', '2', '--show'], {

@@ -190,6 +190,12 @@ def save_to(folder):
 
 
 def write(path, img):
+    """writes a new file, never over one that is there (a photo of the user's may share the name)"""
+    stem, ext = os.path.splitext(path)
+    n = 1
+    while os.path.exists(path):
+        n += 1
+        path = "%s-%d%s" % (stem, n, ext)
     if not cv2.imwrite(path, img):
         fail("cannot write %s (is the disk full, or the folder read-only?)" % path)
 

@@ -31,8 +31,16 @@ let dataset: string;
 
 type Found = { file?: string; frame?: number; top: { label: string; probability: number }[]; probabilities?: number[] };
 type Summary = { right: number; of: number; confused: { class: string; taken_for: string; photos: number }[] };
-function run(args: string[]): { status: number | null; lines: Found[]; summary: Summary | undefined; stderr: string; stdout: string } {
-  const r = spawnSync(python!, [path.join(exported, 'classify.py'), ...args], { encoding: 'utf8', timeout: 120_000 });
+/** classify.py of an export (this test's own unless named), with its JSON lines read */
+function run(
+  args: string[],
+  o: { dir?: string; env?: NodeJS.ProcessEnv } = {},
+): { status: number | null; lines: Found[]; summary: Summary | undefined; stderr: string; stdout: string } {
+  const r = spawnSync(python!, [path.join(o.dir ?? exported, 'classify.py'), ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    ...(o.env ? { env: o.env } : {}),
+  });
   const all = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -45,6 +53,17 @@ function run(args: string[]): { status: number | null; lines: Found[]; summary: 
     stderr: r.stderr,
     stdout: r.stdout,
   };
+}
+
+/** a video of `frames` frames of one photo at width × height, which OpenCV reads as a camera */
+function videoOf(photo: string, name: string, width: number, height: number, frames: number): string {
+  const video = path.join(work, name);
+  const made = spawnSync(python!, [
+    '-c',
+    `import cv2\nimg = cv2.resize(cv2.imread(${JSON.stringify(photo)}), (${width}, ${height}))\nw = cv2.VideoWriter(${JSON.stringify(video)}, cv2.VideoWriter_fourcc(*'MJPG'), 10, (${width}, ${height}))\nfor _ in range(${frames}): w.write(img)\nw.release()`,
+  ]);
+  expect(made.status).toBe(0);
+  return video;
 }
 
 describe.skipIf(!python)('classify.py beside an exported model', () => {
@@ -83,7 +102,7 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
 
   it('is written beside model.onnx and says how it is used', () => {
     expect(fs.statSync(path.join(exported, 'classify.py')).mode & 0o111).not.toBe(0);
-    const help = spawnSync(python!, [path.join(exported, 'classify.py'), '--help'], { encoding: 'utf8' });
+    const help = run(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--camera');
     expect(help.stdout).toContain('trtexec --onnx=model.onnx');
@@ -131,13 +150,8 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
       .composite([{ input: sandal, left: 400, top: 0 }])
       .jpeg({ quality: 95 })
       .toFile(wide);
-    const r = spawnSync(python!, [path.join(cropped, 'classify.py'), '--json', wide, photos[0]!], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Found)
-      .filter((l) => !('summary' in l));
+    const { status, lines } = run(['--json', wide, photos[0]!], { dir: cropped });
+    expect(status).toBe(0);
     const engine = await loadClassifier(cropped, 'onnx');
     try {
       const { probabilities } = await engine.classify([wide, photos[0]!]);
@@ -197,12 +211,7 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
   });
 
   it("answers a camera's frames one by one (a video file and a GStreamer pipeline stand in for cameras)", () => {
-    const video = path.join(work, 'sandal.avi');
-    const made = spawnSync(python!, [
-      '-c',
-      `import cv2\nimg = cv2.resize(cv2.imread(${JSON.stringify(photos[0])}), (224, 224))\nw = cv2.VideoWriter(${JSON.stringify(video)}, cv2.VideoWriter_fourcc(*'MJPG'), 10, (224, 224))\nfor _ in range(5): w.write(img)\nw.release()`,
-    ]);
-    expect(made.status).toBe(0);
+    const video = videoOf(photos[0]!, 'sandal.avi', 224, 224, 5);
     const r = run(['--camera', video, '--frames', '3', '--json']);
     expect(r.status).toBe(0);
     expect(r.lines.map((l) => [l.frame, l.top[0]!.label])).toEqual([
@@ -227,12 +236,7 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
   });
 
   it('writes each photo or frame with its class across its top (--save), and shows frames in a window where there is a display (--show)', () => {
-    const video = path.join(work, 'sandal-640.avi');
-    const made = spawnSync(python!, [
-      '-c',
-      `import cv2\nimg = cv2.resize(cv2.imread(${JSON.stringify(photos[0])}), (640, 480))\nw = cv2.VideoWriter(${JSON.stringify(video)}, cv2.VideoWriter_fourcc(*'MJPG'), 10, (640, 480))\nfor _ in range(4): w.write(img)\nw.release()`,
-    ]);
-    expect(made.status).toBe(0);
+    const video = videoOf(photos[0]!, 'sandal-640.avi', 640, 480, 4);
     const frames = path.join(work, 'saved-frames');
     expect(run(['--camera', video, '--frames', '2', '--save', frames]).status).toBe(0);
     expect(fs.readdirSync(frames).sort()).toEqual(['frame-00001.jpg', 'frame-00002.jpg']);
@@ -269,14 +273,11 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     expect(fs.existsSync(path.join(labelled, `00001-${path.parse(photos[0]!).name}-2.jpg`))).toBe(true);
     // a window: Qt's offscreen platform stands in for a display here
     const noDisplay = { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', QT_QPA_PLATFORM: '' };
-    const shown = spawnSync(python!, [path.join(exported, 'classify.py'), '--camera', video, '--frames', '2', '--show'], {
-      encoding: 'utf8',
-      env: { ...noDisplay, QT_QPA_PLATFORM: 'offscreen' },
-    });
+    const shown = run(['--camera', video, '--frames', '2', '--show'], { env: { ...noDisplay, QT_QPA_PLATFORM: 'offscreen' } });
     expect(shown.status).toBe(0);
     expect(shown.stdout.trim().split('\n')).toHaveLength(2);
     // with no display it says so, where OpenCV's window would end the program
-    const blind = spawnSync(python!, [path.join(exported, 'classify.py'), '--camera', video, '--show'], { encoding: 'utf8', env: noDisplay });
+    const blind = run(['--camera', video, '--show'], { env: noDisplay });
     expect(blind.status).toBe(2);
     expect(blind.stderr).toContain('--show needs a display');
     // and --save into a file, not a folder
@@ -313,10 +314,7 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
       ].join('\n'),
     );
     const log = path.join(work, 'fake-ort.log');
-    const r = spawnSync(python!, [path.join(exported, 'classify.py'), '--json', photos[0]!, photos[1]!], {
-      encoding: 'utf8',
-      env: { ...process.env, PYTHONPATH: fake, FAKE_ORT_LOG: log },
-    });
+    const r = run(['--json', photos[0]!, photos[1]!], { env: { ...process.env, PYTHONPATH: fake, FAKE_ORT_LOG: log } });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('on ONNX Runtime 0.0-test (CUDAExecutionProvider)');
     const calls = fs
@@ -326,12 +324,7 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
       .map((l) => JSON.parse(l) as unknown);
     // one batch of both photos, by the model's input name, float32 NHWC; CUDA before the CPU, TensorRT (which builds an engine first) left out
     expect(calls).toEqual([{ outputs: null, feeds: { pixels: [2, 224, 224, 3, 'float32'] }, providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'] }]);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Found)
-      .filter((l) => !('summary' in l));
-    expect(lines.map((l) => l.top[0]!.label)).toEqual(['5_sandal', '8_bag']);
+    expect(r.lines.map((l) => l.top[0]!.label)).toEqual(['5_sandal', '8_bag']);
   });
 
   it.skipIf(hasOnnxRuntime)('says so when ONNX Runtime is asked for and is not installed', () => {

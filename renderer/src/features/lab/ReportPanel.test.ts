@@ -45,6 +45,16 @@ describe('the lab report once written', () => {
     ]);
   });
 
+  it('in the desktop app, says why there is no PDF, and still shows the HTML in its folder', async () => {
+    playDesktop(true);
+    handle('report.export', ({ htmlFile }) => ({ htmlFile, pdfFile: null, pdfUnavailable: 'no Chromium to print with' }));
+    const w = await written();
+    expect(w.get('[data-testid="report-result"]').text()).toContain('No PDF: no Chromium to print with');
+    await w.get('[data-testid="report-reveal"]').trigger('click');
+    await flushPromises();
+    expect(sent('shell.open')).toEqual([{ path: '/home/ana/lab-report.html', how: 'reveal' }]);
+  });
+
   it('says why a file could not be opened, in the banner', async () => {
     playDesktop(true);
     fail('shell.open', { code: 'UNSUPPORTED', message: '/home/ana/lab-report.pdf could not be opened: no viewer', hint: 'Open it from the file manager.' });

@@ -43,6 +43,14 @@ describe('what ran each part of a run, every fact once', () => {
       `Frozen part: not run: every feature from the cache, extracted once by TF.js's WebGPU backend (GPU): 12 s for 768 images, ${speed}`,
       'Head: GPU by TF.js WebGPU',
     ]);
+    // and why that extraction ran where it did, where the cache kept it
+    const onCpu = {
+      ...cached,
+      extraction: { source: 'cache' as const, extracted: 0, cached: 768, measurement: { ...m, reason: 'no GPU adapter (Vulkan found none)' } },
+    };
+    expect(text(deviceRows(onCpu))[0]).toBe(
+      `Frozen part: not run: every feature from the cache, extracted once by ONNX Runtime (CPU): 12 s for 768 images, ${speed}; CPU because no GPU adapter (Vulkan found none)`,
+    );
     const fellBack: Facts = {
       ...cached,
       cache: { hits: 0, misses: 768, dir: '/c' },

@@ -1,4 +1,4 @@
-import { describeExtraction, extractedOnce, extractionOf, extractorName, onnxThreads } from './extraction';
+import { describeExtraction, extractedOnce, extractionOf, extractorName, measuredBecause, onnxThreads } from './extraction';
 import type { DeviceUse, RunDevices, RunRecord } from './run';
 
 const useLine = (u: DeviceUse) => `${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
@@ -28,7 +28,7 @@ export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extrac
   let frozen: string;
   if (x.source === 'cache') {
     const m = x.measurement;
-    frozen = `not run: every feature from the cache, ${m ? extractedOnce(m) : 'extracted before the cache kept its time'}`;
+    frozen = `not run: every feature from the cache, ${m ? `${extractedOnce(m)}${measuredBecause(m)}` : 'extracted before the cache kept its time'}`;
   } else {
     const u = d && d.frozenPart.device !== 'none' ? d.frozenPart : null;
     const threads = r.extractor.threads;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeExtraction,
   extractionCell,
+  extractionReason,
   extractionOf,
   formatMsPerImage,
   formatSpeed,
@@ -28,6 +29,18 @@ describe('one extraction speed per model', () => {
     expect(formatMsPerImage(null)).toBe('—');
   });
 
+  it("keeps why the extraction ran on its device: the choice's reason, then a fallback's", () => {
+    expect(extractionReason({ deviceReason: 'no GPU adapter' })).toBe('no GPU adapter');
+    expect(extractionReason({ deviceReason: 'no GPU adapter', fallbackReason: 'ONNX Runtime did not load' })).toBe(
+      'no GPU adapter; fell back: ONNX Runtime did not load',
+    );
+    expect(extractionReason({})).toBeUndefined();
+    expect(measureExtraction({ images: 768, seconds: 12, extractor: 'onnx', device: 'cpu', measuredAt: at, reason: 'no GPU adapter' })).toEqual({
+      ...once,
+      reason: 'no GPU adapter',
+    });
+  });
+
   it('times only an extraction of enough images', () => {
     expect(measureExtraction({ images: 11, seconds: 0.375, extractor: 'onnx', device: 'cpu', measuredAt: at }).imagesPerSecond).toBeNull();
     expect(measureExtraction({ images: 768, seconds: 12, extractor: 'onnx', device: 'cpu', measuredAt: at })).toEqual(once);
@@ -49,6 +62,15 @@ describe('one extraction speed per model', () => {
       'extracted once by ONNX Runtime (CPU): 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since',
     );
     expect(describeExtraction({ source: 'extracted', extracted: 768, cached: 0, measurement: once })).toBe(
+      'extracted now: 12 s for 768 images, 64.0 images/s (15.6 ms an image)',
+    );
+    // why it ran where it did is kept with the figure, and said for the runs that only read the features
+    const why = { ...once, reason: 'no GPU adapter (Vulkan found none)' };
+    expect(describeExtraction({ source: 'cache', extracted: 0, cached: 768, measurement: why })).toBe(
+      'extracted once by ONNX Runtime (CPU): 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since; CPU because no GPU adapter (Vulkan found none)',
+    );
+    // a run that extracted says it in its extractor's line, not twice
+    expect(describeExtraction({ source: 'extracted', extracted: 768, cached: 0, measurement: why })).toBe(
       'extracted now: 12 s for 768 images, 64.0 images/s (15.6 ms an image)',
     );
     expect(

@@ -19,6 +19,12 @@ export const extractionMeasurementSchema = z.object({
   /** what ran the frozen part: onnx, webgpu, or TF.js's fused / layers / graph */
   extractor: z.string(),
   device: z.enum(['cpu', 'gpu']),
+  /**
+   * why that device: the choice's own reason (on the CPU, why not the GPU) and a fallback's, so
+   * a run that reads every feature from the cache can still say why they were made where they
+   * were; absent where the extraction gave none, and in caches written before it was kept
+   */
+  reason: z.string().optional(),
 });
 export type ExtractionMeasurement = z.infer<typeof extractionMeasurementSchema>;
 
@@ -50,6 +56,7 @@ export function measureExtraction(o: {
   extractor: string;
   device: 'cpu' | 'gpu';
   measuredAt?: string;
+  reason?: string;
 }): ExtractionMeasurement {
   const timed = o.images >= minTimedImages && o.seconds > 0;
   return {
@@ -59,8 +66,18 @@ export function measureExtraction(o: {
     measuredAt: o.measuredAt ?? new Date().toISOString(),
     extractor: o.extractor,
     device: o.device,
+    ...(o.reason ? { reason: o.reason } : {}),
   };
 }
+
+/** why an extraction ran on its device, from the extractor's facts: the choice's reason, then a fallback's */
+export function extractionReason(x: { deviceReason?: string; fallbackReason?: string }): string | undefined {
+  const parts = [x.deviceReason, x.fallbackReason ? `fell back: ${x.fallbackReason}` : undefined].filter((p): p is string => !!p);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+/** "; CPU because …" after a kept extraction's figures, where it kept why */
+export const measuredBecause = (m: ExtractionMeasurement): string => (m.reason ? `; ${m.device.toUpperCase()} because ${m.reason}` : '');
 
 /**
  * What the cache keeps when a later run extracts more for the same key: the measurement of
@@ -124,11 +141,14 @@ export const extractedOnce = (m: ExtractionMeasurement) =>
 
 /**
  * A run's extraction in one line, e.g. "extracted once by ONNX Runtime (CPU): 12 s for 768
- * images, 64.0 images/s (15.6 ms an image); reused since" for a run whose every feature came from the cache.
+ * images, 64.0 images/s (15.6 ms an image); reused since; CPU because no GPU adapter: …" for a
+ * run whose every feature came from the cache. A run that extracted says its device and why in
+ * its extractor's line, so this leaves that out.
  */
 export function describeExtraction(x: RunExtraction): string {
   const m = x.measurement;
-  if (x.source === 'cache') return m ? `${extractedOnce(m)}; reused since` : 'every feature from the cache (extracted before the cache kept its time)';
+  if (x.source === 'cache')
+    return m ? `${extractedOnce(m)}; reused since${measuredBecause(m)}` : 'every feature from the cache (extracted before the cache kept its time)';
   if (x.source === 'extracted') {
     if (!m) return `extracted now: ${plural(x.extracted, 'image')}`;
     if (m.images === x.extracted) return `extracted now: ${extractionTiming(m)}`;

@@ -90,7 +90,7 @@ describe('transfer-lab CLI', () => {
     expect(again.extraction).toEqual({ source: 'cache', extracted: 0, cached: 40, measurement: first.extraction.measurement });
     const text = await run(['train', dataset, '--model', model, '--epochs', '1', '--out', path.join(work, 'run3')]);
     expect(text.stdout).toMatch(
-      /^features: extracted once by ONNX Runtime \(CPU\): [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since$/m,
+      /^features: extracted once by ONNX Runtime \(CPU\): [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since; CPU because .*GPU.*$/m,
     );
     const ev = await run(['evaluate', path.join(work, 'run2'), '--json']);
     expect(ev.code).toBe(0);

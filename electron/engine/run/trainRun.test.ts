@@ -150,6 +150,9 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     const once = first.record.extraction!.measurement!;
     expect(first.record.extraction).toMatchObject({ source: 'extracted', extracted: 60, cached: 0 });
     expect(once).toMatchObject({ images: 60, extractor: 'onnx', device: 'cpu' });
+    // why the CPU ran it is kept with the figure, for the runs that only read the features
+    expect(once.reason).toBe(first.record.extractor.deviceReason);
+    expect(once.reason).toMatch(/GPU/);
     expect(once.seconds).toBeGreaterThan(0);
     expect(once.imagesPerSecond).toBeCloseTo(60 / once.seconds, 6);
     expect(second.record.extraction).toEqual({ source: 'cache', extracted: 0, cached: 60, measurement: once });
@@ -163,14 +166,14 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(note(secondEvents)).toBe(describeExtraction(second.record.extraction!));
     expect(note(events)).toMatch(/^ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
     expect(second.record.devices?.frozenPart.why).toBe(
-      `extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since`,
+      `extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since; CPU because ${once.reason}`,
     );
     // and the lab report's timing answer for it gives that extraction's time
     const project = newProject('cached');
     project.runs = [{ ...second.record, weightsDir: second.runDir }];
     const html = buildLabReport(project, { generatedAt: new Date(), appVersion: 'test', machine: 'here' });
     expect(html).toContain(
-      `Bottlenecks extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since.`,
+      `Bottlenecks extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since; CPU because ${once.reason}.`,
     );
   });
 

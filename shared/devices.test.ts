@@ -40,7 +40,8 @@ describe('what ran each part of a run, every fact once', () => {
       devices: { frozenPart: { device: 'none', by: 'the feature cache', why: 'extracted once: …' }, head: { device: 'gpu', by: 'TF.js WebGPU' } },
     });
     expect(text(deviceRows(cached))).toEqual([
-      `Frozen part: not run: every feature from the cache, extracted once by TF.js's WebGPU backend (GPU): 12 s for 768 images, ${speed}`,
+      // a measurement from before the cache kept whose kernels ran: TF.js's, the only ones then
+      `Frozen part: not run: every feature from the cache, extracted once by TF.js's WebGPU backend (Dawn): 12 s for 768 images, ${speed}`,
       'Head: GPU by TF.js WebGPU',
     ]);
     // and why that extraction ran where it did, where the cache kept it

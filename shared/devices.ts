@@ -34,7 +34,7 @@ export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extrac
     const threads = r.extractor.threads;
     const where = u
       ? `${u.device.toUpperCase()} by ${u.by}${r.extractor.runtime === 'onnx' ? onnxThreads(threads) : ''}`
-      : extractorName(r.extractor.runtime, threads);
+      : extractorName(r.extractor.runtime, threads, r.extractor.backend);
     frozen = `${where}${fellBack}, ${describeExtraction(x)}${u?.why ? `; ${u.device.toUpperCase()} because ${u.why}` : ''}`;
   }
   return [

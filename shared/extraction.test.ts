@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeExtraction,
   extractionCell,
-  extractionReason,
+  extractorFacts,
   extractionOf,
   formatMsPerImage,
   formatSpeed,
@@ -15,6 +15,7 @@ import {
 } from './extraction';
 import { sampleRunRecord } from './project.fixtures';
 import { runRecordSchema } from './run';
+import { wgslKernelsEngine } from './gpuEngines';
 
 const at = '2026-12-05T08:00:00.000Z';
 const once: ExtractionMeasurement = { images: 768, seconds: 12, imagesPerSecond: 64, measuredAt: at, extractor: 'onnx', device: 'cpu' };
@@ -29,12 +30,13 @@ describe('one extraction speed per model', () => {
     expect(formatMsPerImage(null)).toBe('—');
   });
 
-  it("keeps why the extraction ran on its device: the choice's reason, then a fallback's", () => {
-    expect(extractionReason({ deviceReason: 'no GPU adapter' })).toBe('no GPU adapter');
-    expect(extractionReason({ deviceReason: 'no GPU adapter', fallbackReason: 'ONNX Runtime did not load' })).toBe(
-      'no GPU adapter; fell back: ONNX Runtime did not load',
-    );
-    expect(extractionReason({})).toBeUndefined();
+  it("keeps why the extraction ran on its device (the choice's reason, then a fallback's), and whose GPU kernels ran", () => {
+    expect(extractorFacts({ runtime: 'onnx', backend: 'onnxruntime-node', deviceReason: 'no GPU adapter' })).toEqual({ reason: 'no GPU adapter' });
+    expect(extractorFacts({ runtime: 'fused', backend: 'wasm', deviceReason: 'no GPU adapter', fallbackReason: 'ONNX Runtime did not load' })).toEqual({
+      reason: 'no GPU adapter; fell back: ONNX Runtime did not load',
+    });
+    expect(extractorFacts({ runtime: 'onnx', backend: 'onnxruntime-node' })).toEqual({});
+    expect(extractorFacts({ runtime: 'webgpu', backend: wgslKernelsEngine, deviceReason: 'faster' })).toEqual({ reason: 'faster', engine: wgslKernelsEngine });
     expect(measureExtraction({ images: 768, seconds: 12, extractor: 'onnx', device: 'cpu', measuredAt: at, reason: 'no GPU adapter' })).toEqual({
       ...once,
       reason: 'no GPU adapter',
@@ -123,6 +125,17 @@ describe('one extraction speed per model', () => {
     expect(frozenPartLabel(c)).toBe('nothing now; extracted once by ONNX Runtime, 64.0 images/s (15.6 ms an image)');
     expect(frozenPartLabel({ ...a, extractor: { ...a.extractor, runtime: 'onnx', threads: 2 } })).toBe(
       'ONNX Runtime (2 threads), 64.0 images/s (15.6 ms an image)',
+    );
+    // on a GPU, whose kernels ran: the record's backend, and the measurement a cached run reads
+    const wgsl = { ...once, extractor: 'webgpu', device: 'gpu' as const, engine: wgslKernelsEngine };
+    expect(frozenPartLabel({ ...a, extractor: { ...a.extractor, runtime: 'webgpu', backend: wgslKernelsEngine }, extraction: undefined })).toMatch(
+      /^Transfer Lab's WGSL kernels on WebGPU \(Dawn\), /,
+    );
+    expect(frozenPartLabel({ ...c, extraction: { source: 'cache', extracted: 0, cached: 768, measurement: wgsl } })).toBe(
+      "nothing now; extracted once by Transfer Lab's WGSL kernels on WebGPU (Dawn), 64.0 images/s (15.6 ms an image)",
+    );
+    expect(describeExtraction({ source: 'cache', extracted: 0, cached: 768, measurement: wgsl })).toBe(
+      "extracted once by Transfer Lab's WGSL kernels on WebGPU (Dawn): 12 s for 768 images, 64.0 images/s (15.6 ms an image); reused since",
     );
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gpuEngineOf } from './gpuEngines';
 import type { RunRecord } from './run';
 
 /**
@@ -25,6 +26,8 @@ export const extractionMeasurementSchema = z.object({
    * were; absent where the extraction gave none, and in caches written before it was kept
    */
   reason: z.string().optional(),
+  /** who ran a `webgpu` extraction (shared/gpuEngines.ts): our WGSL kernels or TF.js's; absent before it was kept */
+  engine: z.string().optional(),
 });
 export type ExtractionMeasurement = z.infer<typeof extractionMeasurementSchema>;
 
@@ -57,6 +60,7 @@ export function measureExtraction(o: {
   device: 'cpu' | 'gpu';
   measuredAt?: string;
   reason?: string;
+  engine?: string;
 }): ExtractionMeasurement {
   const timed = o.images >= minTimedImages && o.seconds > 0;
   return {
@@ -67,13 +71,17 @@ export function measureExtraction(o: {
     extractor: o.extractor,
     device: o.device,
     ...(o.reason ? { reason: o.reason } : {}),
+    ...(o.engine ? { engine: o.engine } : {}),
   };
 }
 
-/** why an extraction ran on its device, from the extractor's facts: the choice's reason, then a fallback's */
-export function extractionReason(x: { deviceReason?: string; fallbackReason?: string }): string | undefined {
+/**
+ * What a measurement keeps of the extractor that made it: why it ran on its device (the choice's
+ * reason, then a fallback's), and for the GPU, whose kernels ran
+ */
+export function extractorFacts(x: { runtime: string; backend: string; deviceReason?: string; fallbackReason?: string }): { reason?: string; engine?: string } {
   const parts = [x.deviceReason, x.fallbackReason ? `fell back: ${x.fallbackReason}` : undefined].filter((p): p is string => !!p);
-  return parts.length ? parts.join('; ') : undefined;
+  return { ...(parts.length ? { reason: parts.join('; ') } : {}), ...(x.runtime === 'webgpu' ? { engine: gpuEngineOf(x.backend) } : {}) };
 }
 
 /** "; CPU because …" after a kept extraction's figures, where it kept why */
@@ -137,7 +145,7 @@ export const extractionTiming = (m: ExtractionMeasurement) =>
 
 /** when the cache's features were made, by what and how fast: "extracted once by ONNX Runtime (CPU): 12 s for 768 images, …" */
 export const extractedOnce = (m: ExtractionMeasurement) =>
-  `extracted once by ${extractorName(m.extractor)} (${m.device.toUpperCase()}): ${extractionTiming(m)}`;
+  `extracted once by ${extractorName(m.extractor, undefined, m.engine)}${m.extractor === 'webgpu' ? '' : ` (${m.device.toUpperCase()})`}: ${extractionTiming(m)}`;
 
 /**
  * A run's extraction in one line, e.g. "extracted once by ONNX Runtime (CPU): 12 s for 768
@@ -209,14 +217,15 @@ export function modelSpeed(runs: readonly Pick<RunRecord, 'extraction' | 'extrac
 export const onnxThreads = (threads?: number): string => (threads ? ` (${plural(threads, 'thread')})` : '');
 
 /** what ran the frozen part, in words */
-export function extractorName(runtime: string, threads?: number): string {
+export function extractorName(runtime: string, threads?: number, backend?: string): string {
+  // on a GPU, whose kernels: a record's backend names them (a record from before says TF.js's)
+  if (runtime === 'webgpu') return gpuEngineOf(backend ?? '');
   const names: Record<string, string> = {
     onnx: `ONNX Runtime${onnxThreads(threads)}`,
     fused: 'TF.js (fused graph)',
     layers: 'TF.js',
     tfjs: 'TF.js',
     graph: 'TF.js (graph model)',
-    webgpu: "TF.js's WebGPU backend",
     cache: 'nothing: every feature came from the cache',
   };
   return names[runtime] ?? runtime;
@@ -229,6 +238,7 @@ export function extractorName(runtime: string, threads?: number): string {
 export function frozenPartLabel(r: Pick<RunRecord, 'extraction' | 'extractor' | 'cache' | 'timings'>): string {
   const x = extractionOf(r);
   const m = x.measurement;
-  if (x.source === 'cache') return m ? `nothing now; extracted once by ${extractorName(m.extractor)}, ${formatSpeed(m)}` : extractorName('cache');
-  return `${extractorName(r.extractor.runtime, r.extractor.threads)}${m ? `, ${formatSpeed(m)}` : ''}`;
+  if (x.source === 'cache')
+    return m ? `nothing now; extracted once by ${extractorName(m.extractor, undefined, m.engine)}, ${formatSpeed(m)}` : extractorName('cache');
+  return `${extractorName(r.extractor.runtime, r.extractor.threads, r.extractor.backend)}${m ? `, ${formatSpeed(m)}` : ''}`;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DatasetImage, SkippedFile } from '../../../shared/dataset';
 import type { EngineEvent } from '../../../shared/events';
-import { extractionReason, measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
+import { extractorFacts, measureExtraction, runMeasurement, type RunExtraction } from '../../../shared/extraction';
 import { BottleneckCache } from '../cache/bottleneckCache';
 import { ExtractorPool } from '../extract/extractorPool';
 import type { ExtractorInfo } from '../extract/poolFacts';
@@ -166,8 +166,7 @@ export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatur
       .flatMap((f) => (pathsByHash.get(f.hash) ?? [f.absPath]).map((p) => ({ path: p, reason: f.reason })));
     const good = outcome.extracted;
     const device = info.runtime === 'webgpu' || (info.runtime !== 'onnx' && o.backendOnGpu) ? 'gpu' : 'cpu';
-    const reason = extractionReason(info);
-    const own = good > 0 ? measureExtraction({ images: good, seconds: outcome.seconds, extractor: info.runtime, device, ...(reason ? { reason } : {}) }) : null;
+    const own = good > 0 ? measureExtraction({ images: good, seconds: outcome.seconds, extractor: info.runtime, device, ...extractorFacts(info) }) : null;
     const before = cache.readMeasurement();
     if (own) cache.keepMeasurement(own);
     const extraction: RunExtraction = { source: cached > 0 ? 'mixed' : 'extracted', extracted: good, cached, measurement: runMeasurement(own, before) };

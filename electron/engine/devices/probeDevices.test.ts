@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,20 @@ describe('transfer-lab devices', () => {
     expect(r.noAdapterReason).toBe(noVulkanAdapterReason());
     expect(r.noAdapterReason).toMatch(/^Dawn found no Vulkan adapter: /);
   });
+
+  // Mesa's lavapipe (mesa-vulkan-drivers, which Debian's chromium brings): a Vulkan driver Dawn refuses
+  const lavapipe = ['/usr/share/vulkan/icd.d/lvp_icd.x86_64.json', '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json'].find((f) => fs.existsSync(f));
+  it.skipIf(!lavapipe || !canSwiftShader)("prints nothing of Dawn's own: a driver it refuses is a reason in the list, not a warning above it", () => {
+    const cli = path.resolve(__dirname, '../../../bin/transfer-lab.cjs');
+    const r = spawnSync(process.execPath, [cli, 'devices'], { env: { ...process.env, VK_DRIVER_FILES: lavapipe }, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    // asked in the command's own process, Dawn printed "Warning: Vulkan shaderUniform*ArrayDynamicIndexing required." and a source path
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^WebGPU adapters: none — /m);
+    expect(r.stdout).toMatch(/^ {2}webgpu {2,}loads — /m);
+    expect(r.stdout).toMatch(/^ {2}Transfer Lab's WGSL kernels {2,}does not load — /m);
+  });
+  if (!lavapipe) console.log("lavapipe test skipped: Mesa's lvp_icd JSON is absent (apt-get install mesa-vulkan-drivers)");
 
   it.skipIf(!canSwiftShader)('finds the SwiftShader adapter, marked software, with its limits, and lists the runtimes', () => {
     const cli = path.resolve(__dirname, '../../../bin/transfer-lab.cjs');

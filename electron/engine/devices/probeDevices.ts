@@ -171,8 +171,16 @@ async function loads(name: string, load: () => Promise<string | undefined>): Pro
   }
 }
 
+/**
+ * What `transfer-lab devices` lists. The adapters come from the child process `auto` asks too
+ * (probeAdaptersIsolated): asked here, Dawn printed its refusal of Mesa's lavapipe ("Warning:
+ * Vulkan shaderUniform*ArrayDynamicIndexing required", with a path of its build machine's)
+ * above the command's own lines, and a driver that crashes would have taken the command that
+ * is there to diagnose it. Dawn loads in this process only to run our kernels' self-test on an
+ * adapter the child found.
+ */
 export async function probeDevices(): Promise<DevicesReport> {
-  const { adapters, noAdapterReason } = await probeAdapters();
+  const { adapters, noAdapterReason } = await probeAdaptersIsolated();
   const runtimes: RuntimeFacts[] = [];
   runtimes.push(
     await loads('onnxruntime-node', async () => {
@@ -182,7 +190,9 @@ export async function probeDevices(): Promise<DevicesReport> {
   );
   runtimes.push(
     await loads('webgpu', async () => {
-      await nodeGpu();
+      const blocked = dawnBlockedReason(process.versions);
+      if (blocked) throw new Error(blocked);
+      await import('webgpu' as string);
       return adapters.length ? `${adapters[0]!.software ? 'software' : 'hardware'} adapter ${adapters[0]!.name || adapters[0]!.architecture}` : noAdapterReason;
     }),
   );

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOutput, pathForCommand } from './output';
+import { createOutput, pathForCommand, plainProgress } from './output';
 
 /** The CLI's text output of the engine's typed facts: the lines it printed from log text before. */
 describe('the CLI output of facts events', () => {
@@ -26,6 +26,16 @@ describe('the CLI output of facts events', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
     createOutput(true).event({ type: 'facts', backend: { name: 'cpu', provider: 'cpu', reason: 'forced' } });
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ type: 'facts', backend: { name: 'cpu', provider: 'cpu', reason: 'forced' } }]);
+  });
+});
+
+describe('a progress line where stderr is not a terminal', () => {
+  const p = { type: 'progress' as const, phase: 'extract' as const, done: 16, total: 200, unit: 'images' as const, perSecond: 28.7, etaSeconds: 6.4 };
+  it('says what is known and nothing else: no "eta --" for a scan, no time left at the end', () => {
+    expect(plainProgress(p)).toBe('  extract 16/200 28.7 images/s, 6s left');
+    expect(plainProgress({ ...p, done: 200, etaSeconds: 0 })).toBe('  extract 200/200 28.7 images/s');
+    // a scan: "  scan 0/200  eta --" before
+    expect(plainProgress({ ...p, phase: 'scan', done: 0, unit: 'files' as const, perSecond: null, etaSeconds: null })).toBe('  scan 0/200');
   });
 });
 

@@ -17,6 +17,17 @@ export interface Output {
   close(): void;
 }
 
+/**
+ * A progress line where stderr is not a terminal (a log, a pipe): what is known and nothing
+ * else, "  extract 16/200 28.7 images/s, 6s left"; a scan has no rate and no time left to say,
+ * and a phase at its end none left.
+ */
+export function plainProgress(e: Extract<EngineEvent, { type: 'progress' }>): string {
+  const rate = e.perSecond ? ` ${e.perSecond.toFixed(1)} ${e.unit}/s` : '';
+  const left = e.done < e.total && e.etaSeconds !== null && Number.isFinite(e.etaSeconds) ? `, ${fmtSeconds(e.etaSeconds)} left` : '';
+  return `  ${e.phase} ${e.done}/${e.total}${rate}${left}`;
+}
+
 function fmtSeconds(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '--';
   if (s < 60) return `${Math.round(s)}s`;
@@ -87,7 +98,7 @@ export function createOutput(json: boolean): Output {
             if (e.done >= e.total) stopBar();
           } else if (Date.now() - lastPlain > 2000 || e.done >= e.total) {
             lastPlain = Date.now();
-            process.stderr.write(`  ${e.phase} ${e.done}/${e.total} ${rate} eta ${fmtSeconds(e.etaSeconds)}\n`);
+            process.stderr.write(`${plainProgress(e)}\n`);
           }
           break;
         }

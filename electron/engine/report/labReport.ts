@@ -194,7 +194,9 @@ function deviceParts(all: readonly RunRecord[]): DevicePart[] {
   const parts: { label: string; use: (r: RunRecord) => DeviceUse | null }[] = [
     {
       label: 'Frozen part',
-      use: (r) => r.devices?.frozenPart ?? (r.extractor.runtime === 'cache' ? null : { device: 'none', by: extractorName(r.extractor.runtime, r.extractor.threads, r.extractor.backend) }),
+      use: (r) =>
+        r.devices?.frozenPart ??
+        (r.extractor.runtime === 'cache' ? null : { device: 'none', by: extractorName(r.extractor.runtime, r.extractor.threads, r.extractor.backend) }),
     },
     { label: 'Top layers', use: (r) => r.devices?.topLayers ?? null },
     { label: 'Head', use: (r) => r.devices?.head ?? { device: 'none', by: r.backend.provider } },

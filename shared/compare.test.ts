@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRun, differingKnobs, knobs, learningCurvePanels, outcomeOf, perClassCurves, perClassF1, runLabel } from './compare';
+import { describeRun, differingKnobs, knobs, learningCurvePanels, outcomeOf, peakMemoryText, perClassCurves, perClassF1, runLabel } from './compare';
 import { sampleRunRecord } from './project.fixtures';
 import type { RunRecord } from './run';
 
@@ -102,6 +102,16 @@ describe('runs side by side', () => {
       { className: 'cat', f1: [0.8, 1] },
       { className: 'dog', f1: [2 / 3, null] },
     ]);
+  });
+});
+
+describe("a run's peak memory", () => {
+  it('stands beside what the engine held when the run began, where the run kept it', () => {
+    const r: RunRecord = { ...sampleRunRecord('r'), peakRssMiB: 830, rssAtStartMiB: 800 };
+    expect(outcomeOf(r).rssAtStartMiB).toBe(800);
+    expect(peakMemoryText(outcomeOf(r))).toBe('830 MiB (800 at its start)');
+    const { rssAtStartMiB: _, ...old } = r;
+    expect(peakMemoryText(outcomeOf(old))).toBe('830 MiB');
   });
 });
 

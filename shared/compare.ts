@@ -116,9 +116,20 @@ export interface Outcome {
   extraction: RunExtraction;
   totalSeconds: number;
   peakRssMiB: number;
+  /** the engine's memory when the run began (null in runs made before it was kept) */
+  rssAtStartMiB: number | null;
   /** frozen-part speed on this machine: this run's, or the extraction its cached features came from */
   imagesPerSecond: number | null;
   trainImages: number;
+}
+
+/**
+ * A run's peak memory as every table shows it: "830 MiB (800 at its start)". The peak is the
+ * engine process's, so beside it stands what the process held before the run: a run after a
+ * fine-tuned one starts high, and only the difference is this run's.
+ */
+export function peakMemoryText(o: Pick<Outcome, 'peakRssMiB' | 'rssAtStartMiB'>): string {
+  return `${o.peakRssMiB} MiB${o.rssAtStartMiB === null ? '' : ` (${o.rssAtStartMiB} at its start)`}`;
 }
 
 export function outcomeOf(r: RunRecord): Outcome {
@@ -133,6 +144,7 @@ export function outcomeOf(r: RunRecord): Outcome {
     extraction: extractionOf(r),
     totalSeconds: r.timings.totalSeconds,
     peakRssMiB: r.peakRssMiB,
+    rssAtStartMiB: r.rssAtStartMiB ?? null,
     imagesPerSecond: extractionOf(r).measurement?.imagesPerSecond ?? null,
     trainImages: r.dataset.counts.train,
   };

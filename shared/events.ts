@@ -67,5 +67,7 @@ export const trainResultLineSchema = z.object({
   timings: runTimingsSchema,
   cache: z.object({ hits: z.number(), misses: z.number() }),
   peakRssMiB: z.number(),
+  /** what the process held when the run began (the run record's rssAtStartMiB) */
+  rssAtStartMiB: z.number().optional(),
 });
 export type TrainResultLine = z.infer<typeof trainResultLineSchema>;

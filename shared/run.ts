@@ -159,5 +159,12 @@ export const runRecordSchema = z.object({
   cache: z.object({ hits: z.number(), misses: z.number(), dir: z.string() }),
   skipped: z.array(skippedFileSchema),
   peakRssMiB: z.number(),
+  /**
+   * the engine process's resident memory when the run began, MiB. The peak above is the
+   * process's, so it includes this: the libraries, and what earlier work in the same process
+   * left (a fine-tuned run's wasm heap is never given back: a head-only run after one showed
+   * 566 MiB in the app where it shows 298 in a fresh command). Absent in runs made before it was kept.
+   */
+  rssAtStartMiB: z.number().optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -1,4 +1,5 @@
 import { describeDevices } from '../../shared/devices';
+import { outcomeOf, peakMemoryText } from '../../shared/compare';
 import { describeExtraction, extractionOf } from '../../shared/extraction';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -148,13 +149,14 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       timings: record.timings,
       cache: { hits: record.cache.hits, misses: record.cache.misses },
       peakRssMiB: record.peakRssMiB,
+      ...(record.rssAtStartMiB !== undefined ? { rssAtStartMiB: record.rssAtStartMiB } : {}),
     };
     out.result(line as unknown as Record<string, unknown>);
     if (!out.json) {
       printEvaluation(out, record.evaluation);
       const t = record.timings;
       out.info(
-        `\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${record.peakRssMiB} MiB; backend ${record.backend.provider}`,
+        `\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${peakMemoryText(outcomeOf(record))}; backend ${record.backend.provider}`,
       );
       out.info(`features: ${describeExtraction(extractionOf(record))}`);
       if (record.devices) out.info(`devices: ${describeDevices(record.devices)}`);

@@ -12,6 +12,8 @@ export function rssMiB(): number {
  * threads of this process, so their memory is in the sample.
  */
 export interface PeakSampler {
+  /** the first sample, MiB: what the process held before the job (its libraries, and what earlier jobs left) */
+  readonly startMiB: number;
   /** samples now and returns the highest sample so far, MiB */
   peakMiB(): number;
   stop(): void;
@@ -23,9 +25,11 @@ export function startPeakSampler(intervalMs = 200): PeakSampler {
     peak = Math.max(peak, process.memoryUsage.rss());
   };
   sample();
+  const startMiB = Math.round(peak / MiB);
   const timer = setInterval(sample, intervalMs);
   timer.unref();
   return {
+    startMiB,
     peakMiB: () => {
       sample();
       return Math.round(peak / MiB);

@@ -1,5 +1,5 @@
 import { describeExtraction, extractionCell, extractionOf, extractorName, formatSpeed, frozenPartLabel } from '../../../shared/extraction';
-import { differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, perClassCurves, runLabel } from '../../../shared/compare';
+import { differingKnobs, knobs, learningCurvePanels, modelRows, outcomeOf, peakMemoryText, perClassCurves, runLabel } from '../../../shared/compare';
 import { generatorName, reportGeneratorMeta } from '../../../shared/ownFiles';
 import { cssPageSize, type Paper } from '../../../shared/paper';
 import { answeredCount, findLab, labQuestions, type Lab, type LabTask } from '../../../shared/lab';
@@ -62,7 +62,7 @@ function runsTable(runs: readonly RunRecord[], all: readonly RunRecord[]): strin
       `${o.epochsRun} (${o.bestEpoch})`,
       esc(extractionCell(o.extraction)),
       secs(o.trainSeconds),
-      `${o.peakRssMiB} MiB`,
+      peakMemoryText(o),
       esc(frozenPartLabel(r)),
     ];
     return `<tr>${cells.map((c, i) => `<td${i > shown.length ? ' class="r"' : ''}>${c}</td>`).join('')}</tr>`;

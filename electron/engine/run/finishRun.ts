@@ -109,6 +109,7 @@ export async function finishRun(ctx: RunContext, run: TrainedRun): Promise<RunRe
     cache: { hits: features.hits, misses: features.misses, dir: features.cache.dir },
     skipped: [...scan.skipped, ...features.failed],
     peakRssMiB: resources.memory.peakMiB(),
+    rssAtStartMiB: resources.memory.startMiB,
   };
   emit({ type: 'phase', phase: 'save', message: `writing ${runDir}` });
   await writeRun(runDir, record, net);

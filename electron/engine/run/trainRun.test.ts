@@ -207,6 +207,11 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(allocated).toBe(true);
     expect(big.record.peakRssMiB).toBeGreaterThan(600);
     expect(small.record.peakRssMiB).toBeLessThan(big.record.peakRssMiB - 300);
+    // beside each peak, what the process held when the run began: the 600 MiB came after it
+    expect(big.record.rssAtStartMiB).toBeGreaterThan(0);
+    expect(big.record.rssAtStartMiB).toBeLessThan(big.record.peakRssMiB - 500);
+    expect(small.record.rssAtStartMiB).toBeLessThanOrEqual(small.record.peakRssMiB);
+    expect(readRun(small.runDir).rssAtStartMiB).toBe(small.record.rssAtStartMiB);
   });
 
   it('re-extracts only an image whose content changed', async () => {

@@ -168,4 +168,24 @@ describe('the Compare table’s times', () => {
     const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-3)!.text());
     expect(cells).toEqual(['100 ms', '51 ms']);
   });
+
+  it('gives a run\u2019s peak memory with what the engine held when it began: a run after a fine-tuned one starts high', async () => {
+    const project = useProjectStore();
+    [
+      [537, 250],
+      [830, 800],
+    ].forEach(([peakRssMiB, rssAtStartMiB], i) => {
+      const r = { ...sampleRun(`run-${i + 1}`), peakRssMiB: peakRssMiB!, rssAtStartMiB: rssAtStartMiB! };
+      r.config = { ...r.config, learningRate: i ? 0.1 : 0.01 };
+      project.addRun(`/work/runs/${r.id}`, r);
+    });
+    // a run made before the start was kept: its peak alone
+    const old = sampleRun('run-3');
+    old.config = { ...old.config, learningRate: 1 };
+    project.addRun(`/work/runs/${old.id}`, old);
+    const w = mount(CompareRuns);
+    await flushPromises();
+    const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-2)!.text());
+    expect(cells).toEqual(['537 MiB (250 at its start)', '830 MiB (800 at its start)', `${old.peakRssMiB} MiB`]);
+  });
 });

@@ -129,7 +129,13 @@ export interface Outcome {
  * fine-tuned one starts high, and only the difference is this run's.
  */
 export function peakMemoryText(o: Pick<Outcome, 'peakRssMiB' | 'rssAtStartMiB'>): string {
-  return `${o.peakRssMiB} MiB${o.rssAtStartMiB === null ? '' : ` (${o.rssAtStartMiB} at its start)`}`;
+  const { peak, start } = peakMemoryParts(o);
+  return start ? `${peak} (${start})` : peak;
+}
+
+/** the same in two parts, for a table too narrow for one line: "830 MiB" and "800 at its start" (null in older runs) */
+export function peakMemoryParts(o: Pick<Outcome, 'peakRssMiB' | 'rssAtStartMiB'>): { peak: string; start: string | null } {
+  return { peak: `${o.peakRssMiB} MiB`, start: o.rssAtStartMiB === null ? null : `${o.rssAtStartMiB} at its start` };
 }
 
 export function outcomeOf(r: RunRecord): Outcome {

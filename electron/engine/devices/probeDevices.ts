@@ -66,22 +66,28 @@ let gpuPromise: Promise<GpuLike> | null = null;
 export function nodeGpu(versions: NodeJS.ProcessVersions = process.versions): Promise<GpuLike> {
   const blocked = dawnBlockedReason(versions);
   if (blocked) return Promise.reject(new Error(blocked));
-  gpuPromise ??= (async () => {
-    quietWayland();
-    const mod = (await import('webgpu' as string)) as { create: (o: string[]) => GpuLike; globals: Record<string, unknown> };
-    Object.assign(globalThis, mod.globals);
-    return mod.create([]);
-  })();
+  gpuPromise ??= dawnModule(versions).then((m) => {
+    Object.assign(globalThis, m.globals);
+    return m.create([]);
+  });
   return gpuPromise;
 }
 
-export async function probeAdapters(gpu?: GpuLike): Promise<{ adapters: AdapterFacts[]; noAdapterReason?: string }> {
-  let g: GpuLike;
-  try {
-    g = gpu ?? (await nodeGpu());
-  } catch (e) {
-    return { adapters: [], noAdapterReason: `webgpu (Dawn for Node): ${why(e)}` };
-  }
+interface DawnModule {
+  create: (o: string[]) => GpuLike;
+  globals: Record<string, unknown>;
+}
+
+/** Dawn for Node's module, loaded (it asks for no adapter); rejects with the reason, and inside Electron without trying */
+export function dawnModule(versions: NodeJS.ProcessVersions = process.versions): Promise<DawnModule> {
+  const blocked = dawnBlockedReason(versions);
+  if (blocked) return Promise.reject(new Error(blocked));
+  quietWayland();
+  return import('webgpu' as string) as Promise<DawnModule>;
+}
+
+/** the first adapter of a navigator.gpu as plain facts, or why there is none */
+export async function probeAdapters(g: GpuLike): Promise<{ adapters: AdapterFacts[]; noAdapterReason?: string }> {
   const adapter = await g.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return { adapters: [], noAdapterReason: noVulkanAdapterReason() };
   const i = adapter.info;
@@ -190,9 +196,7 @@ export async function probeDevices(): Promise<DevicesReport> {
   );
   runtimes.push(
     await loads('webgpu', async () => {
-      const blocked = dawnBlockedReason(process.versions);
-      if (blocked) throw new Error(blocked);
-      await import('webgpu' as string);
+      await dawnModule();
       return adapters.length ? `${adapters[0]!.software ? 'software' : 'hardware'} adapter ${adapters[0]!.name || adapters[0]!.architecture}` : noAdapterReason;
     }),
   );

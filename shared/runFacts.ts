@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeExtraction, runExtractionSchema, type RunExtraction } from './extraction';
 import { gpuEngineOf } from './gpuEngines';
+import { runDevicesSchema } from './run';
 
 /**
  * Facts about how a run runs, as the engine learns them: which TF.js backend it picked, what
@@ -31,6 +32,8 @@ export const runFactsEventSchema = z.object({
   extractor: extractorFactsSchema.optional(),
   /** once the features are there: extracted now, from the cache, or both, and the measured speed */
   extraction: runExtractionSchema.optional(),
+  /** at the end: which device ran the frozen part, the top layers and the head, and why no faster one (the record's `devices`) */
+  devices: runDevicesSchema.optional(),
 });
 
 export type BackendFacts = z.infer<typeof backendFactsSchema>;

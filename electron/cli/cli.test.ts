@@ -92,6 +92,9 @@ describe('transfer-lab CLI', () => {
     expect(text.stdout).toMatch(
       /^features: extracted once by ONNX Runtime \(CPU\): [\d.]+ s for 40 images, [\d.]+ images\/s \([\d.]+ ms an image\); reused since; CPU because .*GPU.*$/m,
     );
+    // where each part ran: said once, in the summary on stdout (the engine's log said it again before)
+    expect(`${text.stdout}${text.stderr}`.match(/devices: frozen part/g)).toEqual(['devices: frozen part']);
+    expect(text.stdout).toMatch(/^devices: frozen part: .+; head: .+$/m);
     const ev = await run(['evaluate', path.join(work, 'run2'), '--json']);
     expect(ev.code).toBe(0);
     expect(jsonLines(ev.stdout).at(-1)!.testAccuracy).toBe(again.testAccuracy);

@@ -67,6 +67,7 @@ export function createOutput(json: boolean): Output {
           if (e.backend) err(`  backend: ${e.backend.reason}`);
           if (e.extractor) err(`${e.extractor.fallbackReason ? '  ! ' : '  '}extractor: ${describeExtractor(e.extractor)}`);
           if (e.extraction) err(`  features: ${describeExtraction(e.extraction)}`);
+          // e.devices comes at the end of a train: the summary's `devices:` line on stdout says it, once
           break;
         case 'epoch': {
           const val = e.valLoss === null ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy! * 100).toFixed(1)}%`;

@@ -3,7 +3,7 @@ import type { RunRecord } from '../../../shared/run';
 import type { BackendChoice } from '../tf/backend';
 import { holdForFault } from '../util/faultHold';
 import { removeCheckpoint } from './checkpoint';
-import { describeDevices, runDevices } from './devices';
+import { runDevices } from './devices';
 import { evaluateNet } from './evaluate';
 import { cachedFeatureSource } from './featureSource';
 import type { LoadedModel, RunFeatures } from './runPhases';
@@ -71,7 +71,7 @@ export async function finishRun(ctx: RunContext, run: TrainedRun): Promise<RunRe
     fine ? { count: fine.record.layers.length, switched: trained.gradientsSwitched, threads: trained.threads } : null,
     trained.training,
   );
-  emit({ type: 'log', level: 'info', message: `devices: ${describeDevices(devices)}` });
+  emit({ type: 'facts', devices });
   const { start, ...phaseSeconds } = timings;
   const record: RunRecord = {
     formatVersion: 1,

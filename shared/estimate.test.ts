@@ -23,7 +23,13 @@ describe('estimating experiments before they start', () => {
     // head: 15 × 200 × 0.005 = 15 s; fine-tuned: 15 × 200 × 0.3 = 900 s; both caches filled by those runs
     expect(e.seconds).toBeCloseTo(15 + 900);
     expect(e.unknown).toEqual([]);
-    expect(e.basis).toContain('15 epochs of 200 images at 300.0 ms an image');
+    expect(e.basis).toContain('15 epochs of 200 images at 300 ms an image');
+  });
+
+  it('says a head that trains at thousands of images a second at a precision that can be read (0.0 ms an image before)', () => {
+    // 2 epochs of 100 images in 0.005 s each: 0.05 ms an image
+    const e = estimateExperiments([planned(0, 20)], ctx([measured(0, 0.005)]));
+    expect(e.basis).toContain('20 epochs of 200 images at 0.050 ms an image');
   });
 
   it('does not time fine-tuning by a head-only run: it says it was not measured, and why it is slow', () => {

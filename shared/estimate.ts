@@ -1,3 +1,4 @@
+import { formatMs } from './extraction';
 import type { RunRecord, TrainConfig } from './run';
 
 /**
@@ -64,7 +65,7 @@ export function estimateExperiments(plan: readonly PlannedWork[], ctx: EstimateC
       return;
     }
     let s = p.config.epochs * images * secondsPerImageEpoch(like)!;
-    let basis = `${p.config.epochs} epochs of ${images} images at ${(secondsPerImageEpoch(like)! * 1000).toFixed(1)} ms an image, as measured`;
+    let basis = `${p.config.epochs} epochs of ${images} images at ${formatMs(secondsPerImageEpoch(like)! * 1000)} ms an image, as measured`;
     const key = `${p.model}|${ft}`;
     if (!cached.has(key)) {
       const speed = ctx.extractSpeed(p.model);

@@ -118,10 +118,9 @@ export function formatSeconds(seconds: number): string {
 }
 
 const rate = (ips: number) => (ips >= 100 ? String(Math.round(ips)) : ips.toFixed(1));
-const ms = (ips: number) => {
-  const x = 1000 / ips;
-  return x >= 100 ? String(Math.round(x)) : x.toFixed(1);
-};
+/** milliseconds to the precision a reader can use: "156", "15.6", "0.043" (a head, or a GPU, can take well under one) */
+export const formatMs = (x: number) => (x >= 100 ? String(Math.round(x)) : x >= 1 ? x.toFixed(1) : x.toPrecision(2));
+const ms = (ips: number) => formatMs(1000 / ips);
 
 /**
  * A model's speed, the one way the app writes it: "64.0 images/s (15.6 ms an image)". The

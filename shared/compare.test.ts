@@ -63,6 +63,11 @@ describe('runs side by side', () => {
     const tuned = [run('a', { fineTuneLearningRateFactor: 0.1 }), run('b', { fineTuneLearningRateFactor: 0.5 })];
     for (const r of tuned) r.model.fineTune = { split: 'block_15_add', splitShape: [7, 7, 160], layers: ['Conv_1'], trainableParams: 409_600 };
     expect(tuned.map((r) => describeRun(r, tuned))).toEqual(['fine-tune lr 0.1×', 'fine-tune lr 0.5×']);
+    // a head-only run beside a fine-tuned one: no fine-tuning rate ("fine-tune lr –" before), and an Adam run no momentum
+    const headAndTuned = [run('a', {}), tuned[0]!];
+    expect(headAndTuned.map((r) => describeRun(r, headAndTuned))).toEqual(['fine-tune 0', 'fine-tune 1 · fine-tune lr 0.1×']);
+    const sgdAndAdam = [run('a', { optimizer: 'sgd', momentum: 0.9 }), run('b', { optimizer: 'adam' })];
+    expect(sgdAndAdam.map((r) => describeRun(r, sgdAndAdam))).toEqual(['optimizer sgd · momentum 0.9', 'optimizer adam']);
     // Adam has no momentum: a momentum left over from SGD is no difference
     const adam = [run('a', { momentum: 0.9 }), run('b', { momentum: 0.5 })];
     expect(differingKnobs(adam)).toEqual([]);

@@ -14,6 +14,8 @@ export interface Knob {
 }
 
 const num = (x: number) => String(Number(x.toPrecision(4)));
+/** a knob's value where the knob does not apply to the run (SGD's momentum in an Adam run): a table prints it, a label leaves it out */
+const notApplicable = '–';
 
 /** images each class trained on: the asked limit, else the training split's average */
 export function imagesPerClassOf(r: RunRecord): number {
@@ -49,8 +51,12 @@ export const knobs: Knob[] = [
   { key: 'augment', label: 'augmented copies', value: (r) => String(r.config.augmentVariants), sortValue: (r) => r.config.augmentVariants },
   { key: 'optimizer', label: 'optimizer', value: (r) => r.config.optimizer },
   // Adam has no momentum setting: only SGD's is a difference
-  { key: 'momentum', label: 'momentum', value: (r) => (r.config.optimizer === 'sgd' ? num(r.config.momentum) : '–') },
-  { key: 'fineTuneLr', label: 'fine-tuning rate', value: (r) => (r.model.fineTune?.layers.length ? `${num(r.config.fineTuneLearningRateFactor)}×` : '–') },
+  { key: 'momentum', label: 'momentum', value: (r) => (r.config.optimizer === 'sgd' ? num(r.config.momentum) : notApplicable) },
+  {
+    key: 'fineTuneLr',
+    label: 'fine-tuning rate',
+    value: (r) => (r.model.fineTune?.layers.length ? `${num(r.config.fineTuneLearningRateFactor)}×` : notApplicable),
+  },
   { key: 'head', label: 'head', value: (r) => `${r.config.head.hiddenUnits ? `dense ${r.config.head.hiddenUnits} + ` : ''}dropout ${r.config.head.dropout}` },
   { key: 'seed', label: 'seed', value: (r) => String(r.config.seed), sortValue: (r) => r.config.seed },
 ];
@@ -87,7 +93,9 @@ function datasetName(r: RunRecord, among: readonly RunRecord[]): string {
 
 /** "lr 0.01 · batch 32": every setting that sets a run apart among the runs shown with it */
 export function describeRun(r: RunRecord, among: readonly RunRecord[]): string {
-  const parts = differingKnobs(among).map((k) => `${shortLabel[k.key] ?? k.label} ${k.key === 'dataset' ? datasetName(r, among) : k.value(r)}`);
+  const parts = differingKnobs(among)
+    .filter((k) => k.value(r) !== notApplicable)
+    .map((k) => `${shortLabel[k.key] ?? k.label} ${k.key === 'dataset' ? datasetName(r, among) : k.value(r)}`);
   return parts.join(' · ') || r.model.name;
 }
 

@@ -22,6 +22,14 @@ describe('the application menu', () => {
     click(find(submenu(find(menu, 'Help')), 'About Transfer Lab'));
     expect(sent.map((c) => c.command)).toEqual(['new', 'open', 'save', 'saveAs', 'reveal', 'export', 'about']);
     expect(find(file, 'Quit')?.role).toBe('quit');
+    // the keys the page answers too (shared/shortcuts.ts), shown beside the items
+    expect(['New', 'Open…', 'Save', 'Save As…', 'Export model…'].map((l) => find(file, l)?.accelerator)).toEqual([
+      'CmdOrCtrl+N',
+      'CmdOrCtrl+O',
+      'CmdOrCtrl+S',
+      'CmdOrCtrl+Shift+S',
+      'CmdOrCtrl+E',
+    ]);
   });
 
   it('lists recent projects, opening the one chosen; a missing one is greyed out', () => {

@@ -1,6 +1,7 @@
 import { Menu, type MenuItemConstructorOptions } from 'electron';
 import type { EventPayload, RecentProject, RequestOutput } from '../../shared/contract';
 import { appearances } from '../../shared/appearance';
+import { acceleratorOf } from '../../shared/shortcuts';
 import type { EngineCaller } from './ipc/router';
 
 export type AppCommand = EventPayload<'app.command'>;
@@ -24,15 +25,15 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
     ? o.recent.slice(0, 10).map((r) => ({ label: r.name, sublabel: r.file, enabled: !r.missing, click: () => o.command({ command: 'open', file: r.file }) }))
     : [{ label: 'No recent projects', enabled: false }];
   const file: MenuItemConstructorOptions[] = [
-    { label: '&New', accelerator: 'CmdOrCtrl+N', click: send('new') },
-    { label: '&Open…', accelerator: 'CmdOrCtrl+O', click: send('open') },
+    { label: '&New', accelerator: acceleratorOf('new'), click: send('new') },
+    { label: '&Open…', accelerator: acceleratorOf('open'), click: send('open') },
     { label: 'Open &Recent', submenu: recent },
     { type: 'separator' },
-    { label: '&Save', accelerator: 'CmdOrCtrl+S', click: send('save') },
-    { label: 'Save &As…', accelerator: 'CmdOrCtrl+Shift+S', click: send('saveAs') },
+    { label: '&Save', accelerator: acceleratorOf('save'), click: send('save') },
+    { label: 'Save &As…', accelerator: acceleratorOf('saveAs'), click: send('saveAs') },
     { label: 'Show in &Folder', click: send('reveal') },
     { type: 'separator' },
-    { label: '&Export model…', accelerator: 'CmdOrCtrl+E', click: send('export') },
+    { label: '&Export model…', accelerator: acceleratorOf('export'), click: send('export') },
     ...(o.isMac ? [] : [{ type: 'separator' as const }, { label: '&Quit', role: 'quit' as const }]),
   ];
   const appearance: MenuItemConstructorOptions[] = appearances.map((a) => ({

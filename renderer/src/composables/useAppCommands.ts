@@ -1,6 +1,8 @@
 import { onBeforeUnmount } from 'vue';
 import { useRouter } from 'vue-router';
-import { api, onDirtyQuery } from '../api/client';
+import { api, isDesktop, onDirtyQuery } from '../api/client';
+import type { EventPayload } from '../../../shared/contract';
+import { shortcutCommand } from '../../../shared/shortcuts';
 import { useAppearanceStore } from '../stores/appearance';
 import { useProjectStore } from '../stores/project';
 import { useNoticeStore } from '../stores/notices';
@@ -8,10 +10,12 @@ import { useUiStore } from '../stores/ui';
 import { useShellOpen } from './useShellOpen';
 import { useProjectActions } from './useProjectActions';
 
+type AppCommand = EventPayload<'app.command'>;
+
 /**
  * The desktop app's side of the window: menu items and files opened from the OS arrive as
  * `app.command` events, and main asks about unsaved changes before it closes the window.
- * In a browser neither ever happens.
+ * In a browser neither ever happens; the File menu's keys work in both (the page answers them).
  */
 export function useAppCommands(): void {
   const actions = useProjectActions();
@@ -21,7 +25,7 @@ export function useAppCommands(): void {
   const router = useRouter();
   const shell = useShellOpen();
 
-  const offCommand = api.on('app.command', (c) => {
+  function run(c: AppCommand): void {
     switch (c.command) {
       case 'new':
         void actions.newProject();
@@ -49,10 +53,21 @@ export function useAppCommands(): void {
         if (c.appearance) appearance.choose(c.appearance);
         break;
     }
-  });
+  }
+  const offCommand = api.on('app.command', run);
+  // the File menu's keys, answered by the page: in a browser there is no menu of ours (shared/shortcuts.ts)
+  const where = isDesktop() ? 'desktop' : 'browser';
+  function onKey(e: KeyboardEvent): void {
+    const command = shortcutCommand(e, where);
+    if (!command) return;
+    e.preventDefault();
+    run({ command });
+  }
+  window.addEventListener('keydown', onKey);
   const offDirty = onDirtyQuery({ isDirty: () => project.dirty, save: () => actions.save() });
 
   onBeforeUnmount(() => {
+    window.removeEventListener('keydown', onKey);
     offCommand();
     offDirty();
   });

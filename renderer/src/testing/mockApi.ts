@@ -46,6 +46,8 @@ export function playDesktop(on: boolean): void {
 /** what droppedPath answers: set a map of file names to paths to play the desktop app */
 export const droppedPaths = new Map<string, string>();
 export const droppedPath = (file: File): string | null => droppedPaths.get(file.name) ?? null;
+/** main's "unsaved changes?" never comes in a test (as in a browser tab) */
+export const onDirtyQuery = (): (() => void) => () => undefined;
 export const onConnectionChange = (l: (s: 'open') => void): (() => void) => {
   l('open');
   return () => undefined;

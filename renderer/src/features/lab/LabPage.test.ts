@@ -55,6 +55,18 @@ describe('the lab page', () => {
     expect(says).not.toContain('learning rate 0.05');
   });
 
+  it('promises an early stop only where one can come: a patience as long as the epochs never stops a run', async () => {
+    useTrainConfigStore().setConfig({ patience: 5 });
+    const { w } = await openLab('/lab?task=architectures');
+    expect(w.get('[data-testid="lab-experiment"]').text()).toContain('up to 20 epochs (stops after 5 without progress)');
+    // "up to 20 epochs (stops after 20 without progress)" before
+    useTrainConfigStore().setConfig({ patience: 20 });
+    await flushPromises();
+    const says = w.get('[data-testid="lab-experiment"]').text();
+    expect(says).toContain('20 epochs');
+    expect(says).not.toContain('without progress');
+  });
+
   it('counts a run made elsewhere with the same settings as the task’s own, as the sidebar does, and reuses it instead of training it again', async () => {
     resetApi();
     handle('models.inspect', ({ source }) => sampleInspection(source));

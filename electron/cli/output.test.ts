@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOutput, pathForCommand, plainProgress } from './output';
+import { TransferLabError } from '../../shared/errors';
+import { createOutput, pathForCommand, plainProgress, reportError } from './output';
 
 /** The CLI's text output of the engine's typed facts: the lines it printed from log text before. */
 describe('the CLI output of facts events', () => {
@@ -47,5 +48,18 @@ describe('a path in a command the CLI suggests', () => {
     expect(pathForCommand('/tmp/runs/run-1', '/home/ana/lab')).toBe('/tmp/runs/run-1');
     expect(pathForCommand('/home/ana/lab/my runs/run-1', '/home/ana/lab')).toBe("'my runs/run-1'");
     expect(pathForCommand("/data/ana's runs/1", '/home/ana')).toBe(`'/data/ana'\\''s runs/1'`);
+  });
+});
+
+describe('an error as the CLI prints it', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is one line, its message and its hint two sentences even where the message ends in a path ("…: /nope Check the path" before)', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    expect(reportError(new TransferLabError('DATASET_NOT_FOUND', 'Dataset folder not found: /nope', 'Check the path.'), false)).toBe(1);
+    expect(reportError(new TransferLabError('BAD_ARGUMENT', 'The run was stopped.', 'Resume it.'), false)).toBe(2);
+    expect(reportError(new TransferLabError('BAD_ARGUMENT', 'No hint here'), false)).toBe(2);
+    expect(lines).toEqual(['error: Dataset folder not found: /nope. Check the path.\n', 'error: The run was stopped. Resume it.\n', 'error: No hint here\n']);
   });
 });

@@ -124,7 +124,9 @@ export function reportError(e: unknown, json: boolean): number {
   const debug = Boolean(process.env.TRANSFER_LAB_DEBUG);
   if (isTransferLabError(e)) {
     if (json) process.stdout.write(`${JSON.stringify({ type: 'error', ...e.toJSON() })}\n`);
-    process.stderr.write(`error: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`);
+    // the hint is a sentence of its own, also after a message that ends in a path or a name
+    const end = /[.!?:;]$/.test(e.message) ? '' : '.';
+    process.stderr.write(`error: ${e.message}${e.hint ? `${end} ${e.hint}` : ''}\n`);
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.code === 'BAD_ARGUMENT' ? 2 : e.code === 'CANCELLED' ? 130 : 1;
   }

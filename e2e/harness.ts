@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { appWindow } from '../shared/appWindow';
 
 /**
  * What every end-to-end test starts with: the real engine behind `transfer-lab serve` (its
@@ -64,7 +65,8 @@ export async function startHarness(prefix: string, o: { camera?: string } = {}):
   });
   const pageErrors: string[] = [];
   const open = async () => {
-    const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // the desktop app's own window size: what its users see
+    const p = await browser.newPage({ viewport: { width: appWindow.width, height: appWindow.height } });
     p.on('pageerror', (e) => pageErrors.push(e.message));
     // leaving with unsaved work asks first (beforeunload); the tests mean to reload
     p.on('dialog', (d) => void d.accept());

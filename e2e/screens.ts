@@ -11,6 +11,7 @@ import { evaluateScreens, exportScreens, trainScreens } from './screens/runScree
 import { serve } from './screens/servers';
 import { datasetScreens, freezeScreens, modelScreens } from './screens/setupScreens';
 import { makeWalk } from './screens/walk';
+import { appWindow } from '../shared/appWindow';
 
 /**
  * Drives the whole wizard in a real browser against a real engine (`transfer-lab serve`) and
@@ -18,6 +19,10 @@ import { makeWalk } from './screens/walk';
  * click a confusion cell → export with parity → save. Run after `npm run build:web`:
  *
  *   node bin/run-ts.cjs e2e/screens.ts [outDir] [--dark]
+ *
+ * At the desktop app's window size (SCREENS_WIDTH and SCREENS_HEIGHT set another); under each
+ * screenshot it lists what the width cuts off (a box that scrolls or hides its content sideways,
+ * or anything past the window's edge).
  *
  * Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM=…); caches go to a temporary folder.
  * The screen groups live in e2e/screens/, in the order the walk takes them: each group builds
@@ -40,7 +45,10 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme });
+    const page = await browser.newPage({
+      viewport: { width: Number(process.env.SCREENS_WIDTH ?? appWindow.width), height: Number(process.env.SCREENS_HEIGHT ?? appWindow.height) },
+      colorScheme,
+    });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     page.on('console', (m) => m.type() === 'error' && console.error('console:', m.text()));
     const walk = makeWalk(page, { outDir, work, dataset, modelDir });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import { appWindow } from '../shared/appWindow';
 import { chartColors, darkChartColors } from '../shared/charts';
 import { photoCopySide, photoRequestBytes } from '../shared/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -516,5 +517,29 @@ describe('the wizard in a browser, from a photo folder to a reopened project', (
     expect(await page.locator('[data-testid="info-banner"]').count()).toBe(0);
     expect(await page.locator('[data-testid^="compare-row-"]').count()).toBe(n - 1);
     expect(h.pageErrors).toEqual([]);
+  });
+
+  it("fits the desktop app's smallest window: no step passes its edge, the title bar keeps one line, the layers keep name and shape", async () => {
+    await page.setViewportSize({ width: appWindow.minWidth, height: appWindow.minHeight });
+    // what the page hides sideways (it would scroll), and the title bar's height
+    const past = () => id('content').evaluate((e) => e.scrollWidth - e.clientWidth);
+    const titleHeight = () => page.locator('header.titlebar').evaluate((e) => e.getBoundingClientRect().height);
+    try {
+      for (const step of ['', 'dataset', 'model', 'freeze', 'train', 'evaluate', 'export', 'experiments', 'lab?task=bottleneck']) {
+        await page.goto(`${h.url.split('#')[0]}#/${step}`);
+        await page.waitForTimeout(400);
+        expect({ step, past: await past() }).toEqual({ step, past: 0 });
+        // one line of buttons and fields: 44 px (it wrapped to 60, the path pushing "Transfer Lab" onto two lines)
+        expect(await titleHeight()).toBeLessThan(50);
+        if (step === 'freeze') {
+          // the list narrows to what a cut is chosen by: nothing in it scrolls sideways (269 px did)
+          expect(await id('layer-list').evaluate((e) => e.scrollWidth - e.clientWidth)).toBeLessThanOrEqual(0);
+          await shot('min-window-freeze');
+        }
+      }
+      await shot('min-window-lab');
+    } finally {
+      await page.setViewportSize({ width: appWindow.width, height: appWindow.height });
+    }
   });
 });

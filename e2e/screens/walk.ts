@@ -42,6 +42,41 @@ async function epochShown(page: Page): Promise<number> {
   return Number(/(\d+) \/ \d+ epochs done/.exec(text)?.[1] ?? 0);
 }
 
+/**
+ * What the window's width hides: a box that scrolls or cuts its content sideways, or anything
+ * past the window's right edge. Each named by its nearest test id and its own tag and class.
+ */
+async function clipped(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> } }).document;
+    type El = {
+      scrollWidth: number;
+      clientWidth: number;
+      tagName: string;
+      className: unknown;
+      closest(s: string): { getAttribute(a: string): string | null } | null;
+      getBoundingClientRect(): { right: number; width: number };
+    };
+    const win = globalThis as unknown as { innerWidth: number; getComputedStyle(e: unknown): { overflowX: string; display: string; textOverflow: string } };
+    // no named functions in here: the page gets this as text, without the helpers a bundler adds for names
+    const out: string[] = [];
+    for (const e of Array.from(doc.querySelectorAll('body *')) as El[]) {
+      const st = win.getComputedStyle(e);
+      // a name cut with an ellipsis is cut on purpose (its title has it whole)
+      if (st.display === 'none' || st.textOverflow === 'ellipsis') continue;
+      const label = `${e.closest('[data-testid]')?.getAttribute('data-testid') ?? '(page)'} ${e.tagName.toLowerCase()}${typeof e.className === 'string' && e.className ? `.${e.className.split(' ').join('.')}` : ''}`;
+      if (['auto', 'scroll', 'hidden'].includes(st.overflowX) && e.scrollWidth > e.clientWidth + 1)
+        out.push(`${label} hides ${e.scrollWidth - e.clientWidth} px`);
+      const r = e.getBoundingClientRect();
+      const parent = (e as unknown as { parentElement: El | null }).parentElement;
+      // the outermost only: what sticks out of the window, not each of its children
+      if (r.width > 0 && r.right > win.innerWidth + 1 && !(parent && parent.getBoundingClientRect().right > win.innerWidth + 1))
+        out.push(`${label} ends ${Math.round(r.right - win.innerWidth)} px past the window`);
+    }
+    return [...new Set(out)];
+  });
+}
+
 export function makeWalk(page: Page, o: { outDir: string; work: string; dataset: string; modelDir: string }): Walk {
   const id = (t: string) => page.getByTestId(t);
   return {
@@ -54,6 +89,7 @@ export function makeWalk(page: Page, o: { outDir: string; work: string; dataset:
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(o.outDir, `${name}.png`), fullPage: false });
       console.log(`screenshot ${name}.png`);
+      for (const c of await clipped(page)) console.log(`  clipped: ${c}`);
     },
     waitText: (testid, pattern, timeout) => waitText(page, testid, pattern, timeout),
     async setField(testid, value) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { BrowserWindow, nativeTheme } from 'electron';
 import type { AppFiles } from './appFiles';
+import { appWindow } from '../../shared/appWindow';
 
 /**
  * The app's one window. The page gets no Node and no Electron: it runs sandboxed, in its own
@@ -8,10 +9,10 @@ import type { AppFiles } from './appFiles';
  */
 export function createMainWindow(files: AppFiles): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1280,
-    height: 840,
-    minWidth: 960,
-    minHeight: 640,
+    width: appWindow.width,
+    height: appWindow.height,
+    minWidth: appWindow.minWidth,
+    minHeight: appWindow.minHeight,
     show: false,
     title: 'Transfer Lab',
     // the page's own background (styles.css), light or dark as the system is, until it paints

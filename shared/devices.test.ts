@@ -11,10 +11,11 @@ const speed = '64.0 images/s (15.6 ms an image)';
 /** a run's facts with this file's backend and timings */
 const facts = (o: Omit<Facts, 'backend' | 'timings'>): Facts => ({ backend, timings, ...o });
 const onnx = { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, batchSize: 16, imagesPerSecond: 64 } as const;
-const text = (rows: ReturnType<typeof deviceRows>) => rows.map((r) => `${r.label}: ${r.text}`);
+/** each row as the Evaluate step shows it: the text, then why not faster on a line of its own (here after a bar) */
+const text = (rows: ReturnType<typeof deviceRows>) => rows.map((r) => `${r.label}: ${r.text}${r.why ? ` | ${r.why}` : ''}`);
 
 describe('what ran each part of a run, every fact once', () => {
-  it('an extracting run: the device, the runtime with its threads, the extraction and why not the GPU, in one row', () => {
+  it('an extracting run: the device, the runtime with its threads and the extraction in one row, why not the GPU under them', () => {
     const r = facts({
       cache: { hits: 0, misses: 768, dir: '/c' },
       extractor: { ...onnx, threads: 2 },
@@ -26,9 +27,9 @@ describe('what ran each part of a run, every fact once', () => {
       },
     });
     expect(text(deviceRows(r))).toEqual([
-      `Frozen part: CPU by ONNX Runtime's CPU provider (2 threads), extracted now: 12 s for 768 images, ${speed}; CPU because no GPU adapter (Vulkan found none)`,
+      `Frozen part: CPU by ONNX Runtime's CPU provider (2 threads), extracted now: 12 s for 768 images, ${speed} | CPU because no GPU adapter (Vulkan found none)`,
       'Top layers: CPU by @tensorflow/tfjs-backend-wasm on 2 threads',
-      'Head: CPU by @tensorflow/tfjs-backend-wasm on 2 threads, because @tensorflow/tfjs-node-gpu: not installed',
+      'Head: CPU by @tensorflow/tfjs-backend-wasm on 2 threads | CPU because @tensorflow/tfjs-node-gpu: not installed',
     ]);
   });
 
@@ -50,7 +51,7 @@ describe('what ran each part of a run, every fact once', () => {
       extraction: { source: 'cache' as const, extracted: 0, cached: 768, measurement: { ...m, reason: 'no GPU adapter (Vulkan found none)' } },
     };
     expect(text(deviceRows(onCpu))[0]).toBe(
-      `Frozen part: not run: every feature from the cache, extracted once by ONNX Runtime (CPU): 12 s for 768 images, ${speed}; CPU because no GPU adapter (Vulkan found none)`,
+      `Frozen part: not run: every feature from the cache, extracted once by ONNX Runtime (CPU): 12 s for 768 images, ${speed} | CPU because no GPU adapter (Vulkan found none)`,
     );
     const fellBack: Facts = {
       ...cached,

@@ -1,4 +1,4 @@
-import { describeExtraction, extractedOnce, extractionOf, extractorName, measuredBecause, onnxThreads } from './extraction';
+import { describeExtraction, extractedOnce, extractionOf, extractorName, madeBecause, onnxThreads } from './extraction';
 import type { DeviceUse, RunDevices, RunRecord } from './run';
 
 const useLine = (u: DeviceUse) => `${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
@@ -12,8 +12,18 @@ export function describeDevices(d: RunDevices): string {
 
 export interface DeviceRow {
   label: 'Frozen part' | 'Top layers' | 'Head';
+  /** what ran it, and how fast: "CPU by ONNX Runtime's CPU provider (2 threads), extracted now: …" */
   text: string;
+  /** why not a faster device, a line of its own under the text: "CPU because no GPU adapter: …" */
+  why?: string;
 }
+
+/** a part's device and runtime, and apart from them why no faster device ran it */
+const useRow = (label: DeviceRow['label'], u: DeviceUse): DeviceRow => ({
+  label,
+  text: `${u.device.toUpperCase()} by ${u.by}`,
+  ...(u.why ? { why: `${u.device.toUpperCase()} because ${u.why}` } : {}),
+});
 
 /**
  * What ran each part of a run, a row each, every fact once: the frozen part with its extraction
@@ -26,20 +36,23 @@ export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extrac
   const fellBack = r.extractor.fallbackReason ? ` (fell back: ${r.extractor.fallbackReason})` : '';
   const d = r.devices;
   let frozen: string;
+  let why: string | undefined;
   if (x.source === 'cache') {
     const m = x.measurement;
-    frozen = `not run: every feature from the cache, ${m ? `${extractedOnce(m)}${measuredBecause(m)}` : 'extracted before the cache kept its time'}`;
+    frozen = `not run: every feature from the cache, ${m ? extractedOnce(m) : 'extracted before the cache kept its time'}`;
+    why = (m && madeBecause(m)) ?? undefined;
   } else {
     const u = d && d.frozenPart.device !== 'none' ? d.frozenPart : null;
     const threads = r.extractor.threads;
     const where = u
       ? `${u.device.toUpperCase()} by ${u.by}${r.extractor.runtime === 'onnx' ? onnxThreads(threads) : ''}`
       : extractorName(r.extractor.runtime, threads, r.extractor.backend);
-    frozen = `${where}${fellBack}, ${describeExtraction(x)}${u?.why ? `; ${u.device.toUpperCase()} because ${u.why}` : ''}`;
+    frozen = `${where}${fellBack}, ${describeExtraction(x)}`;
+    why = u?.why ? `${u.device.toUpperCase()} because ${u.why}` : undefined;
   }
   return [
-    { label: 'Frozen part', text: frozen },
-    ...(d?.topLayers ? [{ label: 'Top layers' as const, text: useLine(d.topLayers) }] : []),
-    { label: 'Head', text: d ? useLine(d.head) : `${r.backend.name}` },
+    { label: 'Frozen part', text: frozen, ...(why ? { why } : {}) },
+    ...(d?.topLayers ? [useRow('Top layers', d.topLayers)] : []),
+    d ? useRow('Head', d.head) : { label: 'Head', text: `${r.backend.name}` },
   ];
 }

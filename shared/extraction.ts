@@ -85,7 +85,9 @@ export function extractorFacts(x: { runtime: string; backend: string; deviceReas
 }
 
 /** "; CPU because …" after a kept extraction's figures, where it kept why */
-export const measuredBecause = (m: ExtractionMeasurement): string => (m.reason ? `; ${m.device.toUpperCase()} because ${m.reason}` : '');
+/** why the features were made on that device: "CPU because no GPU adapter: …" (null where the cache did not keep it) */
+export const madeBecause = (m: ExtractionMeasurement): string | null => (m.reason ? `${m.device.toUpperCase()} because ${m.reason}` : null);
+export const measuredBecause = (m: ExtractionMeasurement): string => (m.reason ? `; ${madeBecause(m)}` : '');
 
 /**
  * What the cache keeps when a later run extracts more for the same key: the measurement of

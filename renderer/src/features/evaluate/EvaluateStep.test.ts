@@ -59,6 +59,21 @@ describe('the Evaluate step', () => {
     expect(w.find('[data-testid="run-picker"]').exists()).toBe(false);
   });
 
+  it('says what ran each part, and under it, quieter, why no faster device did', async () => {
+    const r = sampleRun();
+    r.devices = {
+      frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: 'no GPU adapter: Dawn found no Vulkan adapter' },
+      head: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm', why: '@tensorflow/tfjs-node-gpu: not installed' },
+    };
+    useProjectStore().addRun('/runs/run-1', r);
+    const { w } = await mountStep(EvaluateStep, '/evaluate');
+    expect(w.get('[data-testid="eval-device-head"]').text()).toBe('CPU by @tensorflow/tfjs-backend-wasm CPU because @tensorflow/tfjs-node-gpu: not installed');
+    // a line of its own: before, one sentence ran on into the reason ("…, because …")
+    expect(w.get('[data-testid="eval-device-why-head"]').text()).toBe('CPU because @tensorflow/tfjs-node-gpu: not installed');
+    expect(w.get('[data-testid="eval-device-why-frozen-part"]').text()).toBe('CPU because no GPU adapter: Dawn found no Vulkan adapter');
+    expect(w.get('[data-testid="eval-device-frozen-part"]').text()).toMatch(/^CPU by ONNX Runtime's CPU provider.*extracted/);
+  });
+
   it('sorts the per-class table by the heading clicked: precision best first, then worst first; by name back', async () => {
     useProjectStore().addRun('/runs/run-1', sampleRun());
     const { w } = await mountStep(EvaluateStep, '/evaluate');

@@ -154,10 +154,12 @@ export const extractedOnce = (m: ExtractionMeasurement) =>
  * run whose every feature came from the cache. A run that extracted says its device and why in
  * its extractor's line, so this leaves that out.
  */
-export function describeExtraction(x: RunExtraction): string {
+export function describeExtraction(x: RunExtraction, o: { why?: boolean } = {}): string {
   const m = x.measurement;
   if (x.source === 'cache')
-    return m ? `${extractedOnce(m)}; reused since${measuredBecause(m)}` : 'every feature from the cache (extracted before the cache kept its time)';
+    return m
+      ? `${extractedOnce(m)}; reused since${o.why === false ? '' : measuredBecause(m)}`
+      : 'every feature from the cache (extracted before the cache kept its time)';
   if (x.source === 'extracted') {
     if (!m) return `extracted now: ${plural(x.extracted, 'image')}`;
     if (m.images === x.extracted) return `extracted now: ${extractionTiming(m)}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeExtraction, runExtractionSchema, type RunExtraction } from './extraction';
+import { describeExtraction, madeBecause, runExtractionSchema, type RunExtraction } from './extraction';
 import { gpuEngineOf } from './gpuEngines';
 import { runDevicesSchema } from './run';
 
@@ -40,14 +40,25 @@ export type BackendFacts = z.infer<typeof backendFactsSchema>;
 export type ExtractorFacts = z.infer<typeof extractorFactsSchema>;
 export type RunFactsEvent = z.infer<typeof runFactsEventSchema>;
 
-/** the run panel's "frozen part" line: what runs it, then where the features came from */
+/**
+ * The run panel's "frozen part" line: what runs it, then where the features came from; why it
+ * runs there is `frozenPartWhy`, a line of its own under it.
+ */
 export function describeFrozenPart(extractor: ExtractorFacts | null, extraction: RunExtraction | null): string | null {
-  const parts = [extractor ? describeExtractor(extractor) : null, extraction ? describeExtraction(extraction) : null].filter((p): p is string => p !== null);
+  const parts = [extractor ? describeExtractor(extractor, { why: false }) : null, extraction ? describeExtraction(extraction, { why: false }) : null].filter(
+    (p): p is string => p !== null,
+  );
   return parts.length ? parts.join(' — ') : null;
 }
 
-/** what runs the frozen part, for people: "ONNX Runtime on the CPU, 2 workers of 1 thread" */
-export function describeExtractor(e: ExtractorFacts): string {
+/** why the frozen part runs where it does: this run's choice, else the one its cached features were made by ("CPU because …") */
+export function frozenPartWhy(extractor: ExtractorFacts | null, extraction: RunExtraction | null): string | null {
+  if (extractor?.deviceReason) return `${extractor.runtime === 'webgpu' ? 'GPU' : 'CPU'} because ${extractor.deviceReason}`;
+  return extraction?.measurement ? madeBecause(extraction.measurement) : null;
+}
+
+/** what runs the frozen part, for people: "ONNX Runtime on the CPU, 2 workers of 1 thread"; with why there unless told not to */
+export function describeExtractor(e: ExtractorFacts, o: { why?: boolean } = {}): string {
   const workers = `${e.workers} worker${e.workers > 1 ? 's' : ''}`;
   const tfjs = e.runtime === 'fused' ? 'fused graph' : e.runtime === 'graph' ? 'graph model' : 'model';
   const where =
@@ -57,6 +68,6 @@ export function describeExtractor(e: ExtractorFacts): string {
         ? `ONNX Runtime on the CPU, ${workers} of ${e.threads} thread${e.threads > 1 ? 's' : ''}`
         : `TF.js ${tfjs} on ${e.backend}, ${workers}`;
   const reused = e.compiledFromCache ? '; the compiled graph and its parity check reused from the cache' : '';
-  const choice = e.deviceReason ? ` (${e.runtime === 'webgpu' ? 'GPU' : 'CPU'}, because ${e.deviceReason})` : '';
+  const choice = e.deviceReason && o.why !== false ? ` (${e.runtime === 'webgpu' ? 'GPU' : 'CPU'}, because ${e.deviceReason})` : '';
   return `${where}${reused}${choice}${e.fallbackReason ? ` (fell back: ${e.fallbackReason})` : ''}`;
 }

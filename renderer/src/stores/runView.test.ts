@@ -57,6 +57,27 @@ describe('what a run shows', () => {
     expect(view.extractorNote.value).toBe('ONNX Runtime on the CPU, 2 workers of 1 thread');
   });
 
+  it('keeps why the frozen part runs where it does apart from what runs it: this run’s choice, else the cache’s', () => {
+    const view = createRunView();
+    view.apply({ type: 'facts', extractor: { runtime: 'onnx', backend: 'onnxruntime-node', workers: 2, threads: 1, deviceReason: 'no GPU adapter: none' } });
+    // "…, 2 workers of 1 thread (CPU, because no GPU adapter: none)" before, one sentence
+    expect(view.extractorNote.value).toBe('ONNX Runtime on the CPU, 2 workers of 1 thread');
+    expect(view.extractorWhy.value).toBe('CPU because no GPU adapter: none');
+    const cached = createRunView();
+    const measurement = {
+      images: 40,
+      seconds: 2,
+      imagesPerSecond: 20,
+      measuredAt: '2026-12-07T00:00:00.000Z',
+      extractor: 'onnx' as const,
+      device: 'cpu' as const,
+      reason: 'no GPU adapter: none',
+    };
+    cached.apply({ type: 'facts', extraction: { source: 'cache', extracted: 0, cached: 40, measurement } });
+    expect(cached.extractorNote.value).toMatch(/^extracted once by ONNX Runtime \(CPU\): 2\.0 s for 40 images, .*; reused since$/);
+    expect(cached.extractorWhy.value).toBe('CPU because no GPU adapter: none');
+  });
+
   it('clears everything for the next run', () => {
     const view = createRunView();
     view.apply(epoch(1));

@@ -1,7 +1,7 @@
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { TransferLabErrorData } from '../../../shared/errors';
 import type { RunExtraction } from '../../../shared/extraction';
-import { describeFrozenPart, type BackendFacts, type ExtractorFacts } from '../../../shared/runFacts';
+import { describeFrozenPart, frozenPartWhy, type BackendFacts, type ExtractorFacts } from '../../../shared/runFacts';
 import type { EpochEvent, JobEvent, LogEvent, PhaseEvent, ProgressEvent } from '../api/types';
 
 /** the log lines a run keeps: the newest, so a long run does not grow without end */
@@ -46,6 +46,8 @@ export function createRunView() {
   const backendNote = computed(() => backend.value?.reason ?? null);
   /** what runs the frozen part (a later `facts` event, a fallback, wins) */
   const extractorNote = computed(() => describeFrozenPart(extractor.value, extraction.value));
+  /** why it runs there (on a line of its own under the note) */
+  const extractorWhy = computed(() => frozenPartWhy(extractor.value, extraction.value));
 
   function apply(event: JobEvent): void {
     switch (event.type) {
@@ -93,7 +95,7 @@ export function createRunView() {
     runId.value = null;
   }
 
-  return { epochs, phase, progress, logs, error, runDir, runId, lastEpoch, lastLog, backendNote, extractorNote, apply, clear };
+  return { epochs, phase, progress, logs, error, runDir, runId, lastEpoch, lastLog, backendNote, extractorNote, extractorWhy, apply, clear };
 }
 
 export type RunView = ReturnType<typeof createRunView>;

@@ -218,6 +218,7 @@ export const useTrainingStore = defineStore('training', () => {
     lastLog: view.lastLog,
     backendNote: view.backendNote,
     extractorNote: view.extractorNote,
+    extractorWhy: view.extractorWhy,
     onRunFinished: finished.listen,
     planExperiments,
     reusableFor,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { BrowserWindow, nativeTheme } from 'electron';
 import type { AppFiles } from './appFiles';
 import { appWindow } from '../../shared/appWindow';
+import { attachContextMenu } from './contextMenu';
 
 /**
  * The app's one window. The page gets no Node and no Electron: it runs sandboxed, in its own
@@ -34,6 +35,7 @@ export function createMainWindow(files: AppFiles): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  attachContextMenu(win.webContents);
   // app://transfer-lab/index.html (appProtocol.ts), or the dev server
   void win.loadURL(files.rendererUrl.href);
   return win;

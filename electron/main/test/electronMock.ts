@@ -142,7 +142,8 @@ export const electronMock = {
   nativeTheme: { shouldUseDarkColors: false },
   MessageChannelMain: FakeMessageChannelMain,
   Menu: {
-    buildFromTemplate: vi.fn((template: unknown) => template),
+    /** the template, as an array, with the menu's popup() beside it */
+    buildFromTemplate: vi.fn((template: unknown[]) => Object.assign([...template], { popup: vi.fn() })),
     setApplicationMenu: vi.fn(),
   },
   protocol: {

@@ -12,6 +12,9 @@ import CompareRuns from './CompareRuns.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
 
+/** a router that takes any address, as the app's does its steps */
+const anyRoute = () => createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+
 function runs(): RunRecord[] {
   const five = sampleRun('run-5');
   five.config = { ...five.config, imagesPerClass: 5, epochs: 20 };
@@ -28,7 +31,7 @@ describe('run labels where runs are shown together', () => {
   it('the Compare table names every setting that differs among the runs it lists, even when the chart shows fewer', async () => {
     const project = useProjectStore();
     for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     // chart only runs 2 and 3: they differ in epochs alone, yet the table still lists run 1 with its 5 images a class
     await w.get('[aria-label="Compare run 1"]').setValue(false);
@@ -37,6 +40,17 @@ describe('run labels where runs are shown together', () => {
     expect(heads).toContain('epochs asked');
     expect(w.get('[data-testid="compare-row-1"]').text()).toContain('5');
     expect(w.get('[data-testid="compare-row-2"]').text()).not.toBe(w.get('[data-testid="compare-row-3"]').text());
+  });
+
+  it('opens a run in Evaluate from its number', async () => {
+    const router = anyRoute();
+    const project = useProjectStore();
+    for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
+    const w = mount(CompareRuns, { global: { plugins: [router] } });
+    await flushPromises();
+    await w.get('[data-testid="compare-open-2"]').trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.fullPath).toBe('/evaluate?run=run-10');
   });
 
   it('the Evaluate step’s run picker tells runs apart by images per class and epochs', async () => {
@@ -65,7 +79,7 @@ describe('removing a run', () => {
     for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
     project.startLab('transfer-learning');
     project.addLabRun('images-per-class', 'run-10');
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     await w.get('[data-testid="compare-remove-2"]').trigger('click');
     await flushPromises();
@@ -108,7 +122,7 @@ describe('sorting the Compare table', () => {
   it('a heading click puts the best accuracy on top, the next click the worst; each run keeps its number', async () => {
     const project = useProjectStore();
     for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     expect(order(w)).toEqual(['compare-row-1', 'compare-row-2', 'compare-row-3']);
     const heading = w.get('[data-testid="compare-sort-accuracy"]');
@@ -127,7 +141,7 @@ describe('sorting the Compare table', () => {
   it('sorts a setting by its value, not its printed text: learning rate 0.001 < 0.01 < 1', async () => {
     const project = useProjectStore();
     for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     const lr = w.findAll('[data-testid="compare-table"] thead th').find((th) => th.text().startsWith('learning rate'));
     await lr!.get('button').trigger('click');
@@ -137,7 +151,7 @@ describe('sorting the Compare table', () => {
   it('stays sorted as runs are removed and put back; a removed run is named by its number', async () => {
     const project = useProjectStore();
     for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     await w.get('[data-testid="compare-sort-accuracy"] button').trigger('click');
     await w.get('[data-testid="compare-remove-1"]').trigger('click');
@@ -163,7 +177,7 @@ describe('the Compare table’s times', () => {
       r.timings = { ...r.timings, trainSeconds };
       project.addRun(`/work/runs/${r.id}`, r);
     });
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-3)!.text());
     expect(cells).toEqual(['100 ms', '51 ms']);
@@ -183,7 +197,7 @@ describe('the Compare table’s times', () => {
     const old = sampleRun('run-3');
     old.config = { ...old.config, learningRate: 1 };
     project.addRun(`/work/runs/${old.id}`, old);
-    const w = mount(CompareRuns);
+    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
     await flushPromises();
     const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-2)!);
     // the start on a line of its own under the peak, so the column stays as narrow as the figure

@@ -8,7 +8,7 @@ import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../shared/events';
 import { engineEventSchema } from '../../../shared/events';
-import { describeFrozenPart } from '../../../shared/runFacts';
+import { describeFrozenPart, frozenPartWhy } from '../../../shared/runFacts';
 import { fashionMnistCopy } from '../../../test/fixtures/fashionMnist';
 import { pretrainedModelDir } from '../../../test/fixtures/pretrainedModels';
 import { loadClassifier, topK } from '../export/classifier';
@@ -159,11 +159,14 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(JSON.parse(fs.readFileSync(path.join(first.record.cache.dir, 'extraction.json'), 'utf8'))).toEqual(once);
     expect(readRun(second.runDir).extraction).toEqual(second.record.extraction);
     // the run panel's "frozen part" line, from the run's facts events, says the same
-    const note = (list: EngineEvent[]) => {
+    const latest = (list: EngineEvent[]) => {
       const facts = list.flatMap((e) => (e.type === 'facts' ? [e] : []));
-      return describeFrozenPart(facts.findLast((f) => f.extractor)?.extractor ?? null, facts.findLast((f) => f.extraction)?.extraction ?? null);
+      return [facts.findLast((f) => f.extractor)?.extractor ?? null, facts.findLast((f) => f.extraction)?.extraction ?? null] as const;
     };
-    expect(note(secondEvents)).toBe(describeExtraction(second.record.extraction!));
+    const note = (list: EngineEvent[]) => describeFrozenPart(...latest(list));
+    // what ran it, then on a line of its own why there
+    expect(note(secondEvents)).toBe(describeExtraction(second.record.extraction!, { why: false }));
+    expect(frozenPartWhy(...latest(secondEvents))).toBe(`CPU because ${once.reason}`);
     expect(note(events)).toMatch(/^ONNX Runtime on the CPU, .* — extracted now: .* for 60 images, .* images\/s/);
     expect(second.record.devices?.frozenPart.why).toBe(
       `extracted once by ONNX Runtime (CPU): ${formatSeconds(once.seconds)} for 60 images, ${formatSpeed(once)}; reused since; CPU because ${once.reason}`,

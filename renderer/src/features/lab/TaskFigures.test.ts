@@ -20,6 +20,9 @@ function runs() {
   return [best, latest];
 }
 
+/** a router that takes any address, as the app's does its steps */
+const anyRoute = () => createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+
 describe("the lab's best run", () => {
   beforeEach(() => setActivePinia(createPinia()));
 
@@ -80,7 +83,7 @@ describe("a task's feature maps", () => {
     const project = useProjectStore();
     project.addRun('/work/runs/run-best', best!);
     project.addRun('/work/runs/run-latest', latest!);
-    const w = mount(TaskFigures, { props: { figures: ['accuracy', 'featureMaps'], runs: [best!, latest!] } });
+    const w = mount(TaskFigures, { props: { figures: ['accuracy', 'featureMaps'], runs: [best!, latest!] }, global: { plugins: [anyRoute()] } });
     const maps = w.findAll('[data-testid="feature-map"]');
     expect(maps).toHaveLength(2);
     expect(maps.map((m) => m.get('h3').text())).toEqual([expect.stringMatching(/^1: /), expect.stringMatching(/^2: /)]);
@@ -95,7 +98,13 @@ describe("a task's feature maps", () => {
   });
 
   it('draws no maps for a task that does not show them', () => {
-    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: runs() } });
+    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: runs() }, global: { plugins: [anyRoute()] } });
     expect(w.find('[data-testid="feature-map"]').exists()).toBe(false);
+  });
+
+  it('opens each run of the table in Evaluate from its name', () => {
+    const [best, latest] = runs();
+    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: [best!, latest!] }, global: { plugins: [anyRoute()] } });
+    expect(w.findAll('[data-testid="figure-open"]').map((a) => a.attributes('href'))).toEqual(['/evaluate?run=run-best', '/evaluate?run=run-latest']);
   });
 });

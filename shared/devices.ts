@@ -1,4 +1,4 @@
-import { describeExtraction, extractedOnce, extractionOf, extractorName, madeBecause, onnxThreads } from './extraction';
+import { describeExtraction, deviceBecause, extractedOnce, extractionOf, extractorName, madeBecause, onnxThreads } from './extraction';
 import type { DeviceUse, RunDevices, RunRecord } from './run';
 
 const useLine = (u: DeviceUse) => `${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
@@ -22,7 +22,7 @@ export interface DeviceRow {
 const useRow = (label: DeviceRow['label'], u: DeviceUse): DeviceRow => ({
   label,
   text: `${u.device.toUpperCase()} by ${u.by}`,
-  ...(u.why ? { why: `${u.device.toUpperCase()} because ${u.why}` } : {}),
+  ...(u.why ? { why: deviceBecause(u.device, u.why) } : {}),
 });
 
 /**
@@ -48,7 +48,7 @@ export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extrac
       ? `${u.device.toUpperCase()} by ${u.by}${r.extractor.runtime === 'onnx' ? onnxThreads(threads) : ''}`
       : extractorName(r.extractor.runtime, threads, r.extractor.backend);
     frozen = `${where}${fellBack}, ${describeExtraction(x)}`;
-    why = u?.why ? `${u.device.toUpperCase()} because ${u.why}` : undefined;
+    why = u?.why ? deviceBecause(u.device, u.why) : undefined;
   }
   return [
     { label: 'Frozen part', text: frozen, ...(why ? { why } : {}) },

@@ -85,8 +85,10 @@ export function extractorFacts(x: { runtime: string; backend: string; deviceReas
 }
 
 /** "; CPU because …" after a kept extraction's figures, where it kept why */
-/** why the features were made on that device: "CPU because no GPU adapter: …" (null where the cache did not keep it) */
-export const madeBecause = (m: ExtractionMeasurement): string | null => (m.reason ? `${m.device.toUpperCase()} because ${m.reason}` : null);
+/** why a part ran on the device it ran on, the one way it is said: "CPU because no GPU adapter: …" */
+export const deviceBecause = (device: string, reason: string) => `${device.toUpperCase()} because ${reason}`;
+/** why the features were made on that device (null where the cache did not keep it) */
+export const madeBecause = (m: ExtractionMeasurement): string | null => (m.reason ? deviceBecause(m.device, m.reason) : null);
 export const measuredBecause = (m: ExtractionMeasurement): string => (m.reason ? `; ${madeBecause(m)}` : '');
 
 /**

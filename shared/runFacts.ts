@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeExtraction, madeBecause, runExtractionSchema, type RunExtraction } from './extraction';
+import { describeExtraction, deviceBecause, madeBecause, runExtractionSchema, type RunExtraction } from './extraction';
 import { gpuEngineOf } from './gpuEngines';
 import { runDevicesSchema } from './run';
 
@@ -53,7 +53,7 @@ export function describeFrozenPart(extractor: ExtractorFacts | null, extraction:
 
 /** why the frozen part runs where it does: this run's choice, else the one its cached features were made by ("CPU because …") */
 export function frozenPartWhy(extractor: ExtractorFacts | null, extraction: RunExtraction | null): string | null {
-  if (extractor?.deviceReason) return `${extractor.runtime === 'webgpu' ? 'GPU' : 'CPU'} because ${extractor.deviceReason}`;
+  if (extractor?.deviceReason) return deviceBecause(extractor.runtime === 'webgpu' ? 'gpu' : 'cpu', extractor.deviceReason);
   return extraction?.measurement ? madeBecause(extraction.measurement) : null;
 }
 

@@ -2,18 +2,15 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryHistory, createRouter } from 'vue-router';
 import type { RunRecord } from '../../../../shared/run';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
+import { anyRouter } from '../../testing/anyRouter';
 import { handle, resetApi, sent } from '../../testing/mockApi';
 import EvaluateStep from '../evaluate/EvaluateStep.vue';
 import CompareRuns from './CompareRuns.vue';
 
 vi.mock('../../api/client', () => import('../../testing/mockApi'));
-
-/** a router that takes any address, as the app's does its steps */
-const anyRoute = () => createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
 
 function runs(): RunRecord[] {
   const five = sampleRun('run-5');
@@ -31,7 +28,7 @@ describe('run labels where runs are shown together', () => {
   it('the Compare table names every setting that differs among the runs it lists, even when the chart shows fewer', async () => {
     const project = useProjectStore();
     for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     // chart only runs 2 and 3: they differ in epochs alone, yet the table still lists run 1 with its 5 images a class
     await w.get('[aria-label="Compare run 1"]').setValue(false);
@@ -43,7 +40,7 @@ describe('run labels where runs are shown together', () => {
   });
 
   it('opens a run in Evaluate from its number', async () => {
-    const router = anyRoute();
+    const router = anyRouter();
     const project = useProjectStore();
     for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
     const w = mount(CompareRuns, { global: { plugins: [router] } });
@@ -54,7 +51,7 @@ describe('run labels where runs are shown together', () => {
   });
 
   it('the Evaluate step’s run picker tells runs apart by images per class and epochs', async () => {
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+    const router = anyRouter();
     const project = useProjectStore();
     for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
     const w = mount(EvaluateStep, { global: { plugins: [router] } });
@@ -79,7 +76,7 @@ describe('removing a run', () => {
     for (const r of runs()) project.addRun(`/work/runs/${r.id}`, r);
     project.startLab('transfer-learning');
     project.addLabRun('images-per-class', 'run-10');
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     await w.get('[data-testid="compare-remove-2"]').trigger('click');
     await flushPromises();
@@ -122,7 +119,7 @@ describe('sorting the Compare table', () => {
   it('a heading click puts the best accuracy on top, the next click the worst; each run keeps its number', async () => {
     const project = useProjectStore();
     for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     expect(order(w)).toEqual(['compare-row-1', 'compare-row-2', 'compare-row-3']);
     const heading = w.get('[data-testid="compare-sort-accuracy"]');
@@ -141,7 +138,7 @@ describe('sorting the Compare table', () => {
   it('sorts a setting by its value, not its printed text: learning rate 0.001 < 0.01 < 1', async () => {
     const project = useProjectStore();
     for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     const lr = w.findAll('[data-testid="compare-table"] thead th').find((th) => th.text().startsWith('learning rate'));
     await lr!.get('button').trigger('click');
@@ -151,7 +148,7 @@ describe('sorting the Compare table', () => {
   it('stays sorted as runs are removed and put back; a removed run is named by its number', async () => {
     const project = useProjectStore();
     for (const r of rated()) project.addRun(`/work/runs/${r.id}`, r);
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     await w.get('[data-testid="compare-sort-accuracy"] button').trigger('click');
     await w.get('[data-testid="compare-remove-1"]').trigger('click');
@@ -177,7 +174,7 @@ describe('the Compare table’s times', () => {
       r.timings = { ...r.timings, trainSeconds };
       project.addRun(`/work/runs/${r.id}`, r);
     });
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-3)!.text());
     expect(cells).toEqual(['100 ms', '51 ms']);
@@ -197,7 +194,7 @@ describe('the Compare table’s times', () => {
     const old = sampleRun('run-3');
     old.config = { ...old.config, learningRate: 1 };
     project.addRun(`/work/runs/${old.id}`, old);
-    const w = mount(CompareRuns, { global: { plugins: [anyRoute()] } });
+    const w = mount(CompareRuns, { global: { plugins: [anyRouter()] } });
     await flushPromises();
     const cells = w.findAll('[data-testid^="compare-row-"]').map((row) => row.findAll('td').at(-2)!);
     // the start on a line of its own under the peak, so the column stays as narrow as the figure

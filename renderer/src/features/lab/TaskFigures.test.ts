@@ -7,6 +7,7 @@ import EvaluateStep from '../evaluate/EvaluateStep.vue';
 import { useEvaluationStore } from '../../stores/evaluation';
 import { useProjectStore } from '../../stores/project';
 import { sampleRun } from '../../testing/fixtures';
+import { anyRouter } from '../../testing/anyRouter';
 import { handle, resetApi, sent } from '../../testing/mockApi';
 import TaskFigures from './TaskFigures.vue';
 
@@ -19,9 +20,6 @@ function runs() {
   latest.evaluation = { ...latest.evaluation, accuracy: 0.5 };
   return [best, latest];
 }
-
-/** a router that takes any address, as the app's does its steps */
-const anyRoute = () => createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
 
 describe("the lab's best run", () => {
   beforeEach(() => setActivePinia(createPinia()));
@@ -50,7 +48,7 @@ describe("the lab's best run", () => {
   });
 
   it('puts its wide tables in a box that scrolls sideways, not clipped (lab task 7, Models on your data)', () => {
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)', component: { render: () => null } }] });
+    const router = anyRouter();
     const [a, b] = runs();
     b!.model = { ...b!.model, name: 'inception_v3' };
     const w = mount(TaskFigures, {
@@ -83,7 +81,7 @@ describe("a task's feature maps", () => {
     const project = useProjectStore();
     project.addRun('/work/runs/run-best', best!);
     project.addRun('/work/runs/run-latest', latest!);
-    const w = mount(TaskFigures, { props: { figures: ['accuracy', 'featureMaps'], runs: [best!, latest!] }, global: { plugins: [anyRoute()] } });
+    const w = mount(TaskFigures, { props: { figures: ['accuracy', 'featureMaps'], runs: [best!, latest!] }, global: { plugins: [anyRouter()] } });
     const maps = w.findAll('[data-testid="feature-map"]');
     expect(maps).toHaveLength(2);
     expect(maps.map((m) => m.get('h3').text())).toEqual([expect.stringMatching(/^1: /), expect.stringMatching(/^2: /)]);
@@ -98,13 +96,13 @@ describe("a task's feature maps", () => {
   });
 
   it('draws no maps for a task that does not show them', () => {
-    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: runs() }, global: { plugins: [anyRoute()] } });
+    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: runs() }, global: { plugins: [anyRouter()] } });
     expect(w.find('[data-testid="feature-map"]').exists()).toBe(false);
   });
 
   it('opens each run of the table in Evaluate from its name', () => {
     const [best, latest] = runs();
-    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: [best!, latest!] }, global: { plugins: [anyRoute()] } });
+    const w = mount(TaskFigures, { props: { figures: ['accuracy'], runs: [best!, latest!] }, global: { plugins: [anyRouter()] } });
     expect(w.findAll('[data-testid="figure-open"]').map((a) => a.attributes('href'))).toEqual(['/evaluate?run=run-best', '/evaluate?run=run-latest']);
   });
 });

@@ -167,6 +167,8 @@ describe('transfer-lab CLI', () => {
     [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
     [['train', 'DATASET', '--model', 'MODEL', '--cut', 'nope'], 1, /no layer named "nope"/],
     [['evaluate', '/tmp'], 1, /not a run folder/],
+    // it was Node's own "options.port should be >= 0 and < 65536", as an unexpected failure
+    [['serve', '--port', '99999'], 2, /'--port <n>' argument '99999' is invalid\. A port is a whole number from 0 to 65535/],
     [['predict', '/tmp', 'x.png'], 1, /neither an exported Transfer Lab model \(no transfer-lab.json\) nor a run folder \(no run.json\)/],
   ])('bad input %j exits %i with one clear line and no stack trace', async (args, code, message) => {
     const real = args.map((a) => (a === 'DATASET' ? dataset : a === 'MODEL' ? model : a));

@@ -14,12 +14,11 @@ export function positiveInt(name: string) {
   };
 }
 
-export function nonNegativeInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more.`);
-    return n;
-  };
+/** a TCP port to listen on: 0 (any free one) to 65535 */
+export function portNumber(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n > 65535) throw new InvalidArgumentError('A port is a whole number from 0 to 65535 (0: any free port).');
+  return n;
 }
 
 /** an option checked by its setting's rule in shared/: refused with the rule's own message */

@@ -62,4 +62,15 @@ describe('an error as the CLI prints it', () => {
     expect(reportError(new TransferLabError('BAD_ARGUMENT', 'No hint here'), false)).toBe(2);
     expect(lines).toEqual(['error: Dataset folder not found: /nope. Check the path.\n', 'error: The run was stopped. Resume it.\n', 'error: No hint here\n']);
   });
+
+  it('says an unexpected failure in one line with one full stop after a message that has its own ("…(99999).. Run again" before)', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    expect(reportError(new RangeError('options.port should be < 65536. Received 99999.'), false)).toBe(1);
+    expect(reportError(new Error('no stop'), false)).toBe(1);
+    expect(lines).toEqual([
+      'error: unexpected failure: options.port should be < 65536. Received 99999. Run again with TRANSFER_LAB_DEBUG=1 for details, and report it.\n',
+      'error: unexpected failure: no stop. Run again with TRANSFER_LAB_DEBUG=1 for details, and report it.\n',
+    ]);
+  });
 });

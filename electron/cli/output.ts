@@ -119,20 +119,22 @@ export function createOutput(json: boolean): Output {
   };
 }
 
+/** what ends a message before the next sentence: nothing where it ends in punctuation, else a full stop (also after a path or a name) */
+const endOfSentence = (message: string): string => (/[.!?:;]$/.test(message) ? '' : '.');
+
 /** One line saying what happened and what to do; never a stack trace unless asked for. */
 export function reportError(e: unknown, json: boolean): number {
   const debug = Boolean(process.env.TRANSFER_LAB_DEBUG);
   if (isTransferLabError(e)) {
     if (json) process.stdout.write(`${JSON.stringify({ type: 'error', ...e.toJSON() })}\n`);
     // the hint is a sentence of its own, also after a message that ends in a path or a name
-    const end = /[.!?:;]$/.test(e.message) ? '' : '.';
-    process.stderr.write(`error: ${e.message}${e.hint ? `${end} ${e.hint}` : ''}\n`);
+    process.stderr.write(`error: ${e.message}${e.hint ? `${endOfSentence(e.message)} ${e.hint}` : ''}\n`);
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.code === 'BAD_ARGUMENT' ? 2 : e.code === 'CANCELLED' ? 130 : 1;
   }
   const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
   if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: 'INTERNAL', message: msg })}\n`);
-  process.stderr.write(`error: unexpected failure: ${msg}. Run again with TRANSFER_LAB_DEBUG=1 for details, and report it.\n`);
+  process.stderr.write(`error: unexpected failure: ${msg}${endOfSentence(msg)} Run again with TRANSFER_LAB_DEBUG=1 for details, and report it.\n`);
   if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return 1;
 }

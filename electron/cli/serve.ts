@@ -3,7 +3,7 @@ import { TransferLabError } from '../../shared/errors';
 import { appVersion } from '../../shared/version';
 import { startWebHost } from '../host/webHost';
 import type { BackendPreference } from '../engine/tf/backend';
-import { backendOption, nonNegativeInt } from './cliOptions';
+import { backendOption, portNumber } from './cliOptions';
 import { withOutput } from './output';
 import { ensureWebBuild } from './webBuild';
 import { webToken } from './webToken';
@@ -56,7 +56,7 @@ export function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve the app to a browser: the wizard over HTTP and WebSocket (for a headless Jetson through an SSH tunnel)')
-    .option('--port <n>', 'port (0: any free port)', nonNegativeInt('--port'), 7860)
+    .option('--port <n>', 'port (0: any free port)', portNumber, 7860)
     .option('--host <address>', 'address to bind; anything but 127.0.0.1/localhost exposes your files to the network', '127.0.0.1')
     .addOption(backendOption())
     .option('--new-token', 'replace the kept token (~/.config/transfer-lab/web-token): pages with the old one are shut out')

@@ -50,6 +50,21 @@ export default tseslint.config(
     },
   },
   {
+    // the product's code (tests make their fixtures' folders as they like)
+    files: ['electron/**/*.ts', 'scripts/**/*.ts', 'bin/**'],
+    ignores: ['**/*.test.ts', '**/test/**'],
+    rules: {
+      // Node's recursive mkdir spins a core forever under /proc: electron/engine/util/makeDirs.ts
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^mkdir(Sync)?$/] > ObjectExpression > Property[key.name='recursive']",
+          message: "makeDirs / makeDirsSync (electron/engine/util/makeDirs.ts): Node's recursive mkdir never returns under /proc",
+        },
+      ],
+    },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict(

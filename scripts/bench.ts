@@ -17,6 +17,7 @@ import { guessPeerModel } from './bench/peer';
 import { killChildren } from './bench/proc';
 import { renderTable } from './bench/report';
 import { benchSteps } from './bench/steps';
+import { makeDirsSync } from '../electron/engine/util/makeDirs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const opts = parseBenchOptions();
@@ -39,7 +40,7 @@ const steps = benchSteps({ maxWait: opts.maxWait, attempts: opts.attempts, repea
 function printLine(table: string, line: object): void {
   process.stdout.write(`${table}\n\n${JSON.stringify(line)}\n`);
   if (opts.out) {
-    fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+    makeDirsSync(path.dirname(path.resolve(opts.out)));
     fs.writeFileSync(opts.out, `${JSON.stringify(line)}\n`);
   }
 }

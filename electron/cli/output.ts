@@ -132,7 +132,7 @@ export function reportError(e: unknown, json: boolean): number {
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.code === 'BAD_ARGUMENT' ? 2 : e.code === 'CANCELLED' ? 130 : 1;
   }
-  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  const msg = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
   if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: 'INTERNAL', message: msg })}\n`);
   process.stderr.write(`error: unexpected failure: ${msg}${endOfSentence(msg)} Run again with TRANSFER_LAB_DEBUG=1 for details, and report it.\n`);
   if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as ViteModule from 'vite';
 import { TransferLabError } from '../../shared/errors';
+import { makeDirs } from '../engine/util/makeDirs';
 
 type ViteApi = typeof ViteModule;
 
@@ -51,7 +52,7 @@ export async function ensureWebBuild(o: EnsureWebBuildOptions = {}): Promise<str
   const started = Date.now();
   progress(`The app's web files are not built yet: building them once into ${dir} (vite build)…`);
   try {
-    await fs.promises.mkdir(path.dirname(dir), { recursive: true });
+    await makeDirs(path.dirname(dir));
     await vite.build({ configFile, logLevel: 'error', build: { outDir: staging, emptyOutDir: true } });
     if (!hasWebBuild(staging)) throw new Error('the build wrote no index.html');
     await fs.promises.rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeDirsSync } from '../engine/util/makeDirs';
 
 /**
  * The web host's token, kept between starts so a bookmarked address and an open tab keep
@@ -25,7 +26,7 @@ export function webToken(o: { renew?: boolean; file?: string } = {}): string {
   }
   const token = crypto.randomBytes(24).toString('base64url');
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    makeDirsSync(path.dirname(file), 0o700);
     fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
     fs.chmodSync(file, 0o600);
   } catch {

@@ -6,6 +6,7 @@ import { extractionMeasurementSchema, keptMeasurement, type ExtractionMeasuremen
 import { preprocessingKey, type Preprocessing } from '../../../shared/preprocessing';
 import { bottleneckCachePlace, diskError, writeFileAtomicSync } from '../util/atomicWrite';
 import { augmentPolicyVersion } from '../images/augment';
+import { makeDirs } from '../util/makeDirs';
 
 /**
  * Bottleneck features on disk, one binary float32 file per image, keyed by what determines
@@ -47,7 +48,7 @@ export class BottleneckCache {
   /** the description beside the features says what they are, for a person looking at the folder */
   async init(): Promise<void> {
     try {
-      await fsp.mkdir(this.dir, { recursive: true });
+      await makeDirs(this.dir);
       const about = path.join(this.dir, 'about.json');
       if (!fs.existsSync(about))
         await fsp.writeFile(about, JSON.stringify({ ...this.spec, format: 'float32 little-endian, featureDim values per file' }, null, 2));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { makeDirsSync } from '../util/makeDirs';
 
 /**
  * The Vulkan loader may load libwayland, which prints "error: XDG_RUNTIME_DIR is invalid or not
@@ -18,7 +19,7 @@ export function quietWayland(): void {
   if (process.env.XDG_RUNTIME_DIR || process.platform !== 'linux' || !isMainThread) return;
   try {
     const dir = path.join(os.tmpdir(), `transfer-lab-runtime-${os.userInfo().uid}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(dir, 0o700);
     const st = fs.statSync(dir);
     // another user's folder of that name, or one others can write to, is not taken
     if (st.uid === os.userInfo().uid && (st.mode & 0o077) === 0) process.env.XDG_RUNTIME_DIR = dir;

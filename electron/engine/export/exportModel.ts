@@ -16,6 +16,7 @@ import { readHead, readRun, readTop } from '../run/runFolder';
 import { applyTopWeights } from '../train/fineTune';
 import { UnsupportedLayerError } from '../frozen/frozenGraph';
 import { compileClassifierOnnx, onnxFileName } from './onnxExport';
+import { makeDirs } from '../util/makeDirs';
 
 /**
  * An exported classifier: one folder a user can copy anywhere. For a layers backbone it is a
@@ -103,7 +104,7 @@ async function buildCombinedModel(record: RunRecord, backboneDir: string, head: 
 }
 
 async function copyDir(src: string, dest: string): Promise<void> {
-  await fsp.mkdir(dest, { recursive: true });
+  await makeDirs(dest);
   for (const e of await fsp.readdir(src, { withFileTypes: true })) {
     if (e.isFile() && !e.name.endsWith('.part')) await fsp.copyFile(path.join(src, e.name), path.join(dest, e.name));
   }
@@ -173,7 +174,7 @@ export async function exportRun(
           cut: manifest.backbone.cut,
           run: record.id,
         });
-        await fsp.mkdir(staging, { recursive: true });
+        await makeDirs(staging);
         await writeFileAtomic(path.join(staging, onnxFileName), compiled.bytes);
         manifest.onnx = { file: onnxFileName, input: compiled.inputName, output: compiled.outputName, opset: compiled.opset };
         // the model on its own, with Python and OpenCV (a Jetson has both): python3 classify.py photos/

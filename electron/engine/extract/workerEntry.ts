@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeDirsSync } from '../util/makeDirs';
 
 /**
  * Where an extraction worker's code is. The bundled desktop app and its packaged CLI name their
@@ -60,7 +61,7 @@ async function bundleWorker(): Promise<URL> {
   if (!fs.existsSync(entry)) {
     // written beside, then renamed: a process that reads it meanwhile sees all of it or nothing
     const tmp = `${dir}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    fs.mkdirSync(tmp, { recursive: true });
+    makeDirsSync(tmp);
     for (const f of r.outputFiles) fs.writeFileSync(path.join(tmp, path.relative(root, f.path)), f.contents);
     try {
       fs.renameSync(tmp, dir);

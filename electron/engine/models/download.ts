@@ -17,6 +17,7 @@ import {
 } from './httpFile';
 import { expectedGroupBytes, parseModelJson, shardUrl, tfHubModelUrl, type WeightsGroup } from './manifest';
 import { commitStaging, readModelSource, removeStaleStaging, resumable, type ModelSourceRecord } from './modelStaging';
+import { makeDirs } from '../util/makeDirs';
 
 export { readModelSource, type ModelSourceRecord } from './modelStaging';
 
@@ -152,7 +153,7 @@ export async function downloadModel(url: string, opts: DownloadModelOptions = {}
   const stagedJson = await fs.readFile(path.join(staging, 'model.json')).catch(() => null);
   if (stagedJson && !stagedJson.equals(bytes)) await fs.rm(staging, { recursive: true, force: true });
   try {
-    await fs.mkdir(staging, { recursive: true });
+    await makeDirs(staging);
     await fs.writeFile(path.join(staging, 'model.json'), bytes);
 
     const filesTotal = 1 + info.groups.reduce((n, g) => n + g.paths.length, 0);
@@ -197,7 +198,7 @@ async function downloadGroup(
   let groupBytes = 0;
   for (const rel of group.paths) {
     const dest = path.join(staging, rel);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await makeDirs(path.dirname(dest));
     // a shard finished by an earlier, interrupted call is reused; the group total re-checks it
     let size = await fileSize(dest);
     if (size === null) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
 import { finishedRunEntries, runLayout, type RunShape } from '../run/runLayout';
 import { diskError } from '../util/atomicWrite';
+import { makeDirs } from '../util/makeDirs';
 
 /**
  * `<name>.tlab.d/` beside `<name>.tlab`: the project's trained weights, one finished run
@@ -64,7 +65,7 @@ export async function storeRunWeights(projectFile: string, runDir: string, runId
   const tmp = path.join(runsDir, `.${runId}.${stamp}.tmp`);
   const old = path.join(runsDir, `.${runId}.${stamp}.old`);
   try {
-    await fsp.mkdir(tmp, { recursive: true });
+    await makeDirs(tmp);
     // in the layout's order: the record last
     for (const entry of entries) {
       const from = path.join(runDir, entry.name);
@@ -98,7 +99,7 @@ function kindOf(p: string): 'file' | 'folder' | null {
 }
 
 async function copyTreeSynced(from: string, to: string): Promise<void> {
-  await fsp.mkdir(to, { recursive: true });
+  await makeDirs(to);
   for (const entry of await fsp.readdir(from, { withFileTypes: true })) {
     const src = path.join(from, entry.name);
     const dst = path.join(to, entry.name);

@@ -15,7 +15,7 @@ import { assertReplaceable } from '../util/ownedFile';
  * it was, stay.
  */
 export async function saveProjectWithRuns(target: string, project: Project): Promise<Project> {
-  // before any folder is made: a path under /proc would make mkdir loop for ever
+  // before any folder is made: a system folder, a file on the path or a read-only disk is refused here
   await assertWritableFolder(path.dirname(target));
   // a project is saved over a project, never over a file of another kind that has its name
   await assertReplaceable(target, 'project');

@@ -5,10 +5,10 @@ import { TransferLabError } from '../../../shared/errors';
 /**
  * Before anything is created under a folder: is it a folder on a filesystem that holds files?
  *
- * Why: Node's recursive mkdir loops forever under /proc (it keeps retrying a parent the kernel
- * says is missing yet refuses to create), spinning a core and blocking shutdown. Kernel
- * pseudo-filesystems (/proc, /sys, /dev and their kin) never hold a project, so a path on one
- * is refused with a message before any mkdir, as is a path through a file or a read-only folder.
+ * Why: a save makes folders (the project's runs) before its file, and undoes them when it fails.
+ * Kernel pseudo-filesystems (/proc, /sys, /dev and their kin) never hold a project, so a path on
+ * one is refused with a message before any folder is made, as is a path through a file or a
+ * read-only folder. (Making the folders never hangs either way: util/makeDirs.)
  */
 
 // statfs f_type of Linux pseudo-filesystems (linux/magic.h)

@@ -11,6 +11,7 @@ import { backendPreferences, type BackendPreference } from '../tf/backend';
 import { extractorRuntimes, type ExtractorRuntime } from '../extract/protocol';
 import { diskError, inPlace, writeFileAtomic, type DiskPlace } from '../util/atomicWrite';
 import { checkpointBinName, checkpointBinPattern, isInProgressFile, legacyCheckpointBin, runLayout } from './runLayout';
+import { makeDirs } from '../util/makeDirs';
 
 /**
  * A run in progress, on disk in its run folder: what was asked (request.json) and where
@@ -93,7 +94,7 @@ const checkpointSchema = z.object({
 
 export async function writeRequest(dir: string, request: RunRequest): Promise<void> {
   await inRunFolder(dir, async () => {
-    await fs.promises.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     await writeFileAtomic(path.join(dir, requestFileName), JSON.stringify(request, null, 2));
   });
 }

@@ -9,6 +9,7 @@ import { scanDataset } from '../dataset/scanDataset';
 import { readRun } from '../run/runFolder';
 import { diskError } from '../util/atomicWrite';
 import type { ServiceContext } from './serviceContext';
+import { makeDirs } from '../util/makeDirs';
 
 /** a photo's extension, kept only so a person reading the folder sees what it was */
 const extensionOf = (name: string) => (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? '').toLowerCase();
@@ -54,7 +55,7 @@ export function classifyHandlers(c: ServiceContext): Partial<Handlers> {
       let dir: string;
       const files: string[] = [];
       try {
-        await fs.promises.mkdir(base, { recursive: true });
+        await makeDirs(base);
         dir = await fs.promises.mkdtemp(path.join(base, 'ask-'));
       } catch (e) {
         throw diskError(e, base);

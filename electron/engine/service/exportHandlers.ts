@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { reportPdfName, withReportExtension } from '../../../shared/ownFiles';
@@ -14,6 +13,7 @@ import { readRun } from '../run/runFolder';
 import { diskError, writeFileAtomic } from '../util/atomicWrite';
 import { assertReplaceable } from '../util/ownedFile';
 import type { ServiceContext } from './serviceContext';
+import { makeDirs } from '../util/makeDirs';
 
 /** the machine, as the report names it */
 function machineLine(): string {
@@ -62,7 +62,7 @@ export function exportHandlers(c: ServiceContext): Partial<Handlers> {
         featureMaps,
       });
       try {
-        await fs.promises.mkdir(path.dirname(htmlFile), { recursive: true });
+        await makeDirs(path.dirname(htmlFile));
         await writeFileAtomic(htmlFile, html);
       } catch (e) {
         throw diskError(e, htmlFile);

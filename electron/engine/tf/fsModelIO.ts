@@ -4,6 +4,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { TransferLabError } from '../../../shared/errors';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { makeDirs } from '../util/makeDirs';
 
 type ModelJSON = tf.io.ModelJSON;
 
@@ -91,7 +92,7 @@ function concatWeightData(data: tf.io.WeightData): Buffer {
 export function fileSystemSaver(dir: string): tf.io.IOHandler {
   return {
     save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
-      await fsp.mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const weights = artifacts.weightData ? concatWeightData(artifacts.weightData) : Buffer.alloc(0);
       const manifest: tf.io.WeightsManifestConfig = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
       const json: Record<string, unknown> = {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
+import { makeDirs, makeDirsSync } from './makeDirs';
 
 /** the temporary sibling a write goes to before its rename: hidden, and unique to this process and moment */
 const temporaryFor = (file: string) =>
@@ -18,7 +19,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, p
   const tmp = temporaryFor(file);
   let handle: fsp.FileHandle | undefined;
   try {
-    await fsp.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     handle = await fsp.open(tmp, 'w');
     await handle.writeFile(data);
     await handle.sync();
@@ -40,7 +41,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, p
 export function writeFileAtomicSync(file: string, data: string | Uint8Array, place?: DiskPlace): void {
   const tmp = temporaryFor(file);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirsSync(path.dirname(file));
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
   } catch (e) {

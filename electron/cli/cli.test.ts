@@ -167,7 +167,11 @@ describe('transfer-lab CLI', () => {
     [['train', 'DATASET', '--model', 'MODEL', '--backend', 'tensorflow'], 1, /Available here: .*wasm/],
     [['train', 'DATASET', '--model', 'MODEL', '--cut', 'nope'], 1, /no layer named "nope"/],
     // it spun a core for ever after the model loaded (Node's recursive mkdir under /proc), and Ctrl+C could not end it
-    [['train', 'DATASET', '--model', 'MODEL', '--out', '/proc/transfer-lab-run'], 1, /Cannot create the folder \/proc\/transfer-lab-run: \/proc takes no new folders/],
+    [
+      ['train', 'DATASET', '--model', 'MODEL', '--out', '/proc/transfer-lab-run'],
+      1,
+      /Cannot create the folder \/proc\/transfer-lab-run: \/proc takes no new folders/,
+    ],
     [['evaluate', '/tmp'], 1, /not a run folder/],
     // it was Node's own "options.port should be >= 0 and < 65536", as an unexpected failure
     [['serve', '--port', '99999'], 2, /'--port <n>' argument '99999' is invalid\. A port is a whole number from 0 to 65535/],

@@ -1,4 +1,4 @@
-import type { ClassSummary, DatasetImage, DatasetProblem, SplitFractions } from '../../../shared/dataset';
+import type { ClassSummary, DatasetImage, DatasetProblem, SkippedFile, SplitFractions } from '../../../shared/dataset';
 
 /**
  * What is wrong with a dataset, as advice rather than failure: the scan always completes and
@@ -12,13 +12,32 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * Why images could not be read, from their reasons: it said "damaged, cut short or an unsupported
+ * variant" of an image too large to decode, an iPhone's HEIC photo or a file without permission.
+ * One reason is given whole; several by their heads ("truncated or corrupt JPEG"), most first.
+ */
+function unreadableMessage(files: SkippedFile[]): string {
+  const head = `${plural(files.length, 'image')} could not be read and will be skipped`;
+  const reasons = new Set(files.map((f) => f.reason));
+  if (reasons.size === 1) return `${head}: ${[...reasons][0]}.`;
+  const counts = new Map<string, number>();
+  for (const f of files) {
+    const kind = f.reason.split(/ \(|;/)[0]!;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const kinds = [...counts].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} (${n})`);
+  return `${head}: ${kinds.slice(0, 3).join(', ')}${kinds.length > 3 ? ', …' : ''}. The files not used are listed with each one's reason.`;
+}
+
 export interface ProblemInput {
   classes: string[];
   images: DatasetImage[];
   summaries: ClassSummary[];
   emptyClasses: string[];
   topLevelImages: string[];
-  unreadable: string[];
+  /** images that could not be read, each with its reason */
+  unreadable: SkippedFile[];
   notImages: string[];
   symlinkLoops: string[];
   split: SplitFractions;
@@ -41,8 +60,8 @@ export function findProblems(input: ProblemInput): DatasetProblem[] {
     problems.push({
       kind: 'unreadable',
       severity: 'warning',
-      message: `${plural(input.unreadable.length, 'image')} could not be read (damaged, cut short or an unsupported variant) and will be skipped.`,
-      paths: input.unreadable,
+      message: unreadableMessage(input.unreadable),
+      paths: input.unreadable.map((f) => f.path),
     });
   }
   if (input.notImages.length > 0) {

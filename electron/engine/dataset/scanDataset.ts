@@ -58,7 +58,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
 
   const skipped: SkippedFile[] = [...walk.skipped];
   const topLevelImages: string[] = [];
-  const unreadable: string[] = [];
+  const unreadable: SkippedFile[] = [];
   const notImages: string[] = [];
   const good: Array<Extract<Probed, { ok: true }>> = [];
   for (const r of results) {
@@ -68,7 +68,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
     }
     skipped.push({ path: r.file.relPath, reason: r.reason });
     if (r.file.className === null && isImageFileName(r.file.relPath)) topLevelImages.push(r.file.relPath);
-    else if (r.kind === 'unreadable') unreadable.push(r.file.relPath);
+    else if (r.kind === 'unreadable') unreadable.push({ path: r.file.relPath, reason: r.reason });
     else if (r.kind === 'not-an-image') notImages.push(r.file.relPath);
   }
   skipped.sort((a, b) => compareNames(a.path, b.path));

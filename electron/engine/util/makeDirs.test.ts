@@ -23,7 +23,7 @@ describe('makeDirs, mkdir -p that always returns', () => {
     async () => {
       await expect(makeDirs('/proc/self/transfer-lab-run/features')).rejects.toMatchObject({
         code: 'WRITE_FAILED',
-        message: 'Cannot create the folder /proc/self/transfer-lab-run: /proc/self takes no new folders (it is the system\u2019s, not a disk).',
+        message: "Cannot create the folder /proc/self/transfer-lab-run: /proc/self takes no new folders (it is the system's, not a disk).",
         hint: 'Choose a folder on a disk, e.g. in your home folder.',
       });
       expect(() => makeDirsSync('/proc/transfer-lab-out')).toThrow(/takes no new folders/);

@@ -56,7 +56,7 @@ export function makeDirsSync(dir: string, mode?: number): void {
       if (code === 'ENOENT')
         throw new TransferLabError(
           'WRITE_FAILED',
-          `Cannot create the folder ${folder}: ${path.dirname(folder)} takes no new folders (${isSystemFolder(folder) ? 'it is the system’s, not a disk' : 'the system refused'}).`,
+          `Cannot create the folder ${folder}: ${path.dirname(folder)} takes no new folders (${isSystemFolder(folder) ? "it is the system's, not a disk" : 'the system refused'}).`,
           'Choose a folder on a disk, e.g. in your home folder.',
           { cause: e },
         );

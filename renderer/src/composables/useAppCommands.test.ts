@@ -83,10 +83,11 @@ describe("the File menu's keys in the page", () => {
     document.body.innerHTML = '';
   });
 
-  it('in a browser: Ctrl+O goes to the projects, Ctrl+E to Export, Ctrl+S saves (Save As for a project with no file); Ctrl+N stays the browser’s', async () => {
+  it('in a browser: Ctrl+O opens Browse for a project file, Ctrl+E to Export, Ctrl+S saves (Save As for a project with no file); Ctrl+N stays the browser’s', async () => {
     const { w, router } = await mountHost('/train');
     expect(await press('o')).toBe(true);
-    expect(router.currentRoute.value.path).toBe('/');
+    // the start page, asked to open its Browse for a project file (StartPage.test)
+    expect(router.currentRoute.value.fullPath).toBe('/?open=browse');
     expect(await press('e')).toBe(true);
     expect(router.currentRoute.value.path).toBe('/export');
     useProjectStore().addRun('/work/runs/run-1', sampleRun('run-1'));

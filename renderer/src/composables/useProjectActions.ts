@@ -43,8 +43,8 @@ export function useProjectActions() {
   async function open(file?: string): Promise<boolean> {
     const path: string | null | 'fallback' = file ?? (await picker.native('open', 'Open project', project.file));
     if (path === 'fallback') {
-      // the start page has the path field and the folder browser for it
-      await router.push('/');
+      // no dialog of the system's in a browser: the start page opens its own browser for a project file
+      await router.push({ path: '/', query: { open: 'browse' } });
       return false;
     }
     if (!path || !(await keepOrDiscardChanges()) || !(await project.open(path))) return false;

@@ -115,4 +115,23 @@ describe('the Start page', () => {
     await again.w.get(`[data-testid="discard-draft-${name}"]`).trigger('click');
     expect(again.w.find('[data-testid="recoverable-drafts"]').exists()).toBe(false);
   });
+
+  it('File → Open (Ctrl+O) in a browser opens Browse for a project file here, where it only came to this page', async () => {
+    handle('fs.list', ({ path }) => ({
+      path: path ?? '/lab',
+      parent: '/',
+      entries: [{ name: 'pets.tlab', kind: 'file' as const, image: false }],
+      places: [],
+    }));
+    handle('project.open', ({ file }) => ({ file, project: { ...newProject('Pets'), ui: { step: 'evaluate' } }, datasetMissing: false }));
+    const { w, router } = await mountStep(StartPage, '/?open=browse');
+    await flushPromises();
+    expect(w.find('[data-testid="folder-browser"]').exists()).toBe(true);
+    // the address no longer asks for it: a reload does not open it again
+    expect(router.currentRoute.value.fullPath).toBe('/');
+    await w.get('[data-testid="browser-entry-pets.tlab"]').trigger('dblclick');
+    await flushPromises();
+    expect(sent('project.open')).toEqual([{ file: '/lab/pets.tlab' }]);
+    expect(router.currentRoute.value.path).toBe('/evaluate');
+  });
 });

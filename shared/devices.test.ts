@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceRows } from './devices';
+import { deviceRows, frozenPartStayed } from './devices';
 import type { ExtractionMeasurement } from './extraction';
 import type { RunRecord } from './run';
 
@@ -30,6 +30,25 @@ describe('what ran each part of a run, every fact once', () => {
       `Frozen part: CPU by ONNX Runtime's CPU provider (2 threads), extracted now: 12 s for 768 images, ${speed} | CPU because no GPU adapter (Vulkan found none)`,
       'Top layers: CPU by @tensorflow/tfjs-backend-wasm on 2 threads',
       'Head: CPU by @tensorflow/tfjs-backend-wasm on 2 threads | CPU because @tensorflow/tfjs-node-gpu: not installed',
+    ]);
+  });
+
+  it("the top layers' and the head's reason do not say the frozen part's again: it is on the row above", () => {
+    const noAdapter = 'no GPU adapter: Dawn found no Vulkan adapter (none of the Vulkan drivers here answered)';
+    const r = facts({
+      cache: { hits: 0, misses: 768, dir: '/c' },
+      extractor: { ...onnx, threads: 2 },
+      extraction: { source: 'extracted', extracted: 768, cached: 0, measurement: m },
+      devices: {
+        frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: noAdapter },
+        topLayers: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm', why: `${frozenPartStayed}: ${noAdapter}` },
+        head: { device: 'cpu', by: '@tensorflow/tfjs-backend-wasm', why: `${frozenPartStayed}: ${noAdapter}; @tensorflow/tfjs-node-gpu: not installed` },
+      },
+    });
+    // each said the adapter's reason again: three times in all
+    expect(text(deviceRows(r)).slice(1)).toEqual([
+      'Top layers: CPU by @tensorflow/tfjs-backend-wasm | CPU because the frozen part stayed on the CPU',
+      'Head: CPU by @tensorflow/tfjs-backend-wasm | CPU because the frozen part stayed on the CPU; @tensorflow/tfjs-node-gpu: not installed',
     ]);
   });
 

@@ -1,15 +1,10 @@
 import { describeExtraction, deviceBecause, extractedOnce, extractionOf, extractorName, madeBecause, onnxThreads } from './extraction';
-import type { DeviceUse, RunDevices, RunRecord } from './run';
+import type { DeviceUse, RunRecord } from './run';
 
-const useLine = (u: DeviceUse) => `${u.device.toUpperCase()} by ${u.by}${u.why ? `, because ${u.why}` : ''}`;
+/** why the top layers and the head trained off the GPU, where the frozen part did: `${frozenPartStayed}: <its reason>` */
+export const frozenPartStayed = 'the frozen part stayed on the CPU';
 
-/** One line for people: "frozen part: CPU by ONNX Runtime's CPU provider, because …; head: CPU by …". */
-export function describeDevices(d: RunDevices): string {
-  const one = (label: string, u: DeviceUse) =>
-    u.device === 'none' ? `${label}: not run, features read from ${u.by}${u.why ? ` — ${u.why}` : ''}` : `${label}: ${useLine(u)}`;
-  return [one('frozen part', d.frozenPart), ...(d.topLayers ? [one('top layers', d.topLayers)] : []), one('head', d.head)].join('; ');
-}
-
+/** A part of a run as people read it (the Evaluate step, the Train step's run panel, the CLI's summary). */
 export interface DeviceRow {
   label: 'Frozen part' | 'Top layers' | 'Head';
   /** what ran it, and how fast: "CPU by ONNX Runtime's CPU provider (2 threads), extracted now: …" */
@@ -19,10 +14,11 @@ export interface DeviceRow {
 }
 
 /** a part's device and runtime, and apart from them why no faster device ran it */
-const useRow = (label: DeviceRow['label'], u: DeviceUse): DeviceRow => ({
+const useRow = (label: DeviceRow['label'], u: DeviceUse, frozenWhy: string | undefined): DeviceRow => ({
   label,
   text: `${u.device.toUpperCase()} by ${u.by}`,
-  ...(u.why ? { why: deviceBecause(u.device, u.why) } : {}),
+  // the frozen part's reason is said on its own row, just above: not again on each row below
+  ...(u.why ? { why: deviceBecause(u.device, frozenWhy ? u.why.replace(`${frozenPartStayed}: ${frozenWhy}`, frozenPartStayed) : u.why) } : {}),
 });
 
 /**
@@ -52,7 +48,7 @@ export function deviceRows(r: Pick<RunRecord, 'devices' | 'extraction' | 'extrac
   }
   return [
     { label: 'Frozen part', text: frozen, ...(why ? { why } : {}) },
-    ...(d?.topLayers ? [useRow('Top layers', d.topLayers)] : []),
-    d ? useRow('Head', d.head) : { label: 'Head', text: `${r.backend.name}` },
+    ...(d?.topLayers ? [useRow('Top layers', d.topLayers, d.frozenPart.why)] : []),
+    d ? useRow('Head', d.head, d.frozenPart.why) : { label: 'Head', text: `${r.backend.name}` },
   ];
 }

@@ -1,6 +1,6 @@
-import { describeDevices } from '../../shared/devices';
+import { deviceRows } from '../../shared/devices';
 import { outcomeOf, peakMemoryText } from '../../shared/compare';
-import { describeExtraction, extractionOf } from '../../shared/extraction';
+import { extractionOf } from '../../shared/extraction';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SplitFractions } from '../../shared/dataset';
@@ -158,8 +158,11 @@ export async function runTrain(out: Output, opts: Omit<TrainRunOptions, 'onEvent
       out.info(
         `\ntimings: extract ${t.extractSeconds.toFixed(1)}s, train ${t.trainSeconds.toFixed(1)}s, total ${t.totalSeconds.toFixed(1)}s; cache ${record.cache.hits} hits, ${record.cache.misses} misses; peak memory ${peakMemoryText(outcomeOf(record))}; backend ${record.backend.provider}`,
       );
-      out.info(`features: ${describeExtraction(extractionOf(record))}`);
-      if (record.devices) out.info(`devices: ${describeDevices(record.devices)}`);
+      // what ran each part, each fact once, as the Evaluate step gives them: why no faster device, on a line under it
+      for (const row of deviceRows(record)) {
+        out.info(`${row.label.toLowerCase()}: ${row.text}`);
+        if (row.why) out.info(`  ${row.why}`);
+      }
       if (record.skipped.length) out.info(`skipped ${record.skipped.length} files (listed above and in run.json)`);
       out.info(`run written to ${runDir}\nexport it with: transfer-lab export ${pathForCommand(runDir)} <folder>`);
     }

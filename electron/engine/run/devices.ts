@@ -1,7 +1,6 @@
 import { describeExtraction, type RunExtraction } from '../../../shared/extraction';
 import type { DeviceUse, RunDevices } from '../../../shared/run';
 import { gpuEngineOf, tfjsWebgpuEngine } from '../../../shared/gpuEngines';
-export { describeDevices } from '../../../shared/devices';
 
 interface BackendFacts {
   provider: string;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ExtractorRuntime } from '../extract/protocol';
 import type { ClassifierNet } from './net';
+import { frozenPartStayed } from '../../../shared/devices';
 
 export type TrainingDevice = { gpu: true } | { gpu: false; why: string };
 
@@ -16,7 +17,7 @@ export function chooseTrainingDevice(requested: ExtractorRuntime, extracted: { r
   if (requested !== 'auto') return { gpu: false, why: `--extractor ${requested} keeps the run off the GPU` };
   if (!extracted) return { gpu: false, why: 'every feature came from the cache, so the GPU was not weighed (--extractor webgpu trains there)' };
   if (extracted.runtime === 'webgpu') return { gpu: true };
-  return { gpu: false, why: extracted.deviceReason ? `the frozen part stayed on the CPU: ${extracted.deviceReason}` : 'the GPU was not weighed' };
+  return { gpu: false, why: extracted.deviceReason ? `${frozenPartStayed}: ${extracted.deviceReason}` : 'the GPU was not weighed' };
 }
 
 /**

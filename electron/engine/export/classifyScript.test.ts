@@ -210,6 +210,27 @@ describe.skipIf(!python)('classify.py beside an exported model', () => {
     expect(plain.stdout).toMatch(/^\S+\t5_sandal \d+\.\d% {2}\((1_trouser|8_bag) \d+\.\d%, (1_trouser|8_bag) \d+\.\d%\)\n$/);
   });
 
+  it('names classes and files in any script, also where Python writes only ASCII (3.6 in the C locale: JetPack 4 in a container)', () => {
+    const dir = path.join(work, 'exported-in-other-scripts');
+    fs.cpSync(exported, dir, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'transfer-lab.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(dir, 'transfer-lab.json'), JSON.stringify({ ...manifest, labels: ['pantalon', 'サンダル', 'sac à main'] }));
+    const folder = path.join(work, 'サンダル');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(photos[0]!, path.join(folder, 'été.png'));
+    // a Python of today as 3.6 is in the C locale: no coercion to a UTF-8 locale, no UTF-8 mode
+    const env = { ...process.env, LC_ALL: 'C', LANG: 'C', PYTHONCOERCECLOCALE: '0', PYTHONUTF8: '0' };
+    const saved = path.join(work, 'saved-in-other-scripts');
+    // it stopped at the manifest ("'ascii' codec can't decode byte 0xe3"), and then at the first line it printed
+    const r = run([folder, '--save', saved], { dir, env });
+    expect(r.stderr).not.toMatch(/codec can't/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\/サンダル\/été\.png\tサンダル \d+\.\d% {2}\((pantalon|sac à main) /);
+    // the folder's name is its class, however the locale decoded it
+    expect(r.stderr).toContain('1 of 1 photos in folders named after a class were that class');
+    expect(fs.readdirSync(saved)).toEqual(['00001-été.jpg']);
+  });
+
   it("answers a camera's frames one by one (a video file and a GStreamer pipeline stand in for cameras)", () => {
     const video = videoOf(photos[0]!, 'sandal.avi', 224, 224, 5);
     const r = run(['--camera', video, '--frames', '3', '--json']);

@@ -30,6 +30,7 @@ shrunk averaging its pixels, a smaller one enlarged bilinearly with half-pixel c
 For TensorRT itself: trtexec --onnx=model.onnx --saveEngine=model.plan (add --fp16 on a Jetson).
 """
 import argparse
+import io
 import json
 import os
 import sys
@@ -39,6 +40,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WINDOW = "Transfer Lab"
 
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def utf8_output():
+    """Python 3.6 (JetPack 4) in the C locale (a container, a service, a bare SSH session) writes
+    ASCII only, so a class or a file named in any other script ended the run. Write UTF-8 there,
+    as Python 3.7 and later do (PEP 538 and 540); a file name that is not UTF-8 goes out as its bytes."""
+    for name, errors in (("stdout", "surrogateescape"), ("stderr", "backslashreplace")):
+        stream = getattr(sys, name)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and hasattr(stream, "buffer"):
+            setattr(sys, name, io.TextIOWrapper(stream.buffer, encoding="utf-8", errors=errors, line_buffering=True))
+
+
+def as_text(name):
+    """a folder's name as the labels spell it, whatever the locale decoded it as"""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 def fail(message):
@@ -56,7 +73,7 @@ except ImportError as e:
 def read_manifest(folder):
     path = os.path.join(folder, "transfer-lab.json")
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             m = json.load(f)
     except (OSError, ValueError) as e:
         fail("cannot read %s (%s): keep classify.py in the folder Transfer Lab exported" % (path, e))
@@ -196,8 +213,15 @@ def write(path, img):
     while os.path.exists(path):
         n += 1
         path = "%s-%d%s" % (stem, n, ext)
-    if not cv2.imwrite(path, img):
-        fail("cannot write %s (is the disk full, or the folder read-only?)" % path)
+    # encoded here and written by Python: OpenCV's imwrite takes no name its locale cannot spell
+    ok, data = cv2.imencode(ext or ".jpg", img)
+    try:
+        if not ok:
+            raise OSError("OpenCV could not encode it")
+        with open(path, "xb") as f:
+            f.write(data.tobytes())
+    except OSError as e:
+        fail("cannot write %s (%s: is the disk full, or the folder read-only?)" % (path, e))
 
 
 def say(name, found, as_json, extra=""):
@@ -239,7 +263,7 @@ def classify_files(model, m, args, batch):
         for (path, img), row in zip(chunk, probs):
             top = answer(row, labels, args.top)
             say(path, {"top": top, "probabilities": [round(float(v), 6) for v in row]} if args.json else {"top": top}, args.json)
-            truth = os.path.basename(os.path.dirname(os.path.abspath(path)))
+            truth = as_text(os.path.basename(os.path.dirname(os.path.abspath(path))))
             if truth in labels:
                 named += 1
                 if top[0]["label"] == truth:
@@ -307,6 +331,7 @@ def classify_camera(model, m, args):
 
 
 def main():
+    utf8_output()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 1)[1])
     ap.add_argument("photos", nargs="*", help="photo files or folders")
     ap.add_argument("--camera", help="a camera's number (0: the first), a video file or stream, or a GStreamer pipeline, instead of photos")

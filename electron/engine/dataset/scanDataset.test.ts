@@ -270,6 +270,22 @@ describe('scanDataset checks', () => {
     expect(e.hint).toMatch(/sub-folder per class/);
   });
 
+  it('skips a folder or a file whose name is not UTF-8, saying so, where such a folder ended the scan ("ENOENT … realpath")', async () => {
+    const root = path.join(tmp, 'latin1');
+    await jpegs(root, 'a', 3);
+    await jpegs(root, 'b', 3);
+    // names as an old archive's or camera's Latin-1 writes them: "été" and "café.jpg"
+    const latin1 = (s: string) => Buffer.from(s, 'latin1');
+    await mkdir(Buffer.concat([Buffer.from(`${root}/`), latin1('\u00e9t\u00e9')]));
+    await writeFile(Buffer.concat([Buffer.from(`${root}/a/`), latin1('caf\u00e9.jpg')]), await noiseJpeg(40, 40, seed++));
+    const scan = await scanDataset(root);
+    expect(scan.classes).toEqual(['a', 'b']);
+    expect(scan.images).toHaveLength(6);
+    const reasons = Object.fromEntries(scan.skipped.map((f) => [f.path, f.reason]));
+    expect(reasons['\ufffdt\ufffd/']).toMatch(/^its name is not UTF-8 text .*: rename it and the files in it \(convmv -f cp1252 -t utf8 -r --notest/);
+    expect(reasons['a/caf\ufffd.jpg']).toMatch(/^its name is not UTF-8 text .*: rename it \(convmv/);
+  });
+
   it('can be cancelled', async () => {
     const root = path.join(tmp, 'cancel');
     await jpegs(root, 'a', 20);

@@ -1,4 +1,3 @@
-import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFile } from '../../../shared/dataset';
@@ -57,9 +56,44 @@ export async function openRoot(root: string): Promise<string> {
   return abs;
 }
 
-async function list(dir: string): Promise<Dirent[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.sort((a, b) => compareNames(a.name, b.name));
+/** a folder's entry, by a name that is text */
+interface Entry {
+  name: string;
+  isDirectory(): boolean;
+  isFile(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A folder's entries in name order, and apart from them those whose names are not UTF-8 (an old
+ * archive's or camera's Latin-1, say). Node reads such a name with U+FFFD in it, a name no file
+ * has: opening it failed, and the first such folder ended the scan with "ENOENT … realpath".
+ */
+async function list(dir: string): Promise<{ entries: Entry[]; notText: Array<{ name: string; folder: boolean }> }> {
+  const entries: Entry[] = [];
+  const notText: Array<{ name: string; folder: boolean }> = [];
+  for (const d of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+    const bytes = d.name;
+    try {
+      const name = utf8.decode(bytes);
+      entries.push({ name, isDirectory: () => d.isDirectory(), isFile: () => d.isFile(), isSymbolicLink: () => d.isSymbolicLink() });
+    } catch {
+      notText.push({ name: bytes.toString('utf8'), folder: d.isDirectory() });
+    }
+  }
+  return { entries: entries.sort((a, b) => compareNames(a.name, b.name)), notText };
+}
+
+const notTextReason = (folder: boolean) =>
+  `its name is not UTF-8 text (an older system's or archive's encoding), so it cannot be opened by that name: rename it${folder ? ' and the files in it' : ''} (convmv -f cp1252 -t utf8 -r --notest <dataset folder> renames them all; apt install convmv)`;
+
+function skipNotText(result: WalkResult, dirRel: string | null, notText: Array<{ name: string; folder: boolean }>): void {
+  for (const n of notText) {
+    const rel = dirRel === null ? n.name : `${dirRel}/${n.name}`;
+    result.skipped.push({ path: n.folder ? `${rel}/` : rel, reason: notTextReason(n.folder) });
+  }
 }
 
 /**
@@ -70,9 +104,11 @@ async function list(dir: string): Promise<Dirent[]> {
  */
 export async function walkDataset(root: string, signal?: AbortSignal): Promise<WalkResult> {
   const result: WalkResult = { classNames: [], files: [], hiddenCount: 0, skipped: [], symlinkLoops: [] };
-  let top: Dirent[];
+  let top: Entry[];
   try {
-    top = await list(root);
+    const listed = await list(root);
+    top = listed.entries;
+    skipNotText(result, null, listed.notText);
   } catch (e) {
     throw new TransferLabError('DATASET_UNREADABLE', `Cannot list the dataset folder ${root} (${errCode(e)})`, 'Check that you have permission to read it.', {
       cause: e,
@@ -105,9 +141,11 @@ export async function walkDataset(root: string, signal?: AbortSignal): Promise<W
     while (stack.length > 0) {
       if (signal?.aborted) throw cancelled();
       const dir = stack.pop()!;
-      let entries: Dirent[];
+      let entries: Entry[];
       try {
-        entries = await list(dir.abs);
+        const listed = await list(dir.abs);
+        entries = listed.entries;
+        skipNotText(result, dir.rel, listed.notText);
       } catch (e) {
         result.skipped.push({ path: `${dir.rel}/`, reason: `folder could not be read (${errCode(e)})` });
         continue;
@@ -136,7 +174,7 @@ export async function walkDataset(root: string, signal?: AbortSignal): Promise<W
   return result;
 }
 
-async function entryKind(entry: Dirent, abs: string, rel: string, result: WalkResult): Promise<'file' | 'dir' | 'hidden' | 'skip'> {
+async function entryKind(entry: Entry, abs: string, rel: string, result: WalkResult): Promise<'file' | 'dir' | 'hidden' | 'skip'> {
   if (isHiddenOrSystemFile(entry.name)) {
     result.hiddenCount++;
     return 'hidden';

@@ -22,7 +22,10 @@ export async function listFolder(
     throw new TransferLabError(
       code === 'ENOENT' ? 'DATASET_NOT_FOUND' : 'DATASET_UNREADABLE',
       code === 'ENOENT'
-        ? `The folder ${target} does not exist.`
+        ? // a name that is not UTF-8 is listed with U+FFFD in it, a name no folder has
+          target.includes('\ufffd')
+          ? `The folder ${target} cannot be opened: its name is not UTF-8 text (an older system's or archive's encoding). Rename it (convmv -f cp1252 -t utf8 renames it).`
+          : `The folder ${target} does not exist.`
         : code === 'ENOTDIR'
           ? `${target} is a file, not a folder.`
           : `The folder ${target} cannot be read (${code ?? 'error'}).`,

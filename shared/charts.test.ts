@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   appMedium,
   chartColors,
+  confusionHeight,
   confusionOption,
+  confusionRowPx,
   curvesOption,
   darkChartColors,
   onDarkScreen,
@@ -43,6 +45,25 @@ describe('the charts, one set of options for the app and the report', () => {
       [0, 1, 0, 0],
     ]);
     expect(confused!.data[0]!.itemStyle).toBeDefined();
+  });
+
+  it('keeps the matrix of many classes about square: smaller rows, names upright, no numbers in cells too small for them', () => {
+    const n = 80;
+    const classes = Array.from({ length: n }, (_, i) => `class_${i}`);
+    const matrix = classes.map((_, r) => classes.map((_, c) => (r === c ? 3 : 0)));
+    // it was 2850 pixels tall, a row of 34 a class, under columns about 10 wide
+    expect(confusionHeight(n)).toBeLessThanOrEqual(1120);
+    expect(confusionRowPx(n)).toBe(12);
+    const o = confusionOption(classes, matrix) as { xAxis: { axisLabel: { rotate: number } }; series: { label: { show: boolean } }[] };
+    expect(o.xAxis.axisLabel.rotate).toBe(90);
+    expect(o.series.map((s) => s.label.show)).toEqual([false, false]);
+    // ten classes as before
+    expect(confusionHeight(10)).toBe(10 * 34 + 130);
+    const ten = confusionOption(
+      classes.slice(0, 10),
+      matrix.slice(0, 10).map((r) => r.slice(0, 10)),
+    ) as typeof o;
+    expect([ten.xAxis.axisLabel.rotate, ten.series[0]!.label.show]).toEqual([35, true]);
   });
 
   it('by true class, colours and labels each cell by its share of the row, so a small class shows as plainly as a large one', () => {

@@ -368,8 +368,9 @@ export function confusionOption(
       }
     });
   });
+  // past 40 classes a cell is too small for its number: its colour says it, its tooltip the count
   const label = {
-    show: true,
+    show: n <= 40,
     fontSize: n > 15 ? m.fontSize - 2 : m.fontSize + 1,
     formatter: (p: { value?: unknown }) => {
       const [, , v = 0, count = 0] = (p.value as number[] | undefined) ?? [];
@@ -382,7 +383,7 @@ export function confusionOption(
     type: 'category' as const,
     data: [...classes],
     splitArea: { show: true, areaStyle: { color: [chartColors.band, chartColors.paper] } },
-    axisLabel: { ...axisText(m), interval: 0 },
+    axisLabel: { ...axisText(m), interval: 0, ...(n > 20 ? { fontSize: m.fontSize - 2 } : {}) },
     axisTick: { show: false },
     nameTextStyle: { color: chartColors.text, fontWeight: 600 },
   };
@@ -397,8 +398,16 @@ export function confusionOption(
         return r === c ? `${v} × ${classes[r]} correctly recognised${of}` : `${v} × ${classes[r]} taken for ${classes[c]}${of}`;
       },
     },
-    grid: { left: 130, right: 20, top: 30, bottom: 90 },
-    xAxis: { ...axis, name: 'predicted class', nameLocation: 'middle', nameGap: 72, position: 'bottom', axisLabel: { ...axis.axisLabel, rotate: 35 } },
+    // many classes' names stand upright under columns as narrow as the rows
+    grid: { left: 130, right: 20, top: 30, bottom: n > 20 ? 120 : 90 },
+    xAxis: {
+      ...axis,
+      name: 'predicted class',
+      nameLocation: 'middle',
+      nameGap: n > 20 ? 104 : 72,
+      position: 'bottom',
+      axisLabel: { ...axis.axisLabel, rotate: n > 20 ? 90 : 35 },
+    },
     yAxis: { ...axis, name: 'true class', nameLocation: 'middle', nameGap: 115, inverse: true },
     visualMap: [
       { show: false, seriesIndex: 0, min: 0, max: maxRight, inRange: { color: [...chartColors.right] } },
@@ -411,5 +420,12 @@ export function confusionOption(
   };
 }
 
+/**
+ * A class's row in pixels: 34 up to 20 classes, then less, so that the matrix stays about as
+ * tall as it is wide (12 at the least, a small label's line). At 34 a row, 80 classes made a
+ * matrix 2850 pixels tall with columns 10 wide.
+ */
+export const confusionRowPx = (classes: number) => (classes <= 20 ? 34 : Math.max(12, Math.round(680 / classes)));
+
 /** the matrix's height on screen or paper: a row of cells per class, room for the rotated labels */
-export const confusionHeight = (classes: number) => Math.max(300, classes * 34 + 130);
+export const confusionHeight = (classes: number) => Math.max(300, classes * confusionRowPx(classes) + (classes > 20 ? 160 : 130));

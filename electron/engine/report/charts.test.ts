@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineChartSvg } from './charts';
+import { confusionSvg, lineChartSvg } from './charts';
 
 const runs = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
@@ -41,5 +41,19 @@ describe("the report's curves", () => {
     expect(count(svg, '100%')).toBe(8);
     for (const r of runs(8)) expect(svg).toContain(`>${r.name}<`);
     expect(Number(/height="(\d+)"/.exec(svg)?.[1])).toBe(2 * 120 + 4);
+  });
+});
+
+describe("the report's confusion matrix", () => {
+  it('fits a page however many classes (80 made it 1120 px tall, more than an A4 page holds)', () => {
+    const classes = Array.from({ length: 80 }, (_, i) => `class_${i}`);
+    const svg = confusionSvg(
+      classes,
+      classes.map((_, r) => classes.map((_, c) => (r === c ? 2 : 0))),
+    );
+    const height = Number(/<svg[^>]* height="(\d+)"/.exec(svg)?.[1]);
+    expect(height).toBeGreaterThan(600);
+    expect(height).toBeLessThanOrEqual(880);
+    for (const c of ['class_0', 'class_79']) expect(svg).toContain(`>${c}<`);
   });
 });

@@ -59,10 +59,14 @@ export function lineChartSvg(o: { series: readonly CurveSeries[]; percent?: bool
   );
 }
 
+/** the tallest figure a page holds with its caption (Letter less its margins: about 930 px) */
+const maxFigureHeight = 880;
+
 /** the confusion matrix as in the app: rows the true class, columns the prediction, right in blue, confusions in red */
 export function confusionSvg(classes: readonly string[], matrix: readonly (readonly number[])[]): string {
   const n = classes.length;
-  return render(confusionOption(classes, matrix, {}, reportMedium), Math.min(720, 180 + n * 48), confusionHeight(n));
+  // a figure is not split across pages: at most what an A4 or Letter page holds beside its caption
+  return render(confusionOption(classes, matrix, {}, reportMedium), Math.min(720, 180 + n * 48), Math.min(confusionHeight(n), maxFigureHeight));
 }
 
 /** a run's feature map as in the app: a class a colour, test images as diamonds, the ones it got wrong ringed in red */

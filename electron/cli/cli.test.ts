@@ -123,6 +123,17 @@ describe('transfer-lab CLI', () => {
     expect(q).toMatchObject({ type: 'prediction', file: sandal });
     const top = (x: typeof p) => (x!.top as { className: string; probability: number }[]).map((t) => [t.className, t.probability.toFixed(3)]);
     expect(top(q)).toEqual(top(p));
+    // a folder is every image in it, as classify.py reads one (it was refused: "is a folder, not a file"),
+    // and photos in a folder named after a class are counted right or wrong
+    const folder = await run(['predict', path.join(work, 'exported'), path.join(dataset, '5_sandal'), '--json']);
+    // the truncated PNG the folder holds is named, and the exit code says one failed; the rest are answered
+    expect(folder.code).toBe(1);
+    const lines = jsonLines(folder.stdout);
+    const images = fs.readdirSync(path.join(dataset, '5_sandal')).filter((f) => f.endsWith('.png') && f !== 'truncated.png');
+    const said = (l: (typeof lines)[number]) => path.basename(l.file as string);
+    expect(lines.filter((l) => l.type === 'prediction' && l.top).map(said)).toEqual(images.sort());
+    expect(lines.filter((l) => l.type === 'prediction' && l.error).map(said)).toEqual(['truncated.png']);
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', of: images.length });
   });
 
   it('scan --json reports classes, counts and the broken file', async () => {

@@ -12,16 +12,17 @@ import { classifyScriptName } from '../engine/export/classifyScript';
 import { exportManifestName, exportRun, type ExportFormat } from '../engine/export/exportModel';
 import { TransferLabError } from '../../shared/errors';
 import { runLayout } from '../engine/run/runLayout';
-import { loadClassifier, topK } from '../engine/export/classifier';
+import { loadClassifier, readExportManifest, topK } from '../engine/export/classifier';
 import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
 import { resolveModel } from '../engine/models/resolveModel';
 import { describeRetry } from '../engine/models/download';
 import { classifyPhotos } from '../engine/run/classifyPhotos';
 import { evaluateRun } from '../engine/run/evaluateRun';
-import { isRunFolder } from '../engine/run/runFolder';
+import { isRunFolder, readRun } from '../engine/run/runFolder';
 import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
 import { initBackend, type BackendPreference } from '../engine/tf/backend';
 import { pathForCommand, type Output } from './output';
+import { classFolderCount, photoArgs } from './photoArgs';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -245,10 +246,20 @@ export async function runPredict(
   images: string[],
   o: { top: number; backend: BackendPreference; format?: ExportFormat },
 ): Promise<void> {
+  const { photos, empty } = photoArgs(images);
+  for (const folder of empty) {
+    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: folder, error: 'a folder with no images in it' })}\n`);
+    else process.stderr.write(`${folder}: cannot classify: a folder with no images in it\n`);
+  }
+  if (!photos.length) {
+    process.exitCode = 1;
+    return;
+  }
   await initBackend(o.backend);
-  const files = images.map((f) => path.resolve(f));
+  const files = photos.map((p) => p.file);
   // a run folder answers through the engine (its cache and extractor); an export through its own model
-  const answers = isRunFolder(modelDir)
+  const run = isRunFolder(modelDir);
+  const answers = run
     ? await classifyPhotos(modelDir, files, {
         backend: o.backend,
         top: o.top,
@@ -256,16 +267,29 @@ export async function runPredict(
         onEvent: (e) => (out.json || e.type === 'progress' ? out.event(e) : undefined),
       })
     : await predictWithExport(modelDir, files, o);
+  const answered: Array<{ file: string; said: string }> = [];
   answers.forEach((a, i) => {
+    const shown = photos[i]!.shown;
     if ('error' in a) {
-      if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], error: a.error })}\n`);
-      else process.stderr.write(`${images[i]}: cannot classify: ${a.error}\n`);
+      if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: shown, error: a.error })}\n`);
+      else process.stderr.write(`${shown}: cannot classify: ${a.error}\n`);
       return;
     }
-    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: images[i], top: a.top })}\n`);
-    else out.info(`${images[i]}: ${a.top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')}`);
+    answered.push({ file: files[i]!, said: a.top[0]!.className });
+    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: shown, top: a.top })}\n`);
+    else out.info(`${shown}: ${a.top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')}`);
   });
-  if (answers.some((a) => 'error' in a)) process.exitCode = 1;
+  const count = classFolderCount(answered, run ? readRun(modelDir).evaluation.classes : readExportManifest(modelDir).labels);
+  if (count) {
+    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...count })}\n`);
+    else {
+      const worst = count.confused.map((c) => `${c.trueClass} as ${c.takenFor} (${c.photos})`).join(', ');
+      process.stderr.write(
+        `${count.right} of ${count.of} photos in folders named after a class were that class (${pct(count.right / count.of)})${worst ? `; most taken for another: ${worst}` : ''}\n`,
+      );
+    }
+  }
+  if (empty.length || answers.some((a) => 'error' in a)) process.exitCode = 1;
 }
 
 async function predictWithExport(modelDir: string, files: string[], o: { top: number; format?: ExportFormat }): Promise<PhotoPrediction[]> {

@@ -41,7 +41,7 @@ export function addPredictCommand(program: Command): void {
     .command('predict')
     .description('classify image files with an exported model, or with a run as it is (its frozen part and head)')
     .argument('<model>', 'exported model folder, or a run folder')
-    .argument('<images...>', 'image files')
+    .argument('<images...>', 'image files or folders (a folder: every image in it and its sub-folders)')
     .option('--top <k>', 'how many classes to show per image', positiveInt('--top'), 3)
     .addOption(new Option('--format <format>', 'which exported model to run (default: TF.js where there is one, else ONNX)').choices(exportFormats))
     .addOption(backendOption())

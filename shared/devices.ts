@@ -4,6 +4,17 @@ import type { DeviceUse, RunRecord } from './run';
 /** why the top layers and the head trained off the GPU, where the frozen part did: `${frozenPartStayed}: <its reason>` */
 export const frozenPartStayed = 'the frozen part stayed on the CPU';
 
+/**
+ * A reason of the top layers or the head without the frozen part's reason inside it, where that
+ * is said on its own row above: "the frozen part stayed on the CPU: <the adapter's reason>" said
+ * the adapter's reason three times in a fine-tuned run's rows.
+ */
+export function withoutFrozenReason(why: string, frozenWhys: Iterable<string>): string {
+  let said = why;
+  for (const w of frozenWhys) said = said.replace(`${frozenPartStayed}: ${w}`, frozenPartStayed);
+  return said;
+}
+
 /** A part of a run as people read it (the Evaluate step, the Train step's run panel, the CLI's summary). */
 export interface DeviceRow {
   label: 'Frozen part' | 'Top layers' | 'Head';
@@ -18,7 +29,7 @@ const useRow = (label: DeviceRow['label'], u: DeviceUse, frozenWhy: string | und
   label,
   text: `${u.device.toUpperCase()} by ${u.by}`,
   // the frozen part's reason is said on its own row, just above: not again on each row below
-  ...(u.why ? { why: deviceBecause(u.device, frozenWhy ? u.why.replace(`${frozenPartStayed}: ${frozenWhy}`, frozenPartStayed) : u.why) } : {}),
+  ...(u.why ? { why: deviceBecause(u.device, withoutFrozenReason(u.why, frozenWhy ? [frozenWhy] : [])) } : {}),
 });
 
 /**

@@ -40,6 +40,27 @@ describe('the lab report', () => {
     machine: '2 × AMD EPYC, 23.5 GiB, linux x64',
   });
 
+  it("says the frozen part's reason once: the top layers' and the head's rows only say it stayed on the CPU", () => {
+    const p = labProject();
+    const noAdapter = 'no GPU adapter: Dawn found no Vulkan adapter';
+    const fine = p.runs[1]!;
+    fine.devices = {
+      frozenPart: { device: 'cpu', by: "ONNX Runtime's CPU provider", why: noAdapter },
+      topLayers: { device: 'cpu', by: 'tfjs-backend-cpu', why: `the frozen part stayed on the CPU: ${noAdapter}` },
+      head: { device: 'cpu', by: 'tfjs-backend-cpu', why: `the frozen part stayed on the CPU: ${noAdapter}; @tensorflow/tfjs-node-gpu: not installed` },
+    };
+    const report = buildLabReport(p, { generatedAt: new Date('2026-12-03T10:00:00Z'), appVersion: '0.1.0', machine: 'x' });
+    const header = report.slice(0, report.indexOf('</header>'));
+    // it was said three times, once a row
+    expect(header.split(noAdapter)).toHaveLength(2);
+    expect(header).toContain(
+      '<tr><td>Top layers</td><td>CPU by tfjs-backend-cpu<br><span class="why">because the frozen part stayed on the CPU</span></td></tr>',
+    );
+    expect(header).toContain(
+      '<tr><td>Head</td><td>CPU by tfjs-backend-cpu<br><span class="why">because the frozen part stayed on the CPU; @tensorflow/tfjs-node-gpu: not installed</span></td></tr>',
+    );
+  });
+
   it('holds the answers, escaped, and says which questions are open', () => {
     expect(html).toContain('Batch 32 was faster:<br>12.3 s against more.');
     expect(html).toContain('Tried the &lt;script&gt; tag trick');

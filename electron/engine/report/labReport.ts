@@ -6,6 +6,7 @@ import { answeredCount, findLab, labQuestions, type Lab, type LabTask } from '..
 import type { Project } from '../../../shared/project';
 import type { DeviceUse, RunRecord } from '../../../shared/run';
 import { smallMultiplesAbove } from '../../../shared/charts';
+import { withoutFrozenReason } from '../../../shared/devices';
 import { confusionSvg, featureMapSvg, lineChartSvg } from './charts';
 import type { FeatureMap } from '../../../shared/featureMap';
 import { isMisread } from '../../../shared/featureMapChart';
@@ -201,6 +202,8 @@ function deviceParts(all: readonly RunRecord[]): DevicePart[] {
     { label: 'Top layers', use: (r) => r.devices?.topLayers ?? null },
     { label: 'Head', use: (r) => r.devices?.head ?? { device: 'none', by: r.backend.provider } },
   ];
+  // the frozen part's reasons are said on its row: the rows below say only that it stayed on the CPU
+  const frozenWhys = all.flatMap((r) => (r.devices?.frozenPart.why ? [r.devices.frozenPart.why] : []));
   return parts
     .map(({ label, use }) => {
       const ran = all.map(use).filter((u): u is DeviceUse => u !== null && !(u.device === 'none' && u.by === 'the feature cache'));
@@ -213,7 +216,7 @@ function deviceParts(all: readonly RunRecord[]): DevicePart[] {
             ran.filter((u) => u.device !== 'none' || !known.has(u.by)).map((u) => (u.device === 'none' ? u.by : `${u.device.toUpperCase()} by ${u.by}`)),
           ),
         ],
-        whys: [...new Set(ran.flatMap((u) => (u.why ? [u.why] : [])))],
+        whys: [...new Set(ran.flatMap((u) => (u.why ? [label === 'Frozen part' ? u.why : withoutFrozenReason(u.why, frozenWhys)] : [])))],
       };
     })
     .filter((p) => p.uses.length || p.label === 'Frozen part');

@@ -17,6 +17,7 @@ import { applyTopWeights } from '../train/fineTune';
 import { UnsupportedLayerError } from '../frozen/frozenGraph';
 import { compileClassifierOnnx, onnxFileName } from './onnxExport';
 import { makeDirs } from '../util/makeDirs';
+import { assertWritableFolder } from '../project/writableFolder';
 
 /**
  * An exported classifier: one folder a user can copy anywhere. For a layers backbone it is a
@@ -119,6 +120,9 @@ export async function exportRun(
   if (formats.size === 0) throw new TransferLabError('BAD_ARGUMENT', 'No export format was chosen.', 'Choose tfjs, onnx or both.');
   const record = readRun(runDir);
   const out = path.resolve(dest);
+  // where the export's folder would go: a path through a file, a system folder or a read-only disk is refused here
+  // (a path through a file was "unexpected failure: ENOTDIR … lstat", one under /proc named the hidden staging folder)
+  await assertWritableFolder(out, 'export to');
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, exportManifestName))) {
     throw new TransferLabError(
       'EXPORT_FAILED',

@@ -33,10 +33,10 @@ const pseudoFilesystems = new Map<number, string>([
 /** devtmpfs reports tmpfs's type, which a real tmpfs folder also has: /dev is known by its place */
 const pseudoRoots = ['/proc', '/sys', '/dev'];
 
-const refuse = (dir: string, why: string) =>
-  new TransferLabError('BAD_ARGUMENT', `Cannot save in ${dir}: ${why}.`, 'Choose a folder in your home folder, or another folder on a disk.');
-
-export async function assertWritableFolder(folder: string): Promise<void> {
+/** `doing`: what the user asked, as the message begins ("Cannot save in …", "Cannot export to …") */
+export async function assertWritableFolder(folder: string, doing = 'save in'): Promise<void> {
+  const refuse = (dir: string, why: string) =>
+    new TransferLabError('BAD_ARGUMENT', `Cannot ${doing} ${dir}: ${why}.`, 'Choose a folder in your home folder, or another folder on a disk.');
   const dir = path.resolve(folder);
   // the nearest part of the path that exists: everything below it would be created
   let existing = dir;

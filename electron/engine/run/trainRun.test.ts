@@ -319,6 +319,20 @@ describe('trainRun on real photos and a real pre-trained network', () => {
     expect(fs.readFileSync(path.join(dest, 'thesis.txt'), 'utf8')).toBe('do not lose me');
   });
 
+  it('says plainly why an export cannot go to a file, through one, or under /proc (it was "unexpected failure: ENOTDIR …")', async () => {
+    const file = path.join(work, 'a-file.txt');
+    fs.writeFileSync(file, 'mine');
+    await expect(exportRun(first.runDir, file)).rejects.toMatchObject({ message: `Cannot export to ${file}: ${file} is a file, not a folder.` });
+    await expect(exportRun(first.runDir, path.join(file, 'x'))).rejects.toMatchObject({
+      message: `Cannot export to ${path.join(file, 'x')}: part of the path is a file, not a folder.`,
+    });
+    if (process.platform === 'linux')
+      await expect(exportRun(first.runDir, '/proc/self/export')).rejects.toMatchObject({
+        message: "Cannot export to /proc/self/export: /proc is the system's, not a disk.",
+      });
+    expect(fs.readFileSync(file, 'utf8')).toBe('mine');
+  });
+
   it('exports again over an earlier export, leaving what the user added to its folder (photos to try classify.py on)', async () => {
     const dest = path.join(work, 'export-again');
     await exportRun(first.runDir, dest);

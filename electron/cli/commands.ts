@@ -1,30 +1,21 @@
 import { deviceRows } from '../../shared/devices';
 import { outcomeOf, peakMemoryText } from '../../shared/compare';
 import { extractionOf } from '../../shared/extraction';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { SplitFractions } from '../../shared/dataset';
 import type { TrainResultLine } from '../../shared/events';
-import type { Evaluation, PhotoPrediction } from '../../shared/run';
+import type { Evaluation } from '../../shared/run';
 import { scanDataset } from '../engine/dataset/scanDataset';
 import { checkExportParity } from '../engine/export/parity';
 import { classifyScriptName } from '../engine/export/classifyScript';
-import { exportManifestName, exportRun, type ExportFormat } from '../engine/export/exportModel';
-import { TransferLabError } from '../../shared/errors';
-import { runLayout } from '../engine/run/runLayout';
-import { loadClassifier, readExportManifest, topK } from '../engine/export/classifier';
+import { exportRun, type ExportFormat } from '../engine/export/exportModel';
 import { listLayers, loadLayersBackbone, defaultCut } from '../engine/models/loadBackbone';
 import { resolveModel } from '../engine/models/resolveModel';
 import { describeRetry } from '../engine/models/download';
-import { classifyPhotos } from '../engine/run/classifyPhotos';
 import { evaluateRun } from '../engine/run/evaluateRun';
-import { isRunFolder, readRun } from '../engine/run/runFolder';
 import { trainRun, type TrainRunOptions } from '../engine/run/trainRun';
 import { initBackend, type BackendPreference } from '../engine/tf/backend';
-import { pathForCommand, type Output } from './output';
-import { classFolderCount, photoArgs } from './photoArgs';
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+import { pathForCommand, pct, type Output } from './output';
 
 function printEvaluation(out: Output, ev: Evaluation): void {
   out.info(`\ntest accuracy ${pct(ev.accuracy)} on ${ev.testCount} images (macro F1 ${ev.macroF1.toFixed(3)})`);
@@ -238,76 +229,4 @@ async function exportAndCheck(
   }
   out.result({ dir, manifest, parity });
   if (parity && parity.disagreements.length) process.exitCode = 3;
-}
-
-export async function runPredict(
-  out: Output,
-  modelDir: string,
-  images: string[],
-  o: { top: number; backend: BackendPreference; format?: ExportFormat },
-): Promise<void> {
-  const { photos, empty } = photoArgs(images);
-  for (const folder of empty) {
-    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: folder, error: 'a folder with no images in it' })}\n`);
-    else process.stderr.write(`${folder}: cannot classify: a folder with no images in it\n`);
-  }
-  if (!photos.length) {
-    process.exitCode = 1;
-    return;
-  }
-  await initBackend(o.backend);
-  const files = photos.map((p) => p.file);
-  // a run folder answers through the engine (its cache and extractor); an export through its own model
-  const run = isRunFolder(modelDir);
-  const answers = run
-    ? await classifyPhotos(modelDir, files, {
-        backend: o.backend,
-        top: o.top,
-        // a person asking about a photo wants its answer: of the engine's story, only a long extraction's bar
-        onEvent: (e) => (out.json || e.type === 'progress' ? out.event(e) : undefined),
-      })
-    : await predictWithExport(modelDir, files, o);
-  const answered: Array<{ file: string; said: string }> = [];
-  answers.forEach((a, i) => {
-    const shown = photos[i]!.shown;
-    if ('error' in a) {
-      if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: shown, error: a.error })}\n`);
-      else process.stderr.write(`${shown}: cannot classify: ${a.error}\n`);
-      return;
-    }
-    answered.push({ file: files[i]!, said: a.top[0]!.className });
-    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'prediction', file: shown, top: a.top })}\n`);
-    else out.info(`${shown}: ${a.top.map((t) => `${t.className} ${pct(t.probability)}`).join(', ')}`);
-  });
-  const count = classFolderCount(answered, run ? readRun(modelDir).evaluation.classes : readExportManifest(modelDir).labels);
-  if (count) {
-    if (out.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...count })}\n`);
-    else {
-      const worst = count.confused.map((c) => `${c.trueClass} as ${c.takenFor} (${c.photos})`).join(', ');
-      process.stderr.write(
-        `${count.right} of ${count.of} photos in folders named after a class were that class (${pct(count.right / count.of)})${worst ? `; most taken for another: ${worst}` : ''}\n`,
-      );
-    }
-  }
-  if (empty.length || answers.some((a) => 'error' in a)) process.exitCode = 1;
-}
-
-async function predictWithExport(modelDir: string, files: string[], o: { top: number; format?: ExportFormat }): Promise<PhotoPrediction[]> {
-  if (!fs.existsSync(path.join(modelDir, exportManifestName)))
-    throw new TransferLabError(
-      'MODEL_NOT_FOUND',
-      `${modelDir} is neither an exported Transfer Lab model (no ${exportManifestName}) nor a run folder (no ${runLayout.record}).`,
-      'Give the folder `transfer-lab export` wrote, or the run folder `transfer-lab train` printed.',
-    );
-  const classifier = await loadClassifier(modelDir, o.format);
-  try {
-    const { probabilities, failures } = await classifier.classify(files);
-    const failed = new Map(failures.map((f) => [f.file, f.reason]));
-    return files.map((file, i) => {
-      const error = failed.get(file);
-      return error ? { file, error } : { file, top: topK(probabilities, i, classifier.manifest.labels, o.top) };
-    });
-  } finally {
-    classifier.dispose();
-  }
 }

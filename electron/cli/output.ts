@@ -119,6 +119,9 @@ export function createOutput(json: boolean): Output {
   };
 }
 
+/** a share as the CLI prints it: 0.853 → "85.3%" */
+export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
 /** what ends a message before the next sentence: nothing where it ends in punctuation, else a full stop (also after a path or a name) */
 const endOfSentence = (message: string): string => (/[.!?:;]$/.test(message) ? '' : '.');
 

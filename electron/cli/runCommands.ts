@@ -1,7 +1,8 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import { exportFormats } from '../engine/export/exportModel';
 import { backendOption, positiveInt } from './cliOptions';
-import { runEvaluate, runExport, runPredict } from './commands';
+import { runEvaluate, runExport } from './commands';
+import { runPredict } from './predict';
 import { withOutput } from './output';
 
 /** The commands on a finished run: evaluate it again, export it. */

@@ -2,7 +2,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFile } from '../../../shared/dataset';
 import { TransferLabError } from '../../../shared/errors';
-import { isHiddenOrSystemFile } from '../images/imageFiles';
+import { isHiddenOrSystemFile, notUtf8Name } from '../images/imageFiles';
 
 /** A file found under the dataset root; nothing is read from it yet. */
 export interface FoundFile {
@@ -64,6 +64,12 @@ interface Entry {
   isSymbolicLink(): boolean;
 }
 
+/** an entry whose name is not UTF-8, by the name as Node shows it */
+interface NotText {
+  name: string;
+  folder: boolean;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -71,9 +77,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * archive's or camera's Latin-1, say). Node reads such a name with U+FFFD in it, a name no file
  * has: opening it failed, and the first such folder ended the scan with "ENOENT … realpath".
  */
-async function list(dir: string): Promise<{ entries: Entry[]; notText: Array<{ name: string; folder: boolean }> }> {
+async function list(dir: string): Promise<{ entries: Entry[]; notText: NotText[] }> {
   const entries: Entry[] = [];
-  const notText: Array<{ name: string; folder: boolean }> = [];
+  const notText: NotText[] = [];
   for (const d of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
     const bytes = d.name;
     try {
@@ -87,9 +93,9 @@ async function list(dir: string): Promise<{ entries: Entry[]; notText: Array<{ n
 }
 
 const notTextReason = (folder: boolean) =>
-  `its name is not UTF-8 text (an older system's or archive's encoding), so it cannot be opened by that name: rename it${folder ? ' and the files in it' : ''} (convmv -f cp1252 -t utf8 -r --notest <dataset folder> renames them all; apt install convmv)`;
+  `${notUtf8Name}, so it cannot be opened by that name: rename it${folder ? ' and the files in it' : ''} (convmv -f cp1252 -t utf8 -r --notest <dataset folder> renames them all; apt install convmv)`;
 
-function skipNotText(result: WalkResult, dirRel: string | null, notText: Array<{ name: string; folder: boolean }>): void {
+function skipNotText(result: WalkResult, dirRel: string | null, notText: NotText[]): void {
   for (const n of notText) {
     const rel = dirRel === null ? n.name : `${dirRel}/${n.name}`;
     result.skipped.push({ path: n.folder ? `${rel}/` : rel, reason: notTextReason(n.folder) });

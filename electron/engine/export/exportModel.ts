@@ -17,7 +17,7 @@ import { applyTopWeights } from '../train/fineTune';
 import { UnsupportedLayerError } from '../frozen/frozenGraph';
 import { compileClassifierOnnx, onnxFileName } from './onnxExport';
 import { makeDirs } from '../util/makeDirs';
-import { assertWritableFolder } from '../project/writableFolder';
+import { assertWritableFolder } from '../util/writableFolder';
 
 /**
  * An exported classifier: one folder a user can copy anywhere. For a layers backbone it is a

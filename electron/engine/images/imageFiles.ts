@@ -11,6 +11,9 @@ export function isImageFileName(name: string): boolean {
 /** what an iPhone's photos are, and what to do: the bundled libvips reads HEIC headers but carries no HEVC decoder */
 export const heicReason = 'HEIC photo (iPhone format), which cannot be decoded here; export it as JPEG';
 
+/** why a name Node lists with U+FFFD in it opens nothing: its bytes are not UTF-8 (the dataset walk and the folder browser say it) */
+export const notUtf8Name = "its name is not UTF-8 text (an older system's or archive's encoding)";
+
 /** a photo by its name that cannot be decoded here, with the reason; null for any other name */
 export function undecodablePhotoReason(name: string): string | null {
   return /\.(heic|heif)$/i.test(name) ? heicReason : null;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Project } from '../../../shared/project';
 import { projectDataDir, storeRunWeights } from './projectData';
 import { saveProject } from './projectFile';
-import { assertWritableFolder } from './writableFolder';
+import { assertWritableFolder } from '../util/writableFolder';
 import { assertReplaceable } from '../util/ownedFile';
 
 /**

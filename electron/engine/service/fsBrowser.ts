@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TransferLabError } from '../../../shared/errors';
-import { isHiddenOrSystemFile, isImageFileName } from '../images/imageFiles';
+import { isHiddenOrSystemFile, isImageFileName, notUtf8Name } from '../images/imageFiles';
 
 /**
  * The web host's folder browser: the browser cannot see the engine's disk, so the engine
@@ -24,7 +24,7 @@ export async function listFolder(
       code === 'ENOENT'
         ? // a name that is not UTF-8 is listed with U+FFFD in it, a name no folder has
           target.includes('\ufffd')
-          ? `The folder ${target} cannot be opened: its name is not UTF-8 text (an older system's or archive's encoding). Rename it (convmv -f cp1252 -t utf8 renames it).`
+          ? `The folder ${target} cannot be opened: ${notUtf8Name}. Rename it (convmv -f cp1252 -t utf8 renames it).`
           : `The folder ${target} does not exist.`
         : code === 'ENOTDIR'
           ? `${target} is a file, not a folder.`

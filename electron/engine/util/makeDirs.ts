@@ -19,15 +19,11 @@ import { TransferLabError } from '../../../shared/errors';
 export function makeDirsSync(dir: string, mode?: number): void {
   const target = path.resolve(dir);
   const missing: string[] = [];
+  let nearest: fs.Stats;
   for (let at = target; ;) {
     try {
-      if (fs.statSync(at).isDirectory()) break;
-      // a file where a folder should be: the error Node's mkdir gives
-      throw Object.assign(new Error(`${at === target ? 'EEXIST: file already exists' : 'ENOTDIR: not a directory'}, mkdir '${target}'`), {
-        code: at === target ? 'EEXIST' : 'ENOTDIR',
-        syscall: 'mkdir',
-        path: target,
-      });
+      nearest = fs.statSync(at);
+      break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       const up = path.dirname(at);
@@ -36,6 +32,8 @@ export function makeDirsSync(dir: string, mode?: number): void {
       at = up;
     }
   }
+  // a file where the folder should be: Node's own mkdir says so (EEXIST here, ENOTDIR below it)
+  if (!missing.length && !nearest.isDirectory()) fs.mkdirSync(target);
   for (const folder of missing) {
     try {
       fs.mkdirSync(folder, mode === undefined ? undefined : { mode });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classFolderCount, photoArgs } from './photoArgs';
+import { classFolderCount, photoArgs } from './predict';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-photo-args-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -5,10 +5,11 @@ import { TransferLabError } from '../../../shared/errors';
 /**
  * Before anything is created under a folder: is it a folder on a filesystem that holds files?
  *
- * Why: a save makes folders (the project's runs) before its file, and undoes them when it fails.
- * Kernel pseudo-filesystems (/proc, /sys, /dev and their kin) never hold a project, so a path on
- * one is refused with a message before any folder is made, as is a path through a file or a
- * read-only folder. (Making the folders never hangs either way: util/makeDirs.)
+ * Why: a save makes folders (the project's runs) before its file, and an export a staging folder
+ * beside its destination; each undoes them when it fails. Kernel pseudo-filesystems (/proc, /sys,
+ * /dev and their kin) never hold a project or a model, so a path on one is refused with a message
+ * before any folder is made, as is a path through a file or a read-only folder. (Making the
+ * folders never hangs either way: makeDirs.)
  */
 
 // statfs f_type of Linux pseudo-filesystems (linux/magic.h)
